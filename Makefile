@@ -1,0 +1,30 @@
+# Two commands matter: `make demo` and `make test`. Both build .venv from PyPI first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= demo-workspace
+
+.PHONY: demo test lint install clean
+
+$(BIN)/tutorsync: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/tutorsync
+
+demo: install
+	$(BIN)/tutorsync demo $(DEMO_DIR)
+	$(BIN)/tutorsync run --config $(DEMO_DIR)/tutorsync.toml
+
+lint: install
+	$(BIN)/ruff check jobs sheets_schema tests bench
+	$(BIN)/ruff format --check jobs sheets_schema tests bench
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

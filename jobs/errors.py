@@ -1,0 +1,17 @@
+"""The few ways a run can fail. The CLI turns each into a message and an exit code."""
+
+
+class TutorsyncError(Exception):
+    """Base for expected failures: the message is meant for the person running tutorsync."""
+
+    exit_code = 1
+
+
+class ConfigError(TutorsyncError):
+    """The config is missing, unreadable or invalid. Raised before anything is written."""
+
+    exit_code = 2
+
+
+class WorkspaceError(TutorsyncError):
+    """A spreadsheet (or later a calendar or folder) could not be read or written."""

@@ -1,0 +1,134 @@
+"""Match log and gradebook rows to roster students: by ID, then e-mail, then name.
+
+A fuzzy match is only ever offered as a "did you mean", never used: merging two students'
+records on a guess would put one child's sessions or grades on another's record.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from sheets_schema import values
+from sheets_schema.issues import DataIssue, Severity
+
+SUGGESTION_CUTOFF = 80  # rapidfuzz WRatio; below this a suggestion is more noise than help
+
+
+def match_students(records: pd.DataFrame, students: pd.DataFrame) -> tuple[pd.Series, list[DataIssue]]:
+    """The roster student ID for each record (None when unmatched), plus issues.
+
+    `records` has student_id_typed, student_name_typed, student_email_typed, source, tab,
+    student_cell; `students` is the roster frame indexed by student ID. Issues are reported
+    once per cell, not once per row that shares it (a gradebook row has many scores).
+    """
+    matched = pd.Series(None, index=records.index, dtype=object)
+    if records.empty:
+        return matched, []
+    typed_ids = records["student_id_typed"]
+    by_id = typed_ids.isin(students.index)
+    matched[by_id] = typed_ids[by_id]
+
+    unpadded = _unpadded_ids(students.index)
+    by_email = students.reset_index().dropna(subset=["email"]).drop_duplicates("email", keep=False)
+    email_to_id = dict(zip(by_email["email"], by_email["student_id"], strict=True))
+    name_counts = students["name_key"].value_counts()
+    name_to_id = {
+        key: student_id
+        for student_id, key in students["name_key"].items()
+        if name_counts[key] == 1
+    }
+    issues: dict[tuple[str, str, str], DataIssue] = {}
+    rest = records[~by_id]
+    for index, typed_id, typed_name, typed_email, source, tab, cell in zip(
+        rest.index,
+        rest["student_id_typed"],
+        rest["student_name_typed"],
+        rest["student_email_typed"],
+        rest["source"],
+        rest["tab"],
+        rest["student_cell"],
+        strict=True,
+    ):
+        key = (source, tab, cell)
+        student_id, issue = _match_one(
+            typed_id, typed_name, typed_email, students, unpadded, email_to_id, name_to_id,
+            name_counts,
+        )
+        matched.at[index] = student_id
+        if issue is not None and key not in issues:
+            problem, fix, severity = issue
+            shown = typed_id or typed_name or typed_email or ""
+            issues[key] = DataIssue(source, tab, cell, shown, problem, fix, severity)
+    return matched, list(issues.values())
+
+
+def _match_one(typed_id, typed_name, typed_email, students, unpadded, email_to_id, name_to_id,
+               name_counts):
+    """One record that did not match by ID exactly: (student ID or None, issue or None)."""
+    if typed_id is not None and typed_id.isdigit() and typed_id.lstrip("0") in unpadded:
+        student_id = unpadded[typed_id.lstrip("0")]
+        return student_id, (
+            f"student ID {typed_id} was typed without its leading zeros; it was matched to "
+            f"{student_id}",
+            f"type the ID as {student_id} (format the column as plain text so zeros stay)",
+            Severity.WARNING,
+        )
+    if typed_email is not None and typed_email in email_to_id:
+        return email_to_id[typed_email], None
+    name_key = values.normalise_name(typed_name) if typed_name else ""
+    if name_key and name_key in name_to_id:
+        student_id = name_to_id[name_key]
+        if typed_id is None:
+            return student_id, None
+        return student_id, (
+            f"student ID {typed_id} is not on the roster, but the name matches "
+            f"{students.at[student_id, 'name']} ({student_id}), so it was counted for them",
+            f"correct the ID to {student_id}",
+            Severity.WARNING,
+        )
+    if name_key and name_counts.get(name_key, 0) > 1:
+        return None, (
+            f"'{typed_name}' matches {name_counts[name_key]} students on the roster, so this row "
+            "was skipped",
+            "add the student ID to tell them apart",
+            Severity.ERROR,
+        )
+    described = f"student ID {typed_id}" if typed_id else f"'{typed_name or typed_email}'"
+    return None, (
+        f"{described} is not on the roster, so this row was skipped",
+        _suggestion(typed_name, students) or "check the spelling or add the student to the roster",
+        Severity.ERROR,
+    )
+
+
+def _suggestion(typed_name: str | None, students: pd.DataFrame) -> str | None:
+    if not typed_name:
+        return None
+    choices = dict(zip(students.index, students["name_key"], strict=True))
+    best = process.extractOne(
+        values.normalise_name(typed_name),
+        choices,
+        scorer=fuzz.WRatio,
+        score_cutoff=SUGGESTION_CUTOFF,
+    )
+    if best is None:
+        return None
+    student_id = best[2]
+    return (
+        f"did you mean {students.at[student_id, 'name']} ({student_id})? If so, fix the "
+        "spelling or add the student ID"
+    )
+
+
+def _unpadded_ids(student_ids: pd.Index) -> dict[str, str]:
+    """Digit-only roster IDs keyed without leading zeros, when that stays unambiguous."""
+    unpadded: dict[str, str] = {}
+    clashes: set[str] = set()
+    for student_id in student_ids:
+        if student_id.isdigit():
+            short = student_id.lstrip("0")
+            if short in unpadded:
+                clashes.add(short)
+            unpadded[short] = student_id
+    return {short: student_id for short, student_id in unpadded.items() if short not in clashes}

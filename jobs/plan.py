@@ -1,0 +1,311 @@
+"""Plan owned-tab writes: desired content vs what the tabs hold now. Pure.
+
+This is where nothing educators typed gets lost: educator columns (and any column or row an
+educator added to an owned tab) are read from the current tab and carried into the new
+content by student ID; students no longer listed move to an archive section with their notes.
+A tab whose content would not change is not written at all.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+import pandas as pd
+
+from jobs.workspace.port import CellValue, ColumnFormat, Grid, OwnedTab, SpreadsheetState, TabWrite
+from sheets_schema.headers import header_key
+from sheets_schema.issues import DataIssue, column_letter
+from sheets_schema.outputs import (
+    ARCHIVE_HEADING,
+    ARCHIVED_STATUS,
+    ISSUE_COLUMNS,
+    RUN_LOG_COLUMNS,
+    STATUS_HEADER,
+    STUDENT_ID_HEADER,
+    OutputColumn,
+)
+
+ATTENTION_STATUS = "Needs attention"
+
+
+@dataclass(frozen=True)
+class WriteTab:
+    """Replace an owned tab's content (creating the tab if needed)."""
+
+    spreadsheet: str
+    tab: TabWrite
+    reason: str
+    cells_changed: int
+    counts_as_change: bool = True  # the run log's appended row is not a change to the figures
+
+    def describe(self) -> str:
+        rows = len(self.tab.rows)
+        return (
+            f"write {self.spreadsheet} › {self.tab.title}: {self.reason} "
+            f"({self.cells_changed} cell(s) change, {rows} row(s))"
+        )
+
+
+def progress_tab(
+    *,
+    key: str,
+    title: str,
+    columns: Sequence[OutputColumn],
+    progress: pd.DataFrame,
+    current: OwnedTab | None,
+) -> TabWrite:
+    """A progress tab for `progress` (indexed by student ID, already sorted), with educator
+    columns carried over from `current`, and past students archived below."""
+    carried = _read_educator_content(current, columns)
+    header = [column.header for column in columns] + carried.extra_headers
+    educator_headers = [c.header for c in columns if c.educator] + carried.extra_headers
+    rows: list[tuple[CellValue, ...]] = []
+    attention: set[int] = set()
+    listed = set()
+    for student_id, record in progress.iterrows():
+        listed.add(student_id)
+        notes = carried.by_student.get(str(student_id), {})
+        row = [
+            notes.get(header_key(column.header))
+            if column.educator
+            else cell_value(student_id if column.field == "student_id" else record[column.field])
+            for column in columns
+        ]
+        row += [notes.get(header_key(h)) for h in carried.extra_headers]
+        if record.get("status") == ATTENTION_STATUS:
+            attention.add(len(rows))
+        rows.append(tuple(row))
+
+    archived = [
+        student_id for student_id in carried.order if student_id not in listed
+    ]
+    sections: set[int] = set()
+    if archived or carried.loose_rows:
+        sections.add(len(rows))
+        rows.append((ARCHIVE_HEADING,))
+    for student_id in archived:
+        notes = carried.by_student[student_id]
+        row = []
+        for column_header in header:
+            key_ = header_key(column_header)
+            if key_ == header_key(STUDENT_ID_HEADER):
+                row.append(student_id)
+            elif key_ == header_key(STATUS_HEADER):
+                row.append(ARCHIVED_STATUS)
+            elif column_header in educator_headers or key_ == "student":
+                row.append(notes.get(key_))
+            else:
+                row.append(None)
+        rows.append(tuple(row))
+    rows.extend(carried.loose_rows)
+    formats = tuple(c.format for c in columns) + (ColumnFormat.TEXT,) * len(carried.extra_headers)
+    return TabWrite(
+        key=key,
+        title=title,
+        header=tuple(header),
+        rows=tuple(rows),
+        column_formats=formats,
+        attention_rows=frozenset(attention),
+        section_rows=frozenset(sections),
+    )
+
+
+def issues_tab(*, key: str, title: str, issues: Iterable[DataIssue]) -> TabWrite:
+    """Every data issue, errors first, then in sheet order."""
+    ordered = sorted(issues, key=issue_order)
+    rows = tuple(
+        tuple(str(getattr(issue, column.field or "")) for column in ISSUE_COLUMNS)
+        for issue in ordered
+    )
+    return TabWrite(
+        key=key,
+        title=title,
+        header=tuple(c.header for c in ISSUE_COLUMNS),
+        rows=rows,
+        column_formats=tuple(c.format for c in ISSUE_COLUMNS),
+        attention_rows=frozenset(i for i, issue in enumerate(ordered) if issue.severity == "error"),
+    )
+
+
+def run_log_tab(
+    *, key: str, title: str, current: OwnedTab | None, entry: Mapping[str, CellValue]
+) -> TabWrite:
+    """The run log with one more row appended; earlier rows are kept as they are."""
+    earlier = [tuple(row) for row in current.grid[1:]] if current else []
+    new_row = tuple(entry.get(column.field or "") for column in RUN_LOG_COLUMNS)
+    return TabWrite(
+        key=key,
+        title=title,
+        header=tuple(c.header for c in RUN_LOG_COLUMNS),
+        rows=(*earlier, new_row),
+        column_formats=tuple(c.format for c in RUN_LOG_COLUMNS),
+        attention_rows=frozenset(
+            i for i, row in enumerate((*earlier, new_row)) if len(row) > 2 and row[2] != "ok"
+        ),
+    )
+
+
+def plan_writes(
+    desired: Sequence[tuple[str, TabWrite, str]],
+    states: Mapping[str, SpreadsheetState],
+    *,
+    appended: Sequence[str] = (),
+) -> list[WriteTab]:
+    """The writes that make owned tabs hold `desired` (spreadsheet, tab, reason), skipping tabs
+    whose content is already right. Keys in `appended` are logs: written, not counted as
+    changes."""
+    actions = []
+    for spreadsheet, tab, reason in desired:
+        state = states[spreadsheet]
+        current = state.owned.get(tab.key)
+        tab = replace(tab, title=current.title if current else _free_title(tab.title, state))
+        changed = cells_changed(current.grid if current else [], tab.grid())
+        if current is not None and changed == 0:
+            continue
+        actions.append(
+            WriteTab(
+                spreadsheet,
+                tab,
+                reason if current else f"{reason} (new tab)",
+                changed,
+                counts_as_change=tab.key not in appended,
+            )
+        )
+    return actions
+
+
+def cells_changed(before: Grid, after: Grid) -> int:
+    """How many cells differ between two grids (ragged rows pad with empty)."""
+    changed = 0
+    for row_index in range(max(len(before), len(after))):
+        old = before[row_index] if row_index < len(before) else []
+        new = after[row_index] if row_index < len(after) else []
+        for column in range(max(len(old), len(new))):
+            a = old[column] if column < len(old) else None
+            b = new[column] if column < len(new) else None
+            if not _same_cell(a, b):
+                changed += 1
+    return changed
+
+
+def cell_value(value: object) -> CellValue:
+    """A progress figure as a cell: NaN/NA blank, numpy scalars as Python numbers, lists
+    and flags as text."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, tuple | list):
+        return " ".join(v.sentence for v in value) if value and hasattr(value[0], "sentence") else ", ".join(map(str, value))
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if hasattr(value, "item") and not isinstance(value, str | date):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, str | int | float | bool | date):
+        return value
+    return str(value)
+
+
+def issue_order(issue: DataIssue) -> tuple:
+    """Errors first, then by spreadsheet, tab, and cell in reading order (F2 before F14)."""
+    return (issue.severity != "error", issue.source, issue.tab, _cell_order(issue.cell), issue.problem)
+
+
+def _cell_order(cell: str) -> tuple[int, int, str]:
+    letters = "".join(ch for ch in cell if ch.isalpha())
+    digits = "".join(ch for ch in cell if ch.isdigit())
+    row = int(digits) if digits else 0
+    column = 0
+    if cell and cell[0].isalpha():
+        for ch in letters.upper():
+            column = column * 26 + (ord(ch) - 64)
+    return (row, column, cell)
+
+
+def _same_cell(a: CellValue, b: CellValue) -> bool:
+    if a in ("", None) and b in ("", None):
+        return True
+    if isinstance(a, bool) != isinstance(b, bool):
+        return False
+    return type(a) is type(b) and a == b or (
+        isinstance(a, int | float) and isinstance(b, int | float) and a == b
+    )
+
+
+def _free_title(title: str, state: SpreadsheetState) -> str:
+    """`title`, or a variant that no tab tutorsync does not own already uses."""
+    taken = state.other_titles | {tab.title for tab in state.owned.values()}
+    if title not in taken:
+        return title
+    candidate = f"{title} (tutorsync)"
+    number = 2
+    while candidate in taken:
+        candidate = f"{title} (tutorsync {number})"
+        number += 1
+    return candidate
+
+
+@dataclass
+class _EducatorContent:
+    by_student: dict[str, dict[str, CellValue]]  # student ID -> header key -> value
+    order: list[str]  # student IDs in their current order
+    extra_headers: list[str]  # columns an educator added to the tab
+    loose_rows: list[tuple[CellValue, ...]]  # rows without a student ID that hold something
+
+
+def _read_educator_content(current: OwnedTab | None, columns: Sequence[OutputColumn]) -> _EducatorContent:
+    content = _EducatorContent({}, [], [], [])
+    if current is None or not current.grid:
+        return content
+    header = current.grid[0]
+    # Digits are ignored so a figure column renamed by a new window ("last 14 days") is not
+    # mistaken for a column an educator added.
+    ours = {_without_digits(header_key(c.header)) for c in columns}
+    width = max(len(row) for row in current.grid)
+    keys = [header_key(header[i]) if i < len(header) else "" for i in range(width)]
+    for i in range(width):
+        has_data = any(i < len(row) and row[i] not in (None, "") for row in current.grid[1:])
+        if keys[i] and _without_digits(keys[i]) not in ours:
+            content.extra_headers.append(str(header[i]))
+        elif not keys[i] and has_data:
+            # Text typed under no header is still someone's work: give it a name to live under.
+            name = f"Notes (column {column_letter(i)})"
+            content.extra_headers.append(name)
+            keys[i] = header_key(name)
+    keep = {header_key(c.header) for c in columns if c.educator} | {
+        header_key(h) for h in content.extra_headers
+    } | {"student"}
+    id_column = keys.index(header_key(STUDENT_ID_HEADER)) if header_key(STUDENT_ID_HEADER) in keys else 0
+    for row in current.grid[1:]:
+        if row and row[0] == ARCHIVE_HEADING:
+            continue
+        student_id = row[id_column] if id_column < len(row) else None
+        if student_id in (None, ""):
+            if any(cell not in (None, "") for cell in row):
+                content.loose_rows.append(tuple(row))
+            continue
+        student_id = str(student_id)
+        values = {
+            keys[i]: row[i]
+            for i in range(min(len(row), width))
+            if keys[i] in keep and row[i] not in (None, "")
+        }
+        if student_id not in content.by_student:
+            content.by_student[student_id] = values
+            content.order.append(student_id)
+            continue
+        merged = content.by_student[student_id]
+        for key_, value in values.items():
+            # The same student twice (a pasted row): keep both texts rather than pick one.
+            if key_ in merged and merged[key_] != value and key_ != "student":
+                merged[key_] = f"{merged[key_]}\n{value}"
+            else:
+                merged.setdefault(key_, value)
+    return content
+
+
+def _without_digits(key: str) -> str:
+    return "".join(ch for ch in key if not ch.isdigit())

@@ -1,0 +1,250 @@
+"""Per-student progress from matched sessions and scores: pure, with `as_of` as a parameter.
+
+The definitions here are the ones the README documents; change them together.
+Windows are half-open on the left: (as_of - window_days, as_of].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from jobs.settings import Thresholds
+from sheets_schema.headers import header_key
+from sheets_schema.issues import DataIssue, Severity
+from sheets_schema.values import Attendance
+
+NEEDS_ATTENTION = "Needs attention"
+ON_TRACK = "On track"
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A reason a student needs attention: a stable code (for config such as check-in
+    triggers) and a sentence an educator can act on."""
+
+    code: str
+    sentence: str
+
+
+def count_sessions(
+    sessions: pd.DataFrame, *, as_of: date, window_days: int
+) -> tuple[pd.DataFrame, list[DataIssue]]:
+    """Session figures per student ID, after dropping future and duplicate sessions.
+
+    `sessions` has student_id, session_date, minutes, attendance, tutor, follow_up, source, tab,
+    row and date_cell. Returns a frame indexed by student ID with sessions_in_window,
+    minutes_in_window, attendance_rate (NaN when nothing to divide), last_session_date and
+    follow_up_date.
+    """
+    issues: list[DataIssue] = []
+    dates = pd.to_datetime(sessions["session_date"])
+    as_of_ts = pd.Timestamp(as_of)
+    future = dates > as_of_ts
+    for _, session in sessions[future].iterrows():
+        issues.append(
+            DataIssue(
+                session["source"],
+                session["tab"],
+                session["date_cell"],
+                session["session_date"].isoformat(),
+                f"this session is dated after {as_of.isoformat()}, the day the figures are "
+                "for, so it was not counted",
+                "check the date; if it is a planned session, log it after it happens",
+            )
+        )
+    kept = sessions[~future].assign(session_date=dates[~future])
+    identity = kept.assign(tutor_key=kept["tutor"].str.strip().str.lower())
+    duplicate = identity.duplicated(["student_id", "session_date", "tutor_key", "minutes"])
+    if duplicate.any():
+        first_rows = identity.drop_duplicates(["student_id", "session_date", "tutor_key", "minutes"])
+        first_at = first_rows.set_index(["student_id", "session_date", "tutor_key", "minutes"])
+        for _, session in identity[duplicate].iterrows():
+            original = first_at.loc[
+                (session["student_id"], session["session_date"], session["tutor_key"], session["minutes"])
+            ]
+            if isinstance(original, pd.DataFrame):
+                original = original.iloc[0]
+            issues.append(
+                DataIssue(
+                    session["source"],
+                    session["tab"],
+                    f"row {session['row'] + 1}",
+                    session["session_date"].date().isoformat(),
+                    "this session (same student, date, tutor and minutes) is also logged in "
+                    f"{original['tab']} row {original['row'] + 1}, so it was counted once",
+                    "delete one of the two rows, or correct it if they were different sessions",
+                    Severity.WARNING,
+                )
+            )
+        kept = kept[~duplicate]
+
+    in_window = kept["session_date"] > as_of_ts - pd.Timedelta(days=window_days)
+    attended = kept["attendance"] == Attendance.ATTENDED
+    counted_for_rate = kept["attendance"].isin(
+        [Attendance.ATTENDED, Attendance.ABSENT, Attendance.NO_SHOW]
+    )
+    by_student = kept.assign(
+        attended_in_window=attended & in_window,
+        minutes_in_window=kept["minutes"].where(attended & in_window, 0.0).fillna(0.0),
+        rate_denominator=counted_for_rate & in_window,
+        attended_date=kept["session_date"].where(attended),
+        follow_up_date=kept["session_date"].where(kept["follow_up"].astype(bool) & in_window),
+    ).groupby("student_id")
+    figures = pd.DataFrame(
+        {
+            "sessions_in_window": by_student["attended_in_window"].sum().astype("int64"),
+            "minutes_in_window": by_student["minutes_in_window"].sum().round(1),
+            "attendance_denominator": by_student["rate_denominator"].sum(),
+            "last_session_date": by_student["attended_date"].max(),
+            "follow_up_date": by_student["follow_up_date"].max(),
+        }
+    )
+    figures["attendance_rate"] = (
+        figures["sessions_in_window"] / figures["attendance_denominator"].replace(0, np.nan)
+    ).round(3)
+    return figures.drop(columns="attendance_denominator"), issues
+
+
+def grade_figures(
+    scores: pd.DataFrame,
+    *,
+    by: Sequence[str],
+    as_of: date,
+    window_days: int,
+    category_weights: Mapping[str, float],
+) -> pd.DataFrame:
+    """Grade figures grouped by `by` (e.g. student, or student and teacher).
+
+    grade_percent over counted marks dated ≤ as_of or undated; grade_recent_percent and
+    grade_prior_percent over marks dated in this window and the one before; grade_change_points
+    their difference (NaN if either is empty); missing_count of Missing marks dated ≤ as_of or
+    undated. With category weights, each grade is the weighted mean over the categories present.
+    """
+    due = pd.to_datetime(scores["due"])
+    as_of_ts = pd.Timestamp(as_of)
+    window = pd.Timedelta(days=window_days)
+    to_date = due.isna() | (due <= as_of_ts)
+    recent = (due > as_of_ts - window) & (due <= as_of_ts)
+    prior = (due > as_of_ts - 2 * window) & (due <= as_of_ts - window)
+    counted = scores["earned"].notna() & (scores["possible"] > 0)
+    weighted = scores.assign(weight=_weights(scores["category"], category_weights))
+    if category_weights:
+        counted &= weighted["weight"].notna()
+    figures = pd.DataFrame(
+        {
+            "grade_percent": _percent(weighted[counted & to_date], by, bool(category_weights)),
+            "grade_recent_percent": _percent(weighted[counted & recent], by, bool(category_weights)),
+            "grade_prior_percent": _percent(weighted[counted & prior], by, bool(category_weights)),
+            "missing_count": scores[scores["missing"] & to_date].groupby(list(by)).size(),
+        }
+    )
+    figures["missing_count"] = figures["missing_count"].fillna(0).astype("int64")
+    figures["grade_change_points"] = (
+        figures["grade_recent_percent"] - figures["grade_prior_percent"]
+    ).round(1)
+    return figures
+
+
+def unweighted_categories(
+    scores: pd.DataFrame, category_weights: Mapping[str, float]
+) -> list[DataIssue]:
+    """One warning per assignment whose category has no configured weight (so it is not
+    counted), when weights are configured."""
+    if not category_weights or scores.empty:
+        return []
+    unweighted = scores[_weights(scores["category"], category_weights).isna()]
+    columns = unweighted.drop_duplicates(["source", "tab", "assignment_column"])
+    return [
+        DataIssue(
+            row["source"],
+            row["tab"],
+            row["assignment_column"],
+            row["category"] or "",
+            f"'{row['assignment']}' has category '{row['category'] or '(none)'}', which has no "
+            "weight in grades.category_weights, so it is not counted in the grade",
+            "use one of the categories " + ", ".join(category_weights) + " or add a weight",
+            Severity.WARNING,
+        )
+        for _, row in columns.iterrows()
+    ]
+
+
+def _weights(categories: pd.Series, category_weights: Mapping[str, float]) -> pd.Series:
+    by_key = {header_key(name): weight for name, weight in category_weights.items()}
+    return categories.map(lambda category: by_key.get(header_key(category)), na_action="ignore")
+
+
+def _percent(scores: pd.DataFrame, by: Sequence[str], weighted: bool) -> pd.Series:
+    keys = list(by)
+    if not weighted:
+        sums = scores.groupby(keys)[["earned", "possible"]].sum()
+        return (100 * sums["earned"] / sums["possible"]).round(1)
+    per_category = scores.groupby([*keys, "category"])[["earned", "possible", "weight"]].agg(
+        {"earned": "sum", "possible": "sum", "weight": "first"}
+    )
+    per_category["weighted"] = per_category["weight"] * per_category["earned"] / per_category["possible"]
+    totals = per_category.groupby(level=keys)[["weighted", "weight"]].sum()
+    return (100 * totals["weighted"] / totals["weight"]).round(1)
+
+
+def student_progress(
+    students: pd.DataFrame,
+    sessions: pd.DataFrame,
+    grades: pd.DataFrame,
+    *,
+    thresholds: Thresholds,
+    as_of: date,
+) -> pd.DataFrame:
+    """Join roster students with session and grade figures and add flags and status.
+
+    `students` is indexed by student ID; `sessions` and `grades` are indexed by student ID too
+    (grades already narrowed to the scope: all gradebooks, or one teacher's).
+    """
+    progress = students.join(sessions, how="left").join(grades, how="left")
+    progress["sessions_in_window"] = progress["sessions_in_window"].fillna(0).astype("int64")
+    progress["minutes_in_window"] = progress["minutes_in_window"].fillna(0.0)
+    progress["missing_count"] = progress["missing_count"].fillna(0).astype("int64")
+    last = pd.to_datetime(progress["last_session_date"])
+    progress["days_since_last_session"] = (pd.Timestamp(as_of) - last).dt.days.astype("Int64")
+    progress["last_session_date"] = last.dt.date.astype(object).where(last.notna(), None)
+    progress["student_flags"] = [
+        _flags(row, thresholds) for row in progress.itertuples(index=False)
+    ]
+    progress["status"] = progress["student_flags"].map(lambda flags: NEEDS_ATTENTION if flags else ON_TRACK)
+    return progress
+
+
+def _flags(row, thresholds: Thresholds) -> tuple[Flag, ...]:
+    flags = []
+    window = thresholds.window_days
+    days = row.days_since_last_session
+    if pd.isna(days):
+        flags.append(Flag("no_recent_session", "No tutoring session logged yet; check the tutor "
+                          "log and the schedule."))
+    elif days > thresholds.no_session_days:
+        flags.append(Flag("no_recent_session", f"No session in {days} days (last on "
+                          f"{row.last_session_date.isoformat()}); schedule one."))
+    rate = row.attendance_rate
+    if not pd.isna(rate) and rate < thresholds.min_attendance:
+        flags.append(Flag("low_attendance", f"Attended {rate:.0%} of sessions in the last "
+                          f"{window} days, below {thresholds.min_attendance:.0%}."))
+    grade = row.grade_percent
+    if not pd.isna(grade) and grade < thresholds.grade_floor:
+        flags.append(Flag("low_grade", f"Grade is {grade:.0f}%, below {thresholds.grade_floor:.0f}%."))
+    change = row.grade_change_points
+    if not pd.isna(change) and change <= -thresholds.grade_drop_points:
+        flags.append(Flag("grade_drop", f"Grade fell {-change:.0f} points in the last {window} "
+                          f"days ({row.grade_prior_percent:.0f}% before, "
+                          f"{row.grade_recent_percent:.0f}% now)."))
+    if row.missing_count >= thresholds.missing_threshold:
+        flags.append(Flag("missing_work", f"{row.missing_count} assignments marked missing."))
+    follow_up = row.follow_up_date
+    if not pd.isna(follow_up):
+        flags.append(Flag("follow_up", f"Tutor asked for a follow-up on "
+                          f"{pd.Timestamp(follow_up).date().isoformat()}."))
+    return tuple(flags)

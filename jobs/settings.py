@@ -1,0 +1,184 @@
+"""Load and validate a program's TOML config into typed settings, before anything runs.
+
+Every error names the key, the value and what was expected. Paths and spreadsheet references
+stay as typed; the workspace resolves them.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from jobs.errors import ConfigError
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Program(_Strict):
+    name: str = Field(min_length=1)
+    key: str = ""  # stable identity of the program; defaults to a slug of the name
+    timezone: str = "UTC"
+    day_first: bool = False  # read 5/1/2026 as 5 January, not May 1
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"'{value}' is not an IANA time zone; use a name like 'America/Chicago'"
+            ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _default_key(self) -> Program:
+        if not self.key:
+            object.__setattr__(self, "key", re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-"))
+        return self
+
+
+class WorkspaceSettings(_Strict):
+    kind: Literal["local"] = "local"
+    path: str = "."  # relative to the config file's folder
+
+
+ColumnMap = dict[str, str]  # field name -> the header an educator uses for it
+
+
+class RosterSource(_Strict):
+    spreadsheet: str
+    tab: str
+    columns: ColumnMap = {}
+
+
+class TutorLogSource(_Strict):
+    spreadsheet: str
+    tabs: list[str] = Field(min_length=1)
+    columns: ColumnMap = {}
+
+
+class GradebookSource(_Strict):
+    spreadsheet: str
+    tab: str
+    teacher: str  # the teacher's e-mail
+    columns: ColumnMap = {}
+
+    @field_validator("teacher")
+    @classmethod
+    def _teacher_email(cls, value: str) -> str:
+        if not _EMAIL.match(value.strip()):
+            raise ValueError(f"'{value}' is not an e-mail address")
+        return value.strip().lower()
+
+
+class Sources(_Strict):
+    roster: RosterSource
+    tutor_logs: list[TutorLogSource] = Field(min_length=1)
+    gradebooks: list[GradebookSource] = []
+
+
+class Grades(_Strict):
+    missing_counts_as_zero: bool = True
+    # category -> weight; when given, the grade is the weighted mean over categories present
+    category_weights: dict[str, Annotated[float, Field(gt=0)]] = {}
+
+
+class Thresholds(_Strict):
+    window_days: int = Field(28, ge=1, le=366)
+    no_session_days: int = Field(14, ge=1)
+    min_attendance: float = Field(0.7, ge=0, le=1)
+    grade_floor: float = Field(70, ge=0, le=100)
+    grade_drop_points: float = Field(10, gt=0, le=100)
+    missing_threshold: int = Field(3, ge=1)
+
+
+class Outputs(_Strict):
+    coordinator_spreadsheet: str
+    summary_tab: str = "Progress summary"
+    issues_tab: str = "Data issues"
+    run_log_tab: str = "Run log"
+    teacher_tab: str = "Tutoring progress"
+    # teacher e-mail -> spreadsheet for that teacher's tab, instead of their gradebook
+    teacher_spreadsheets: dict[str, str] = {}
+
+    @field_validator("teacher_spreadsheets")
+    @classmethod
+    def _lowercase_teachers(cls, value: dict[str, str]) -> dict[str, str]:
+        return {teacher.strip().lower(): target for teacher, target in value.items()}
+
+
+class Settings(_Strict):
+    program: Program
+    workspace: WorkspaceSettings = WorkspaceSettings()
+    sources: Sources
+    grades: Grades = Grades()
+    thresholds: Thresholds = Thresholds()
+    outputs: Outputs
+    config_dir: Path = Path(".")  # set by load(); not read from the file
+
+    @model_validator(mode="after")
+    def _teacher_tabs_have_a_home(self) -> Settings:
+        for gradebook in self.sources.gradebooks:
+            if gradebook.spreadsheet.lower().endswith(
+                ".csv"
+            ) and gradebook.teacher not in self.outputs.teacher_spreadsheets:
+                raise ValueError(
+                    f"gradebook '{gradebook.spreadsheet}' is a .csv file, which holds one tab; "
+                    f"add outputs.teacher_spreadsheets.\"{gradebook.teacher}\" = \"<name>.xlsx\" "
+                    "for this teacher's progress tab"
+                )
+        return self
+
+    @property
+    def workspace_root(self) -> Path:
+        return (self.config_dir / self.workspace.path).resolve()
+
+
+def load(path: Path) -> Settings:
+    """Read and validate the config at `path`; raise ConfigError saying what to change."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"No config file at {path}. Pass --config, set TUTORSYNC_CONFIG, "
+            "or run `tutorsync demo` to create an example."
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    return parse(raw, config_dir=path.parent, origin=str(path))
+
+
+def parse(raw: dict[str, Any], *, config_dir: Path, origin: str = "config") -> Settings:
+    """Validate an already-decoded config."""
+    if "config_dir" in raw:
+        raise ConfigError(f"{origin}: 'config_dir' is not a setting")
+    try:
+        return Settings.model_validate({**raw, "config_dir": config_dir})
+    except ValidationError as error:
+        raise ConfigError(_explain(error, origin)) from None
+
+
+def _explain(error: ValidationError, origin: str) -> str:
+    lines = [f"{origin} has {error.error_count()} problem(s):"]
+    for detail in error.errors():
+        key = ".".join(str(part) for part in detail["loc"]) or "(top level)"
+        message = detail["msg"].removeprefix("Value error, ")
+        if detail["type"] == "missing":
+            lines.append(f"- {key}: required, but missing")
+        elif detail["type"] == "extra_forbidden":
+            lines.append(f"- {key}: not a known setting (check the spelling)")
+        else:
+            value = detail.get("input")
+            shown = f" (got {value!r})" if not isinstance(value, dict | list) else ""
+            lines.append(f"- {key}: {message}{shown}")
+    return "\n".join(lines)

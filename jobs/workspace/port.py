@@ -1,0 +1,136 @@
+"""The Workspace port: what jobs need from wherever spreadsheets (and later calendars and
+folders) live. Adapters return plain grids and take plain tab contents; they know nothing
+about tutoring.
+
+Grids are lists of rows, starting at A1. Like the Sheets API, adapters drop trailing empty
+cells and trailing empty rows, so rows are ragged; an empty cell is None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Link:
+    """A cell that shows `text` and opens `url`."""
+
+    text: str
+    url: str
+
+
+CellValue = str | int | float | bool | date | datetime | time | Link | None
+Grid = list[list[CellValue]]
+
+
+class ColumnFormat(StrEnum):
+    """How an owned tab's column is displayed; the value written stays the plain number."""
+
+    TEXT = "text"
+    INTEGER = "integer"
+    DECIMAL = "decimal"  # one decimal place
+    PERCENT = "percent"  # a fraction 0..1 shown as a whole percentage
+    DATE = "date"  # yyyy-mm-dd
+    DATETIME = "datetime"
+
+
+@dataclass(frozen=True)
+class TabWrite:
+    """The whole desired content of one owned tab.
+
+    `key` identifies the tab for ever (it is stored on the tab, so a tab renamed by an educator
+    is still found); `title` is used when the tab is created. Row indexes in
+    `attention_rows` and `section_rows` count data rows from 0 (the header is not a row here).
+    Every str is written as text, never interpreted as a formula or a number.
+    """
+
+    key: str
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[CellValue, ...], ...]
+    column_formats: tuple[ColumnFormat, ...] = ()
+    attention_rows: frozenset[int] = field(default_factory=frozenset)
+    section_rows: frozenset[int] = field(default_factory=frozenset)
+
+    def grid(self) -> Grid:
+        """The tab as an adapter reads it back: header first, trailing empties dropped."""
+        return [trim_row(list(self.header)), *(trim_row(list(row)) for row in self.rows)]
+
+
+@dataclass(frozen=True)
+class OwnedTab:
+    """An owned tab as it stands now."""
+
+    key: str
+    title: str
+    grid: Grid
+
+
+@dataclass(frozen=True)
+class SpreadsheetState:
+    """What a job needs to know about a spreadsheet before writing owned tabs into it."""
+
+    exists: bool
+    owned: dict[str, OwnedTab]  # by key
+    other_titles: frozenset[str]  # tabs tutorsync does not own: never written
+
+
+class Spreadsheets(Protocol):
+    """Spreadsheets, named by the config's reference (a path locally, an ID or URL on Google)."""
+
+    def read_tabs(self, spreadsheet: str, tabs: Sequence[str]) -> dict[str, Grid]:
+        """Values of the named source tabs, in one read of the spreadsheet.
+
+        Raises WorkspaceError if the spreadsheet or a tab does not exist, or if a tab is owned
+        by tutorsync (an owned tab is never a source).
+        """
+        ...
+
+    def list_tabs(self, spreadsheet: str) -> list[str]:
+        """Titles of the tabs tutorsync does not own, in order."""
+        ...
+
+    def read_state(self, spreadsheet: str) -> SpreadsheetState:
+        """The owned tabs (with their values) and the other tab titles. A spreadsheet that does
+        not exist yet reads as empty."""
+        ...
+
+    def write_owned_tabs(self, spreadsheet: str, writes: Sequence[TabWrite]) -> None:
+        """Replace each owned tab's content (adding the tab if missing) in one atomic write.
+
+        Tabs tutorsync does not own are never changed; a write whose title belongs to such a tab
+        raises WorkspaceError. Creates the spreadsheet if it does not exist.
+        """
+        ...
+
+
+class Workspace(Protocol):
+    """Everything a job touches outside itself. Calendar and Drive ports join here with the
+    check-ins and folders jobs."""
+
+    @property
+    def spreadsheets(self) -> Spreadsheets: ...
+
+    def describe(self, spreadsheet: str) -> str:
+        """A short, human name for a spreadsheet reference, used in reports and data issues."""
+        ...
+
+
+def trim_row(row: list[CellValue]) -> list[CellValue]:
+    """Drop trailing empty cells (None or ""), as the Sheets API does."""
+    end = len(row)
+    while end and (row[end - 1] is None or row[end - 1] == ""):
+        end -= 1
+    return row[:end]
+
+
+def trim_grid(grid: Grid) -> Grid:
+    """Trim every row and drop trailing empty rows."""
+    rows = [trim_row(list(row)) for row in grid]
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows

@@ -1,0 +1,168 @@
+"""Find a sheet's columns by their headers, the way educators actually type them.
+
+Headers compare case-, space- and punctuation-insensitively ("Student #" == "student  #"),
+through each field's documented aliases, and config can name any custom header. Extra
+columns are ignored; a missing required column is one data issue for the whole tab.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sheets_schema.issues import DataIssue, Severity, a1, column_letter
+
+_SYMBOLS = {"#": " number ", "%": " percent ", "&": " and ", "+": " plus "}
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+HEADER_SEARCH_ROWS = 10  # title rows above the header are common; look this far down
+
+
+def header_key(text: object) -> str:
+    """The comparable form of a header: "Student #" -> "studentnumber"."""
+    if text is None:
+        return ""
+    lowered = str(text).strip().lower()
+    for symbol, word in _SYMBOLS.items():
+        lowered = lowered.replace(symbol, word)
+    return _NOT_ALNUM.sub("", lowered)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One thing a sheet holds, with the headers educators use for it, best match first."""
+
+    name: str
+    label: str  # how an educator would say it: "Student ID"
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SheetKind:
+    """A kind of source sheet: its fields, and which of them must be present.
+
+    Each entry of `required` is a group of field names of which at least one must be found.
+    """
+
+    name: str
+    fields: tuple[Field, ...]
+    required: tuple[tuple[str, ...], ...]
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    row: int  # 0-based grid row of the header
+    columns: dict[str, int]  # field name -> 0-based column
+
+
+def find_header(
+    grid: Sequence[Sequence[object]],
+    kind: SheetKind,
+    custom: Mapping[str, str],
+    *,
+    source: str,
+    tab: str,
+) -> tuple[HeaderMatch | None, list[DataIssue]]:
+    """Locate the header row and map fields to columns.
+
+    The header is the first of the first few non-blank rows that has every required field; title
+    rows above it are skipped. Returns None (with one issue naming what is missing) when no row
+    qualifies, so the caller skips this source.
+    """
+    issues: list[DataIssue] = []
+    unknown = sorted(set(custom) - {f.name for f in kind.fields})
+    for name in unknown:
+        issues.append(
+            DataIssue(
+                source,
+                tab,
+                "",
+                name,
+                f"the config maps a column for '{name}', which a {kind.name} does not have",
+                "use one of: " + ", ".join(f.name for f in kind.fields),
+                Severity.WARNING,
+            )
+        )
+    candidates = [i for i, row in enumerate(grid) if any(_present(cell) for cell in row)]
+    best: tuple[HeaderMatch, list[str]] | None = None
+    for row_index in candidates[:HEADER_SEARCH_ROWS]:
+        columns, duplicates = _map_columns(grid[row_index], kind, custom)
+        missing = _missing_groups(kind, columns)
+        if not missing:
+            issues.extend(_duplicate_issues(duplicates, kind, row_index, source, tab))
+            return HeaderMatch(row_index, columns), issues
+        if best is None:
+            best = (HeaderMatch(row_index, columns), missing)
+    first_row = candidates[0] if candidates else 0
+    missing = best[1] if best else [" or ".join(group) for group in kind.required]
+    issues.append(
+        DataIssue(
+            source,
+            tab,
+            f"row {first_row + 1}",
+            "",
+            f"this {kind.name} has no column for {' and no column for '.join(missing)}, "
+            "so the whole tab was skipped",
+            "add the column with one of the usual headers, or map your header in the config "
+            "(columns = { field = \"Your header\" })",
+        )
+    )
+    return None, issues
+
+
+def _present(cell: object) -> bool:
+    return cell is not None and str(cell).strip() != ""
+
+
+def _map_columns(
+    header_row: Sequence[object], kind: SheetKind, custom: Mapping[str, str]
+) -> tuple[dict[str, int], dict[str, list[int]]]:
+    keys = [header_key(cell) for cell in header_row]
+    columns: dict[str, int] = {}
+    duplicates: dict[str, list[int]] = {}
+    taken: set[int] = set()
+    # Custom headers first, then each field's aliases in order of preference, so a form's
+    # "Timestamp" only stands in for the session date when there is no "Date" column.
+    wanted = [(name, (header,)) for name, header in custom.items()]
+    wanted += [(f.name, f.aliases) for f in kind.fields if f.name not in custom]
+    for name, aliases in wanted:
+        for alias in aliases:
+            hits = [i for i, key in enumerate(keys) if key and key == header_key(alias)]
+            hits = [i for i in hits if i not in taken]
+            if hits:
+                columns[name] = hits[0]
+                taken.add(hits[0])
+                if len(hits) > 1:
+                    duplicates[name] = hits
+                break
+    return columns, duplicates
+
+
+def _missing_groups(kind: SheetKind, columns: Mapping[str, int]) -> list[str]:
+    missing = []
+    for group in kind.required:
+        if not any(name in columns for name in group):
+            missing.append(" or ".join(f"'{kind.field(name).label}'" for name in group))
+    return missing
+
+
+def _duplicate_issues(
+    duplicates: Mapping[str, list[int]], kind: SheetKind, row: int, source: str, tab: str
+) -> list[DataIssue]:
+    return [
+        DataIssue(
+            source,
+            tab,
+            a1(row, hits[1]),
+            kind.field(name).label,
+            f"more than one column is headed like '{kind.field(name).label}' "
+            f"({', '.join(column_letter(i) for i in hits)}); only column "
+            f"{column_letter(hits[0])} was read",
+            "rename or remove the extra column",
+            Severity.WARNING,
+        )
+        for name, hits in duplicates.items()
+    ]

@@ -1,0 +1,99 @@
+"""The owned tabs tutorsync writes: their columns, formats, and which columns educators type in.
+
+Educator columns are read back before every write and carried over by student ID, so their
+headers are part of the contract with educators: renaming one here orphans what people typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jobs.workspace.port import ColumnFormat
+
+F = ColumnFormat
+
+
+@dataclass(frozen=True)
+class OutputColumn:
+    header: str
+    field: str | None  # progress field shown; None for educator columns
+    format: ColumnFormat = F.TEXT
+
+    @property
+    def educator(self) -> bool:
+        return self.field is None
+
+
+STUDENT_ID_HEADER = "Student ID"
+STATUS_HEADER = "Status"
+ARCHIVE_HEADING = "Archived: no longer listed here. Kept for the notes typed about them."
+ARCHIVED_STATUS = "Archived"
+TEACHER_NOTES = "Teacher notes"
+COORDINATOR_NOTES = "Coordinator notes"
+NOTE_TO_TUTOR = "Note to tutor"
+
+
+def _figures(window_days: int, grade_header: str) -> tuple[OutputColumn, ...]:
+    window = f"(last {window_days} days)"
+    return (
+        OutputColumn(STATUS_HEADER, "status"),
+        OutputColumn("Flags", "student_flags"),
+        OutputColumn(f"Sessions {window}", "sessions_in_window", F.INTEGER),
+        OutputColumn(f"Minutes {window}", "minutes_in_window", F.INTEGER),
+        OutputColumn(f"Attendance {window}", "attendance_rate", F.PERCENT),
+        OutputColumn("Last session", "last_session_date", F.DATE),
+        OutputColumn("Days since last session", "days_since_last_session", F.INTEGER),
+        OutputColumn(grade_header, "grade_percent", F.DECIMAL),
+        OutputColumn(f"Grade change {window}", "grade_change_points", F.DECIMAL),
+        OutputColumn("Missing work", "missing_count", F.INTEGER),
+    )
+
+
+def summary_columns(window_days: int) -> tuple[OutputColumn, ...]:
+    """The coordinator summary: every active student, all their teachers' grades combined."""
+    return (
+        OutputColumn(STUDENT_ID_HEADER, "student_id"),
+        OutputColumn("Student", "name"),
+        OutputColumn("Grade level", "grade_level"),
+        OutputColumn("Teachers", "teachers"),
+        OutputColumn("Tutors", "tutors"),
+        *_figures(window_days, "Grade % (all classes)"),
+        OutputColumn(TEACHER_NOTES, None),
+        OutputColumn(COORDINATOR_NOTES, None),
+    )
+
+
+def teacher_columns(window_days: int) -> tuple[OutputColumn, ...]:
+    """A teacher's tab: only their students, grades from their own gradebooks only."""
+    return (
+        OutputColumn(STUDENT_ID_HEADER, "student_id"),
+        OutputColumn("Student", "name"),
+        OutputColumn("Grade level", "grade_level"),
+        OutputColumn("Tutors", "tutors"),
+        *_figures(window_days, "Grade % (your class)"),
+        OutputColumn(NOTE_TO_TUTOR, None),
+    )
+
+
+ISSUE_COLUMNS = (
+    OutputColumn("Severity", "severity"),
+    OutputColumn("Spreadsheet", "source"),
+    OutputColumn("Tab", "tab"),
+    OutputColumn("Cell", "cell"),
+    OutputColumn("Value", "value"),
+    OutputColumn("What is wrong", "problem"),
+    OutputColumn("How to fix it", "fix"),
+)
+
+RUN_LOG_COLUMNS = (
+    OutputColumn("Run at", "run_at", F.DATETIME),
+    OutputColumn("Job", "job"),
+    OutputColumn("Status", "status"),
+    OutputColumn("As of", "as_of", F.DATE),
+    OutputColumn("Active students", "students", F.INTEGER),
+    OutputColumn("Sessions read", "sessions", F.INTEGER),
+    OutputColumn("Scores read", "scores", F.INTEGER),
+    OutputColumn("Data issues", "issues", F.INTEGER),
+    OutputColumn("Cells changed", "cells_changed", F.INTEGER),
+    OutputColumn("Seconds", "seconds", F.DECIMAL),
+)

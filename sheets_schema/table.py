@@ -1,0 +1,98 @@
+"""From a grid and its header to a frame of typed columns, reporting every unusable cell."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+from sheets_schema.headers import HeaderMatch, SheetKind
+from sheets_schema.issues import DataIssue, Severity, a1
+from sheets_schema.values import Invalid, is_blank
+
+ROW = "row"  # column holding each record's 0-based grid row, for A1 references
+
+
+def raw_frame(grid: Sequence[Sequence[object]], header: HeaderMatch) -> pd.DataFrame:
+    """Cells below the header, one column per found field, as typed (object dtype).
+
+    Rows whose found fields are all blank are dropped: blank rows are normal anywhere. Sheets
+    omits trailing empty cells, so short rows read as blank in the missing columns.
+    """
+    fields = list(header.columns)
+    records = []
+    rows = []
+    for row_index in range(header.row + 1, len(grid)):
+        row = grid[row_index]
+        cells = [row[i] if i < len(row) else None for i in header.columns.values()]
+        if all(is_blank(cell) for cell in cells):
+            continue
+        records.append(cells)
+        rows.append(row_index)
+    frame = pd.DataFrame(records, columns=fields, dtype=object)
+    frame[ROW] = pd.Series(rows, dtype="int64")
+    return frame
+
+
+def parse_column(
+    frame: pd.DataFrame,
+    field_name: str,
+    parser: Callable[[Any], Any],
+    *,
+    kind: SheetKind,
+    header: HeaderMatch,
+    source: str,
+    tab: str,
+    severity: Severity = Severity.ERROR,
+) -> tuple[pd.Series, list[DataIssue]]:
+    """Parse one column; Invalid cells become None plus a data issue naming the cell.
+
+    Parses each distinct value once, since logs repeat the same dates and durations.
+    """
+    raw = frame[field_name]
+    parsed_by_value: dict[Any, Any] = {}
+
+    def parse_once(value: Any) -> Any:
+        key = _hashable(value)
+        if key not in parsed_by_value:
+            parsed_by_value[key] = parser(value)
+        return parsed_by_value[key]
+
+    # Built as an object Series so None stays None and bools stay Python bools.
+    parsed = pd.Series([parse_once(value) for value in raw], index=raw.index, dtype=object)
+    invalid = parsed.map(lambda value: isinstance(value, Invalid))
+    issues = [
+        DataIssue(
+            source,
+            tab,
+            a1(int(frame.at[index, ROW]), header.columns[field_name]),
+            show(raw.at[index]),
+            f"{kind.field(field_name).label} '{show(raw.at[index])}' {parsed.at[index].what}",
+            parsed.at[index].fix,
+            severity,
+        )
+        for index in parsed.index[invalid.to_numpy(dtype=bool)]
+    ]
+    return parsed.mask(invalid, None), issues
+
+
+def show(value: object) -> str:
+    """A cell as an educator would recognise it in a message."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value).strip()
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _hashable(value: Any) -> Any:
+    # Keyed by type too: True == 1 == 1.0 in Python, but they parse differently; and
+    # NaN != NaN would miss the cache.
+    if isinstance(value, float) and value != value:
+        return (float, "nan")
+    return (type(value), value)

@@ -1,0 +1,65 @@
+import pandas as pd
+
+from jobs.matching import match_students
+
+STUDENTS = pd.DataFrame(
+    {
+        "name": ["Molemone, Thabo", "Ávila, José", "Lee, Sam", "Lee, Sam"],
+        "name_key": ["thabo molemone", "jose avila", "sam lee", "sam lee"],
+        "email": ["thabo@s.example", None, None, None],
+    },
+    index=pd.Index(["00042", "00043", "00044", "00045"], name="student_id"),
+)
+
+
+def match(*typed):
+    """typed: (id, name, email)"""
+    records = pd.DataFrame(
+        [
+            dict(student_id_typed=i, student_name_typed=n, student_email_typed=e, source="log.xlsx",
+                 tab="Log", student_cell=f"C{row + 2}")
+            for row, (i, n, e) in enumerate(typed)
+        ]
+    )
+    matched, issues = match_students(records, STUDENTS)
+    return list(matched), issues
+
+
+def test_id_matches_first():
+    assert match(("00043", "Someone Else", None)) == (["00043"], [])
+
+
+def test_email_then_name_match_without_issue():
+    assert match((None, None, "thabo@s.example"), (None, "Jose Avila", None)) == (["00042", "00043"], [])
+
+
+def test_id_typed_without_leading_zeros_matches_with_a_warning():
+    matched, issues = match(("42", None, None))
+    assert matched == ["00042"]
+    assert issues[0].severity == "warning" and "00042" in issues[0].fix
+
+
+def test_unknown_id_with_a_matching_name_is_used_and_reported():
+    matched, issues = match(("99", "Thabo Molemone", None))
+    assert matched == ["00042"] and "99" in issues[0].problem
+
+
+def test_misspelled_name_is_not_merged_but_suggested():
+    matched, issues = match((None, "Thabo Mahlemone", None))
+    assert matched == [None]
+    assert issues[0].severity == "error"
+    assert "did you mean Molemone, Thabo (00042)" in issues[0].fix
+
+
+def test_name_shared_by_two_students_is_not_guessed():
+    matched, issues = match((None, "Sam Lee", None))
+    assert matched == [None] and "2 students" in issues[0].problem
+
+
+def test_one_issue_per_cell_even_for_many_rows():
+    records = pd.DataFrame(
+        [dict(student_id_typed="99999", student_name_typed=None, student_email_typed=None,
+              source="g.xlsx", tab="Grades", student_cell="A5")] * 3
+    )
+    matched, issues = match_students(records, STUDENTS)
+    assert matched.isna().all() and len(issues) == 1

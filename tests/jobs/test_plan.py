@@ -1,0 +1,152 @@
+from datetime import date
+
+import pandas as pd
+
+from jobs.plan import cells_changed, issues_tab, plan_writes, progress_tab, run_log_tab
+from jobs.reconcile import Flag
+from jobs.workspace.port import Link, OwnedTab, SpreadsheetState
+from sheets_schema.issues import DataIssue, Severity
+from sheets_schema.outputs import ARCHIVE_HEADING, teacher_columns
+
+COLUMNS = teacher_columns(28)
+HEADER = [c.header for c in COLUMNS]
+
+
+def progress_of(*students):
+    """students: (id, name, status)"""
+    frame = pd.DataFrame(
+        [
+            dict(name=name, grade_level="6", tutors=("tu@s.example",), status=status,
+                 student_flags=(Flag("low_grade", "Grade is 60%."),) if status == "Needs attention" else (),
+                 sessions_in_window=2, minutes_in_window=60.0, attendance_rate=float("nan"),
+                 last_session_date=date(2026, 2, 27), days_since_last_session=2,
+                 grade_percent=60.0, grade_change_points=float("nan"), missing_count=0)
+            for _, name, status in students
+        ],
+        index=pd.Index([s[0] for s in students], name="student_id"),
+    )
+    return frame
+
+
+def tab(progress, current=None):
+    return progress_tab(key="k", title="Tutoring progress", columns=COLUMNS, progress=progress, current=current)
+
+
+def owned(write):
+    return OwnedTab(write.key, write.title, write.grid())
+
+
+def with_note(grid, student_id, header, text):
+    column = grid[0].index(header)
+    for row in grid[1:]:
+        if row and row[0] == student_id:
+            row.extend([None] * (column + 1 - len(row)))
+            row[column] = text
+    return grid
+
+
+def test_rows_hold_figures_as_cells_with_flags_as_sentences():
+    write = tab(progress_of(("1", "Lee, Sam", "Needs attention"), ("2", "Kim, Jo", "On track")))
+    first = dict(zip(write.header, write.rows[0], strict=False))
+    assert first["Student ID"] == "1" and first["Flags"] == "Grade is 60%."
+    assert first["Attendance (last 28 days)"] is None
+    assert first["Last session"] == date(2026, 2, 27)
+    assert write.attention_rows == frozenset({0})
+
+
+def test_educator_notes_are_carried_by_student_id_even_after_a_resort():
+    first = tab(progress_of(("1", "Lee, Sam", "On track"), ("2", "Kim, Jo", "On track")))
+    grid = with_note(first.grid(), "2", "Note to tutor", "Work on fractions")
+    grid = [grid[0], grid[2], grid[1]]  # an educator sorted the tab
+    second = tab(progress_of(("1", "Lee, Sam", "On track"), ("2", "Kim, Jo", "On track")), OwnedTab("k", "T", grid))
+    notes = {row[0]: row[HEADER.index("Note to tutor")] for row in second.rows}
+    assert notes == {"1": None, "2": "Work on fractions"}
+
+
+def test_student_who_left_moves_to_the_archive_with_notes():
+    first = tab(progress_of(("1", "Lee, Sam", "On track"), ("2", "Kim, Jo", "On track")))
+    grid = with_note(first.grid(), "2", "Note to tutor", "Keep going")
+    second = tab(progress_of(("1", "Lee, Sam", "On track")), OwnedTab("k", "T", grid))
+    assert second.rows[1] == (ARCHIVE_HEADING,)
+    archived = dict(zip(second.header, second.rows[2], strict=False))
+    assert archived["Student ID"] == "2" and archived["Student"] == "Kim, Jo"
+    assert archived["Status"] == "Archived" and archived["Note to tutor"] == "Keep going"
+    assert second.section_rows == frozenset({1})
+    # ...and comes back with the note if they return
+    third = tab(progress_of(("1", "Lee, Sam", "On track"), ("2", "Kim, Jo", "On track")), owned(second))
+    assert third.rows[1][HEADER.index("Note to tutor")] == "Keep going"
+    assert len(third.rows) == 2
+
+
+def test_a_column_an_educator_added_is_kept():
+    first = tab(progress_of(("1", "Lee, Sam", "On track")))
+    grid = first.grid()
+    grid[0] = [*grid[0], *[None] * (len(HEADER) - len(grid[0])), "Parent contacted"]
+    grid[1] = [*grid[1], *[None] * (len(HEADER) - len(grid[1])), "yes, 2/3"]
+    second = tab(progress_of(("1", "Lee, Sam", "On track")), OwnedTab("k", "T", grid))
+    assert second.header[-1] == "Parent contacted"
+    assert second.rows[0][-1] == "yes, 2/3"
+
+
+def test_text_typed_under_no_header_and_rows_without_id_are_kept():
+    first = tab(progress_of(("1", "Lee, Sam", "On track")))
+    grid = first.grid()
+    grid[1] = [*grid[1], *[None] * (len(HEADER) + 1 - len(grid[1])), "stray note"]
+    grid.append([None, "Remember the field trip"])
+    second = tab(progress_of(("1", "Lee, Sam", "On track")), OwnedTab("k", "T", grid))
+    assert second.header[-1].startswith("Notes (column")
+    assert second.rows[0][-1] == "stray note"
+    assert (None, "Remember the field trip") in second.rows
+
+
+def test_window_change_does_not_turn_figure_columns_into_educator_columns():
+    first = progress_tab(key="k", title="T", columns=teacher_columns(14),
+                         progress=progress_of(("1", "Lee, Sam", "On track")), current=None)
+    second = tab(progress_of(("1", "Lee, Sam", "On track")), owned(first))
+    assert list(second.header) == HEADER
+
+
+def test_unchanged_tab_plans_no_write():
+    write = tab(progress_of(("1", "Lee, Sam", "On track")))
+    state = SpreadsheetState(True, {"k": owned(write)}, frozenset({"Grades"}))
+    assert plan_writes([("g.xlsx", write, "progress")], {"g.xlsx": state}) == []
+
+
+def test_renamed_owned_tab_keeps_its_new_title():
+    write = tab(progress_of(("1", "Lee, Sam", "On track")))
+    state = SpreadsheetState(True, {"k": OwnedTab("k", "My tutoring tab", [["old"]])}, frozenset())
+    (action,) = plan_writes([("g.xlsx", write, "progress")], {"g.xlsx": state})
+    assert action.tab.title == "My tutoring tab"
+
+
+def test_new_tab_never_takes_the_title_of_an_educators_tab():
+    write = tab(progress_of(("1", "Lee, Sam", "On track")))
+    state = SpreadsheetState(True, {}, frozenset({"Tutoring progress"}))
+    (action,) = plan_writes([("g.xlsx", write, "progress")], {"g.xlsx": state})
+    assert action.tab.title == "Tutoring progress (tutorsync)"
+    assert "new tab" in action.reason
+
+
+def test_cells_changed_counts_differences_including_ragged_rows():
+    assert cells_changed([["a", "b"], ["c"]], [["a", "x"], ["c", None], ["d"]]) == 2
+    assert cells_changed([[1]], [[1.0]]) == 0
+    assert cells_changed([[True]], [[1]]) == 1
+    assert cells_changed([[Link("a", "u")]], [[Link("a", "v")]]) == 1
+
+
+def test_issues_tab_lists_errors_first_in_reading_order():
+    issues = [
+        DataIssue("log.xlsx", "Log", "F14", "x", "p", "f", Severity.ERROR),
+        DataIssue("log.xlsx", "Log", "F2", "y", "p", "f", Severity.ERROR),
+        DataIssue("a.xlsx", "A", "A1", "z", "p", "f", Severity.WARNING),
+    ]
+    write = issues_tab(key="i", title="Data issues", issues=issues)
+    assert [row[3] for row in write.rows] == ["F2", "F14", "A1"]
+    assert write.attention_rows == frozenset({0, 1})
+
+
+def test_run_log_appends_and_keeps_earlier_rows():
+    first = run_log_tab(key="r", title="Run log", current=None, entry={"job": "progress", "status": "ok"})
+    second = run_log_tab(key="r", title="Run log", current=owned(first), entry={"job": "progress", "status": "failed"})
+    assert [row[1:3] for row in second.rows] == [("progress", "ok"), ("progress", "failed")]
+    assert second.attention_rows == frozenset({1})

@@ -1,0 +1,193 @@
+"""The README's definitions, one small table each. as_of is 2026-03-01, window 28 days:
+the window is (2026-02-01, 2026-03-01]."""
+
+import math
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from jobs.reconcile import count_sessions, grade_figures, student_progress, unweighted_categories
+from jobs.settings import Thresholds
+from sheets_schema.values import Attendance
+
+AS_OF = date(2026, 3, 1)
+A, AB, NS, C = Attendance.ATTENDED, Attendance.ABSENT, Attendance.NO_SHOW, Attendance.CANCELLED
+
+
+def sessions(*rows):
+    """rows: (student, date, minutes, attendance[, tutor[, follow_up]])"""
+    records = []
+    for i, row in enumerate(rows):
+        student, day, minutes, attendance, *rest = row
+        tutor = rest[0] if rest else "tutor@s.example"
+        follow_up = rest[1] if len(rest) > 1 else False
+        records.append(dict(student_id=student, session_date=day, minutes=minutes, attendance=attendance,
+                            tutor=tutor, follow_up=follow_up, source="log.xlsx", tab="Log", row=i + 1,
+                            date_cell=f"A{i + 2}"))
+    return pd.DataFrame.from_records(records)
+
+
+def figures(*rows, window_days=28):
+    result, issues = count_sessions(sessions(*rows), as_of=AS_OF, window_days=window_days)
+    return result, issues
+
+
+def test_window_is_open_at_its_start_and_closed_at_as_of():
+    result, _ = figures(("s", date(2026, 2, 1), 30, A), ("s", date(2026, 2, 2), 40, A), ("s", AS_OF, 50, A))
+    assert result.at["s", "sessions_in_window"] == 2
+    assert result.at["s", "minutes_in_window"] == 90
+
+
+def test_attendance_divides_attended_by_attended_absent_and_no_show_not_cancelled():
+    result, _ = figures(("s", date(2026, 2, 10), 30, A), ("s", date(2026, 2, 11), 0, AB),
+                        ("s", date(2026, 2, 12), 0, NS), ("s", date(2026, 2, 13), 0, C))
+    assert result.at["s", "attendance_rate"] == pytest.approx(1 / 3, abs=1e-3)
+
+
+def test_attendance_is_blank_when_nothing_to_divide():
+    result, _ = figures(("s", date(2026, 2, 13), 0, C))
+    assert math.isnan(result.at["s", "attendance_rate"])
+
+
+def test_last_session_is_latest_attended_on_or_before_as_of():
+    result, _ = figures(("s", date(2026, 1, 3), 30, A), ("s", date(2026, 2, 20), 0, AB))
+    assert result.at["s", "last_session_date"] == pd.Timestamp(2026, 1, 3)
+
+
+def test_future_session_is_an_issue_and_not_counted():
+    result, issues = figures(("s", date(2026, 2, 20), 30, A), ("s", date(2026, 3, 2), 30, A))
+    assert result.at["s", "sessions_in_window"] == 1
+    assert [(i.cell, i.severity) for i in issues] == [("A3", "error")]
+
+
+def test_duplicate_session_counts_once_and_is_reported():
+    result, issues = figures(("s", date(2026, 2, 20), 30, A, "Lee@s.example"),
+                             ("s", date(2026, 2, 20), 30, A, "lee@s.example "))
+    assert result.at["s", "sessions_in_window"] == 1
+    assert len(issues) == 1 and issues[0].severity == "warning" and "row 2" in issues[0].problem
+
+
+def test_same_day_sessions_with_different_minutes_both_count():
+    result, issues = figures(("s", date(2026, 2, 20), 30, A), ("s", date(2026, 2, 20), 45, A))
+    assert result.at["s", "sessions_in_window"] == 2 and issues == []
+
+
+def test_unknown_minutes_count_the_session_but_not_minutes():
+    result, _ = figures(("s", date(2026, 2, 20), float("nan"), A), ("s", date(2026, 2, 21), 30, A))
+    assert (result.at["s", "sessions_in_window"], result.at["s", "minutes_in_window"]) == (2, 30)
+
+
+def scores(*rows):
+    """rows: (student, due, category, earned, possible, missing)"""
+    return pd.DataFrame.from_records(
+        [dict(student_id=s, due=d, category=c, earned=e, possible=p, missing=m, source="g.xlsx",
+              tab="Grades", assignment=f"A{i}", assignment_column="C") for i, (s, d, c, e, p, m) in enumerate(rows)]
+    )
+
+
+def grades(*rows, weights=None):
+    return grade_figures(scores(*rows), by=["student_id"], as_of=AS_OF, window_days=28,
+                         category_weights=weights or {})
+
+
+def test_current_grade_sums_points_over_dated_to_as_of_and_undated():
+    result = grades(("s", date(2026, 1, 5), "HW", 8, 10, False), ("s", None, "HW", 5, 10, False),
+                    ("s", date(2026, 3, 5), "HW", 0, 10, False))
+    assert result.at["s", "grade_percent"] == 65.0
+
+
+def test_category_weights_give_a_weighted_mean_over_categories_present():
+    rows = [("s", None, "Homework", 10, 10, False), ("s", None, "Test", 50, 100, False)]
+    assert grades(*rows, weights={"Homework": 0.25, "Test": 0.75}).at["s", "grade_percent"] == 62.5
+    only_tests = grades(rows[1], weights={"Homework": 0.25, "Test": 0.75})
+    assert only_tests.at["s", "grade_percent"] == 50.0
+
+
+def test_unweighted_category_is_reported_when_weights_are_set():
+    frame = scores(("s", None, "Project", 10, 10, False))
+    issues = unweighted_categories(frame, {"Test": 1.0})
+    assert len(issues) == 1 and "Project" in issues[0].problem
+    assert unweighted_categories(frame, {}) == []
+
+
+def test_grade_change_is_this_window_minus_the_one_before():
+    result = grades(("s", date(2026, 1, 20), "T", 90, 100, False), ("s", date(2026, 2, 20), "T", 70, 100, False))
+    assert result.at["s", "grade_change_points"] == -20.0
+
+
+def test_grade_change_is_blank_if_either_window_is_empty():
+    result = grades(("s", date(2026, 2, 20), "T", 70, 100, False), ("s", None, "T", 70, 100, False))
+    assert math.isnan(result.at["s", "grade_change_points"])
+
+
+def test_missing_counts_missing_marks():
+    result = grades(("s", None, "HW", 0, 10, True), ("s", None, "HW", float("nan"), float("nan"), True),
+                    ("s", None, "HW", 9, 10, False))
+    assert result.at["s", "missing_count"] == 2
+
+
+STUDENTS = pd.DataFrame(
+    {"name": ["Lee, Sam"], "name_key": ["sam lee"], "teachers": [("t@s.example",)], "tutors": [()]},
+    index=pd.Index(["s"], name="student_id"),
+)
+
+
+def progress(session_rows=(), score_rows=(), **thresholds):
+    session_figures, _ = count_sessions(sessions(*session_rows) if session_rows else sessions(("other", AS_OF, 30, A)),
+                                        as_of=AS_OF, window_days=28)
+    grade_rows = score_rows or [("other", None, "T", 1, 1, False)]
+    grade = grades(*grade_rows)
+    return student_progress(STUDENTS, session_figures, grade, thresholds=Thresholds(**thresholds),
+                            as_of=AS_OF).loc["s"]
+
+
+def codes(row):
+    return [flag.code for flag in row.student_flags]
+
+
+def test_never_tutored_is_flagged_no_recent_session():
+    row = progress()
+    assert codes(row) == ["no_recent_session"]
+    assert row.status == "Needs attention"
+    assert "No tutoring session" in row.student_flags[0].sentence
+
+
+def test_no_recent_session_uses_days_since_strictly_greater():
+    assert codes(progress([("s", date(2026, 2, 15), 30, A)])) == []  # 14 days: not yet
+    row = progress([("s", date(2026, 2, 14), 30, A)])  # 15 days
+    assert codes(row) == ["no_recent_session"] and row.days_since_last_session == 15
+    assert "15 days" in row.student_flags[0].sentence
+
+
+def test_low_attendance_flag():
+    row = progress([("s", date(2026, 2, 25), 30, A), ("s", date(2026, 2, 26), 0, AB)])
+    assert codes(row) == ["low_attendance"]
+    assert "50%" in row.student_flags[0].sentence
+
+
+def test_low_grade_and_grade_drop_and_missing_flags():
+    row = progress([("s", AS_OF, 30, A)], [
+        ("s", date(2026, 1, 20), "T", 80, 100, False),
+        ("s", date(2026, 2, 20), "T", 40, 100, False),
+        ("s", None, "HW", 0, 10, True), ("s", None, "HW", 0, 10, True), ("s", None, "HW", 0, 10, True),
+    ])
+    assert codes(row) == ["low_grade", "grade_drop", "missing_work"]
+    assert "fell 40 points" in row.student_flags[1].sentence
+
+
+def test_grade_drop_threshold_is_inclusive():
+    rows = [("s", date(2026, 1, 20), "T", 90, 100, False), ("s", date(2026, 2, 20), "T", 80, 100, False)]
+    assert "grade_drop" in codes(progress([("s", AS_OF, 30, A)], rows))
+    assert "grade_drop" not in codes(progress([("s", AS_OF, 30, A)], rows, grade_drop_points=11))
+
+
+def test_follow_up_in_window_is_flagged():
+    row = progress([("s", date(2026, 2, 27), 30, A, "t", True)])
+    assert codes(row) == ["follow_up"]
+    assert "2026-02-27" in row.student_flags[0].sentence
+
+
+def test_on_track_without_flags():
+    row = progress([("s", date(2026, 2, 27), 30, A)], [("s", None, "T", 90, 100, False)])
+    assert row.status == "On track" and row.student_flags == ()
