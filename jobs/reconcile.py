@@ -61,11 +61,18 @@ def count_sessions(
     identity = kept.assign(tutor_key=kept["tutor"].str.strip().str.lower())
     duplicate = identity.duplicated(["student_id", "session_date", "tutor_key", "minutes"])
     if duplicate.any():
-        first_rows = identity.drop_duplicates(["student_id", "session_date", "tutor_key", "minutes"])
+        first_rows = identity.drop_duplicates(
+            ["student_id", "session_date", "tutor_key", "minutes"]
+        )
         first_at = first_rows.set_index(["student_id", "session_date", "tutor_key", "minutes"])
         for _, session in identity[duplicate].iterrows():
             original = first_at.loc[
-                (session["student_id"], session["session_date"], session["tutor_key"], session["minutes"])
+                (
+                    session["student_id"],
+                    session["session_date"],
+                    session["tutor_key"],
+                    session["minutes"],
+                )
             ]
             if isinstance(original, pd.DataFrame):
                 original = original.iloc[0]
@@ -138,7 +145,9 @@ def grade_figures(
     figures = pd.DataFrame(
         {
             "grade_percent": _percent(weighted[counted & to_date], by, bool(category_weights)),
-            "grade_recent_percent": _percent(weighted[counted & recent], by, bool(category_weights)),
+            "grade_recent_percent": _percent(
+                weighted[counted & recent], by, bool(category_weights)
+            ),
             "grade_prior_percent": _percent(weighted[counted & prior], by, bool(category_weights)),
             "missing_count": scores[scores["missing"] & to_date].groupby(list(by)).size(),
         }
@@ -187,7 +196,9 @@ def _percent(scores: pd.DataFrame, by: Sequence[str], weighted: bool) -> pd.Seri
     per_category = scores.groupby([*keys, "category"])[["earned", "possible", "weight"]].agg(
         {"earned": "sum", "possible": "sum", "weight": "first"}
     )
-    per_category["weighted"] = per_category["weight"] * per_category["earned"] / per_category["possible"]
+    per_category["weighted"] = (
+        per_category["weight"] * per_category["earned"] / per_category["possible"]
+    )
     totals = per_category.groupby(level=keys)[["weighted", "weight"]].sum()
     return (100 * totals["weighted"] / totals["weight"]).round(1)
 
@@ -199,13 +210,21 @@ def student_progress(
     *,
     thresholds: Thresholds,
     as_of: date,
+    by: Sequence[str] = ("student_id",),
 ) -> pd.DataFrame:
-    """Join roster students with session and grade figures and add flags and status.
+    """Join roster rows with session and grade figures and add flags and status.
 
-    `students` is indexed by student ID; `sessions` and `grades` are indexed by student ID too
-    (grades already narrowed to the scope: all gradebooks, or one teacher's).
+    `students` is indexed by student ID (one row per student, or per student and teacher with a
+    `teacher` column); `sessions` is indexed by student ID; `grades` is indexed by `by`, the
+    scope of the grades (all gradebooks, or each teacher's own). Returns one row per row of
+    `students`, indexed by student ID.
     """
-    progress = students.join(sessions, how="left").join(grades, how="left")
+    progress = (
+        students.reset_index()
+        .merge(sessions, left_on="student_id", right_index=True, how="left")
+        .merge(grades.reset_index(), on=list(by), how="left")
+        .set_index("student_id")
+    )
     progress["sessions_in_window"] = progress["sessions_in_window"].fillna(0).astype("int64")
     progress["minutes_in_window"] = progress["minutes_in_window"].fillna(0.0)
     progress["missing_count"] = progress["missing_count"].fillna(0).astype("int64")
@@ -215,7 +234,9 @@ def student_progress(
     progress["student_flags"] = [
         _flags(row, thresholds) for row in progress.itertuples(index=False)
     ]
-    progress["status"] = progress["student_flags"].map(lambda flags: NEEDS_ATTENTION if flags else ON_TRACK)
+    progress["status"] = progress["student_flags"].map(
+        lambda flags: NEEDS_ATTENTION if flags else ON_TRACK
+    )
     return progress
 
 
@@ -224,27 +245,52 @@ def _flags(row, thresholds: Thresholds) -> tuple[Flag, ...]:
     window = thresholds.window_days
     days = row.days_since_last_session
     if pd.isna(days):
-        flags.append(Flag("no_recent_session", "No tutoring session logged yet; check the tutor "
-                          "log and the schedule."))
+        flags.append(
+            Flag(
+                "no_recent_session",
+                "No tutoring session logged yet; check the tutor log and the schedule.",
+            )
+        )
     elif days > thresholds.no_session_days:
-        flags.append(Flag("no_recent_session", f"No session in {days} days (last on "
-                          f"{row.last_session_date.isoformat()}); schedule one."))
+        flags.append(
+            Flag(
+                "no_recent_session",
+                f"No session in {days} days (last on "
+                f"{row.last_session_date.isoformat()}); schedule one.",
+            )
+        )
     rate = row.attendance_rate
     if not pd.isna(rate) and rate < thresholds.min_attendance:
-        flags.append(Flag("low_attendance", f"Attended {rate:.0%} of sessions in the last "
-                          f"{window} days, below {thresholds.min_attendance:.0%}."))
+        flags.append(
+            Flag(
+                "low_attendance",
+                f"Attended {rate:.0%} of sessions in the last "
+                f"{window} days, below {thresholds.min_attendance:.0%}.",
+            )
+        )
     grade = row.grade_percent
     if not pd.isna(grade) and grade < thresholds.grade_floor:
-        flags.append(Flag("low_grade", f"Grade is {grade:.0f}%, below {thresholds.grade_floor:.0f}%."))
+        flags.append(
+            Flag("low_grade", f"Grade is {grade:.0f}%, below {thresholds.grade_floor:.0f}%.")
+        )
     change = row.grade_change_points
     if not pd.isna(change) and change <= -thresholds.grade_drop_points:
-        flags.append(Flag("grade_drop", f"Grade fell {-change:.0f} points in the last {window} "
-                          f"days ({row.grade_prior_percent:.0f}% before, "
-                          f"{row.grade_recent_percent:.0f}% now)."))
+        flags.append(
+            Flag(
+                "grade_drop",
+                f"Grade fell {-change:.0f} points in the last {window} "
+                f"days ({row.grade_prior_percent:.0f}% before, "
+                f"{row.grade_recent_percent:.0f}% now).",
+            )
+        )
     if row.missing_count >= thresholds.missing_threshold:
         flags.append(Flag("missing_work", f"{row.missing_count} assignments marked missing."))
     follow_up = row.follow_up_date
     if not pd.isna(follow_up):
-        flags.append(Flag("follow_up", f"Tutor asked for a follow-up on "
-                          f"{pd.Timestamp(follow_up).date().isoformat()}."))
+        flags.append(
+            Flag(
+                "follow_up",
+                f"Tutor asked for a follow-up on {pd.Timestamp(follow_up).date().isoformat()}.",
+            )
+        )
     return tuple(flags)

@@ -93,7 +93,9 @@ class RunReport:
         for issue in sorted(self.issues, key=issue_order)[:show_issues]:
             lines.append(f"    - {issue.sentence()}")
         if len(self.issues) > show_issues:
-            lines.append(f"    ... and {len(self.issues) - show_issues} more (see the Data issues tab)")
+            lines.append(
+                f"    ... and {len(self.issues) - show_issues} more (see the Data issues tab)"
+            )
         lines.append(f"  {self.changes} change(s): {self.cells_changed} cell(s)")
         for action in self.actions:
             lines.append(f"    {verb}: {action.describe().removeprefix('write ')}")

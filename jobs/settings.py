@@ -43,7 +43,9 @@ class Program(_Strict):
     @model_validator(mode="after")
     def _default_key(self) -> Program:
         if not self.key:
-            object.__setattr__(self, "key", re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-"))
+            object.__setattr__(
+                self, "key", re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
+            )
         return self
 
 
@@ -94,12 +96,12 @@ class Grades(_Strict):
 
 
 class Thresholds(_Strict):
-    window_days: int = Field(28, ge=1, le=366)
-    no_session_days: int = Field(14, ge=1)
-    min_attendance: float = Field(0.7, ge=0, le=1)
-    grade_floor: float = Field(70, ge=0, le=100)
-    grade_drop_points: float = Field(10, gt=0, le=100)
-    missing_threshold: int = Field(3, ge=1)
+    window_days: int = Field(default=28, ge=1, le=366)
+    no_session_days: int = Field(default=14, ge=1)
+    min_attendance: float = Field(default=0.7, ge=0, le=1)
+    grade_floor: float = Field(default=70, ge=0, le=100)
+    grade_drop_points: float = Field(default=10, gt=0, le=100)
+    missing_threshold: int = Field(default=3, ge=1)
 
 
 class Outputs(_Strict):
@@ -129,12 +131,13 @@ class Settings(_Strict):
     @model_validator(mode="after")
     def _teacher_tabs_have_a_home(self) -> Settings:
         for gradebook in self.sources.gradebooks:
-            if gradebook.spreadsheet.lower().endswith(
-                ".csv"
-            ) and gradebook.teacher not in self.outputs.teacher_spreadsheets:
+            if (
+                gradebook.spreadsheet.lower().endswith(".csv")
+                and gradebook.teacher not in self.outputs.teacher_spreadsheets
+            ):
                 raise ValueError(
                     f"gradebook '{gradebook.spreadsheet}' is a .csv file, which holds one tab; "
-                    f"add outputs.teacher_spreadsheets.\"{gradebook.teacher}\" = \"<name>.xlsx\" "
+                    f'add outputs.teacher_spreadsheets."{gradebook.teacher}" = "<name>.xlsx" '
                     "for this teacher's progress tab"
                 )
         return self

@@ -23,16 +23,42 @@ KIND = SheetKind(
 )
 
 # Labels in a row's first cell that make it an assignment-details row, not a student.
-_POINTS_LABELS = {"points", "maxpoints", "max", "outof", "possible", "pointspossible", "totalpoints"}
+_POINTS_LABELS = {
+    "points",
+    "maxpoints",
+    "max",
+    "outof",
+    "possible",
+    "pointspossible",
+    "totalpoints",
+}
 _DATE_LABELS = {"date", "due", "duedate", "dateassigned", "assigned"}
 _CATEGORY_LABELS = {"category", "type", "cat", "assignmenttype"}
 # Headers of columns teachers add that are not assignments: skipped without an issue.
 _NOT_ASSIGNMENTS = {
     header_key(text)
     for text in (
-        "Total", "Average", "Avg", "Grade", "Grade Level", "Final", "Final Grade", "Overall",
-        "Percent", "%", "Letter", "Letter Grade", "Comments", "Notes", "Period", "Section",
-        "Class", "Email", "Teacher", "Tutor", "Current Grade",
+        "Total",
+        "Average",
+        "Avg",
+        "Grade",
+        "Grade Level",
+        "Final",
+        "Final Grade",
+        "Overall",
+        "Percent",
+        "%",
+        "Letter",
+        "Letter Grade",
+        "Comments",
+        "Notes",
+        "Period",
+        "Section",
+        "Class",
+        "Email",
+        "Teacher",
+        "Tutor",
+        "Current Grade",
     )
 }
 
@@ -85,13 +111,20 @@ def parse(
     identity = header.columns
     detail_rows = _detail_rows(grid)
     points_row = detail_rows.get("points")
-    assignments = _assignments(grid, header.row, identity, detail_rows, day_first, source, tab, issues)
+    assignments = _assignments(
+        grid, header.row, identity, detail_rows, day_first, source, tab, issues
+    )
     if points_row is None and assignments:
         issues.append(
-            DataIssue(source, tab, "", "", "this gradebook has no Points row, so plain numbers "
-                      "were read as percentages",
-                      "add a row whose first cell says Points, with each assignment's points",
-                      Severity.WARNING)
+            DataIssue(
+                source,
+                tab,
+                "",
+                "",
+                "this gradebook has no Points row, so plain numbers were read as percentages",
+                "add a row whose first cell says Points, with each assignment's points",
+                Severity.WARNING,
+            )
         )
 
     records = []
@@ -102,10 +135,16 @@ def parse(
         cell = partial(_cell, row)
         typed_id = values.parse_student_id(cell(identity.get("student_id")))
         if isinstance(typed_id, values.Invalid):
-            issues.append(DataIssue(source, tab, a1(row_index, identity["student_id"]),
-                                    show(cell(identity["student_id"])),
-                                    f"Student ID '{show(cell(identity['student_id']))}' {typed_id.what}",
-                                    typed_id.fix))
+            issues.append(
+                DataIssue(
+                    source,
+                    tab,
+                    a1(row_index, identity["student_id"]),
+                    show(cell(identity["student_id"])),
+                    f"Student ID '{show(cell(identity['student_id']))}' {typed_id.what}",
+                    typed_id.fix,
+                )
+            )
             typed_id = None
         typed_name = _student_name(cell, identity)
         typed_email = values.parse_email(cell(identity.get("student_email")))
@@ -113,9 +152,16 @@ def parse(
             typed_email = None
         if typed_id is None and not typed_name and typed_email is None:
             if any(not values.is_blank(cell(a.column)) for a in assignments):
-                issues.append(DataIssue(source, tab, f"row {row_index + 1}", "",
-                                        "this row has scores but no student ID or name, so it was skipped",
-                                        "type the student's ID or name in the first columns"))
+                issues.append(
+                    DataIssue(
+                        source,
+                        tab,
+                        f"row {row_index + 1}",
+                        "",
+                        "this row has scores but no student ID or name, so it was skipped",
+                        "type the student's ID or name in the first columns",
+                    )
+                )
             continue
         student_column = identity.get("student_id", identity.get("student_name", 0))
         for assignment in assignments:
@@ -124,15 +170,36 @@ def parse(
             if score is None:
                 continue
             if isinstance(score, values.Invalid):
-                issues.append(DataIssue(source, tab, a1(row_index, assignment.column), show(raw),
-                                        f"Score '{show(raw)}' for '{assignment.name}' {score.what}",
-                                        score.fix))
+                issues.append(
+                    DataIssue(
+                        source,
+                        tab,
+                        a1(row_index, assignment.column),
+                        show(raw),
+                        f"Score '{show(raw)}' for '{assignment.name}' {score.what}",
+                        score.fix,
+                    )
+                )
                 continue
             earned, possible = _earned_possible(score, assignment.points, missing_counts_as_zero)
-            records.append((typed_id, typed_name or None, typed_email, assignment.name,
-                            column_letter(assignment.column), assignment.due, assignment.category,
-                            earned, possible, score.kind is values.ScoreKind.MISSING, source, tab,
-                            row_index, a1(row_index, student_column)))
+            records.append(
+                (
+                    typed_id,
+                    typed_name or None,
+                    typed_email,
+                    assignment.name,
+                    column_letter(assignment.column),
+                    assignment.due,
+                    assignment.category,
+                    earned,
+                    possible,
+                    score.kind is values.ScoreKind.MISSING,
+                    source,
+                    tab,
+                    row_index,
+                    a1(row_index, student_column),
+                )
+            )
     scores = pd.DataFrame.from_records(records, columns=SCORE_COLUMNS)
     scores["earned"] = scores["earned"].astype("float64")
     scores["possible"] = scores["possible"].astype("float64")
@@ -159,8 +226,11 @@ def _detail_rows(grid: Sequence[Sequence[object]]) -> dict[str, int]:
     found: dict[str, int] = {}
     for row_index, row in enumerate(grid):
         label = header_key(row[0]) if row else ""
-        for name, labels in (("points", _POINTS_LABELS), ("date", _DATE_LABELS),
-                             ("category", _CATEGORY_LABELS)):
+        for name, labels in (
+            ("points", _POINTS_LABELS),
+            ("date", _DATE_LABELS),
+            ("category", _CATEGORY_LABELS),
+        ):
             if label in labels and name not in found:
                 found[name] = row_index
     return found
@@ -187,32 +257,62 @@ def _assignments(
         points = _detail(grid, detail_rows.get("points"), column)
         if points is not None:
             parsed_points = values.parse_score(points)
-            if isinstance(parsed_points, values.Score) and parsed_points.kind is values.ScoreKind.POINTS and (parsed_points.value or 0) > 0:
+            if (
+                isinstance(parsed_points, values.Score)
+                and parsed_points.kind is values.ScoreKind.POINTS
+                and (parsed_points.value or 0) > 0
+            ):
                 points = parsed_points.value
             else:
-                issues.append(DataIssue(source, tab, a1(detail_rows["points"], column), show(points),
-                                        f"Points '{show(points)}' for '{show(title)}' is not a positive number, "
-                                        "so its scores were read as percentages",
-                                        "type the assignment's maximum points, e.g. 20"))
+                issues.append(
+                    DataIssue(
+                        source,
+                        tab,
+                        a1(detail_rows["points"], column),
+                        show(points),
+                        f"Points '{show(points)}' for '{show(title)}' is not a positive number, "
+                        "so its scores were read as percentages",
+                        "type the assignment's maximum points, e.g. 20",
+                    )
+                )
                 points = None
         elif "points" in detail_rows:
-            issues.append(DataIssue(source, tab, a1(detail_rows["points"], column), "",
-                                    f"'{show(title)}' has no points in the Points row, so its scores "
-                                    "were read as percentages",
-                                    "type the assignment's maximum points", Severity.WARNING))
+            issues.append(
+                DataIssue(
+                    source,
+                    tab,
+                    a1(detail_rows["points"], column),
+                    "",
+                    f"'{show(title)}' has no points in the Points row, so its scores "
+                    "were read as percentages",
+                    "type the assignment's maximum points",
+                    Severity.WARNING,
+                )
+            )
         due = _detail(grid, detail_rows.get("date"), column)
         if due is not None:
             parsed_due = values.parse_date(due, day_first=day_first)
             if isinstance(parsed_due, values.Invalid):
-                issues.append(DataIssue(source, tab, a1(detail_rows["date"], column), show(due),
-                                        f"Date '{show(due)}' for '{show(title)}' {parsed_due.what}, so the "
-                                        "assignment counts as undated", parsed_due.fix,
-                                        Severity.WARNING))
+                issues.append(
+                    DataIssue(
+                        source,
+                        tab,
+                        a1(detail_rows["date"], column),
+                        show(due),
+                        f"Date '{show(due)}' for '{show(title)}' {parsed_due.what}, so the "
+                        "assignment counts as undated",
+                        parsed_due.fix,
+                        Severity.WARNING,
+                    )
+                )
                 parsed_due = None
             due = parsed_due
         category = _detail(grid, detail_rows.get("category"), column)
-        assignments.append(Assignment(column, show(title), points, due,
-                                      None if category is None else show(category)))
+        assignments.append(
+            Assignment(
+                column, show(title), points, due, None if category is None else show(category)
+            )
+        )
     return assignments
 
 

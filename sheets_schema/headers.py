@@ -107,7 +107,7 @@ def find_header(
             f"this {kind.name} has no column for {' and no column for '.join(missing)}, "
             "so the whole tab was skipped",
             "add the column with one of the usual headers, or map your header in the config "
-            "(columns = { field = \"Your header\" })",
+            '(columns = { field = "Your header" })',
         )
     )
     return None, issues
@@ -126,7 +126,7 @@ def _map_columns(
     taken: set[int] = set()
     # Custom headers first, then each field's aliases in order of preference, so a form's
     # "Timestamp" only stands in for the session date when there is no "Date" column.
-    wanted = [(name, (header,)) for name, header in custom.items()]
+    wanted: list[tuple[str, tuple[str, ...]]] = [(name, (h,)) for name, h in custom.items()]
     wanted += [(f.name, f.aliases) for f in kind.fields if f.name not in custom]
     for name, aliases in wanted:
         for alias in aliases:

@@ -25,7 +25,11 @@ class DataIssue:
 
     @property
     def where(self) -> str:
-        return f"{self.source} › {self.tab}" + (f"!{self.cell}" if self.cell else "")
+        if not self.cell:
+            return f"{self.source} › {self.tab}"
+        if self.cell.startswith("row "):
+            return f"{self.source} › {self.tab}, {self.cell}"
+        return f"{self.source} › {self.tab}!{self.cell}"
 
     def sentence(self) -> str:
         return f"{self.where}: {self.problem}; {self.fix}."

@@ -109,9 +109,7 @@ def parse(
         row = int(frame.at[index, ROW])
         student_id = ids.at[index]
         if student_id is None:
-            if "student_id" in header.columns and values.is_blank(
-                frame.at[index, "student_id"]
-            ):
+            if "student_id" in header.columns and values.is_blank(frame.at[index, "student_id"]):
                 issues.append(
                     DataIssue(
                         source,
@@ -129,7 +127,8 @@ def parse(
         if record is None:
             name_key = values.normalise_name(f"{firsts[index]} {lasts[index]}")
             records[student_id] = {
-                "name": values.display_name(firsts[index], lasts[index]) or f"(no name) {student_id}",
+                "name": values.display_name(firsts[index], lasts[index])
+                or f"(no name) {student_id}",
                 "first_name": firsts[index],
                 "last_name": lasts[index],
                 "name_key": name_key,
@@ -170,13 +169,15 @@ def parse(
 def _names(frame: pd.DataFrame, found: Mapping[str, int]) -> tuple[pd.Series, pd.Series]:
     """First and last names from one name column or from separate first/last columns."""
     if "last_name" in found:
-        firsts = frame["first_name"] if "first_name" in found else frame["last_name"].map(lambda _: "")
+        firsts = (
+            frame["first_name"] if "first_name" in found else frame["last_name"].map(lambda _: "")
+        )
         return firsts.map(show), frame["last_name"].map(show)
     split = frame["student_name"].map(lambda name: values.split_name(show(name)))
     return split.map(lambda pair: pair[0]), split.map(lambda pair: pair[1])
 
 
-def _parse_emails(value: object) -> list[str] | None | values.Invalid:
+def _parse_emails(value: object) -> list[str] | values.Invalid | None:
     """One or more e-mails in a cell, separated by commas, semicolons or new lines."""
     if values.is_blank(value):
         return None
@@ -195,7 +196,7 @@ def _parse_emails(value: object) -> list[str] | None | values.Invalid:
     return found or None
 
 
-def _parse_active(value: object) -> bool | None | values.Invalid:
+def _parse_active(value: object) -> bool | values.Invalid | None:
     if values.is_blank(value):
         return None
     word = str(value).strip().lower()

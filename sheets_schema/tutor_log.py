@@ -22,7 +22,11 @@ KIND = SheetKind(
             "Session date",
             ("Session Date", "Date", "Date of Session", "Session Day", "Timestamp"),
         ),
-        Field("tutor", "Tutor", ("Tutor", "Tutor Email", "Tutor E-mail", "Email Address", "Tutor Name")),
+        Field(
+            "tutor",
+            "Tutor",
+            ("Tutor", "Tutor Email", "Tutor E-mail", "Email Address", "Tutor Name"),
+        ),
         STUDENT_ID,
         STUDENT_NAME,
         STUDENT_EMAIL,
@@ -41,12 +45,24 @@ KIND = SheetKind(
         Field(
             "follow_up",
             "Follow-up needed",
-            ("Follow-up needed", "Follow-up needed?", "Follow up", "Follow-up", "Follow-up?",
-             "Needs follow-up", "Flag for teacher"),
+            (
+                "Follow-up needed",
+                "Follow-up needed?",
+                "Follow up",
+                "Follow-up",
+                "Follow-up?",
+                "Needs follow-up",
+                "Flag for teacher",
+            ),
         ),
     ),
-    required=(("session_date",), ("tutor",), ("student_id", "student_name"), ("minutes",),
-              ("attendance",)),
+    required=(
+        ("session_date",),
+        ("tutor",),
+        ("student_id", "student_name"),
+        ("minutes",),
+        ("attendance",),
+    ),
 )
 
 SESSION_COLUMNS = [
@@ -101,7 +117,9 @@ def parse(
     sessions["student_name_typed"] = column("student_name", _text)
     sessions["student_email_typed"] = column("student_email", values.parse_email, Severity.WARNING)
     sessions["tutor"] = column("tutor", _tutor)
-    sessions["session_date"] = column("session_date", partial(values.parse_date, day_first=day_first))
+    sessions["session_date"] = column(
+        "session_date", partial(values.parse_date, day_first=day_first)
+    )
     sessions["minutes"] = column("minutes", values.parse_minutes, Severity.WARNING)
     sessions["attendance"] = column("attendance", values.parse_attendance)
     sessions["subject"] = column("subject", _text)
@@ -114,25 +132,16 @@ def parse(
     student_column = found.get("student_id", found.get("student_name", 0))
     sessions["student_cell"] = frame[ROW].map(lambda row: a1(row, student_column))
 
-    keep = pd.Series(True, index=frame.index)
-    for index in frame.index:
-        reason = _unusable(frame, sessions, index, found)
-        if reason is None:
-            continue
-        what, fix, column_name = reason
-        keep.at[index] = False
+    unusable = _unusable(frame, sessions, found)
+    for index, (what, fix, column_name) in unusable.items():
         if column_name in found and not values.is_blank(frame.at[index, column_name]):
             continue  # already reported as an unreadable value by parse_column
         issues.append(
             DataIssue(
-                source,
-                tab,
-                a1(int(frame.at[index, ROW]), found.get(column_name, 0)),
-                "",
-                what,
-                fix,
+                source, tab, a1(int(frame.at[index, ROW]), found.get(column_name, 0)), "", what, fix
             )
         )
+    keep = ~sessions.index.isin(list(unusable))
     sessions = sessions[keep]
     attended_without_attendance = sessions["attendance"].isna()
     sessions.loc[attended_without_attendance, "attendance"] = values.Attendance.ATTENDED
@@ -142,36 +151,46 @@ def parse(
 
 
 def _unusable(
-    frame: pd.DataFrame, sessions: pd.DataFrame, index: int, found: Mapping[str, int]
-) -> tuple[str, str, str] | None:
-    """Why a row cannot count as a session, or None when it can."""
-    if sessions.at[index, "session_date"] is None:
-        return (
+    frame: pd.DataFrame, sessions: pd.DataFrame, found: Mapping[str, int]
+) -> dict[int, tuple[str, str, str]]:
+    """Rows that cannot count as a session: index -> (what is wrong, fix, field)."""
+    no_date = sessions["session_date"].isna()
+    no_student = (
+        sessions[["student_id_typed", "student_name_typed", "student_email_typed"]]
+        .isna()
+        .all(axis=1)
+    )
+    minutes = pd.to_numeric(sessions["minutes"], errors="coerce")
+    # A form often leaves attendance blank when the session simply happened.
+    blank_attendance_but_minutes = frame["attendance"].map(values.is_blank).astype(bool) & (
+        minutes > 0
+    )
+    no_attendance = sessions["attendance"].isna() & ~blank_attendance_but_minutes
+    reasons = [
+        (
+            no_date,
             "this session has no usable date, so it was skipped",
             "type the date of the session, e.g. 2026-01-05 or 1/5/2026",
             "session_date",
-        )
-    if all(
-        sessions.at[index, name] is None
-        for name in ("student_id_typed", "student_name_typed", "student_email_typed")
-    ):
-        return (
+        ),
+        (
+            no_student,
             "this session does not say which student it was with, so it was skipped",
             "type the student's ID or name",
             "student_id" if "student_id" in found else "student_name",
-        )
-    if sessions.at[index, "attendance"] is None:
-        minutes = sessions.at[index, "minutes"]
-        raw = frame.at[index, "attendance"]
-        # A form often leaves attendance blank when the session simply happened.
-        if values.is_blank(raw) and isinstance(minutes, float) and minutes > 0:
-            return None
-        return (
+        ),
+        (
+            no_attendance,
             "this session has no attendance and no minutes, so it was skipped",
             "type Present, Absent, No show or Cancelled",
             "attendance",
-        )
-    return None
+        ),
+    ]
+    unusable: dict[int, tuple[str, str, str]] = {}
+    for mask, what, fix, field_name in reasons:
+        for index in sessions.index[mask.to_numpy(dtype=bool)]:
+            unusable.setdefault(int(index), (what, fix, field_name))
+    return unusable
 
 
 def _text(value: object) -> str | None:

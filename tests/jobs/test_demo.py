@@ -51,7 +51,9 @@ def _trimmed(row: tuple) -> tuple:
 def records(path: Path, tab: str) -> list[dict]:
     header, *rows = grid(path, tab)
     padded = [(*row, *[None] * (len(header) - len(row))) for row in rows]  # rows can be ragged
-    return [dict(zip(header, row, strict=True)) for row in padded if any(v is not None for v in row)]
+    return [
+        dict(zip(header, row, strict=True)) for row in padded if any(v is not None for v in row)
+    ]
 
 
 def form(demo: Path) -> list[dict]:

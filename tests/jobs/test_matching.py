@@ -16,8 +16,14 @@ def match(*typed):
     """typed: (id, name, email)"""
     records = pd.DataFrame(
         [
-            dict(student_id_typed=i, student_name_typed=n, student_email_typed=e, source="log.xlsx",
-                 tab="Log", student_cell=f"C{row + 2}")
+            dict(
+                student_id_typed=i,
+                student_name_typed=n,
+                student_email_typed=e,
+                source="log.xlsx",
+                tab="Log",
+                student_cell=f"C{row + 2}",
+            )
             for row, (i, n, e) in enumerate(typed)
         ]
     )
@@ -30,7 +36,10 @@ def test_id_matches_first():
 
 
 def test_email_then_name_match_without_issue():
-    assert match((None, None, "thabo@s.example"), (None, "Jose Avila", None)) == (["00042", "00043"], [])
+    assert match((None, None, "thabo@s.example"), (None, "Jose Avila", None)) == (
+        ["00042", "00043"],
+        [],
+    )
 
 
 def test_id_typed_without_leading_zeros_matches_with_a_warning():
@@ -58,8 +67,17 @@ def test_name_shared_by_two_students_is_not_guessed():
 
 def test_one_issue_per_cell_even_for_many_rows():
     records = pd.DataFrame(
-        [dict(student_id_typed="99999", student_name_typed=None, student_email_typed=None,
-              source="g.xlsx", tab="Grades", student_cell="A5")] * 3
+        [
+            dict(
+                student_id_typed="99999",
+                student_name_typed=None,
+                student_email_typed=None,
+                source="g.xlsx",
+                tab="Grades",
+                student_cell="A5",
+            )
+        ]
+        * 3
     )
     matched, issues = match_students(records, STUDENTS)
     assert matched.isna().all() and len(issues) == 1

@@ -16,11 +16,23 @@ def progress_of(*students):
     """students: (id, name, status)"""
     frame = pd.DataFrame(
         [
-            dict(name=name, grade_level="6", tutors=("tu@s.example",), status=status,
-                 student_flags=(Flag("low_grade", "Grade is 60%."),) if status == "Needs attention" else (),
-                 sessions_in_window=2, minutes_in_window=60.0, attendance_rate=float("nan"),
-                 last_session_date=date(2026, 2, 27), days_since_last_session=2,
-                 grade_percent=60.0, grade_change_points=float("nan"), missing_count=0)
+            dict(
+                name=name,
+                grade_level="6",
+                tutors=("tu@s.example",),
+                status=status,
+                student_flags=(Flag("low_grade", "Grade is 60%."),)
+                if status == "Needs attention"
+                else (),
+                sessions_in_window=2,
+                minutes_in_window=60.0,
+                attendance_rate=float("nan"),
+                last_session_date=date(2026, 2, 27),
+                days_since_last_session=2,
+                grade_percent=60.0,
+                grade_change_points=float("nan"),
+                missing_count=0,
+            )
             for _, name, status in students
         ],
         index=pd.Index([s[0] for s in students], name="student_id"),
@@ -29,7 +41,9 @@ def progress_of(*students):
 
 
 def tab(progress, current=None):
-    return progress_tab(key="k", title="Tutoring progress", columns=COLUMNS, progress=progress, current=current)
+    return progress_tab(
+        key="k", title="Tutoring progress", columns=COLUMNS, progress=progress, current=current
+    )
 
 
 def owned(write):
@@ -58,7 +72,10 @@ def test_educator_notes_are_carried_by_student_id_even_after_a_resort():
     first = tab(progress_of(("1", "Lee, Sam", "On track"), ("2", "Kim, Jo", "On track")))
     grid = with_note(first.grid(), "2", "Note to tutor", "Work on fractions")
     grid = [grid[0], grid[2], grid[1]]  # an educator sorted the tab
-    second = tab(progress_of(("1", "Lee, Sam", "On track"), ("2", "Kim, Jo", "On track")), OwnedTab("k", "T", grid))
+    second = tab(
+        progress_of(("1", "Lee, Sam", "On track"), ("2", "Kim, Jo", "On track")),
+        OwnedTab("k", "T", grid),
+    )
     notes = {row[0]: row[HEADER.index("Note to tutor")] for row in second.rows}
     assert notes == {"1": None, "2": "Work on fractions"}
 
@@ -73,7 +90,9 @@ def test_student_who_left_moves_to_the_archive_with_notes():
     assert archived["Status"] == "Archived" and archived["Note to tutor"] == "Keep going"
     assert second.section_rows == frozenset({1})
     # ...and comes back with the note if they return
-    third = tab(progress_of(("1", "Lee, Sam", "On track"), ("2", "Kim, Jo", "On track")), owned(second))
+    third = tab(
+        progress_of(("1", "Lee, Sam", "On track"), ("2", "Kim, Jo", "On track")), owned(second)
+    )
     assert third.rows[1][HEADER.index("Note to tutor")] == "Keep going"
     assert len(third.rows) == 2
 
@@ -100,8 +119,13 @@ def test_text_typed_under_no_header_and_rows_without_id_are_kept():
 
 
 def test_window_change_does_not_turn_figure_columns_into_educator_columns():
-    first = progress_tab(key="k", title="T", columns=teacher_columns(14),
-                         progress=progress_of(("1", "Lee, Sam", "On track")), current=None)
+    first = progress_tab(
+        key="k",
+        title="T",
+        columns=teacher_columns(14),
+        progress=progress_of(("1", "Lee, Sam", "On track")),
+        current=None,
+    )
     second = tab(progress_of(("1", "Lee, Sam", "On track")), owned(first))
     assert list(second.header) == HEADER
 
@@ -146,7 +170,14 @@ def test_issues_tab_lists_errors_first_in_reading_order():
 
 
 def test_run_log_appends_and_keeps_earlier_rows():
-    first = run_log_tab(key="r", title="Run log", current=None, entry={"job": "progress", "status": "ok"})
-    second = run_log_tab(key="r", title="Run log", current=owned(first), entry={"job": "progress", "status": "failed"})
+    first = run_log_tab(
+        key="r", title="Run log", current=None, entry={"job": "progress", "status": "ok"}
+    )
+    second = run_log_tab(
+        key="r",
+        title="Run log",
+        current=owned(first),
+        entry={"job": "progress", "status": "failed"},
+    )
     assert [row[1:3] for row in second.rows] == [("progress", "ok"), ("progress", "failed")]
     assert second.attention_rows == frozenset({1})

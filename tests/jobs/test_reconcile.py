@@ -22,9 +22,20 @@ def sessions(*rows):
         student, day, minutes, attendance, *rest = row
         tutor = rest[0] if rest else "tutor@s.example"
         follow_up = rest[1] if len(rest) > 1 else False
-        records.append(dict(student_id=student, session_date=day, minutes=minutes, attendance=attendance,
-                            tutor=tutor, follow_up=follow_up, source="log.xlsx", tab="Log", row=i + 1,
-                            date_cell=f"A{i + 2}"))
+        records.append(
+            dict(
+                student_id=student,
+                session_date=day,
+                minutes=minutes,
+                attendance=attendance,
+                tutor=tutor,
+                follow_up=follow_up,
+                source="log.xlsx",
+                tab="Log",
+                row=i + 1,
+                date_cell=f"A{i + 2}",
+            )
+        )
     return pd.DataFrame.from_records(records)
 
 
@@ -34,14 +45,20 @@ def figures(*rows, window_days=28):
 
 
 def test_window_is_open_at_its_start_and_closed_at_as_of():
-    result, _ = figures(("s", date(2026, 2, 1), 30, A), ("s", date(2026, 2, 2), 40, A), ("s", AS_OF, 50, A))
+    result, _ = figures(
+        ("s", date(2026, 2, 1), 30, A), ("s", date(2026, 2, 2), 40, A), ("s", AS_OF, 50, A)
+    )
     assert result.at["s", "sessions_in_window"] == 2
     assert result.at["s", "minutes_in_window"] == 90
 
 
 def test_attendance_divides_attended_by_attended_absent_and_no_show_not_cancelled():
-    result, _ = figures(("s", date(2026, 2, 10), 30, A), ("s", date(2026, 2, 11), 0, AB),
-                        ("s", date(2026, 2, 12), 0, NS), ("s", date(2026, 2, 13), 0, C))
+    result, _ = figures(
+        ("s", date(2026, 2, 10), 30, A),
+        ("s", date(2026, 2, 11), 0, AB),
+        ("s", date(2026, 2, 12), 0, NS),
+        ("s", date(2026, 2, 13), 0, C),
+    )
     assert result.at["s", "attendance_rate"] == pytest.approx(1 / 3, abs=1e-3)
 
 
@@ -62,8 +79,10 @@ def test_future_session_is_an_issue_and_not_counted():
 
 
 def test_duplicate_session_counts_once_and_is_reported():
-    result, issues = figures(("s", date(2026, 2, 20), 30, A, "Lee@s.example"),
-                             ("s", date(2026, 2, 20), 30, A, "lee@s.example "))
+    result, issues = figures(
+        ("s", date(2026, 2, 20), 30, A, "Lee@s.example"),
+        ("s", date(2026, 2, 20), 30, A, "lee@s.example "),
+    )
     assert result.at["s", "sessions_in_window"] == 1
     assert len(issues) == 1 and issues[0].severity == "warning" and "row 2" in issues[0].problem
 
@@ -81,19 +100,40 @@ def test_unknown_minutes_count_the_session_but_not_minutes():
 def scores(*rows):
     """rows: (student, due, category, earned, possible, missing)"""
     return pd.DataFrame.from_records(
-        [dict(student_id=s, due=d, category=c, earned=e, possible=p, missing=m, source="g.xlsx",
-              tab="Grades", assignment=f"A{i}", assignment_column="C") for i, (s, d, c, e, p, m) in enumerate(rows)]
+        [
+            dict(
+                student_id=s,
+                due=d,
+                category=c,
+                earned=e,
+                possible=p,
+                missing=m,
+                source="g.xlsx",
+                tab="Grades",
+                assignment=f"A{i}",
+                assignment_column="C",
+            )
+            for i, (s, d, c, e, p, m) in enumerate(rows)
+        ]
     )
 
 
 def grades(*rows, weights=None):
-    return grade_figures(scores(*rows), by=["student_id"], as_of=AS_OF, window_days=28,
-                         category_weights=weights or {})
+    return grade_figures(
+        scores(*rows),
+        by=["student_id"],
+        as_of=AS_OF,
+        window_days=28,
+        category_weights=weights or {},
+    )
 
 
 def test_current_grade_sums_points_over_dated_to_as_of_and_undated():
-    result = grades(("s", date(2026, 1, 5), "HW", 8, 10, False), ("s", None, "HW", 5, 10, False),
-                    ("s", date(2026, 3, 5), "HW", 0, 10, False))
+    result = grades(
+        ("s", date(2026, 1, 5), "HW", 8, 10, False),
+        ("s", None, "HW", 5, 10, False),
+        ("s", date(2026, 3, 5), "HW", 0, 10, False),
+    )
     assert result.at["s", "grade_percent"] == 65.0
 
 
@@ -112,7 +152,9 @@ def test_unweighted_category_is_reported_when_weights_are_set():
 
 
 def test_grade_change_is_this_window_minus_the_one_before():
-    result = grades(("s", date(2026, 1, 20), "T", 90, 100, False), ("s", date(2026, 2, 20), "T", 70, 100, False))
+    result = grades(
+        ("s", date(2026, 1, 20), "T", 90, 100, False), ("s", date(2026, 2, 20), "T", 70, 100, False)
+    )
     assert result.at["s", "grade_change_points"] == -20.0
 
 
@@ -122,8 +164,11 @@ def test_grade_change_is_blank_if_either_window_is_empty():
 
 
 def test_missing_counts_missing_marks():
-    result = grades(("s", None, "HW", 0, 10, True), ("s", None, "HW", float("nan"), float("nan"), True),
-                    ("s", None, "HW", 9, 10, False))
+    result = grades(
+        ("s", None, "HW", 0, 10, True),
+        ("s", None, "HW", float("nan"), float("nan"), True),
+        ("s", None, "HW", 9, 10, False),
+    )
     assert result.at["s", "missing_count"] == 2
 
 
@@ -134,12 +179,16 @@ STUDENTS = pd.DataFrame(
 
 
 def progress(session_rows=(), score_rows=(), **thresholds):
-    session_figures, _ = count_sessions(sessions(*session_rows) if session_rows else sessions(("other", AS_OF, 30, A)),
-                                        as_of=AS_OF, window_days=28)
+    session_figures, _ = count_sessions(
+        sessions(*session_rows) if session_rows else sessions(("other", AS_OF, 30, A)),
+        as_of=AS_OF,
+        window_days=28,
+    )
     grade_rows = score_rows or [("other", None, "T", 1, 1, False)]
     grade = grades(*grade_rows)
-    return student_progress(STUDENTS, session_figures, grade, thresholds=Thresholds(**thresholds),
-                            as_of=AS_OF).loc["s"]
+    return student_progress(
+        STUDENTS, session_figures, grade, thresholds=Thresholds(**thresholds), as_of=AS_OF
+    ).loc["s"]
 
 
 def codes(row):
@@ -167,17 +216,25 @@ def test_low_attendance_flag():
 
 
 def test_low_grade_and_grade_drop_and_missing_flags():
-    row = progress([("s", AS_OF, 30, A)], [
-        ("s", date(2026, 1, 20), "T", 80, 100, False),
-        ("s", date(2026, 2, 20), "T", 40, 100, False),
-        ("s", None, "HW", 0, 10, True), ("s", None, "HW", 0, 10, True), ("s", None, "HW", 0, 10, True),
-    ])
+    row = progress(
+        [("s", AS_OF, 30, A)],
+        [
+            ("s", date(2026, 1, 20), "T", 80, 100, False),
+            ("s", date(2026, 2, 20), "T", 40, 100, False),
+            ("s", None, "HW", 0, 10, True),
+            ("s", None, "HW", 0, 10, True),
+            ("s", None, "HW", 0, 10, True),
+        ],
+    )
     assert codes(row) == ["low_grade", "grade_drop", "missing_work"]
     assert "fell 40 points" in row.student_flags[1].sentence
 
 
 def test_grade_drop_threshold_is_inclusive():
-    rows = [("s", date(2026, 1, 20), "T", 90, 100, False), ("s", date(2026, 2, 20), "T", 80, 100, False)]
+    rows = [
+        ("s", date(2026, 1, 20), "T", 90, 100, False),
+        ("s", date(2026, 2, 20), "T", 80, 100, False),
+    ]
     assert "grade_drop" in codes(progress([("s", AS_OF, 30, A)], rows))
     assert "grade_drop" not in codes(progress([("s", AS_OF, 30, A)], rows, grade_drop_points=11))
 

@@ -1,0 +1,204 @@
+"""The `tutorsync` command: parses options, calls a job, prints its report. No logic here."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+
+from jobs import demo as demo_program
+from jobs import progress
+from jobs.errors import TutorsyncError
+from jobs.report import RunReport
+from jobs.run import run_all
+from jobs.settings import Settings, load
+from jobs.workspace import open_workspace
+
+EXIT_DATA_ISSUES = 3  # only with --strict
+
+
+class TutorsyncGroup(click.Group):
+    """Turns tutorsync's expected failures into a message and an exit code, in one place."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TutorsyncError as error:
+            if logging.getLogger().isEnabledFor(logging.DEBUG):
+                logging.getLogger("tutorsync").exception("run failed")
+            click.echo(f"Error: {error}", err=True)
+            ctx.exit(error.exit_code)
+
+
+@click.group(cls=TutorsyncGroup)
+@click.version_option(package_name="tutorsync")
+def cli() -> None:
+    """Join tutor session logs, teacher gradebooks and a roster into one picture of each
+    student, written back to the spreadsheets educators already use."""
+
+
+def job_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Options every job command shares."""
+    decorators = [
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(dir_okay=False, path_type=Path),
+            envvar="TUTORSYNC_CONFIG",
+            default="tutorsync.toml",
+            show_default=True,
+            help="Program config (TOML). Also read from $TUTORSYNC_CONFIG.",
+        ),
+        click.option(
+            "--as-of",
+            type=click.DateTime(formats=["%Y-%m-%d"]),
+            help="Compute figures as of this day (YYYY-MM-DD). Default: today in the program's "
+            "time zone.",
+        ),
+        click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report."),
+        click.option("--strict", is_flag=True, help="Exit with status 3 if there are data issues."),
+        click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv: debug)."),
+        click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr."),
+    ]
+    return functools.reduce(lambda f, option: option(f), reversed(decorators), command)
+
+
+def _setup(
+    config_path: Path, as_of: datetime | None, verbose: int, quiet: bool
+) -> tuple[Settings, date]:
+    level = (
+        logging.ERROR
+        if quiet
+        else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    )
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
+    settings = load(config_path)
+    day = as_of.date() if as_of else datetime.now(ZoneInfo(settings.program.timezone)).date()
+    return settings, day
+
+
+def _finish(
+    ctx: click.Context, reports: list[RunReport], as_json: bool, strict: bool, *, several: bool
+) -> None:
+    """Print the report(s) and exit with the documented status."""
+    if as_json:
+        document: dict[str, Any] = (
+            {"ok": all(r.ok for r in reports), "jobs": [r.to_dict() for r in reports]}
+            if several
+            else reports[0].to_dict()
+        )
+        click.echo(json.dumps(document, indent=2))
+    else:
+        for report in reports:
+            click.echo(report.render_text())
+    if any(not r.ok for r in reports):
+        ctx.exit(1)
+    if strict and any(r.issues for r in reports):
+        ctx.exit(EXIT_DATA_ISSUES)
+
+
+@cli.command()
+@job_options
+@click.option("--dry-run", is_flag=True, help="Print every planned change; write nothing.")
+@click.pass_context
+def run(
+    ctx: click.Context,
+    config_path: Path,
+    as_of: datetime | None,
+    as_json: bool,
+    strict: bool,
+    verbose: int,
+    quiet: bool,
+    dry_run: bool,
+) -> None:
+    """Run every job of the program (for now: progress)."""
+    settings, day = _setup(config_path, as_of, verbose, quiet)
+    reports = run_all(settings, open_workspace(settings), as_of=day, dry_run=dry_run)
+    _finish(ctx, reports, as_json, strict, several=True)
+
+
+@cli.command(name="progress")
+@job_options
+@click.option("--dry-run", is_flag=True, help="Print every planned change; write nothing.")
+@click.pass_context
+def progress_command(
+    ctx: click.Context,
+    config_path: Path,
+    as_of: datetime | None,
+    as_json: bool,
+    strict: bool,
+    verbose: int,
+    quiet: bool,
+    dry_run: bool,
+) -> None:
+    """Write the progress tabs: coordinator summary, one tab per teacher, data issues, run log."""
+    settings, day = _setup(config_path, as_of, verbose, quiet)
+    report = progress.run_progress(settings, open_workspace(settings), as_of=day, dry_run=dry_run)
+    _finish(ctx, [report], as_json, strict, several=False)
+
+
+@cli.command()
+@job_options
+@click.pass_context
+def validate(
+    ctx: click.Context,
+    config_path: Path,
+    as_of: datetime | None,
+    as_json: bool,
+    strict: bool,
+    verbose: int,
+    quiet: bool,
+) -> None:
+    """Read and check every source; print data issues; write nothing."""
+    settings, day = _setup(config_path, as_of, verbose, quiet)
+    report = progress.validate(settings, open_workspace(settings), as_of=day)
+    _finish(ctx, [report], as_json, strict, several=False)
+
+
+@cli.command()
+@click.argument(
+    "folder", type=click.Path(file_okay=False, path_type=Path), default="demo-workspace"
+)
+@click.option(
+    "--students",
+    type=click.IntRange(demo_program.MIN_STUDENTS, demo_program.MAX_STUDENTS),
+    default=60,
+    show_default=True,
+    help="How many fictional students to generate.",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Generate ten weeks of sessions ending on this day (default: today).",
+)
+def demo(folder: Path, students: int, today: datetime | None) -> None:
+    """Create a fictional demo program (sources and tutorsync.toml) in FOLDER."""
+    config = folder / "tutorsync.toml"
+    if config.exists():
+        click.echo(f"Demo program already in {folder}; left as it is. Run it with:")
+    else:
+        day = today.date() if today else date.today()
+        config = demo_program.create_demo(folder, today=day, students=students)
+        click.echo(f"Created a fictional program of {students} students in {folder}. Run it with:")
+    click.echo(f"  tutorsync run --config {config}")
+    click.echo(
+        f"Then open {folder / 'coordinator.xlsx'} and the gradebooks in {folder / 'gradebooks'}."
+    )
+
+
+def main() -> None:
+    cli(prog_name="tutorsync", auto_envvar_prefix=None)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,439 @@
+"""The progress job: read sources, reconcile per student, write the progress tabs.
+
+read → parse → reconcile → read current tabs → plan → apply → report. Everything between the
+reads and the writes is pure.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import pandas as pd
+
+from jobs import plan as planning
+from jobs.errors import TutorsyncError, WorkspaceError
+from jobs.matching import match_students
+from jobs.reconcile import count_sessions, grade_figures, student_progress, unweighted_categories
+from jobs.report import RunReport
+from jobs.settings import Settings
+from jobs.workspace.port import CellValue, Grid, SpreadsheetState, TabWrite, Workspace
+from sheets_schema import gradebook, outputs, roster, tutor_log
+from sheets_schema.issues import DataIssue, Severity
+from sheets_schema.roster import Roster
+
+log = logging.getLogger(__name__)
+
+
+def run_progress(
+    settings: Settings,
+    workspace: Workspace,
+    *,
+    as_of: date,
+    dry_run: bool = False,
+    now: Callable[[], datetime] = datetime.now,
+) -> RunReport:
+    """Bring every progress tab up to date with the sources, as of `as_of`."""
+    started = time.perf_counter()
+    program = read_program(settings, workspace, as_of=as_of)
+    targets = teacher_targets(settings, program)
+    spreadsheets = {settings.outputs.coordinator_spreadsheet, *targets.values()}
+    states = read_states(workspace, spreadsheets)
+    actions = planning.plan_writes(desired_tabs(settings, program, targets, states), states)
+    report = program.report(settings, as_of=as_of, dry_run=dry_run, actions=actions)
+    # Teachers' spreadsheets first, then the coordinator's with the run log, so the log can
+    # say whether everything else was written.
+    coordinator = settings.outputs.coordinator_spreadsheet
+    if not dry_run:
+        report.failures = apply(workspace, [a for a in actions if a.spreadsheet != coordinator])
+    entry = _run_log_entry(report, now(), time.perf_counter() - started)
+    report.actions += planning.plan_writes(
+        [_run_log_tab(settings, states, entry)], states, appended=[keys(settings)["run_log"]]
+    )
+    if not dry_run:
+        report.failures += apply(
+            workspace, [a for a in report.actions if a.spreadsheet == coordinator]
+        )
+    report.seconds = time.perf_counter() - started
+    log.info(
+        "progress: %d students, %d issues, %d cells changed, %d failures, %.1fs",
+        report.students,
+        len(report.issues),
+        report.cells_changed,
+        len(report.failures),
+        report.seconds,
+    )
+    return report
+
+
+def validate(settings: Settings, workspace: Workspace, *, as_of: date) -> RunReport:
+    """Read and parse every source and report data issues; write nothing."""
+    started = time.perf_counter()
+    program = read_program(settings, workspace, as_of=as_of)
+    report = program.report(settings, as_of=as_of, dry_run=True, actions=[])
+    report.job = "validate"
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+@dataclass
+class Program:
+    """A program's sources parsed and reconciled."""
+
+    roster: Roster
+    sessions: pd.DataFrame  # matched sessions (student_id set)
+    scores: pd.DataFrame  # matched scores with the gradebook's teacher
+    summary: pd.DataFrame  # progress of every active student, all gradebooks
+    by_teacher: dict[str, pd.DataFrame]  # teacher e-mail -> progress of their active students
+    issues: list[DataIssue] = field(default_factory=list)
+
+    def report(
+        self, settings: Settings, *, as_of: date, dry_run: bool, actions: list[planning.WriteTab]
+    ) -> RunReport:
+        return RunReport(
+            job="progress",
+            program=settings.program.name,
+            as_of=as_of,
+            dry_run=dry_run,
+            students=len(self.summary),
+            sessions=len(self.sessions),
+            scores=len(self.scores),
+            issues=list(self.issues),
+            actions=list(actions),
+        )
+
+
+def read_program(settings: Settings, workspace: Workspace, *, as_of: date) -> Program:
+    """Read every source, parse it, match rows to students and compute their progress."""
+    grids, issues = read_sources(settings, workspace)
+    roster_source = settings.sources.roster
+    roster_grid = grids.get((roster_source.spreadsheet, roster_source.tab))
+    if roster_grid is None:
+        raise WorkspaceError(
+            next(i.sentence() for i in issues if i.source == roster_source.spreadsheet)
+        )
+    parsed_roster, found = roster.parse(
+        roster_grid,
+        source=roster_source.spreadsheet,
+        tab=roster_source.tab,
+        columns=roster_source.columns,
+    )
+    issues += found
+    if parsed_roster is None or parsed_roster.active.empty:
+        # Writing progress from an unreadable or empty roster would archive every student.
+        problem = found[-1].sentence() if parsed_roster is None else "it lists no active students"
+        raise TutorsyncError(f"The roster cannot be used, so nothing was written: {problem}")
+
+    sessions, found = _parse_sessions(settings, grids)
+    issues += found
+    scores, found = _parse_scores(settings, grids)
+    issues += found
+    sessions, found = _match(sessions, parsed_roster)
+    issues += found
+    scores, found = _match(scores, parsed_roster)
+    issues += found
+
+    thresholds = settings.thresholds
+    session_figures, found = count_sessions(
+        sessions, as_of=as_of, window_days=thresholds.window_days
+    )
+    issues += found
+    weights = settings.grades.category_weights
+    issues += unweighted_categories(scores, weights)
+    active = parsed_roster.active
+
+    def progress(students: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+        grades = grade_figures(
+            scores,
+            by=by,
+            as_of=as_of,
+            window_days=thresholds.window_days,
+            category_weights=weights,
+        )
+        return student_progress(
+            students, session_figures, grades, thresholds=thresholds, as_of=as_of, by=by
+        )
+
+    summary = _in_reading_order(progress(active, ["student_id"]))
+    # One row per student and teacher: a teacher's tab shows grades from their gradebooks only.
+    enrolments = active.explode("teachers").rename(columns={"teachers": "teacher"})
+    enrolments = enrolments[enrolments["teacher"].notna()]
+    by_teacher = {
+        str(teacher): _in_reading_order(rows)
+        for teacher, rows in progress(enrolments, ["student_id", "teacher"]).groupby("teacher")
+    }
+    issues += _roster_teacher_mismatches(scores, active)
+    return Program(parsed_roster, sessions, scores, summary, by_teacher, issues)
+
+
+def read_sources(
+    settings: Settings, workspace: Workspace
+) -> tuple[dict[tuple[str, str], Grid], list[DataIssue]]:
+    """Every source tab's grid, one read per spreadsheet. A source that cannot be read is a
+    data issue (the run goes on without it); the caller decides if the roster is missing."""
+    wanted: dict[str, list[str]] = defaultdict(list)
+    sources = settings.sources
+    wanted[sources.roster.spreadsheet].append(sources.roster.tab)
+    for log_source in sources.tutor_logs:
+        wanted[log_source.spreadsheet].extend(log_source.tabs)
+    for book in sources.gradebooks:
+        wanted[book.spreadsheet].append(book.tab)
+    grids: dict[tuple[str, str], Grid] = {}
+    issues: list[DataIssue] = []
+    for spreadsheet, tabs in wanted.items():
+        tabs = list(dict.fromkeys(tabs))
+        try:
+            read = workspace.spreadsheets.read_tabs(spreadsheet, tabs)
+        except WorkspaceError:
+            # Find out which tabs are the trouble, so one bad tab does not hide the others.
+            read = {}
+            for tab in tabs:
+                try:
+                    read.update(workspace.spreadsheets.read_tabs(spreadsheet, [tab]))
+                except WorkspaceError as error:
+                    issues.append(
+                        DataIssue(
+                            spreadsheet,
+                            tab,
+                            "",
+                            "",
+                            f"this source could not be read ({error}), so it was skipped",
+                            "check the config's spreadsheet and tab names",
+                        )
+                    )
+        grids.update({(spreadsheet, tab): grid for tab, grid in read.items()})
+    return grids, issues
+
+
+def _parse_sessions(settings: Settings, grids) -> tuple[pd.DataFrame, list[DataIssue]]:
+    frames, issues = [], []
+    for source in settings.sources.tutor_logs:
+        for tab in source.tabs:
+            if (source.spreadsheet, tab) not in grids:
+                continue
+            frame, found = tutor_log.parse(
+                grids[(source.spreadsheet, tab)],
+                source=source.spreadsheet,
+                tab=tab,
+                columns=source.columns,
+                day_first=settings.program.day_first,
+            )
+            issues += found
+            if frame is not None:
+                frames.append(frame)
+    empty = pd.DataFrame(columns=tutor_log.SESSION_COLUMNS)
+    return (pd.concat(frames, ignore_index=True) if frames else empty), issues
+
+
+def _parse_scores(settings: Settings, grids) -> tuple[pd.DataFrame, list[DataIssue]]:
+    frames, issues = [], []
+    for book in settings.sources.gradebooks:
+        if (book.spreadsheet, book.tab) not in grids:
+            continue
+        frame, found = gradebook.parse(
+            grids[(book.spreadsheet, book.tab)],
+            source=book.spreadsheet,
+            tab=book.tab,
+            columns=book.columns,
+            day_first=settings.program.day_first,
+            missing_counts_as_zero=settings.grades.missing_counts_as_zero,
+        )
+        issues += found
+        if frame is not None:
+            frames.append(frame.assign(teacher=book.teacher))
+    empty = pd.DataFrame(columns=[*gradebook.SCORE_COLUMNS, "teacher"])
+    return (pd.concat(frames, ignore_index=True) if frames else empty), issues
+
+
+def _match(records: pd.DataFrame, parsed_roster: Roster) -> tuple[pd.DataFrame, list[DataIssue]]:
+    student_ids, issues = match_students(records, parsed_roster.students)
+    matched = records.assign(student_id=student_ids)
+    return matched[matched["student_id"].notna()].reset_index(drop=True), issues
+
+
+def _roster_teacher_mismatches(scores: pd.DataFrame, active: pd.DataFrame) -> list[DataIssue]:
+    """A student graded in a gradebook whose teacher the roster does not list for them."""
+    if scores.empty:
+        return []
+    rows = scores.drop_duplicates(["source", "tab", "student_id"])
+    rows = rows[rows["student_id"].isin(active.index)]
+    listed = [
+        t in active.at[s, "teachers"]
+        for s, t in zip(rows["student_id"], rows["teacher"], strict=True)
+    ]
+    return [
+        DataIssue(
+            row["source"],
+            row["tab"],
+            row["student_cell"],
+            row["student_id"],
+            f"{active.at[row['student_id'], 'name']} is in {row['teacher']}'s gradebook, but the "
+            "roster does not list that teacher for them, so these grades count only in the "
+            "coordinator summary",
+            "add a roster row for this student with this teacher, or remove the row from the "
+            "gradebook",
+            Severity.WARNING,
+        )
+        for (_, row), ok in zip(rows.iterrows(), listed, strict=True)
+        if not ok
+    ]
+
+
+def _in_reading_order(progress: pd.DataFrame) -> pd.DataFrame:
+    """Students who need attention first, then by name, then ID, so rows stay put between runs."""
+    order = progress.assign(
+        _attention=progress["status"] != planning.ATTENTION_STATUS,
+        _name=progress["name_key"],
+        _id=progress.index,
+    ).sort_values(["_attention", "_name", "_id"])
+    return order.drop(columns=["_attention", "_name", "_id"])
+
+
+def keys(settings: Settings) -> dict[str, str]:
+    """The stable keys of this program's owned tabs."""
+    program = settings.program.key
+    return {
+        "summary": f"tutorsync:{program}:summary",
+        "issues": f"tutorsync:{program}:data-issues",
+        "run_log": f"tutorsync:{program}:run-log",
+    }
+
+
+def teacher_key(settings: Settings, teacher: str) -> str:
+    return f"tutorsync:{settings.program.key}:teacher:{teacher}"
+
+
+def teacher_spreadsheet(settings: Settings, teacher: str) -> str | None:
+    """Where a teacher's tab goes: a configured spreadsheet, else their first .xlsx gradebook."""
+    if teacher in settings.outputs.teacher_spreadsheets:
+        return settings.outputs.teacher_spreadsheets[teacher]
+    for book in settings.sources.gradebooks:
+        if book.teacher == teacher and not book.spreadsheet.lower().endswith(".csv"):
+            return book.spreadsheet
+    return None
+
+
+def teacher_targets(settings: Settings, program: Program) -> dict[str, str]:
+    """Teacher e-mail -> spreadsheet for their tab. A teacher with students but nowhere to put
+    their tab is reported (their students still appear in the coordinator summary)."""
+    targets = {}
+    for teacher, students in program.by_teacher.items():
+        spreadsheet = teacher_spreadsheet(settings, teacher)
+        if spreadsheet is not None:
+            targets[teacher] = spreadsheet
+            continue
+        program.issues.append(
+            DataIssue(
+                settings.sources.roster.spreadsheet,
+                settings.sources.roster.tab,
+                "",
+                teacher,
+                f"{teacher} teaches {len(students)} active student(s) on the roster but has no "
+                "gradebook in the config, so no progress tab was written for them",
+                f"add their gradebook under [[sources.gradebooks]], or set "
+                f'outputs.teacher_spreadsheets."{teacher}"',
+                Severity.WARNING,
+            )
+        )
+    return targets
+
+
+def desired_tabs(
+    settings: Settings,
+    program: Program,
+    targets: dict[str, str],
+    states: dict[str, SpreadsheetState],
+) -> list[tuple[str, TabWrite, str]]:
+    """Every owned tab's desired content (spreadsheet, tab, reason), teacher tabs first so the
+    coordinator spreadsheet, which carries the run log, is written last."""
+    out = settings.outputs
+    window = settings.thresholds.window_days
+    tab_keys = keys(settings)
+    desired = []
+    sharing = defaultdict(list)
+    for teacher, spreadsheet in targets.items():
+        sharing[spreadsheet].append(teacher)
+    for teacher, spreadsheet in sorted(targets.items()):
+        key = teacher_key(settings, teacher)
+        # Two teachers whose tabs share one spreadsheet need two titles.
+        title = (
+            out.teacher_tab if len(sharing[spreadsheet]) == 1 else f"{out.teacher_tab} ({teacher})"
+        )
+        tab = planning.progress_tab(
+            key=key,
+            title=title,
+            columns=outputs.teacher_columns(window),
+            progress=program.by_teacher[teacher],
+            current=states[spreadsheet].owned.get(key),
+        )
+        desired.append((spreadsheet, tab, f"progress of {teacher}'s students"))
+    coordinator = out.coordinator_spreadsheet
+    summary = planning.progress_tab(
+        key=tab_keys["summary"],
+        title=out.summary_tab,
+        columns=outputs.summary_columns(window),
+        progress=program.summary,
+        current=states[coordinator].owned.get(tab_keys["summary"]),
+    )
+    desired.append((coordinator, summary, "progress of every active student"))
+    issues = planning.issues_tab(
+        key=tab_keys["issues"], title=out.issues_tab, issues=program.issues
+    )
+    desired.append((coordinator, issues, f"{len(program.issues)} data issue(s)"))
+    return desired
+
+
+def read_states(workspace: Workspace, spreadsheets: set[str]) -> dict[str, SpreadsheetState]:
+    """Current owned tabs of every spreadsheet tutorsync will write."""
+    return {s: workspace.spreadsheets.read_state(s) for s in sorted(spreadsheets)}
+
+
+def apply(workspace: Workspace, actions: Sequence[planning.WriteTab]) -> list[str]:
+    """Write each spreadsheet's tabs in one atomic write, in plan order. A spreadsheet that
+    fails is reported and the others are still written; returns the failures."""
+    by_spreadsheet: dict[str, list[TabWrite]] = defaultdict(list)
+    for action in actions:
+        by_spreadsheet[action.spreadsheet].append(action.tab)
+    failures = []
+    for spreadsheet, tabs in by_spreadsheet.items():
+        try:
+            workspace.spreadsheets.write_owned_tabs(spreadsheet, tabs)
+        except WorkspaceError as error:
+            log.warning("could not write %s: %s", spreadsheet, error)
+            failures.append(f"{spreadsheet}: {error}")
+    return failures
+
+
+def _run_log_entry(report: RunReport, run_at: datetime, seconds: float) -> dict[str, CellValue]:
+    return {
+        "run_at": run_at.replace(microsecond=0, tzinfo=None),
+        "job": report.job,
+        "status": "ok"
+        if report.ok
+        else f"failed: {len(report.failures)} spreadsheet(s) not written",
+        "as_of": report.as_of,
+        "students": report.students,
+        "sessions": report.sessions,
+        "scores": report.scores,
+        "issues": len(report.issues),
+        "cells_changed": report.cells_changed,
+        "seconds": round(seconds, 1),
+    }
+
+
+def _run_log_tab(
+    settings: Settings, states: dict[str, SpreadsheetState], entry: dict[str, CellValue]
+) -> tuple[str, TabWrite, str]:
+    coordinator = settings.outputs.coordinator_spreadsheet
+    key = keys(settings)["run_log"]
+    tab = planning.run_log_tab(
+        key=key,
+        title=settings.outputs.run_log_tab,
+        current=states[coordinator].owned.get(key),
+        entry=entry,
+    )
+    return coordinator, tab, "one row for this run"

@@ -1,0 +1,54 @@
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from jobs.cli import cli
+from jobs.demo import create_demo
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """One generated demo program; tests copy it so each starts from pristine sources."""
+    folder = tmp_path_factory.mktemp("demo-template")
+    create_demo(folder, today=TODAY, students=60)
+    return folder
+
+
+@pytest.fixture
+def demo(tmp_path, demo_template) -> Path:
+    import shutil
+
+    folder = tmp_path / "demo"
+    shutil.copytree(demo_template, folder)
+    return folder
+
+
+class Tutorsync:
+    def __init__(self, config: Path):
+        self.config = config
+
+    def __call__(self, *args: str, expect: int | None = 0):
+        result = CliRunner().invoke(
+            cli, [*args[:1], "--config", str(self.config), "--as-of", TODAY.isoformat(), *args[1:]]
+        )
+        if expect is not None:
+            assert result.exit_code == expect, result.output + repr(result.exception)
+        return result
+
+    def json(self, *args: str, expect: int | None = 0) -> dict:
+        """The report of the command's one job (for `run`, the progress job's)."""
+        document = json.loads(self(*args, "--json", expect=expect).stdout)
+        if args[0] == "run":
+            assert document["ok"] == all(job["ok"] for job in document["jobs"])
+            return document["jobs"][0]
+        return document
+
+
+@pytest.fixture
+def tutorsync(demo) -> Tutorsync:
+    return Tutorsync(demo / "tutorsync.toml")

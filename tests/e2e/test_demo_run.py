@@ -1,0 +1,143 @@
+"""The quick start, as a coordinator runs it: demo program, `tutorsync run`, spreadsheets."""
+
+import hashlib
+from pathlib import Path
+
+import openpyxl
+
+from jobs import settings as settings_module
+
+SOURCE_TABS = {"roster.xlsx": ["Roster"], "tutor_log.xlsx": ["Form Responses 1", "Older sessions"]}
+
+
+def tabs(path: Path) -> list[str]:
+    return openpyxl.load_workbook(path).sheetnames
+
+
+def rows(path: Path, tab: str) -> list[tuple]:
+    return list(openpyxl.load_workbook(path)[tab].iter_rows(values_only=True))
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def source_files(demo: Path) -> list[Path]:
+    config = settings_module.load(demo / "tutorsync.toml")
+    names = [config.sources.roster.spreadsheet, *(s.spreadsheet for s in config.sources.tutor_logs)]
+    names += [g.spreadsheet for g in config.sources.gradebooks]
+    return [demo / name for name in dict.fromkeys(names)]
+
+
+def test_run_writes_summary_teacher_issue_and_run_log_tabs(demo, tutorsync):
+    report = tutorsync.json("run")
+    assert report["ok"] and report["students"] > 40 and report["changes"] > 0
+    assert tabs(demo / "coordinator.xlsx") == ["Progress summary", "Data issues", "Run log"]
+    config = settings_module.load(demo / "tutorsync.toml")
+    for book in config.sources.gradebooks:
+        target = config.outputs.teacher_spreadsheets.get(book.teacher, book.spreadsheet)
+        assert "Tutoring progress" in tabs(demo / target)
+    summary = rows(demo / "coordinator.xlsx", "Progress summary")
+    assert summary[0][:2] == ("Student ID", "Student")
+    assert {"Needs attention", "On track"} <= {
+        row[summary[0].index("Status")] for row in summary[1:]
+    }
+
+
+def test_teacher_tab_holds_only_that_teachers_students(demo, tutorsync):
+    tutorsync("run")
+    config = settings_module.load(demo / "tutorsync.toml")
+    roster = rows(demo / "roster.xlsx", "Roster")
+    for book in config.sources.gradebooks:
+        theirs = {r[0] for r in roster[1:] if r and r[3] == book.teacher}
+        target = config.outputs.teacher_spreadsheets.get(book.teacher, book.spreadsheet)
+        listed = {r[0] for r in rows(demo / target, "Tutoring progress")[1:] if r[0]}
+        assert listed and listed <= theirs
+
+
+def test_second_run_changes_nothing_and_appends_one_log_row(demo, tutorsync):
+    tutorsync("run")
+    before = {p: digest(p) for p in (demo / "gradebooks").glob("*.xlsx")}
+    report = tutorsync.json("run")
+    assert report["changes"] == 0 and report["cells_changed"] == 0
+    assert [a["tab"] for a in report["actions"]] == ["Run log"]
+    assert {p: digest(p) for p in before} == before  # teacher tabs were not even rewritten
+    assert len(rows(demo / "coordinator.xlsx", "Run log")) == 3
+
+
+def test_notes_typed_between_runs_survive(demo, tutorsync):
+    tutorsync("run")
+    book = openpyxl.load_workbook(demo / "coordinator.xlsx")
+    sheet = book["Progress summary"]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=3, column=header.index("Coordinator notes") + 1, value="=call home Friday")
+    sheet.cell(row=3, column=header.index("Coordinator notes") + 1).data_type = "s"
+    student_id = sheet.cell(row=3, column=1).value
+    book.save(demo / "coordinator.xlsx")
+
+    assert tutorsync.json("run")["changes"] == 0
+    after = rows(demo / "coordinator.xlsx", "Progress summary")
+    note = {r[0]: r[after[0].index("Coordinator notes")] for r in after[1:]}[student_id]
+    assert note == "=call home Friday"
+
+
+def test_sources_are_not_changed_by_a_run(demo, tutorsync):
+    plain_sources = [p for p in source_files(demo) if p.name in SOURCE_TABS or p.suffix == ".csv"]
+    before = {p: digest(p) for p in plain_sources}
+    grades_before = {
+        p: rows(p, "Grades")
+        for p in source_files(demo)
+        if p.suffix == ".xlsx" and "gradebooks" in str(p)
+    }
+    tutorsync("run")
+    tutorsync("run")
+    assert {p: digest(p) for p in plain_sources} == before
+    assert {p: rows(p, "Grades") for p in grades_before} == grades_before
+
+
+def test_planted_mess_is_reported_where_it_is(tutorsync):
+    report = tutorsync.json("validate")
+    problems = " | ".join(i["problem"] + " " + i["fix"] for i in report["issues"])
+    assert "did you mean" in problems
+    assert "'abc'" in problems
+    assert "dated after" in problems
+    assert "counted once" in problems
+    assert all(i["tab"] and i["problem"] and i["fix"] for i in report["issues"])
+
+
+def test_validate_and_dry_run_write_nothing(demo, tutorsync):
+    before = {p: digest(p) for p in demo.rglob("*") if p.is_file()}
+    result = tutorsync("validate")
+    assert "data issues" in result.output
+    result = tutorsync("run", "--dry-run")
+    assert "would write" in result.output and "Progress summary" in result.output
+    assert {p: digest(p) for p in demo.rglob("*") if p.is_file()} == before
+
+
+def test_strict_exits_3_when_there_are_data_issues(tutorsync):
+    tutorsync("validate", "--strict", expect=3)
+
+
+def test_bad_config_exits_2_naming_the_key(demo, tutorsync):
+    config = demo / "tutorsync.toml"
+    config.write_text(config.read_text().replace("window_days = 28", 'window_days = "four weeks"'))
+    result = tutorsync("run", expect=2)
+    assert "thresholds.window_days" in result.output
+
+
+def test_missing_config_exits_2(tmp_path):
+    from click.testing import CliRunner
+
+    from jobs.cli import cli
+
+    result = CliRunner().invoke(cli, ["run", "--config", str(tmp_path / "nope.toml")])
+    assert result.exit_code == 2 and "tutorsync demo" in result.output
+
+
+def test_open_spreadsheet_fails_the_run_clearly_and_writes_nothing(demo, tutorsync):
+    tutorsync("run")
+    (demo / ".~lock.coordinator.xlsx#").write_text("someone,host")
+    before = digest(demo / "coordinator.xlsx")
+    result = tutorsync("run", expect=1)
+    assert "open in another program" in result.output
+    assert digest(demo / "coordinator.xlsx") == before
