@@ -15,7 +15,9 @@ from sheets_schema.issues import DataIssue, Severity
 SUGGESTION_CUTOFF = 80  # rapidfuzz WRatio; below this a suggestion is more noise than help
 
 
-def match_students(records: pd.DataFrame, students: pd.DataFrame) -> tuple[pd.Series, list[DataIssue]]:
+def match_students(
+    records: pd.DataFrame, students: pd.DataFrame
+) -> tuple[pd.Series, list[DataIssue]]:
     """The roster student ID for each record (None when unmatched), plus issues.
 
     `records` has student_id_typed, student_name_typed, student_email_typed, source, tab,
@@ -34,9 +36,7 @@ def match_students(records: pd.DataFrame, students: pd.DataFrame) -> tuple[pd.Se
     email_to_id = dict(zip(by_email["email"], by_email["student_id"], strict=True))
     name_counts = students["name_key"].value_counts()
     name_to_id = {
-        key: student_id
-        for student_id, key in students["name_key"].items()
-        if name_counts[key] == 1
+        key: student_id for student_id, key in students["name_key"].items() if name_counts[key] == 1
     }
     issues: dict[tuple[str, str, str], DataIssue] = {}
     rest = records[~by_id]
@@ -52,7 +52,13 @@ def match_students(records: pd.DataFrame, students: pd.DataFrame) -> tuple[pd.Se
     ):
         key = (source, tab, cell)
         student_id, issue = _match_one(
-            typed_id, typed_name, typed_email, students, unpadded, email_to_id, name_to_id,
+            typed_id,
+            typed_name,
+            typed_email,
+            students,
+            unpadded,
+            email_to_id,
+            name_to_id,
             name_counts,
         )
         matched.at[index] = student_id
@@ -63,8 +69,9 @@ def match_students(records: pd.DataFrame, students: pd.DataFrame) -> tuple[pd.Se
     return matched, list(issues.values())
 
 
-def _match_one(typed_id, typed_name, typed_email, students, unpadded, email_to_id, name_to_id,
-               name_counts):
+def _match_one(
+    typed_id, typed_name, typed_email, students, unpadded, email_to_id, name_to_id, name_counts
+):
     """One record that did not match by ID exactly: (student ID or None, issue or None)."""
     if typed_id is not None and typed_id.isdigit() and typed_id.lstrip("0") in unpadded:
         student_id = unpadded[typed_id.lstrip("0")]

@@ -79,9 +79,7 @@ def progress_tab(
             attention.add(len(rows))
         rows.append(tuple(row))
 
-    archived = [
-        student_id for student_id in carried.order if student_id not in listed
-    ]
+    archived = [student_id for student_id in carried.order if student_id not in listed]
     sections: set[int] = set()
     if archived or carried.loose_rows:
         sections.add(len(rows))
@@ -158,10 +156,15 @@ def plan_writes(
     whose content is already right. Keys in `appended` are logs: written, not counted as
     changes."""
     actions = []
+    new_titles: dict[str, set[str]] = {}  # titles given to new tabs in this plan
     for spreadsheet, tab, reason in desired:
         state = states[spreadsheet]
         current = state.owned.get(tab.key)
-        tab = replace(tab, title=current.title if current else _free_title(tab.title, state))
+        if current is None:
+            taken = new_titles.setdefault(spreadsheet, set())
+            title = _free_title(tab.title, state, taken)
+            taken.add(title)
+        tab = replace(tab, title=current.title if current else title)
         changed = cells_changed(current.grid if current else [], tab.grid())
         if current is not None and changed == 0:
             continue
@@ -197,7 +200,11 @@ def cell_value(value: object) -> CellValue:
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, tuple | list):
-        return " ".join(v.sentence for v in value) if value and hasattr(value[0], "sentence") else ", ".join(map(str, value))
+        return (
+            " ".join(v.sentence for v in value)
+            if value and hasattr(value[0], "sentence")
+            else ", ".join(map(str, value))
+        )
     if isinstance(value, pd.Timestamp):
         return value.date()
     if hasattr(value, "item") and not isinstance(value, str | date):
@@ -211,7 +218,13 @@ def cell_value(value: object) -> CellValue:
 
 def issue_order(issue: DataIssue) -> tuple:
     """Errors first, then by spreadsheet, tab, and cell in reading order (F2 before F14)."""
-    return (issue.severity != "error", issue.source, issue.tab, _cell_order(issue.cell), issue.problem)
+    return (
+        issue.severity != "error",
+        issue.source,
+        issue.tab,
+        _cell_order(issue.cell),
+        issue.problem,
+    )
 
 
 def _cell_order(cell: str) -> tuple[int, int, str]:
@@ -230,20 +243,23 @@ def _same_cell(a: CellValue, b: CellValue) -> bool:
         return True
     if isinstance(a, bool) != isinstance(b, bool):
         return False
-    return type(a) is type(b) and a == b or (
+    return (type(a) is type(b) and a == b) or (
         isinstance(a, int | float) and isinstance(b, int | float) and a == b
     )
 
 
-def _free_title(title: str, state: SpreadsheetState) -> str:
-    """`title`, or a variant that no tab tutorsync does not own already uses."""
-    taken = state.other_titles | {tab.title for tab in state.owned.values()}
-    if title not in taken:
-        return title
-    candidate = f"{title} (tutorsync)"
-    number = 2
-    while candidate in taken:
-        candidate = f"{title} (tutorsync {number})"
+MAX_TITLE = 31  # the shortest limit among spreadsheet programs (Excel's)
+
+
+def _free_title(title: str, state: SpreadsheetState, also_taken: set[str]) -> str:
+    """`title`, or a variant no other tab uses (titles compare without case, as in Excel)."""
+    titles = state.other_titles | {tab.title for tab in state.owned.values()} | also_taken
+    taken = {t.casefold() for t in titles}
+    candidate = title[:MAX_TITLE]
+    number = 1
+    while candidate.casefold() in taken:
+        suffix = " (tutorsync)" if number == 1 else f" (tutorsync {number})"
+        candidate = title[: MAX_TITLE - len(suffix)] + suffix
         number += 1
     return candidate
 
@@ -256,7 +272,9 @@ class _EducatorContent:
     loose_rows: list[tuple[CellValue, ...]]  # rows without a student ID that hold something
 
 
-def _read_educator_content(current: OwnedTab | None, columns: Sequence[OutputColumn]) -> _EducatorContent:
+def _read_educator_content(
+    current: OwnedTab | None, columns: Sequence[OutputColumn]
+) -> _EducatorContent:
     content = _EducatorContent({}, [], [], [])
     if current is None or not current.grid:
         return content
@@ -275,10 +293,14 @@ def _read_educator_content(current: OwnedTab | None, columns: Sequence[OutputCol
             name = f"Notes (column {column_letter(i)})"
             content.extra_headers.append(name)
             keys[i] = header_key(name)
-    keep = {header_key(c.header) for c in columns if c.educator} | {
-        header_key(h) for h in content.extra_headers
-    } | {"student"}
-    id_column = keys.index(header_key(STUDENT_ID_HEADER)) if header_key(STUDENT_ID_HEADER) in keys else 0
+    keep = (
+        {header_key(c.header) for c in columns if c.educator}
+        | {header_key(h) for h in content.extra_headers}
+        | {"student"}
+    )
+    id_column = (
+        keys.index(header_key(STUDENT_ID_HEADER)) if header_key(STUDENT_ID_HEADER) in keys else 0
+    )
     for row in current.grid[1:]:
         if row and row[0] == ARCHIVE_HEADING:
             continue

@@ -41,15 +41,16 @@ def run_progress(
     started = time.perf_counter()
     program = read_program(settings, workspace, as_of=as_of)
     targets = teacher_targets(settings, program)
-    spreadsheets = {settings.outputs.coordinator_spreadsheet, *targets.values()}
-    states = read_states(workspace, spreadsheets)
+    coordinator = settings.outputs.coordinator_spreadsheet
+    states, failures = read_states(workspace, {coordinator, *targets.values()}, needed=coordinator)
+    targets = {teacher: s for teacher, s in targets.items() if s in states}
     actions = planning.plan_writes(desired_tabs(settings, program, targets, states), states)
     report = program.report(settings, as_of=as_of, dry_run=dry_run, actions=actions)
+    report.failures = failures
     # Teachers' spreadsheets first, then the coordinator's with the run log, so the log can
     # say whether everything else was written.
-    coordinator = settings.outputs.coordinator_spreadsheet
     if not dry_run:
-        report.failures = apply(workspace, [a for a in actions if a.spreadsheet != coordinator])
+        report.failures += apply(workspace, [a for a in actions if a.spreadsheet != coordinator])
     entry = _run_log_entry(report, now(), time.perf_counter() - started)
     report.actions += planning.plan_writes(
         [_run_log_tab(settings, states, entry)], states, appended=[keys(settings)["run_log"]]
@@ -387,9 +388,21 @@ def desired_tabs(
     return desired
 
 
-def read_states(workspace: Workspace, spreadsheets: set[str]) -> dict[str, SpreadsheetState]:
-    """Current owned tabs of every spreadsheet tutorsync will write."""
-    return {s: workspace.spreadsheets.read_state(s) for s in sorted(spreadsheets)}
+def read_states(
+    workspace: Workspace, spreadsheets: set[str], *, needed: str
+) -> tuple[dict[str, SpreadsheetState], list[str]]:
+    """Current owned tabs of every spreadsheet tutorsync will write, and the spreadsheets that
+    could not be read (e.g. open in Excel): those are left alone this run. Only `needed`, the
+    coordinator's, stops the run, before anything is written."""
+    states, failures = {}, []
+    for spreadsheet in sorted(spreadsheets):
+        try:
+            states[spreadsheet] = workspace.spreadsheets.read_state(spreadsheet)
+        except WorkspaceError as error:
+            if spreadsheet == needed:
+                raise
+            failures.append(f"{spreadsheet} was left as it is: {error}")
+    return states, failures
 
 
 def apply(workspace: Workspace, actions: Sequence[planning.WriteTab]) -> list[str]:

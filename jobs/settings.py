@@ -104,12 +104,15 @@ class Thresholds(_Strict):
     missing_threshold: int = Field(default=3, ge=1)
 
 
+TabTitle = Annotated[str, Field(min_length=1, max_length=31, pattern=r"^[^\[\]:*?/\\]+$")]
+
+
 class Outputs(_Strict):
     coordinator_spreadsheet: str
-    summary_tab: str = "Progress summary"
-    issues_tab: str = "Data issues"
-    run_log_tab: str = "Run log"
-    teacher_tab: str = "Tutoring progress"
+    summary_tab: TabTitle = "Progress summary"
+    issues_tab: TabTitle = "Data issues"
+    run_log_tab: TabTitle = "Run log"
+    teacher_tab: TabTitle = "Tutoring progress"
     # teacher e-mail -> spreadsheet for that teacher's tab, instead of their gradebook
     teacher_spreadsheets: dict[str, str] = {}
 
@@ -178,6 +181,11 @@ def _explain(error: ValidationError, origin: str) -> str:
         message = detail["msg"].removeprefix("Value error, ")
         if detail["type"] == "missing":
             lines.append(f"- {key}: required, but missing")
+        elif detail["type"] == "string_pattern_mismatch":
+            lines.append(
+                f"- {key}: {detail['input']!r} contains one of [ ] : * ? / \\, "
+                "which tab titles cannot hold"
+            )
         elif detail["type"] == "extra_forbidden":
             lines.append(f"- {key}: not a known setting (check the spelling)")
         else:

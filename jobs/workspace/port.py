@@ -45,7 +45,9 @@ class TabWrite:
     `key` identifies the tab for ever (it is stored on the tab, so a tab renamed by an educator
     is still found); `title` is used when the tab is created. Row indexes in
     `attention_rows` and `section_rows` count data rows from 0 (the header is not a row here).
-    Every str is written as text, never interpreted as a formula or a number.
+    Every str is written as text, never interpreted as a formula or a number. Titles must
+    suit every adapter: 1-31 characters, none of []:*?/\\ (spreadsheet programs' limits);
+    floats must be finite.
     """
 
     key: str
@@ -57,8 +59,10 @@ class TabWrite:
     section_rows: frozenset[int] = field(default_factory=frozenset)
 
     def grid(self) -> Grid:
-        """The tab as an adapter reads it back: header first, trailing empties dropped."""
-        return [trim_row(list(self.header)), *(trim_row(list(row)) for row in self.rows)]
+        """The tab as an adapter reads it back: header first, "" as None, trailing empty
+        cells and rows dropped."""
+        rows: list[list[CellValue]] = [list(self.header), *(list(row) for row in self.rows)]
+        return trim_grid([[None if cell == "" else cell for cell in row] for row in rows])
 
 
 @dataclass(frozen=True)

@@ -141,3 +141,17 @@ def test_open_spreadsheet_fails_the_run_clearly_and_writes_nothing(demo, tutorsy
     result = tutorsync("run", expect=1)
     assert "open in another program" in result.output
     assert digest(demo / "coordinator.xlsx") == before
+
+
+def test_a_gradebook_open_in_excel_is_still_read_and_its_tab_waits(demo, tutorsync):
+    tutorsync("run")
+    (demo / "gradebooks" / "~$okafor.xlsx").write_text("someone")
+    before = digest(demo / "gradebooks" / "okafor.xlsx")
+    report = tutorsync.json("run", expect=1)
+    assert not report["ok"]
+    assert any("okafor.xlsx was left as it is" in failure for failure in report["failures"])
+    graded = {i["spreadsheet"] for i in report["issues"]}
+    assert "gradebooks/okafor.xlsx" in graded  # its Grades tab was still read as a source
+    assert digest(demo / "gradebooks" / "okafor.xlsx") == before
+    log = rows(demo / "coordinator.xlsx", "Run log")
+    assert log[-1][2].startswith("failed")

@@ -181,3 +181,16 @@ def test_run_log_appends_and_keeps_earlier_rows():
     )
     assert [row[1:3] for row in second.rows] == [("progress", "ok"), ("progress", "failed")]
     assert second.attention_rows == frozenset({1})
+
+
+def test_new_titles_fit_31_characters_and_never_collide():
+    long = "Tutoring progress for this whole class"
+    first = progress_tab(key="a", title=long, columns=COLUMNS, progress=progress_of(), current=None)
+    second = progress_tab(
+        key="b", title=long, columns=COLUMNS, progress=progress_of(), current=None
+    )
+    state = SpreadsheetState(True, {}, frozenset({long[:31]}))
+    actions = plan_writes([("g.xlsx", first, "x"), ("g.xlsx", second, "y")], {"g.xlsx": state})
+    titles = [a.tab.title for a in actions]
+    assert all(len(t) <= 31 for t in titles)
+    assert len({t.casefold() for t in titles} | {long[:31].casefold()}) == 3

@@ -81,7 +81,12 @@ def test_ids_stay_text_and_numbers_become_text():
 
 
 def test_bad_points_and_dates_are_reported():
-    grid = [["ID", "Name", "Test"], ["Points", None, "lots"], ["Due", None, "soon"], ["1", "Ada", 5]]
+    grid = [
+        ["ID", "Name", "Test"],
+        ["Points", None, "lots"],
+        ["Due", None, "soon"],
+        ["1", "Ada", 5],
+    ]
     scores, issues = gradebook.parse(grid, source="g.xlsx", tab="Grades")
     assert {i.cell for i in issues} == {"C2", "C3"}
     assert scores["due"].isna().all()

@@ -37,7 +37,7 @@ def test_headers_compare_without_case_space_or_punctuation(typed, canonical):
 def test_documented_aliases_find_tutor_log_columns(header, field):
     grid = [["Date", "Tutor", "Student", "Minutes", "Attendance"]]
     columns = {"session_date": 0, "tutor": 1, "student_name": 2, "minutes": 3, "attendance": 4}
-    position = columns[field] if field in columns else 2
+    position = columns.get(field, 2)
     grid[0][position] = header
     match, issues = find_header(grid, tutor_log.KIND, {}, source="log.xlsx", tab="Log")
     assert match is not None, issues
@@ -47,8 +47,14 @@ def test_documented_aliases_find_tutor_log_columns(header, field):
 def test_form_timestamp_is_the_date_only_when_there_is_no_date_column():
     with_date = [["Timestamp", "Session Date", "Tutor", "Student", "Minutes", "Attendance"]]
     without = [["Timestamp", "Tutor", "Student", "Minutes", "Attendance"]]
-    assert find_header(with_date, tutor_log.KIND, {}, source="s", tab="t")[0].columns["session_date"] == 1
-    assert find_header(without, tutor_log.KIND, {}, source="s", tab="t")[0].columns["session_date"] == 0
+    assert (
+        find_header(with_date, tutor_log.KIND, {}, source="s", tab="t")[0].columns["session_date"]
+        == 1
+    )
+    assert (
+        find_header(without, tutor_log.KIND, {}, source="s", tab="t")[0].columns["session_date"]
+        == 0
+    )
 
 
 def test_custom_header_from_config_wins_over_aliases():

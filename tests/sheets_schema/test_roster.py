@@ -82,7 +82,10 @@ def test_bad_email_is_reported_and_ignored():
 
 def test_blank_rows_anywhere_are_skipped():
     parsed, issues = parse(
-        [], ["1", "A, B", 6, "t@s.example", "u@s.example"], [None, None], ["2", "C, D", 6, "t@s.example", "u@s.example"]
+        [],
+        ["1", "A, B", 6, "t@s.example", "u@s.example"],
+        [None, None],
+        ["2", "C, D", 6, "t@s.example", "u@s.example"],
     )
     assert len(parsed.students) == 2
     assert issues == []

@@ -11,10 +11,15 @@ def parse(*rows, header=HEADER, **kwargs):
 
 
 def test_a_plain_session_row_is_typed():
-    sessions, issues = parse(["2026-01-05", "Lee@S.example", "00123", "Ada", "1h 15m", "Present", "yes"])
+    sessions, issues = parse(
+        ["2026-01-05", "Lee@S.example", "00123", "Ada", "1h 15m", "Present", "yes"]
+    )
     row = sessions.iloc[0]
     assert (row.session_date, row.tutor, row.student_id_typed, row.minutes) == (
-        date(2026, 1, 5), "lee@s.example", "00123", 75.0,
+        date(2026, 1, 5),
+        "lee@s.example",
+        "00123",
+        75.0,
     )
     assert row.attendance == Attendance.ATTENDED
     assert row.follow_up
@@ -69,7 +74,12 @@ def test_row_without_student_is_reported():
 
 
 def test_ragged_and_blank_rows_are_handled():
-    sessions, issues = parse(["2026-01-05", "t", "1", None, 30, "P"], [], [None, None, None], ["2026-01-06", "t", "2", None, 45, "A"])
+    sessions, issues = parse(
+        ["2026-01-05", "t", "1", None, 30, "P"],
+        [],
+        [None, None, None],
+        ["2026-01-06", "t", "2", None, 45, "A"],
+    )
     assert list(sessions["student_id_typed"]) == ["1", "2"]
     assert list(sessions["follow_up"]) == [False, False]
     assert issues == []

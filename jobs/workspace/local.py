@@ -1,0 +1,777 @@
+"""The local workspace: spreadsheets are files in one folder, named by their path in it.
+
+An `.xlsx` file is a spreadsheet whose worksheets are its tabs; a `.csv` file is a spreadsheet
+with one read-only tab named after the file. Sources are read with openpyxl and never written.
+Owned tabs are written into `.xlsx` files with openpyxl, one atomic file replacement per write.
+
+Tabs tutorsync owns carry a sheet-scoped defined name, `tutorsync_owned_tab`, whose value is
+the tab's key as a text constant (`="tutorsync:demo:summary"`). Excel and LibreOffice keep a
+sheet's own names with the sheet when it is renamed or moved, and a text constant holds no cell
+reference that would need updating, so a renamed tab is still found by its key.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+import os
+import posixpath
+import re
+import shutil
+import warnings
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
+from pathlib import Path, PurePath
+from typing import Any
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.drawing.image import PILImage
+from openpyxl.styles import Font, PatternFill
+from openpyxl.styles.numbers import is_datetime
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+
+from jobs.errors import WorkspaceError
+from jobs.workspace.port import (
+    CellValue,
+    ColumnFormat,
+    Grid,
+    Link,
+    OwnedTab,
+    SpreadsheetState,
+    TabWrite,
+    trim_grid,
+)
+
+log = logging.getLogger(__name__)
+
+OWNED_TAB_MARKER = "tutorsync_owned_tab"
+"""The sheet-scoped defined name that marks a tab tutorsync owns; its value is the key."""
+
+_MARKER_COMMENT = "Marks a tab tutorsync writes. Keep it: tutorsync finds the tab by it."
+
+# Characters XML 1.0 cannot hold (openpyxl raises IllegalCharacterError on the control
+# characters; lone surrogates and U+FFFE/U+FFFF would make a file Excel cannot open).
+_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_FORMULA_LEADS = ("=", "+", "-", "@")
+
+_NUMBER_FORMATS = {
+    ColumnFormat.TEXT: "@",
+    ColumnFormat.INTEGER: "0",
+    ColumnFormat.DECIMAL: "0.0",
+    ColumnFormat.PERCENT: "0%",
+    ColumnFormat.DATE: "yyyy-mm-dd",
+    ColumnFormat.DATETIME: "yyyy-mm-dd hh:mm",
+}
+_TIME_FORMAT = "hh:mm"
+
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="EEEEEE")
+_ATTENTION_FILL = PatternFill("solid", fgColor="FFF4CE")
+_SECTION_FILL = PatternFill("solid", fgColor="D9D9D9")
+_SECTION_FONT = Font(bold=True, italic=True)
+_LINK_FONT = Font(color="0563C1", underline="single")
+_SECTION_LINK_FONT = Font(color="0563C1", underline="single", bold=True, italic=True)
+_MIN_WIDTH, _MAX_WIDTH = 8, 60
+
+_TITLE_FORBIDDEN = frozenset("[]:*?/\\")
+_TITLE_MAX = 31
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_DOC_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_CELL, _FORMULA, _VALUE = (f"{{{_MAIN_NS}}}{tag}" for tag in ("c", "f", "v"))
+# How openpyxl writes a formula cell: the formula, then an empty result.
+_EMPTY_FORMULA_CELL = re.compile(
+    rb'<c r="(?P<ref>[A-Z]{1,3}[0-9]{1,7})"(?P<attributes>[^>]*)>'
+    rb"(?P<formula><f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v>\s*</v>)?</c>"
+)
+_TYPE_ATTRIBUTE = re.compile(rb'\st="[^"]*"')
+# Parts of a drawing openpyxl does not write back: it keeps charts (and pictures only when
+# Pillow is installed), and silently drops everything else.
+_DRAWN_SHAPE = re.compile(rb"<(?:\w+:)?(?:sp|grpSp|cxnSp)[\s>/]")
+_DRAWN_PICTURE = re.compile(rb"<(?:\w+:)?pic[\s>/]")
+
+
+class LocalWorkspace:
+    """The workspace as a folder on this computer; spreadsheets are paths relative to it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._spreadsheets = LocalSpreadsheets(self.root)
+
+    @property
+    def spreadsheets(self) -> LocalSpreadsheets:
+        return self._spreadsheets
+
+    def describe(self, spreadsheet: str) -> str:
+        """The reference as written in the config: it is already a short, readable path."""
+        return spreadsheet
+
+
+class LocalSpreadsheets:
+    """The `Spreadsheets` port over `.xlsx` and `.csv` files under `root`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    # --- The port ---------------------------------------------------------------------------
+
+    def read_tabs(self, spreadsheet: str, tabs: Sequence[str]) -> dict[str, Grid]:
+        """Values of the named source tabs. Raises WorkspaceError if the file or a tab is
+        missing, the file is open in another program or unreadable, or a tab is owned."""
+        path = self._existing(spreadsheet)
+        if _is_csv(path):
+            # A .csv file is one tab, whatever the config calls it (exports name it anything).
+            grid = _read_csv(path, spreadsheet)
+            return {tab: [list(row) for row in grid] for tab in tabs}
+        grids: dict[str, Grid] = {}
+        # A source open in Excel can still be read: the file holds its last saved version.
+        with _open_xlsx(path, spreadsheet, read_only=True, refuse_if_open=False) as workbook:
+            by_title = {sheet.title: sheet for sheet in workbook.worksheets}
+            for tab in tabs:
+                sheet = by_title.get(tab)
+                if sheet is None:
+                    sources = [s.title for s in workbook.worksheets if owned_key(s) is None]
+                    raise WorkspaceError(_no_tab_message(spreadsheet, tab, sources))
+                if owned_key(sheet) is not None:
+                    raise WorkspaceError(
+                        f"{spreadsheet} › {tab} is a tab tutorsync writes, not a source; "
+                        "name an educator's tab instead"
+                    )
+                # Some programs write a wrong <dimension>; ignore it and read every row.
+                sheet.reset_dimensions()
+                grids[tab] = _values_grid(sheet.iter_rows())
+        return grids
+
+    def list_tabs(self, spreadsheet: str) -> list[str]:
+        """Titles of the tabs tutorsync does not own, in order (a .csv file: its one tab)."""
+        path = self._existing(spreadsheet)
+        if _is_csv(path):
+            return [path.stem]
+        with _open_xlsx(path, spreadsheet, read_only=True, refuse_if_open=False) as workbook:
+            return [sheet.title for sheet in workbook.worksheets if owned_key(sheet) is None]
+
+    def read_state(self, spreadsheet: str) -> SpreadsheetState:
+        """Owned tabs with their values (links as `Link`), and the other tabs' titles. A file
+        that does not exist yet reads as empty; a .csv file holds no owned tab. A file open in
+        another program is refused here already, since tutorsync reads state to write."""
+        path = self._path(spreadsheet)
+        if not path.exists():
+            return SpreadsheetState(exists=False, owned={}, other_titles=frozenset())
+        if _is_csv(path):
+            return SpreadsheetState(exists=True, owned={}, other_titles=frozenset({path.stem}))
+        owned: dict[str, OwnedTab] = {}
+        others: set[str] = set()
+        # Full mode, because read-only mode does not read hyperlinks.
+        with _open_xlsx(path, spreadsheet, read_only=False) as workbook:
+            for sheet in workbook.worksheets:
+                key = owned_key(sheet)
+                # A copy of an owned tab (Excel copies a sheet's names too) is left alone:
+                # the first tab with a key is the one tutorsync writes.
+                if key and key not in owned:
+                    grid = _values_grid(sheet.iter_rows(), links=True)
+                    owned[key] = OwnedTab(key=key, title=sheet.title, grid=grid)
+                else:
+                    others.add(sheet.title)
+            others.update(sheet.title for sheet in workbook.chartsheets)
+        return SpreadsheetState(exists=True, owned=owned, other_titles=frozenset(others))
+
+    def write_owned_tabs(self, spreadsheet: str, writes: Sequence[TabWrite]) -> None:
+        """Replace each owned tab's content, adding tabs that are missing, in one atomic
+        replacement of the file (created if missing). Other tabs keep their values, formulas
+        and formula results. Raises WorkspaceError, having written nothing, if a new tab's
+        title is taken or invalid, or the file is open, unreadable or cannot be replaced."""
+        path = self._path(spreadsheet)
+        if _is_csv(path):
+            raise WorkspaceError(
+                f"{spreadsheet}: a .csv file holds one tab; "
+                "name an .xlsx spreadsheet for tutorsync's tabs"
+            )
+        _check_keys(spreadsheet, writes)
+        if not writes:
+            return
+        _check_not_open(path, spreadsheet)
+        original = _read_bytes(path, spreadsheet) if path.exists() else None
+        if original is None:
+            workbook = Workbook()
+            workbook.remove(workbook.active)  # its empty "Sheet" would be left in the file
+        else:
+            workbook = _workbook_for_writing(original, spreadsheet)
+
+        owned_sheets: dict[str, Any] = {}
+        for sheet in workbook.worksheets:
+            key = owned_key(sheet)
+            if key and key not in owned_sheets:
+                owned_sheets[key] = sheet
+        titles = _tab_titles(spreadsheet, workbook.sheetnames, owned_sheets, writes)
+
+        written: set[str] = set()
+        for write in writes:
+            current = owned_sheets.get(write.key)
+            if current is None:
+                sheet = workbook.create_sheet(titles[write.key])
+            else:
+                # Clearing a sheet in place leaves styles, merges, validations and pictures
+                # behind; a fresh sheet at the same place with the same title leaves nothing.
+                index = workbook.index(current)
+                state, colour = current.sheet_state, current.sheet_properties.tabColor
+                workbook.remove(current)
+                sheet = workbook.create_sheet(titles[write.key], index)
+                sheet.sheet_state, sheet.sheet_properties.tabColor = state, colour
+            _mark_owned(sheet, write.key)
+            _fill_tab(sheet, write)
+            written.add(sheet.title)
+        if original is None:
+            workbook.active = 0
+
+        content = io.BytesIO()
+        workbook.save(content)
+        data = content.getvalue()
+        if original is not None:
+            data = _with_formula_results(data, original, rewritten=written)
+        _replace_file(path, data, spreadsheet)
+
+    # --- References -------------------------------------------------------------------------
+
+    def _path(self, spreadsheet: str) -> Path:
+        """The file a reference names; it must stay inside the workspace folder."""
+        reference = PurePath(spreadsheet)
+        parts = PurePath(posixpath.normpath(reference.as_posix())).parts
+        if not spreadsheet or reference.is_absolute() or reference.anchor or parts[:1] == ("..",):
+            raise WorkspaceError(
+                f"{spreadsheet!r} is not a path inside the workspace folder ({self.root}); "
+                "name spreadsheets by their path relative to it, like gradebooks/smith.xlsx"
+            )
+        path = self.root.joinpath(*parts)
+        if path.suffix.lower() not in (".xlsx", ".csv"):
+            hint = " (save it as .xlsx)" if path.suffix.lower() in (".xls", ".ods", ".xlsm") else ""
+            raise WorkspaceError(
+                f"{spreadsheet} is not an .xlsx or .csv file{hint}; "
+                "the local workspace reads only those"
+            )
+        return path
+
+    def _existing(self, spreadsheet: str) -> Path:
+        path = self._path(spreadsheet)
+        if not path.is_file():
+            raise WorkspaceError(
+                f"there is no spreadsheet {spreadsheet} in the workspace folder ({self.root}); "
+                "check the path in the config"
+            )
+        return path
+
+
+# --- The owned-tab marker ---------------------------------------------------------------------
+
+
+def owned_key(sheet: Any) -> str | None:
+    """The key of the owned tab `sheet` is, "" if it is marked but the key is unreadable, or
+    None if tutorsync does not own it. Works on read-only and full worksheets."""
+    for name, definition in sheet.defined_names.items():
+        # Defined names are case-insensitive in Excel.
+        if name.casefold() == OWNED_TAB_MARKER:
+            return _key_from_formula(definition.attr_text or "")
+    return None
+
+
+def _mark_owned(sheet: Any, key: str) -> None:
+    sheet.defined_names[OWNED_TAB_MARKER] = DefinedName(
+        OWNED_TAB_MARKER, attr_text=_key_formula(key), comment=_MARKER_COMMENT
+    )
+
+
+def _key_formula(key: str) -> str:
+    # A text constant in formula syntax: quotes doubled inside.
+    return '"' + key.replace('"', '""') + '"'
+
+
+def _key_from_formula(text: str) -> str:
+    text = text.strip().removeprefix("=")
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return text[1:-1].replace('""', '"')
+    return ""
+
+
+def _check_keys(spreadsheet: str, writes: Sequence[TabWrite]) -> None:
+    seen: set[str] = set()
+    for write in writes:
+        # Excel limits a text constant in a formula to 255 characters.
+        if not write.key or len(write.key) > 255 or _NOT_XML_TEXT.search(write.key):
+            raise WorkspaceError(
+                f"{spreadsheet}: tab key {write.key!r} cannot be stored in an .xlsx file "
+                "(keys have 1 to 255 printable characters)"
+            )
+        if write.key in seen:
+            raise WorkspaceError(f"{spreadsheet}: tab key {write.key!r} is written twice")
+        seen.add(write.key)
+
+
+def _tab_titles(
+    spreadsheet: str,
+    current_titles: Iterable[str],
+    owned_sheets: Mapping[str, Any],
+    writes: Sequence[TabWrite],
+) -> dict[str, str]:
+    """The title each write's tab will have: an owned tab keeps its (maybe renamed) title, a
+    new tab takes the write's title if no other tab has it (Excel compares titles without
+    case)."""
+    taken = {title.casefold(): title for title in current_titles}
+    ours = {sheet.title for sheet in owned_sheets.values()}
+    titles: dict[str, str] = {}
+    for write in writes:
+        if write.key in owned_sheets:
+            titles[write.key] = owned_sheets[write.key].title
+            continue
+        _check_title(spreadsheet, write.title)
+        clash = taken.get(write.title.casefold())
+        if clash is not None:
+            whose = "another of tutorsync's tabs" if clash in ours else "tutorsync does not own"
+            raise WorkspaceError(
+                f"{spreadsheet} already has a tab {clash!r} ({whose}), so tutorsync's tab "
+                f"{write.title!r} was not written; rename that tab or choose another title"
+            )
+        taken[write.title.casefold()] = write.title
+        titles[write.key] = write.title
+    return titles
+
+
+def _check_title(spreadsheet: str, title: str) -> None:
+    if (
+        not title
+        or len(title) > _TITLE_MAX
+        or any(ch in _TITLE_FORBIDDEN for ch in title)
+        or title[0] == "'"
+        or title[-1] == "'"
+        or _NOT_XML_TEXT.search(title)
+        or title.casefold() == "history"  # reserved by Excel
+    ):
+        raise WorkspaceError(
+            f"{spreadsheet}: {title!r} cannot be a tab title in an .xlsx file; titles have 1 "
+            "to 31 characters, none of [ ] : * ? / \\, and do not start or end with '"
+        )
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+def _is_csv(path: Path) -> bool:
+    return path.suffix.lower() == ".csv"
+
+
+def _no_tab_message(spreadsheet: str, tab: str, titles: Sequence[str]) -> str:
+    listed = ", ".join(repr(title) for title in titles) or "none"
+    return f"{spreadsheet} has no tab {tab!r}; its tabs are: {listed}"
+
+
+def _read_csv(path: Path, spreadsheet: str) -> Grid:
+    """Every cell as text ("" as None), whichever of , ; or tab separates the values."""
+    raw = _read_bytes(path, spreadsheet)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel on Windows saves "CSV" in the ANSI code page, usually cp1252.
+        text = raw.decode("cp1252", errors="replace")
+    try:
+        rows = csv.reader(io.StringIO(text, newline=""), delimiter=_csv_delimiter(text))
+        return trim_grid([[cell if cell != "" else None for cell in row] for row in rows])
+    except csv.Error as error:
+        raise WorkspaceError(f"{spreadsheet} is not a readable .csv file ({error})") from None
+
+
+def _csv_delimiter(text: str) -> str:
+    sample = "\n".join(text.splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        # One column, or too irregular to sniff: go by the header line.
+        header = next((line for line in text.splitlines() if line.strip()), "")
+        counts = {delimiter: header.count(delimiter) for delimiter in ",;\t"}
+        best = max(counts, key=lambda delimiter: counts[delimiter])
+        return best if counts[best] else ","
+
+
+@contextmanager
+def _open_xlsx(
+    path: Path, spreadsheet: str, *, read_only: bool, refuse_if_open: bool = True
+) -> Iterator[Any]:
+    """A workbook opened for reading values (formula cells give their last result). The file
+    is opened here and closed on leaving, even in read-only mode, which reads lazily."""
+    if refuse_if_open:
+        _check_not_open(path, spreadsheet)
+    try:
+        with path.open("rb") as file, warnings.catch_warnings():
+            # Warnings about features openpyxl cannot keep do not matter to a read.
+            warnings.simplefilter("ignore")
+            workbook = load_workbook(file, read_only=read_only, data_only=True)
+            try:
+                yield workbook
+            finally:
+                workbook.close()
+    except WorkspaceError:
+        raise
+    except PermissionError:
+        raise WorkspaceError(
+            f"{spreadsheet} could not be opened (permission denied); "
+            "check that you may read that file"
+        ) from None
+    except Exception as error:  # openpyxl raises many kinds on a damaged or foreign file
+        raise WorkspaceError(_unreadable(spreadsheet, error)) from None
+
+
+def _unreadable(spreadsheet: str, error: Exception) -> str:
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return (
+        f"{spreadsheet} is not a readable .xlsx file ({reason}); "
+        "open it in Excel or LibreOffice and save it as .xlsx"
+    )
+
+
+def _values_grid(rows: Iterable[Sequence[Any]], *, links: bool = False) -> Grid:
+    grid: Grid = []
+    for row in rows:
+        values = []
+        for cell in row:
+            value = _cell_value(cell.value, cell)
+            if links and isinstance(value, str) and getattr(cell, "hyperlink", None):
+                target = cell.hyperlink.target
+                if target:
+                    value = Link(value, target)
+            values.append(value)
+        grid.append(values)
+    return trim_grid(grid)
+
+
+def _cell_value(value: Any, cell: Any) -> CellValue:
+    if isinstance(value, datetime):
+        # openpyxl gives every date cell as a datetime; a midnight shown without a time of day
+        # is a date. Only looked up at midnight, where it can matter.
+        if value.time() == time(0) and is_datetime(getattr(cell, "number_format", None)) == "date":
+            return value.date()
+        return value
+    if isinstance(value, timedelta):
+        # A duration format ([h]:mm). Within a day it reads as a time of day, as on Sheets.
+        if timedelta(0) <= value < timedelta(days=1):
+            return (datetime.min + value).time()
+        minutes = round(value.total_seconds() / 60)
+        return f"{minutes // 60}:{minutes % 60:02d}"
+    if value is None or isinstance(value, str | int | float | bool | date | time):
+        return value
+    return str(value)
+
+
+# --- Writing ----------------------------------------------------------------------------------
+
+
+def _check_not_open(path: Path, spreadsheet: str) -> None:
+    """Refuse a file another program has open: its lock file says so, and a save from that
+    program would undo ours (or ours would be lost on Windows)."""
+    for lock in (f".~lock.{path.name}#", f"~${path.name}"):  # LibreOffice, Excel
+        if (path.parent / lock).exists():
+            raise WorkspaceError(
+                f"{spreadsheet} is open in another program ({lock} exists); close it and run "
+                "tutorsync again (if nothing has it open, delete that lock file)"
+            )
+
+
+def _read_bytes(path: Path, spreadsheet: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise WorkspaceError(
+            f"{spreadsheet} could not be read ({error.strerror or error}); "
+            "check that the file exists and that you may read it"
+        ) from None
+
+
+def _workbook_for_writing(original: bytes, spreadsheet: str) -> Workbook:
+    """The whole workbook, formulas as formulas (data_only would save their last results in
+    their place), external links and rich text kept."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            workbook = load_workbook(
+                io.BytesIO(original), data_only=False, keep_links=True, rich_text=True
+            )
+        except Exception as error:
+            raise WorkspaceError(_unreadable(spreadsheet, error)) from None
+    lost = _content_openpyxl_drops(original)
+    if lost:
+        raise WorkspaceError(
+            f"{spreadsheet} was not written: it holds {' and '.join(lost)}, which tutorsync "
+            "cannot keep when it saves an .xlsx file; have tutorsync write its tabs to a "
+            "spreadsheet of their own (see the config's [outputs]), or remove them"
+        )
+    for warning in caught:
+        log.warning("%s: saving will not keep everything: %s", spreadsheet, warning.message)
+    return workbook
+
+
+def _content_openpyxl_drops(original: bytes) -> list[str]:
+    """What an openpyxl load-and-save would silently remove from the workbook."""
+    lost = []
+    with zipfile.ZipFile(io.BytesIO(original)) as archive:
+        drawings = [
+            archive.read(name)
+            for name in archive.namelist()
+            if name.startswith("xl/drawings/") and name.endswith(".xml")
+        ]
+        if any(_DRAWN_PICTURE.search(xml) for xml in drawings) and not PILImage:
+            lost.append("pictures")
+        if any(_DRAWN_SHAPE.search(xml) for xml in drawings):
+            lost.append("shapes or text boxes")
+        if any(name.startswith("xl/ctrlProps/") for name in archive.namelist()):
+            lost.append("form controls")
+    return lost
+
+
+def _fill_tab(sheet: Any, write: TabWrite) -> None:
+    """Header, rows and formatting of one freshly created tab."""
+    width = len(write.header)
+    text_widths = [len(text) for text in write.header]
+    for column, text in enumerate(write.header, 1):
+        cell = sheet.cell(row=1, column=column)
+        _put_text(cell, text)
+        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+    for index, row in enumerate(write.rows):
+        section = index in write.section_rows
+        fill = (
+            _SECTION_FILL if section else _ATTENTION_FILL if index in write.attention_rows else None
+        )
+        for column in range(1, max(len(row), width if fill else 0) + 1):
+            value = row[column - 1] if column <= len(row) else None
+            column_format = (
+                write.column_formats[column - 1] if column <= len(write.column_formats) else None
+            )
+            if value is None and fill is None:
+                continue
+            cell = sheet.cell(row=index + 2, column=column)
+            _put_value(cell, value, column_format)
+            if isinstance(value, Link):
+                cell.font = _SECTION_LINK_FONT if section else _LINK_FONT
+            elif section:
+                cell.font = _SECTION_FONT
+            if fill is not None and column <= width:
+                cell.fill = fill
+            if column > len(text_widths):
+                text_widths.extend([0] * (column - len(text_widths)))
+            text_widths[column - 1] = max(text_widths[column - 1], _shown_length(value))
+    for column, longest in enumerate(text_widths, 1):
+        dimension = sheet.column_dimensions[get_column_letter(column)]
+        dimension.width = min(_MAX_WIDTH, max(_MIN_WIDTH, longest + 2))
+        if column <= len(write.column_formats):
+            # The column's own format is what a cell typed below the rows gets, so a teacher
+            # typing 00123 into a text column keeps the zeros.
+            dimension.number_format = _NUMBER_FORMATS[write.column_formats[column - 1]]
+    sheet.freeze_panes = "A2"
+
+
+def _put_value(cell: Any, value: CellValue, column_format: ColumnFormat | None) -> None:
+    """Store `value` so that reading it back gives it again: text as text, and dates, times and
+    datetimes with a number format of their own kind (a date shown with a time would read
+    back as a datetime)."""
+    number_format = _NUMBER_FORMATS.get(column_format) if column_format else None
+    if isinstance(value, Link):
+        _put_text(cell, value.text)
+        cell.hyperlink = _xml_text(value.url)
+    elif isinstance(value, str):
+        _put_text(cell, value)
+    elif isinstance(value, bool):
+        cell.value = value
+    elif isinstance(value, float) and not math.isfinite(value):
+        cell.value = None  # an .xlsx file cannot hold NaN or infinity
+    elif isinstance(value, int | float):
+        # openpyxl writes numbers as "%.16g", which changes some floats (0.1 + 0.2) and ints
+        # past 16 digits. Given the shortest exact text and told it is a number, it writes
+        # that text as it is, and reads it back to the same int or float.
+        cell.value = repr(float(value)) if isinstance(value, float) else str(int(value))
+        cell.data_type = "n"
+        if column_format in (ColumnFormat.DATE, ColumnFormat.DATETIME):
+            number_format = None  # shown as a date, a number would read back as one
+    elif isinstance(value, datetime):
+        cell.value = value.replace(tzinfo=None)
+        number_format = _NUMBER_FORMATS[ColumnFormat.DATETIME]
+    elif isinstance(value, date):
+        cell.value = value
+        number_format = _NUMBER_FORMATS[ColumnFormat.DATE]
+    elif isinstance(value, time):
+        cell.value = value.replace(tzinfo=None)
+        number_format = _TIME_FORMAT
+    elif value is not None:
+        _put_text(cell, str(value))
+    if number_format:
+        cell.number_format = number_format
+
+
+def _put_text(cell: Any, text: str) -> None:
+    """Store `text` as text: openpyxl would make "=..." a formula and "#N/A" an error."""
+    text = _xml_text(text)
+    if not text:
+        cell.value = None
+        return
+    cell.value = text
+    cell.data_type = "s"
+    if text.startswith(_FORMULA_LEADS):
+        # As if typed with a leading apostrophe: editing the cell keeps it text.
+        cell.quotePrefix = True
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML_TEXT.sub("\ufffd", text)
+
+
+def _shown_length(value: CellValue) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, Link):
+        value = value.text
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
+    if isinstance(value, float):
+        return len(f"{value:.1f}")
+    return max((len(line) for line in str(value).splitlines()), default=0)
+
+
+# --- Saving -----------------------------------------------------------------------------------
+
+
+def _with_formula_results(saved: bytes, original: bytes, *, rewritten: set[str]) -> bytes:
+    """`saved` with the formula results of `original` put back, except in `rewritten` tabs.
+
+    openpyxl keeps a formula but drops its last result, so a later read of the teacher's tab
+    (formula cells give their last result) would find those cells empty until someone opened
+    and saved the file in Excel. The tabs' cells are unchanged, so the results still hold.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(original)) as before:
+            results = {
+                title: found
+                for title, part in _sheet_parts(before).items()
+                if title not in rewritten and (found := _formula_results(before.read(part)))
+            }
+    except (KeyError, ElementTree.ParseError) as error:
+        # openpyxl read this file, so this is unlikely; the write is still worth making.
+        log.warning("formula results could not be carried over: %s", error)
+        return saved
+    if not results:
+        return saved
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(saved)) as after,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as patched,
+    ):
+        parts = {part: title for title, part in _sheet_parts(after).items() if title in results}
+        for item in after.infolist():
+            data = after.read(item)
+            if item.filename in parts:
+                data = _put_formula_results(data, results[parts[item.filename]])
+            patched.writestr(item, data)
+    return out.getvalue()
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Tab title -> the archive member holding that worksheet."""
+    package_rels = ElementTree.fromstring(archive.read("_rels/.rels"))
+    workbook_part = next(
+        (
+            rel.get("Target", "").lstrip("/")
+            for rel in package_rels
+            if rel.get("Type", "").endswith("/officeDocument")
+        ),
+        "xl/workbook.xml",
+    )
+    folder, name = posixpath.split(workbook_part)
+    rels = ElementTree.fromstring(archive.read(posixpath.join(folder, "_rels", name + ".rels")))
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+    parts = {}
+    for sheet in ElementTree.fromstring(archive.read(workbook_part)).iter(f"{{{_MAIN_NS}}}sheet"):
+        target = targets.get(sheet.get(f"{{{_DOC_REL_NS}}}id"))
+        if target:
+            member = (
+                target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+            )
+            parts[sheet.get("name", "")] = posixpath.normpath(member)
+    return parts
+
+
+def _formula_results(sheet_xml: bytes) -> dict[str, tuple[str | None, str]]:
+    """Cell reference -> (result type, result text) of every formula cell with a result."""
+    if b"<f" not in sheet_xml and b":f" not in sheet_xml:
+        return {}
+    results = {}
+    for _, element in ElementTree.iterparse(io.BytesIO(sheet_xml)):
+        if element.tag == _CELL:
+            formula, result = element.find(_FORMULA), element.find(_VALUE)
+            reference = element.get("r")
+            if formula is not None and result is not None and result.text and reference:
+                results[reference] = (element.get("t"), result.text)
+            element.clear()
+    return results
+
+
+def _put_formula_results(sheet_xml: bytes, results: Mapping[str, tuple[str | None, str]]) -> bytes:
+    """openpyxl's sheet XML with each formula cell's empty result filled in. Edited as text:
+    this is openpyxl's own regular output, and the rest of the part stays byte for byte."""
+
+    def filled(match: re.Match[bytes]) -> bytes:
+        found = results.get(match["ref"].decode())
+        if found is None:
+            return match[0]
+        kind, text = found
+        attributes = _TYPE_ATTRIBUTE.sub(b"", match["attributes"])
+        if kind in ("str", "b", "e"):
+            attributes += b' t="' + kind.encode() + b'"'
+        value = escape(text).encode()
+        return b'<c r="%s"%s>%s<v>%s</v></c>' % (match["ref"], attributes, match["formula"], value)
+
+    return _EMPTY_FORMULA_CELL.sub(filled, sheet_xml)
+
+
+def _replace_file(path: Path, data: bytes, spreadsheet: str) -> None:
+    """Write `data` to `path` atomically: a temporary file beside it, flushed to disk, then
+    renamed over it. On any failure the temporary file goes and the original stays as it was."""
+    temporary = path.with_name(f".{path.name}.tutorsync-tmp-{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with temporary.open("wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        if path.exists():
+            shutil.copymode(path, temporary)
+        os.replace(temporary, path)
+    except BaseException as error:
+        temporary.unlink(missing_ok=True)
+        if isinstance(error, PermissionError):
+            raise WorkspaceError(
+                f"{spreadsheet} could not be written (permission denied); close it if it is "
+                "open in another program, and check that you may write to its folder"
+            ) from None
+        if isinstance(error, OSError):
+            raise WorkspaceError(
+                f"{spreadsheet} could not be written ({error.strerror or error}); check the "
+                "disk has space and that you may write to its folder"
+            ) from None
+        raise
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); not possible, nor needed, everywhere."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
