@@ -9,13 +9,21 @@ A tab whose content would not change is not written at all.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
 import pandas as pd
 
-from jobs.workspace.port import CellValue, ColumnFormat, Grid, OwnedTab, SpreadsheetState, TabWrite
+from jobs.workspace.port import (
+    CellValue,
+    ColumnFormat,
+    Grid,
+    Link,
+    OwnedTab,
+    SpreadsheetState,
+    TabWrite,
+)
 from sheets_schema.headers import header_key
 from sheets_schema.issues import DataIssue, column_letter
 from sheets_schema.outputs import (
@@ -111,12 +119,20 @@ def progress_tab(
     )
 
 
-def issues_tab(*, key: str, title: str, issues: Iterable[DataIssue]) -> TabWrite:
-    """Every data issue, errors first, then in sheet order."""
+def issues_tab(
+    *, key: str, title: str, issues: Iterable[DataIssue], link: Callable[[DataIssue], str]
+) -> TabWrite:
+    """Every data issue, errors first, then in sheet order; each cell reference links to the
+    cell (`link` gives the URL)."""
     ordered = sorted(issues, key=issue_order)
+
+    def cell(issue: DataIssue, field: str) -> CellValue:
+        if field == "cell" and issue.cell:
+            return Link(issue.cell, link(issue))
+        return str(getattr(issue, field))
+
     rows = tuple(
-        tuple(str(getattr(issue, column.field or "")) for column in ISSUE_COLUMNS)
-        for issue in ordered
+        tuple(cell(issue, column.field or "") for column in ISSUE_COLUMNS) for issue in ordered
     )
     return TabWrite(
         key=key,
@@ -214,6 +230,13 @@ def cell_value(value: object) -> CellValue:
     if isinstance(value, str | int | float | bool | date):
         return value
     return str(value)
+
+
+def issue_a1(issue: DataIssue) -> str:
+    """The issue's place as an A1 reference: "row 14" becomes A14; a whole tab is ""."""
+    if issue.cell.startswith("row "):
+        return f"A{issue.cell.removeprefix('row ')}"
+    return issue.cell
 
 
 def issue_order(issue: DataIssue) -> tuple:

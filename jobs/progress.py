@@ -44,7 +44,8 @@ def run_progress(
     coordinator = settings.outputs.coordinator_spreadsheet
     states, failures = read_states(workspace, {coordinator, *targets.values()}, needed=coordinator)
     targets = {teacher: s for teacher, s in targets.items() if s in states}
-    actions = planning.plan_writes(desired_tabs(settings, program, targets, states), states)
+    desired = desired_tabs(settings, program, targets, states, workspace)
+    actions = planning.plan_writes(desired, states)
     report = program.report(settings, as_of=as_of, dry_run=dry_run, actions=actions)
     report.failures = failures
     # Teachers' spreadsheets first, then the coordinator's with the run log, so the log can
@@ -348,6 +349,7 @@ def desired_tabs(
     program: Program,
     targets: dict[str, str],
     states: dict[str, SpreadsheetState],
+    workspace: Workspace,
 ) -> list[tuple[str, TabWrite, str]]:
     """Every owned tab's desired content (spreadsheet, tab, reason), teacher tabs first so the
     coordinator spreadsheet, which carries the run log, is written last."""
@@ -382,7 +384,12 @@ def desired_tabs(
     )
     desired.append((coordinator, summary, "progress of every active student"))
     issues = planning.issues_tab(
-        key=tab_keys["issues"], title=out.issues_tab, issues=program.issues
+        key=tab_keys["issues"],
+        title=out.issues_tab,
+        issues=program.issues,
+        link=lambda issue: workspace.link(
+            issue.source, issue.tab, planning.issue_a1(issue), from_spreadsheet=coordinator
+        ),
     )
     desired.append((coordinator, issues, f"{len(program.issues)} data issue(s)"))
     return desired

@@ -32,10 +32,11 @@ from xml.sax.saxutils import escape
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.drawing.image import PILImage
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.numbers import is_datetime
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 from jobs.errors import WorkspaceError
 from jobs.workspace.port import (
@@ -79,6 +80,8 @@ _SECTION_FONT = Font(bold=True, italic=True)
 _LINK_FONT = Font(color="0563C1", underline="single")
 _SECTION_LINK_FONT = Font(color="0563C1", underline="single", bold=True, italic=True)
 _MIN_WIDTH, _MAX_WIDTH = 8, 60
+_WRAPPED = Alignment(wrap_text=True, vertical="top")
+_LINE_HEIGHT = 15  # points, for the default 11-point font
 
 _TITLE_FORBIDDEN = frozenset("[]:*?/\\")
 _TITLE_MAX = 31
@@ -112,6 +115,16 @@ class LocalWorkspace:
     def describe(self, spreadsheet: str) -> str:
         """The reference as written in the config: it is already a short, readable path."""
         return spreadsheet
+
+    def link(self, spreadsheet: str, tab: str, cell: str, *, from_spreadsheet: str) -> str:
+        """A link, relative to `from_spreadsheet`'s folder, that opens `spreadsheet` at the tab
+        and cell; spreadsheet programs follow these between files in one folder tree."""
+        place = f"'{tab.replace(chr(39), chr(39) * 2)}'!{cell}" if cell else f"'{tab}'!A1"
+        if spreadsheet == from_spreadsheet:
+            return f"#{place}"
+        here = PurePath(from_spreadsheet).parent
+        relative = posixpath.relpath(PurePath(spreadsheet).as_posix(), here.as_posix() or ".")
+        return f"{relative}#{place}"
 
 
 class LocalSpreadsheets:
@@ -439,9 +452,10 @@ def _values_grid(rows: Iterable[Sequence[Any]], *, links: bool = False) -> Grid:
         for cell in row:
             value = _cell_value(cell.value, cell)
             if links and isinstance(value, str) and getattr(cell, "hyperlink", None):
-                target = cell.hyperlink.target
-                if target:
-                    value = Link(value, target)
+                link = cell.hyperlink
+                url = (link.target or "") + (f"#{link.location}" if link.location else "")
+                if url:
+                    value = Link(value, url)
             values.append(value)
         grid.append(values)
     return trim_grid(grid)
@@ -558,6 +572,12 @@ def _fill_tab(sheet: Any, write: TabWrite) -> None:
                 cell.font = _SECTION_FONT
             if fill is not None and column <= width:
                 cell.fill = fill
+            if isinstance(value, str) and len(value) > _MAX_WIDTH:
+                cell.alignment = _WRAPPED  # long sentences (flags, notes) wrap, not vanish
+                # Spreadsheet programs do not grow a row for wrapped text they did not type.
+                lines = -(-len(value) // _MAX_WIDTH) + value.count("\n")
+                height = sheet.row_dimensions[index + 2].height or 0
+                sheet.row_dimensions[index + 2].height = max(height, _LINE_HEIGHT * lines)
             if column > len(text_widths):
                 text_widths.extend([0] * (column - len(text_widths)))
             text_widths[column - 1] = max(text_widths[column - 1], _shown_length(value))
@@ -569,6 +589,14 @@ def _fill_tab(sheet: Any, write: TabWrite) -> None:
             # typing 00123 into a text column keeps the zeros.
             dimension.number_format = _NUMBER_FORMATS[write.column_formats[column - 1]]
     sheet.freeze_panes = "A2"
+    if width:
+        # Filter buttons on the header: educators sort and filter these tabs, and tutorsync
+        # matches rows by student ID, so any order they choose is safe.
+        sheet.auto_filter.ref = f"A1:{get_column_letter(width)}{len(write.rows) + 1}"
+    # Printed, a tab fits the page width in landscape rather than spilling columns over pages.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _put_value(cell: Any, value: CellValue, column_format: ColumnFormat | None) -> None:
@@ -578,7 +606,12 @@ def _put_value(cell: Any, value: CellValue, column_format: ColumnFormat | None) 
     number_format = _NUMBER_FORMATS.get(column_format) if column_format else None
     if isinstance(value, Link):
         _put_text(cell, value.text)
-        cell.hyperlink = _xml_text(value.url)
+        # "file.xlsx#'Tab'!B7" is a file plus a place in it; a spreadsheet program wants the
+        # place as the link's location, not as part of the file name.
+        target, _, location = _xml_text(value.url).partition("#")
+        cell.hyperlink = Hyperlink(
+            ref=cell.coordinate, target=target or None, location=location or None
+        )
     elif isinstance(value, str):
         _put_text(cell, value)
     elif isinstance(value, bool):

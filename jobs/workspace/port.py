@@ -123,6 +123,11 @@ class Workspace(Protocol):
         """A short, human name for a spreadsheet reference, used in reports and data issues."""
         ...
 
+    def link(self, spreadsheet: str, tab: str, cell: str, *, from_spreadsheet: str) -> str:
+        """A URL that opens `spreadsheet` at `tab`!`cell` (an A1 reference, or "" for the tab),
+        for a link cell written into `from_spreadsheet`."""
+        ...
+
 
 def trim_row(row: list[CellValue]) -> list[CellValue]:
     """Drop trailing empty cells (None or ""), as the Sheets API does."""

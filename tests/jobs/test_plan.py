@@ -164,8 +164,12 @@ def test_issues_tab_lists_errors_first_in_reading_order():
         DataIssue("log.xlsx", "Log", "F2", "y", "p", "f", Severity.ERROR),
         DataIssue("a.xlsx", "A", "A1", "z", "p", "f", Severity.WARNING),
     ]
-    write = issues_tab(key="i", title="Data issues", issues=issues)
-    assert [row[3] for row in write.rows] == ["F2", "F14", "A1"]
+    write = issues_tab(key="i", title="Data issues", issues=issues, link=lambda i: f"#{i.cell}")
+    assert [row[3] for row in write.rows] == [
+        Link("F2", "#F2"),
+        Link("F14", "#F14"),
+        Link("A1", "#A1"),
+    ]
     assert write.attention_rows == frozenset({0, 1})
 
 

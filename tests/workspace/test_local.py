@@ -619,3 +619,23 @@ def test_rewriting_keeps_the_files_permissions(workspace, tmp_path, write_xlsx):
     workspace.spreadsheets.write_owned_tabs("book.xlsx", [progress()])
 
     assert path.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize(
+    ("target", "source", "expected"),
+    [
+        ("gradebooks/okafor.xlsx", "coordinator.xlsx", "gradebooks/okafor.xlsx#'Grades'!L18"),
+        ("roster.xlsx", "progress/banda.xlsx", "../roster.xlsx#'Grades'!L18"),
+        ("coordinator.xlsx", "coordinator.xlsx", "#'Grades'!L18"),
+    ],
+)
+def test_links_to_cells_are_relative_to_the_spreadsheet_holding_them(target, source, expected):
+    workspace = LocalWorkspace(Path("/nowhere"))
+    assert workspace.link(target, "Grades", "L18", from_spreadsheet=source) == expected
+
+
+def test_a_link_to_a_place_in_another_file_round_trips(workspace):
+    url = "gradebooks/okafor.xlsx#'Grades'!L18"
+    write = TabWrite(key="k", title="Issues", header=("Cell",), rows=((Link("L18", url),),))
+    workspace.spreadsheets.write_owned_tabs("c.xlsx", [write])
+    assert workspace.spreadsheets.read_state("c.xlsx").owned["k"].grid == write.grid()
