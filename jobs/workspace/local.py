@@ -47,6 +47,7 @@ from jobs.workspace.port import (
     OwnedTab,
     SpreadsheetState,
     TabWrite,
+    stored_text,
     trim_grid,
 )
 
@@ -655,7 +656,7 @@ def _put_text(cell: Any, text: str) -> None:
 
 
 def _xml_text(text: str) -> str:
-    return _NOT_XML_TEXT.sub("\ufffd", text)
+    return stored_text(text)
 
 
 def _shown_length(value: CellValue) -> int:

@@ -8,6 +8,7 @@ cells and trailing empty rows, so rows are ragged; an empty cell is None.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -59,10 +60,10 @@ class TabWrite:
     section_rows: frozenset[int] = field(default_factory=frozenset)
 
     def grid(self) -> Grid:
-        """The tab as an adapter reads it back: header first, "" as None, trailing empty
-        cells and rows dropped."""
+        """The tab as an adapter reads it back: header first, text normalised as stored,
+        "" as None, trailing empty cells and rows dropped."""
         rows: list[list[CellValue]] = [list(self.header), *(list(row) for row in self.rows)]
-        return trim_grid([[None if cell == "" else cell for cell in row] for row in rows])
+        return trim_grid([[stored_cell(cell) for cell in row] for row in rows])
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,25 @@ class Workspace(Protocol):
         """A URL that opens `spreadsheet` at `tab`!`cell` (an A1 reference, or "" for the tab),
         for a link cell written into `from_spreadsheet`."""
         ...
+
+
+_NOT_STORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def stored_text(text: str) -> str:
+    """Text as a spreadsheet stores it: line breaks as \\n (files keep no \\r) and characters
+    no spreadsheet file can hold replaced by U+FFFD. Adapters write this, and plans compare
+    with it, so text from a CSV with Windows line ends is not rewritten on every run."""
+    return _NOT_STORABLE.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def stored_cell(cell: CellValue) -> CellValue:
+    """A cell as an adapter reads it back after writing it."""
+    if isinstance(cell, str):
+        return stored_text(cell) or None
+    if isinstance(cell, Link):
+        return Link(stored_text(cell.text), stored_text(cell.url))
+    return cell
 
 
 def trim_row(row: list[CellValue]) -> list[CellValue]:

@@ -308,3 +308,13 @@ def test_formats_and_highlights_do_not_change_values(workspace, new_reference):
     workspace.spreadsheets.write_owned_tabs(reference, [write])
 
     assert workspace.spreadsheets.read_state(reference).owned["k"].grid == write.grid()
+
+
+@pytest.mark.parametrize("text", ["line one\r\nline two", "carriage\rreturn", "bell\x07", "ok"])
+def test_text_reads_back_as_the_port_says_it_is_stored(workspace, new_reference, text):
+    """Plans compare desired tabs with what adapters read back; they must agree exactly, or a
+    tab would be rewritten on every run."""
+    reference = new_reference("stored.xlsx")
+    write = TabWrite(key="k", title="T", header=("a",), rows=((text,),))
+    workspace.spreadsheets.write_owned_tabs(reference, [write])
+    assert workspace.spreadsheets.read_state(reference).owned["k"].grid == write.grid()
