@@ -164,12 +164,21 @@ def read_program(settings: Settings, workspace: Workspace, *, as_of: date) -> Pr
     # One row per student and teacher: a teacher's tab shows grades from their gradebooks only.
     enrolments = active.explode("teachers").rename(columns={"teachers": "teacher"})
     enrolments = enrolments[enrolments["teacher"].notna()]
+    teacher_rows = progress(enrolments, ["student_id", "teacher"])
     by_teacher = {
-        str(teacher): _in_reading_order(rows)
-        for teacher, rows in progress(enrolments, ["student_id", "teacher"]).groupby("teacher")
+        str(teacher): _in_reading_order(rows) for teacher, rows in teacher_rows.groupby("teacher")
     }
+    # A configured teacher with no active students still gets their tab rewritten, so the
+    # students who left move to its archive instead of lingering with stale figures.
+    for teacher in _configured_teachers(settings):
+        by_teacher.setdefault(teacher, teacher_rows.iloc[0:0])
     issues += _roster_teacher_mismatches(scores, active)
     return Program(parsed_roster, sessions, scores, summary, by_teacher, issues)
+
+
+def _configured_teachers(settings: Settings) -> list[str]:
+    teachers = [book.teacher for book in settings.sources.gradebooks]
+    return list(dict.fromkeys([*teachers, *settings.outputs.teacher_spreadsheets]))
 
 
 def read_sources(

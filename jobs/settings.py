@@ -121,6 +121,16 @@ class Outputs(_Strict):
     def _lowercase_teachers(cls, value: dict[str, str]) -> dict[str, str]:
         return {teacher.strip().lower(): target for teacher, target in value.items()}
 
+    @model_validator(mode="after")
+    def _written_spreadsheets_hold_tabs(self) -> Outputs:
+        for target in [self.coordinator_spreadsheet, *self.teacher_spreadsheets.values()]:
+            if target.lower().endswith(".csv"):
+                raise ValueError(
+                    f"'{target}' is a .csv file, which holds one tab; tutorsync writes its tabs "
+                    "into an .xlsx spreadsheet"
+                )
+        return self
+
 
 class Settings(_Strict):
     program: Program
