@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,71 @@ def cli() -> None:
     student, written back to the spreadsheets educators already use."""
 
 
+@dataclass(frozen=True)
+class JobOptions:
+    """The options every job command shares, parsed."""
+
+    config_path: Path
+    as_of: datetime | None
+    as_json: bool
+    strict: bool
+    verbose: int
+    quiet: bool
+
+    def setup(self) -> tuple[Settings, date]:
+        """Configure logging, load the config, and settle the day the figures are for."""
+        level = (
+            logging.ERROR
+            if self.quiet
+            else logging.DEBUG
+            if self.verbose > 1
+            else logging.INFO
+            if self.verbose
+            else logging.WARNING
+        )
+        logging.basicConfig(
+            level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+        )
+        settings = load(self.config_path)
+        today = datetime.now(ZoneInfo(settings.program.timezone)).date()
+        return settings, self.as_of.date() if self.as_of else today
+
+    def finish(self, reports: list[RunReport], *, several: bool) -> None:
+        """Print the report(s) and exit with the documented status."""
+        if self.as_json:
+            document: dict[str, Any] = (
+                {"ok": all(r.ok for r in reports), "jobs": [r.to_dict() for r in reports]}
+                if several
+                else reports[0].to_dict()
+            )
+            click.echo(json.dumps(document, indent=2))
+        else:
+            for report in reports:
+                click.echo(report.render_text())
+        ctx = click.get_current_context()
+        if any(not r.ok for r in reports):
+            ctx.exit(1)
+        if self.strict and any(r.issues for r in reports):
+            ctx.exit(EXIT_DATA_ISSUES)
+
+
 def job_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Options every job command shares."""
+    """Give a command the shared options, handed to it as one JobOptions."""
+
+    @functools.wraps(command)
+    def with_options(
+        *args: Any,
+        config_path: Path,
+        as_of: datetime | None,
+        as_json: bool,
+        strict: bool,
+        verbose: int,
+        quiet: bool,
+        **kwargs: Any,
+    ) -> Any:
+        options = JobOptions(config_path, as_of, as_json, strict, verbose, quiet)
+        return command(options, *args, **kwargs)
+
     decorators = [
         click.option(
             "--config",
@@ -68,101 +132,43 @@ def job_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv: debug)."),
         click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr."),
     ]
-    return functools.reduce(lambda f, option: option(f), reversed(decorators), command)
+    return functools.reduce(lambda f, option: option(f), reversed(decorators), with_options)
 
 
-def _setup(
-    config_path: Path, as_of: datetime | None, verbose: int, quiet: bool
-) -> tuple[Settings, date]:
-    level = (
-        logging.ERROR
-        if quiet
-        else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
-    )
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
-    )
-    settings = load(config_path)
-    day = as_of.date() if as_of else datetime.now(ZoneInfo(settings.program.timezone)).date()
-    return settings, day
-
-
-def _finish(
-    ctx: click.Context, reports: list[RunReport], as_json: bool, strict: bool, *, several: bool
-) -> None:
-    """Print the report(s) and exit with the documented status."""
-    if as_json:
-        document: dict[str, Any] = (
-            {"ok": all(r.ok for r in reports), "jobs": [r.to_dict() for r in reports]}
-            if several
-            else reports[0].to_dict()
-        )
-        click.echo(json.dumps(document, indent=2))
-    else:
-        for report in reports:
-            click.echo(report.render_text())
-    if any(not r.ok for r in reports):
-        ctx.exit(1)
-    if strict and any(r.issues for r in reports):
-        ctx.exit(EXIT_DATA_ISSUES)
+dry_run_option = click.option(
+    "--dry-run", is_flag=True, help="Print every planned change; write nothing."
+)
 
 
 @cli.command()
 @job_options
-@click.option("--dry-run", is_flag=True, help="Print every planned change; write nothing.")
-@click.pass_context
-def run(
-    ctx: click.Context,
-    config_path: Path,
-    as_of: datetime | None,
-    as_json: bool,
-    strict: bool,
-    verbose: int,
-    quiet: bool,
-    dry_run: bool,
-) -> None:
+@dry_run_option
+def run(options: JobOptions, dry_run: bool) -> None:
     """Run every job of the program (for now: progress)."""
-    settings, day = _setup(config_path, as_of, verbose, quiet)
-    reports = run_all(settings, open_workspace(settings), as_of=day, dry_run=dry_run)
-    _finish(ctx, reports, as_json, strict, several=True)
+    settings, day = options.setup()
+    options.finish(
+        run_all(settings, open_workspace(settings), as_of=day, dry_run=dry_run), several=True
+    )
 
 
 @cli.command(name="progress")
 @job_options
-@click.option("--dry-run", is_flag=True, help="Print every planned change; write nothing.")
-@click.pass_context
-def progress_command(
-    ctx: click.Context,
-    config_path: Path,
-    as_of: datetime | None,
-    as_json: bool,
-    strict: bool,
-    verbose: int,
-    quiet: bool,
-    dry_run: bool,
-) -> None:
+@dry_run_option
+def progress_command(options: JobOptions, dry_run: bool) -> None:
     """Write the progress tabs: coordinator summary, one tab per teacher, data issues, run log."""
-    settings, day = _setup(config_path, as_of, verbose, quiet)
+    settings, day = options.setup()
     report = progress.run_progress(settings, open_workspace(settings), as_of=day, dry_run=dry_run)
-    _finish(ctx, [report], as_json, strict, several=False)
+    options.finish([report], several=False)
 
 
 @cli.command()
 @job_options
-@click.pass_context
-def validate(
-    ctx: click.Context,
-    config_path: Path,
-    as_of: datetime | None,
-    as_json: bool,
-    strict: bool,
-    verbose: int,
-    quiet: bool,
-) -> None:
+def validate(options: JobOptions) -> None:
     """Read and check every source; print data issues; write nothing."""
-    settings, day = _setup(config_path, as_of, verbose, quiet)
-    report = progress.validate(settings, open_workspace(settings), as_of=day)
-    _finish(ctx, [report], as_json, strict, several=False)
+    settings, day = options.setup()
+    options.finish(
+        [progress.validate(settings, open_workspace(settings), as_of=day)], several=False
+    )
 
 
 @cli.command()

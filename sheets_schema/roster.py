@@ -14,7 +14,7 @@ from sheets_schema import values
 from sheets_schema.fields import FIRST_NAME, LAST_NAME, STUDENT_EMAIL, STUDENT_ID, STUDENT_NAME
 from sheets_schema.headers import Field, SheetKind, find_header
 from sheets_schema.issues import DataIssue, Severity, a1
-from sheets_schema.table import ROW, parse_column, raw_frame, show
+from sheets_schema.table import ROW, ColumnParser, raw_frame, show
 
 KIND = SheetKind(
     "roster",
@@ -87,14 +87,7 @@ def parse(
         return None, issues
     frame = raw_frame(grid, header)
 
-    def column(name: str, parser, severity: Severity = Severity.ERROR) -> pd.Series:
-        if name not in header.columns:
-            return pd.Series([None] * len(frame), index=frame.index, dtype=object)
-        parsed, found = parse_column(
-            frame, name, parser, kind=KIND, header=header, source=source, tab=tab, severity=severity
-        )
-        issues.extend(found)
-        return parsed
+    column = ColumnParser(frame, header, KIND, source=source, tab=tab)
 
     ids = column("student_id", values.parse_student_id)
     emails = column("student_email", values.parse_email, Severity.WARNING)
@@ -103,6 +96,7 @@ def parse(
     active = column("active", _parse_active, Severity.WARNING)
     grade_levels = column("grade_level", _grade_level)
     firsts, lasts = _names(frame, header.columns)
+    issues += column.issues
 
     records: dict[str, dict] = {}
     for index in frame.index:

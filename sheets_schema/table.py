@@ -78,6 +78,37 @@ def parse_column(
     return parsed.mask(invalid, None), issues
 
 
+class ColumnParser:
+    """Parses one tab's columns by field name, collecting every issue in `issues`."""
+
+    def __init__(
+        self, frame: pd.DataFrame, header: HeaderMatch, kind: SheetKind, *, source: str, tab: str
+    ) -> None:
+        self.frame, self.header, self.kind = frame, header, kind
+        self.source, self.tab = source, tab
+        self.issues: list[DataIssue] = []
+
+    def __call__(
+        self, name: str, parser: Callable[[Any], Any], severity: Severity = Severity.ERROR
+    ) -> pd.Series:
+        """The field's parsed values (None where blank or unreadable; all None if the tab has
+        no such column)."""
+        if name not in self.header.columns:
+            return pd.Series([None] * len(self.frame), index=self.frame.index, dtype=object)
+        parsed, found = parse_column(
+            self.frame,
+            name,
+            parser,
+            kind=self.kind,
+            header=self.header,
+            source=self.source,
+            tab=self.tab,
+            severity=severity,
+        )
+        self.issues.extend(found)
+        return parsed
+
+
 def show(value: object) -> str:
     """A cell as an educator would recognise it in a message."""
     if value is None:

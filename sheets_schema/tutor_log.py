@@ -11,7 +11,7 @@ from sheets_schema import values
 from sheets_schema.fields import STUDENT_EMAIL, STUDENT_ID, STUDENT_NAME
 from sheets_schema.headers import Field, SheetKind, find_header
 from sheets_schema.issues import DataIssue, Severity, a1
-from sheets_schema.table import ROW, parse_column, raw_frame, show
+from sheets_schema.table import ROW, ColumnParser, raw_frame, show
 
 KIND = SheetKind(
     "tutor log",
@@ -103,14 +103,7 @@ def parse(
     frame = raw_frame(grid, header)
     found = header.columns
 
-    def column(name: str, parser, severity: Severity = Severity.ERROR) -> pd.Series:
-        if name not in found:
-            return pd.Series([None] * len(frame), index=frame.index, dtype=object)
-        parsed, column_issues = parse_column(
-            frame, name, parser, kind=KIND, header=header, source=source, tab=tab, severity=severity
-        )
-        issues.extend(column_issues)
-        return parsed
+    column = ColumnParser(frame, header, KIND, source=source, tab=tab)
 
     sessions = pd.DataFrame(index=frame.index)
     sessions["student_id_typed"] = column("student_id", values.parse_student_id)
@@ -125,6 +118,7 @@ def parse(
     sessions["subject"] = column("subject", _text)
     sessions["notes"] = column("notes", _text)
     sessions["follow_up"] = column("follow_up", values.parse_yes_no, Severity.WARNING)
+    issues += column.issues
     sessions["source"] = source
     sessions["tab"] = tab
     sessions[ROW] = frame[ROW]
