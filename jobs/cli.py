@@ -17,11 +17,14 @@ import click
 
 from jobs import demo as demo_program
 from jobs import progress
+from jobs.doctor import run_doctor
 from jobs.errors import TutorsyncError
 from jobs.report import RunReport
 from jobs.run import run_all
 from jobs.settings import Settings, load
 from jobs.workspace import open_workspace
+from jobs.workspace.google import auth as google_auth
+from jobs.workspace.google.scopes import scopes_for
 
 EXIT_DATA_ISSUES = 3  # only with --strict
 
@@ -169,6 +172,51 @@ def validate(options: JobOptions) -> None:
     options.finish(
         [progress.validate(settings, open_workspace(settings), as_of=day)], several=False
     )
+
+
+@cli.command()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="TUTORSYNC_CONFIG",
+    default="tutorsync.toml",
+    show_default=True,
+    help="Program config (TOML). Also read from $TUTORSYNC_CONFIG.",
+)
+def doctor(config_path: Path) -> None:
+    """Check the config, credentials and every spreadsheet's access; change nothing."""
+    settings = load(config_path)
+    checks = run_doctor(settings, lambda: open_workspace(settings, jobs=("progress",)))
+    for check in checks:
+        click.echo(f"{'ok ' if check.ok else 'FIX'} {check.what}: {check.detail}")
+    failed = sum(not check.ok for check in checks)
+    click.echo(f"{len(checks) - failed} passed, {failed} to fix" if failed else "all checks passed")
+    if failed:
+        click.get_current_context().exit(1)
+
+
+@cli.group()
+def auth() -> None:
+    """Sign in to Google as a coordinator (workspace.google.auth = 'oauth')."""
+
+
+@auth.command()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="TUTORSYNC_CONFIG",
+    default="tutorsync.toml",
+    show_default=True,
+    help="Program config (TOML). Also read from $TUTORSYNC_CONFIG.",
+)
+@click.option("--no-browser", is_flag=True, help="Print the sign-in address instead of opening it.")
+def login(config_path: Path, no_browser: bool) -> None:
+    """Sign in once in a browser; the token is kept (owner-only) at workspace.google.token_file."""
+    settings = load(config_path)
+    token_file = google_auth.login(settings, scopes_for(["progress"]), open_browser=not no_browser)
+    click.echo(f"Signed in. Token kept at {token_file} (readable by you only).")
 
 
 @cli.command()

@@ -61,6 +61,7 @@ def run_progress(
             workspace, [a for a in report.actions if a.spreadsheet == coordinator]
         )
     report.seconds = time.perf_counter() - started
+    report.requests = workspace.request_counts()
     log.info(
         "progress: %d students, %d issues, %d cells changed, %d failures, %.1fs",
         report.students,
@@ -79,6 +80,7 @@ def validate(settings: Settings, workspace: Workspace, *, as_of: date) -> RunRep
     report = program.report(settings, as_of=as_of, dry_run=True, actions=[])
     report.job = "validate"
     report.seconds = time.perf_counter() - started
+    report.requests = workspace.request_counts()
     return report
 
 

@@ -24,6 +24,7 @@ class RunReport:
     actions: list[WriteTab] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # what could not be written, and why
     seconds: float = 0.0
+    requests: dict[str, int] = field(default_factory=dict)  # API requests by method
 
     @property
     def ok(self) -> bool:
@@ -52,6 +53,7 @@ class RunReport:
             "cells_changed": self.cells_changed,
             "seconds": round(self.seconds, 3),
             "failures": self.failures,
+            "requests": dict(sorted(self.requests.items())),
             "actions": [
                 {
                     "spreadsheet": a.spreadsheet,
@@ -101,5 +103,8 @@ class RunReport:
             lines.append(f"    {verb}: {action.describe().removeprefix('write ')}")
         for failure in self.failures:
             lines.append(f"  FAILED: {failure}")
+        if self.requests:
+            by_method = ", ".join(f"{m} {n}" for m, n in sorted(self.requests.items()))
+            lines.append(f"  API requests: {sum(self.requests.values())} ({by_method})")
         lines.append(f"  took {self.seconds:.1f} s")
         return "\n".join(lines)

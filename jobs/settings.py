@@ -49,9 +49,56 @@ class Program(_Strict):
         return self
 
 
+class GoogleQuotas(_Strict):
+    """Requests per minute tutorsync allows itself, per API (Google's per-user defaults)."""
+
+    sheets_read: float = Field(default=60, gt=0)
+    sheets_write: float = Field(default=60, gt=0)
+    calendar: float = Field(default=600, gt=0)
+    drive: float = Field(default=600, gt=0)
+
+
+class GoogleSettings(_Strict):
+    """How to reach Google Workspace. See the README's "Connect to Google"."""
+
+    auth: Literal["service_account", "delegated", "adc", "oauth"] = "service_account"
+    key_file: str = ""  # service account key (service_account, delegated)
+    subject: str = ""  # delegated: the user to act as
+    allowed_subjects: list[str] = []  # delegated: who tutorsync may ever act as
+    client_secrets_file: str = ""  # oauth: the OAuth client (installed app) JSON
+    token_file: str = "~/.config/tutorsync/token.json"  # oauth: where `auth login` keeps it
+    endpoint: str = ""  # an emulator's base URL instead of Google's (tests, local emulators)
+    timeout_seconds: float = Field(default=60, gt=0, le=600)
+    quotas: GoogleQuotas = GoogleQuotas()
+
+    @model_validator(mode="after")
+    def _mode_has_what_it_needs(self) -> GoogleSettings:
+        if self.auth in ("service_account", "delegated") and not self.key_file:
+            raise ValueError(f"auth = '{self.auth}' needs key_file, the service account key")
+        if self.auth == "delegated":
+            allowed = [a.lower() for a in self.allowed_subjects]
+            if not self.subject:
+                raise ValueError("auth = 'delegated' needs subject, the user to act as")
+            if self.subject.lower() not in allowed:
+                raise ValueError(
+                    f"subject '{self.subject}' is not in allowed_subjects; list every user "
+                    "tutorsync may act as (delegation lets a key act as anyone in the domain)"
+                )
+        if self.auth == "oauth" and not self.client_secrets_file:
+            raise ValueError("auth = 'oauth' needs client_secrets_file, the OAuth client JSON")
+        return self
+
+
 class WorkspaceSettings(_Strict):
-    kind: Literal["local"] = "local"
-    path: str = "."  # relative to the config file's folder
+    kind: Literal["local", "google"] = "local"
+    path: str = "."  # local: the folder, relative to the config file's folder
+    google: GoogleSettings | None = None
+
+    @model_validator(mode="after")
+    def _google_needs_its_section(self) -> WorkspaceSettings:
+        if self.kind == "google" and self.google is None:
+            raise ValueError("kind = 'google' needs a [workspace.google] section (auth = ...)")
+        return self
 
 
 ColumnMap = dict[str, str]  # field name -> the header an educator uses for it
@@ -158,6 +205,10 @@ class Settings(_Strict):
     @property
     def workspace_root(self) -> Path:
         return (self.config_dir / self.workspace.path).resolve()
+
+    def config_path(self, value: str) -> Path:
+        """A path from the config: ~ expanded, relative to the config file's folder."""
+        return (self.config_dir / Path(value).expanduser()).resolve()
 
 
 def load(path: Path) -> Settings:

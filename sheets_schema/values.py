@@ -207,7 +207,8 @@ _DURATION = re.compile(
 def parse_minutes(value: object) -> float | Invalid | None:
     """A session length in minutes, from 0 to 600.
 
-    Numbers are minutes; text may say "45", "45 min", "45m", "1.5 hours", "1h 15m", "1h15",
+    Numbers are minutes, except a number between 0 and 1, which is a spreadsheet's time of
+    day (a day's fraction: a typed 1:15 is 0.052...); text may say "45", "45 min", "45m", "1.5 hours", "1h 15m", "1h15",
     "1:15" or "1:15:00" (hours:minutes[:seconds]). A time cell (Excel's reading of a typed 1:15)
     and a timedelta are durations. Negative, more than 600, nan/inf and yes/no are invalid.
     """
@@ -228,6 +229,10 @@ def parse_minutes(value: object) -> float | Invalid | None:
     number = _number(value)
     if number is None:
         return Invalid("is not a number of minutes", _MINUTES_FIX)
+    if not isinstance(value, str) and 0 < number < 1:
+        # A spreadsheet stores a typed 1:15 as a fraction of a day (0.052...), and Sheets
+        # hands it over as that number; nobody logs a session of less than a minute.
+        return _checked_minutes(round(number * 24 * 60, 6))
     return _checked_minutes(number)
 
 

@@ -117,6 +117,10 @@ class LocalWorkspace:
         """The reference as written in the config: it is already a short, readable path."""
         return spreadsheet
 
+    def request_counts(self) -> dict[str, int]:
+        """Files are not API requests: none to count."""
+        return {}
+
     def link(self, spreadsheet: str, tab: str, cell: str, *, from_spreadsheet: str) -> str:
         """A link, relative to `from_spreadsheet`'s folder, that opens `spreadsheet` at the tab
         and cell; spreadsheet programs follow these between files in one folder tree."""
@@ -195,6 +199,20 @@ class LocalSpreadsheets:
                     others.add(sheet.title)
             others.update(sheet.title for sheet in workbook.chartsheets)
         return SpreadsheetState(exists=True, owned=owned, other_titles=frozenset(others))
+
+    def check_writable(self, spreadsheet: str) -> None:
+        """The file (or, if it does not exist yet, its folder) can be written and is not open
+        in another program."""
+        path = self._path(spreadsheet)
+        if _is_csv(path):
+            raise WorkspaceError(f"{spreadsheet} is a .csv file; tutorsync writes only .xlsx")
+        _check_not_open(path, spreadsheet)
+        folder = path.parent if path.parent.exists() else self.root
+        if (path.exists() and not os.access(path, os.W_OK)) or not os.access(folder, os.W_OK):
+            raise WorkspaceError(
+                f"{spreadsheet} cannot be written (permission denied); let the account that "
+                "runs tutorsync write that file and its folder"
+            )
 
     def write_owned_tabs(self, spreadsheet: str, writes: Sequence[TabWrite]) -> None:
         """Replace each owned tab's content, adding tabs that are missing, in one atomic

@@ -104,6 +104,11 @@ class Spreadsheets(Protocol):
         not exist yet reads as empty."""
         ...
 
+    def check_writable(self, spreadsheet: str) -> None:
+        """Raise WorkspaceError, saying what to change, unless tutorsync can write owned tabs
+        into the spreadsheet. Changes nothing."""
+        ...
+
     def write_owned_tabs(self, spreadsheet: str, writes: Sequence[TabWrite]) -> None:
         """Replace each owned tab's content (adding the tab if missing) in one atomic write.
 
@@ -122,6 +127,10 @@ class Workspace(Protocol):
 
     def describe(self, spreadsheet: str) -> str:
         """A short, human name for a spreadsheet reference, used in reports and data issues."""
+        ...
+
+    def request_counts(self) -> dict[str, int]:
+        """API requests made so far, by method (empty for a workspace that makes none)."""
         ...
 
     def link(self, spreadsheet: str, tab: str, cell: str, *, from_spreadsheet: str) -> str:

@@ -819,3 +819,13 @@ def test_attendance_every_accepted_word_in_any_case_is_one_of_the_four(
     result = parse_attendance(text)
     assert result in set(Attendance)
     assert result is status
+
+
+@pytest.mark.parametrize(
+    ("day_fraction", "minutes"), [(75 / 1440, 75.0), (0.5 / 24, 30.0), (1 / 24, 60.0)]
+)
+def test_minutes_as_a_spreadsheet_time_serial_are_that_time(
+    day_fraction: float, minutes: float
+) -> None:
+    """Sheets hands a typed 1:15 over as a fraction of a day."""
+    assert parse_minutes(day_fraction) == pytest.approx(minutes)

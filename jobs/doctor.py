@@ -1,0 +1,82 @@
+"""`tutorsync doctor`: can this program run? Config, credentials, and every spreadsheet
+reachable with the access it needs; what to fix, without changing anything."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from jobs import progress
+from jobs.errors import TutorsyncError
+from jobs.settings import Settings
+from jobs.workspace.port import Workspace
+
+
+@dataclass(frozen=True)
+class Check:
+    what: str
+    ok: bool
+    detail: str  # what was found, or what to fix
+
+
+def run_doctor(settings: Settings, open_workspace: Callable[[], Workspace]) -> list[Check]:
+    """Every check, in the order a person would fix things."""
+    checks = [
+        Check("config", True, f"program '{settings.program.name}' ({settings.workspace.kind})")
+    ]
+    try:
+        workspace = open_workspace()
+    except TutorsyncError as error:
+        return [*checks, Check("credentials", False, str(error))]
+    checks.append(Check("credentials", True, "loaded"))
+    for spreadsheet, tabs in _sources(settings).items():
+        checks.append(_check_source(workspace, spreadsheet, tabs))
+    for spreadsheet in _targets(settings):
+        checks.append(_check_target(workspace, spreadsheet))
+    return checks
+
+
+def _sources(settings: Settings) -> dict[str, list[str]]:
+    sources: dict[str, list[str]] = defaultdict(list)
+    sources[settings.sources.roster.spreadsheet].append(settings.sources.roster.tab)
+    for log in settings.sources.tutor_logs:
+        sources[log.spreadsheet].extend(log.tabs)
+    for book in settings.sources.gradebooks:
+        sources[book.spreadsheet].append(book.tab)
+    return sources
+
+
+def _targets(settings: Settings) -> list[str]:
+    teachers = {book.teacher for book in settings.sources.gradebooks}
+    teachers |= set(settings.outputs.teacher_spreadsheets)
+    targets = {progress.teacher_spreadsheet(settings, t) for t in teachers}
+    return [settings.outputs.coordinator_spreadsheet, *sorted(t for t in targets if t)]
+
+
+def _check_source(workspace: Workspace, spreadsheet: str, tabs: list[str]) -> Check:
+    what = f"read {spreadsheet}"
+    try:
+        found = workspace.spreadsheets.list_tabs(spreadsheet)
+    except TutorsyncError as error:
+        return Check(what, False, str(error))
+    if spreadsheet.lower().endswith(".csv"):
+        return Check(what, True, "a .csv file (one tab)")
+    missing = [tab for tab in dict.fromkeys(tabs) if tab not in found]
+    if missing:
+        return Check(
+            what,
+            False,
+            f"no tab {', '.join(repr(t) for t in missing)}; its tabs are: "
+            + ", ".join(repr(t) for t in found),
+        )
+    return Check(what, True, "tabs " + ", ".join(repr(t) for t in dict.fromkeys(tabs)))
+
+
+def _check_target(workspace: Workspace, spreadsheet: str) -> Check:
+    what = f"write {spreadsheet}"
+    try:
+        workspace.spreadsheets.check_writable(spreadsheet)
+    except TutorsyncError as error:
+        return Check(what, False, str(error))
+    return Check(what, True, "tutorsync can write its tabs here")

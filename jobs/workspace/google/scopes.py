@@ -1,0 +1,31 @@
+"""Every OAuth scope tutorsync asks for, in one place, per job: the least each one needs.
+
+A test pins this table; widening it is a decision to make in review, not by accident. The
+full `drive` scope is deliberately absent: `drive.file` covers the folders tutorsync creates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+SPREADSHEETS = "https://www.googleapis.com/auth/spreadsheets"
+SPREADSHEETS_READONLY = "https://www.googleapis.com/auth/spreadsheets.readonly"
+CALENDAR_EVENTS = "https://www.googleapis.com/auth/calendar.events"
+DRIVE_FILE = "https://www.googleapis.com/auth/drive.file"
+
+JOB_SCOPES: dict[str, tuple[str, ...]] = {
+    "progress": (SPREADSHEETS,),
+    "validate": (SPREADSHEETS_READONLY,),
+    "doctor": (SPREADSHEETS_READONLY,),
+    "checkins": (CALENDAR_EVENTS,),
+    "folders": (DRIVE_FILE,),
+}
+
+
+def scopes_for(jobs: Iterable[str]) -> tuple[str, ...]:
+    """The scopes for running these jobs together; read-only is dropped when read-write of
+    the same API is also asked for."""
+    wanted = {scope for job in jobs for scope in JOB_SCOPES[job]}
+    if SPREADSHEETS in wanted:
+        wanted.discard(SPREADSHEETS_READONLY)
+    return tuple(sorted(wanted))

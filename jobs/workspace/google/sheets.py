@@ -1,0 +1,434 @@
+"""The Spreadsheets port on Google Sheets, through gspread's HTTP client.
+
+One `values.batchGet` reads a spreadsheet's source tabs; one `spreadsheets.get` (grid data,
+developer metadata) reads its state; one all-or-nothing `batchUpdate` writes all its owned tabs.
+Owned tabs carry developer metadata holding their key, so a renamed tab is still found.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Any, TypeVar
+
+import requests
+from gspread.exceptions import APIError
+from gspread.http_client import HTTPClient
+
+from jobs.errors import WorkspaceError
+from jobs.workspace.port import (
+    CellValue,
+    ColumnFormat,
+    Grid,
+    Link,
+    OwnedTab,
+    SpreadsheetState,
+    TabWrite,
+    stored_cell,
+    trim_grid,
+)
+
+OWNED_TAB_KEY = "tutorsync-owned-tab"  # developer metadata key; its value is the tab's key
+_SPREADSHEET_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
+_SPREADSHEET_ID = re.compile(r"^[A-Za-z0-9_-]{10,}$")
+_EPOCH = datetime(1899, 12, 30)  # day 0 of spreadsheet serial dates
+_READ_VALUES = {
+    "valueRenderOption": "UNFORMATTED_VALUE",
+    "dateTimeRenderOption": "SERIAL_NUMBER",
+    "majorDimension": "ROWS",
+}
+_STATE_FIELDS = (
+    "properties.title,sheets(properties(sheetId,title,index),"
+    "developerMetadata(metadataKey,metadataValue),"
+    "data(rowData(values(userEnteredValue,userEnteredFormat/numberFormat,hyperlink))))"
+)
+_NUMBER_FORMATS = {
+    ColumnFormat.TEXT: {"type": "TEXT"},
+    ColumnFormat.INTEGER: {"type": "NUMBER", "pattern": "0"},
+    ColumnFormat.DECIMAL: {"type": "NUMBER", "pattern": "0.0"},
+    ColumnFormat.PERCENT: {"type": "PERCENT", "pattern": "0%"},
+    ColumnFormat.DATE: {"type": "DATE", "pattern": "yyyy-mm-dd"},
+    ColumnFormat.DATETIME: {"type": "DATE_TIME", "pattern": "yyyy-mm-dd hh:mm"},
+}
+_HEADER_BACKGROUND = {"red": 0.93, "green": 0.93, "blue": 0.93}
+_ATTENTION_BACKGROUND = {"red": 1.0, "green": 0.957, "blue": 0.808}  # FFF4CE, as locally
+_SECTION_BACKGROUND = {"red": 0.85, "green": 0.85, "blue": 0.85}
+_WRAP_AFTER = 60  # characters; longer text wraps instead of running across columns
+
+T = TypeVar("T")
+
+
+def spreadsheet_id(reference: str) -> str:
+    """The spreadsheet ID in a config reference: an ID, or a full URL to the spreadsheet."""
+    found = _SPREADSHEET_URL.search(reference)
+    if found:
+        return found.group(1)
+    if _SPREADSHEET_ID.match(reference.strip()):
+        return reference.strip()
+    raise WorkspaceError(
+        f"'{reference}' is neither a Google Sheets URL nor a spreadsheet ID; copy the "
+        "spreadsheet's address from the browser"
+    )
+
+
+def a1_tab(title: str) -> str:
+    """A tab as an A1 range: quoted, with quotes doubled."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+class GoogleSpreadsheets:
+    """Spreadsheets on Google Sheets. `account` names who tutorsync acts as, for messages."""
+
+    def __init__(self, http: HTTPClient, *, account: str) -> None:
+        self._http = http
+        self._account = account
+        self._known: dict[str, dict[str, Any]] = {}  # spreadsheet ID -> last metadata read
+
+    # --- The port --------------------------------------------------------------------------
+
+    def read_tabs(self, spreadsheet: str, tabs: Sequence[str]) -> dict[str, Grid]:
+        """Values of the named tabs in one values.batchGet (numbers as numbers, dates as
+        serial numbers, ragged rows as Sheets sends them)."""
+        key = spreadsheet_id(spreadsheet)
+        response = self._call(
+            spreadsheet,
+            lambda: self._http.values_batch_get(
+                key, [a1_tab(tab) for tab in tabs], params=dict(_READ_VALUES)
+            ),
+            tabs=tabs,
+        )
+        ranges = response.get("valueRanges", [])
+        return {tab: trim_grid(ranges[i].get("values", [])) for i, tab in enumerate(tabs)}
+
+    def list_tabs(self, spreadsheet: str) -> list[str]:
+        """Titles of the tabs tutorsync does not own."""
+        metadata = self._metadata(
+            spreadsheet,
+            fields="properties.title,sheets(properties("
+            "sheetId,title,index),developerMetadata(metadataKey,metadataValue))",
+        )
+        return [
+            s["properties"]["title"] for s in metadata.get("sheets", []) if _owned_key(s) is None
+        ]
+
+    def read_state(self, spreadsheet: str) -> SpreadsheetState:
+        """Owned tabs with their cells typed back (dates, links) and the other tabs' titles,
+        in one spreadsheets.get."""
+        metadata = self._metadata(spreadsheet, fields=_STATE_FIELDS, grid=True)
+        owned: dict[str, OwnedTab] = {}
+        others = set()
+        for sheet in metadata.get("sheets", []):
+            title = sheet["properties"]["title"]
+            key = _owned_key(sheet)
+            if key and key not in owned:
+                owned[key] = OwnedTab(key, title, _grid_of(sheet))
+            else:
+                others.add(title)
+        return SpreadsheetState(exists=True, owned=owned, other_titles=frozenset(others))
+
+    def check_writable(self, spreadsheet: str) -> None:
+        """Proves Editor access with a batchUpdate that sets the title to itself: Sheets has no
+        read-only way to ask, and this changes nothing."""
+        key = spreadsheet_id(spreadsheet)
+        title = self._metadata(spreadsheet, fields="properties.title")["properties"]["title"]
+        request = {
+            "updateSpreadsheetProperties": {"properties": {"title": title}, "fields": "title"}
+        }
+        self._call(spreadsheet, lambda: self._http.batch_update(key, {"requests": [request]}))
+
+    def tab_gid(self, spreadsheet: str, tab: str) -> int | None:
+        """A tab's sheet ID, if a read has seen it (for links that open the tab)."""
+        for sheet in self._known.get(spreadsheet_id(spreadsheet), {}).get("sheets", []):
+            if sheet.get("properties", {}).get("title") == tab:
+                return int(sheet["properties"]["sheetId"])
+        return None
+
+    def title(self, spreadsheet: str) -> str | None:
+        """The spreadsheet's title, if a read has seen it."""
+        known = self._known.get(spreadsheet_id(spreadsheet), {})
+        return known.get("properties", {}).get("title")
+
+    def write_owned_tabs(self, spreadsheet: str, writes: Sequence[TabWrite]) -> None:
+        """Replace the owned tabs' contents in one all-or-nothing batchUpdate.
+
+        A write whose reply was lost (a timeout or 503 after Google applied it) is retried by
+        the transport; if the retry is refused because the first attempt landed (the new tab
+        exists already), the state is read back and compared before calling it a failure.
+        """
+        if not writes:
+            return
+        key = spreadsheet_id(spreadsheet)
+        metadata = self._known.get(key) or self._metadata(
+            spreadsheet,
+            fields="sheets(properties(sheetId,title),developerMetadata(metadataKey,metadataValue))",
+        )
+        requests_ = batch_requests(metadata, writes)
+        try:
+            self._call(spreadsheet, lambda: self._http.batch_update(key, {"requests": requests_}))
+        except WorkspaceError:
+            if not self._landed(spreadsheet, writes):
+                raise
+        self._known.pop(key, None)
+
+    # --- Calls -----------------------------------------------------------------------------
+
+    def _metadata(self, spreadsheet: str, *, fields: str, grid: bool = False) -> dict[str, Any]:
+        key = spreadsheet_id(spreadsheet)
+        params: dict[str, Any] = {"fields": fields, "includeGridData": "true" if grid else "false"}
+        metadata = dict(
+            self._call(spreadsheet, lambda: self._http.fetch_sheet_metadata(key, params))
+        )
+        self._known[key] = metadata
+        return metadata
+
+    def _landed(self, spreadsheet: str, writes: Sequence[TabWrite]) -> bool:
+        try:
+            state = self.read_state(spreadsheet)
+        except WorkspaceError:
+            return False
+        return all(w.key in state.owned and state.owned[w.key].grid == w.grid() for w in writes)
+
+    def _call(self, spreadsheet: str, call: Callable[[], T], *, tabs: Sequence[str] = ()) -> T:
+        """Run one API call; turn what Google says into a message naming the spreadsheet."""
+        try:
+            return call()
+        except APIError as error:
+            raise WorkspaceError(self._explain(spreadsheet, error, tabs)) from None
+        except requests.RequestException as error:
+            raise WorkspaceError(
+                f"could not reach Google Sheets for {spreadsheet} ({type(error).__name__}); "
+                "check the network and run again"
+            ) from None
+
+    def _explain(self, spreadsheet: str, error: APIError, tabs: Sequence[str]) -> str:
+        code = error.response.status_code
+        message = str(error.error.get("message", "")) if isinstance(error.error, dict) else ""
+        if code == 404:
+            return (
+                f"spreadsheet {spreadsheet} was not found; check its ID or URL, and that it is "
+                f"shared with {self._account}"
+            )
+        if code == 403:
+            return (
+                f"{self._account} may not open spreadsheet {spreadsheet}; share it with that "
+                "account (Editor for spreadsheets tutorsync writes into, Viewer for the others)"
+            )
+        if code == 400 and "Unable to parse range" in message and tabs:
+            return f"{spreadsheet} has no tab named one of: {', '.join(tabs)} ({message})"
+        return f"Google Sheets refused a request for {spreadsheet}: {code} {message}".strip()
+
+
+def batch_requests(metadata: Mapping[str, Any], writes: Sequence[TabWrite]) -> list[dict[str, Any]]:
+    """The batchUpdate requests that make each owned tab hold exactly its write. Pure."""
+    sheets = metadata.get("sheets", [])
+    by_key = {}
+    used_ids = set()
+    for sheet in sheets:
+        used_ids.add(sheet["properties"]["sheetId"])
+        owned = _owned_key(sheet)
+        if owned and owned not in by_key:
+            by_key[owned] = sheet["properties"]["sheetId"]
+    requests_: list[dict[str, Any]] = []
+    for write in writes:
+        rows = len(write.rows) + 1
+        width = max([len(write.header), *(len(row) for row in write.rows), 1])
+        grid = {"rowCount": max(rows, 2), "columnCount": width, "frozenRowCount": 1}
+        sheet_id = by_key.get(write.key)
+        if sheet_id is None:
+            sheet_id = _new_sheet_id(write.key, used_ids)
+            used_ids.add(sheet_id)
+            requests_.append(
+                {
+                    "addSheet": {
+                        "properties": {
+                            "sheetId": sheet_id,
+                            "title": write.title,
+                            "gridProperties": grid,
+                        }
+                    }
+                }
+            )
+            requests_.append(
+                {
+                    "createDeveloperMetadata": {
+                        "developerMetadata": {
+                            "metadataKey": OWNED_TAB_KEY,
+                            "metadataValue": write.key,
+                            "location": {"sheetId": sheet_id},
+                            "visibility": "DOCUMENT",
+                        }
+                    }
+                }
+            )
+        else:
+            requests_.append(
+                {
+                    "updateSheetProperties": {
+                        "properties": {"sheetId": sheet_id, "gridProperties": grid},
+                        "fields": "gridProperties(rowCount,columnCount,frozenRowCount)",
+                    }
+                }
+            )
+            # Clearing everything first leaves no stale value, format or link behind.
+            requests_.append({"updateCells": {"range": {"sheetId": sheet_id}, "fields": "*"}})
+        requests_.append(
+            {
+                "updateCells": {
+                    "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
+                    "rows": _rows(write),
+                    "fields": "userEnteredValue,userEnteredFormat",
+                }
+            }
+        )
+        requests_.append(
+            {
+                "setBasicFilter": {
+                    "filter": {
+                        "range": {
+                            "sheetId": sheet_id,
+                            "startRowIndex": 0,
+                            "endRowIndex": rows,
+                            "startColumnIndex": 0,
+                            "endColumnIndex": len(write.header) or 1,
+                        }
+                    }
+                }
+            }
+        )
+        requests_.append(
+            {
+                "autoResizeDimensions": {
+                    "dimensions": {
+                        "sheetId": sheet_id,
+                        "dimension": "COLUMNS",
+                        "startIndex": 0,
+                        "endIndex": width,
+                    }
+                }
+            }
+        )
+    return requests_
+
+
+def _new_sheet_id(key: str, used: set[int]) -> int:
+    """A sheet ID derived from the key, so a retried addSheet names the same tab (and fails
+    instead of adding a second one)."""
+    sheet_id = zlib.crc32(key.encode()) & 0x3FFFFFFF or 1
+    while sheet_id in used:
+        sheet_id = sheet_id % 0x3FFFFFFF + 1
+    return sheet_id
+
+
+def _rows(write: TabWrite) -> list[dict[str, Any]]:
+    formats = list(write.column_formats)
+    header = [
+        {
+            "userEnteredValue": {"stringValue": text},
+            "userEnteredFormat": {
+                "textFormat": {"bold": True},
+                "backgroundColor": _HEADER_BACKGROUND,
+            },
+        }
+        for text in write.header
+    ]
+    rows = [{"values": header}]
+    for index, row in enumerate(write.rows):
+        background = (
+            _SECTION_BACKGROUND
+            if index in write.section_rows
+            else _ATTENTION_BACKGROUND
+            if index in write.attention_rows
+            else None
+        )
+        width = len(write.header) if background else len(row)
+        cells = []
+        for column in range(max(width, len(row))):
+            value = row[column] if column < len(row) else None
+            column_format = formats[column] if column < len(formats) else None
+            cells.append(_cell(value, column_format, background, index in write.section_rows))
+        rows.append({"values": cells})
+    return rows
+
+
+def _cell(
+    value: CellValue, column_format: ColumnFormat | None, background: dict | None, bold: bool
+) -> dict[str, Any]:
+    """One cell: text always as stringValue (never parsed, never a formula), numbers as
+    numbers, dates as serial numbers with a date format so they read back as dates."""
+    value = stored_cell(value)
+    entered: dict[str, Any] = {}
+    cell_format: dict[str, Any] = {}
+    if column_format is not None:
+        cell_format["numberFormat"] = dict(_NUMBER_FORMATS[column_format])
+    if isinstance(value, Link):
+        entered = {"stringValue": value.text}
+        cell_format["textFormat"] = {"link": {"uri": value.url}}
+    elif isinstance(value, str):
+        entered = {"stringValue": value}
+        if len(value) > _WRAP_AFTER:
+            cell_format["wrapStrategy"] = "WRAP"
+    elif isinstance(value, bool):
+        entered = {"boolValue": value}
+    elif isinstance(value, datetime):
+        entered = {"numberValue": (value - _EPOCH) / timedelta(days=1)}
+        cell_format["numberFormat"] = dict(_NUMBER_FORMATS[ColumnFormat.DATETIME])
+    elif isinstance(value, date):
+        entered = {"numberValue": (value - _EPOCH.date()).days}
+        cell_format["numberFormat"] = dict(_NUMBER_FORMATS[ColumnFormat.DATE])
+    elif isinstance(value, time):
+        seconds = value.hour * 3600 + value.minute * 60 + value.second
+        entered = {"numberValue": seconds / 86400}
+        cell_format["numberFormat"] = {"type": "TIME", "pattern": "hh:mm"}
+    elif isinstance(value, int | float) and math.isfinite(value):
+        entered = {"numberValue": value}
+    if background is not None:
+        cell_format["backgroundColor"] = background
+    if bold:
+        cell_format.setdefault("textFormat", {})["bold"] = True
+    cell: dict[str, Any] = {}
+    if entered:
+        cell["userEnteredValue"] = entered
+    if cell_format:
+        cell["userEnteredFormat"] = cell_format
+    return cell
+
+
+def _owned_key(sheet: Mapping[str, Any]) -> str | None:
+    for metadata in sheet.get("developerMetadata", []):
+        if metadata.get("metadataKey") == OWNED_TAB_KEY:
+            return str(metadata.get("metadataValue", ""))
+    return None
+
+
+def _grid_of(sheet: Mapping[str, Any]) -> Grid:
+    data = sheet.get("data") or [{}]
+    return trim_grid(
+        [[_value_of(cell) for cell in row.get("values", [])] for row in data[0].get("rowData", [])]
+    )
+
+
+def _value_of(cell: Mapping[str, Any]) -> CellValue:
+    """A cell as the port's value: typed back by its number format; links as Link."""
+    entered = cell.get("userEnteredValue") or {}
+    kind = (cell.get("userEnteredFormat") or {}).get("numberFormat", {}).get("type")
+    if "stringValue" in entered:
+        text = entered["stringValue"]
+        return Link(text, cell["hyperlink"]) if cell.get("hyperlink") else text
+    if "formulaValue" in entered:
+        return str(entered["formulaValue"])  # an educator's formula is carried as its text
+    if "boolValue" in entered:
+        return bool(entered["boolValue"])
+    if "numberValue" in entered:
+        number = entered["numberValue"]
+        if kind == "DATE":
+            return _EPOCH.date() + timedelta(days=int(number))
+        if kind == "DATE_TIME":
+            return _EPOCH + timedelta(days=number)
+        if kind == "TIME":
+            seconds = round(number * 86400)
+            return time(seconds // 3600, seconds // 60 % 60, seconds % 60)
+        return number
+    return None

@@ -1,0 +1,52 @@
+"""The Workspace port on Google Workspace: credentials, one paced client layer, the adapters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gspread.http_client import HTTPClient
+
+from jobs.settings import Settings
+from jobs.workspace.google.auth import load_credentials
+from jobs.workspace.google.scopes import scopes_for
+from jobs.workspace.google.sheets import GoogleSpreadsheets, spreadsheet_id
+from jobs.workspace.google.transport import PacedSession
+
+
+class GoogleWorkspace:
+    """Sheets (and, with their jobs, Calendar and Drive) for one program, every request going
+    through one PacedSession: paced under quota, retried, timed out, counted."""
+
+    def __init__(self, settings: Settings, *, jobs: Sequence[str]) -> None:
+        google = settings.workspace.google
+        assert google is not None  # settings validation guarantees it for kind = "google"
+        credentials = load_credentials(settings, scopes_for(jobs))
+        self.session = PacedSession(
+            credentials,
+            quotas=google.quotas.model_dump(),
+            timeout_seconds=google.timeout_seconds,
+            endpoint=google.endpoint or None,
+        )
+        http = HTTPClient(auth=credentials, session=self.session)
+        http.set_timeout(google.timeout_seconds)
+        account = getattr(credentials, "service_account_email", None) or google.subject
+        self._spreadsheets = GoogleSpreadsheets(http, account=account or "the signed-in account")
+
+    @property
+    def spreadsheets(self) -> GoogleSpreadsheets:
+        return self._spreadsheets
+
+    def describe(self, spreadsheet: str) -> str:
+        """The spreadsheet's title once read, else its ID."""
+        return self._spreadsheets.title(spreadsheet) or spreadsheet_id(spreadsheet)
+
+    def request_counts(self) -> dict[str, int]:
+        return dict(self.session.counts)
+
+    def link(self, spreadsheet: str, tab: str, cell: str, *, from_spreadsheet: str) -> str:
+        """A link opening the spreadsheet, at the tab and cell when the tab's ID is known."""
+        url = f"https://docs.google.com/spreadsheets/d/{spreadsheet_id(spreadsheet)}/edit"
+        gid = self._spreadsheets.tab_gid(spreadsheet, tab)
+        if gid is None:
+            return url
+        return f"{url}#gid={gid}" + (f"&range={cell}" if cell else "")
