@@ -41,7 +41,7 @@ class GoogleWorkspace:
         return self._spreadsheets.title(spreadsheet) or spreadsheet_id(spreadsheet)
 
     def request_counts(self) -> dict[str, int]:
-        return dict(self.session.counts)
+        return dict(self.session.snapshot()["counts"])
 
     def link(self, spreadsheet: str, tab: str, cell: str, *, from_spreadsheet: str) -> str:
         """A link opening the spreadsheet, at the tab and cell when the tab's ID is known."""
