@@ -48,10 +48,8 @@ def _sources(settings: Settings) -> dict[str, list[str]]:
 
 
 def _targets(settings: Settings) -> list[str]:
-    teachers = {book.teacher for book in settings.sources.gradebooks}
-    teachers |= set(settings.outputs.teacher_spreadsheets)
-    targets = {progress.teacher_spreadsheet(settings, t) for t in teachers}
-    return [settings.outputs.coordinator_spreadsheet, *sorted(t for t in targets if t)]
+    targets = set(progress.configured_targets(settings).values())
+    return [settings.outputs.coordinator_spreadsheet, *sorted(targets)]
 
 
 def _check_source(workspace: Workspace, spreadsheet: str, tabs: list[str]) -> Check:

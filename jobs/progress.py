@@ -39,10 +39,13 @@ def run_progress(
 ) -> RunReport:
     """Bring every progress tab up to date with the sources, as of `as_of`."""
     started = time.perf_counter()
-    program = read_program(settings, workspace, as_of=as_of)
-    targets = teacher_targets(settings, program)
+    # The spreadsheets tutorsync writes are read first: then no owned tab in them can be
+    # mistaken for a source, on any adapter.
+    targets = configured_targets(settings)
     coordinator = settings.outputs.coordinator_spreadsheet
     states, failures = read_states(workspace, {coordinator, *targets.values()}, needed=coordinator)
+    program = read_program(settings, workspace, as_of=as_of)
+    program.issues += unplaced_teachers(settings, program)
     targets = {teacher: s for teacher, s in targets.items() if s in states}
     desired = desired_tabs(settings, program, targets, states, workspace)
     actions = planning.plan_writes(desired, states)
@@ -52,10 +55,12 @@ def run_progress(
     # say whether everything else was written.
     if not dry_run:
         report.failures += apply(workspace, [a for a in actions if a.spreadsheet != coordinator])
-    entry = _run_log_entry(report, now(), time.perf_counter() - started)
-    report.actions += planning.plan_writes(
-        [_run_log_tab(settings, states, entry)], states, appended=[keys(settings)["run_log"]]
-    )
+    # A run that changes nothing writes nothing, not even a run-log row (DESIGN rule 1).
+    if report.actions or report.failures:
+        entry = _run_log_entry(report, now(), time.perf_counter() - started)
+        report.actions += planning.plan_writes(
+            [_run_log_tab(settings, states, entry)], states, appended=[keys(settings)["run_log"]]
+        )
     if not dry_run:
         report.failures += apply(
             workspace, [a for a in report.actions if a.spreadsheet == coordinator]
@@ -201,25 +206,30 @@ def read_sources(
         tabs = list(dict.fromkeys(tabs))
         try:
             read = workspace.spreadsheets.read_tabs(spreadsheet, tabs)
-        except WorkspaceError:
+        except WorkspaceError as error:
             # Find out which tabs are the trouble, so one bad tab does not hide the others.
             read = {}
+            if len(tabs) == 1:
+                issues.append(_unreadable_source(spreadsheet, tabs[0], error))
+                continue
             for tab in tabs:
                 try:
                     read.update(workspace.spreadsheets.read_tabs(spreadsheet, [tab]))
-                except WorkspaceError as error:
-                    issues.append(
-                        DataIssue(
-                            spreadsheet,
-                            tab,
-                            "",
-                            "",
-                            f"this source could not be read ({error}), so it was skipped",
-                            "check the config's spreadsheet and tab names",
-                        )
-                    )
+                except WorkspaceError as tab_error:
+                    issues.append(_unreadable_source(spreadsheet, tab, tab_error))
         grids.update({(spreadsheet, tab): grid for tab, grid in read.items()})
     return grids, issues
+
+
+def _unreadable_source(spreadsheet: str, tab: str, error: WorkspaceError) -> DataIssue:
+    return DataIssue(
+        spreadsheet,
+        tab,
+        "",
+        "",
+        f"this source could not be read ({error}), so it was skipped",
+        "check the config's spreadsheet and tab names, and the access to the spreadsheet",
+    )
 
 
 def _parse_sessions(settings: Settings, grids) -> tuple[pd.DataFrame, list[DataIssue]]:
@@ -330,29 +340,34 @@ def teacher_spreadsheet(settings: Settings, teacher: str) -> str | None:
     return None
 
 
-def teacher_targets(settings: Settings, program: Program) -> dict[str, str]:
-    """Teacher e-mail -> spreadsheet for their tab. A teacher with students but nowhere to put
-    their tab is reported (their students still appear in the coordinator summary)."""
+def configured_targets(settings: Settings) -> dict[str, str]:
+    """Teacher e-mail -> spreadsheet for their tab, for every teacher the config places."""
     targets = {}
-    for teacher, students in program.by_teacher.items():
+    for teacher in _configured_teachers(settings):
         spreadsheet = teacher_spreadsheet(settings, teacher)
         if spreadsheet is not None:
             targets[teacher] = spreadsheet
-            continue
-        program.issues.append(
-            DataIssue(
-                settings.sources.roster.spreadsheet,
-                settings.sources.roster.tab,
-                "",
-                teacher,
-                f"{teacher} teaches {len(students)} active student(s) on the roster but has no "
-                "gradebook in the config, so no progress tab was written for them",
-                f"add their gradebook under [[sources.gradebooks]], or set "
-                f'outputs.teacher_spreadsheets."{teacher}"',
-                Severity.WARNING,
-            )
-        )
     return targets
+
+
+def unplaced_teachers(settings: Settings, program: Program) -> list[DataIssue]:
+    """Teachers with students on the roster but nowhere to put their tab (their students
+    still appear in the coordinator summary)."""
+    return [
+        DataIssue(
+            settings.sources.roster.spreadsheet,
+            settings.sources.roster.tab,
+            "",
+            teacher,
+            f"{teacher} teaches {len(students)} active student(s) on the roster but has no "
+            "gradebook in the config, so no progress tab was written for them",
+            f"add their gradebook under [[sources.gradebooks]], or set "
+            f'outputs.teacher_spreadsheets."{teacher}"',
+            Severity.WARNING,
+        )
+        for teacher, students in program.by_teacher.items()
+        if teacher_spreadsheet(settings, teacher) is None
+    ]
 
 
 def desired_tabs(

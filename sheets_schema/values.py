@@ -208,9 +208,10 @@ def parse_minutes(value: object) -> float | Invalid | None:
     """A session length in minutes, from 0 to 600.
 
     Numbers are minutes, except a number between 0 and 1, which is a spreadsheet's time of
-    day (a day's fraction: a typed 1:15 is 0.052...); text may say "45", "45 min", "45m", "1.5 hours", "1h 15m", "1h15",
-    "1:15" or "1:15:00" (hours:minutes[:seconds]). A time cell (Excel's reading of a typed 1:15)
-    and a timedelta are durations. Negative, more than 600, nan/inf and yes/no are invalid.
+    day (a day's fraction: a typed 1:15 is 0.052...). Text may say "45", "45 min", "45m",
+    "1.5 hours", "1h 15m", "1h15", "1:15" or "1:15:00" (hours:minutes[:seconds]). A time cell
+    (Excel's reading of a typed 1:15) and a timedelta are durations. Negative, more than 600,
+    nan/inf and yes/no are invalid.
     """
     if value is None:
         return None

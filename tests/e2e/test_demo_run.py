@@ -55,14 +55,26 @@ def test_teacher_tab_holds_only_that_teachers_students(demo, tutorsync):
         assert listed and listed <= theirs
 
 
-def test_second_run_changes_nothing_and_appends_one_log_row(demo, tutorsync):
+def test_second_run_changes_nothing_and_writes_nothing(demo, tutorsync):
     tutorsync("run")
-    before = {p: digest(p) for p in (demo / "gradebooks").glob("*.xlsx")}
+    written = [demo / "coordinator.xlsx", *(demo / "gradebooks").glob("*.xlsx")]
+    before = {p: digest(p) for p in written}
     report = tutorsync.json("run")
     assert report["changes"] == 0 and report["cells_changed"] == 0
-    assert [a["tab"] for a in report["actions"]] == ["Run log"]
-    assert {p: digest(p) for p in before} == before  # teacher tabs were not even rewritten
-    assert len(rows(demo / "coordinator.xlsx", "Run log")) == 3
+    assert report["actions"] == []
+    assert {p: digest(p) for p in written} == before  # not even the run log was rewritten
+    assert len(rows(demo / "coordinator.xlsx", "Run log")) == 2
+
+
+def test_a_run_that_changes_something_appends_one_log_row(demo, tutorsync):
+    tutorsync("run")
+    book = openpyxl.load_workbook(demo / "roster.xlsx")
+    book["Roster"].cell(row=2, column=3, value=9)  # a grade level changes
+    book.save(demo / "roster.xlsx")
+    report = tutorsync.json("run")
+    assert report["changes"] >= 1
+    log = rows(demo / "coordinator.xlsx", "Run log")
+    assert len(log) == 3 and log[-1][2] == "ok"
 
 
 def test_notes_typed_between_runs_survive(demo, tutorsync):
@@ -155,3 +167,29 @@ def test_a_gradebook_open_in_excel_is_still_read_and_its_tab_waits(demo, tutorsy
     assert digest(demo / "gradebooks" / "okafor.xlsx") == before
     log = rows(demo / "coordinator.xlsx", "Run log")
     assert log[-1][2].startswith("failed")
+
+
+def test_doctor_passes_on_the_demo_and_changes_nothing(demo):
+    from click.testing import CliRunner
+
+    from jobs.cli import cli
+
+    before = {p: digest(p) for p in demo.rglob("*") if p.is_file()}
+    result = CliRunner().invoke(cli, ["doctor", "--config", str(demo / "tutorsync.toml")])
+    assert result.exit_code == 0, result.output
+    assert "all checks passed" in result.output
+    assert "read roster.xlsx: tabs 'Roster'" in result.output
+    assert "write coordinator.xlsx" in result.output
+    assert {p: digest(p) for p in demo.rglob("*") if p.is_file()} == before
+
+
+def test_doctor_names_what_to_fix(demo):
+    from click.testing import CliRunner
+
+    from jobs.cli import cli
+
+    config = demo / "tutorsync.toml"
+    config.write_text(config.read_text().replace('tab = "Roster"', 'tab = "Rooster"'))
+    result = CliRunner().invoke(cli, ["doctor", "--config", str(config)])
+    assert result.exit_code == 1
+    assert "FIX read roster.xlsx: no tab 'Rooster'; its tabs are: 'Roster'" in result.output

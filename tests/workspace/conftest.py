@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from openpyxl import Workbook
 from jobs.workspace.local import LocalWorkspace
 from jobs.workspace.port import Grid, Workspace
 
-ADAPTERS = ["local"]
+ADAPTERS = ["local", "google"]
 
 Seed = Callable[[str, Mapping[str, Grid]], str]
 
@@ -27,7 +28,15 @@ Seed = Callable[[str, Mapping[str, Grid]], str]
 class Harness:
     workspace: Workspace
     seed: Seed  # (name, {tab title: grid}) -> reference of a new spreadsheet with those tabs
-    new_reference: Callable[[str], str]  # name -> reference of a spreadsheet not created yet
+    # name -> a spreadsheet ready for tutorsync's tabs (locally a file not created yet; on
+    # Google a new empty spreadsheet, since a coordinator creates and shares it first)
+    new_reference: Callable[[str], str]
+    missing_reference: Callable[[str], str]  # name -> a spreadsheet that does not exist
+    blank_titles: frozenset[str] = frozenset()  # the tabs a new_reference spreadsheet has
+    creates_spreadsheets: bool = True  # writing to a missing spreadsheet creates it
+    # How read_tabs gives a date cell: a date, or (Sheets' values API) its serial number;
+    # the parsers read both.
+    source_value: Callable[[object], object] = lambda value: value
 
 
 @pytest.fixture(params=ADAPTERS, ids=ADAPTERS)
@@ -88,4 +97,42 @@ def local_harness(tmp_path: Path) -> Harness:
         workspace=LocalWorkspace(tmp_path),
         seed=seed,
         new_reference=lambda name: f"{name}.xlsx",
+        missing_reference=lambda name: f"{name}.xlsx",
     )
+
+
+# --- google, on the fake server ---------------------------------------------------------------
+
+
+@pytest.fixture
+def google_harness(tmp_path: Path, fake_google, google_workspace_settings: dict) -> Harness:
+    from jobs.settings import parse
+    from jobs.workspace.google.workspace import GoogleWorkspace
+
+    config = {
+        "program": {"name": "Contract"},
+        "workspace": google_workspace_settings,
+        "sources": {
+            "roster": {"spreadsheet": "unused-spreadsheet-id", "tab": "Roster"},
+            "tutor_logs": [{"spreadsheet": "unused-spreadsheet-id", "tabs": ["Log"]}],
+        },
+        "outputs": {"coordinator_spreadsheet": "unused-spreadsheet-id"},
+    }
+    workspace = GoogleWorkspace(parse(config, config_dir=tmp_path), jobs=("progress",))
+    return Harness(
+        workspace=workspace,
+        seed=lambda name, tabs: fake_google.sheets.create(name, dict(tabs)),
+        # On Google a spreadsheet exists before tutorsync writes into it: a coordinator
+        # creates it and shares it, so a "new" one is a new empty spreadsheet.
+        new_reference=lambda name: fake_google.sheets.create(name),
+        missing_reference=lambda name: "1" + "x" * 30 + name.replace("/", "-"),
+        blank_titles=frozenset({"Sheet1"}),
+        creates_spreadsheets=False,
+        source_value=_serial_if_date,
+    )
+
+
+def _serial_if_date(value: object) -> object:
+    if isinstance(value, date):
+        return (value - date(1899, 12, 30)).days
+    return value

@@ -33,14 +33,18 @@ def progress_write(rows: int = 3, *, key: str = "tutorsync:test:progress") -> Ta
 # --- Reading sources ----------------------------------------------------------------------------
 
 
-def test_read_tabs_returns_typed_values_of_each_named_tab(workspace, seed):
+def as_read(harness, grid):
+    return [[harness.source_value(cell) for cell in row] for row in grid]
+
+
+def test_read_tabs_returns_typed_values_of_each_named_tab(workspace, seed, harness):
     reference = seed("roster", {"Roster": ROSTER, "Older": [["Student ID"], ["S9"]]})
 
     grids = workspace.spreadsheets.read_tabs(reference, ["Roster", "Older"])
 
-    assert grids == {"Roster": ROSTER, "Older": [["Student ID"], ["S9"]]}
+    assert grids == {"Roster": as_read(harness, ROSTER), "Older": [["Student ID"], ["S9"]]}
     assert type(grids["Roster"][1][2]) is int
-    assert type(grids["Roster"][1][5]) is date
+    assert type(grids["Roster"][1][5]) is type(harness.source_value(date(2026, 9, 1)))
 
 
 def test_read_tabs_keeps_blank_rows_in_the_middle_and_trims_trailing_empties(workspace, seed):
@@ -63,9 +67,9 @@ def test_read_tabs_of_a_missing_tab_names_the_tab_and_lists_the_tabs(workspace, 
     assert "'Roster'" in str(raised.value) and "'Notes'" in str(raised.value)
 
 
-def test_read_tabs_of_a_missing_spreadsheet_raises(workspace, new_reference):
+def test_read_tabs_of_a_missing_spreadsheet_raises(workspace, harness):
     with pytest.raises(WorkspaceError):
-        workspace.spreadsheets.read_tabs(new_reference("nowhere"), ["Roster"])
+        workspace.spreadsheets.read_tabs(harness.missing_reference("nowhere"), ["Roster"])
 
 
 def test_list_tabs_gives_source_tabs_in_order(workspace, seed):
@@ -178,13 +182,14 @@ def test_owned_tab_is_neither_listed_nor_readable_as_a_source(workspace, seed):
     reference = seed("gradebook", {"Grades": [["Student ID"], ["S1"]]})
     write = progress_write()
     workspace.spreadsheets.write_owned_tabs(reference, [write])
+    workspace.spreadsheets.read_state(reference)  # as a run does before reading sources
 
     assert workspace.spreadsheets.list_tabs(reference) == ["Grades"]
     with pytest.raises(WorkspaceError, match="tutorsync writes"):
         workspace.spreadsheets.read_tabs(reference, ["Progress"])
 
 
-def test_writing_a_title_of_a_tab_not_owned_raises_and_changes_nothing(workspace, seed):
+def test_writing_a_title_of_a_tab_not_owned_raises_and_changes_nothing(workspace, seed, harness):
     reference = seed("gradebook", {"Grades": ROSTER, "Progress": [["typed by a teacher"]]})
     before = workspace.spreadsheets.read_state(reference)
 
@@ -193,7 +198,7 @@ def test_writing_a_title_of_a_tab_not_owned_raises_and_changes_nothing(workspace
 
     assert workspace.spreadsheets.read_state(reference) == before
     assert workspace.spreadsheets.read_tabs(reference, ["Grades", "Progress"]) == {
-        "Grades": ROSTER,
+        "Grades": as_read(harness, ROSTER),
         "Progress": [["typed by a teacher"]],
     }
 
@@ -209,7 +214,7 @@ def test_a_clash_in_one_tab_writes_none_of_the_batch(workspace, seed):
     assert workspace.spreadsheets.list_tabs(reference) == ["Progress"]
 
 
-def test_two_owned_tabs_are_written_in_one_call(workspace, new_reference):
+def test_two_owned_tabs_are_written_in_one_call(workspace, new_reference, harness):
     reference = new_reference("coordinator")
     summary = progress_write(key="tutorsync:test:summary")
     issues = TabWrite(
@@ -228,10 +233,10 @@ def test_two_owned_tabs_are_written_in_one_call(workspace, new_reference):
         issues.key: issues.grid(),
     }
     assert {tab.title for tab in state.owned.values()} == {"Progress", "Data issues"}
-    assert state.other_titles == frozenset()
+    assert state.other_titles == harness.blank_titles
 
 
-def test_writing_into_a_spreadsheet_keeps_its_source_tabs_as_they_were(workspace, seed):
+def test_writing_into_a_spreadsheet_keeps_its_source_tabs_as_they_were(workspace, seed, harness):
     texts = [["Note"], ["=1+1"], ["00123"], ["+44 20 7946 0000"]]
     reference = seed("gradebook", {"Grades": ROSTER, "Texts": texts})
     before = workspace.spreadsheets.read_tabs(reference, ["Grades", "Texts"])
@@ -240,29 +245,34 @@ def test_writing_into_a_spreadsheet_keeps_its_source_tabs_as_they_were(workspace
     workspace.spreadsheets.write_owned_tabs(reference, [progress_write(rows=1)])
 
     assert workspace.spreadsheets.read_tabs(reference, ["Grades", "Texts"]) == before
-    assert before == {"Grades": ROSTER, "Texts": texts}
+    assert before == {"Grades": as_read(harness, ROSTER), "Texts": texts}
     assert workspace.spreadsheets.list_tabs(reference) == ["Grades", "Texts"]
     assert workspace.spreadsheets.read_state(reference).other_titles == {"Grades", "Texts"}
 
 
-def test_a_missing_spreadsheet_reads_as_empty_state(workspace, new_reference):
-    state = workspace.spreadsheets.read_state(new_reference("not-yet"))
+def test_a_missing_spreadsheet_reads_as_empty_state_or_says_it_was_not_found(workspace, harness):
+    reference = harness.missing_reference("not-yet")
+    if not harness.creates_spreadsheets:
+        with pytest.raises(WorkspaceError, match="not found"):
+            workspace.spreadsheets.read_state(reference)
+        return
+    state = workspace.spreadsheets.read_state(reference)
 
     assert not state.exists
     assert state.owned == {}
     assert state.other_titles == frozenset()
 
 
-def test_writing_creates_a_missing_spreadsheet_with_only_the_owned_tabs(workspace, new_reference):
-    reference = new_reference("progress/new-teacher")
+def test_writing_into_a_new_spreadsheet_adds_only_the_owned_tabs(workspace, harness):
+    reference = harness.new_reference("progress/new-teacher")
 
     workspace.spreadsheets.write_owned_tabs(reference, [progress_write()])
     state = workspace.spreadsheets.read_state(reference)
 
     assert state.exists
     assert list(state.owned) == [progress_write().key]
-    assert state.other_titles == frozenset()
-    assert workspace.spreadsheets.list_tabs(reference) == []
+    assert state.other_titles == harness.blank_titles
+    assert workspace.spreadsheets.list_tabs(reference) == sorted(harness.blank_titles)
 
 
 def test_the_same_write_twice_gives_the_same_state(workspace, seed):

@@ -86,6 +86,7 @@ class GoogleSpreadsheets:
         self._http = http
         self._account = account
         self._known: dict[str, dict[str, Any]] = {}  # spreadsheet ID -> last metadata read
+        self._written_titles: dict[str, set[str]] = {}  # owned tabs written since
 
     # --- The port --------------------------------------------------------------------------
 
@@ -93,6 +94,12 @@ class GoogleSpreadsheets:
         """Values of the named tabs in one values.batchGet (numbers as numbers, dates as
         serial numbers, ragged rows as Sheets sends them)."""
         key = spreadsheet_id(spreadsheet)
+        owned = [tab for tab in tabs if tab in self._owned_titles(key)]
+        if owned:
+            raise WorkspaceError(
+                f"{spreadsheet} › {owned[0]} is a tab tutorsync writes, not a source; "
+                "name an educator's tab instead"
+            )
         response = self._call(
             spreadsheet,
             lambda: self._http.values_batch_get(
@@ -101,7 +108,7 @@ class GoogleSpreadsheets:
             tabs=tabs,
         )
         ranges = response.get("valueRanges", [])
-        return {tab: trim_grid(ranges[i].get("values", [])) for i, tab in enumerate(tabs)}
+        return {tab: _source_grid(ranges[i].get("values", [])) for i, tab in enumerate(tabs)}
 
     def list_tabs(self, spreadsheet: str) -> list[str]:
         """Titles of the tabs tutorsync does not own."""
@@ -171,6 +178,7 @@ class GoogleSpreadsheets:
         except WorkspaceError:
             if not self._landed(spreadsheet, writes):
                 raise
+        self._written_titles.setdefault(key, set()).update(_new_titles(requests_))
         self._known.pop(key, None)
 
     # --- Calls -----------------------------------------------------------------------------
@@ -183,6 +191,14 @@ class GoogleSpreadsheets:
         )
         self._known[key] = metadata
         return metadata
+
+    def _owned_titles(self, key: str) -> set[str]:
+        """Titles of owned tabs this adapter has seen or written in the spreadsheet. Sources
+        are read with values.batchGet, which says nothing of ownership, so a run reads the
+        state of the spreadsheets it writes before it reads sources."""
+        sheets = self._known.get(key, {}).get("sheets", [])
+        seen = {s["properties"]["title"] for s in sheets if _owned_key(s) is not None}
+        return seen | self._written_titles.get(key, set())
 
     def _landed(self, spreadsheet: str, writes: Sequence[TabWrite]) -> bool:
         try:
@@ -203,6 +219,17 @@ class GoogleSpreadsheets:
                 "check the network and run again"
             ) from None
 
+    def _missing_tab(self, spreadsheet: str, tabs: Sequence[str]) -> str | None:
+        """Which requested tab is missing, and the tabs there are (an error path only)."""
+        try:
+            titles = self.list_tabs(spreadsheet)
+        except WorkspaceError:
+            return None
+        missing = next((tab for tab in tabs if tab not in titles), None)
+        if missing is None:
+            return None
+        return f"{spreadsheet} has no tab '{missing}'; its tabs are: {_quoted(titles)}"
+
     def _explain(self, spreadsheet: str, error: APIError, tabs: Sequence[str]) -> str:
         code = error.response.status_code
         message = str(error.error.get("message", "")) if isinstance(error.error, dict) else ""
@@ -217,8 +244,21 @@ class GoogleSpreadsheets:
                 "account (Editor for spreadsheets tutorsync writes into, Viewer for the others)"
             )
         if code == 400 and "Unable to parse range" in message and tabs:
-            return f"{spreadsheet} has no tab named one of: {', '.join(tabs)} ({message})"
+            return self._missing_tab(spreadsheet, tabs) or f"{spreadsheet}: {message}"
         return f"Google Sheets refused a request for {spreadsheet}: {code} {message}".strip()
+
+
+def _source_grid(values: list[list[Any]]) -> Grid:
+    """Sheets sends "" for an empty cell before a filled one; the port says None."""
+    return trim_grid([[None if cell == "" else cell for cell in row] for row in values])
+
+
+def _new_titles(requests_: Sequence[Mapping[str, Any]]) -> set[str]:
+    return {r["addSheet"]["properties"]["title"] for r in requests_ if "addSheet" in r}
+
+
+def _quoted(titles: Sequence[str]) -> str:
+    return ", ".join(f"'{title}'" for title in titles)
 
 
 def batch_requests(metadata: Mapping[str, Any], writes: Sequence[TabWrite]) -> list[dict[str, Any]]:
@@ -361,7 +401,10 @@ def _cell(
     value = stored_cell(value)
     entered: dict[str, Any] = {}
     cell_format: dict[str, Any] = {}
-    if column_format is not None:
+    # A date format on a plain number would make it read back as a date.
+    if column_format is not None and (
+        column_format not in (ColumnFormat.DATE, ColumnFormat.DATETIME) or isinstance(value, date)
+    ):
         cell_format["numberFormat"] = dict(_NUMBER_FORMATS[column_format])
     if isinstance(value, Link):
         entered = {"stringValue": value.text}

@@ -1,0 +1,228 @@
+"""The progress job on Google: the demo program uploaded to the fake Google server, run through
+the real gspread client, the production auth path and the paced transport."""
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from jobs.cli import cli
+from jobs.settings import load
+from jobs.workspace.local import LocalWorkspace
+
+TODAY = date(2026, 11, 23)  # the demo template is generated for this day (conftest.py)
+
+
+def upload(fake, demo: Path, google_workspace: dict) -> Path:
+    """Put every spreadsheet of the demo config on the fake and write a config naming them by
+    URL; spreadsheets tutorsync only writes are created empty, as a coordinator would."""
+    settings = load(demo / "tutorsync.toml")
+    sources = settings.sources
+    references = {sources.roster.spreadsheet: [sources.roster.tab]}
+    for log in sources.tutor_logs:
+        references.setdefault(log.spreadsheet, []).extend(log.tabs)
+    for book in sources.gradebooks:
+        references.setdefault(book.spreadsheet, []).append(book.tab)
+    ids = {}
+    for reference, tabs in references.items():
+        ids[reference] = fake.sheets.create(reference, read_grids(demo / reference, tabs))
+    for target in [
+        settings.outputs.coordinator_spreadsheet,
+        *settings.outputs.teacher_spreadsheets.values(),
+    ]:
+        ids[target] = fake.sheets.create(target)
+    text = (demo / "tutorsync.toml").read_text(encoding="utf-8")
+    for reference, spreadsheet_id in sorted(ids.items(), key=lambda item: -len(item[0])):
+        text = text.replace(
+            f'"{reference}"', f'"https://docs.google.com/spreadsheets/d/{spreadsheet_id}/edit"'
+        )
+    google = google_workspace["google"]
+    text = text.replace(
+        '[workspace]\nkind = "local"\npath = "."',
+        '[workspace]\nkind = "google"\n\n[workspace.google]\n'
+        + "".join(f"{k} = {json.dumps(v)}\n" for k, v in google.items() if k != "quotas")
+        + "[workspace.google.quotas]\n"
+        + "".join(f"{k} = {v}\n" for k, v in google["quotas"].items()),
+    )
+    assert 'kind = "google"' in text, "the demo config's [workspace] section changed shape"
+    config = demo / "google.toml"
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
+def read_grids(path: Path, tabs: list[str]) -> dict[str, list[list]]:
+    if path.suffix == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as file:
+            rows = [[cell or None for cell in row] for row in csv.reader(file)]
+        return {tabs[0]: rows}
+    book = openpyxl.load_workbook(path, data_only=True)
+    return {tab: [list(row) for row in book[tab].iter_rows(values_only=True)] for tab in tabs}
+
+
+def run(config: Path, *args: str, expect: int = 0) -> dict:
+    result = CliRunner().invoke(
+        cli, ["run", "--config", str(config), "--as-of", TODAY.isoformat(), "--json", *args]
+    )
+    assert result.exit_code == expect, result.output + repr(result.exception)
+    return json.loads(result.stdout)["jobs"][0]
+
+
+@pytest.fixture
+def google_demo(demo, fake_google, google_workspace_settings) -> Path:
+    return upload(fake_google, demo, google_workspace_settings)
+
+
+def test_demo_runs_on_google_with_one_read_per_source_and_one_write_per_spreadsheet(
+    google_demo, fake_google
+):
+    report = run(google_demo)
+    assert report["ok"] and report["students"] > 40
+    counts = fake_google.counts()
+    settings = load(google_demo)
+    sources = {
+        settings.sources.roster.spreadsheet,
+        *(s.spreadsheet for s in settings.sources.tutor_logs),
+    }
+    sources |= {book.spreadsheet for book in settings.sources.gradebooks}
+    assert counts["sheets.spreadsheets.values.batchGet"] == len(sources) == 6
+    written = {
+        r.path for r in fake_google.requests if r.method_id == "sheets.spreadsheets.batchUpdate"
+    }
+    assert (
+        counts["sheets.spreadsheets.batchUpdate"] == len(written) == 5
+    )  # 4 teachers + coordinator
+    assert report["requests"]["sheets.spreadsheets.batchUpdate"] == 5
+
+
+def test_second_run_on_google_makes_no_write(google_demo, fake_google):
+    run(google_demo)
+    fake_google.reset_log()
+    report = run(google_demo)
+    assert report["changes"] == 0
+    counts = fake_google.counts()
+    assert counts["sheets.spreadsheets.batchUpdate"] == 0
+    assert set(counts) <= {
+        "sheets.spreadsheets.values.batchGet",
+        "sheets.spreadsheets.get",
+        "oauth2.token",
+    }
+
+
+def test_google_and_local_runs_write_the_same_progress_tabs(demo, google_demo, fake_google):
+    run(google_demo)
+    CliRunner().invoke(
+        cli, ["run", "--config", str(demo / "tutorsync.toml"), "--as-of", TODAY.isoformat()]
+    )
+    local = LocalWorkspace(demo).spreadsheets
+    google_settings = load(google_demo)
+    local_settings = load(demo / "tutorsync.toml")
+    from jobs.workspace import open_workspace
+
+    remote = open_workspace(google_settings).spreadsheets
+    pairs = [
+        (
+            local_settings.outputs.coordinator_spreadsheet,
+            google_settings.outputs.coordinator_spreadsheet,
+        )
+    ]
+    pairs += list(
+        zip(
+            [
+                b.spreadsheet
+                for b in local_settings.sources.gradebooks
+                if b.spreadsheet.endswith(".xlsx")
+            ],
+            [b.spreadsheet for b in google_settings.sources.gradebooks if "banda" not in b.teacher],
+            strict=True,
+        )
+    )
+    compared = 0
+    for local_ref, google_ref in pairs:
+        here, there = local.read_state(local_ref), remote.read_state(google_ref)
+        for key, tab in here.owned.items():
+            if key.endswith(("run-log", "data-issues")):
+                continue  # times, and spreadsheet names that are paths here and URLs there
+            assert there.owned[key].grid == tab.grid, (local_ref, key)
+            compared += 1
+    assert compared == 4  # the summary and three gradebook tabs
+
+
+def test_formula_like_notes_reach_google_as_text(google_demo, fake_google):
+    run(google_demo)
+    settings = load(google_demo)
+    from jobs.workspace.google.sheets import spreadsheet_id
+
+    coordinator = spreadsheet_id(settings.outputs.coordinator_spreadsheet)
+    for title in fake_google.sheets.sheet_titles(coordinator):
+        for row in fake_google.sheets.cells(coordinator, title):
+            for cell in row:
+                assert "formulaValue" not in (cell or {}).get("userEnteredValue", {})
+
+
+def test_rate_limits_and_dropped_connections_are_retried_to_the_same_result(
+    google_demo, fake_google, monkeypatch
+):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)  # backoff without waiting
+    fake_google.faults.fail(429, method="sheets.spreadsheets.values.batchGet", nth=2)
+    fake_google.faults.fail(503, method="sheets.spreadsheets.batchUpdate", nth=1)
+    fake_google.faults.drop(method="sheets.spreadsheets.get", nth=1)
+    report = run(google_demo)
+    assert report["ok"]
+    fake_google.faults.clear()
+    assert run(google_demo)["changes"] == 0
+
+
+def test_a_write_applied_but_answered_503_is_not_duplicated(google_demo, fake_google, monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    fake_google.faults.fail_after_apply("sheets.spreadsheets.batchUpdate", times=5)
+    report = run(google_demo)
+    assert report["ok"]
+    settings = load(google_demo)
+    from jobs.workspace.google.sheets import spreadsheet_id
+
+    titles = fake_google.sheets.sheet_titles(
+        spreadsheet_id(settings.outputs.coordinator_spreadsheet)
+    )
+    assert sorted(titles) == ["Data issues", "Progress summary", "Run log", "Sheet1"]
+    fake_google.faults.clear()
+    assert run(google_demo)["changes"] == 0
+
+
+def test_a_forbidden_spreadsheet_fails_fast_naming_it(google_demo, fake_google):
+    settings = load(google_demo)
+    from jobs.workspace.google.sheets import spreadsheet_id
+
+    roster = spreadsheet_id(settings.sources.roster.spreadsheet)
+    fake_google.sheets.forbid(roster)
+    result = CliRunner().invoke(
+        cli, ["run", "--config", str(google_demo), "--as-of", TODAY.isoformat()]
+    )
+    assert result.exit_code == 1
+    assert roster in result.output and "share it with" in result.output
+    reads = [r for r in fake_google.requests if roster in r.path]
+    assert [r.status for r in reads] == [403]  # asked once: a permission error is not retried
+
+
+def test_doctor_on_google_checks_every_spreadsheet_without_changing_any(google_demo, fake_google):
+    result = CliRunner().invoke(cli, ["doctor", "--config", str(google_demo)])
+    assert result.exit_code == 0, result.output
+    assert "all checks passed" in result.output
+    writes = [r for r in fake_google.requests if r.method_id == "sheets.spreadsheets.batchUpdate"]
+    assert all(r.body["requests"][0].keys() == {"updateSpreadsheetProperties"} for r in writes)
+    run(google_demo)  # and the program still runs as before
+
+
+def test_doctor_on_google_names_a_spreadsheet_not_shared(google_demo, fake_google):
+    from jobs.workspace.google.sheets import spreadsheet_id
+
+    coordinator = spreadsheet_id(load(google_demo).outputs.coordinator_spreadsheet)
+    fake_google.sheets.forbid(coordinator)
+    result = CliRunner().invoke(cli, ["doctor", "--config", str(google_demo)])
+    assert result.exit_code == 1
+    assert f"FIX write https://docs.google.com/spreadsheets/d/{coordinator}/edit" in result.output
+    assert "tutorsync@tutorsync-tests.iam.gserviceaccount.com may not open" in result.output
+    assert "share it with that account (Editor" in result.output

@@ -1,0 +1,464 @@
+"""Drive v3: file metadata (folders, spreadsheets, plain files), shared drives, permissions.
+
+Behaviours chosen where Google's docs leave room:
+- files.list includes trashed files unless `q` says `trashed = false` (as Drive does).
+- Items in a shared drive answer 404 unless the request says supportsAllDrives=true; files.list
+  shows them only with includeItemsFromAllDrives=true (and corpora user/drive/allDrives).
+- A file has exactly one parent: more answers 403 cannotAddParent. `parents` in a files.update
+  body answers 403 fieldNotWritable (use addParents/removeParents).
+- files.copy inherits the source's parents, appProperties and properties (body entries win,
+  null clears); copying a folder answers 403 cannotCopyFile.
+- permissions.create for a principal that already has a permission updates its role and keeps
+  its id (user/group ids are derived from the email address, as Google's are per account).
+- Spreadsheets created through Sheets appear as Drive files with the same id; copying or
+  deleting such a file copies or deletes the spreadsheet.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import random
+import string
+from collections.abc import Callable
+from typing import Any
+
+from .common import Call, Reply, now_rfc3339, paginate, random_id
+from .drive_query import compile_query
+from .errors import GoogleError, bad_request
+from .fake_sheets import FakeSheets
+
+FOLDER = "application/vnd.google-apps.folder"
+SPREADSHEET = "application/vnd.google-apps.spreadsheet"
+FAKE_OWNER = "tutorsync-test@example.com"
+FILE_DEFAULT_FIELDS = "kind,id,name,mimeType"
+PERMISSION_DEFAULT_FIELDS = "kind,id,type,role"
+_ROLES = ("owner", "organizer", "fileOrganizer", "writer", "commenter", "reader")
+_TYPES = ("user", "group", "domain", "anyone")
+_WRITABLE = (
+    *("name", "mimeType", "description", "starred", "trashed", "folderColorRgb"),
+    *("createdTime", "modifiedTime", "copyRequiresWriterPermission", "writersCanShare"),
+    *("contentHints", "originalFilename", "viewedByMeTime", "contentRestrictions"),
+)
+
+
+def _permission_id(principal: str) -> str:
+    return str(int(hashlib.sha256(principal.lower().encode()).hexdigest(), 16))[:20]
+
+
+def _web_view_link(file_id: str, mime_type: str) -> str:
+    if mime_type == FOLDER:
+        return f"https://drive.google.com/drive/folders/{file_id}"
+    if mime_type == SPREADSHEET:
+        return f"https://docs.google.com/spreadsheets/d/{file_id}/edit?usp=drivesdk"
+    return f"https://drive.google.com/file/d/{file_id}/view?usp=drivesdk"
+
+
+def _merge_map(current: dict[str, str] | None, changes: dict[str, Any] | None) -> dict[str, str]:
+    """appProperties / properties update: keys merge, a null value removes the key."""
+    merged = dict(current or {})
+    for key, value in (changes or {}).items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+class FakeDrive:
+    """Drive files (metadata only) and permissions, with seeding and inspection helpers."""
+
+    def __init__(self, rng: random.Random, sheets: FakeSheets) -> None:
+        self._rng = rng
+        self._sheets = sheets
+        self._files: dict[str, dict[str, Any]] = {}
+        self._permissions: dict[str, list[dict[str, Any]]] = {}
+        self._drives: dict[str, dict[str, Any]] = {}
+        self.notifications: list[dict[str, str]] = []  # sharing e-mails Drive would have sent
+        self.root_id = "0A" + random_id(rng, 17, string.ascii_letters + string.digits) + "PVA"
+        self._files[self.root_id] = self._new_file(
+            self.root_id, "My Drive", FOLDER, parents=[], drive_id=None
+        )
+
+    # ----------------------------------------------------------------- seeding and inspection
+
+    def add_folder(
+        self,
+        name: str,
+        parents: list[str] | None = None,
+        app_properties: dict[str, str] | None = None,
+    ) -> str:
+        return self.add_file(name, FOLDER, parents=parents, app_properties=app_properties)
+
+    def add_file(
+        self,
+        name: str,
+        mime_type: str,
+        parents: list[str] | None = None,
+        app_properties: dict[str, str] | None = None,
+        properties: dict[str, str] | None = None,
+    ) -> str:
+        body: dict[str, Any] = {"name": name, "mimeType": mime_type, "parents": parents}
+        body |= {"appProperties": app_properties, "properties": properties}
+        call = Call("seed", {}, {"supportsAllDrives": ["true"]}, body)
+        return str(self._create(call).body["id"])
+
+    def add_shared_drive(self, name: str) -> str:
+        drive_id = "0A" + random_id(self._rng, 17, string.ascii_letters + string.digits) + "PVA"
+        self._drives[drive_id] = {"kind": "drive#drive", "id": drive_id, "name": name}
+        root = self._new_file(drive_id, name, FOLDER, parents=[], drive_id=drive_id)
+        root["_drive_root"] = True
+        self._files[drive_id] = root
+        return drive_id
+
+    def files(self, include_trashed: bool = True) -> list[dict[str, Any]]:
+        """Every file except drive roots, as full resources."""
+        return [
+            self._public(f)
+            for f in self._files.values()
+            if f["id"] != self.root_id
+            and not f.get("_drive_root")
+            and (include_trashed or not f["trashed"])
+        ]
+
+    def file(self, file_id: str) -> dict[str, Any]:
+        return self._public(self._files[file_id])
+
+    def permissions(self, file_id: str) -> list[dict[str, Any]]:
+        return copy.deepcopy(self._permissions.get(file_id, []))
+
+    def register_spreadsheet(self, spreadsheet_id: str, title: str) -> None:
+        """Called when Sheets creates a spreadsheet: it is a Drive file too."""
+        if spreadsheet_id not in self._files:
+            self._files[spreadsheet_id] = self._new_file(
+                spreadsheet_id, title, SPREADSHEET, parents=[self.root_id], drive_id=None
+            )
+            self._add_owner(spreadsheet_id)
+
+    # ------------------------------------------------------------------------------- internals
+
+    def _new_file(
+        self, file_id: str, name: str, mime_type: str, parents: list[str], drive_id: str | None
+    ) -> dict[str, Any]:
+        now = now_rfc3339()
+        stored: dict[str, Any] = {
+            "kind": "drive#file",
+            "id": file_id,
+            "name": name,
+            "mimeType": mime_type,
+            "parents": parents,
+            "starred": False,
+            "trashed": False,
+            "explicitlyTrashed": False,
+            "spaces": ["drive"],
+            "version": "1",
+            "webViewLink": _web_view_link(file_id, mime_type),
+            "createdTime": now,
+            "modifiedTime": now,
+        }
+        if drive_id:
+            stored["driveId"] = drive_id
+        else:
+            stored["ownedByMe"] = True
+            stored["owners"] = [{"kind": "drive#user", "emailAddress": FAKE_OWNER, "me": True}]
+        return stored
+
+    def _add_owner(self, file_id: str) -> None:
+        self._permissions[file_id] = [
+            {
+                "kind": "drive#permission",
+                "id": _permission_id(FAKE_OWNER),
+                "type": "user",
+                "role": "owner",
+                "emailAddress": FAKE_OWNER,
+            }
+        ]
+
+    @staticmethod
+    def _public(stored: dict[str, Any]) -> dict[str, Any]:
+        return {k: copy.deepcopy(v) for k, v in stored.items() if not k.startswith("_")}
+
+    def _resolve_id(self, file_id: str) -> str:
+        return self.root_id if file_id == "root" else file_id
+
+    def _file(self, file_id: str, call: Call, location: str = "fileId") -> dict[str, Any]:
+        stored = self._files.get(self._resolve_id(file_id))
+        all_drives = call.flag("supportsAllDrives") or call.flag("supportsTeamDrives")
+        if stored is None or (stored.get("driveId") and not all_drives):
+            raise GoogleError(404, f"File not found: {file_id}.", location=location)
+        return stored
+
+    def _new_id(self) -> str:
+        return "1" + random_id(self._rng, 32)
+
+    def _set_parents(self, stored: dict[str, Any], parents: list[str], call: Call) -> None:
+        resolved = [self._resolve_id(p) for p in dict.fromkeys(parents)]
+        if len(resolved) > 1:
+            raise GoogleError(
+                403, "Increasing the number of parents is not allowed.", reason="cannotAddParent"
+            )
+        drive_id = None
+        for parent_id in resolved:
+            parent = self._file(parent_id, call, location="parents")
+            if parent["mimeType"] != FOLDER:
+                raise bad_request(f"The parent {parent_id} is not a folder.", location="parents")
+            drive_id = parent.get("driveId")
+        stored["parents"] = resolved
+        if drive_id:
+            stored["driveId"] = drive_id
+            stored.pop("owners", None)
+            stored.pop("ownedByMe", None)
+        elif "driveId" in stored:
+            del stored["driveId"]
+
+    def _apply_metadata(self, stored: dict[str, Any], body: dict[str, Any]) -> None:
+        for key in _WRITABLE:
+            if key in body and body[key] is not None:
+                stored[key] = copy.deepcopy(body[key])
+        if body.get("trashed") is not None:
+            stored["explicitlyTrashed"] = bool(body["trashed"])
+        for key in ("appProperties", "properties"):
+            if key in body:
+                merged = _merge_map(stored.get(key), body[key])
+                if merged:
+                    stored[key] = merged
+                else:
+                    stored.pop(key, None)
+
+    # -------------------------------------------------------------------------------- handlers
+
+    def handlers(self) -> dict[str, Callable[[Call], Reply]]:
+        return {
+            "drive.files.create": self._create,
+            "drive.files.get": self._get,
+            "drive.files.list": self._list,
+            "drive.files.update": self._update,
+            "drive.files.copy": self._copy,
+            "drive.files.delete": self._delete,
+            "drive.permissions.create": self._permission_create,
+            "drive.permissions.get": self._permission_get,
+            "drive.permissions.list": self._permission_list,
+            "drive.permissions.delete": self._permission_delete,
+            "drive.drives.get": self._drive_get,
+            "drive.drives.list": self._drive_list,
+        }
+
+    def _create(self, call: Call) -> Reply:
+        body = call.body or {}
+        file_id = body.get("id") or self._new_id()
+        if file_id in self._files:
+            raise GoogleError(
+                409, "A file already exists with the provided ID.", reason="duplicate"
+            )
+        mime_type = body.get("mimeType") or "application/octet-stream"
+        stored = self._new_file(file_id, body.get("name") or "Untitled", mime_type, [], None)
+        self._set_parents(stored, body.get("parents") or [self.root_id], call)
+        self._apply_metadata(stored, body)
+        self._files[file_id] = stored
+        if "driveId" not in stored:
+            self._add_owner(file_id)
+        if mime_type == SPREADSHEET:
+            self._sheets.create_empty(file_id, stored["name"])
+        return Reply(self._public(stored), default_fields=FILE_DEFAULT_FIELDS)
+
+    def _get(self, call: Call) -> Reply:
+        stored = self._file(call.path_params["fileId"], call)
+        return Reply(self._public(stored), default_fields=FILE_DEFAULT_FIELDS)
+
+    def _update(self, call: Call) -> Reply:
+        stored = self._file(call.path_params["fileId"], call)
+        body = call.body or {}
+        if body.get("parents") is not None:
+            raise GoogleError(
+                403,
+                "The parents field is not directly writable in update requests. Use the "
+                "addParents and removeParents parameters instead.",
+                reason="fieldNotWritable",
+            )
+        updated = copy.deepcopy(stored)
+        self._apply_metadata(updated, body)
+        added = [p for p in (call.param("addParents") or "").split(",") if p]
+        removed = {self._resolve_id(p) for p in (call.param("removeParents") or "").split(",") if p}
+        if added or removed:
+            parents = [p for p in updated["parents"] if p not in removed]
+            self._set_parents(updated, parents + added, call)
+        updated["modifiedTime"] = now_rfc3339()
+        updated["version"] = str(int(updated["version"]) + 1)
+        stored.clear()
+        stored.update(updated)
+        if stored["mimeType"] == SPREADSHEET and self._sheets.exists(stored["id"]):
+            self._sheets.rename(stored["id"], stored["name"])
+        return Reply(self._public(stored), default_fields=FILE_DEFAULT_FIELDS)
+
+    def _copy(self, call: Call) -> Reply:
+        source = self._file(call.path_params["fileId"], call)
+        if source["mimeType"] == FOLDER:
+            raise GoogleError(
+                403, "This file cannot be copied by the user.", reason="cannotCopyFile"
+            )
+        body = call.body or {}
+        file_id = self._new_id()
+        name = body.get("name") or f"Copy of {source['name']}"
+        stored = self._new_file(file_id, name, source["mimeType"], [], None)
+        self._set_parents(stored, body.get("parents") or source["parents"], call)
+        inherited: dict[str, Any] = {
+            k: source[k] for k in ("appProperties", "properties", "description") if k in source
+        }
+        self._apply_metadata(stored, inherited)
+        self._apply_metadata(stored, body)
+        self._files[file_id] = stored
+        if "driveId" not in stored:
+            self._add_owner(file_id)
+        if source["mimeType"] == SPREADSHEET and self._sheets.exists(source["id"]):
+            self._sheets.copy_spreadsheet(source["id"], file_id, name)
+        return Reply(self._public(stored), default_fields=FILE_DEFAULT_FIELDS)
+
+    def _delete(self, call: Call) -> Reply:
+        stored = self._file(call.path_params["fileId"], call)
+        doomed = [stored["id"]]
+        for file_id in doomed:  # a folder takes its descendants with it
+            doomed.extend(f["id"] for f in self._files.values() if file_id in f.get("parents", []))
+        for file_id in doomed:
+            removed = self._files.pop(file_id, None)
+            self._permissions.pop(file_id, None)
+            if removed and removed["mimeType"] == SPREADSHEET:
+                self._sheets.delete_spreadsheet(file_id)
+        return Reply(None, status=204)
+
+    def _list(self, call: Call) -> Reply:
+        predicate = compile_query(call.param("q") or "", self._resolve_id)
+        corpora = call.param("corpora") or call.param("corpus") or "user"
+        drive_id = call.param("driveId") or call.param("teamDriveId")
+        if (corpora == "drive") != bool(drive_id):
+            raise bad_request(
+                "The driveId parameter must be specified if and only if corpora is set to drive.",
+                location="driveId",
+            )
+        if drive_id and drive_id not in self._drives:
+            raise GoogleError(404, f"Shared drive not found: {drive_id}", location="driveId")
+        all_drives = call.flag("includeItemsFromAllDrives") or call.flag("includeTeamDriveItems")
+        all_drives = all_drives and (
+            call.flag("supportsAllDrives") or call.flag("supportsTeamDrives")
+        )
+        items = []
+        for stored in self._files.values():
+            if stored["id"] == self.root_id or stored.get("_drive_root"):
+                continue
+            in_drive = stored.get("driveId")
+            if in_drive and not all_drives:
+                continue
+            if corpora == "drive" and in_drive != drive_id:
+                continue
+            if predicate(stored):
+                items.append(stored)
+        for key in reversed([k.strip() for k in (call.param("orderBy") or "").split(",") if k]):
+            field, _, direction = key.partition(" ")
+            sort_key = {"folder": lambda f: f["mimeType"] != FOLDER}.get(
+                field, lambda f, field=field: str(f.get(field.replace("_natural", ""), "")).lower()
+            )
+            items.sort(key=sort_key, reverse=direction.strip().lower() == "desc")
+        page_size = call.integer("pageSize", 100)
+        fingerprint = repr(sorted((k, v) for k, v in call.query.items() if k != "pageToken"))
+        page, next_page = paginate(items, call.param("pageToken"), page_size, fingerprint)
+        body: dict[str, Any] = {
+            "kind": "drive#fileList",
+            "incompleteSearch": False,
+            "files": [self._public(f) for f in page],
+        }
+        if next_page:
+            body["nextPageToken"] = next_page
+        default = f"kind,nextPageToken,incompleteSearch,files({FILE_DEFAULT_FIELDS})"
+        return Reply(body, default_fields=default)
+
+    # ---- permissions
+
+    def _permission_create(self, call: Call) -> Reply:
+        stored_file = self._file(call.path_params["fileId"], call)
+        body = call.body or {}
+        kind, role = body.get("type"), body.get("role")
+        if kind not in _TYPES:
+            raise bad_request(f"Invalid permission type: {kind!r}.", location="permission.type")
+        if role not in _ROLES:
+            raise bad_request(f"Invalid permission role: {role!r}.", location="permission.role")
+        if kind in ("user", "group") and not body.get("emailAddress"):
+            raise bad_request(
+                "The permission emailAddress field is required for user and group permissions.",
+                location="permission.emailAddress",
+            )
+        if kind == "domain" and not body.get("domain"):
+            raise bad_request("The permission domain field is required.", location="domain")
+        if role == "owner" and not call.flag("transferOwnership"):
+            raise GoogleError(
+                403,
+                "The transferOwnership parameter must be enabled when the permission role is "
+                "'owner'.",
+                reason="forbidden",
+            )
+        if role in ("organizer", "fileOrganizer") and not stored_file.get("driveId"):
+            raise GoogleError(
+                403, "This role is only for shared drive items.", reason="invalidSharingRole"
+            )
+        principal = {
+            "user": body.get("emailAddress", ""),
+            "group": body.get("emailAddress", ""),
+            "domain": body.get("domain", ""),
+            "anyone": "anyone",
+        }[kind]
+        permission_id = "anyoneWithLink" if kind == "anyone" else _permission_id(principal)
+        permission = {"kind": "drive#permission", "id": permission_id, "type": kind, "role": role}
+        for key in ("emailAddress", "domain", "allowFileDiscovery", "expirationTime", "view"):
+            if body.get(key) is not None:
+                permission[key] = body[key]
+        existing = self._permissions.setdefault(stored_file["id"], [])
+        existing[:] = [p for p in existing if p["id"] != permission_id]
+        existing.append(permission)
+        if kind in ("user", "group") and call.flag("sendNotificationEmail", default=True):
+            self.notifications.append({"fileId": stored_file["id"], "emailAddress": principal})
+        return Reply(copy.deepcopy(permission), default_fields=PERMISSION_DEFAULT_FIELDS)
+
+    def _find_permission(self, call: Call) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        stored_file = self._file(call.path_params["fileId"], call)
+        permissions = self._permissions.setdefault(stored_file["id"], [])
+        wanted = call.path_params["permissionId"]
+        for permission in permissions:
+            if permission["id"] == wanted:
+                return permissions, permission
+        raise GoogleError(404, f"Permission not found: {wanted}.", location="permissionId")
+
+    def _permission_get(self, call: Call) -> Reply:
+        permission = self._find_permission(call)[1]
+        return Reply(copy.deepcopy(permission), default_fields=PERMISSION_DEFAULT_FIELDS)
+
+    def _permission_list(self, call: Call) -> Reply:
+        stored_file = self._file(call.path_params["fileId"], call)
+        permissions = self._permissions.get(stored_file["id"], [])
+        page_size = call.integer("pageSize", 100)
+        fingerprint = repr(sorted((k, v) for k, v in call.query.items() if k != "pageToken"))
+        page, next_page = paginate(permissions, call.param("pageToken"), page_size, fingerprint)
+        body: dict[str, Any] = {"kind": "drive#permissionList", "permissions": copy.deepcopy(page)}
+        if next_page:
+            body["nextPageToken"] = next_page
+        default = f"kind,nextPageToken,permissions({PERMISSION_DEFAULT_FIELDS})"
+        return Reply(body, default_fields=default)
+
+    def _permission_delete(self, call: Call) -> Reply:
+        permissions, permission = self._find_permission(call)
+        if permission["role"] == "owner":
+            raise GoogleError(
+                403, "The owner of a file cannot be removed.", reason="cannotRemoveOwner"
+            )
+        permissions.remove(permission)
+        return Reply(None, status=204)
+
+    # ---- shared drives
+
+    def _drive_get(self, call: Call) -> Reply:
+        drive = self._drives.get(call.path_params["driveId"])
+        if drive is None:
+            raise GoogleError(404, f"Shared drive not found: {call.path_params['driveId']}")
+        return Reply(copy.deepcopy(drive))
+
+    def _drive_list(self, call: Call) -> Reply:
+        return Reply(
+            {"kind": "drive#driveList", "drives": copy.deepcopy(list(self._drives.values()))}
+        )
