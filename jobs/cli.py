@@ -187,7 +187,7 @@ def validate(options: JobOptions) -> None:
 def doctor(config_path: Path) -> None:
     """Check the config, credentials and every spreadsheet's access; change nothing."""
     settings = load(config_path)
-    checks = run_doctor(settings, lambda: open_workspace(settings, jobs=("progress",)))
+    checks = run_doctor(settings, lambda: open_workspace(settings, jobs=("doctor",)))
     for check in checks:
         click.echo(f"{'ok ' if check.ok else 'FIX'} {check.what}: {check.detail}")
     failed = sum(not check.ok for check in checks)

@@ -49,7 +49,7 @@ def test_scopes_are_the_least_each_job_needs_and_never_full_drive():
     assert scopes.JOB_SCOPES == {
         "progress": ("https://www.googleapis.com/auth/spreadsheets",),
         "validate": ("https://www.googleapis.com/auth/spreadsheets.readonly",),
-        "doctor": ("https://www.googleapis.com/auth/spreadsheets.readonly",),
+        "doctor": ("https://www.googleapis.com/auth/spreadsheets",),
         "checkins": ("https://www.googleapis.com/auth/calendar.events",),
         "folders": ("https://www.googleapis.com/auth/drive.file",),
     }

@@ -16,7 +16,7 @@ DRIVE_FILE = "https://www.googleapis.com/auth/drive.file"
 JOB_SCOPES: dict[str, tuple[str, ...]] = {
     "progress": (SPREADSHEETS,),
     "validate": (SPREADSHEETS_READONLY,),
-    "doctor": (SPREADSHEETS_READONLY,),
+    "doctor": (SPREADSHEETS,),  # it proves write access where tutorsync writes
     "checkins": (CALENDAR_EVENTS,),
     "folders": (DRIVE_FILE,),
 }
