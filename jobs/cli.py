@@ -49,6 +49,17 @@ def cli() -> None:
     student, written back to the spreadsheets educators already use."""
 
 
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="TUTORSYNC_CONFIG",
+    default="tutorsync.toml",
+    show_default=True,
+    help="Program config (TOML). Also read from $TUTORSYNC_CONFIG.",
+)
+
+
 @dataclass(frozen=True)
 class JobOptions:
     """The options every job command shares, parsed."""
@@ -115,15 +126,7 @@ def job_options(command: Callable[..., Any]) -> Callable[..., Any]:
         return command(options, *args, **kwargs)
 
     decorators = [
-        click.option(
-            "--config",
-            "config_path",
-            type=click.Path(dir_okay=False, path_type=Path),
-            envvar="TUTORSYNC_CONFIG",
-            default="tutorsync.toml",
-            show_default=True,
-            help="Program config (TOML). Also read from $TUTORSYNC_CONFIG.",
-        ),
+        config_option,
         click.option(
             "--as-of",
             type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -175,15 +178,7 @@ def validate(options: JobOptions) -> None:
 
 
 @cli.command()
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="TUTORSYNC_CONFIG",
-    default="tutorsync.toml",
-    show_default=True,
-    help="Program config (TOML). Also read from $TUTORSYNC_CONFIG.",
-)
+@config_option
 def doctor(config_path: Path) -> None:
     """Check the config, credentials and every spreadsheet's access; change nothing."""
     settings = load(config_path)
@@ -202,15 +197,7 @@ def auth() -> None:
 
 
 @auth.command()
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="TUTORSYNC_CONFIG",
-    default="tutorsync.toml",
-    show_default=True,
-    help="Program config (TOML). Also read from $TUTORSYNC_CONFIG.",
-)
+@config_option
 @click.option("--no-browser", is_flag=True, help="Print the sign-in address instead of opening it.")
 def login(config_path: Path, no_browser: bool) -> None:
     """Sign in once in a browser; the token is kept (owner-only) at workspace.google.token_file."""
