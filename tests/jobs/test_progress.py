@@ -146,3 +146,32 @@ def test_dry_run_plans_every_write_and_makes_none(tmp_path):
     report = run_progress(settings, workspace, as_of=AS_OF, dry_run=True)
     assert {a.tab.title for a in report.actions} == {"Progress summary", "Data issues", "Run log"}
     assert not (tmp_path / "coordinator.xlsx").exists()
+
+
+def test_empty_log_and_gradebook_tabs_give_a_summary_without_figures(tmp_path):
+    settings, workspace = program(tmp_path, gradebooks=[("t1", [["Student ID", "Student"]])])
+    save(tmp_path / "log.xlsx", {"Log": [LOG[0]]})
+    report = run_progress(settings, workspace, as_of=AS_OF)
+    assert report.ok and report.sessions == 0 and report.scores == 0
+    summary = tab(tmp_path / "coordinator.xlsx", "Progress summary")
+    assert column(summary, "Status") == {"001": "Needs attention", "002": "Needs attention"}
+
+
+def test_a_tutor_log_without_tutors_or_with_odd_cells_still_runs(tmp_path):
+    settings, workspace = program(tmp_path)
+    save(
+        tmp_path / "log.xlsx",
+        {
+            "Log": [
+                LOG[0],
+                ["2026-03-01", None, "001", 30, "P"],
+                [True, 3.5, "001", "1:15", None],
+                ["2026-02-28", "tu@s.example", 1, -5, "yes"],
+                [None, None, None, None, None],
+                ["=A1", "=B1", "=C1", "=D1", "=E1"],
+            ]
+        },
+    )
+    report = run_progress(settings, workspace, as_of=AS_OF)
+    assert report.ok and report.sessions >= 1
+    assert {i.cell for i in report.issues} >= {"A3", "D4"}
