@@ -307,15 +307,23 @@ def _read_educator_content(
     ours = {_without_digits(header_key(c.header)) for c in columns}
     width = max(len(row) for row in current.grid)
     keys = [header_key(header[i]) if i < len(header) else "" for i in range(width)]
+    seen: set[str] = set()
     for i in range(width):
         has_data = any(i < len(row) and row[i] not in (None, "") for row in current.grid[1:])
-        if keys[i] and _without_digits(keys[i]) not in ours:
+        if keys[i] and keys[i] in seen and has_data:
+            # A second column under a header already seen (a copied column) keeps its text
+            # under a name of its own rather than being overwritten by the first.
+            name = f"{header[i]} (column {column_letter(i)})"
+            content.extra_headers.append(name)
+            keys[i] = header_key(name)
+        elif keys[i] and _without_digits(keys[i]) not in ours:
             content.extra_headers.append(str(header[i]))
         elif not keys[i] and has_data:
             # Text typed under no header is still someone's work: give it a name to live under.
             name = f"Notes (column {column_letter(i)})"
             content.extra_headers.append(name)
             keys[i] = header_key(name)
+        seen.add(keys[i])
     keep = (
         {header_key(c.header) for c in columns if c.educator}
         | {header_key(h) for h in content.extra_headers}

@@ -198,3 +198,14 @@ def test_new_titles_fit_31_characters_and_never_collide():
     titles = [a.tab.title for a in actions]
     assert all(len(t) <= 31 for t in titles)
     assert len({t.casefold() for t in titles} | {long[:31].casefold()}) == 3
+
+
+def test_a_copied_educator_column_keeps_both_texts():
+    first = tab(progress_of(("1", "Lee, Sam", "On track")))
+    grid = with_note(first.grid(), "1", "Note to tutor", "first text")
+    grid[0] = [*grid[0], "Note to tutor"]
+    grid[1] = [*grid[1], *[None] * (len(grid[0]) - 1 - len(grid[1])), "second text"]
+    second = tab(progress_of(("1", "Lee, Sam", "On track")), OwnedTab("k", "T", grid))
+    row = dict(zip(second.header, second.rows[0], strict=False))
+    assert row["Note to tutor"] == "first text"
+    assert [v for h, v in row.items() if h.startswith("Note to tutor (column")] == ["second text"]
