@@ -3,6 +3,7 @@ the real gspread client, the production auth path and the paced transport."""
 
 import csv
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def google_demo(demo, fake_google, google_workspace_settings) -> Path:
     return upload(fake_google, demo, google_workspace_settings)
 
 
-def test_demo_runs_on_google_with_one_read_per_source_and_one_write_per_spreadsheet(
+def test_demo_runs_on_google_reading_each_spreadsheet_once_and_writing_each_once(
     google_demo, fake_google
 ):
     report = run(google_demo)
@@ -88,7 +89,19 @@ def test_demo_runs_on_google_with_one_read_per_source_and_one_write_per_spreadsh
         *(s.spreadsheet for s in settings.sources.tutor_logs),
     }
     sources |= {book.spreadsheet for book in settings.sources.gradebooks}
-    assert counts["sheets.spreadsheets.values.batchGet"] == len(sources) == 6
+    targets = {
+        settings.outputs.coordinator_spreadsheet,
+        *settings.outputs.teacher_spreadsheets.values(),
+    }
+    targets |= {b.spreadsheet for b in settings.sources.gradebooks if "banda" not in b.teacher}
+    reads = [
+        re.search(r"/spreadsheets/([^/:]+)", r.path).group(1)
+        for r in fake_google.requests
+        if r.method_id in ("sheets.spreadsheets.values.batchGet", "sheets.spreadsheets.get")
+    ]
+    # A gradebook tutorsync writes into is read once: its state read carries its grades too.
+    assert len(reads) == len(set(reads)) == len(sources | targets) == 8
+    assert counts["sheets.spreadsheets.values.batchGet"] == len(sources - targets) == 3
     written = {
         r.path for r in fake_google.requests if r.method_id == "sheets.spreadsheets.batchUpdate"
     }

@@ -43,7 +43,8 @@ _READ_VALUES = {
 _STATE_FIELDS = (
     "properties.title,sheets(properties(sheetId,title,index),"
     "developerMetadata(metadataKey,metadataValue),"
-    "data(rowData(values(userEnteredValue,userEnteredFormat/numberFormat,hyperlink))))"
+    "data(rowData(values(userEnteredValue,effectiveValue,userEnteredFormat/numberFormat,"
+    "hyperlink))))"
 )
 _NUMBER_FORMATS = {
     ColumnFormat.TEXT: {"type": "TEXT"},
@@ -87,6 +88,7 @@ class GoogleSpreadsheets:
         self._account = account
         self._known: dict[str, dict[str, Any]] = {}  # spreadsheet ID -> last metadata read
         self._written_titles: dict[str, set[str]] = {}  # owned tabs written since
+        self._source_grids: dict[str, dict[str, Grid]] = {}  # other tabs' values, from state
 
     # --- The port --------------------------------------------------------------------------
 
@@ -100,6 +102,9 @@ class GoogleSpreadsheets:
                 f"{spreadsheet} › {owned[0]} is a tab tutorsync writes, not a source; "
                 "name an educator's tab instead"
             )
+        already_read = self._source_grids.get(key, {})
+        if all(tab in already_read for tab in tabs):
+            return {tab: [list(row) for row in already_read[tab]] for tab in tabs}
         response = self._call(
             spreadsheet,
             lambda: self._http.values_batch_get(
@@ -127,6 +132,7 @@ class GoogleSpreadsheets:
         metadata = self._metadata(spreadsheet, fields=_STATE_FIELDS, grid=True)
         owned: dict[str, OwnedTab] = {}
         others = set()
+        sources: dict[str, Grid] = {}
         for sheet in metadata.get("sheets", []):
             title = sheet["properties"]["title"]
             key = _owned_key(sheet)
@@ -134,6 +140,10 @@ class GoogleSpreadsheets:
                 owned[key] = OwnedTab(key, title, _grid_of(sheet))
             else:
                 others.add(title)
+                sources[title] = _values_grid(sheet)
+        # The other tabs' values came with this read: a gradebook tutorsync also writes into
+        # is then read as a source without a second request.
+        self._source_grids[spreadsheet_id(spreadsheet)] = sources
         return SpreadsheetState(exists=True, owned=owned, other_titles=frozenset(others))
 
     def check_writable(self, spreadsheet: str) -> None:
@@ -451,6 +461,38 @@ def _grid_of(sheet: Mapping[str, Any]) -> Grid:
     return trim_grid(
         [[_value_of(cell) for cell in row.get("values", [])] for row in data[0].get("rowData", [])]
     )
+
+
+_ERROR_TEXT = {
+    "N_A": "#N/A",
+    "DIVIDE_BY_ZERO": "#DIV/0!",
+    "VALUE": "#VALUE!",
+    "REF": "#REF!",
+    "NAME": "#NAME?",
+    "NUM": "#NUM!",
+    "NULL_VALUE": "#NULL!",
+    "ERROR": "#ERROR!",
+}
+
+
+def _values_grid(sheet: Mapping[str, Any]) -> Grid:
+    """A tab's values as values.batchGet gives them unformatted (formula results, dates as
+    serial numbers, errors as their text), so a source reads the same by either request."""
+    data = sheet.get("data") or [{}]
+    return _source_grid(
+        [[_effective(cell) for cell in row.get("values", [])] for row in data[0].get("rowData", [])]
+    )
+
+
+def _effective(cell: Mapping[str, Any]) -> CellValue:
+    value = cell.get("effectiveValue") or {}
+    for kind in ("stringValue", "numberValue", "boolValue"):
+        if kind in value:
+            return value[kind]
+    if "errorValue" in value:
+        error_type = value["errorValue"].get("type", "ERROR")
+        return _ERROR_TEXT.get(error_type, f"#{error_type}")
+    return None
 
 
 def _value_of(cell: Mapping[str, Any]) -> CellValue:

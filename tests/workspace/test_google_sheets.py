@@ -1,0 +1,22 @@
+"""Google-only behaviour of the Sheets adapter, on the fake."""
+
+from datetime import date, datetime
+
+from fake_google import Formula
+
+
+def test_a_source_reads_the_same_from_its_state_read_as_from_values_batch_get(google_harness):
+    grid = [
+        ["Student ID", "Due", "Score", "Total", "Late", "Note"],
+        ["00123", date(2026, 3, 1), 17, Formula("=C2*2", 34), True, "=not a formula"],
+        ["00124", datetime(2026, 3, 2, 14, 30), "EX", Formula("=1/0", None), False, None],
+    ]
+    reference = google_harness.seed("gradebook", {"Grades": grid})
+    spreadsheets = google_harness.workspace.spreadsheets
+
+    by_batch_get = spreadsheets.read_tabs(reference, ["Grades"])
+    spreadsheets.read_state(reference)
+    from_state = spreadsheets.read_tabs(reference, ["Grades"])
+
+    assert from_state == by_batch_get
+    assert from_state["Grades"][1][:5] == ["00123", 46082, 17, 34, True]
