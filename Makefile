@@ -19,8 +19,8 @@ demo: install
 	$(BIN)/tutorsync run --config $(DEMO_DIR)/tutorsync.toml
 
 lint: install
-	$(BIN)/ruff check jobs sheets_schema tests
-	$(BIN)/ruff format --check jobs sheets_schema tests
+	$(BIN)/ruff check jobs sheets_schema tests bench
+	$(BIN)/ruff format --check jobs sheets_schema tests bench
 	$(BIN)/mypy
 
 test: lint

@@ -1,67 +1,20 @@
 """The progress job on Google: the demo program uploaded to the fake Google server, run through
 the real gspread client, the production auth path and the paced transport."""
 
-import csv
 import json
 import re
 from datetime import date
 from pathlib import Path
 
-import openpyxl
 import pytest
 from click.testing import CliRunner
+from fake_google.programs import upload_program
 
 from jobs.cli import cli
 from jobs.settings import load
 from jobs.workspace.local import LocalWorkspace
 
 TODAY = date(2026, 11, 23)  # the demo template is generated for this day (conftest.py)
-
-
-def upload(fake, demo: Path, google_workspace: dict) -> Path:
-    """Put every spreadsheet of the demo config on the fake and write a config naming them by
-    URL; spreadsheets tutorsync only writes are created empty, as a coordinator would."""
-    settings = load(demo / "tutorsync.toml")
-    sources = settings.sources
-    references = {sources.roster.spreadsheet: [sources.roster.tab]}
-    for log in sources.tutor_logs:
-        references.setdefault(log.spreadsheet, []).extend(log.tabs)
-    for book in sources.gradebooks:
-        references.setdefault(book.spreadsheet, []).append(book.tab)
-    ids = {}
-    for reference, tabs in references.items():
-        ids[reference] = fake.sheets.create(reference, read_grids(demo / reference, tabs))
-    for target in [
-        settings.outputs.coordinator_spreadsheet,
-        *settings.outputs.teacher_spreadsheets.values(),
-    ]:
-        ids[target] = fake.sheets.create(target)
-    text = (demo / "tutorsync.toml").read_text(encoding="utf-8")
-    for reference, spreadsheet_id in sorted(ids.items(), key=lambda item: -len(item[0])):
-        text = text.replace(
-            f'"{reference}"', f'"https://docs.google.com/spreadsheets/d/{spreadsheet_id}/edit"'
-        )
-    google = google_workspace["google"]
-    text = text.replace(
-        '[workspace]\nkind = "local"\npath = "."',
-        '[workspace]\nkind = "google"\n\n[workspace.google]\n'
-        + "".join(f"{k} = {json.dumps(v)}\n" for k, v in google.items() if k != "quotas")
-        + "[workspace.google.quotas]\n"
-        + "".join(f"{k} = {v}\n" for k, v in google["quotas"].items()),
-    )
-    assert 'kind = "google"' in text, "the demo config's [workspace] section changed shape"
-    config = demo / "google.toml"
-    config.write_text(text, encoding="utf-8")
-    return config
-
-
-def read_grids(path: Path, tabs: list[str]) -> dict[str, list[list]]:
-    if path.suffix == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as file:
-            rows = [[cell or None for cell in row] for row in csv.reader(file)]
-        return {tabs[0]: rows}
-    book = openpyxl.load_workbook(path, data_only=True)
-    return {tab: [list(row) for row in book[tab].iter_rows(values_only=True)] for tab in tabs}
 
 
 def run(config: Path, *args: str, expect: int = 0) -> dict:
@@ -74,7 +27,7 @@ def run(config: Path, *args: str, expect: int = 0) -> dict:
 
 @pytest.fixture
 def google_demo(demo, fake_google, google_workspace_settings) -> Path:
-    return upload(fake_google, demo, google_workspace_settings)
+    return upload_program(fake_google, demo, google_workspace_settings)
 
 
 def test_demo_runs_on_google_reading_each_spreadsheet_once_and_writing_each_once(

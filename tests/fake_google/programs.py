@@ -1,0 +1,110 @@
+"""Put a tutorsync program on the fake: its spreadsheets, a service account key, a config."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from .server import FakeGoogle
+
+UNPACED = {"sheets_read": 6000, "sheets_write": 6000, "calendar": 6000, "drive": 6000}
+
+
+def new_private_key() -> str:
+    """A throwaway RSA key (PEM): keys for the fake are generated, never stored."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def write_service_account_key(fake: FakeGoogle, path: Path, private_key: str) -> Path:
+    """A service account key whose token endpoint is the fake's, so the production auth path
+    (a signed JWT exchanged for a token) runs unchanged."""
+    key = {
+        "type": "service_account",
+        "project_id": "tutorsync-tests",
+        "private_key_id": "test-key",
+        "private_key": private_key,
+        "client_email": "tutorsync@tutorsync-tests.iam.gserviceaccount.com",
+        "client_id": "100000000000000000000",
+        "token_uri": fake.token_uri,
+        # Outside Google's own universe, google-auth makes no Regional Access Boundary lookup
+        # (a background call to iamcredentials.googleapis.com that would leave this machine).
+        "universe_domain": "tutorsync-tests.example",
+    }
+    path.write_text(json.dumps(key), encoding="utf-8")
+    return path
+
+
+def workspace_settings(fake: FakeGoogle, key_file: Path, quotas: dict | None = None) -> dict:
+    """The [workspace] section of a config that runs on the fake."""
+    return {
+        "kind": "google",
+        "google": {
+            "auth": "service_account",
+            "key_file": str(key_file),
+            "endpoint": fake.base_url,
+            "timeout_seconds": 10,
+            "quotas": dict(quotas or UNPACED),
+        },
+    }
+
+
+def upload_program(fake: FakeGoogle, folder: Path, workspace: dict[str, Any]) -> Path:
+    """Put every spreadsheet of `folder/tutorsync.toml` (a local program, such as the demo) on
+    the fake and write `folder/google.toml` naming them by URL. Spreadsheets tutorsync only
+    writes are created empty, as a coordinator would create and share them."""
+    from jobs.settings import load
+
+    settings = load(folder / "tutorsync.toml")
+    sources = settings.sources
+    references = {sources.roster.spreadsheet: [sources.roster.tab]}
+    for log in sources.tutor_logs:
+        references.setdefault(log.spreadsheet, []).extend(log.tabs)
+    for book in sources.gradebooks:
+        references.setdefault(book.spreadsheet, []).append(book.tab)
+    ids = {}
+    for reference, tabs in references.items():
+        ids[reference] = fake.sheets.create(reference, _read_grids(folder / reference, tabs))
+    for target in [
+        settings.outputs.coordinator_spreadsheet,
+        *settings.outputs.teacher_spreadsheets.values(),
+    ]:
+        ids[target] = fake.sheets.create(target)
+    text = (folder / "tutorsync.toml").read_text(encoding="utf-8")
+    for reference, spreadsheet_id in sorted(ids.items(), key=lambda item: -len(item[0])):
+        text = text.replace(
+            f'"{reference}"', f'"https://docs.google.com/spreadsheets/d/{spreadsheet_id}/edit"'
+        )
+    google = workspace["google"]
+    local_section = '[workspace]\nkind = "local"\npath = "."'
+    if local_section not in text:
+        raise ValueError("the program's [workspace] section is not the demo's local one")
+    text = text.replace(
+        local_section,
+        '[workspace]\nkind = "google"\n\n[workspace.google]\n'
+        + "".join(f"{k} = {json.dumps(v)}\n" for k, v in google.items() if k != "quotas")
+        + "[workspace.google.quotas]\n"
+        + "".join(f"{k} = {v}\n" for k, v in google["quotas"].items()),
+    )
+    config = folder / "google.toml"
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
+def _read_grids(path: Path, tabs: list[str]) -> dict[str, list[list]]:
+    if path.suffix == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as file:
+            rows = [[cell or None for cell in row] for row in csv.reader(file)]
+        return {tabs[0]: rows}
+    book = openpyxl.load_workbook(path, data_only=True)
+    return {tab: [list(row) for row in book[tab].iter_rows(values_only=True)] for tab in tabs}
