@@ -1,0 +1,66 @@
+"""Property: whatever educators do to tutorsync's tabs between runs (type notes, sort rows, add
+a column, rename the tab), the next run keeps every note on its student, and the run after
+that changes nothing."""
+
+import random
+
+import openpyxl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_progress import AS_OF, program
+
+from jobs.progress import run_progress
+from jobs.workspace.local import LocalWorkspace
+
+NOTE = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20
+).filter(lambda text: text.strip() == text and text)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    notes=st.dictionaries(st.sampled_from(["001", "002"]), NOTE, min_size=1),
+    extra=st.one_of(st.none(), NOTE),
+    shuffle_seed=st.integers(0, 1000),
+    rename=st.booleans(),
+)
+def test_educator_edits_survive_the_next_runs(tmp_path_factory, notes, extra, shuffle_seed, rename):
+    folder = tmp_path_factory.mktemp("program")
+    settings, workspace = program(folder)
+    run_progress(settings, workspace, as_of=AS_OF)
+
+    path = folder / "coordinator.xlsx"
+    book = openpyxl.load_workbook(path)
+    sheet = book["Progress summary"]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    header, body = rows[0], rows[1:]
+    notes_column = header.index("Coordinator notes")
+    for row in body:
+        if row[0] in notes:
+            row[notes_column] = notes[row[0]]
+    if extra is not None:
+        header.append("Called home?")
+        for row in body:
+            row.append(extra)
+    random.Random(shuffle_seed).shuffle(body)
+    for r, row in enumerate([header, *body], start=1):
+        for c, value in enumerate(row, start=1):
+            cell = sheet.cell(row=r, column=c, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+    if rename:
+        sheet.title = "Our summary"
+    book.save(path)
+
+    assert run_progress(settings, workspace, as_of=AS_OF).ok
+    after = LocalWorkspace(folder).spreadsheets.read_state("coordinator.xlsx")
+    (summary,) = [t for t in after.owned.values() if t.key.endswith(":summary")]
+    assert summary.title == ("Our summary" if rename else "Progress summary")
+    kept = {row[0]: dict(zip(summary.grid[0], row, strict=False)) for row in summary.grid[1:]}
+    for student_id, note in notes.items():
+        assert kept[student_id]["Coordinator notes"] == note
+    if extra is not None:
+        assert all(kept[s]["Called home?"] == extra for s in ("001", "002"))
+    assert run_progress(settings, workspace, as_of=AS_OF).changes == 0
