@@ -17,10 +17,11 @@ import click
 
 from jobs import demo as demo_program
 from jobs import progress
+from jobs.checkins import run_checkins
 from jobs.doctor import run_doctor
-from jobs.errors import TutorsyncError
+from jobs.errors import ConfigError, TutorsyncError
 from jobs.report import RunReport
-from jobs.run import run_all
+from jobs.run import jobs_of, run_all
 from jobs.settings import Settings, load
 from jobs.workspace import open_workspace
 from jobs.workspace.google import auth as google_auth
@@ -152,9 +153,8 @@ dry_run_option = click.option(
 def run(options: JobOptions, dry_run: bool) -> None:
     """Run every job of the program (for now: progress)."""
     settings, day = options.setup()
-    options.finish(
-        run_all(settings, open_workspace(settings), as_of=day, dry_run=dry_run), several=True
-    )
+    workspace = open_workspace(settings, jobs=jobs_of(settings))
+    options.finish(run_all(settings, workspace, as_of=day, dry_run=dry_run), several=True)
 
 
 @cli.command(name="progress")
@@ -164,6 +164,21 @@ def progress_command(options: JobOptions, dry_run: bool) -> None:
     """Write the progress tabs: coordinator summary, one tab per teacher, data issues, run log."""
     settings, day = options.setup()
     report = progress.run_progress(settings, open_workspace(settings), as_of=day, dry_run=dry_run)
+    options.finish([report], several=False)
+
+
+@cli.command()
+@job_options
+@dry_run_option
+def checkins(options: JobOptions, dry_run: bool) -> None:
+    """Keep tutor-teacher check-ins in the program calendar (needs [checkins] in the config)."""
+    settings, day = options.setup()
+    if settings.checkins is None:
+        raise ConfigError(
+            f"{options.config_path} has no [checkins] section; see the README's Check-ins"
+        )
+    workspace = open_workspace(settings, jobs=("validate", "checkins"))
+    report = run_checkins(settings, workspace, as_of=day, dry_run=dry_run)
     options.finish([report], several=False)
 
 
@@ -182,7 +197,8 @@ def validate(options: JobOptions) -> None:
 def doctor(config_path: Path) -> None:
     """Check the config, credentials and every spreadsheet's access; change nothing."""
     settings = load(config_path)
-    checks = run_doctor(settings, lambda: open_workspace(settings, jobs=("doctor",)))
+    jobs = ("doctor", "checkins") if settings.checkins else ("doctor",)
+    checks = run_doctor(settings, lambda: open_workspace(settings, jobs=jobs))
     for check in checks:
         click.echo(f"{'ok ' if check.ok else 'FIX'} {check.what}: {check.detail}")
     failed = sum(not check.ok for check in checks)

@@ -44,6 +44,7 @@ FORM_TAB = "Form Responses 1"
 OLDER_TAB = "Older sessions"
 GRADES_TAB = "Grades"
 COORDINATOR = "coordinator.xlsx"
+CALENDAR = "calendar.ics"
 UNKNOWN_STUDENT_ID = "99999"
 UNKNOWN_STUDENT_NAME = "Kit Marlowe-Vance"
 
@@ -767,8 +768,28 @@ def _config(program: _Program) -> str:
             "[outputs.teacher_spreadsheets]",
             *teacher_outputs,
             "",
+            "# Tutor-teacher check-ins, kept in calendar.ics (import it into any calendar).",
+            "[checkins]",
+            f"calendar = {text(CALENDAR)}",
+            'cadence = "every_2_weeks"',
+            'weekday = "tuesday"',
+            'window_start = "15:30"',
+            'window_end = "17:00"',
+            "duration_minutes = 30",
+            f"start_date = {program.start.isoformat()}",
+            f"term_end = {(program.today + timedelta(weeks=8)).isoformat()}",
+            f"closures = [{text(_closure(program.today))}]  # no school: no check-in",
+            'on_flags = ["grade_drop", "no_recent_session", "follow_up"]',
+            "within_school_days = 3",
+            "",
         ]
     )
+
+
+def _closure(today: date) -> str:
+    """A fictional two-day break three weeks ahead (a Thursday and Friday)."""
+    thursday = today + timedelta(days=(3 - today.weekday()) % 7 + 14)
+    return f"{thursday.isoformat()}..{(thursday + timedelta(days=1)).isoformat()}"
 
 
 def _readme(program: _Program) -> str:
@@ -791,6 +812,7 @@ Written by tutorsync:
   {COORDINATOR:<28} tabs "Progress summary", "Data issues", "Run log"
   {"gradebooks/*.xlsx":<28} a "Tutoring progress" tab inside each teacher's gradebook
   {f"progress/{csv_teacher.slug}-progress.xlsx":<28} the progress tab for the CSV teacher
+  {CALENDAR:<28} tutor-teacher check-ins (import into any calendar)
 
 Settings: {CONFIG} (each section is explained in its comments).
 Run:      tutorsync run --config {CONFIG}

@@ -34,7 +34,19 @@ def run_doctor(settings: Settings, open_workspace: Callable[[], Workspace]) -> l
         checks.append(_check_source(workspace, spreadsheet, tabs))
     for spreadsheet in _targets(settings):
         checks.append(_check_target(workspace, spreadsheet))
+    if settings.checkins:
+        checks.append(_check_calendar(workspace, settings))
     return checks
+
+
+def _check_calendar(workspace: Workspace, settings: Settings) -> Check:
+    assert settings.checkins is not None
+    what = f"calendar {settings.checkins.calendar}"
+    try:
+        found = workspace.calendar.list_events(settings.checkins.calendar, settings.program.key)
+    except TutorsyncError as error:
+        return Check(what, False, str(error))
+    return Check(what, True, f"readable; {len(found)} check-in(s) of this program in it")
 
 
 def _sources(settings: Settings) -> dict[str, list[str]]:

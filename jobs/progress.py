@@ -51,6 +51,7 @@ def run_progress(
     actions = planning.plan_writes(desired, states)
     report = program.report(settings, as_of=as_of, dry_run=dry_run, actions=actions)
     report.failures = failures
+    report.sources = program
     # Teachers' spreadsheets first, then the coordinator's with the run log, so the log can
     # say whether everything else was written.
     if not dry_run:

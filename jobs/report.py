@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from jobs.plan import WriteTab, issue_order
+from jobs.schedule import EventChange
 from sheets_schema.issues import DataIssue, Severity
 
 
@@ -25,6 +26,10 @@ class RunReport:
     failures: list[str] = field(default_factory=list)  # what could not be written, and why
     seconds: float = 0.0
     requests: dict[str, int] = field(default_factory=dict)  # API requests by method
+    event_changes: list[EventChange] = field(default_factory=list)  # check-ins job
+    # The sources as this run read them, so a job that follows in the same run (check-ins
+    # after progress) does not read them again. Not part of the report's output.
+    sources: Any = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -36,8 +41,9 @@ class RunReport:
 
     @property
     def changes(self) -> int:
-        """Owned tabs whose figures change (the run log's new row is not counted)."""
-        return sum(1 for a in self.actions if a.counts_as_change)
+        """Owned tabs whose figures change (the run log's new row is not counted), and
+        calendar events created, updated or ended."""
+        return sum(1 for a in self.actions if a.counts_as_change) + len(self.event_changes)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +70,15 @@ class RunReport:
                     "counts_as_change": a.counts_as_change,
                 }
                 for a in self.actions
+            ],
+            "events": [
+                {
+                    "change": c.kind,
+                    "summary": c.event.summary,
+                    "start": c.event.start.isoformat(),
+                    "reason": c.reason,
+                }
+                for c in self.event_changes
             ],
             "issues": [
                 {
@@ -101,6 +116,8 @@ class RunReport:
         lines.append(f"  {self.changes} change(s): {self.cells_changed} cell(s)")
         for action in self.actions:
             lines.append(f"    {verb}: {action.describe().removeprefix('write ')}")
+        for change in self.event_changes:
+            lines.append(f"    {'would ' if self.dry_run else ''}{change.describe()}")
         for failure in self.failures:
             lines.append(f"  FAILED: {failure}")
         if self.requests:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import date as date_type
+from datetime import time as time_type
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -179,6 +181,93 @@ class Outputs(_Strict):
         return self
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+FLAG_CODES = (
+    "no_recent_session",
+    "low_attendance",
+    "low_grade",
+    "grade_drop",
+    "missing_work",
+    "follow_up",
+)
+
+
+class Closure(_Strict):
+    start: date_type
+    end: date_type  # inclusive
+
+
+class CheckinSettings(_Strict):
+    """Tutor-teacher check-ins. See the README's "Check-ins"."""
+
+    calendar: str  # Google: the program calendar's ID; local: an .ics file in the workspace
+    cadence: Literal["weekly", "every_2_weeks", "monthly"] = "every_2_weeks"
+    weekday: Literal[WEEKDAYS] = "tuesday"  # type: ignore[valid-type]
+    window_start: time_type = time_type(15, 30)
+    window_end: time_type = time_type(17, 0)
+    duration_minutes: int = Field(default=30, ge=10, le=240)
+    start_date: date_type
+    term_end: date_type
+    closures: list[date_type | str] = []  # "2026-11-26" or "2026-12-21..2027-01-01"
+    on_flags: list[str] = []  # flags that call for a follow-up within `within_school_days`
+    within_school_days: int = Field(default=3, ge=1, le=15)
+    coordinators: list[str] = []  # invited to every check-in
+    invite_on_create: bool = True  # e-mail invitations when a series or follow-up is created
+    notify_on_update: bool = False  # no e-mail for routine updates (attendees, description)
+
+    @field_validator("on_flags")
+    @classmethod
+    def _known_flags(cls, value: list[str]) -> list[str]:
+        unknown = [flag for flag in value if flag not in FLAG_CODES]
+        if unknown:
+            raise ValueError(f"{unknown} are not flags; use some of {list(FLAG_CODES)}")
+        return value
+
+    @field_validator("closures")
+    @classmethod
+    def _closures_parse(cls, value: list[date_type | str]) -> list[date_type | str]:
+        for item in value:
+            if isinstance(item, str):
+                parts = item.split("..")
+                try:
+                    [date_type.fromisoformat(part.strip()) for part in parts]
+                except ValueError:
+                    raise ValueError(
+                        f"'{item}' is not a date (2026-11-26) or a range (2026-12-21..2027-01-01)"
+                    ) from None
+                if len(parts) > 2:
+                    raise ValueError(f"'{item}' has more than one '..'")
+        return value
+
+    @model_validator(mode="after")
+    def _sane_window(self) -> CheckinSettings:
+        if self.window_end <= self.window_start:
+            raise ValueError("window_end must be after window_start")
+        minutes = (self.window_end.hour * 60 + self.window_end.minute) - (
+            self.window_start.hour * 60 + self.window_start.minute
+        )
+        if minutes < self.duration_minutes:
+            raise ValueError("the window is shorter than duration_minutes")
+        if self.term_end < self.start_date:
+            raise ValueError("term_end is before start_date")
+        return self
+
+    def closed_days(self) -> frozenset[date_type]:
+        """Every no-school day the closures name."""
+        days: set[date_type] = set()
+        for item in self.closures:
+            if isinstance(item, date_type):
+                days.add(item)
+                continue
+            first, _, last = item.partition("..")
+            start = date_type.fromisoformat(first.strip())
+            end = date_type.fromisoformat(last.strip()) if last else start
+            while start <= end:
+                days.add(start)
+                start = date_type.fromordinal(start.toordinal() + 1)
+        return frozenset(days)
+
+
 class Settings(_Strict):
     program: Program
     workspace: WorkspaceSettings = WorkspaceSettings()
@@ -186,6 +275,7 @@ class Settings(_Strict):
     grades: Grades = Grades()
     thresholds: Thresholds = Thresholds()
     outputs: Outputs
+    checkins: CheckinSettings | None = None
     config_dir: Path = Path(".")  # set by load(); not read from the file
 
     @model_validator(mode="after")

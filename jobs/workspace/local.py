@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from pathlib import Path, PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
@@ -50,6 +50,9 @@ from jobs.workspace.port import (
     stored_text,
     trim_grid,
 )
+
+if TYPE_CHECKING:
+    from jobs.workspace.calendar_local import LocalCalendar
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +115,13 @@ class LocalWorkspace:
     @property
     def spreadsheets(self) -> LocalSpreadsheets:
         return self._spreadsheets
+
+    @property
+    def calendar(self) -> LocalCalendar:
+        """Check-ins in an .ics file in the workspace folder."""
+        from jobs.workspace.calendar_local import LocalCalendar
+
+        return LocalCalendar(self.root)
 
     def describe(self, spreadsheet: str) -> str:
         """The reference as written in the config: it is already a short, readable path."""

@@ -15,6 +15,8 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Protocol
 
+from jobs.workspace.calendar_port import Calendar
+
 
 @dataclass(frozen=True)
 class Link:
@@ -119,11 +121,14 @@ class Spreadsheets(Protocol):
 
 
 class Workspace(Protocol):
-    """Everything a job touches outside itself. Calendar and Drive ports join here with the
-    check-ins and folders jobs."""
+    """Everything a job touches outside itself. The Drive port joins here with the folders
+    job."""
 
     @property
     def spreadsheets(self) -> Spreadsheets: ...
+
+    @property
+    def calendar(self) -> Calendar: ...
 
     def describe(self, spreadsheet: str) -> str:
         """A short, human name for a spreadsheet reference, used in reports and data issues."""

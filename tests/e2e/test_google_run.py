@@ -74,6 +74,8 @@ def test_second_run_on_google_makes_no_write(google_demo, fake_google):
     assert set(counts) <= {
         "sheets.spreadsheets.values.batchGet",
         "sheets.spreadsheets.get",
+        "calendar.events.list",
+        "calendar.freebusy.query",
         "oauth2.token",
     }
 
@@ -192,3 +194,45 @@ def test_doctor_on_google_names_a_spreadsheet_not_shared(google_demo, fake_googl
     assert f"FIX write https://docs.google.com/spreadsheets/d/{coordinator}/edit" in result.output
     assert "tutorsync@tutorsync-tests.iam.gserviceaccount.com may not open" in result.output
     assert "share it with that account (Editor" in result.output
+
+
+def test_check_ins_on_google_take_one_listing_one_free_busy_query_and_batched_inserts(
+    google_demo, fake_google
+):
+    from fake_google.programs import PROGRAM_CALENDAR
+
+    fake_google.calendar.add_event(
+        PROGRAM_CALENDAR,
+        {
+            "summary": "Staff meeting",
+            "start": {"dateTime": "2026-11-24T08:00:00-06:00"},
+            "end": {"dateTime": "2026-11-24T09:00:00-06:00"},
+        },
+    )
+    jobs = run_all_jobs(google_demo)
+    checkins = jobs[1]
+    assert checkins["job"] == "checkins" and checkins["ok"] and checkins["changes"] > 0
+    counts = fake_google.counts()
+    assert counts["calendar.events.list"] == 1 and counts["calendar.freebusy.query"] == 1
+    assert counts["calendar.events.insert"] == checkins["changes"]
+    assert counts["calendar.batch"] == -(-checkins["changes"] // 50)
+    summaries = [e["summary"] for e in fake_google.calendar.events(PROGRAM_CALENDAR)]
+    assert "Staff meeting" in summaries
+
+    fake_google.reset_log()
+    again = run_all_jobs(google_demo)
+    assert again[1]["changes"] == 0
+    writes = {
+        m
+        for m in fake_google.counts()
+        if m.split(".")[-1] in ("insert", "patch", "batch", "batchUpdate")
+    }
+    assert writes == set()
+
+
+def run_all_jobs(config: Path) -> list[dict]:
+    result = CliRunner().invoke(
+        cli, ["run", "--config", str(config), "--as-of", TODAY.isoformat(), "--json"]
+    )
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return json.loads(result.stdout)["jobs"]

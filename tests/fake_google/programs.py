@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .server import FakeGoogle
 
+PROGRAM_CALENDAR = "checkins@group.calendar.google.com"
 UNPACED = {"sheets_read": 6000, "sheets_write": 6000, "calendar": 6000, "drive": 6000}
 
 
@@ -96,6 +97,7 @@ def upload_program(fake: FakeGoogle, folder: Path, workspace: dict[str, Any]) ->
         + "[workspace.google.quotas]\n"
         + "".join(f"{k} = {v}\n" for k, v in google["quotas"].items()),
     )
+    text = text.replace('calendar = "calendar.ics"', f'calendar = "{PROGRAM_CALENDAR}"')
     config = folder / "google.toml"
     config.write_text(text, encoding="utf-8")
     return config

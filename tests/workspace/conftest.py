@@ -136,3 +136,84 @@ def _serial_if_date(value: object) -> object:
     if isinstance(value, date):
         return (value - date(1899, 12, 30)).days
     return value
+
+
+# --- calendars ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarHarness:
+    calendar: object  # a jobs.workspace.calendar_port.Calendar
+    calendar_id: str  # the program calendar's reference for this adapter
+    # (summary, start, end) -> adds an event tutorsync did not make to the program calendar
+    add_foreign_event: Callable[[str, object, object], None]
+    # (email, start, end) -> that person is busy then; None if the adapter has no free/busy
+    set_busy: Callable[[str, object, object], None] | None
+    # the calendar's events as stored, for assertions on what others see (list of dicts with
+    # at least "summary" and "key" (None for foreign events))
+    stored: Callable[[], list[dict]]
+
+
+CALENDAR_ADAPTERS = ["local", "google"]
+
+
+@pytest.fixture(params=CALENDAR_ADAPTERS, ids=CALENDAR_ADAPTERS)
+def calendar_harness(request: pytest.FixtureRequest) -> CalendarHarness:
+    return request.getfixturevalue(f"{request.param}_calendar_harness")
+
+
+@pytest.fixture
+def local_calendar_harness(tmp_path: Path) -> CalendarHarness:
+    from jobs.workspace.calendar_local import LocalCalendar, add_foreign_event, stored_events
+
+    path = tmp_path / "calendar.ics"
+    return CalendarHarness(
+        calendar=LocalCalendar(tmp_path),
+        calendar_id="calendar.ics",
+        add_foreign_event=lambda summary, start, end: add_foreign_event(path, summary, start, end),
+        set_busy=None,
+        stored=lambda: stored_events(path),
+    )
+
+
+@pytest.fixture
+def google_calendar_harness(fake_google, google_harness: Harness) -> CalendarHarness:
+    from jobs.workspace.google.calendar import GoogleCalendar
+
+    calendar_id = "checkins@group.calendar.google.com"
+    session = google_harness.workspace.session  # type: ignore[attr-defined]
+
+    def add_foreign(summary: str, start: object, end: object) -> None:
+        fake_google.calendar.add_event(
+            calendar_id,
+            {
+                "summary": summary,
+                "start": {"dateTime": start.isoformat()},  # type: ignore[attr-defined]
+                "end": {"dateTime": end.isoformat()},
+            },  # type: ignore[attr-defined]
+        )
+
+    def set_busy(email: str, start: object, end: object) -> None:
+        fake_google.calendar.add_event(
+            email,
+            {
+                "summary": "busy",
+                "start": {"dateTime": start.isoformat()},  # type: ignore[attr-defined]
+                "end": {"dateTime": end.isoformat()},
+            },  # type: ignore[attr-defined]
+        )
+
+    def stored() -> list[dict]:
+        events = []
+        for event in fake_google.calendar.events(calendar_id, include_cancelled=False):
+            private = event.get("extendedProperties", {}).get("private", {})
+            events.append({**event, "key": private.get("tutorsync-key")})
+        return events
+
+    return CalendarHarness(
+        calendar=GoogleCalendar(session),
+        calendar_id=calendar_id,
+        add_foreign_event=add_foreign,
+        set_busy=set_busy,
+        stored=stored,
+    )

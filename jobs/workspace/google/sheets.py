@@ -89,6 +89,7 @@ class GoogleSpreadsheets:
         self._known: dict[str, dict[str, Any]] = {}  # spreadsheet ID -> last metadata read
         self._written_titles: dict[str, set[str]] = {}  # owned tabs written since
         self._source_grids: dict[str, dict[str, Grid]] = {}  # other tabs' values, from state
+        self._gids: dict[tuple[str, str], int] = {}  # (spreadsheet ID, tab title) -> sheet ID
 
     # --- The port --------------------------------------------------------------------------
 
@@ -157,11 +158,8 @@ class GoogleSpreadsheets:
         self._call(spreadsheet, lambda: self._http.batch_update(key, {"requests": [request]}))
 
     def tab_gid(self, spreadsheet: str, tab: str) -> int | None:
-        """A tab's sheet ID, if a read has seen it (for links that open the tab)."""
-        for sheet in self._known.get(spreadsheet_id(spreadsheet), {}).get("sheets", []):
-            if sheet.get("properties", {}).get("title") == tab:
-                return int(sheet["properties"]["sheetId"])
-        return None
+        """A tab's sheet ID, if a read or a write has seen it (for links that open the tab)."""
+        return self._gids.get((spreadsheet_id(spreadsheet), tab))
 
     def title(self, spreadsheet: str) -> str | None:
         """The spreadsheet's title, if a read has seen it."""
@@ -189,6 +187,10 @@ class GoogleSpreadsheets:
             if not self._landed(spreadsheet, writes):
                 raise
         self._written_titles.setdefault(key, set()).update(_new_titles(requests_))
+        for request in requests_:
+            if "addSheet" in request:
+                added = request["addSheet"]["properties"]
+                self._gids[(key, added["title"])] = added["sheetId"]
         self._known.pop(key, None)
 
     # --- Calls -----------------------------------------------------------------------------
@@ -200,6 +202,10 @@ class GoogleSpreadsheets:
             self._call(spreadsheet, lambda: self._http.fetch_sheet_metadata(key, params))
         )
         self._known[key] = metadata
+        for sheet in metadata.get("sheets", []):
+            properties = sheet.get("properties", {})
+            if "title" in properties and "sheetId" in properties:
+                self._gids[(key, properties["title"])] = int(properties["sheetId"])
         return metadata
 
     def _owned_titles(self, key: str) -> set[str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from gspread.http_client import HTTPClient
 
@@ -11,6 +13,9 @@ from jobs.workspace.google.auth import load_credentials
 from jobs.workspace.google.scopes import scopes_for
 from jobs.workspace.google.sheets import GoogleSpreadsheets, spreadsheet_id
 from jobs.workspace.google.transport import PacedSession
+
+if TYPE_CHECKING:
+    from jobs.workspace.google.calendar import GoogleCalendar
 
 
 class GoogleWorkspace:
@@ -30,11 +35,19 @@ class GoogleWorkspace:
         http = HTTPClient(auth=credentials, session=self.session)
         http.set_timeout(google.timeout_seconds)
         account = getattr(credentials, "service_account_email", None) or google.subject
-        self._spreadsheets = GoogleSpreadsheets(http, account=account or "the signed-in account")
+        self._account = account or "the signed-in account"
+        self._spreadsheets = GoogleSpreadsheets(http, account=self._account)
 
     @property
     def spreadsheets(self) -> GoogleSpreadsheets:
         return self._spreadsheets
+
+    @functools.cached_property
+    def calendar(self) -> GoogleCalendar:
+        """The program calendar's events, through the same paced session."""
+        from jobs.workspace.google.calendar import GoogleCalendar
+
+        return GoogleCalendar(self.session, account=self._account)
 
     def describe(self, spreadsheet: str) -> str:
         """The spreadsheet's title once read, else its ID."""

@@ -1,0 +1,104 @@
+"""The check-ins job: keep in the program calendar exactly the tutor-teacher check-ins the
+roster and the flags call for. read → plan (jobs.schedule) → apply → report."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date, datetime, timedelta
+from datetime import time as time_of_day
+from zoneinfo import ZoneInfo
+
+from jobs import progress
+from jobs.report import RunReport
+from jobs.schedule import pairs_of, plan_checkins
+from jobs.settings import Settings
+from jobs.workspace.port import Workspace
+from sheets_schema.issues import DataIssue, Severity
+
+log = logging.getLogger(__name__)
+FREE_BUSY_DAYS = 21  # how far ahead free/busy is asked, to place new series and follow-ups
+
+
+def run_checkins(
+    settings: Settings,
+    workspace: Workspace,
+    *,
+    as_of: date,
+    dry_run: bool = False,
+    program: progress.Program | None = None,
+) -> RunReport:
+    """Create, update or end check-in events so the calendar matches the roster and flags.
+    `program` is the progress job's reading of the sources, when it already ran."""
+    started = time.perf_counter()
+    checkins = settings.checkins
+    assert checkins is not None  # the CLI runs this job only when [checkins] is configured
+    if program is None:
+        program = progress.read_program(settings, workspace, as_of=as_of)
+    calendar = workspace.calendar
+    pairs = pairs_of(program.summary)
+    existing = calendar.list_events(checkins.calendar, settings.program.key)
+    people = sorted({p.tutor for p in pairs} | {p.teacher for p in pairs})
+    first_day = max(as_of, checkins.start_date)
+    busy = calendar.busy(
+        people,
+        _midnight(first_day, settings.program.timezone),
+        _midnight(first_day + timedelta(days=FREE_BUSY_DAYS), settings.program.timezone),
+    )
+    flagged = {
+        str(student_id): [flag.code for flag in flags]
+        for student_id, flags in program.summary["student_flags"].items()
+    }
+    changes, warnings = plan_checkins(
+        program=settings.program.key,
+        timezone=settings.program.timezone,
+        settings=checkins,
+        pairs=pairs,
+        flagged=flagged,
+        existing=existing,
+        busy=busy,
+        as_of=as_of,
+        progress_link=_progress_links(settings, workspace),
+    )
+    if changes and not dry_run:
+        calendar.upsert(
+            checkins.calendar,
+            settings.program.key,
+            [change.event for change in changes],
+            notify_new=checkins.invite_on_create,
+            notify_changed=checkins.notify_on_update,
+        )
+    report = RunReport(
+        job="checkins",
+        program=settings.program.name,
+        as_of=as_of,
+        dry_run=dry_run,
+        students=len(program.summary),
+        issues=[
+            DataIssue(
+                checkins.calendar, "check-ins", "", w.subject, w.problem, w.fix, Severity.WARNING
+            )
+            for w in warnings
+        ],
+        event_changes=changes,
+    )
+    report.seconds = time.perf_counter() - started
+    report.requests = workspace.request_counts()
+    log.info("checkins: %d pairs, %d changes, %.1fs", len(pairs), len(changes), report.seconds)
+    return report
+
+
+def _midnight(day: date, timezone: str) -> datetime:
+    return datetime.combine(day, time_of_day.min, tzinfo=ZoneInfo(timezone))
+
+
+def _progress_links(settings: Settings, workspace: Workspace) -> dict[str, str]:
+    """Each teacher's progress tab, to link from their check-ins (locally, relative to the
+    calendar file)."""
+    calendar = settings.checkins.calendar if settings.checkins else ""
+    return {
+        teacher: workspace.link(
+            spreadsheet, settings.outputs.teacher_tab, "", from_spreadsheet=calendar
+        )
+        for teacher, spreadsheet in progress.configured_targets(settings).items()
+    }

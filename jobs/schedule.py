@@ -1,0 +1,348 @@
+"""Plan check-ins: the calendar events the roster and the flags call for. Pure.
+
+One series per (tutor, teacher) pair who share an active student; a one-off follow-up when a
+student carries a flag listed in `checkins.on_flags` and their pair does not meet within the
+next `within_school_days` school days. Times are wall-clock times in the program's timezone,
+so a series keeps 15:30 across daylight-saving changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from dateutil.rrule import rrulestr
+
+from jobs.settings import WEEKDAYS, CheckinSettings
+from jobs.workspace.calendar_port import Busy, CalendarEvent
+
+SLOT_STEP = timedelta(minutes=15)
+_BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_INTERVAL_WEEKS = {"weekly": 1, "every_2_weeks": 2, "monthly": 4}
+
+
+@dataclass(frozen=True)
+class Pair:
+    tutor: str
+    teacher: str
+    students: tuple[tuple[str, str], ...]  # (student ID, name), sorted by name
+
+
+@dataclass(frozen=True)
+class EventChange:
+    """One event to create, update or end, with why."""
+
+    kind: str  # "create", "update" or "end"
+    event: CalendarEvent
+    reason: str
+
+    def describe(self) -> str:
+        when = self.event.start.strftime("%Y-%m-%d %H:%M %Z")
+        return f"{self.kind} '{self.event.summary}' ({when}): {self.reason}"
+
+
+@dataclass(frozen=True)
+class Warning:
+    subject: str
+    problem: str
+    fix: str
+
+
+def pairs_of(students: pd.DataFrame) -> list[Pair]:
+    """Every (tutor, teacher) pair sharing at least one of these (active) students."""
+    shared: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for student_id, name, tutors, teachers in zip(
+        students.index, students["name"], students["tutors"], students["teachers"], strict=True
+    ):
+        for tutor in tutors:
+            for teacher in teachers:
+                shared.setdefault((tutor, teacher), []).append((str(student_id), str(name)))
+    return [
+        Pair(tutor, teacher, tuple(sorted(kids, key=lambda kid: (kid[1], kid[0]))))
+        for (tutor, teacher), kids in sorted(shared.items())
+    ]
+
+
+def series_key(program: str, pair: Pair) -> str:
+    return f"tutorsync:{program}:checkin:{pair.tutor}:{pair.teacher}"
+
+
+def followup_key(program: str, student_id: str, pair: Pair, as_of: date) -> str:
+    year, week, _ = as_of.isocalendar()
+    return (
+        f"tutorsync:{program}:followup:{student_id}:{pair.tutor}:{pair.teacher}:{year}-W{week:02d}"
+    )
+
+
+def fingerprint(settings: CheckinSettings, timezone: str) -> str:
+    """What placed a series: a series is moved only when one of these settings changes."""
+    placed_by = (
+        settings.cadence,
+        settings.weekday,
+        settings.window_start,
+        settings.window_end,
+        settings.duration_minutes,
+        settings.start_date,
+        timezone,
+    )
+    return hashlib.sha1(repr(placed_by).encode()).hexdigest()[:12]
+
+
+def plan_checkins(
+    *,
+    program: str,
+    timezone: str,
+    settings: CheckinSettings,
+    pairs: Sequence[Pair],
+    flagged: Mapping[str, Sequence[str]],  # student ID -> flag codes the student carries
+    existing: Sequence[CalendarEvent],
+    busy: Mapping[str, Sequence[Busy]],
+    as_of: date,
+    progress_link: Mapping[str, str] | None = None,  # teacher -> link to their progress tab
+) -> tuple[list[EventChange], list[Warning]]:
+    """The events to create, update or end so the calendar holds exactly the check-ins due."""
+    zone = ZoneInfo(timezone)
+    closed = settings.closed_days()
+    by_key = {event.key: event for event in existing}
+    schedule = fingerprint(settings, timezone)
+    changes: list[EventChange] = []
+    warnings: list[Warning] = []
+    desired_series: dict[str, CalendarEvent] = {}
+
+    for pair in pairs:
+        key = series_key(program, pair)
+        current = by_key.get(key)
+        if current is not None and current.schedule == schedule and _active(current, as_of):
+            start = current.start
+        else:
+            first_day = _first_weekday_on_or_after(
+                max(settings.start_date, as_of), WEEKDAYS.index(settings.weekday)
+            )
+            start, found = _first_free_slot([first_day], pair, settings, zone, busy)
+            if not found:
+                warnings.append(_no_common_slot(pair, first_day, settings))
+        series = CalendarEvent(
+            key=key,
+            summary=f"Tutor-teacher check-in: {pair.tutor} and {pair.teacher}",
+            description=_series_description(pair, (progress_link or {}).get(pair.teacher)),
+            start=start,
+            end=start + timedelta(minutes=settings.duration_minutes),
+            timezone=timezone,
+            recurrence=_recurrence(start, settings, zone, closed),
+            attendees=_attendees(pair, settings),
+            schedule=schedule,
+        )
+        desired_series[key] = series
+        changes.extend(_change(current, series, "series for the students they share"))
+
+    for event in existing:
+        if ":checkin:" in event.key and event.key not in desired_series:
+            ended = _ended(event, as_of, zone)
+            if ended is not None:
+                changes.append(
+                    EventChange("end", ended, "the pair no longer shares an active student")
+                )
+
+    horizon = _school_days_after(as_of, settings.within_school_days, closed)
+    for pair in pairs:
+        series = desired_series[series_key(program, pair)]
+        meets_soon = bool(_occurrences(series, horizon[0], horizon[-1] + timedelta(days=1), zone))
+        for student_id, name in pair.students:
+            wanted = [flag for flag in flagged.get(student_id, ()) if flag in settings.on_flags]
+            if not wanted or meets_soon:
+                continue
+            key = followup_key(program, student_id, pair, as_of)
+            if key in by_key:
+                continue  # this week's follow-up exists: never a second one
+            start, found = _first_free_slot(horizon, pair, settings, zone, busy)
+            if not found:
+                warnings.append(_no_common_slot(pair, horizon[0], settings))
+            followup = CalendarEvent(
+                key=key,
+                summary=f"Follow-up check-in about {name}",
+                description=(
+                    f"A follow-up between tutor and teacher about {name}, set up because the "
+                    f"regular check-in does not come within {settings.within_school_days} "
+                    "school days. See the progress tab for why."
+                ),
+                start=start,
+                end=start + timedelta(minutes=settings.duration_minutes),
+                timezone=timezone,
+                attendees=_attendees(pair, settings),
+                schedule=schedule,
+            )
+            changes.append(EventChange("create", followup, f"{', '.join(wanted)} for {name}"))
+    return changes, warnings
+
+
+def occurrences(event: CalendarEvent, start: date, end: date) -> list[datetime]:
+    """The event's occurrences starting on days in [start, end), in its timezone."""
+    return _occurrences(event, start, end, ZoneInfo(event.timezone))
+
+
+def _occurrences(event: CalendarEvent, start: date, end: date, zone: ZoneInfo) -> list[datetime]:
+    first = event.start.astimezone(zone)
+    if not event.recurrence:
+        return [first] if start <= first.date() < end else []
+    # Expanded on wall-clock times, then placed in the zone: 15:30 stays 15:30 across DST.
+    naive_start = first.replace(tzinfo=None)
+    lines = [_naive_line(line, zone) for line in event.recurrence]
+    rule = rrulestr("\n".join(lines), dtstart=naive_start, forceset=True)
+    window_start = datetime.combine(start, time.min)
+    window_end = datetime.combine(end, time.min)
+    return [
+        moment.replace(tzinfo=zone)
+        for moment in rule.between(window_start, window_end, inc=True)
+        if moment < window_end
+    ]
+
+
+def _naive_line(line: str, zone: ZoneInfo) -> str:
+    """RRULE UNTIL in UTC and EXDATE with TZID, as dateutil wants them against a naive start."""
+    if line.startswith("RRULE:") and "UNTIL=" in line:
+        head, _, rest = line.partition("UNTIL=")
+        until, _, tail = rest.partition(";")
+        moment = datetime.strptime(until.rstrip("Z"), "%Y%m%dT%H%M%S").replace(
+            tzinfo=ZoneInfo("UTC")
+        )
+        local = moment.astimezone(zone).replace(tzinfo=None).strftime("%Y%m%dT%H%M%S")
+        return f"{head}UNTIL={local}" + (f";{tail}" if tail else "")
+    if line.startswith("EXDATE;TZID="):
+        return "EXDATE:" + line.split(":", 1)[1]
+    return line
+
+
+def _active(event: CalendarEvent, as_of: date) -> bool:
+    """A series not ended before as_of (an ended series is placed afresh if it returns)."""
+    return not any("UNTIL=" in line and _until(line) < as_of for line in event.recurrence)
+
+
+def _until(line: str) -> date:
+    until = line.split("UNTIL=")[1].split(";")[0]
+    return datetime.strptime(until[:8], "%Y%m%d").date()
+
+
+def _ended(event: CalendarEvent, as_of: date, zone: ZoneInfo) -> CalendarEvent | None:
+    """The series ending after as_of (past occurrences stay), or None if it already ends."""
+    end_of_day = datetime.combine(as_of, time(23, 59, 59), tzinfo=zone).astimezone(ZoneInfo("UTC"))
+    until = end_of_day.strftime("%Y%m%dT%H%M%SZ")
+    lines = []
+    for line in event.recurrence:
+        if line.startswith("RRULE:"):
+            current = line.split("UNTIL=")[1].split(";")[0] if "UNTIL=" in line else None
+            if current is not None and current <= until:
+                return None
+            parts = [
+                part for part in line[6:].split(";") if not part.startswith(("UNTIL=", "COUNT="))
+            ]
+            line = "RRULE:" + ";".join([*parts, f"UNTIL={until}"])
+        lines.append(line)
+    return replace(event, recurrence=tuple(lines))
+
+
+def _change(current: CalendarEvent | None, desired: CalendarEvent, why: str) -> list[EventChange]:
+    if current is None:
+        return [EventChange("create", desired, why)]
+    if current == desired:
+        return []
+    what = [
+        label
+        for label, changed in (
+            ("attendees", current.attendees != desired.attendees),
+            ("students", current.description != desired.description),
+            (
+                "schedule",
+                (current.start, current.recurrence) != (desired.start, desired.recurrence),
+            ),
+            ("title", current.summary != desired.summary),
+        )
+        if changed
+    ]
+    return [EventChange("update", desired, f"{', '.join(what) or 'details'} changed")]
+
+
+def _recurrence(
+    start: datetime, settings: CheckinSettings, zone: ZoneInfo, closed: frozenset[date]
+) -> tuple[str, ...]:
+    last = datetime.combine(settings.term_end, time(23, 59, 59), tzinfo=zone)
+    until = last.astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%SZ")
+    interval = _INTERVAL_WEEKS[settings.cadence]
+    rule = f"RRULE:FREQ=WEEKLY;INTERVAL={interval};BYDAY={_BYDAY[start.weekday()]};UNTIL={until}"
+    series = CalendarEvent("", "", "", start, start, str(zone), (rule,))
+    skipped = [
+        moment
+        for moment in _occurrences(
+            series, start.date(), settings.term_end + timedelta(days=1), zone
+        )
+        if moment.date() in closed
+    ]
+    if not skipped:
+        return (rule,)
+    stamps = ",".join(moment.strftime("%Y%m%dT%H%M%S") for moment in skipped)
+    return (rule, f"EXDATE;TZID={zone.key}:{stamps}")
+
+
+def _first_weekday_on_or_after(day: date, weekday: int) -> date:
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def _school_days_after(as_of: date, count: int, closed: frozenset[date]) -> list[date]:
+    days: list[date] = []
+    day = as_of
+    while len(days) < count:
+        day += timedelta(days=1)
+        if day.weekday() < 5 and day not in closed:
+            days.append(day)
+    return days
+
+
+def _first_free_slot(
+    days: Iterable[date],
+    pair: Pair,
+    settings: CheckinSettings,
+    zone: ZoneInfo,
+    busy: Mapping[str, Sequence[Busy]],
+) -> tuple[datetime, bool]:
+    """The first start in the window, on the first of `days` possible, when both are free;
+    else the window's start on the first day (and False)."""
+    length = timedelta(minutes=settings.duration_minutes)
+    taken = [*busy.get(pair.tutor, ()), *busy.get(pair.teacher, ())]
+    days = list(days)
+    for day in days:
+        start = datetime.combine(day, settings.window_start, tzinfo=zone)
+        last = datetime.combine(day, settings.window_end, tzinfo=zone) - length
+        while start <= last:
+            if not any(b.start < start + length and start < b.end for b in taken):
+                return start, True
+            start += SLOT_STEP
+    return datetime.combine(days[0], settings.window_start, tzinfo=zone), False
+
+
+def _no_common_slot(pair: Pair, day: date, settings: CheckinSettings) -> Warning:
+    return Warning(
+        f"{pair.tutor} and {pair.teacher}",
+        f"no time between {settings.window_start:%H:%M} and {settings.window_end:%H:%M} on "
+        f"{day.isoformat()} when both are free, so the check-in was put at the window's start",
+        "move the check-in in the calendar, or widen checkins.window_start/window_end",
+    )
+
+
+def _attendees(pair: Pair, settings: CheckinSettings) -> tuple[str, ...]:
+    return tuple(
+        sorted(
+            {pair.tutor.lower(), pair.teacher.lower(), *(c.lower() for c in settings.coordinators)}
+        )
+    )
+
+
+def _series_description(pair: Pair, link: str | None) -> str:
+    names = ", ".join(name for _, name in pair.students)
+    lines = [f"Students you share: {names}."]
+    if link:
+        lines.append(f"Progress: {link}")
+    lines.append("Kept by tutorsync from the roster: edits here are replaced on its next run.")
+    return "\n".join(lines)

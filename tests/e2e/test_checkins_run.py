@@ -1,0 +1,39 @@
+"""Check-ins end to end on the demo program: local .ics file, through the CLI."""
+
+from icalendar import Calendar as ICalendar
+
+from jobs.settings import load
+from jobs.workspace.local import LocalWorkspace
+
+
+def test_run_writes_one_series_per_pair_and_a_rerun_changes_nothing(demo, tutorsync):
+    reports = tutorsync.json("checkins")
+    assert reports["ok"] and reports["changes"] > 0
+    settings = load(demo / "tutorsync.toml")
+    events = LocalWorkspace(demo).calendar.list_events("calendar.ics", settings.program.key)
+    series = [e for e in events if ":checkin:" in e.key]
+    assert len(series) == len({(e.key) for e in series}) >= 4
+    assert all(e.recurrence[0].startswith("RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=TU") for e in series)
+    assert all(e.start.strftime("%H:%M") >= "15:30" for e in series)
+    before = (demo / "calendar.ics").read_bytes()
+    again = tutorsync.json("checkins")
+    assert again["changes"] == 0 and again["events"] == []
+    assert (demo / "calendar.ics").read_bytes() == before
+
+
+def test_the_ics_file_parses_and_carries_no_grades(demo, tutorsync):
+    tutorsync("run")
+    calendar = ICalendar.from_ical((demo / "calendar.ics").read_bytes())
+    events = list(calendar.walk("VEVENT"))
+    assert events
+    for event in events:
+        assert event.get("UID") and event.get("DTSTART") and event.get("DTSTAMP")
+        text = f"{event.get('SUMMARY')} {event.get('DESCRIPTION')}".lower()
+        # No figures, flags or notes: flag sentences say "grade is", "fell", "attended", "%".
+        assert not any(word in text for word in ("%", "grade is", "fell", "attended", "missing"))
+
+
+def test_dry_run_lists_events_and_writes_no_calendar(demo, tutorsync):
+    result = tutorsync("checkins", "--dry-run")
+    assert "would create 'Tutor-teacher check-in:" in result.output
+    assert not (demo / "calendar.ics").exists()
