@@ -3,9 +3,10 @@ a first run and a no-op rerun, per API method, beside the lower bound.
 
     .venv/bin/python bench/google_requests.py --students 60
 
-Lower bound (Sheets): one values.batchGet per source spreadsheet plus one batchUpdate per
-spreadsheet written. tutorsync also reads the state of each spreadsheet it writes (to carry
-educators' notes); a spreadsheet that is both a source and written is read once.
+Lower bounds. Sheets: one values.batchGet per source spreadsheet plus one batchUpdate per
+spreadsheet written (tutorsync also reads the state of each spreadsheet it writes, to carry
+educators' notes; a spreadsheet that is both a source and written is read once). Calendar: one
+listing, ceil(changes/50) batches, and one free/busy query per 50 people who need a new slot.
 """
 
 from __future__ import annotations
@@ -56,19 +57,43 @@ def main() -> None:
             result = CliRunner().invoke(
                 cli, ["run", "--config", str(config), "--as-of", TODAY.isoformat(), "--json"]
             )
-            report = json.loads(result.stdout)["jobs"][0]
+            jobs = json.loads(result.stdout)["jobs"]
             counts = dict(sorted(fake.counts().items()))
-            written = counts.get("sheets.spreadsheets.batchUpdate", 0)
-            bound = len(sources) + written
-            total = sum(counts.values())
+            sheets = {m: n for m, n in counts.items() if m.startswith("sheets.")}
+            calendar = {m: n for m, n in counts.items() if m.startswith("calendar.")}
+            written = sheets.get("sheets.spreadsheets.batchUpdate", 0)
+            event_changes = jobs[1]["changes"] if len(jobs) > 1 else 0
+            bounds = {
+                "sheets": len(sources) + written,
+                # free/busy: asked only for people who need a new slot, 50 to a query
+                "calendar": (
+                    1 + -(-event_changes // 50) + calendar.get("calendar.freebusy.query", 0)
+                )
+                if len(jobs) > 1
+                else 0,
+            }
+            # Requests inside a batch are counted by their own method too; the batch is one
+            # HTTP request, so top-level requests exclude batch parts.
+            top_level = {
+                "sheets": sum(sheets.values()),
+                "calendar": sum(n for m, n in calendar.items() if not _in_batch(m)),
+            }
             print(
-                f"{students} students, {label}: {total} requests (lower bound {bound}, "
-                f"{total / bound:.2f}x), {report['changes']} changes, "
-                f"{time.perf_counter() - started:.1f} s"
+                f"{students} students, {label} ({time.perf_counter() - started:.1f} s): "
+                f"{jobs[0]['changes']} tab changes, {event_changes} event changes"
             )
+            for api in ("sheets", "calendar"):
+                bound = bounds[api]
+                ratio = f"{top_level[api] / bound:.2f}x" if bound else "-"
+                print(f"  {api}: {top_level[api]} requests, lower bound {bound} ({ratio})")
             for method, count in counts.items():
                 print(f"    {method}: {count}")
             fake.reset_log()
+
+
+def _in_batch(method: str) -> bool:
+    """Calendar writes and reads after a 409 travel inside batch requests."""
+    return method.endswith((".insert", ".patch", ".get"))
 
 
 if __name__ == "__main__":

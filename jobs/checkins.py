@@ -38,28 +38,43 @@ def run_checkins(
     calendar = workspace.calendar
     pairs = pairs_of(program.summary)
     existing = calendar.list_events(checkins.calendar, settings.program.key)
-    people = sorted({p.tutor for p in pairs} | {p.teacher for p in pairs})
-    first_day = max(as_of, checkins.start_date)
-    busy = calendar.busy(
-        people,
-        _midnight(first_day, settings.program.timezone),
-        _midnight(first_day + timedelta(days=FREE_BUSY_DAYS), settings.program.timezone),
-    )
+    placed = {event.key: event.start for event in existing}
     flagged = {
         str(student_id): [flag.code for flag in flags]
         for student_id, flags in program.summary["student_flags"].items()
     }
-    changes, warnings = plan_checkins(
-        program=settings.program.key,
-        timezone=settings.program.timezone,
-        settings=checkins,
-        pairs=pairs,
-        flagged=flagged,
-        existing=existing,
-        busy=busy,
-        as_of=as_of,
-        progress_link=_progress_links(settings, workspace),
-    )
+
+    def plan(busy: dict) -> tuple[list, list]:
+        return plan_checkins(
+            program=settings.program.key,
+            timezone=settings.program.timezone,
+            settings=checkins,
+            pairs=pairs,
+            flagged=flagged,
+            existing=existing,
+            busy=busy,
+            as_of=as_of,
+            progress_link=_progress_links(settings, workspace),
+        )
+
+    # Planned once without free/busy to learn who needs a new slot; only they are asked
+    # about (a rerun with every series in place asks nobody).
+    changes, warnings = plan({})
+    placing = [
+        c.event
+        for c in changes
+        if c.kind == "create" or (c.kind == "update" and placed.get(c.event.key) != c.event.start)
+    ]
+    coordinators = {c.lower() for c in checkins.coordinators}
+    people = sorted({a for event in placing for a in event.attendees} - coordinators)
+    if people:
+        first_day = max(as_of, checkins.start_date)
+        busy = calendar.busy(
+            people,
+            _midnight(first_day, settings.program.timezone),
+            _midnight(first_day + timedelta(days=FREE_BUSY_DAYS), settings.program.timezone),
+        )
+        changes, warnings = plan(busy)
     if changes and not dry_run:
         calendar.upsert(
             checkins.calendar,
