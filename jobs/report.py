@@ -113,7 +113,8 @@ class RunReport:
             lines.append(
                 f"    ... and {len(self.issues) - show_issues} more (see the Data issues tab)"
             )
-        lines.append(f"  {self.changes} change(s): {self.cells_changed} cell(s)")
+        cells = f": {self.cells_changed} cell(s)" if self.actions else ""
+        lines.append(f"  {self.changes} change(s){cells}")
         for action in self.actions:
             lines.append(f"    {verb}: {action.describe().removeprefix('write ')}")
         for change in self.event_changes:
