@@ -37,3 +37,31 @@ def test_dry_run_lists_events_and_writes_no_calendar(demo, tutorsync):
     result = tutorsync("checkins", "--dry-run")
     assert "would create 'Tutor-teacher check-in:" in result.output
     assert not (demo / "calendar.ics").exists()
+
+
+def test_reassigning_a_tutor_changes_only_the_series_of_the_two_pairs_involved(demo, tutorsync):
+    import openpyxl
+
+    tutorsync("checkins")
+    book = openpyxl.load_workbook(demo / "roster.xlsx")
+    sheet = book["Roster"]
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value)
+    teacher = row[header.index("Teacher Email")].value
+    old_tutor = row[header.index("Tutor Email")].value
+    row[header.index("Tutor Email")].value = "tutor.new@riverbend.example"
+    book.save(demo / "roster.xlsx")
+
+    report = tutorsync.json("checkins")
+    touched = {
+        (e["change"], e["summary"]) for e in report["events"] if "Follow-up" not in e["summary"]
+    }
+    assert (
+        "create",
+        f"Tutor-teacher check-in: tutor.new@riverbend.example and {teacher}",
+    ) in touched
+    assert {summary for _, summary in touched} <= {
+        f"Tutor-teacher check-in: tutor.new@riverbend.example and {teacher}",
+        f"Tutor-teacher check-in: {old_tutor} and {teacher}",
+    }
+    assert tutorsync.json("checkins")["changes"] == 0

@@ -236,3 +236,27 @@ def run_all_jobs(config: Path) -> list[dict]:
     )
     assert result.exit_code == 0, result.output + repr(result.exception)
     return json.loads(result.stdout)["jobs"]
+
+
+def test_a_series_goes_to_the_first_time_both_people_are_free(google_demo, fake_google):
+    tutor = "tutor.bello@riverbend.example"
+    fake_google.calendar.add_event(
+        tutor,
+        {
+            "summary": "Dentist",
+            "start": {"dateTime": "2026-11-24T15:00:00-06:00"},
+            "end": {"dateTime": "2026-11-24T16:10:00-06:00"},
+        },
+    )
+    run_all_jobs(google_demo)
+    from fake_google.programs import PROGRAM_CALENDAR
+
+    starts = {
+        e["summary"]: e["start"]["dateTime"]
+        for e in fake_google.calendar.events(PROGRAM_CALENDAR)
+        if e["summary"].startswith("Tutor-teacher check-in")
+    }
+    theirs = [start for summary, start in starts.items() if tutor in summary]
+    others = [start for summary, start in starts.items() if tutor not in summary]
+    assert theirs and all(start.startswith("2026-11-24T16:15") for start in theirs)
+    assert others and all(start.startswith("2026-11-24T15:30") for start in others)
