@@ -46,7 +46,7 @@ from jobs.workspace.calendar_port import (
 
 # The file conventions of the local spreadsheets: another program's lock file, and atomic
 # replacement of the whole file.
-from jobs.workspace.local import _check_not_open, _read_bytes, _replace_file
+from jobs.workspace.files import check_not_open, read_bytes, replace_file
 
 log = logging.getLogger(__name__)
 
@@ -130,14 +130,14 @@ class LocalCalendar:
         if not events:
             return
         written = [_written_event(calendar, program_key, event) for event in events]
-        _check_not_open(path, calendar)
+        check_not_open(path, calendar)
         original = _read_text(path, calendar)
         document = _document(original, calendar) or _Document.new()
         _put_events(document, written, calendar)
         _add_missing_timezones(document, [vevent for vevent, _ in written], calendar)
         text = document.text()
         if text != original:
-            _replace_file(path, text.encode("utf-8"), calendar)
+            replace_file(path, text.encode("utf-8"), calendar)
 
     def _path(self, calendar: str) -> Path:
         """The file a reference names; it must stay inside the workspace folder."""
@@ -173,7 +173,7 @@ def add_foreign_event(path: Path, summary: str, start: datetime, end: datetime) 
     vevent.add("SUMMARY", summary)
     document.blocks.append(_Block.of(vevent))
     _add_missing_timezones(document, [vevent], path.name)
-    _replace_file(path, document.text().encode("utf-8"), path.name)
+    replace_file(path, document.text().encode("utf-8"), path.name)
 
 
 def stored_events(path: Path) -> list[dict[str, Any]]:
@@ -245,7 +245,7 @@ def _read_text(path: Path, calendar: str) -> str | None:
     if not path.exists():
         return None
     try:
-        return _read_bytes(path, calendar).decode("utf-8")
+        return read_bytes(path, calendar).decode("utf-8")
     except UnicodeDecodeError:
         raise WorkspaceError(
             f"{calendar} is not UTF-8 text, as iCalendar files are; export the calendar again "

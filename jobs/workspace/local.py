@@ -19,7 +19,6 @@ import math
 import os
 import posixpath
 import re
-import shutil
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -39,6 +38,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from jobs.errors import WorkspaceError
+from jobs.workspace.files import check_not_open, read_bytes, replace_file
 from jobs.workspace.port import (
     CellValue,
     ColumnFormat,
@@ -216,7 +216,7 @@ class LocalSpreadsheets:
         path = self._path(spreadsheet)
         if _is_csv(path):
             raise WorkspaceError(f"{spreadsheet} is a .csv file; tutorsync writes only .xlsx")
-        _check_not_open(path, spreadsheet)
+        check_not_open(path, spreadsheet)
         folder = path.parent if path.parent.exists() else self.root
         if (path.exists() and not os.access(path, os.W_OK)) or not os.access(folder, os.W_OK):
             raise WorkspaceError(
@@ -238,8 +238,8 @@ class LocalSpreadsheets:
         _check_keys(spreadsheet, writes)
         if not writes:
             return
-        _check_not_open(path, spreadsheet)
-        original = _read_bytes(path, spreadsheet) if path.exists() else None
+        check_not_open(path, spreadsheet)
+        original = read_bytes(path, spreadsheet) if path.exists() else None
         if original is None:
             workbook = Workbook()
             workbook.remove(workbook.active)  # its empty "Sheet" would be left in the file
@@ -277,7 +277,7 @@ class LocalSpreadsheets:
         data = content.getvalue()
         if original is not None:
             data = _with_formula_results(data, original, rewritten=written)
-        _replace_file(path, data, spreadsheet)
+        replace_file(path, data, spreadsheet)
 
     # --- References -------------------------------------------------------------------------
 
@@ -413,7 +413,7 @@ def _no_tab_message(spreadsheet: str, tab: str, titles: Sequence[str]) -> str:
 
 def _read_csv(path: Path, spreadsheet: str) -> Grid:
     """Every cell as text ("" as None), whichever of , ; or tab separates the values."""
-    raw = _read_bytes(path, spreadsheet)
+    raw = read_bytes(path, spreadsheet)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -445,7 +445,7 @@ def _open_xlsx(
     """A workbook opened for reading values (formula cells give their last result). The file
     is opened here and closed on leaving, even in read-only mode, which reads lazily."""
     if refuse_if_open:
-        _check_not_open(path, spreadsheet)
+        check_not_open(path, spreadsheet)
     try:
         with path.open("rb") as file, warnings.catch_warnings():
             # Warnings about features openpyxl cannot keep do not matter to a read.
@@ -509,27 +509,6 @@ def _cell_value(value: Any, cell: Any) -> CellValue:
 
 
 # --- Writing ----------------------------------------------------------------------------------
-
-
-def _check_not_open(path: Path, spreadsheet: str) -> None:
-    """Refuse a file another program has open: its lock file says so, and a save from that
-    program would undo ours (or ours would be lost on Windows)."""
-    for lock in (f".~lock.{path.name}#", f"~${path.name}"):  # LibreOffice, Excel
-        if (path.parent / lock).exists():
-            raise WorkspaceError(
-                f"{spreadsheet} is open in another program ({lock} exists); close it and run "
-                "tutorsync again (if nothing has it open, delete that lock file)"
-            )
-
-
-def _read_bytes(path: Path, spreadsheet: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise WorkspaceError(
-            f"{spreadsheet} could not be read ({error.strerror or error}); "
-            "check that the file exists and that you may read it"
-        ) from None
 
 
 def _workbook_for_writing(original: bytes, spreadsheet: str) -> Workbook:
@@ -794,46 +773,3 @@ def _put_formula_results(sheet_xml: bytes, results: Mapping[str, tuple[str | Non
         return b'<c r="%s"%s>%s<v>%s</v></c>' % (match["ref"], attributes, match["formula"], value)
 
     return _EMPTY_FORMULA_CELL.sub(filled, sheet_xml)
-
-
-def _replace_file(path: Path, data: bytes, spreadsheet: str) -> None:
-    """Write `data` to `path` atomically: a temporary file beside it, flushed to disk, then
-    renamed over it. On any failure the temporary file goes and the original stays as it was."""
-    temporary = path.with_name(f".{path.name}.tutorsync-tmp-{os.getpid()}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with temporary.open("wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        if path.exists():
-            shutil.copymode(path, temporary)
-        os.replace(temporary, path)
-    except BaseException as error:
-        temporary.unlink(missing_ok=True)
-        if isinstance(error, PermissionError):
-            raise WorkspaceError(
-                f"{spreadsheet} could not be written (permission denied); close it if it is "
-                "open in another program, and check that you may write to its folder"
-            ) from None
-        if isinstance(error, OSError):
-            raise WorkspaceError(
-                f"{spreadsheet} could not be written ({error.strerror or error}); check the "
-                "disk has space and that you may write to its folder"
-            ) from None
-        raise
-    _sync_folder(path.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); not possible, nor needed, everywhere."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)

@@ -1,0 +1,74 @@
+"""Files in the local workspace: refuse files another program holds open, read with plain
+errors, and replace a file atomically so a failure never leaves half a file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from jobs.errors import WorkspaceError
+
+
+def check_not_open(path: Path, spreadsheet: str) -> None:
+    """Refuse a file another program has open: its lock file says so, and a save from that
+    program would undo ours (or ours would be lost on Windows)."""
+    for lock in (f".~lock.{path.name}#", f"~${path.name}"):  # LibreOffice, Excel
+        if (path.parent / lock).exists():
+            raise WorkspaceError(
+                f"{spreadsheet} is open in another program ({lock} exists); close it and run "
+                "tutorsync again (if nothing has it open, delete that lock file)"
+            )
+
+
+def read_bytes(path: Path, spreadsheet: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise WorkspaceError(
+            f"{spreadsheet} could not be read ({error.strerror or error}); "
+            "check that the file exists and that you may read it"
+        ) from None
+
+
+def replace_file(path: Path, data: bytes, spreadsheet: str) -> None:
+    """Write `data` to `path` atomically: a temporary file beside it, flushed to disk, then
+    renamed over it. On any failure the temporary file goes and the original stays as it was."""
+    temporary = path.with_name(f".{path.name}.tutorsync-tmp-{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with temporary.open("wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        if path.exists():
+            shutil.copymode(path, temporary)
+        os.replace(temporary, path)
+    except BaseException as error:
+        temporary.unlink(missing_ok=True)
+        if isinstance(error, PermissionError):
+            raise WorkspaceError(
+                f"{spreadsheet} could not be written (permission denied); close it if it is "
+                "open in another program, and check that you may write to its folder"
+            ) from None
+        if isinstance(error, OSError):
+            raise WorkspaceError(
+                f"{spreadsheet} could not be written ({error.strerror or error}); check the "
+                "disk has space and that you may write to its folder"
+            ) from None
+        raise
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); not possible, nor needed, everywhere."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
