@@ -46,7 +46,7 @@ class EventChange:
 
 
 @dataclass(frozen=True)
-class Warning:
+class SlotWarning:
     subject: str
     problem: str
     fix: str
@@ -103,14 +103,14 @@ def plan_checkins(
     busy: Mapping[str, Sequence[Busy]],
     as_of: date,
     progress_link: Mapping[str, str] | None = None,  # teacher -> link to their progress tab
-) -> tuple[list[EventChange], list[Warning]]:
+) -> tuple[list[EventChange], list[SlotWarning]]:
     """The events to create, update or end so the calendar holds exactly the check-ins due."""
     zone = ZoneInfo(timezone)
     closed = settings.closed_days()
     by_key = {event.key: event for event in existing}
     schedule = fingerprint(settings, timezone)
     changes: list[EventChange] = []
-    warnings: list[Warning] = []
+    warnings: list[SlotWarning] = []
     desired_series: dict[str, CalendarEvent] = {}
 
     for pair in pairs:
@@ -322,8 +322,8 @@ def _first_free_slot(
     return datetime.combine(days[0], settings.window_start, tzinfo=zone), False
 
 
-def _no_common_slot(pair: Pair, day: date, settings: CheckinSettings) -> Warning:
-    return Warning(
+def _no_common_slot(pair: Pair, day: date, settings: CheckinSettings) -> SlotWarning:
+    return SlotWarning(
         f"{pair.tutor} and {pair.teacher}",
         f"no time between {settings.window_start:%H:%M} and {settings.window_end:%H:%M} on "
         f"{day.isoformat()} when both are free, so the check-in was put at the window's start",
