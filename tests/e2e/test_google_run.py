@@ -260,3 +260,12 @@ def test_a_series_goes_to_the_first_time_both_people_are_free(google_demo, fake_
     others = [start for summary, start in starts.items() if tutor not in summary]
     assert theirs and all(start.startswith("2026-11-24T16:15") for start in theirs)
     assert others and all(start.startswith("2026-11-24T15:30") for start in others)
+
+
+def test_check_ins_alone_and_in_a_full_run_describe_events_the_same(google_demo, fake_google):
+    run_all_jobs(google_demo)
+    result = CliRunner().invoke(
+        cli, ["checkins", "--config", str(google_demo), "--as-of", TODAY.isoformat(), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["changes"] == 0

@@ -57,9 +57,9 @@ class GoogleWorkspace:
         return dict(self.session.snapshot()["counts"])
 
     def link(self, spreadsheet: str, tab: str, cell: str, *, from_spreadsheet: str) -> str:
-        """A link opening the spreadsheet, at the tab and cell when the tab's ID is known."""
+        """A link opening the spreadsheet, at the cell when the tab's ID is known."""
         url = f"https://docs.google.com/spreadsheets/d/{spreadsheet_id(spreadsheet)}/edit"
-        gid = self._spreadsheets.tab_gid(spreadsheet, tab)
-        if gid is None:
-            return url
-        return f"{url}#gid={gid}" + (f"&range={cell}" if cell else "")
+        # A link to a whole tab (cell "") is the spreadsheet's address: the same whatever this
+        # run has read, so event descriptions that carry it do not change from run to run.
+        gid = self._spreadsheets.tab_gid(spreadsheet, tab) if cell else None
+        return url if gid is None else f"{url}#gid={gid}&range={cell}"
