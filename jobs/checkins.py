@@ -44,6 +44,8 @@ def run_checkins(
         for student_id, flags in program.summary["student_flags"].items()
     }
 
+    links = _progress_links(settings, workspace)
+
     def plan(busy: dict) -> tuple[list, list]:
         return plan_checkins(
             program=settings.program.key,
@@ -54,7 +56,7 @@ def run_checkins(
             existing=existing,
             busy=busy,
             as_of=as_of,
-            progress_link=_progress_links(settings, workspace),
+            progress_link=links,
         )
 
     # Planned once without free/busy to learn who needs a new slot; only they are asked
