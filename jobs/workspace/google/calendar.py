@@ -13,7 +13,6 @@ as wanted (or is cancelled), patched into shape.
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -23,9 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
-from googleapiclient.discovery import build
 from googleapiclient.errors import BatchError, HttpError
-from googleapiclient.http import BatchHttpRequest
 
 from jobs.errors import WorkspaceError
 from jobs.workspace.calendar_port import (
@@ -35,14 +32,18 @@ from jobs.workspace.calendar_port import (
     Busy,
     CalendarEvent,
 )
-from jobs.workspace.google.transport import (
-    PacedSession,
-    RequestsHttp,
-    is_retryable,
-    retry_after_seconds,
+from jobs.workspace.google.discovery import (
+    Outcome,
+    batch_uri,
+    build_service,
+    chunks,
+    error_parts,
+    error_parts_of,
+    retry_after,
+    send_batch,
 )
+from jobs.workspace.google.transport import PacedSession, is_retryable
 
-DEFAULT_UNIVERSE = "googleapis.com"
 API_ROOT = "https://www.googleapis.com/calendar/v3/"  # rewritten by the session, if it has one
 BATCH_URI = "https://www.googleapis.com/batch/calendar/v3"  # likewise
 BATCH_LIMIT = 50  # calls per batch: the older documented limit (the current guide says 1000)
@@ -107,17 +108,9 @@ class GoogleCalendar:
         self._sleep = sleep
         self._last_listing: dict[tuple[str, str], list[_Found]] = {}
         self._rng = rng if rng is not None else random.Random()
-        self._http = RequestsHttp(session)
         # Google's own URLs: the session rewrites them to its endpoint (a fake, an emulator).
-        self._service: Any = build(
-            "calendar",
-            "v3",
-            http=self._http,
-            static_discovery=True,
-            cache_discovery=False,
-            client_options=_client_options(session),
-        )
-        self._batch_uri = _batch_uri(session)
+        self._service: Any = build_service(session, "calendar", "v3", API_ROOT)
+        self._batch_uri = batch_uri(session, BATCH_URI)
 
     # --- The port --------------------------------------------------------------------------
 
@@ -136,7 +129,7 @@ class GoogleCalendar:
         _require_aware(end, "end")
         wanted = list(dict.fromkeys(emails))
         result: dict[str, list[Busy]] = {}
-        for group in _chunks(wanted, FREEBUSY_LIMIT):
+        for group in chunks(wanted, FREEBUSY_LIMIT):
             body = {
                 "timeMin": _rfc3339_utc(start),
                 "timeMax": _rfc3339_utc(end),
@@ -215,7 +208,7 @@ class GoogleCalendar:
                 self._sleep(self._session.retry.wait_seconds(round_number, self._rng, asked))
                 round_number += 1
             follow_ups: list[_Op] = []
-            for chunk in _chunks(ops, BATCH_LIMIT):
+            for chunk in chunks(ops, BATCH_LIMIT):
                 results = self._send_batch(calendar, program_key, chunk)
                 for op, (response, error) in zip(chunk, results, strict=True):
                     follow_up, failure = self._next_step(
@@ -250,25 +243,18 @@ class GoogleCalendar:
             ):
                 return None, None
             return _Op("patch", op.event, op.google_id, restore_updates, found), None
-        status, reason, message, content = _error_parts(error)
+        status, reason, message, content = error_parts(error)
         if op.kind == "insert" and status == 409:
             return _Op("get", op.event, op.google_id, op.send_updates), None
         if is_retryable(status, content) and op.retries < PART_RETRIES:
-            return replace(op, retries=op.retries + 1, retry_after=_retry_after(error)), None
+            return replace(op, retries=op.retries + 1, retry_after=retry_after(error)), None
         return None, _Failure(op.event, status, reason, message, is_retryable(status, content))
 
-    def _send_batch(
-        self, calendar: str, program_key: str, ops: Sequence[_Op]
-    ) -> list[tuple[dict[str, Any] | None, HttpError | None]]:
+    def _send_batch(self, calendar: str, program_key: str, ops: Sequence[_Op]) -> list[Outcome]:
         """One batch request; the (response, error) of each op, in order."""
-        results: dict[str, tuple[dict[str, Any] | None, HttpError | None]] = {}
-
-        def collect(request_id: str, response: Any, exception: Any) -> None:
-            results[request_id] = (response, exception)
-
-        batch = BatchHttpRequest(callback=collect, batch_uri=self._batch_uri)
         events = self._service.events()
-        for index, op in enumerate(ops):
+        calls: list[Any] = []
+        for op in ops:
             if op.kind == "insert":
                 body = {"id": op.google_id, **_body(op.event, program_key)}
                 request = events.insert(calendarId=calendar, body=body, sendUpdates=op.send_updates)
@@ -281,16 +267,18 @@ class GoogleCalendar:
                 )
             else:
                 request = events.get(calendarId=calendar, eventId=op.google_id)
-            batch.add(request, request_id=str(index))
+            calls.append(request)
         what = f"{len(ops)} events in calendar {calendar}"
-        self._call(what, lambda: batch.execute(http=self._http), calendar=calendar)
-        missing = [str(i) for i in range(len(ops)) if str(i) not in results]
-        if missing:
+        outcomes: list[Outcome | None] = self._call(
+            what, lambda: send_batch(calls, self._batch_uri), calendar=calendar
+        )
+        replied = [outcome for outcome in outcomes if outcome is not None]
+        if len(replied) < len(ops):
             raise WorkspaceError(
                 f"Google Calendar answered a batch for calendar {calendar} without replies "
-                f"for {len(missing)} of its {len(ops)} calls; run again"
+                f"for {len(ops) - len(replied)} of its {len(ops)} calls; run again"
             )
-        return [results[str(i)] for i in range(len(ops))]
+        return replied
 
     # --- Reading ---------------------------------------------------------------------------
 
@@ -337,7 +325,7 @@ class GoogleCalendar:
         try:
             return call()
         except HttpError as error:
-            status, _, message, content = _error_parts(error)
+            status, _, message, content = error_parts(error)
             raise WorkspaceError(self._explain(what, calendar, status, message, content)) from None
         except BatchError as error:
             raise WorkspaceError(
@@ -352,7 +340,7 @@ class GoogleCalendar:
     def _explain(
         self, what: str, calendar: str | None, status: int, message: str, content: bytes
     ) -> str:
-        _, reason, _, _ = _error_parts_of(content, status)
+        _, reason, _, _ = error_parts_of(content, status)
         if reason == _SERVICE_ACCOUNT_INVITES:
             return self._no_invites(what)
         if calendar is not None and status == 404:
@@ -418,35 +406,6 @@ _SERVICE_ACCOUNT_INVITES = "forbiddenForServiceAccounts"
 
 
 # --- Pure helpers ---------------------------------------------------------------------------
-
-
-def _universe(session: PacedSession) -> str:
-    return getattr(session.credentials, "universe_domain", None) or DEFAULT_UNIVERSE
-
-
-def _client_options(session: PacedSession) -> dict[str, str]:
-    """googleapiclient refuses credentials from another universe than the client's. Keys for
-    an emulator or the test fake name their own universe (so google-auth makes no lookups at
-    Google); with an endpoint set, the client then keeps Google's URLs for the session to
-    rewrite. In another real universe, the client's own URLs for it are right."""
-    universe = _universe(session)
-    if universe == DEFAULT_UNIVERSE:
-        return {}
-    if session.endpoint:
-        return {"universe_domain": universe, "api_endpoint": API_ROOT}
-    return {"universe_domain": universe}
-
-
-def _batch_uri(session: PacedSession) -> str:
-    universe = _universe(session)
-    if universe == DEFAULT_UNIVERSE or session.endpoint:
-        return BATCH_URI
-    return BATCH_URI.replace(DEFAULT_UNIVERSE, universe)
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])
 
 
 def _require_aware(moment: datetime, name: str) -> None:
@@ -573,30 +532,3 @@ def _event_of(item: Mapping[str, Any]) -> CalendarEvent:
         ),
         schedule=str(private.get(SCHEDULE_PROPERTY, "")),
     )
-
-
-def _error_parts(error: HttpError) -> tuple[int, str, str, bytes]:
-    """(status, first reason, message, raw body) of an HttpError."""
-    content = error.content if isinstance(error.content, bytes) else bytes(error.content or b"")
-    return _error_parts_of(content, int(error.resp.status))
-
-
-def _error_parts_of(content: bytes, status: int) -> tuple[int, str, str, bytes]:
-    reason, message = "", ""
-    try:
-        document = json.loads(content or b"null")
-    except ValueError:
-        document = None
-    detail = document.get("error") if isinstance(document, dict) else None
-    if isinstance(detail, dict):
-        message = str(detail.get("message", ""))
-        errors = detail.get("errors")
-        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            reason = str(errors[0].get("reason", ""))
-    return status, reason, message, content
-
-
-def _retry_after(error: HttpError) -> float | None:
-    """The Retry-After a failed part carried, in seconds (None without one)."""
-    value = error.resp.get("retry-after")
-    return retry_after_seconds({"Retry-After": value}) if value else None
