@@ -13,6 +13,7 @@ reference that would need updating, so a renamed tab is still found by its key.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 import math
@@ -53,6 +54,7 @@ from jobs.workspace.port import (
 
 if TYPE_CHECKING:
     from jobs.workspace.calendar_local import LocalCalendar
+    from jobs.workspace.drive_local import LocalDrive
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +124,13 @@ class LocalWorkspace:
         from jobs.workspace.calendar_local import LocalCalendar
 
         return LocalCalendar(self.root)
+
+    @functools.cached_property
+    def drive(self) -> LocalDrive:
+        """Student folders as directories in the workspace folder."""
+        from jobs.workspace.drive_local import LocalDrive
+
+        return LocalDrive(self.root)
 
     def describe(self, spreadsheet: str) -> str:
         """The reference as written in the config: it is already a short, readable path."""

@@ -1,5 +1,5 @@
-"""The Workspace port: what jobs need from wherever spreadsheets (and later calendars and
-folders) live. Adapters return plain grids and take plain tab contents; they know nothing
+"""The Workspace port: what jobs need from wherever spreadsheets, calendars and folders
+live. Adapters return plain grids and take plain tab contents; they know nothing
 about tutoring.
 
 Grids are lists of rows, starting at A1. Like the Sheets API, adapters drop trailing empty
@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from jobs.workspace.calendar_port import Calendar
+from jobs.workspace.drive_port import Drive
 
 
 @dataclass(frozen=True)
@@ -121,14 +122,16 @@ class Spreadsheets(Protocol):
 
 
 class Workspace(Protocol):
-    """Everything a job touches outside itself. The Drive port joins here with the folders
-    job."""
+    """Everything a job touches outside itself."""
 
     @property
     def spreadsheets(self) -> Spreadsheets: ...
 
     @property
     def calendar(self) -> Calendar: ...
+
+    @property
+    def drive(self) -> Drive: ...
 
     def describe(self, spreadsheet: str) -> str:
         """A short, human name for a spreadsheet reference, used in reports and data issues."""

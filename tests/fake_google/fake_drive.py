@@ -10,6 +10,14 @@ Behaviours chosen where Google's docs leave room:
   null clears); copying a folder answers 403 cannotCopyFile.
 - permissions.create for a principal that already has a permission updates its role and keeps
   its id (user/group ids are derived from the email address, as Google's are per account).
+- files.generateIds hands out ids that files.create and files.copy accept as the body's `id`
+  (an id that was not generated answers 400, one already used 409 duplicate).
+- An item's permissions are its own plus those of every folder above it (a shared drive's
+  members are the permissions on the drive itself), one entry per principal with the highest
+  role; `permissionDetails` says which are inherited (`inheritedFrom` only in shared drives).
+  Deleting or updating a permission the item only inherits answers 403.
+- File resources carry `permissions` only outside shared drives (as on Google), for
+  files.get/list/create/update/copy replies that ask for the field.
 - Spreadsheets created through Sheets appear as Drive files with the same id; copying or
   deleting such a file copies or deletes the spreadsheet.
 """
@@ -74,6 +82,7 @@ class FakeDrive:
         self._files: dict[str, dict[str, Any]] = {}
         self._permissions: dict[str, list[dict[str, Any]]] = {}
         self._drives: dict[str, dict[str, Any]] = {}
+        self._generated: set[str] = set()  # ids handed out by files.generateIds
         self.notifications: list[dict[str, str]] = []  # sharing e-mails Drive would have sent
         self.root_id = "0A" + random_id(rng, 17, string.ascii_letters + string.digits) + "PVA"
         self._files[self.root_id] = self._new_file(
@@ -125,7 +134,20 @@ class FakeDrive:
         return self._public(self._files[file_id])
 
     def permissions(self, file_id: str) -> list[dict[str, Any]]:
+        """The permissions made on the file itself (not those it inherits)."""
         return copy.deepcopy(self._permissions.get(file_id, []))
+
+    def add_permission(self, file_id: str, email: str, role: str, kind: str = "user") -> str:
+        """Share a file (or a shared drive, making `email` a member) by hand: no notification.
+        `email` is the domain for kind "domain" and ignored for kind "anyone". Returns the
+        permission's id."""
+        if file_id not in self._files:
+            raise KeyError(f"no file {file_id}")
+        principal = {"domain": email, "anyone": "anyone"}.get(kind, email)
+        body = {"type": kind, "role": role}
+        body |= {"domain": email} if kind == "domain" else {}
+        body |= {"emailAddress": email} if kind in ("user", "group") else {}
+        return str(self._grant(file_id, body, principal)["id"])
 
     def register_spreadsheet(self, spreadsheet_id: str, title: str) -> None:
         """Called when Sheets creates a spreadsheet: it is a Drive file too."""
@@ -177,6 +199,54 @@ class FakeDrive:
     @staticmethod
     def _public(stored: dict[str, Any]) -> dict[str, Any]:
         return {k: copy.deepcopy(v) for k, v in stored.items() if not k.startswith("_")}
+
+    def _resource(self, stored: dict[str, Any]) -> dict[str, Any]:
+        """A file as the API gives it: `permissions` too, outside shared drives."""
+        resource = self._public(stored)
+        if not stored.get("driveId"):
+            resource["permissions"] = self._effective_permissions(stored)
+        return resource
+
+    def _effective_permissions(self, stored: dict[str, Any]) -> list[dict[str, Any]]:
+        """The file's own permissions and those of every folder above it, one per principal
+        (the highest role), each with permissionDetails saying where it comes from."""
+        in_shared_drive = bool(stored.get("driveId"))
+        merged: dict[str, dict[str, Any]] = {}
+        holder: dict[str, Any] | None = stored
+        seen: set[str] = set()
+        while holder is not None and holder["id"] not in seen:
+            seen.add(holder["id"])
+            inherited = holder is not stored
+            for own in self._permissions.get(holder["id"], []):
+                detail: dict[str, Any] = {
+                    "permissionType": "member" if holder.get("_drive_root") else "file",
+                    "role": own["role"],
+                    "inherited": inherited,
+                }
+                if inherited and in_shared_drive:
+                    detail["inheritedFrom"] = holder["id"]
+                entry = merged.get(own["id"])
+                if entry is None:
+                    entry = merged[own["id"]] = {**copy.deepcopy(own), "permissionDetails": []}
+                elif _ROLES.index(own["role"]) < _ROLES.index(entry["role"]):
+                    entry["role"] = own["role"]
+                entry["permissionDetails"].append(detail)
+            parents = holder.get("parents") or []
+            holder = self._files.get(parents[0]) if parents else None
+        return list(merged.values())
+
+    def _use_id(self, body: dict[str, Any]) -> str:
+        """The id for a new file: the body's (generated earlier), or a new one."""
+        file_id = body.get("id")
+        if not file_id:
+            return self._new_id()
+        if file_id in self._files:
+            raise GoogleError(
+                409, "A file already exists with the provided ID.", reason="duplicate"
+            )
+        if file_id not in self._generated:
+            raise bad_request("The provided file ID is not usable.", location="file.id")
+        return str(file_id)
 
     def _resolve_id(self, file_id: str) -> str:
         return self.root_id if file_id == "root" else file_id
@@ -234,10 +304,12 @@ class FakeDrive:
             "drive.files.list": self._list,
             "drive.files.update": self._update,
             "drive.files.copy": self._copy,
+            "drive.files.generateIds": self._generate_ids,
             "drive.files.delete": self._delete,
             "drive.permissions.create": self._permission_create,
             "drive.permissions.get": self._permission_get,
             "drive.permissions.list": self._permission_list,
+            "drive.permissions.update": self._permission_update,
             "drive.permissions.delete": self._permission_delete,
             "drive.drives.get": self._drive_get,
             "drive.drives.list": self._drive_list,
@@ -245,11 +317,7 @@ class FakeDrive:
 
     def _create(self, call: Call) -> Reply:
         body = call.body or {}
-        file_id = body.get("id") or self._new_id()
-        if file_id in self._files:
-            raise GoogleError(
-                409, "A file already exists with the provided ID.", reason="duplicate"
-            )
+        file_id = self._use_id(body)
         mime_type = body.get("mimeType") or "application/octet-stream"
         stored = self._new_file(file_id, body.get("name") or "Untitled", mime_type, [], None)
         self._set_parents(stored, body.get("parents") or [self.root_id], call)
@@ -259,11 +327,25 @@ class FakeDrive:
             self._add_owner(file_id)
         if mime_type == SPREADSHEET:
             self._sheets.create_empty(file_id, stored["name"])
-        return Reply(self._public(stored), default_fields=FILE_DEFAULT_FIELDS)
+        return Reply(self._resource(stored), default_fields=FILE_DEFAULT_FIELDS)
 
     def _get(self, call: Call) -> Reply:
         stored = self._file(call.path_params["fileId"], call)
-        return Reply(self._public(stored), default_fields=FILE_DEFAULT_FIELDS)
+        return Reply(self._resource(stored), default_fields=FILE_DEFAULT_FIELDS)
+
+    def _generate_ids(self, call: Call) -> Reply:
+        count = call.integer("count", 10)
+        space = call.param("space") or "drive"
+        kind = call.param("type") or "files"
+        if not 1 <= count <= 1000:
+            raise bad_request(f"Invalid value '{count}' for 'count': 1 to 1000.", location="count")
+        if space not in ("drive", "appDataFolder"):
+            raise bad_request(f"Invalid space: {space!r}.", location="space")
+        if kind not in ("files", "shortcuts") or (kind == "shortcuts" and space != "drive"):
+            raise bad_request(f"Invalid type: {kind!r}.", location="type")
+        ids = [self._new_id() for _ in range(count)]
+        self._generated.update(ids)
+        return Reply({"kind": "drive#generatedIds", "space": space, "ids": ids})
 
     def _update(self, call: Call) -> Reply:
         stored = self._file(call.path_params["fileId"], call)
@@ -288,7 +370,7 @@ class FakeDrive:
         stored.update(updated)
         if stored["mimeType"] == SPREADSHEET and self._sheets.exists(stored["id"]):
             self._sheets.rename(stored["id"], stored["name"])
-        return Reply(self._public(stored), default_fields=FILE_DEFAULT_FIELDS)
+        return Reply(self._resource(stored), default_fields=FILE_DEFAULT_FIELDS)
 
     def _copy(self, call: Call) -> Reply:
         source = self._file(call.path_params["fileId"], call)
@@ -297,7 +379,7 @@ class FakeDrive:
                 403, "This file cannot be copied by the user.", reason="cannotCopyFile"
             )
         body = call.body or {}
-        file_id = self._new_id()
+        file_id = self._use_id(body)
         name = body.get("name") or f"Copy of {source['name']}"
         stored = self._new_file(file_id, name, source["mimeType"], [], None)
         self._set_parents(stored, body.get("parents") or source["parents"], call)
@@ -311,7 +393,7 @@ class FakeDrive:
             self._add_owner(file_id)
         if source["mimeType"] == SPREADSHEET and self._sheets.exists(source["id"]):
             self._sheets.copy_spreadsheet(source["id"], file_id, name)
-        return Reply(self._public(stored), default_fields=FILE_DEFAULT_FIELDS)
+        return Reply(self._resource(stored), default_fields=FILE_DEFAULT_FIELDS)
 
     def _delete(self, call: Call) -> Reply:
         stored = self._file(call.path_params["fileId"], call)
@@ -363,7 +445,7 @@ class FakeDrive:
         body: dict[str, Any] = {
             "kind": "drive#fileList",
             "incompleteSearch": False,
-            "files": [self._public(f) for f in page],
+            "files": [self._resource(f) for f in page],
         }
         if next_page:
             body["nextPageToken"] = next_page
@@ -404,34 +486,88 @@ class FakeDrive:
             "domain": body.get("domain", ""),
             "anyone": "anyone",
         }[kind]
-        permission_id = "anyoneWithLink" if kind == "anyone" else _permission_id(principal)
-        permission = {"kind": "drive#permission", "id": permission_id, "type": kind, "role": role}
-        for key in ("emailAddress", "domain", "allowFileDiscovery", "expirationTime", "view"):
-            if body.get(key) is not None:
-                permission[key] = body[key]
-        existing = self._permissions.setdefault(stored_file["id"], [])
-        existing[:] = [p for p in existing if p["id"] != permission_id]
-        existing.append(permission)
+        permission = self._grant(stored_file["id"], body, principal)
         if kind in ("user", "group") and call.flag("sendNotificationEmail", default=True):
             self.notifications.append({"fileId": stored_file["id"], "emailAddress": principal})
         return Reply(copy.deepcopy(permission), default_fields=PERMISSION_DEFAULT_FIELDS)
 
+    def _grant(self, file_id: str, body: dict[str, Any], principal: str) -> dict[str, Any]:
+        """Add (or change the role of) the principal's own permission on the file."""
+        kind = body["type"]
+        permission_id = "anyoneWithLink" if kind == "anyone" else _permission_id(principal)
+        permission = {
+            "kind": "drive#permission",
+            "id": permission_id,
+            "type": kind,
+            "role": body["role"],
+        }
+        for key in ("emailAddress", "domain", "allowFileDiscovery", "expirationTime", "view"):
+            if body.get(key) is not None:
+                permission[key] = body[key]
+        existing = self._permissions.setdefault(file_id, [])
+        existing[:] = [p for p in existing if p["id"] != permission_id]
+        existing.append(permission)
+        return permission
+
     def _find_permission(self, call: Call) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """The file's own permission the call names; 403 for one it only inherits."""
         stored_file = self._file(call.path_params["fileId"], call)
         permissions = self._permissions.setdefault(stored_file["id"], [])
         wanted = call.path_params["permissionId"]
         for permission in permissions:
             if permission["id"] == wanted:
                 return permissions, permission
+        if any(p["id"] == wanted for p in self._effective_permissions(stored_file)):
+            raise GoogleError(
+                403,
+                "The permission is inherited from a folder above this item; change it there.",
+                reason="cannotModifyInheritedPermission",
+            )
         raise GoogleError(404, f"Permission not found: {wanted}.", location="permissionId")
 
     def _permission_get(self, call: Call) -> Reply:
+        stored_file = self._file(call.path_params["fileId"], call)
+        wanted = call.path_params["permissionId"]
+        for permission in self._effective_permissions(stored_file):
+            if permission["id"] == wanted:
+                return Reply(permission, default_fields=PERMISSION_DEFAULT_FIELDS)
+        raise GoogleError(404, f"Permission not found: {wanted}.", location="permissionId")
+
+    def _permission_update(self, call: Call) -> Reply:
+        stored_file = self._file(call.path_params["fileId"], call)
         permission = self._find_permission(call)[1]
+        body = call.body or {}
+        for key in ("type", "emailAddress", "domain"):
+            if body.get(key) is not None and body[key] != permission.get(key):
+                raise GoogleError(
+                    403,
+                    f"The {key} field of a permission cannot be changed.",
+                    reason="fieldNotWritable",
+                )
+        role = body.get("role") or permission["role"]
+        if role not in _ROLES:
+            raise bad_request(f"Invalid permission role: {role!r}.", location="permission.role")
+        if role == "owner" and not call.flag("transferOwnership"):
+            raise GoogleError(
+                403,
+                "The transferOwnership parameter must be enabled when the permission role is "
+                "'owner'.",
+                reason="forbidden",
+            )
+        if role in ("organizer", "fileOrganizer") and not stored_file.get("driveId"):
+            raise GoogleError(
+                403, "This role is only for shared drive items.", reason="invalidSharingRole"
+            )
+        permission["role"] = role
+        if body.get("expirationTime") is not None:
+            permission["expirationTime"] = body["expirationTime"]
+        if call.flag("removeExpiration"):
+            permission.pop("expirationTime", None)
         return Reply(copy.deepcopy(permission), default_fields=PERMISSION_DEFAULT_FIELDS)
 
     def _permission_list(self, call: Call) -> Reply:
         stored_file = self._file(call.path_params["fileId"], call)
-        permissions = self._permissions.get(stored_file["id"], [])
+        permissions = self._effective_permissions(stored_file)
         page_size = call.integer("pageSize", 100)
         fingerprint = repr(sorted((k, v) for k, v in call.query.items() if k != "pageToken"))
         page, next_page = paginate(permissions, call.param("pageToken"), page_size, fingerprint)

@@ -15,6 +15,7 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
 from fake_google import FOLDER, SPREADSHEET, FakeGoogle, Formula, a1, fieldmask
+from fake_google.fake_drive import FAKE_OWNER
 
 VALUES_PARAMS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
 
@@ -1246,3 +1247,164 @@ def test_field_masks_prune_nested_selections():
     value = {"a": 1, "b": [{"c": 2, "d": {"e": 3, "x": 4}, "y": 5}], "f": {"g": 6, "h": 7}, "z": 8}
 
     assert fieldmask.prune(value, mask) == {"a": 1, "b": [{"c": 2, "d": {"e": 3}}], "f": {"g": 6}}
+
+
+# ------------------------------------------------------------- drive: ids, permissions, sharing
+
+
+def test_drive_generated_ids_are_accepted_once_by_create_and_copy(fake):
+    files = fake.build("drive").files()
+    template = fake.drive.add_file("Template", "application/vnd.google-apps.document")
+
+    generated = files.generateIds(count=3, space="drive", type="files").execute()
+    first, second, unused = generated["ids"]
+    created = files.create(body={"id": first, "name": "Ana", "mimeType": FOLDER}).execute()
+    copied = files.copy(fileId=template, body={"id": second, "name": "Ana's log"}).execute()
+
+    assert generated["kind"] == "drive#generatedIds" and generated["space"] == "drive"
+    assert len({first, second, unused}) == 3
+    assert (created["id"], copied["id"]) == (first, second)
+    for again in (
+        files.create(body={"id": first, "name": "Ana again", "mimeType": FOLDER}),
+        files.copy(fileId=template, body={"id": second}),
+    ):
+        with pytest.raises(HttpError) as raised:
+            again.execute()
+        assert raised.value.status_code == 409
+    with pytest.raises(HttpError) as raised:
+        files.create(body={"id": "1" + "x" * 32, "name": "Made up"}).execute()
+    assert raised.value.status_code == 400
+    with pytest.raises(HttpError) as raised:
+        files.generateIds(count=1001).execute()
+    assert raised.value.status_code == 400
+    assert len(fake.drive.files()) == 3
+
+
+def test_drive_permissions_update_changes_the_role_of_a_files_own_permission(fake):
+    folder = fake.drive.add_folder("Ana")
+    permissions = fake.build("drive").permissions()
+    made = permissions.create(
+        fileId=folder,
+        body={"type": "user", "role": "writer", "emailAddress": "tutor@example.org"},
+        sendNotificationEmail=False,
+    ).execute()
+
+    updated = permissions.update(
+        fileId=folder, permissionId=made["id"], body={"role": "commenter"}, fields="id,role"
+    ).execute()
+
+    assert updated == {"id": made["id"], "role": "commenter"}
+    assert [p["role"] for p in fake.drive.permissions(folder) if p["id"] == made["id"]] == [
+        "commenter"
+    ]
+    for body, status in (({"role": "organizer"}, 403), ({"role": "boss"}, 400)):
+        with pytest.raises(HttpError) as raised:
+            permissions.update(fileId=folder, permissionId=made["id"], body=body).execute()
+        assert raised.value.status_code == status
+    with pytest.raises(HttpError) as raised:
+        permissions.update(fileId=folder, permissionId="123", body={"role": "reader"}).execute()
+    assert raised.value.status_code == 404
+
+
+def test_drive_files_carry_permissions_outside_shared_drives_only(fake):
+    folder = fake.drive.add_folder("Ana")
+    shared = fake.drive.add_folder("Bo", parents=[fake.drive.add_shared_drive("Program")])
+    fake.drive.add_permission(folder, "Tutor@Example.org", "writer")
+    fake.drive.add_permission(shared, "tutor@example.org", "writer")
+    files = fake.build("drive").files()
+    mask = "id,permissions(emailAddress,role,permissionDetails(inherited))"
+
+    mine = files.get(fileId=folder, fields=mask).execute()
+    theirs = files.get(fileId=shared, fields=mask, supportsAllDrives=True).execute()
+    listed = files.list(
+        q="name = 'Ana' or name = 'Bo'",
+        fields=f"files({mask})",
+        supportsAllDrives=True,
+        includeItemsFromAllDrives=True,
+    ).execute()
+
+    assert sorted(mine["permissions"], key=lambda p: p["role"]) == [
+        {
+            "emailAddress": FAKE_OWNER,
+            "role": "owner",
+            "permissionDetails": [{"inherited": False}],
+        },
+        {
+            "emailAddress": "Tutor@Example.org",
+            "role": "writer",
+            "permissionDetails": [{"inherited": False}],
+        },
+    ]
+    assert theirs == {"id": shared}
+    by_id = {f["id"]: f for f in listed["files"]}
+    assert "permissions" in by_id[folder] and "permissions" not in by_id[shared]
+    assert files.get(fileId=folder).execute().keys() == {"kind", "id", "name", "mimeType"}
+
+
+def test_drive_add_permission_shares_by_hand_without_notifying(fake):
+    folder = fake.drive.add_folder("Ana")
+
+    user = fake.drive.add_permission(folder, "parent@example.org", "reader")
+    domain = fake.drive.add_permission(folder, "example.org", "commenter", kind="domain")
+    anyone = fake.drive.add_permission(folder, "", "reader", kind="anyone")
+
+    listed = (
+        fake.build("drive")
+        .permissions()
+        .list(fileId=folder, fields="permissions(id,type,role,emailAddress,domain)")
+        .execute()["permissions"]
+    )
+    assert {p["id"]: (p["type"], p.get("emailAddress") or p.get("domain")) for p in listed} == {
+        listed[0]["id"]: ("user", FAKE_OWNER),
+        user: ("user", "parent@example.org"),
+        domain: ("domain", "example.org"),
+        anyone: ("anyone", None),
+    }
+    assert fake.drive.notifications == []
+    with pytest.raises(KeyError):
+        fake.drive.add_permission("no-such-file", "parent@example.org", "reader")
+
+
+def test_drive_permissions_are_inherited_from_folders_and_shared_drives_above(fake):
+    term = fake.drive.add_folder("Term")
+    student = fake.drive.add_folder("Ana", parents=[term])
+    drive_id = fake.drive.add_shared_drive("Program")
+    member = fake.drive.add_permission(drive_id, "principal@example.org", "organizer")
+    shared_student = fake.drive.add_folder("Bo", parents=[drive_id])
+    inherited = fake.drive.add_permission(term, "coordinator@example.org", "writer")
+    fake.drive.add_permission(student, "coordinator@example.org", "reader")
+    permissions = fake.build("drive").permissions()
+    mask = "permissions(id,role,permissionDetails(inherited,inheritedFrom,permissionType))"
+
+    mine = permissions.list(fileId=student, fields=mask).execute()["permissions"]
+    theirs = permissions.list(fileId=shared_student, fields=mask, supportsAllDrives=True).execute()[
+        "permissions"
+    ]
+
+    coordinator = next(p for p in mine if p["id"] == inherited)
+    assert coordinator["role"] == "writer"  # the highest of its own and the inherited
+    assert [d["inherited"] for d in coordinator["permissionDetails"]] == [False, True]
+    assert "inheritedFrom" not in coordinator["permissionDetails"][1]
+    assert theirs == [
+        {
+            "id": member,
+            "role": "organizer",
+            "permissionDetails": [
+                {
+                    "inherited": True,
+                    "inheritedFrom": drive_id,
+                    "permissionType": "member",
+                }
+            ],
+        }
+    ]
+    with pytest.raises(HttpError) as raised:
+        permissions.delete(
+            fileId=shared_student, permissionId=member, supportsAllDrives=True
+        ).execute()
+    assert raised.value.status_code == 403
+    permissions.delete(fileId=student, permissionId=inherited).execute()  # its own one
+    after = permissions.list(fileId=student, fields=mask).execute()["permissions"]
+    assert [
+        d["inherited"] for p in after if p["id"] == inherited for d in p["permissionDetails"]
+    ] == [True]

@@ -16,10 +16,11 @@ from jobs.workspace.google.transport import PacedSession
 
 if TYPE_CHECKING:
     from jobs.workspace.google.calendar import GoogleCalendar
+    from jobs.workspace.google.drive import GoogleDrive
 
 
 class GoogleWorkspace:
-    """Sheets (and, with their jobs, Calendar and Drive) for one program, every request going
+    """Sheets, Calendar and Drive for one program, every request going
     through one PacedSession: paced under quota, retried, timed out, counted."""
 
     def __init__(self, settings: Settings, *, jobs: Sequence[str]) -> None:
@@ -48,6 +49,13 @@ class GoogleWorkspace:
         from jobs.workspace.google.calendar import GoogleCalendar
 
         return GoogleCalendar(self.session, account=self._account)
+
+    @functools.cached_property
+    def drive(self) -> GoogleDrive:
+        """The program's student folders, through the same paced session."""
+        from jobs.workspace.google.drive import GoogleDrive
+
+        return GoogleDrive(self.session, account=self._account)
 
     def describe(self, spreadsheet: str) -> str:
         """The spreadsheet's title once read, else its ID."""

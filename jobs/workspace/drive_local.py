@@ -1,0 +1,722 @@
+"""The local Drive: student folders are directories in the workspace folder.
+
+Each folder tutorsync keeps holds a manifest, `.tutorsync-folder.json`, that plays the part of
+the tags Google keeps on a Drive folder: the program, the folder's key, its kind and student,
+the folder's sharing (`grants`, which nobody enforces locally: it stands for Drive's access
+list), which of those grants tutorsync made (`ours`) and which templates it copied in
+(`templates`, and `copies`: template token -> the copy's file name). A folder is found by its
+manifest, never by its directory's name or place, so an educator may rename a folder or move it
+anywhere under the root and it is still the same folder.
+
+The manifest is pretty-printed JSON with sorted keys, grants and tokens, so writing the same
+content gives the same bytes; it is rewritten (atomically) only when its content changes, so a
+run with nothing to do touches no file. Fields another version of tutorsync (or a person) added
+are kept as they are.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import posixpath
+import re
+import shutil
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from typing import Any
+
+from jobs.errors import WorkspaceError
+from jobs.workspace.drive_port import (
+    ROOT,
+    ChangeRole,
+    CopyTemplate,
+    CreateFolder,
+    Folder,
+    FolderChange,
+    FolderKind,
+    ForgetGrant,
+    Grant,
+    MoveFolder,
+    RecordTemplate,
+    RevokeGrant,
+    ShareFolder,
+    token,
+)
+from jobs.workspace.files import read_bytes, replace_file
+
+log = logging.getLogger(__name__)
+
+MANIFEST = ".tutorsync-folder.json"
+"""The file in a folder's directory that says which folder it is."""
+
+# Characters Windows or macOS refuse in a file name (and "/" everywhere), and control characters.
+_UNSAFE = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]')
+# Names Windows keeps for devices, with or without an extension.
+_RESERVED = frozenset(
+    ["CON", "PRN", "AUX", "NUL"]
+    + [f"{device}{n}" for device in ("COM", "LPT") for n in range(1, 10)]
+)
+_MAX_NAME = 150  # characters: leaves room in a 260-character Windows path for the rest
+_MAX_NAME_BYTES = 200  # most file systems allow 255 bytes per name; non-ASCII takes several
+_MAX_NUMBERED = 1000  # "name (2)" ... : past this something else is wrong
+
+
+class LocalDrive:
+    """The `Drive` port over directories under `root` (the workspace folder); a Drive root is
+    a directory named by its path relative to it, like "folders"."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def list_folders(self, root: str, program_key: str) -> list[Folder]:
+        """Every folder of the program under the root directory, however deep and whatever
+        its directory is called, parents before children. Two directories with one key give
+        one Folder (the first in path order) with the others as `duplicate_urls`. A manifest
+        that cannot be read is skipped with a warning. Raises WorkspaceError if the root
+        directory is not a directory in the workspace folder."""
+        top = self._top(root)
+        records = _scan(top, program_key, self.root)
+        by_directory = {record.path: record for record in records}
+        folders: list[Folder] = []
+        for copies in _by_key(records).values():
+            first = copies[0]
+            folders.append(
+                _folder(
+                    first,
+                    parent_key=_parent_key(first.path, top, by_directory),
+                    url=self._url(first.path),
+                    duplicate_urls=tuple(self._url(other.path) for other in copies[1:]),
+                )
+            )
+        return folders
+
+    def apply(
+        self, root: str, program_key: str, changes: Sequence[FolderChange], *, notify: bool
+    ) -> dict[str, str]:
+        """Make the changes in the port's order: folders (parents first, each created with the
+        grants shared with it in this apply), then grants (shares, role changes, revokes and
+        forgets, one manifest write per folder), then moves, then template copies and
+        records. `notify` does not matter here: nobody is e-mailed about a directory.
+        Returns each folder's workspace path by key. Does everything it can, then raises
+        WorkspaceError naming each change that failed, by folder key."""
+        del notify
+        top = self._top(root)
+        state = _State(self.root, top, program_key, changes)
+        failures: list[str] = []
+        for phase, then_save in _phases(changes):
+            for change in phase:
+                try:
+                    state.make(change)
+                except (_Failed, WorkspaceError) as problem:
+                    failures.append(f"{_folder_key(change)}: {_what(change)}: {problem}")
+            if then_save:
+                failures += state.save()
+        if failures:
+            raise WorkspaceError(
+                "some folder changes could not be made (the others were): " + "; ".join(failures)
+            )
+        return {folder.key: folder.url for folder in self.list_folders(root, program_key)}
+
+    def link(self, url: str, *, from_spreadsheet: str) -> str:
+        """The folder's path relative to `from_spreadsheet`'s directory, as LocalWorkspace
+        links spreadsheets: a link cell in an .xlsx file (or a line in an .ics file next to
+        it) opens the folder, and the workspace folder can be moved as a whole."""
+        here = PurePath(from_spreadsheet).parent.as_posix()
+        return posixpath.relpath(PurePath(url).as_posix(), here)
+
+    # --- Paths ----------------------------------------------------------------------------------
+
+    def _top(self, root: str) -> Path:
+        """The root directory of the folders; it must exist inside the workspace folder."""
+        path = _inside(
+            self.root,
+            root,
+            f"{root!r} is not a path inside the workspace folder ({self.root}); set folders.root "
+            "in the config to the folder that holds the student folders, by its path relative "
+            "to the workspace folder, like folders",
+        )
+        if not path.is_dir():
+            problem = "is a file, not a folder" if path.exists() else "does not exist"
+            raise WorkspaceError(
+                f"the folder {root} {problem} in the workspace folder ({self.root}); create it, "
+                "or set folders.root in the config to the folder that holds the student folders"
+            )
+        return path
+
+    def _url(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+
+# --- Test and demo helpers ----------------------------------------------------------------------
+
+
+def add_hand_grant(workspace_root: Path, folder_url: str, email: str, role: str) -> None:
+    """Share a folder as an educator would by hand: the grant is in the folder's access list
+    but not among tutorsync's own. An existing grant for the address gets the new role."""
+    path = Path(workspace_root) / folder_url / MANIFEST
+    record = _Manifest.parse(path.read_bytes())
+    record.put_grant(email, role)
+    replace_file(path, record.encode(), folder_url)
+
+
+def manifest(workspace_root: Path, folder_url: str) -> dict[str, Any]:
+    """The folder's manifest as stored."""
+    data: dict[str, Any] = json.loads((Path(workspace_root) / folder_url / MANIFEST).read_bytes())
+    return data
+
+
+# --- The manifest -------------------------------------------------------------------------------
+
+
+class _Unreadable(ValueError):
+    """A manifest that is not one tutorsync wrote (or was damaged)."""
+
+
+@dataclass
+class _Manifest:
+    program: str
+    key: str
+    kind: FolderKind
+    student: str = ""
+    grants: list[Grant] = field(default_factory=list)
+    ours: set[str] = field(default_factory=set)
+    templates: set[str] = field(default_factory=set)
+    copies: dict[str, str] = field(default_factory=dict)  # template token -> copy's file name
+    extra: dict[str, Any] = field(default_factory=dict)  # fields this version does not know
+
+    @classmethod
+    def parse(cls, raw: bytes) -> _Manifest:
+        """The manifest in `raw`; raises _Unreadable saying what is wrong with it."""
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise _Unreadable(f"it is not JSON ({error})") from None
+        if not isinstance(data, dict):
+            raise _Unreadable("it is not a JSON object")
+        program, key, kind = (_text_field(data, name) for name in ("program", "key", "kind"))
+        if not key:
+            raise _Unreadable('its "key" is empty')
+        try:
+            folder_kind = FolderKind(kind)
+        except ValueError:
+            raise _Unreadable(f'its "kind" {kind!r} is not a kind of folder') from None
+        return cls(
+            program=program,
+            key=key,
+            kind=folder_kind,
+            student=_text_field(data, "student", default=""),
+            grants=[_grant(entry) for entry in _list_field(data, "grants")],
+            ours=set(_tokens_field(data, "ours")),
+            templates=set(_tokens_field(data, "templates")),
+            copies=_copies_field(data),
+            extra={
+                name: value
+                for name, value in data.items()
+                if name not in _FIELDS  # kept, so an older tutorsync does not drop them
+            },
+        )
+
+    def encode(self) -> bytes:
+        """The manifest as stored: one content, one byte sequence."""
+        data = {
+            **self.extra,
+            "program": self.program,
+            "key": self.key,
+            "kind": self.kind.value,
+            "student": self.student,
+            "grants": [
+                {"email": grant.email, "role": grant.role, "kind": grant.kind}
+                for grant in sorted(self.grants, key=lambda g: (g.email, g.kind, g.role))
+            ],
+            "ours": sorted(self.ours),
+            "templates": sorted(self.templates),
+            "copies": dict(sorted(self.copies.items())),
+        }
+        return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+    def grant_of(self, email: str) -> Grant | None:
+        return next((grant for grant in self.grants if grant.email == email.lower()), None)
+
+    def put_grant(self, email: str, role: str) -> None:
+        """Give `email` the role, replacing the address's grant if it has one."""
+        email = email.strip().lower()
+        existing = self.grant_of(email)
+        kind = existing.kind if existing is not None else "user"
+        self.drop_grant(email)
+        self.grants.append(Grant(email, role, kind))
+
+    def drop_grant(self, email: str) -> None:
+        self.grants = [grant for grant in self.grants if grant.email != email.strip().lower()]
+
+
+_FIELDS = frozenset(["program", "key", "kind", "student", "grants", "ours", "templates", "copies"])
+_GRANT_KINDS = frozenset(["user", "group", "domain", "anyone"])
+
+
+def _text_field(data: dict[str, Any], name: str, default: str | None = None) -> str:
+    value = data.get(name, default)
+    if not isinstance(value, str):
+        raise _Unreadable(f'its "{name}" is missing or not text')
+    return value
+
+
+def _list_field(data: dict[str, Any], name: str) -> list[Any]:
+    value = data.get(name, [])
+    if not isinstance(value, list):
+        raise _Unreadable(f'its "{name}" is not a list')
+    return value
+
+
+def _tokens_field(data: dict[str, Any], name: str) -> list[str]:
+    values = _list_field(data, name)
+    if not all(isinstance(value, str) for value in values):
+        raise _Unreadable(f'its "{name}" holds something other than text')
+    return values
+
+
+def _copies_field(data: dict[str, Any]) -> dict[str, str]:
+    value = data.get("copies", {})
+    if not isinstance(value, dict) or not all(
+        isinstance(name, str) and isinstance(file, str) for name, file in value.items()
+    ):
+        raise _Unreadable('its "copies" is not an object of file names')
+    return dict(value)
+
+
+def _grant(entry: Any) -> Grant:
+    if not isinstance(entry, dict):
+        raise _Unreadable('an entry of its "grants" is not an object')
+    email, role = entry.get("email"), entry.get("role")
+    kind = entry.get("kind", "user")
+    if not isinstance(email, str) or not isinstance(role, str) or kind not in _GRANT_KINDS:
+        raise _Unreadable(f'its "grants" has an entry that is not a grant: {entry!r}')
+    return Grant(email.strip().lower(), role, kind)
+
+
+# --- Finding folders ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Record:
+    """A directory holding one of the program's manifests, and the manifest as stored."""
+
+    path: Path
+    manifest: _Manifest
+    stored: bytes  # the manifest's encoding when last read or written: unchanged, not written
+
+
+def _scan(top: Path, program_key: str, workspace_root: Path) -> list[_Record]:
+    """The program's folders under `top` (not `top` itself) in path order, parents first;
+    unreadable manifests are left out with a warning."""
+    records: list[_Record] = []
+
+    def unwalkable(error: OSError) -> None:
+        log.warning(
+            "%s could not be searched for student folders (%s); check that you may open it",
+            error.filename,
+            error.strerror or error,
+        )
+
+    for directory, subdirectories, files in os.walk(top, onerror=unwalkable):
+        subdirectories.sort()  # the same order on every computer, so the same duplicate wins
+        here = Path(directory)
+        if here == top or MANIFEST not in files:
+            continue
+        label = (here / MANIFEST).relative_to(workspace_root).as_posix()
+        try:
+            raw = read_bytes(here / MANIFEST, label)
+            found = _Manifest.parse(raw)
+        except (WorkspaceError, _Unreadable) as problem:
+            log.warning(
+                "%s cannot be read: %s; tutorsync leaves that folder alone until the file is "
+                "restored (or deleted, and the folder is then made again)",
+                label,
+                problem,
+            )
+            continue
+        if found.program == program_key:
+            records.append(_Record(here, found, found.encode()))
+    return records
+
+
+def _by_key(records: Sequence[_Record]) -> dict[str, list[_Record]]:
+    keyed: dict[str, list[_Record]] = {}
+    for record in records:
+        keyed.setdefault(record.manifest.key, []).append(record)
+    return keyed
+
+
+def _parent_key(path: Path, top: Path, by_directory: dict[Path, _Record]) -> str | None:
+    """ROOT in the root directory, the key of the folder it is in, or None: moved elsewhere."""
+    if path.parent == top:
+        return ROOT
+    parent = by_directory.get(path.parent)
+    return parent.manifest.key if parent is not None else None
+
+
+def _folder(
+    record: _Record, *, parent_key: str | None, url: str, duplicate_urls: tuple[str, ...]
+) -> Folder:
+    found = record.manifest
+    # The copies still in the folder (the manifest records a copy with its template).
+    copied = {
+        template
+        for template, name in found.copies.items()
+        if _plain_name(name) and (record.path / name).is_file()
+    }
+    return Folder(
+        key=found.key,
+        kind=found.kind,
+        name=record.path.name,
+        parent_key=parent_key,
+        url=url,
+        grants=tuple(_sorted_grants(found.grants)),
+        ours=frozenset(found.ours),
+        templates=frozenset(found.templates),
+        copies=frozenset(copied),
+        student_id=found.student,
+        duplicate_urls=duplicate_urls,
+    )
+
+
+def _sorted_grants(grants: Sequence[Grant]) -> list[Grant]:
+    return sorted(grants, key=lambda g: (g.email, g.kind, g.role))
+
+
+# --- Applying changes ---------------------------------------------------------------------------
+
+
+class _Failed(Exception):
+    """One change could not be made; the message says why, without names or paths."""
+
+
+class _State:
+    """The program's folders as one apply sees them, kept in step with what it changes on
+    disk. Grant and template changes are made to the manifests in memory and written by
+    `save`; directories are made and moved at once."""
+
+    def __init__(
+        self, workspace_root: Path, top: Path, program_key: str, changes: Sequence[FolderChange]
+    ) -> None:
+        self.workspace_root = workspace_root
+        self.top = top
+        self.program_key = program_key
+        self.records = _by_key(_scan(top, program_key, workspace_root))
+        self.not_created: set[str] = set()  # keys whose CreateFolder failed in this apply
+        self.unsaved: set[str] = set()  # keys whose manifest could not be written (said once)
+        self.shares: dict[str, list[ShareFolder]] = {}  # a new folder is made shared
+        for change in changes:
+            if isinstance(change, ShareFolder):
+                self.shares.setdefault(change.folder_key, []).append(change)
+
+    def make(self, change: FolderChange) -> None:
+        """Make one change; raises _Failed or WorkspaceError saying why it could not be."""
+        if isinstance(change, CreateFolder):
+            self.create(change)
+        elif isinstance(change, ShareFolder | ChangeRole | RevokeGrant | ForgetGrant):
+            self.change_grants(change)
+        elif isinstance(change, MoveFolder):
+            self.move(change)
+        else:
+            self.copy(change)
+
+    def folder(self, key: str) -> _Record:
+        """The folder with the key (the first, if several directories carry it)."""
+        if key in self.not_created:
+            raise _Failed("the folder could not be created (see that change)")
+        found = self.records.get(key)
+        if not found:
+            raise _Failed(
+                f"no folder has this key (no {MANIFEST} in the root folder or below says so; "
+                "was the folder or that file deleted?)"
+            )
+        return found[0]
+
+    def directory(self, key: str) -> Path:
+        """Where a folder with parent `key` goes: the root directory, or that folder's."""
+        if key == ROOT:
+            return self.top
+        try:
+            return self.folder(key).path
+        except _Failed as problem:
+            raise _Failed(f"its parent folder {key}: {problem}") from None
+
+    def create(self, change: CreateFolder) -> None:
+        """A directory for the folder, named for people, with its manifest (and the grants
+        shared with it in this apply) written in one step. A folder that exists already
+        (found by key) is left as it is."""
+        if change.key in self.records:
+            return
+        try:
+            parent = self.directory(change.parent_key)
+            path, made = _new_directory(parent, _safe_name(change.name))
+            record = _Manifest(self.program_key, change.key, change.kind, change.student_id)
+            for share in self.shares.get(change.key, []):
+                record.ours.add(token(share.email))
+                record.put_grant(share.email, share.role)
+            try:
+                self._write(path, record)
+            except WorkspaceError:
+                if made:
+                    _remove_empty(path)  # a bare directory would only confuse people
+                raise
+        except (_Failed, WorkspaceError):
+            self.not_created.add(change.key)
+            raise
+        self.records[change.key] = [_Record(path, record, record.encode())]
+
+    def change_grants(self, change: ShareFolder | ChangeRole | RevokeGrant | ForgetGrant) -> None:
+        record = self.folder(_folder_key(change)).manifest
+        if isinstance(change, ShareFolder):
+            record.ours.add(token(change.email))
+            record.put_grant(change.email, change.role)
+        elif isinstance(change, ChangeRole):
+            if record.grant_of(change.email) is None:
+                raise _Failed(
+                    "that address has no access to change (someone removed it); the next run "
+                    "shares the folder with them again"
+                )
+            record.put_grant(change.email, change.role)
+        elif isinstance(change, RevokeGrant):
+            record.drop_grant(change.email)
+            record.ours.discard(token(change.email))
+        elif isinstance(change, ForgetGrant):
+            record.ours.discard(change.grant_token)
+
+    def move(self, change: MoveFolder) -> None:
+        """Move the folder's directory, keeping its name (numbered if the new place has one
+        like it); a folder already there stays."""
+        record = self.folder(change.folder_key)
+        parent = self.directory(change.parent_key)
+        if record.path.parent == parent:
+            return
+        if parent == record.path or record.path in parent.parents:
+            raise _Failed(f"{change.parent_key} is inside this folder")
+        target = _free_path(parent, record.path.name)
+        try:
+            os.rename(record.path, target)
+        except OSError as error:
+            raise _Failed(
+                f"the directory could not be moved ({error.strerror or error}); close any file "
+                "open in it, and check that you may change the root folder"
+            ) from None
+        self._moved(record.path, target)
+
+    def copy(self, change: CopyTemplate | RecordTemplate) -> None:
+        """Copy a template in and record it, once ever: a recorded template is not copied
+        again, and a copy already in place (a run stopped before recording it) is recorded
+        rather than copied twice."""
+        found = self.folder(change.folder_key)
+        record = found.manifest
+        template_token = change.template_token
+        if isinstance(change, RecordTemplate) or template_token in record.templates:
+            record.templates.add(template_token)
+            return
+        source = _inside(
+            self.workspace_root,
+            change.template,
+            f"the template {change.template!r} is not a path inside the workspace folder; name "
+            "it in folders.templates by its path relative to it, like templates/log.xlsx",
+            error=_Failed,
+        )
+        if not source.is_file():
+            raise _Failed(
+                f"the template {change.template} is not a file in the workspace folder; check "
+                "its path in folders.templates"
+            )
+        suffix = source.suffix
+        name = _safe_name(change.name, limit=_MAX_NAME - len(suffix)) + suffix
+        target = found.path / name
+        if not target.exists():
+            _copy_file(source, target)
+        record.templates.add(template_token)
+        record.copies[template_token] = name
+
+    def save(self) -> list[str]:
+        """Write every manifest whose content changed; the failures, by folder key (each
+        folder's once, though a later save tries again)."""
+        failures = []
+        for key, records in self.records.items():
+            record = records[0]
+            try:
+                self._write(record.path, record.manifest, stored=record.stored)
+            except WorkspaceError as problem:
+                if key not in self.unsaved:
+                    failures.append(f"{key}: {problem}")
+                self.unsaved.add(key)
+            else:
+                record.stored = record.manifest.encode()
+        return failures
+
+    def _write(self, path: Path, record: _Manifest, *, stored: bytes | None = None) -> None:
+        data = record.encode()
+        if data != stored:
+            replace_file(path / MANIFEST, data, f"its {MANIFEST}")
+
+    def _moved(self, old: Path, new: Path) -> None:
+        """Folders in a moved directory (it and those inside it) are now under `new`."""
+        for records in self.records.values():
+            for record in records:
+                if record.path == old or old in record.path.parents:
+                    record.path = new / record.path.relative_to(old)
+
+
+def _phases(changes: Sequence[FolderChange]) -> list[tuple[list[FolderChange], bool]]:
+    """The changes in the order the port promises, each phase with whether the manifests are
+    written after it: folders, then grants (one write per folder for all its grant changes),
+    then moves (directories only), then copies and records."""
+
+    def of(*kinds: type) -> list[FolderChange]:
+        return [change for change in changes if isinstance(change, kinds)]
+
+    creates = [change for change in changes if isinstance(change, CreateFolder)]
+    return [
+        (list(_parents_first(creates)), False),  # each written as it is made
+        (of(ShareFolder), False),
+        (of(ChangeRole), False),
+        (of(RevokeGrant, ForgetGrant), True),
+        (of(MoveFolder), False),
+        (of(CopyTemplate, RecordTemplate), True),
+    ]
+
+
+def _parents_first(creates: Sequence[CreateFolder]) -> list[CreateFolder]:
+    """The creates in their order, except that a folder created in the same apply as its
+    parent comes after the parent. A create whose parent never comes (or a cycle) keeps its
+    place, and fails on its own."""
+    pending = list(creates)
+    keys = {change.key for change in pending}
+    done: set[str] = set()
+    ordered: list[CreateFolder] = []
+    while pending:
+        ready = [c for c in pending if c.parent_key not in keys or c.parent_key in done]
+        if not ready:
+            ordered += pending
+            break
+        for change in ready:
+            ordered.append(change)
+            done.add(change.key)
+        pending = [c for c in pending if c.key not in done]
+    return ordered
+
+
+def _folder_key(change: FolderChange) -> str:
+    return change.key if isinstance(change, CreateFolder) else change.folder_key
+
+
+def _what(change: FolderChange) -> str:
+    """The change, for a failure message: no folder or file names, which name students."""
+    if isinstance(change, CreateFolder):
+        return "creating the folder"
+    if isinstance(change, ShareFolder):
+        return f"sharing with {change.email}"
+    if isinstance(change, ChangeRole):
+        return f"changing {change.email}'s access to {change.role}"
+    if isinstance(change, RevokeGrant):
+        return f"revoking {change.email}'s access"
+    if isinstance(change, ForgetGrant):
+        return "forgetting a removed grant"
+    if isinstance(change, MoveFolder):
+        return f"moving it into {change.parent_key or 'the root folder'}"
+    if isinstance(change, CopyTemplate):
+        return f"copying the template {change.template}"
+    return "recording a template copy"
+
+
+# --- Files and names ----------------------------------------------------------------------------
+
+
+def _inside(
+    workspace_root: Path,
+    reference: str,
+    message: str,
+    error: type[Exception] = WorkspaceError,
+) -> Path:
+    """The path a reference names relative to the workspace folder; raises `error` with
+    `message` if it is empty, absolute or leads outside the folder."""
+    path = PurePath(reference)
+    parts = PurePath(posixpath.normpath(path.as_posix())).parts
+    if not reference or path.is_absolute() or path.anchor or parts[:1] == ("..",):
+        raise error(message)
+    return workspace_root.joinpath(*parts)
+
+
+def _safe_name(name: str, limit: int = _MAX_NAME) -> str:
+    """`name` as a file or directory name every file system takes: characters that are not
+    allowed become "_", trailing dots and spaces go (Windows drops them), and long names are
+    cut short."""
+    text = _UNSAFE.sub("_", name).strip()[:limit]
+    while len(text.encode("utf-8")) > _MAX_NAME_BYTES:
+        text = text[:-1]
+    text = text.rstrip(". ")
+    if not text:
+        return "_"
+    if text.split(".")[0].upper() in _RESERVED:
+        return f"_{text}"
+    return text
+
+
+def _numbered(name: str) -> Iterator[str]:
+    """`name`, then "name (2)", "name (3)" ..."""
+    yield name
+    for number in range(2, _MAX_NUMBERED):
+        yield f"{name} ({number})"
+
+
+def _new_directory(parent: Path, name: str) -> tuple[Path, bool]:
+    """A new directory named `name` (numbered if the name is taken) in `parent`, and whether
+    it was made now. An empty directory of that name is taken over: a run stopped between
+    making a directory and writing its manifest leaves one, and must not cause a second."""
+    for candidate in _numbered(name):
+        path = parent / candidate
+        try:
+            path.mkdir()
+        except FileExistsError:
+            if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
+                return path, False
+            continue
+        except OSError as error:
+            raise _Failed(
+                f"the directory could not be made ({error.strerror or error}); check that you "
+                "may change the root folder"
+            ) from None
+        return path, True
+    raise _Failed(f"{_MAX_NUMBERED} directories with its name are in the way")
+
+
+def _free_path(parent: Path, name: str) -> Path:
+    """`parent / name`, numbered if something of that name is there already."""
+    for candidate in _numbered(name):
+        path = parent / candidate
+        if not path.exists() and not path.is_symlink():
+            return path
+    raise _Failed(f"{_MAX_NUMBERED} directories with its name are in the way")
+
+
+def _remove_empty(path: Path) -> None:
+    # Not empty after all, or not ours to remove: left, since an empty one is reused anyway.
+    with contextlib.suppress(OSError):
+        path.rmdir()
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    """Copy `source` to `target` by way of a temporary file, so a stopped run leaves either
+    the whole copy or none."""
+    temporary = target.with_name(f".{target.name}.tutorsync-tmp-{os.getpid()}")
+    try:
+        shutil.copyfile(source, temporary)
+        os.replace(temporary, target)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise _Failed(
+            f"the template could not be copied ({error.strerror or error}); check the disk has "
+            "space and that you may write to the folder"
+        ) from None
+
+
+def _plain_name(name: str) -> bool:
+    """A file name with no directory in it (a manifest edited by hand could say anything)."""
+    return name not in ("", ".", "..") and PurePath(name).name == name and "\\" not in name

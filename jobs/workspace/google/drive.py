@@ -1,0 +1,986 @@
+"""The Drive port on Google Drive v3, through google-api-python-client.
+
+Every request goes through the program's `PacedSession` (paced, retried, timed out, counted).
+Only the `drive.file` scope is used: tutorsync works on the folders it creates.
+
+Reading: one files.get of the root, then ONE filtered files.list (paged) finds every folder and
+template copy of the program by its appProperties, wherever it was moved, trashed ones too.
+Drive gives an item's permissions in the listing only outside shared drives; for the others
+they are read with permissions.list, in batches.
+
+Writing (`apply`) goes in steps, each in batches of at most 100 calls, parts that were rate
+limited or met a server error sent again in rounds:
+1. folders, parents first, with IDs from files.generateIds: a create sent again after its reply
+   was lost answers 409 and is done, so there is never a second folder (copies likewise);
+2. the grants record of each folder about to be shared, before any grant is made;
+3. shares, role changes and revokes;
+4. template copies;
+5. one files.update per folder that needs it: records of revoked grants and copied templates,
+   and moves.
+Every change that can be made is made; then one WorkspaceError names each that failed, by
+folder key, and what to do about it.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from googleapiclient.errors import BatchError, HttpError
+
+from jobs.errors import WorkspaceError
+from jobs.workspace.drive_port import (
+    COPY_KIND,
+    FOLDER_PROPERTY,
+    GRANTS_PROPERTY,
+    KEY_PROPERTY,
+    KIND_PROPERTY,
+    PROGRAM_PROPERTY,
+    ROOT,
+    STUDENT_PROPERTY,
+    TEMPLATE_PROPERTY,
+    TEMPLATES_PROPERTY,
+    ChangeRole,
+    CopyTemplate,
+    CreateFolder,
+    Folder,
+    FolderChange,
+    FolderKind,
+    ForgetGrant,
+    Grant,
+    MoveFolder,
+    RecordTemplate,
+    RevokeGrant,
+    ShareFolder,
+    chunk_tokens,
+    read_tokens,
+    token,
+)
+from jobs.workspace.google.discovery import (
+    Outcome,
+    batch_uri,
+    build_service,
+    chunks,
+    error_parts,
+    retry_after,
+    send_batch,
+)
+from jobs.workspace.google.transport import PacedSession, Sleep, is_retryable
+
+API_ROOT = "https://www.googleapis.com/drive/v3/"  # rewritten by the session, if it has one
+BATCH_URI = "https://www.googleapis.com/batch/drive/v3"  # likewise
+BATCH_LIMIT = 100  # calls per batch request: Drive's documented limit
+IDS_LIMIT = 1000  # IDs per files.generateIds
+PART_RETRIES = 3  # rounds a rate-limited or failed batch part is sent again
+FOLDER_MIME_TYPE = "application/vnd.google-apps.folder"
+_PAGE_SIZE = 1000  # files.list pageSize maximum
+_PERMISSIONS_PAGE_SIZE = 100  # permissions.list pageSize maximum
+_PERMISSION_FIELDS = "id,type,role,emailAddress,domain,permissionDetails(inherited)"
+_ROOT_FIELDS = "id,name,mimeType,driveId,trashed"
+_LIST_FIELDS = (
+    "nextPageToken,files(id,name,mimeType,parents,trashed,createdTime,webViewLink,"
+    f"appProperties,permissions({_PERMISSION_FIELDS}))"
+)
+_SHOWN_FAILURES = 10  # changes named per reason in an error message; the rest are counted
+_KINDS = frozenset(kind.value for kind in FolderKind)
+
+_ID = r"[A-Za-z0-9_-]{10,}"
+_ID_IN_URL = re.compile(rf"/(?:folders|d)/({_ID})|[?&]id=({_ID})")
+_BARE_ID = re.compile(rf"{_ID}")
+# Google's reasons for refusing to share with an address its sharing settings exclude.
+_SHARING_REFUSED = frozenset(
+    {
+        "invalidSharingRequest",
+        "shareOutNotPermitted",
+        "shareInNotPermitted",
+        "cannotShareTeamDriveWithNonGoogleAccounts",
+        "teamDriveDomainUsersOnlyRestriction",
+    }
+)
+# Drive's limit on sharing too much too fast: worth waiting for, like a rate limit.
+_SHARING_RATE_LIMIT = "sharingRateLimitExceeded"
+# files.copy refusing an ID from files.generateIds (reported for Slides; then copied without).
+_GENERATED_ID_NOT_SUPPORTED = "generatedIdNotSupported"
+
+
+def folder_id(reference: str) -> str:
+    """The folder ID in folders.root: an ID, or the folder's address in the browser
+    (https://drive.google.com/drive/folders/<ID>?...)."""
+    return _file_id(reference, "a Google Drive folder URL nor a folder ID", "folder's")
+
+
+def template_id(reference: str) -> str:
+    """The file ID of a template: an ID, or its Docs, Sheets, Slides or Drive address."""
+    return _file_id(reference, "a Google Docs or Drive URL nor a file ID", "template's")
+
+
+def _file_id(reference: str, expected: str, whose: str) -> str:
+    text = reference.strip()
+    found = _ID_IN_URL.search(text)
+    if found:
+        return found.group(1) or found.group(2)
+    if _BARE_ID.fullmatch(text):
+        return text
+    raise WorkspaceError(
+        f"'{reference}' is neither {expected}; copy the {whose} address from the browser"
+    )
+
+
+def folder_url(file_id: str) -> str:
+    return f"https://drive.google.com/drive/folders/{file_id}"
+
+
+@dataclass
+class _Listed:
+    """One of the program's folders as Drive has it, with what writing to it needs."""
+
+    folder: Folder
+    file_id: str
+    parents: tuple[str, ...]
+    properties: dict[str, str]  # its appProperties
+    permission_ids: dict[str, str]  # Grant.email -> the permission's ID
+
+
+@dataclass
+class _Listing:
+    root_id: str
+    folders: dict[str, _Listed]  # by key
+
+
+@dataclass
+class _Call:
+    """One call of a batch, rebuilt each time it is sent."""
+
+    request: Callable[[], Any]  # -> the googleapiclient HttpRequest
+    # A server error may come after Drive made the change: send it again only if doing it
+    # twice is harmless (an ID that answers 409, a delete, a record).
+    resend_after_server_error: bool = True
+    retries: int = 0
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class _Error:
+    status: int
+    reason: str
+    message: str
+    retryable: bool  # a rate limit or server error: it may work later
+    retries: int  # times the call was sent again before this answer
+
+
+@dataclass(frozen=True)
+class _Failure:
+    changes: tuple[FolderChange, ...]
+    error: _Error | None = None
+    why: str = ""  # said instead of explaining `error`
+
+
+Result = tuple[dict[str, Any], None] | tuple[None, _Error]
+
+
+class GoogleDrive:
+    """Student folders on Google Drive. `account` names who tutorsync acts as, for messages;
+    `sleep` waits between rounds that re-send rate-limited batch parts (injectable for
+    tests)."""
+
+    def __init__(
+        self,
+        session: PacedSession,
+        *,
+        account: str = "the service account",
+        sleep: Sleep = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._session = session
+        self._account = account
+        self._sleep = sleep
+        self._rng = rng if rng is not None else random.Random()
+        self._last_listing: dict[tuple[str, str], _Listing] = {}
+        # Google's own URLs: the session rewrites them to its endpoint (a fake, an emulator).
+        self._service: Any = build_service(session, "drive", "v3", API_ROOT)
+        self._batch_uri = batch_uri(session, BATCH_URI)
+
+    # --- The port --------------------------------------------------------------------------
+
+    def list_folders(self, root: str, program_key: str) -> list[Folder]:
+        """The program's folders, found by their appProperties wherever they are."""
+        listing = self._list(root, program_key)
+        # A run lists, plans, then applies: apply reuses this listing (its file and
+        # permission IDs) rather than listing again.
+        self._last_listing[(root, program_key)] = listing
+        return [listed.folder for listed in listing.folders.values()]
+
+    def apply(
+        self, root: str, program_key: str, changes: Sequence[FolderChange], *, notify: bool
+    ) -> dict[str, str]:
+        """Make the changes in the steps the module describes; the URL of every folder of
+        the program afterwards, by key. Raises WorkspaceError naming what failed."""
+        listing = self._last_listing.pop((root, program_key), None)
+        if listing is None:
+            listing = self._list(root, program_key)
+        run = _Apply(self, listing, program_key, notify)
+        urls = run.make(changes)
+        if run.failures:
+            raise WorkspaceError(self._explain_failures(root, run.failures))
+        return urls
+
+    def link(self, url: str, *, from_spreadsheet: str) -> str:
+        """Drive links open the same way from anywhere."""
+        del from_spreadsheet
+        return url
+
+    # --- Reading ---------------------------------------------------------------------------
+
+    def _list(self, root: str, program_key: str) -> _Listing:
+        root_file = self._root(root)
+        root_id = str(root_file["id"])
+        by_key: dict[str, list[dict[str, Any]]] = {}
+        copied: dict[str, set[str]] = {}
+        for item in self._items(root_file, program_key):
+            properties = item.get("appProperties") or {}
+            kind = properties.get(KIND_PROPERTY, "")
+            key = properties.get(KEY_PROPERTY, "")
+            if kind == COPY_KIND:
+                folder_key = properties.get(FOLDER_PROPERTY, "")
+                template = properties.get(TEMPLATE_PROPERTY, "")
+                if folder_key and template:
+                    copied.setdefault(folder_key, set()).add(template)
+            elif key and kind in _KINDS and item.get("mimeType") == FOLDER_MIME_TYPE:
+                by_key.setdefault(key, []).append(item)
+        key_of_id = {item["id"]: key for key, items in by_key.items() for item in items}
+        kept: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+        for key, items in by_key.items():
+            first, *others = sorted(items, key=lambda i: (i.get("createdTime", ""), i["id"]))
+            kept[key] = (first, others)
+        unread = {key: item["id"] for key, (item, _) in kept.items() if "permissions" not in item}
+        permissions = self._permissions(unread)
+        folders: dict[str, _Listed] = {}
+        for key in sorted(kept):
+            item, others = kept[key]
+            properties = dict(item.get("appProperties") or {})
+            given = item.get("permissions")
+            held = permissions.get(key, []) if given is None else given
+            grants = [(permission["id"], _grant(permission)) for permission in held]
+            parents = tuple(item.get("parents") or ())
+            parent = parents[0] if parents else None
+            parent_key = ROOT if parent == root_id else key_of_id.get(parent or "")
+            folder = Folder(
+                key=key,
+                kind=FolderKind(properties[KIND_PROPERTY]),
+                name=str(item.get("name", "")),
+                parent_key=parent_key,
+                url=_url(item),
+                grants=tuple(grant for _, grant in grants),
+                ours=read_tokens(properties, GRANTS_PROPERTY),
+                templates=read_tokens(properties, TEMPLATES_PROPERTY),
+                copies=frozenset(copied.get(key, ())),
+                student_id=properties.get(STUDENT_PROPERTY, ""),
+                trashed=bool(item.get("trashed")),
+                duplicate_urls=tuple(_url(other) for other in others),
+            )
+            permission_ids = {grant.email: permission_id for permission_id, grant in grants}
+            folders[key] = _Listed(folder, str(item["id"]), parents, properties, permission_ids)
+        return _Listing(root_id, folders)
+
+    def _root(self, root: str) -> dict[str, Any]:
+        """The root folder's metadata; WorkspaceError saying what to fix if it is not one."""
+        root_id = folder_id(root)
+        found: dict[str, Any] = self._call(
+            f"folders.root {root}",
+            self._service.files()
+            .get(fileId=root_id, fields=_ROOT_FIELDS, supportsAllDrives=True)
+            .execute,
+            not_found=(
+                f"folders.root {root} was not found by {self._account}: share the folder with "
+                f"{self._account} as Editor (for a folder in a shared drive, add "
+                f"{self._account} to the shared drive as Content manager), and check that "
+                "folders.root is the folder's address"
+            ),
+        )
+        if found.get("mimeType") != FOLDER_MIME_TYPE:
+            raise WorkspaceError(
+                f"folders.root {root} is a file ('{found.get('name', '')}'), not a folder; set "
+                "folders.root to the address of the folder that holds the term folders"
+            )
+        if found.get("trashed"):
+            raise WorkspaceError(
+                f"folders.root {root} ('{found.get('name', '')}') is in Drive's trash; restore "
+                "it, or set folders.root to another folder"
+            )
+        return found
+
+    def _items(self, root_file: Mapping[str, Any], program_key: str) -> Iterator[dict[str, Any]]:
+        """Every file tagged with the program, trashed or not, in one paged listing."""
+        value = program_key.replace("\\", "\\\\").replace("'", "\\'")
+        where: dict[str, str] = {"corpora": "user"}
+        if root_file.get("driveId"):
+            where = {"corpora": "drive", "driveId": str(root_file["driveId"])}
+        page_token: str | None = None
+        while True:
+            page = self._call(
+                f"the folders of program {program_key}",
+                self._service.files()
+                .list(
+                    q=f"appProperties has {{ key='{PROGRAM_PROPERTY}' and value='{value}' }}",
+                    supportsAllDrives=True,
+                    includeItemsFromAllDrives=True,
+                    pageSize=_PAGE_SIZE,
+                    fields=_LIST_FIELDS,
+                    pageToken=page_token,
+                    **where,
+                )
+                .execute,
+            )
+            yield from page.get("files") or []
+            page_token = page.get("nextPageToken")
+            if not page_token:
+                return
+
+    def _permissions(self, file_ids: Mapping[str, str]) -> dict[str, list[dict[str, Any]]]:
+        """The permissions of each folder (by key), read in batches of permissions.list."""
+        found: dict[str, list[dict[str, Any]]] = {key: [] for key in file_ids}
+        pages: list[tuple[str, str | None]] = [(key, None) for key in file_ids]
+        while pages:
+            calls = [self._permissions_call(file_ids[key], page) for key, page in pages]
+            results = self._send(calls, "who has access")
+            failures: list[tuple[str, _Error]] = []
+            next_pages: list[tuple[str, str | None]] = []
+            for (key, _), (response, error) in zip(pages, results, strict=True):
+                if error is not None:
+                    failures.append((key, error))
+                    continue
+                assert response is not None
+                found[key].extend(response.get("permissions") or [])
+                if response.get("nextPageToken"):
+                    next_pages.append((key, str(response["nextPageToken"])))
+            if failures:
+                named = ", ".join(
+                    f"{key} ({error.status} {error.message})".strip()
+                    for key, error in failures[:_SHOWN_FAILURES]
+                )
+                fix = (
+                    "run again later"
+                    if all(error.retryable for _, error in failures)
+                    else f"give {self._account} Editor access to folders.root (Content manager "
+                    "in a shared drive) and run again"
+                )
+                raise WorkspaceError(
+                    f"{self._account} could not read who has access to {len(failures)} "
+                    f"folder(s): {named}; {fix}"
+                )
+            pages = next_pages
+        return found
+
+    def _permissions_call(self, file_id: str, page_token: str | None) -> _Call:
+        return _Call(
+            lambda: self._service.permissions().list(
+                fileId=file_id,
+                supportsAllDrives=True,
+                pageSize=_PERMISSIONS_PAGE_SIZE,
+                fields=f"nextPageToken,permissions({_PERMISSION_FIELDS})",
+                pageToken=page_token,
+            )
+        )
+
+    # --- Sending ---------------------------------------------------------------------------
+
+    def _generate_ids(self, count: int) -> list[str]:
+        """`count` new file IDs for creates and copies (files.generateIds, 1000 a call)."""
+        ids: list[str] = []
+        while len(ids) < count:
+            wanted = min(IDS_LIMIT, count - len(ids))
+            answer = self._call(
+                "new file IDs",
+                self._service.files()
+                .generateIds(count=wanted, space="drive", type="files")
+                .execute,
+            )
+            given = [str(each) for each in answer.get("ids") or []]
+            if len(given) != wanted:
+                raise WorkspaceError(
+                    f"Google Drive gave {len(given)} new file IDs where {wanted} were asked "
+                    "for; run again"
+                )
+            ids.extend(given)
+        return ids
+
+    def _send(self, calls: Sequence[_Call], what: str) -> list[Result]:
+        """Send calls in batches of at most 100, re-sending rate-limited (and, where safe,
+        failed) parts in up to PART_RETRIES rounds; each call's result, in order."""
+        results: dict[int, Result] = {}
+        pending = list(range(len(calls)))
+        round_number = 0
+        while pending:
+            if any(calls[index].retries for index in pending):
+                asked = max(calls[index].retry_after or 0.0 for index in pending)
+                self._sleep(self._session.retry.wait_seconds(round_number, self._rng, asked))
+                round_number += 1
+            again: list[int] = []
+            for group in chunks(pending, BATCH_LIMIT):
+                outcomes = self._send_batch([calls[index] for index in group], what)
+                for index, (response, error) in zip(group, outcomes, strict=True):
+                    call = calls[index]
+                    if error is None:
+                        results[index] = (response or {}, None)
+                        continue
+                    status, reason, message, content = error_parts(error)
+                    slow_down = is_retryable(status, content) or reason == _SHARING_RATE_LIMIT
+                    unclear = status >= 500 or status == 408
+                    resend = not unclear or call.resend_after_server_error
+                    if slow_down and resend and call.retries < PART_RETRIES:
+                        call.retries += 1
+                        call.retry_after = retry_after(error)
+                        again.append(index)
+                    else:
+                        failed = _Error(status, reason, message, slow_down, call.retries)
+                        results[index] = (None, failed)
+            pending = again
+        return [results[index] for index in range(len(calls))]
+
+    def _send_batch(self, calls: Sequence[_Call], what: str) -> list[Outcome]:
+        """One batch request; the (response, error) of each call, in order."""
+        outcomes: list[Outcome | None] = self._call(
+            f"{what} ({len(calls)} calls)",
+            lambda: send_batch([call.request() for call in calls], self._batch_uri),
+        )
+        replied = [outcome for outcome in outcomes if outcome is not None]
+        if len(replied) < len(calls):
+            raise WorkspaceError(
+                f"Google Drive answered a batch request ({what}) without replies for "
+                f"{len(calls) - len(replied)} of its {len(calls)} calls; run again"
+            )
+        return replied
+
+    # --- Errors ----------------------------------------------------------------------------
+
+    def _call(self, what: str, call: Callable[[], Any], *, not_found: str = "") -> Any:
+        """Run one API call; turn what Google says into a message naming what was asked.
+        `not_found`: the message for a 404 (or a 403 that is not a rate limit)."""
+        try:
+            return call()
+        except HttpError as error:
+            status, _, message, content = error_parts(error)
+            if not_found and (status == 404 or (status == 403 and not is_retryable(403, content))):
+                raise WorkspaceError(not_found) from None
+            raise WorkspaceError(self._explain(what, status, message, content)) from None
+        except BatchError as error:
+            raise WorkspaceError(
+                f"Google Drive sent an unreadable batch reply for {what} ({error}); run again"
+            ) from None
+        except requests.RequestException as error:
+            raise WorkspaceError(
+                f"could not reach Google Drive for {what} ({type(error).__name__}); "
+                "check the network and run again"
+            ) from None
+
+    def _explain(self, what: str, status: int, message: str, content: bytes) -> str:
+        detail = f"{status} {message}".strip()
+        if is_retryable(status, content):
+            return f"Google Drive is busy or over quota for {what} ({detail}); run again later"
+        if status in (401, 403):
+            return (
+                f"{self._account} may not read or change {what} ({detail}); check that "
+                f"folders.root is shared with {self._account} as Editor (Content manager in a "
+                "shared drive) and that the Google Drive API is enabled for its project"
+            )
+        return f"Google Drive refused a request for {what}: {detail}"
+
+    def _explain_failures(self, root: str, failures: Sequence[_Failure]) -> str:
+        """One message for every change not made, grouped by why."""
+        groups: dict[str, list[FolderChange]] = {}
+        for failure in failures:
+            for change in failure.changes:
+                groups.setdefault(self._why(failure, change), []).append(change)
+        count = sum(len(changes) for changes in groups.values())
+        lines = [f"{count} folder change(s) under folders.root {root} were not made:"]
+        for why, changes in groups.items():
+            named = [_label(change) for change in changes[:_SHOWN_FAILURES]]
+            more = len(changes) - len(named)
+            lines.append(f"- {'; '.join(named)}{f' and {more} more' if more else ''}: {why}")
+        return "\n".join(lines)
+
+    def _why(self, failure: _Failure, change: FolderChange) -> str:
+        if failure.why or failure.error is None:
+            return failure.why
+        error = failure.error
+        detail = f"{error.status} {error.message}".strip()
+        if isinstance(change, ShareFolder) and error.reason in _SHARING_REFUSED:
+            return (
+                f"Google refused to share with {change.email} ({error.reason}: "
+                f"{error.message}). Usually the organisation's sharing settings do not allow "
+                "sharing with that address: it is outside the organisation (or the shared "
+                "drive only admits its members), or it has no Google account. Use the "
+                "person's school address, or ask a Workspace admin to allow sharing with "
+                "that domain"
+            )
+        if error.reason == _SHARING_RATE_LIMIT:
+            return (
+                "Google Drive limits how much one account shares in a short time "
+                f"({_SHARING_RATE_LIMIT}); run again later, and tutorsync goes on where it "
+                "stopped (with folders.notify off, Drive sends fewer e-mails and allows more)"
+            )
+        if error.retryable and error.retries:
+            return (
+                f"Google Drive kept answering {detail} after {error.retries} retries; run "
+                "again later"
+            )
+        if error.retryable:  # not sent again: a second copy without an ID is a second copy
+            return (
+                f"Google Drive answered {detail}; run again later (the next run finds the copy "
+                "if Drive made it)"
+            )
+        if isinstance(change, CopyTemplate) and error.status == 404:
+            return (
+                f"the template {change.template} was not found by {self._account}: share it "
+                f"with {self._account} (Viewer is enough) and check folders.templates"
+            )
+        if error.status in (401, 403):
+            return (
+                f"{self._account} may not change this folder ({detail}); share folders.root "
+                f"with {self._account} as Editor (Content manager in a shared drive)"
+            )
+        if error.status == 404:
+            return f"the folder is no longer in Google Drive ({detail}); run again"
+        return f"Google Drive refused it: {detail}"
+
+
+class _Apply:
+    """One `apply`: its steps, and what each leaves for the next."""
+
+    def __init__(
+        self, drive: GoogleDrive, listing: _Listing, program_key: str, notify: bool
+    ) -> None:
+        self.drive = drive
+        self.files = drive._service.files()
+        self.permissions = drive._service.permissions()
+        self.root_id = listing.root_id
+        self.program_key = program_key
+        self.notify = notify
+        self.listed = listing.folders
+        self.ids = {key: listed.file_id for key, listed in listing.folders.items()}
+        self.urls = {key: listed.folder.url for key, listed in listing.folders.items()}
+        self.parents = {key: list(listed.parents) for key, listed in listing.folders.items()}
+        self.properties = {key: dict(listed.properties) for key, listed in listing.folders.items()}
+        self.failures: list[_Failure] = []
+        self.failed: set[FolderChange] = set()
+        self.missing: dict[str, str] = {}  # folder key -> why it could not be created
+        self.unrecorded: set[str] = set()  # folders whose new grants could not be recorded
+        self.revoked: list[RevokeGrant] = []  # revokes done (or found done)
+        self.copied: list[CopyTemplate] = []  # copies made (or found made)
+
+    def make(self, changes: Sequence[FolderChange]) -> dict[str, str]:
+        creates = [c for c in changes if isinstance(c, CreateFolder) and c.key not in self.ids]
+        shares = [c for c in changes if isinstance(c, ShareFolder)]
+        copies = [c for c in changes if isinstance(c, CopyTemplate)]
+        new_ids = iter(self.drive._generate_ids(len(creates) + len(copies)))
+        self._create(creates, shares, new_ids)
+        self._record_shares(shares, {create.key for create in creates})
+        self._change_access(
+            [c for c in changes if isinstance(c, ShareFolder | ChangeRole | RevokeGrant)]
+        )
+        self._copy(copies, new_ids)
+        self._update(changes)
+        return dict(sorted(self.urls.items()))
+
+    # --- 1. Folders ------------------------------------------------------------------------
+
+    def _create(
+        self, creates: list[CreateFolder], shares: list[ShareFolder], new_ids: Iterator[str]
+    ) -> None:
+        """Create folders in waves, a folder whose parent is created here after it. Each is
+        created with the record of the grants it is about to get."""
+        grants: dict[str, set[str]] = {}
+        for share in shares:
+            grants.setdefault(share.folder_key, set()).add(token(share.email))
+        waiting = [(create, next(new_ids)) for create in creates]
+        created_here = {create.key for create in creates}
+        while waiting:
+            wave: list[tuple[CreateFolder, str]] = []
+            later: list[tuple[CreateFolder, str]] = []
+            for create, new_id in waiting:
+                parent = create.parent_key
+                if parent in self.missing:
+                    self._not_created(create, f"its parent folder {parent} could not be created")
+                elif parent == ROOT or parent in self.ids:
+                    wave.append((create, new_id))
+                elif parent in created_here:
+                    later.append((create, new_id))
+                else:
+                    self._not_created(create, f"its parent folder {parent} is not in Google Drive")
+            if not wave:  # only a cycle of parents is left
+                for create, _ in later:
+                    self._not_created(create, "its parent folder is never created")
+                return
+            properties = [self._new_properties(c, grants.get(c.key, set())) for c, _ in wave]
+            calls = [
+                self._create_call(create, new_id, props)
+                for (create, new_id), props in zip(wave, properties, strict=True)
+            ]
+            results = self.drive._send(calls, "new folders")
+            for (create, new_id), props, (response, error) in zip(
+                wave, properties, results, strict=True
+            ):
+                if error is not None and error.status != 409:  # 409: made by an earlier send
+                    self._fail([create], error)
+                    self.missing[create.key] = f"its folder could not be created ({create.key})"
+                    continue
+                self.ids[create.key] = new_id
+                self.urls[create.key] = str((response or {}).get("webViewLink") or "") or (
+                    folder_url(new_id)
+                )
+                self.parents[create.key] = [self._parent_id(create.parent_key)]
+                self.properties[create.key] = props
+            waiting = later
+
+    def _new_properties(self, create: CreateFolder, grants: set[str]) -> dict[str, str]:
+        properties = {
+            PROGRAM_PROPERTY: self.program_key,
+            KEY_PROPERTY: create.key,
+            KIND_PROPERTY: str(create.kind),
+        }
+        if create.student_id:
+            properties[STUDENT_PROPERTY] = create.student_id
+        return properties | chunk_tokens(sorted(grants), GRANTS_PROPERTY)
+
+    def _create_call(self, create: CreateFolder, new_id: str, properties: dict[str, str]) -> _Call:
+        body = {
+            "id": new_id,
+            "name": create.name,
+            "mimeType": FOLDER_MIME_TYPE,
+            "parents": [self._parent_id(create.parent_key)],
+            "appProperties": properties,
+        }
+        return _Call(
+            lambda: self.files.create(body=body, supportsAllDrives=True, fields="id,webViewLink")
+        )
+
+    def _parent_id(self, parent_key: str) -> str:
+        return self.root_id if parent_key == ROOT else self.ids[parent_key]
+
+    # --- 2. Records of the grants about to be made -----------------------------------------
+
+    def _record_shares(self, shares: list[ShareFolder], created: set[str]) -> None:
+        """Add the tokens of new grants to each existing folder's record before sharing it."""
+        by_key: dict[str, list[ShareFolder]] = {}
+        for share in shares:
+            by_key.setdefault(share.folder_key, []).append(share)
+        updates: list[tuple[str, dict[str, str | None]]] = []
+        for key, group in by_key.items():
+            if key in created or not self._exists(key, group):
+                continue
+            recorded = read_tokens(self.properties[key], GRANTS_PROPERTY)
+            wanted = recorded | {token(share.email) for share in group}
+            if wanted != recorded:
+                updates.append((key, _record(self.properties[key], GRANTS_PROPERTY, wanted)))
+        calls = [self._update_call(key, record, {}) for key, record in updates]
+        results = self.drive._send(calls, "records of new grants")
+        for (key, record), (_, error) in zip(updates, results, strict=True):
+            if error is None:
+                self.properties[key] = _merged(self.properties[key], record)
+            else:
+                self._fail(by_key[key], error)
+                self.unrecorded.add(key)
+
+    # --- 3. Shares, role changes, revokes --------------------------------------------------
+
+    def _change_access(self, changes: list[ShareFolder | ChangeRole | RevokeGrant]) -> None:
+        calls: list[_Call] = []
+        sent: list[ShareFolder | ChangeRole | RevokeGrant] = []
+        for change in changes:
+            key = change.folder_key
+            if key in self.unrecorded and isinstance(change, ShareFolder):
+                continue  # failed in step 2: tutorsync never makes a grant it has not recorded
+            if not self._exists(key, [change]):
+                continue
+            file_id = self.ids[key]
+            email = change.email.strip().lower()
+            listed = self.listed.get(key)
+            permission_id = listed.permission_ids.get(email) if listed else None
+            if isinstance(change, ShareFolder):
+                calls.append(self._share_call(file_id, email, change.role))
+            elif permission_id is None:
+                if isinstance(change, ChangeRole):
+                    self._fail([change], why=_gone(email))
+                else:  # already gone: only the record is left to drop
+                    self.revoked.append(change)
+                continue
+            elif isinstance(change, ChangeRole):
+                calls.append(self._role_call(file_id, permission_id, change.role))
+            else:
+                calls.append(self._revoke_call(file_id, permission_id))
+            sent.append(change)
+        results = self.drive._send(calls, "sharing")
+        for change, (_, error) in zip(sent, results, strict=True):
+            if error is None:
+                if isinstance(change, RevokeGrant):
+                    self.revoked.append(change)
+            elif isinstance(change, RevokeGrant) and error.status == 404:
+                self.revoked.append(change)
+            elif isinstance(change, ShareFolder) and _shared_anyway(error):
+                continue
+            else:
+                self._fail([change], error, _gone(change.email) if error.status == 404 else "")
+
+    def _share_call(self, file_id: str, email: str, role: str) -> _Call:
+        body = {"type": "user", "role": role, "emailAddress": email}
+        return _Call(
+            lambda: self.permissions.create(
+                fileId=file_id,
+                body=body,
+                sendNotificationEmail=self.notify,
+                supportsAllDrives=True,
+                fields="id",
+            )
+        )
+
+    def _role_call(self, file_id: str, permission_id: str, role: str) -> _Call:
+        return _Call(
+            lambda: self.permissions.update(
+                fileId=file_id,
+                permissionId=permission_id,
+                body={"role": role},
+                supportsAllDrives=True,
+                fields="id",
+            )
+        )
+
+    def _revoke_call(self, file_id: str, permission_id: str) -> _Call:
+        return _Call(
+            lambda: self.permissions.delete(
+                fileId=file_id, permissionId=permission_id, supportsAllDrives=True
+            )
+        )
+
+    # --- 4. Template copies ----------------------------------------------------------------
+
+    def _copy(self, copies: list[CopyTemplate], new_ids: Iterator[str]) -> None:
+        sent: list[tuple[CopyTemplate, str, dict[str, Any]]] = []
+        for copy in copies:
+            new_id = next(new_ids)
+            if not self._exists(copy.folder_key, [copy]):
+                continue
+            try:
+                source = template_id(copy.template)
+            except WorkspaceError as problem:
+                self._fail([copy], why=f"check folders.templates: {problem}")
+                continue
+            body = {
+                "id": new_id,
+                "name": copy.name,
+                "parents": [self.ids[copy.folder_key]],
+                "appProperties": {
+                    PROGRAM_PROPERTY: self.program_key,
+                    KIND_PROPERTY: COPY_KIND,
+                    FOLDER_PROPERTY: copy.folder_key,
+                    TEMPLATE_PROPERTY: copy.template_token,
+                },
+            }
+            sent.append((copy, source, body))
+        results = self.drive._send([self._copy_call(s, b) for _, s, b in sent], "template copies")
+        without_ids: list[tuple[CopyTemplate, str, dict[str, Any]]] = []
+        for (copy, source, body), (_, error) in zip(sent, results, strict=True):
+            if error is not None and error.reason == _GENERATED_ID_NOT_SUPPORTED:
+                without_ids.append((copy, source, {k: v for k, v in body.items() if k != "id"}))
+            else:
+                self._copied(copy, error)
+        # Without an ID, a copy sent twice makes two copies: it is not sent again after a
+        # server error (if it was made, the next run's listing finds it).
+        calls = [self._copy_call(s, b, resend=False) for _, s, b in without_ids]
+        results = self.drive._send(calls, "template copies")
+        for (copy, _, _), (_, error) in zip(without_ids, results, strict=True):
+            self._copied(copy, error)
+
+    def _copy_call(self, source: str, body: dict[str, Any], *, resend: bool = True) -> _Call:
+        return _Call(
+            lambda: self.files.copy(fileId=source, body=body, supportsAllDrives=True, fields="id"),
+            resend_after_server_error=resend,
+        )
+
+    def _copied(self, copy: CopyTemplate, error: _Error | None) -> None:
+        if error is None or error.status == 409:  # 409: made by an earlier send
+            self.copied.append(copy)
+        else:
+            self._fail([copy], error)
+
+    # --- 5. Records and moves --------------------------------------------------------------
+
+    def _update(self, changes: Sequence[FolderChange]) -> None:
+        """One files.update per folder whose records or place change."""
+        dropped: dict[str, set[str]] = {}
+        added: dict[str, set[str]] = {}
+        moves: dict[str, str] = {}  # folder key -> its new parent's key
+        involved: dict[str, list[FolderChange]] = {}
+        for revoke in self.revoked:
+            dropped.setdefault(revoke.folder_key, set()).add(token(revoke.email))
+            involved.setdefault(revoke.folder_key, []).append(revoke)
+        for copy in self.copied:
+            added.setdefault(copy.folder_key, set()).add(copy.template_token)
+            involved.setdefault(copy.folder_key, []).append(copy)
+        for change in changes:
+            if not isinstance(change, ForgetGrant | RecordTemplate | MoveFolder):
+                continue
+            if not self._exists(change.folder_key, [change]):
+                continue
+            if isinstance(change, ForgetGrant):
+                dropped.setdefault(change.folder_key, set()).add(change.grant_token)
+            elif isinstance(change, RecordTemplate):
+                added.setdefault(change.folder_key, set()).add(change.template_token)
+            elif change.parent_key == ROOT or change.parent_key in self.ids:
+                moves[change.folder_key] = change.parent_key
+            else:
+                why = self.missing.get(change.parent_key, "its new parent folder is missing")
+                self._fail([change], why=why)
+                continue
+            involved.setdefault(change.folder_key, []).append(change)
+        updates: list[tuple[str, dict[str, str | None], dict[str, str]]] = []
+        for key in sorted(involved):
+            record = self._records(key, dropped.get(key, set()), added.get(key, set()))
+            move = self._move(key, moves[key]) if key in moves else {}
+            if record or move:
+                updates.append((key, record, move))
+        calls = [self._update_call(key, record, move) for key, record, move in updates]
+        results = self.drive._send(calls, "records and moves")
+        for (key, _, _), (_, error) in zip(updates, results, strict=True):
+            if error is not None:
+                self._fail(involved[key], error)
+
+    def _records(self, key: str, dropped: set[str], added: set[str]) -> dict[str, str | None]:
+        """The appProperties that record the grants and templates after this apply."""
+        properties = self.properties[key]
+        ours = read_tokens(properties, GRANTS_PROPERTY)
+        templates = read_tokens(properties, TEMPLATES_PROPERTY)
+        changes: dict[str, str | None] = {}
+        if ours & dropped:
+            changes |= _record(properties, GRANTS_PROPERTY, ours - dropped)
+        if added - templates:
+            changes |= _record(properties, TEMPLATES_PROPERTY, templates | added)
+        return changes
+
+    def _move(self, key: str, parent_key: str) -> dict[str, str]:
+        """files.update parameters that move the folder (none if it is there already)."""
+        target = self._parent_id(parent_key)
+        current = self.parents[key]
+        if current == [target]:
+            return {}
+        move = {"addParents": target}
+        removed = [parent for parent in current if parent != target]
+        if removed:
+            move["removeParents"] = ",".join(removed)
+        return move
+
+    def _update_call(self, key: str, record: dict[str, str | None], move: dict[str, str]) -> _Call:
+        file_id = self.ids[key]
+        body = {"appProperties": record} if record else {}
+        return _Call(
+            lambda: self.files.update(
+                fileId=file_id, body=body, supportsAllDrives=True, fields="id,parents", **move
+            )
+        )
+
+    # --- Failures --------------------------------------------------------------------------
+
+    def _exists(self, key: str, changes: Sequence[FolderChange]) -> bool:
+        """Whether the folder is there to change; if not, the changes fail saying why."""
+        if key in self.ids:
+            return True
+        self._fail(changes, why=self.missing.get(key, f"tutorsync has no folder {key}"))
+        return False
+
+    def _not_created(self, create: CreateFolder, why: str) -> None:
+        self._fail([create], why=why)
+        self.missing[create.key] = why
+
+    def _fail(
+        self, changes: Sequence[FolderChange], error: _Error | None = None, why: str = ""
+    ) -> None:
+        """Each change fails once, with the first reason found."""
+        new = tuple(change for change in changes if change not in self.failed)
+        if new:
+            self.failed.update(new)
+            self.failures.append(_Failure(new, error, why))
+
+
+# --- Pure helpers ---------------------------------------------------------------------------
+
+
+def _grant(permission: Mapping[str, Any]) -> Grant:
+    """A Drive permission as the port's Grant."""
+    kind = str(permission.get("type") or "user")
+    if kind == "anyone":
+        email = ""
+    elif kind == "domain":
+        email = str(permission.get("domain") or "").lower()
+    else:
+        email = str(permission.get("emailAddress") or "").lower()
+    details = permission.get("permissionDetails") or []
+    inherited = bool(details) and all(detail.get("inherited") for detail in details)
+    return Grant(email, str(permission.get("role") or ""), kind, inherited)
+
+
+def _url(item: Mapping[str, Any]) -> str:
+    return str(item.get("webViewLink") or "") or folder_url(str(item["id"]))
+
+
+def _record(
+    properties: Mapping[str, str], name: str, tokens: frozenset[str] | set[str]
+) -> dict[str, str | None]:
+    """appProperties changes that make `name`, `name-2`, ... hold exactly `tokens`, clearing
+    the chunks no longer needed."""
+    chunked: dict[str, str | None] = dict(chunk_tokens(sorted(tokens), name))
+    for existing in properties:
+        if _is_chunk(existing, name) and existing not in chunked:
+            chunked[existing] = None
+    return chunked
+
+
+def _is_chunk(property_name: str, name: str) -> bool:
+    rest = property_name[len(name) + 1 :]
+    return property_name == name or (property_name.startswith(f"{name}-") and rest.isdigit())
+
+
+def _merged(properties: Mapping[str, str], changes: Mapping[str, str | None]) -> dict[str, str]:
+    """appProperties after an update: keys merge, None removes one (as Drive does)."""
+    merged = dict(properties)
+    for name, value in changes.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    return merged
+
+
+def _shared_anyway(error: _Error) -> bool:
+    """Drive's 400 invalidSharingRequest when the grant was made but its e-mail could not be
+    sent ("the items were successfully shared but emails could not be sent")."""
+    return error.reason == "invalidSharingRequest" and "successfully shared" in error.message
+
+
+def _gone(email: str) -> str:
+    return (
+        f"{email} no longer has this access (someone removed it by hand); the next run "
+        "shares the folder with them again if they still should have it"
+    )
+
+
+def _label(change: FolderChange) -> str:
+    """A change, named by its folder key, for a message."""
+    if isinstance(change, CreateFolder):
+        return f"create '{change.name}' ({change.key})"
+    if isinstance(change, ShareFolder):
+        return f"share {change.folder_key} with {change.email}"
+    if isinstance(change, ChangeRole):
+        return f"make {change.email} {change.role} of {change.folder_key}"
+    if isinstance(change, RevokeGrant):
+        return f"revoke {change.email}'s access to {change.folder_key}"
+    if isinstance(change, ForgetGrant):
+        return f"forget a removed grant of {change.folder_key}"
+    if isinstance(change, MoveFolder):
+        return f"move {change.folder_key} into {change.parent_key or 'the root folder'}"
+    if isinstance(change, CopyTemplate):
+        return f"copy '{change.name}' into {change.folder_key}"
+    return f"record a template copy in {change.folder_key}"

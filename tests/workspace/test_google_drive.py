@@ -1,0 +1,867 @@
+"""The Drive adapter on the fake, through the real googleapiclient: folders found by their tags,
+reruns that write nothing, grants tutorsync did not make left alone, recovery from lost
+replies, batching, and errors a coordinator can act on. Most tests run with the root folder
+in My Drive and in a shared drive (where listings carry no permissions)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pytest
+import requests
+
+from jobs.errors import WorkspaceError
+from jobs.settings import parse
+from jobs.workspace.drive_port import (
+    COPY_KIND,
+    FOLDER_PROPERTY,
+    GRANTS_PROPERTY,
+    KIND_PROPERTY,
+    PROGRAM_PROPERTY,
+    ROOT,
+    TEMPLATE_PROPERTY,
+    TEMPLATES_PROPERTY,
+    ChangeRole,
+    CopyTemplate,
+    CreateFolder,
+    Folder,
+    FolderChange,
+    FolderKind,
+    ForgetGrant,
+    Grant,
+    MoveFolder,
+    RecordTemplate,
+    RevokeGrant,
+    ShareFolder,
+    read_tokens,
+    token,
+)
+from jobs.workspace.google import drive as drive_module
+from jobs.workspace.google.drive import GoogleDrive, folder_id, template_id
+from jobs.workspace.google.scopes import DRIVE_FILE
+from jobs.workspace.google.transport import PacedSession, RetryPolicy
+from jobs.workspace.google.workspace import GoogleWorkspace
+
+PROGRAM = "spring-2027"
+TERM = "term:2026-27"
+ARCHIVE = "archive:2026-27"
+DOC = "application/vnd.google-apps.document"
+WRITES = (
+    "drive.files.create",
+    "drive.files.update",
+    "drive.files.copy",
+    "drive.files.generateIds",
+    "drive.permissions.create",
+    "drive.permissions.update",
+    "drive.permissions.delete",
+)
+
+
+def student_key(number: int) -> str:
+    return f"student:2026-27:{number:05d}"
+
+
+def tutor(number: int) -> str:
+    return f"tutor{number:03d}@school.org"
+
+
+def teacher(number: int) -> str:
+    return f"teacher{number % 7}@school.org"
+
+
+def wanted_changes(folders: Sequence[Folder], students: Iterable[int]) -> list[FolderChange]:
+    """What the folders job would plan for these students (each shared with their tutor and
+    teacher as writers), given the folders as listed: only what is missing."""
+    by_key = {folder.key: folder for folder in folders}
+    changes: list[FolderChange] = []
+    if TERM not in by_key:
+        changes.append(CreateFolder(TERM, FolderKind.TERM, "2026-27", ROOT))
+    for number in students:
+        key = student_key(number)
+        folder = by_key.get(key)
+        if folder is None:
+            name = f"Student {number:05d}"
+            changes.append(CreateFolder(key, FolderKind.STUDENT, name, TERM, f"{number:05d}"))
+        have = {g.email for g in folder.grants if not g.inherited} if folder else set()
+        for email in (tutor(number), teacher(number)):
+            if email not in have:
+                changes.append(ShareFolder(key, email, "writer"))
+    return changes
+
+
+def write_counts(fake) -> dict[str, int]:
+    counts = fake.counts()
+    return {method: counts[method] for method in WRITES if counts[method]}
+
+
+def batch_sizes(fake) -> list[int]:
+    """Calls per Drive batch request, in order (the fake records a batch after its parts)."""
+    sizes, parts = [], 0
+    for recorded in fake.requests:
+        if recorded.in_batch:
+            parts += 1
+        elif recorded.method_id == "drive.batch":
+            sizes.append(parts)
+            parts = 0
+    return sizes
+
+
+@pytest.fixture
+def session(tmp_path: Path, google_workspace_settings: dict) -> PacedSession:
+    """The session the folders job gets (drive.file scope only), its backoff made instant."""
+    config = {
+        "program": {"name": "Folders"},
+        "workspace": copy.deepcopy(google_workspace_settings),
+        "sources": {
+            "roster": {"spreadsheet": "unused-spreadsheet-id", "tab": "Roster"},
+            "tutor_logs": [{"spreadsheet": "unused-spreadsheet-id", "tabs": ["Log"]}],
+        },
+        "outputs": {"coordinator_spreadsheet": "unused-spreadsheet-id"},
+    }
+    # Unpaced: these tests send hundreds of Drive calls (pacing has its own tests).
+    config["workspace"]["google"]["quotas"]["drive"] = 600_000
+    workspace = GoogleWorkspace(parse(config, config_dir=tmp_path), jobs=("folders",))
+    workspace.session.retry = RetryPolicy(base_seconds=0.0, cap_seconds=0.0)
+    return workspace.session
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def drive(session: PacedSession, sleeps: list[float]) -> GoogleDrive:
+    return GoogleDrive(session, sleep=sleeps.append)
+
+
+@pytest.fixture(params=["my-drive", "shared-drive"])
+def root(request: pytest.FixtureRequest, fake_google) -> str:
+    """The configured root folder: in My Drive, or in a shared drive."""
+    if request.param == "my-drive":
+        return fake_google.drive.add_folder("Tutoring")
+    drive_id = fake_google.drive.add_shared_drive("Tutoring")
+    return fake_google.drive.add_folder("Student folders", parents=[drive_id])
+
+
+def create(drive: GoogleDrive, root: str, students: Iterable[int], **kwargs) -> dict[str, str]:
+    folders = drive.list_folders(root, PROGRAM)
+    changes = wanted_changes(folders, students)
+    return drive.apply(root, PROGRAM, changes, notify=kwargs.get("notify", False))
+
+
+def listed(drive: GoogleDrive, root: str) -> dict[str, Folder]:
+    return {folder.key: folder for folder in drive.list_folders(root, PROGRAM)}
+
+
+def file_of(fake, url: str) -> dict:
+    return fake.drive.file(url.rsplit("/", 1)[1])
+
+
+def direct(folder: Folder) -> dict[str, str]:
+    """The folder's own grants to people, email -> role (no inherited, no owner)."""
+    return {
+        g.email: g.role
+        for g in folder.grants
+        if not g.inherited and g.kind == "user" and g.role != "owner"
+    }
+
+
+# --- Creating, listing, rerunning ---------------------------------------------------------------
+
+
+def test_sixty_students_are_created_and_shared_in_one_apply_and_listed_back(
+    drive, root, fake_google
+):
+    fake_google.reset_log()
+
+    urls = create(drive, root, range(60))
+
+    counts = fake_google.counts()
+    assert counts["drive.files.generateIds"] == 1
+    assert counts["drive.files.create"] == 61
+    assert counts["drive.permissions.create"] == 120
+    assert counts["drive.files.list"] == 1  # the listing is not repeated by apply
+    assert counts["drive.batch"] == 4  # the term folder, 60 students, 2 x 60 shares
+    assert sorted(urls) == sorted([TERM, *(student_key(n) for n in range(60))])
+    folders = listed(drive, root)
+    assert set(folders) == set(urls)
+    term = folders[TERM]
+    assert (term.kind, term.name, term.parent_key, term.url) == (
+        FolderKind.TERM,
+        "2026-27",
+        ROOT,
+        urls[TERM],
+    )
+    ana = folders[student_key(7)]
+    assert (ana.kind, ana.name, ana.parent_key, ana.student_id) == (
+        FolderKind.STUDENT,
+        "Student 00007",
+        TERM,
+        "00007",
+    )
+    assert direct(ana) == {tutor(7): "writer", teacher(7): "writer"}
+    assert ana.ours == {token(tutor(7)), token(teacher(7))}
+    assert (
+        ana.url == f"https://drive.google.com/drive/folders/{file_of(fake_google, ana.url)['id']}"
+    )
+    assert not ana.trashed and ana.duplicate_urls == () and ana.templates == frozenset()
+    assert fake_google.rejections == []
+
+
+def test_a_rerun_lists_once_and_writes_nothing(drive, root, fake_google):
+    create(drive, root, range(60))
+    fake_google.reset_log()
+
+    create(drive, root, range(60))
+
+    assert write_counts(fake_google) == {}
+    if "driveId" in fake_google.drive.file(root):
+        # Listings carry no permissions in a shared drive: 61 reads in one batch request.
+        assert fake_google.counts() == {
+            "drive.files.get": 1,
+            "drive.files.list": 1,
+            "drive.batch": 1,
+            "drive.permissions.list": 61,
+        }
+    else:
+        assert fake_google.counts() == {"drive.files.get": 1, "drive.files.list": 1}
+
+
+def test_apply_without_a_listing_lists_first(drive, root, fake_google):
+    changes = wanted_changes([], [1])
+    fake_google.reset_log()
+
+    urls = drive.apply(root, PROGRAM, changes, notify=False)
+
+    assert fake_google.counts()["drive.files.list"] == 1
+    assert set(urls) == {TERM, student_key(1)}
+
+
+def test_a_renamed_folder_is_still_found_by_its_key(drive, root, fake_google):
+    urls = create(drive, root, [1])
+    files = fake_google.build("drive").files()
+    file_id = file_of(fake_google, urls[student_key(1)])["id"]
+    files.update(fileId=file_id, body={"name": "Ana (renamed)"}, supportsAllDrives=True).execute()
+    fake_google.reset_log()
+
+    folders = listed(drive, root)
+    again = wanted_changes(list(folders.values()), [1])
+
+    assert folders[student_key(1)].name == "Ana (renamed)"
+    assert again == []
+    assert len([f for f in fake_google.drive.files() if f["name"].startswith("Ana")]) == 1
+
+
+def test_trashed_folders_are_listed_as_trashed(drive, root, fake_google):
+    urls = create(drive, root, [1])
+    file_id = file_of(fake_google, urls[student_key(1)])["id"]
+    fake_google.build("drive").files().update(
+        fileId=file_id, body={"trashed": True}, supportsAllDrives=True
+    ).execute()
+
+    folders = listed(drive, root)
+
+    assert folders[student_key(1)].trashed
+    assert not folders[TERM].trashed
+
+
+def test_the_root_may_be_given_by_its_url(drive, root, fake_google):
+    url = f"https://drive.google.com/drive/folders/{root}?usp=sharing"
+
+    urls = create(drive, url, [1])
+
+    assert set(listed(drive, root)) == set(urls)
+    term = fake_google.drive.file(file_of(fake_google, urls[TERM])["id"])
+    assert term["parents"] == [root]
+
+
+def test_other_programs_and_untagged_folders_are_not_listed(drive, root, fake_google):
+    fake_google.drive.add_folder("Untagged", parents=[root])
+    drive.apply(root, "other-program", wanted_changes([], [1]), notify=False)
+
+    assert listed(drive, root) == {}
+
+
+# --- Grants ---------------------------------------------------------------------------------------
+
+
+def test_a_grant_made_by_hand_is_listed_but_not_as_ours_and_survives_a_revoke(
+    drive, root, fake_google
+):
+    urls = create(drive, root, [1])
+    file_id = file_of(fake_google, urls[student_key(1)])["id"]
+    fake_google.drive.add_permission(file_id, "Parent@Home.org", "reader")
+
+    folder = listed(drive, root)[student_key(1)]
+    drive.apply(root, PROGRAM, [RevokeGrant(folder.key, tutor(1))], notify=False)
+
+    assert Grant("parent@home.org", "reader") in folder.grants
+    assert token("parent@home.org") not in folder.ours
+    after = listed(drive, root)[student_key(1)]
+    assert direct(after) == {"parent@home.org": "reader", teacher(1): "writer"}
+    assert after.ours == {token(teacher(1))}
+
+
+def test_revoke_change_role_and_forget_end_with_one_update_per_folder(drive, root, fake_google):
+    urls = create(drive, root, [1, 2])
+    permissions = fake_google.build("drive").permissions()
+    second = file_of(fake_google, urls[student_key(2)])["id"]
+    removed = next(
+        p["id"] for p in fake_google.drive.permissions(second) if p.get("emailAddress") == tutor(2)
+    )
+    permissions.delete(fileId=second, permissionId=removed, supportsAllDrives=True).execute()
+    folders = listed(drive, root)
+    fake_google.reset_log()
+
+    drive.apply(
+        root,
+        PROGRAM,
+        [
+            RevokeGrant(student_key(1), tutor(1)),
+            ChangeRole(student_key(1), teacher(1), "commenter"),
+            ForgetGrant(student_key(2), token(tutor(2))),
+        ],
+        notify=False,
+    )
+
+    assert write_counts(fake_google) == {
+        "drive.permissions.delete": 1,
+        "drive.permissions.update": 1,
+        "drive.files.update": 2,
+    }
+    after = listed(drive, root)
+    assert folders[student_key(2)].ours == {token(tutor(2)), token(teacher(2))}
+    assert direct(after[student_key(1)]) == {teacher(1): "commenter"}
+    assert after[student_key(1)].ours == {token(teacher(1))}
+    assert after[student_key(2)].ours == {token(teacher(2))}
+
+
+def test_revoking_a_grant_already_removed_only_drops_it_from_the_record(drive, root, fake_google):
+    urls = create(drive, root, [1])
+    file_id = file_of(fake_google, urls[student_key(1)])["id"]
+    folders = listed(drive, root)
+    permission = next(
+        p for p in fake_google.drive.permissions(file_id) if p.get("emailAddress") == tutor(1)
+    )
+    fake_google.build("drive").permissions().delete(
+        fileId=file_id, permissionId=permission["id"], supportsAllDrives=True
+    ).execute()
+    fake_google.reset_log()
+
+    drive.apply(root, PROGRAM, [RevokeGrant(student_key(1), tutor(1))], notify=False)
+
+    assert folders[student_key(1)].ours == {token(tutor(1)), token(teacher(1))}
+    statuses = [(r.method_id, r.status) for r in fake_google.requests if r.in_batch]
+    assert statuses == [("drive.permissions.delete", 404), ("drive.files.update", 200)]
+    assert listed(drive, root)[student_key(1)].ours == {token(teacher(1))}
+
+
+def test_new_grants_are_recorded_before_they_are_made(drive, root, fake_google):
+    create(drive, root, [1])
+    listed(drive, root)
+    fake_google.reset_log()
+
+    drive.apply(
+        root, PROGRAM, [ShareFolder(student_key(1), "Coach@School.org", "reader")], notify=False
+    )
+
+    in_batch = [(r.method_id, r.body) for r in fake_google.requests if r.in_batch]
+    (update, update_body), (share, share_body) = in_batch
+    assert (update, share) == ("drive.files.update", "drive.permissions.create")
+    assert token("coach@school.org") in read_tokens(update_body["appProperties"], GRANTS_PROPERTY)
+    assert share_body == {"type": "user", "role": "reader", "emailAddress": "coach@school.org"}
+    assert direct(listed(drive, root)[student_key(1)])["coach@school.org"] == "reader"
+
+
+def test_a_failed_record_means_no_grant(drive, root, fake_google):
+    create(drive, root, [1])
+    listed(drive, root)
+    fake_google.faults.fail(403, method="drive.files.update")
+
+    with pytest.raises(WorkspaceError) as raised:
+        drive.apply(
+            root, PROGRAM, [ShareFolder(student_key(1), "coach@school.org", "reader")], notify=False
+        )
+
+    assert f"share {student_key(1)} with coach@school.org" in str(raised.value)
+    assert fake_google.counts()["drive.permissions.create"] == 2  # only the first run's
+    assert "coach@school.org" not in direct(listed(drive, root)[student_key(1)])
+
+
+def test_many_grants_spread_over_several_properties_and_shrink_back(drive, root, fake_google):
+    create(drive, root, [1])
+    coaches = [f"coach{n:02d}@school.org" for n in range(30)]
+    listed(drive, root)
+    drive.apply(
+        root, PROGRAM, [ShareFolder(student_key(1), c, "reader") for c in coaches], notify=False
+    )
+    folder = listed(drive, root)[student_key(1)]
+    stored = file_of(fake_google, folder.url)["appProperties"]
+    assert len([k for k in stored if k.startswith(GRANTS_PROPERTY)]) >= 3
+    assert all(len(k) + len(v) <= 124 for k, v in stored.items())
+
+    drive.apply(root, PROGRAM, [RevokeGrant(student_key(1), c) for c in coaches], notify=False)
+
+    after = listed(drive, root)[student_key(1)]
+    assert after.ours == {token(tutor(1)), token(teacher(1))}
+    stored = file_of(fake_google, after.url)["appProperties"]
+    assert [k for k in stored if k.startswith(GRANTS_PROPERTY)] == [GRANTS_PROPERTY]
+
+
+def test_notify_false_sends_no_email_and_notify_true_does(drive, root, fake_google):
+    create(drive, root, [1], notify=False)
+    assert fake_google.drive.notifications == []
+
+    create(drive, root, [1, 2], notify=True)
+
+    assert sorted(n["emailAddress"] for n in fake_google.drive.notifications) == [
+        teacher(2),
+        tutor(2),
+    ]
+
+
+def test_grants_inherited_from_above_are_listed_as_inherited(drive, root, fake_google):
+    urls = create(drive, root, [1])
+    term_id = file_of(fake_google, urls[TERM])["id"]
+    fake_google.drive.add_permission(term_id, "coordinator@school.org", "writer")
+
+    folder = listed(drive, root)[student_key(1)]
+
+    assert Grant("coordinator@school.org", "writer", "user", inherited=True) in folder.grants
+    assert direct(folder) == {tutor(1): "writer", teacher(1): "writer"}
+
+
+def test_a_shared_drives_members_are_inherited_grants_of_its_folders(drive, fake_google):
+    drive_id = fake_google.drive.add_shared_drive("Tutoring")
+    fake_google.drive.add_permission(drive_id, "principal@school.org", "organizer")
+
+    create(drive, drive_id, [1])  # the shared drive itself is the root
+
+    folder = listed(drive, drive_id)[student_key(1)]
+    assert folder.parent_key == TERM
+    assert Grant("principal@school.org", "organizer", "user", inherited=True) in folder.grants
+
+
+def test_permissions_of_shared_drive_folders_are_read_in_pages(drive, fake_google):
+    drive_id = fake_google.drive.add_shared_drive("Tutoring")
+    urls = create(drive, drive_id, [1])
+    file_id = file_of(fake_google, urls[student_key(1)])["id"]
+    for n in range(150):
+        fake_google.drive.add_permission(file_id, f"reader{n:03d}@school.org", "reader")
+    fake_google.reset_log()
+
+    folder = listed(drive, drive_id)[student_key(1)]
+
+    assert len(direct(folder)) == 152
+    lists = [r for r in fake_google.requests if r.method_id == "drive.permissions.list"]
+    assert len(lists) == 3  # the term folder, then two pages of the student's
+    assert all(r.in_batch for r in lists)
+
+
+def test_permissions_that_cannot_be_read_fail_the_listing_naming_the_folder(drive, fake_google):
+    drive_id = fake_google.drive.add_shared_drive("Tutoring")
+    create(drive, drive_id, [1])
+    fake_google.faults.fail(403, method="drive.permissions.list", times=2)
+
+    with pytest.raises(WorkspaceError) as raised:
+        drive.list_folders(drive_id, PROGRAM)
+
+    message = str(raised.value)
+    assert "could not read who has access to 2 folder(s)" in message
+    assert student_key(1) in message and "Content manager" in message
+
+
+# --- Moving and copying ---------------------------------------------------------------------
+
+
+def test_a_folder_is_moved_into_an_archive_created_in_the_same_apply(drive, root, fake_google):
+    urls = create(drive, root, [1, 2])
+    listed(drive, root)
+    fake_google.reset_log()
+
+    after = drive.apply(
+        root,
+        PROGRAM,
+        [
+            CreateFolder(ARCHIVE, FolderKind.ARCHIVE, "Archived", TERM),
+            MoveFolder(student_key(2), ARCHIVE),
+        ],
+        notify=False,
+    )
+
+    folders = listed(drive, root)
+    assert folders[ARCHIVE].parent_key == TERM
+    assert folders[student_key(2)].parent_key == ARCHIVE
+    assert folders[student_key(1)].parent_key == TERM
+    assert after[student_key(2)] == urls[student_key(2)]
+    (update,) = [r for r in fake_google.requests if r.method_id == "drive.files.update"]
+    archive_id = file_of(fake_google, after[ARCHIVE])["id"]
+    term_id = file_of(fake_google, urls[TERM])["id"]
+    assert update.query["addParents"] == [archive_id]
+    assert update.query["removeParents"] == [term_id]
+
+
+def test_a_template_is_copied_once_and_a_deleted_copy_stays_recorded(drive, root, fake_google):
+    template = fake_google.drive.add_file("Reading log", DOC)
+    reference = f"https://docs.google.com/document/d/{template}/edit"
+    urls = create(drive, root, [1, 2])
+    listed(drive, root)
+    copies = [CopyTemplate(student_key(n), reference, f"Reading log - {n}") for n in (1, 2)]
+
+    drive.apply(root, PROGRAM, copies, notify=False)
+
+    made = [
+        f
+        for f in fake_google.drive.files()
+        if f.get("appProperties", {}).get(KIND_PROPERTY) == COPY_KIND
+    ]
+    assert sorted(f["name"] for f in made) == ["Reading log - 1", "Reading log - 2"]
+    first = next(f for f in made if f["name"] == "Reading log - 1")
+    assert first["parents"] == [file_of(fake_google, urls[student_key(1)])["id"]]
+    assert first["appProperties"] == {
+        PROGRAM_PROPERTY: PROGRAM,
+        KIND_PROPERTY: COPY_KIND,
+        FOLDER_PROPERTY: student_key(1),
+        TEMPLATE_PROPERTY: token(reference),
+    }
+    folder = listed(drive, root)[student_key(1)]
+    assert folder.templates == {token(reference)}
+    recorded = file_of(fake_google, folder.url)["appProperties"]
+    assert read_tokens(recorded, TEMPLATES_PROPERTY) == {token(reference)}
+
+    fake_google.build("drive").files().delete(fileId=first["id"], supportsAllDrives=True).execute()
+
+    assert listed(drive, root)[student_key(1)].templates == {token(reference)}
+
+
+def test_a_copy_found_but_not_recorded_is_listed_and_record_template_records_it(
+    drive, root, fake_google
+):
+    template = fake_google.drive.add_file("Reading log", DOC)
+    create(drive, root, [1])
+    folder = listed(drive, root)[student_key(1)]
+    folder_file = file_of(fake_google, folder.url)["id"]
+    # A copy made by a run that stopped before recording it.
+    fake_google.drive.add_file(
+        "Reading log - 1",
+        DOC,
+        parents=[folder_file],
+        app_properties={
+            PROGRAM_PROPERTY: PROGRAM,
+            KIND_PROPERTY: COPY_KIND,
+            FOLDER_PROPERTY: student_key(1),
+            TEMPLATE_PROPERTY: token(template),
+        },
+    )
+
+    found = listed(drive, root)[student_key(1)]
+    drive.apply(root, PROGRAM, [RecordTemplate(found.key, token(template))], notify=False)
+
+    assert found.copies == {token(template)} and found.templates == frozenset()
+    stored = fake_google.drive.file(folder_file)["appProperties"]
+    assert read_tokens(stored, TEMPLATES_PROPERTY) == {token(template)}
+
+
+def test_a_copy_refused_a_generated_id_is_made_without_one(drive, root, fake_google):
+    template = fake_google.drive.add_file("Reading log", DOC)
+    create(drive, root, [1])
+    listed(drive, root)
+    fake_google.faults.fail(400, method="drive.files.copy", reason="generatedIdNotSupported")
+
+    drive.apply(
+        root, PROGRAM, [CopyTemplate(student_key(1), template, "Reading log - 1")], notify=False
+    )
+
+    copies = [r for r in fake_google.requests if r.method_id == "drive.files.copy"]
+    assert [(r.status, "id" in r.body) for r in copies] == [(400, True), (200, False)]
+    assert listed(drive, root)[student_key(1)].templates == {token(template)}
+
+
+def test_a_copy_without_an_id_is_not_sent_again_after_a_server_error(drive, root, fake_google):
+    template = fake_google.drive.add_file("Reading log", DOC)
+    create(drive, root, [1])
+    listed(drive, root)
+    fake_google.faults.fail(400, method="drive.files.copy", reason="generatedIdNotSupported")
+    fake_google.faults.fail(503, method="drive.files.copy")
+
+    with pytest.raises(WorkspaceError) as raised:
+        drive.apply(
+            root,
+            PROGRAM,
+            [CopyTemplate(student_key(1), template, "Reading log - 1")],
+            notify=False,
+        )
+
+    copies = [r.status for r in fake_google.requests if r.method_id == "drive.files.copy"]
+    assert copies == [400, 503]
+    message = str(raised.value)
+    assert f"copy 'Reading log - 1' into {student_key(1)}" in message
+    assert "the next run finds the copy if Drive made it" in message
+
+
+# --- Lost replies, retries, batches ---------------------------------------------------------
+
+
+def test_creates_applied_then_answered_503_leave_exactly_one_folder_each(
+    drive, root, fake_google, sleeps
+):
+    fake_google.faults.fail_after_apply("drive.files.create", times=30)
+
+    create(drive, root, range(40))
+
+    creates = [r.status for r in fake_google.requests if r.method_id == "drive.files.create"]
+    assert creates.count(503) == 30
+    assert creates.count(409) == 30  # the re-sent creates find their folders
+    keys = [
+        f["appProperties"]["tutorsync-key"]
+        for f in fake_google.drive.files()
+        if f.get("appProperties")
+    ]
+    assert sorted(keys) == sorted([TERM, *(student_key(n) for n in range(40))])
+    assert len(set(listed(drive, root))) == 41
+    assert len(sleeps) == 2  # a round for the term folder's wave, one for the students'
+
+
+def test_a_batch_applied_whose_reply_is_lost_is_resent_and_leaves_one_folder_each(
+    drive, root, fake_google, session, monkeypatch
+):
+    send = session.send
+    lost: list[str] = []
+
+    def send_then_lose_the_first_student_batch(request, **kwargs):
+        response = send(request, **kwargs)
+        if "/batch/drive/v3" in request.url and b"Student" in request.body and not lost:
+            lost.append(request.url)
+            unavailable = requests.Response()
+            unavailable.status_code = 503
+            unavailable._content = b'{"error": {"code": 503, "message": "unavailable"}}'
+            unavailable._content_consumed = True
+            response.close()
+            unavailable.request = request
+            return unavailable
+        return response
+
+    monkeypatch.setattr(session, "send", send_then_lose_the_first_student_batch)
+
+    create(drive, root, range(20))
+
+    assert lost
+    assert session.retries["drive.batch"] == 1
+    creates = [r.status for r in fake_google.requests if r.method_id == "drive.files.create"]
+    assert creates.count(409) == 20 and creates.count(200) == 21
+    assert len([f for f in fake_google.drive.files() if f.get("appProperties")]) == 21
+    assert all(len(direct(f)) == 2 for k, f in listed(drive, root).items() if k != TERM)
+
+
+def test_rate_limited_and_unavailable_parts_are_sent_again_after_a_backoff(
+    drive, root, fake_google, sleeps
+):
+    fake_google.faults.fail(429, method="drive.permissions.create", times=3)
+    fake_google.faults.fail(503, method="drive.permissions.create", times=2)
+    fake_google.faults.fail(
+        403, method="drive.files.create", reason="userRateLimitExceeded", times=2
+    )
+
+    create(drive, root, range(5))
+
+    statuses = [
+        r.status for r in fake_google.requests if r.method_id.startswith("drive.") and r.in_batch
+    ]
+    assert statuses.count(429) == 3 and statuses.count(503) == 2 and statuses.count(403) == 2
+    # A round each: the term folder's create, the first student's, then the shares.
+    assert len(sleeps) == 3
+    folders = listed(drive, root)
+    assert all(len(direct(folders[student_key(n)])) == 2 for n in range(5))
+
+
+def test_parts_still_failing_after_three_retries_are_named_and_the_rest_is_done(
+    drive, root, fake_google, sleeps
+):
+    create(drive, root, [1, 2])
+    listed(drive, root)
+    # Shares in order: a, b, then a again three times. A rule sees only the requests an
+    # earlier rule let through.
+    fake_google.faults.fail(429, method="drive.permissions.create", nth=1, times=1)
+    fake_google.faults.fail(429, method="drive.permissions.create", nth=2, times=3)
+
+    with pytest.raises(WorkspaceError) as raised:
+        drive.apply(
+            root,
+            PROGRAM,
+            [
+                ShareFolder(student_key(1), "a@school.org", "reader"),
+                ShareFolder(student_key(2), "b@school.org", "reader"),
+            ],
+            notify=False,
+        )
+
+    message = str(raised.value)
+    assert f"share {student_key(1)} with a@school.org" in message
+    assert "after 3 retries; run again later" in message
+    assert "b@school.org" not in message
+    assert "b@school.org" in direct(listed(drive, root)[student_key(2)])
+    assert len(sleeps) == 3
+
+
+def test_batches_hold_at_most_one_hundred_calls(drive, root, fake_google):
+    fake_google.reset_log()
+
+    create(drive, root, range(150))
+
+    sizes = batch_sizes(fake_google)
+    assert max(sizes) == 100
+    assert sizes == [1, 100, 50, 100, 100, 100]  # term; students; 300 shares
+    assert fake_google.counts()["drive.files.create"] == 151
+
+
+def test_new_ids_are_asked_for_at_most_a_thousand_at_a_time(drive, root, fake_google, monkeypatch):
+    monkeypatch.setattr(drive_module, "IDS_LIMIT", 10)
+
+    create(drive, root, range(24))
+
+    asked = [
+        r.query["count"] for r in fake_google.requests if r.method_id == "drive.files.generateIds"
+    ]
+    assert asked == [["10"], ["10"], ["5"]]
+    assert len(listed(drive, root)) == 25
+
+
+# --- Duplicates and errors ------------------------------------------------------------------
+
+
+def test_two_folders_with_one_key_keep_the_earliest_and_report_the_other(drive, root, fake_google):
+    urls = create(drive, root, [1])
+    term_id = file_of(fake_google, urls[TERM])["id"]
+    copy_id = fake_google.drive.add_folder(
+        "Student 00001 (2)",
+        parents=[term_id],
+        app_properties={
+            PROGRAM_PROPERTY: PROGRAM,
+            "tutorsync-key": student_key(1),
+            KIND_PROPERTY: "student",
+            "tutorsync-student": "00001",
+        },
+    )
+    fake_google.build("drive").files().update(
+        fileId=copy_id, body={"createdTime": "2099-01-01T00:00:00.000Z"}, supportsAllDrives=True
+    ).execute()
+
+    folder = listed(drive, root)[student_key(1)]
+
+    assert folder.url == urls[student_key(1)]
+    assert folder.duplicate_urls == (f"https://drive.google.com/drive/folders/{copy_id}",)
+
+
+def test_a_missing_root_says_who_to_share_it_with(drive, fake_google):
+    with pytest.raises(WorkspaceError) as raised:
+        drive.list_folders("1" + "x" * 32, PROGRAM)
+
+    message = str(raised.value)
+    assert "was not found by the service account" in message
+    assert "share the folder with the service account" in message
+    assert "Content manager" in message and "folders.root" in message
+
+
+def test_a_root_that_is_a_file_or_not_a_reference_is_refused(drive, fake_google):
+    document = fake_google.drive.add_file("Notes", DOC)
+
+    with pytest.raises(WorkspaceError, match=r"is a file \('Notes'\), not a folder"):
+        drive.list_folders(document, PROGRAM)
+    with pytest.raises(WorkspaceError, match="neither a Google Drive folder URL"):
+        drive.list_folders("My tutoring folder", PROGRAM)
+    assert fake_google.counts()["drive.files.list"] == 0
+
+
+def test_sharing_refused_by_the_organisation_is_explained_and_the_rest_is_done(
+    drive, root, fake_google
+):
+    create(drive, root, [1, 2])
+    listed(drive, root)
+    fake_google.faults.fail(
+        403, method="drive.permissions.create", reason="shareOutNotPermitted", times=1
+    )
+
+    with pytest.raises(WorkspaceError) as raised:
+        drive.apply(
+            root,
+            PROGRAM,
+            [
+                ShareFolder(student_key(1), "someone@gmail.com", "reader"),
+                ShareFolder(student_key(2), "b@school.org", "reader"),
+            ],
+            notify=False,
+        )
+
+    message = str(raised.value)
+    assert f"share {student_key(1)} with someone@gmail.com" in message
+    assert "outside the organisation" in message
+    assert "b@school.org" in direct(listed(drive, root)[student_key(2)])
+
+
+def test_a_missing_template_is_explained(drive, root, fake_google):
+    create(drive, root, [1])
+    listed(drive, root)
+
+    with pytest.raises(WorkspaceError) as raised:
+        drive.apply(
+            root,
+            PROGRAM,
+            [CopyTemplate(student_key(1), "1" + "y" * 32, "Reading log - 1")],
+            notify=False,
+        )
+
+    message = str(raised.value)
+    assert f"copy 'Reading log - 1' into {student_key(1)}" in message
+    assert "share it with the service account (Viewer is enough)" in message
+
+
+def test_changes_to_a_folder_whose_creation_failed_fail_with_it(drive, root, fake_google):
+    fake_google.faults.fail(403, method="drive.files.create", nth=2, times=1)
+
+    with pytest.raises(WorkspaceError) as raised:
+        create(drive, root, [1, 2])
+
+    message = str(raised.value)
+    assert f"create 'Student 00001' ({student_key(1)})" in message
+    assert f"share {student_key(1)} with {tutor(1)}" in message
+    assert student_key(2) not in message
+    assert set(listed(drive, root)) == {TERM, student_key(2)}
+
+
+def test_the_folders_job_asks_only_for_the_drive_file_scope(session):
+    assert tuple(session.credentials.scopes) == (DRIVE_FILE,)
+
+
+def test_link_is_the_folders_address(drive):
+    url = "https://drive.google.com/drive/folders/1abcdefghijk"
+
+    assert drive.link(url, from_spreadsheet="1" + "s" * 30) == url
+
+
+@pytest.mark.parametrize(
+    "reference, expected",
+    [
+        ("1AbCdEfGhIjKlMnOpQrStUvWxYz012345", "1AbCdEfGhIjKlMnOpQrStUvWxYz012345"),
+        ("https://drive.google.com/drive/folders/1AbCdEfGhIjK?usp=sharing", "1AbCdEfGhIjK"),
+        ("https://drive.google.com/drive/u/0/folders/0ABcdEfGhIjKlUk9PVA", "0ABcdEfGhIjKlUk9PVA"),
+        ("https://drive.google.com/open?id=1AbCdEfGhIjK", "1AbCdEfGhIjK"),
+    ],
+)
+def test_folder_ids_come_from_ids_and_addresses(reference, expected):
+    assert folder_id(reference) == expected
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "https://docs.google.com/document/d/1AbCdEfGhIjK/edit",
+        "https://docs.google.com/spreadsheets/d/1AbCdEfGhIjK/edit#gid=0",
+        "https://drive.google.com/file/d/1AbCdEfGhIjK/view?usp=drive_link",
+        " 1AbCdEfGhIjK ",
+    ],
+)
+def test_template_ids_come_from_docs_sheets_and_drive_addresses(reference):
+    assert template_id(reference) == "1AbCdEfGhIjK"
