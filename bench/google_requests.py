@@ -7,6 +7,8 @@ Lower bounds. Sheets: one values.batchGet per source spreadsheet plus one batchU
 spreadsheet written (tutorsync also reads the state of each spreadsheet it writes, to carry
 educators' notes; a spreadsheet that is both a source and written is read once). Calendar: one
 listing, ceil(changes/50) batches, and one free/busy query per 50 people who need a new slot.
+Drive: one listing page per 1,000 folders, ceil(changes/100) batches, and (a shared-drive
+root, whose listing carries no sharing) ceil(folders/100) batches of permission reads.
 """
 
 from __future__ import annotations
@@ -57,19 +59,29 @@ def main() -> None:
             result = CliRunner().invoke(
                 cli, ["run", "--config", str(config), "--as-of", TODAY.isoformat(), "--json"]
             )
-            jobs = json.loads(result.stdout)["jobs"]
+            jobs = {job["job"]: job for job in json.loads(result.stdout)["jobs"]}
             counts = dict(sorted(fake.counts().items()))
             sheets = {m: n for m, n in counts.items() if m.startswith("sheets.")}
             calendar = {m: n for m, n in counts.items() if m.startswith("calendar.")}
+            drive = {m: n for m, n in counts.items() if m.startswith("drive.")}
             written = sheets.get("sheets.spreadsheets.batchUpdate", 0)
-            event_changes = jobs[1]["changes"] if len(jobs) > 1 else 0
+            event_changes = jobs["checkins"]["changes"] if "checkins" in jobs else 0
+            folder_changes = jobs["folders"]["changes"] if "folders" in jobs else 0
+            folders = _program_folders(fake)
             bounds = {
                 "sheets": len(sources) + written,
                 # free/busy: asked only for people who need a new slot, 50 to a query
                 "calendar": (
                     1 + -(-event_changes // 50) + calendar.get("calendar.freebusy.query", 0)
                 )
-                if len(jobs) > 1
+                if "checkins" in jobs
+                else 0,
+                "drive": (
+                    -(-max(folders, 1) // 1000)
+                    + -(-folder_changes // 100)
+                    + (-(-_listed_before(label, folders) // 100))
+                )
+                if "folders" in jobs
                 else 0,
             }
             # Requests inside a batch are counted by their own method too; the batch is one
@@ -77,18 +89,42 @@ def main() -> None:
             top_level = {
                 "sheets": sum(sheets.values()),
                 "calendar": sum(n for m, n in calendar.items() if not _in_batch(m)),
+                "drive": sum(n for m, n in drive.items() if not _in_drive_batch(m)),
             }
             print(
                 f"{students} students, {label} ({time.perf_counter() - started:.1f} s): "
-                f"{jobs[0]['changes']} tab changes, {event_changes} event changes"
+                f"{jobs['progress']['changes']} tab changes, {event_changes} event changes, "
+                f"{folder_changes} folder changes"
             )
-            for api in ("sheets", "calendar"):
+            for api in ("sheets", "calendar", "drive"):
                 bound = bounds[api]
                 ratio = f"{top_level[api] / bound:.2f}x" if bound else "-"
                 print(f"  {api}: {top_level[api]} requests, lower bound {bound} ({ratio})")
             for method, count in counts.items():
                 print(f"    {method}: {count}")
             fake.reset_log()
+
+
+def _program_folders(fake: FakeGoogle) -> int:
+    """The folders tutorsync keeps (term, archive, students): tagged with a key."""
+    return sum(
+        1
+        for f in fake.drive.files()
+        if f["mimeType"] == "application/vnd.google-apps.folder"
+        and "tutorsync-key" in (f.get("appProperties") or {})
+    )
+
+
+def _listed_before(label: str, folders: int) -> int:
+    """Folders whose sharing the run had to read: none on a first run (nothing existed)."""
+    return 0 if label == "first run" else folders
+
+
+def _in_drive_batch(method: str) -> bool:
+    """Drive writes and permission reads travel inside batch requests."""
+    return method.startswith(("drive.permissions.", "drive.files.create", "drive.files.copy")) or (
+        method == "drive.files.update"
+    )
 
 
 def _in_batch(method: str) -> bool:

@@ -27,9 +27,11 @@ def run_checkins(
     as_of: date,
     dry_run: bool = False,
     program: progress.Program | None = None,
+    folder_links: dict[str, str] | None = None,
 ) -> RunReport:
     """Create, update or end check-in events so the calendar matches the roster and flags.
-    `program` is the progress job's reading of the sources, when it already ran."""
+    `program` is the progress job's reading of the sources and `folder_links` the folders
+    job's result, when `tutorsync run` has them; else they are read here."""
     started = time.perf_counter()
     checkins = settings.checkins
     assert checkins is not None  # the CLI runs this job only when [checkins] is configured
@@ -45,6 +47,13 @@ def run_checkins(
     }
 
     links = _progress_links(settings, workspace)
+    failures: list[str] = []
+    if settings.folders and folder_links is None:
+        folder_links, failures = progress.current_folder_links(settings, workspace)
+    folder_link_of = {
+        student_id: workspace.drive.link(url, from_spreadsheet=checkins.calendar)
+        for student_id, url in (folder_links or {}).items()
+    }
 
     def plan(busy: dict) -> tuple[list, list]:
         return plan_checkins(
@@ -57,6 +66,7 @@ def run_checkins(
             busy=busy,
             as_of=as_of,
             progress_link=links,
+            folder_links=folder_link_of,
         )
 
     # Planned once without free/busy to learn who needs a new slot; only they are asked
@@ -98,6 +108,7 @@ def run_checkins(
             for w in warnings
         ],
         event_changes=changes,
+        failures=failures,
     )
     report.seconds = time.perf_counter() - started
     report.requests = workspace.request_counts()

@@ -20,6 +20,7 @@ from jobs import progress
 from jobs.checkins import run_checkins
 from jobs.doctor import run_doctor
 from jobs.errors import ConfigError, TutorsyncError
+from jobs.folders import run_audit, run_folders
 from jobs.report import RunReport
 from jobs.run import jobs_of, run_all
 from jobs.settings import Settings, load
@@ -105,7 +106,7 @@ class JobOptions:
         ctx = click.get_current_context()
         if any(not r.ok for r in reports):
             ctx.exit(1)
-        if self.strict and any(r.issues for r in reports):
+        if self.strict and any(r.needs_attention for r in reports):
             ctx.exit(EXIT_DATA_ISSUES)
 
 
@@ -151,7 +152,7 @@ dry_run_option = click.option(
 @job_options
 @dry_run_option
 def run(options: JobOptions, dry_run: bool) -> None:
-    """Run every job of the program (for now: progress)."""
+    """Run every job of the program: folders and check-ins (when configured), then progress."""
     settings, day = options.setup()
     workspace = open_workspace(settings, jobs=jobs_of(settings))
     options.finish(run_all(settings, workspace, as_of=day, dry_run=dry_run), several=True)
@@ -163,7 +164,10 @@ def run(options: JobOptions, dry_run: bool) -> None:
 def progress_command(options: JobOptions, dry_run: bool) -> None:
     """Write the progress tabs: coordinator summary, one tab per teacher, data issues, run log."""
     settings, day = options.setup()
-    report = progress.run_progress(settings, open_workspace(settings), as_of=day, dry_run=dry_run)
+    # With [folders], the progress tabs link to the folders: reading them needs Drive access.
+    jobs = ("progress", "folders") if settings.folders else ("progress",)
+    workspace = open_workspace(settings, jobs=jobs)
+    report = progress.run_progress(settings, workspace, as_of=day, dry_run=dry_run)
     options.finish([report], several=False)
 
 
@@ -177,8 +181,32 @@ def checkins(options: JobOptions, dry_run: bool) -> None:
         raise ConfigError(
             f"{options.config_path} has no [checkins] section; see the README's Check-ins"
         )
-    workspace = open_workspace(settings, jobs=("validate", "checkins"))
+    jobs = ("validate", "checkins", "folders") if settings.folders else ("validate", "checkins")
+    workspace = open_workspace(settings, jobs=jobs)
     report = run_checkins(settings, workspace, as_of=day, dry_run=dry_run)
+    options.finish([report], several=False)
+
+
+@cli.command()
+@job_options
+@dry_run_option
+@click.option(
+    "--audit",
+    is_flag=True,
+    help="List who can open each folder and what differs from the roster; change nothing.",
+)
+def folders(options: JobOptions, dry_run: bool, audit: bool) -> None:
+    """Keep a shared Drive folder per student (needs [folders] in the config)."""
+    settings, day = options.setup()
+    if settings.folders is None:
+        raise ConfigError(
+            f"{options.config_path} has no [folders] section; see the README's Student folders"
+        )
+    workspace = open_workspace(settings, jobs=("validate", "folders"))
+    if audit:
+        report = run_audit(settings, workspace, as_of=day)
+    else:
+        report = run_folders(settings, workspace, as_of=day, dry_run=dry_run)
     options.finish([report], several=False)
 
 
@@ -197,7 +225,7 @@ def validate(options: JobOptions) -> None:
 def doctor(config_path: Path) -> None:
     """Check the config, credentials and every spreadsheet's access; change nothing."""
     settings = load(config_path)
-    jobs = ("doctor", "checkins") if settings.checkins else ("doctor",)
+    jobs = ("doctor", *(job for job in jobs_of(settings) if job != "progress"))
     checks = run_doctor(settings, lambda: open_workspace(settings, jobs=jobs))
     for check in checks:
         click.echo(f"{'ok ' if check.ok else 'FIX'} {check.what}: {check.detail}")
@@ -218,7 +246,9 @@ def auth() -> None:
 def login(config_path: Path, no_browser: bool) -> None:
     """Sign in once in a browser; the token is kept (owner-only) at workspace.google.token_file."""
     settings = load(config_path)
-    token_file = google_auth.login(settings, scopes_for(["progress"]), open_browser=not no_browser)
+    # The token must cover every job this program runs, and doctor's checks.
+    scopes = scopes_for([*jobs_of(settings), "doctor"])
+    token_file = google_auth.login(settings, scopes, open_browser=not no_browser)
     click.echo(f"Signed in. Token kept at {token_file} (readable by you only).")
 
 

@@ -45,6 +45,9 @@ OLDER_TAB = "Older sessions"
 GRADES_TAB = "Grades"
 COORDINATOR = "coordinator.xlsx"
 CALENDAR = "calendar.ics"
+FOLDERS = "folders"  # a folder per student, under <term>/
+TEMPLATE = "templates/Individual learning plan.xlsx"
+COORDINATOR_EMAIL = f"coordinator@{DOMAIN}"
 UNKNOWN_STUDENT_ID = "99999"
 UNKNOWN_STUDENT_NAME = "Kit Marlowe-Vance"
 
@@ -250,6 +253,9 @@ def create_demo(folder: Path, *, today: date, students: int = 60, seed: int = 7)
     _write_xlsx(folder / ROSTER, {ROSTER_TAB: _roster_rows(rng, program)})
     _write_xlsx(folder / TUTOR_LOG, {FORM_TAB: _form_rows(form), OLDER_TAB: _older_rows(older)})
     _write_gradebooks(rng, folder, program)
+    (folder / FOLDERS).mkdir(exist_ok=True)
+    (folder / TEMPLATE).parent.mkdir(exist_ok=True)
+    _write_xlsx(folder / TEMPLATE, {"Plan": _learning_plan_rows()})
     (folder / "README.txt").write_text(_readme(program), encoding="utf-8")
     # Written last: a config exists only next to a complete set of sources.
     config_path.write_text(_config(program), encoding="utf-8")
@@ -782,8 +788,38 @@ def _config(program: _Program) -> str:
             'on_flags = ["grade_drop", "no_recent_session", "follow_up"]',
             "within_school_days = 3",
             "",
+            "# A folder per student for shared materials, in folders/<term>/, shared with the",
+            "# student's tutors and teachers and the coordinator (locally: recorded in each",
+            "# folder's .tutorsync-folder.json; on Google, Drive sharing).",
+            "[folders]",
+            f"root = {text(FOLDERS)}",
+            f"term = {text(_term_label(program.start))}",
+            'role = "writer"',
+            f"allowed_domains = [{text(DOMAIN)}]",
+            f"coordinators = [{text(COORDINATOR_EMAIL)}]",
+            "",
+            "# Copied once into each new student folder, named with the student.",
+            "[[folders.templates]]",
+            f"file = {text(TEMPLATE)}",
+            'name = "Individual learning plan"',
+            "",
         ]
     )
+
+
+def _term_label(start: date) -> str:
+    """The school year a day falls in, as "2026-27" (a year starts in August)."""
+    first = start.year if start.month >= 8 else start.year - 1
+    return f"{first}-{(first + 1) % 100:02d}"
+
+
+def _learning_plan_rows() -> list[tuple[_Cell, ...]]:
+    return [
+        ("Individual learning plan",),
+        (),
+        ("Goal", "How we will work on it", "Who", "Review by"),
+        ("(a goal the student, tutor and teacher agree on)",),
+    ]
 
 
 def _closure(today: date) -> str:
@@ -813,6 +849,7 @@ Written by tutorsync:
   {"gradebooks/*.xlsx":<28} a "Tutoring progress" tab inside each teacher's gradebook
   {f"progress/{csv_teacher.slug}-progress.xlsx":<28} the progress tab for the CSV teacher
   {CALENDAR:<28} tutor-teacher check-ins (import into any calendar)
+  {FOLDERS + "/":<28} a folder per student, with a copy of {TEMPLATE}
 
 Settings: {CONFIG} (each section is explained in its comments).
 Run:      tutorsync run --config {CONFIG}

@@ -36,7 +36,19 @@ def run_doctor(settings: Settings, open_workspace: Callable[[], Workspace]) -> l
         checks.append(_check_target(workspace, spreadsheet))
     if settings.checkins:
         checks.append(_check_calendar(workspace, settings))
+    if settings.folders:
+        checks.append(_check_folders(workspace, settings))
     return checks
+
+
+def _check_folders(workspace: Workspace, settings: Settings) -> Check:
+    assert settings.folders is not None
+    what = f"folders root {settings.folders.root}"
+    try:
+        found = workspace.drive.list_folders(settings.folders.root, settings.program.key)
+    except TutorsyncError as error:
+        return Check(what, False, str(error))
+    return Check(what, True, f"readable; {len(found)} folder(s) of this program")
 
 
 def _check_calendar(workspace: Workspace, settings: Settings) -> Check:

@@ -227,7 +227,7 @@ def cell_value(value: object) -> CellValue:
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
         return None
-    if isinstance(value, str | int | float | bool | date):
+    if isinstance(value, str | int | float | bool | date | Link):
         return value
     return str(value)
 

@@ -15,13 +15,14 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from jobs import folder_plan
 from jobs import plan as planning
 from jobs.errors import TutorsyncError, WorkspaceError
 from jobs.matching import match_students
 from jobs.reconcile import count_sessions, grade_figures, student_progress, unweighted_categories
 from jobs.report import RunReport
 from jobs.settings import Settings
-from jobs.workspace.port import CellValue, Grid, SpreadsheetState, TabWrite, Workspace
+from jobs.workspace.port import CellValue, Grid, Link, SpreadsheetState, TabWrite, Workspace
 from sheets_schema import gradebook, outputs, roster, tutor_log
 from sheets_schema.issues import DataIssue, Severity
 from sheets_schema.roster import Roster
@@ -36,18 +37,21 @@ def run_progress(
     as_of: date,
     dry_run: bool = False,
     now: Callable[[], datetime] = datetime.now,
+    prepared: Prepared | None = None,
+    folder_links: dict[str, str] | None = None,
 ) -> RunReport:
-    """Bring every progress tab up to date with the sources, as of `as_of`."""
+    """Bring every progress tab up to date with the sources, as of `as_of`. `prepared` is the
+    reading `tutorsync run` already did; `folder_links` (student ID -> folder URL) the folders
+    job's result: without them, the folders are listed here when [folders] is configured."""
     started = time.perf_counter()
-    # The spreadsheets tutorsync writes are read first: then no owned tab in them can be
-    # mistaken for a source, on any adapter.
-    targets = configured_targets(settings)
+    prepared = prepared or prepare(settings, workspace, as_of=as_of)
+    program, states = prepared.program, prepared.states
+    failures = list(prepared.failures)
+    if settings.folders and folder_links is None:
+        folder_links, failure = current_folder_links(settings, workspace)
+        failures += failure
     coordinator = settings.outputs.coordinator_spreadsheet
-    states, failures = read_states(workspace, {coordinator, *targets.values()}, needed=coordinator)
-    program = read_program(settings, workspace, as_of=as_of)
-    program.issues += unplaced_teachers(settings, program)
-    targets = {teacher: s for teacher, s in targets.items() if s in states}
-    desired = desired_tabs(settings, program, targets, states, workspace)
+    desired = desired_tabs(settings, program, prepared.targets, states, workspace, folder_links)
     actions = planning.plan_writes(desired, states)
     report = program.report(settings, as_of=as_of, dry_run=dry_run, actions=actions)
     report.failures = failures
@@ -77,6 +81,43 @@ def run_progress(
         report.seconds,
     )
     return report
+
+
+@dataclass
+class Prepared:
+    """What the progress job reads before planning: the current owned tabs of every
+    spreadsheet it writes, then the sources. `tutorsync run` reads this once for every job."""
+
+    program: Program
+    states: dict[str, SpreadsheetState]
+    targets: dict[str, str]  # teacher e-mail -> spreadsheet for their tab (readable ones)
+    failures: list[str]  # spreadsheets that could not be read, left alone this run
+
+
+def prepare(settings: Settings, workspace: Workspace, *, as_of: date) -> Prepared:
+    """Read the spreadsheets tutorsync writes, then the sources: in this order no owned tab in
+    them can be mistaken for a source, on any adapter."""
+    targets = configured_targets(settings)
+    coordinator = settings.outputs.coordinator_spreadsheet
+    states, failures = read_states(workspace, {coordinator, *targets.values()}, needed=coordinator)
+    program = read_program(settings, workspace, as_of=as_of)
+    program.issues += unplaced_teachers(settings, program)
+    targets = {teacher: s for teacher, s in targets.items() if s in states}
+    return Prepared(program, states, targets, failures)
+
+
+def current_folder_links(
+    settings: Settings, workspace: Workspace
+) -> tuple[dict[str, str] | None, list[str]]:
+    """Each active student's folder, as the folders job last left them (a read, no writes).
+    None, with a failure, if Drive cannot be read: progress tabs then keep their Folder column
+    as it is."""
+    assert settings.folders is not None
+    try:
+        folders = workspace.drive.list_folders(settings.folders.root, settings.program.key)
+    except WorkspaceError as error:
+        return None, [f"student folders could not be listed, so links to them were kept: {error}"]
+    return folder_plan.links_of(folders, settings.folders.term), []
 
 
 def validate(settings: Settings, workspace: Workspace, *, as_of: date) -> RunReport:
@@ -120,23 +161,8 @@ class Program:
 def read_program(settings: Settings, workspace: Workspace, *, as_of: date) -> Program:
     """Read every source, parse it, match rows to students and compute their progress."""
     grids, issues = read_sources(settings, workspace)
-    roster_source = settings.sources.roster
-    roster_grid = grids.get((roster_source.spreadsheet, roster_source.tab))
-    if roster_grid is None:
-        raise WorkspaceError(
-            next(i.sentence() for i in issues if i.source == roster_source.spreadsheet)
-        )
-    parsed_roster, found = roster.parse(
-        roster_grid,
-        source=roster_source.spreadsheet,
-        tab=roster_source.tab,
-        columns=roster_source.columns,
-    )
+    parsed_roster, found = _usable_roster(settings, grids, issues)
     issues += found
-    if parsed_roster is None or parsed_roster.active.empty:
-        # Writing progress from an unreadable or empty roster would archive every student.
-        problem = found[-1].sentence() if parsed_roster is None else "it lists no active students"
-        raise TutorsyncError(f"The roster cannot be used, so nothing was written: {problem}")
 
     sessions, found = _parse_sessions(settings, grids)
     issues += found
@@ -182,6 +208,42 @@ def read_program(settings: Settings, workspace: Workspace, *, as_of: date) -> Pr
         by_teacher.setdefault(teacher, teacher_rows.iloc[0:0])
     issues += _roster_teacher_mismatches(scores, active)
     return Program(parsed_roster, sessions, scores, summary, by_teacher, issues)
+
+
+def read_roster(settings: Settings, workspace: Workspace) -> tuple[Roster, list[DataIssue]]:
+    """Only the roster (one read), for a job that needs no sessions or grades."""
+    source = settings.sources.roster
+    try:
+        grids = {
+            (source.spreadsheet, tab): grid
+            for tab, grid in workspace.spreadsheets.read_tabs(
+                source.spreadsheet, [source.tab]
+            ).items()
+        }
+    except WorkspaceError as error:
+        issue = _unreadable_source(source.spreadsheet, source.tab, error)
+        raise WorkspaceError(issue.sentence()) from None
+    return _usable_roster(settings, grids, [])
+
+
+def _usable_roster(
+    settings: Settings, grids: dict[tuple[str, str], Grid], read_issues: list[DataIssue]
+) -> tuple[Roster, list[DataIssue]]:
+    """The parsed roster and its issues; stops the run if there is no usable roster, since
+    writing from an unreadable or empty one would archive every student."""
+    source = settings.sources.roster
+    grid = grids.get((source.spreadsheet, source.tab))
+    if grid is None:
+        raise WorkspaceError(
+            next(i.sentence() for i in read_issues if i.source == source.spreadsheet)
+        )
+    parsed, found = roster.parse(
+        grid, source=source.spreadsheet, tab=source.tab, columns=source.columns
+    )
+    if parsed is None or parsed.active.empty:
+        problem = found[-1].sentence() if parsed is None else "it lists no active students"
+        raise TutorsyncError(f"The roster cannot be used, so nothing was written: {problem}")
+    return parsed, found
 
 
 def _configured_teachers(settings: Settings) -> list[str]:
@@ -377,10 +439,24 @@ def desired_tabs(
     targets: dict[str, str],
     states: dict[str, SpreadsheetState],
     workspace: Workspace,
+    folder_links: dict[str, str] | None = None,
 ) -> list[tuple[str, TabWrite, str]]:
     """Every owned tab's desired content (spreadsheet, tab, reason), teacher tabs first so the
     coordinator spreadsheet, which carries the run log, is written last."""
     out = settings.outputs
+    folder = outputs.folder_column(folder_links is not None) if settings.folders else None
+
+    def with_folders(progress: pd.DataFrame, spreadsheet: str) -> pd.DataFrame:
+        if folder is None or folder_links is None:
+            return progress
+        links = [
+            Link(outputs.FOLDER_LINK_TEXT, workspace.drive.link(url, from_spreadsheet=spreadsheet))
+            if (url := folder_links.get(str(student_id)))
+            else None
+            for student_id in progress.index
+        ]
+        return progress.assign(folder=pd.Series(links, index=progress.index, dtype=object))
+
     window = settings.thresholds.window_days
     tab_keys = keys(settings)
     desired = []
@@ -396,8 +472,8 @@ def desired_tabs(
         tab = planning.progress_tab(
             key=key,
             title=title,
-            columns=outputs.teacher_columns(window),
-            progress=program.by_teacher[teacher],
+            columns=outputs.teacher_columns(window, folder),
+            progress=with_folders(program.by_teacher[teacher], spreadsheet),
             current=states[spreadsheet].owned.get(key),
         )
         desired.append((spreadsheet, tab, f"progress of {teacher}'s students"))
@@ -405,8 +481,8 @@ def desired_tabs(
     summary = planning.progress_tab(
         key=tab_keys["summary"],
         title=out.summary_tab,
-        columns=outputs.summary_columns(window),
-        progress=program.summary,
+        columns=outputs.summary_columns(window, folder),
+        progress=with_folders(program.summary, coordinator),
         current=states[coordinator].owned.get(tab_keys["summary"]),
     )
     desired.append((coordinator, summary, "progress of every active student"))

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from jobs.folder_plan import FolderAudit
 from jobs.plan import WriteTab, issue_order
 from jobs.schedule import EventChange
+from jobs.workspace.drive_port import FolderChange
 from sheets_schema.issues import DataIssue, Severity
 
 
@@ -27,6 +29,11 @@ class RunReport:
     seconds: float = 0.0
     requests: dict[str, int] = field(default_factory=dict)  # API requests by method
     event_changes: list[EventChange] = field(default_factory=list)  # check-ins job
+    folder_changes: list[FolderChange] = field(default_factory=list)  # folders job
+    audit: list[FolderAudit] | None = None  # `folders --audit`
+    # Student ID -> folder URL, for the jobs that follow in the same run to link to.
+    # None when the folders could not be read (the links are then kept as they were).
+    folder_links: dict[str, str] | None = field(default=None, repr=False, compare=False)
     # The sources as this run read them, so a job that follows in the same run (check-ins
     # after progress) does not read them again. Not part of the report's output.
     sources: Any = field(default=None, repr=False, compare=False)
@@ -36,14 +43,23 @@ class RunReport:
         return not self.failures
 
     @property
+    def needs_attention(self) -> bool:
+        """Data issues, or sharing audit findings: what `--strict` exits 3 for."""
+        return bool(self.issues) or any(audit.findings for audit in self.audit or ())
+
+    @property
     def cells_changed(self) -> int:
         return sum(a.cells_changed for a in self.actions if a.counts_as_change)
 
     @property
     def changes(self) -> int:
-        """Owned tabs whose figures change (the run log's new row is not counted), and
-        calendar events created, updated or ended."""
-        return sum(1 for a in self.actions if a.counts_as_change) + len(self.event_changes)
+        """Owned tabs whose figures change (the run log's new row is not counted), calendar
+        events created, updated or ended, and folder changes."""
+        return (
+            sum(1 for a in self.actions if a.counts_as_change)
+            + len(self.event_changes)
+            + len(self.folder_changes)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +96,11 @@ class RunReport:
                 }
                 for c in self.event_changes
             ],
+            "folders": [
+                {"change": _change_name(c), "folder": _folder_of(c), "reason": c.reason}
+                for c in self.folder_changes
+            ],
+            **({"audit": [_audit_dict(a) for a in self.audit]} if self.audit is not None else {}),
             "issues": [
                 {
                     "severity": str(i.severity),
@@ -97,11 +118,14 @@ class RunReport:
     def render_text(self, *, show_issues: int = 20) -> str:
         """A short account for a coordinator at a terminal."""
         verb = "would write" if self.dry_run else "wrote"
-        lines = [
-            f"{self.job}: {self.program}, figures as of {self.as_of.isoformat()}",
-            f"  read {self.students} active students, {self.sessions} sessions, "
-            f"{self.scores} scores",
-        ]
+        lines = [f"{self.job}: {self.program}, figures as of {self.as_of.isoformat()}"]
+        if self.job.startswith("folders"):
+            lines.append(f"  read {self.students} active students from the roster")
+        else:
+            lines.append(
+                f"  read {self.students} active students, {self.sessions} sessions, "
+                f"{self.scores} scores"
+            )
         severities = Counter(i.severity for i in self.issues)
         lines.append(
             f"  data issues: {severities[Severity.ERROR]} error(s), "
@@ -119,6 +143,10 @@ class RunReport:
             lines.append(f"    {verb}: {action.describe().removeprefix('write ')}")
         for change in self.event_changes:
             lines.append(f"    {'would ' if self.dry_run else ''}{change.describe()}")
+        for folder_change in self.folder_changes:
+            lines.append(f"    {'would ' if self.dry_run else ''}{folder_change.describe()}")
+        if self.audit is not None:
+            lines += render_audit(self.audit)
         for failure in self.failures:
             lines.append(f"  FAILED: {failure}")
         if self.requests:
@@ -126,3 +154,44 @@ class RunReport:
             lines.append(f"  API requests: {sum(self.requests.values())} ({by_method})")
         lines.append(f"  took {self.seconds:.1f} s")
         return "\n".join(lines)
+
+
+def render_audit(audits: list[FolderAudit]) -> list[str]:
+    """The sharing audit: each folder, who can open it, and what differs from the roster."""
+    with_findings = sum(1 for a in audits if a.findings)
+    lines = [f"  sharing audit: {len(audits)} folder(s), {with_findings} with findings"]
+    for audit in audits:
+        marker = "!!" if audit.findings else "ok"
+        lines.append(f"  {marker} {audit.name} [{audit.status}] {audit.url}")
+        for access in audit.access:
+            note = f"  <- {access.finding}" if access.finding else ""
+            lines.append(f"       {access.who}: {access.role} ({access.source}){note}")
+        for email in audit.missing:
+            lines.append(f"       {email}: no access  <- should have it")
+    return lines
+
+
+def _audit_dict(audit: FolderAudit) -> dict[str, Any]:
+    return {
+        "folder": audit.key,
+        "name": audit.name,
+        "url": audit.url,
+        "student_id": audit.student_id,
+        "status": audit.status,
+        "access": [
+            {"who": a.who, "role": a.role, "source": a.source, "finding": a.finding}
+            for a in audit.access
+        ],
+        "missing": list(audit.missing),
+        "findings": audit.findings,
+    }
+
+
+def _change_name(change: FolderChange) -> str:
+    """CreateFolder -> "create_folder"."""
+    name = type(change).__name__
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+
+
+def _folder_of(change: FolderChange) -> str:
+    return str(getattr(change, "folder_key", None) or getattr(change, "key", ""))

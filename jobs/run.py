@@ -1,11 +1,13 @@
-"""`tutorsync run`: every job of a program, in order. Folders join here with their job."""
+"""`tutorsync run`: every job of a program, in order: folders, check-ins, progress, so the
+check-ins and the progress tabs can link to the folders."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from jobs import progress
 from jobs.checkins import run_checkins
-from jobs.progress import run_progress
+from jobs.folders import run_folders
 from jobs.report import RunReport
 from jobs.settings import Settings
 from jobs.workspace.port import Workspace
@@ -13,19 +15,49 @@ from jobs.workspace.port import Workspace
 
 def jobs_of(settings: Settings) -> tuple[str, ...]:
     """The jobs `tutorsync run` runs for this program, in order."""
-    return ("progress", "checkins") if settings.checkins else ("progress",)
+    return (
+        *(("folders",) if settings.folders else ()),
+        *(("checkins",) if settings.checkins else ()),
+        "progress",
+    )
 
 
 def run_all(
     settings: Settings, workspace: Workspace, *, as_of: date, dry_run: bool = False
 ) -> list[RunReport]:
-    """Run each job of the program, in order, and return their reports. Check-ins reuse the
-    progress job's reading of the sources and its flags."""
-    reports = [run_progress(settings, workspace, as_of=as_of, dry_run=dry_run)]
+    """Run each job of the program, in order, and return their reports. The sources are read
+    once, before any job writes; check-ins and progress link to the folders the folders job
+    leaves."""
+    prepared = progress.prepare(settings, workspace, as_of=as_of)
+    reports = []
+    folder_links = None
+    if settings.folders:
+        folders = run_folders(
+            settings, workspace, as_of=as_of, dry_run=dry_run, roster=prepared.program.roster
+        )
+        reports.append(folders)
+        folder_links = folders.folder_links
+        # Folder problems (an address outside the allowed domains) belong on Data issues.
+        prepared.program.issues += folders.issues
     if settings.checkins:
         reports.append(
             run_checkins(
-                settings, workspace, as_of=as_of, dry_run=dry_run, program=reports[0].sources
+                settings,
+                workspace,
+                as_of=as_of,
+                dry_run=dry_run,
+                program=prepared.program,
+                folder_links=folder_links,
             )
         )
+    reports.append(
+        progress.run_progress(
+            settings,
+            workspace,
+            as_of=as_of,
+            dry_run=dry_run,
+            prepared=prepared,
+            folder_links=folder_links,
+        )
+    )
     return reports

@@ -103,6 +103,7 @@ def plan_checkins(
     busy: Mapping[str, Sequence[Busy]],
     as_of: date,
     progress_link: Mapping[str, str] | None = None,  # teacher -> link to their progress tab
+    folder_links: Mapping[str, str] | None = None,  # student ID -> link to their folder
 ) -> tuple[list[EventChange], list[SlotWarning]]:
     """The events to create, update or end so the calendar holds exactly the check-ins due."""
     zone = ZoneInfo(timezone)
@@ -128,7 +129,9 @@ def plan_checkins(
         series = CalendarEvent(
             key=key,
             summary=f"Tutor-teacher check-in: {pair.tutor} and {pair.teacher}",
-            description=_series_description(pair, (progress_link or {}).get(pair.teacher)),
+            description=_series_description(
+                pair, (progress_link or {}).get(pair.teacher), folder_links or {}
+            ),
             start=start,
             end=start + timedelta(minutes=settings.duration_minutes),
             timezone=timezone,
@@ -168,6 +171,11 @@ def plan_checkins(
                     f"A follow-up between tutor and teacher about {name}, set up because the "
                     f"regular check-in does not come within {settings.within_school_days} "
                     "school days. See the progress tab for why."
+                    + (
+                        f"\nFolder: {folder_links[student_id]}"
+                        if folder_links and student_id in folder_links
+                        else ""
+                    )
                 ),
                 start=start,
                 end=start + timedelta(minutes=settings.duration_minutes),
@@ -339,10 +347,14 @@ def _attendees(pair: Pair, settings: CheckinSettings) -> tuple[str, ...]:
     )
 
 
-def _series_description(pair: Pair, link: str | None) -> str:
+def _series_description(pair: Pair, link: str | None, folder_links: Mapping[str, str]) -> str:
     names = ", ".join(name for _, name in pair.students)
     lines = [f"Students you share: {names}."]
     if link:
         lines.append(f"Progress: {link}")
+    folders = [(name, folder_links[sid]) for sid, name in pair.students if sid in folder_links]
+    if folders:
+        lines.append("Shared folders:")
+        lines += [f"- {name}: {url}" for name, url in folders]
     lines.append("Kept by tutorsync from the roster: edits here are replaced on its next run.")
     return "\n".join(lines)

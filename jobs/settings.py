@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from jobs.errors import ConfigError
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PROGRAM_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 
 
 class _Strict(BaseModel):
@@ -46,7 +47,14 @@ class Program(_Strict):
     def _default_key(self) -> Program:
         if not self.key:
             object.__setattr__(
-                self, "key", re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
+                self, "key", re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")[:40]
+            )
+        # The key tags every tab, event and folder tutorsync keeps (Drive allows 124 bytes
+        # per tag), so it is short and plain.
+        if not PROGRAM_KEY.fullmatch(self.key):
+            raise ValueError(
+                f"key {self.key!r} must be 1-40 letters, digits, '.', '_' or '-' (it tags "
+                "everything tutorsync keeps); set program.key"
             )
         return self
 
@@ -268,6 +276,84 @@ class CheckinSettings(_Strict):
         return frozenset(days)
 
 
+FOLDER_NAME_FIELDS = ("last", "first", "name", "id")
+_DOMAIN = re.compile(r"^(?=.{3,253}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
+
+
+class TemplateSettings(_Strict):
+    """A document copied once into every new student folder."""
+
+    file: str = Field(min_length=1)  # Google: the file's ID or URL; local: a path in the workspace
+    name: str = Field(min_length=1)  # the copy is named "<name> - <Last, First>"
+
+
+class FolderSettings(_Strict):
+    """A Drive folder per student. See the README's "Student folders"."""
+
+    root: str = Field(min_length=1)  # Google: a folder ID or URL; local: a folder in the workspace
+    term: str = Field(min_length=1, max_length=100)  # e.g. "2026-27": <root>/<term>/<student>
+    name: str = "{last}, {first} ({id})"  # a new student folder's name
+    archive: str = Field(default="Archived", min_length=1)  # <root>/<term>/<archive>
+    role: Literal["writer", "commenter", "reader"] = "writer"  # for tutors and teachers
+    allowed_domains: list[str] = Field(min_length=1)  # nobody outside these is ever granted
+    coordinators: list[str] = []  # granted the same role on every student folder
+    notify: bool = False  # let Drive e-mail people when a folder is shared with them
+    revoke_on_leave: bool = True  # a student who leaves: revoke tutorsync's grants
+    templates: list[TemplateSettings] = []
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _domains(cls, value: list[str]) -> list[str]:
+        domains = [domain.strip().lower().removeprefix("@") for domain in value]
+        for domain in domains:
+            if not _DOMAIN.match(domain):
+                raise ValueError(f"'{domain}' is not a domain; write it like 'school.org'")
+        return domains
+
+    @field_validator("coordinators")
+    @classmethod
+    def _coordinator_emails(cls, value: list[str]) -> list[str]:
+        for email in value:
+            if not _EMAIL.match(email.strip()):
+                raise ValueError(f"'{email}' is not an e-mail address")
+        return [email.strip().lower() for email in value]
+
+    @field_validator("name")
+    @classmethod
+    def _name_pattern(cls, value: str) -> str:
+        fields = set(re.findall(r"{([^{}]*)}", value))
+        unknown = fields - set(FOLDER_NAME_FIELDS)
+        if unknown:
+            raise ValueError(
+                f"{sorted(unknown)} cannot be used in a folder name; use {{last}}, {{first}}, "
+                "{name} or {id}"
+            )
+        if "id" not in fields:
+            raise ValueError("a folder name needs {id}, so two students never share a name")
+        return value
+
+    @field_validator("term", "archive")
+    @classmethod
+    def _one_folder_name(cls, value: str) -> str:
+        if "/" in value or "\\" in value or value.strip() in (".", ".."):
+            raise ValueError(f"'{value}' must be one folder name, without / or \\")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _coordinators_inside(self) -> FolderSettings:
+        outside = [email for email in self.coordinators if not self.allows(email)]
+        if outside:
+            raise ValueError(
+                f"coordinators {outside} are outside allowed_domains {self.allowed_domains}; "
+                "tutorsync never shares a student's folder outside them"
+            )
+        return self
+
+    def allows(self, email: str) -> bool:
+        """Whether tutorsync may share with this address: its domain is allowed exactly."""
+        return email.rpartition("@")[2].strip().lower() in self.allowed_domains
+
+
 class Settings(_Strict):
     program: Program
     workspace: WorkspaceSettings = WorkspaceSettings()
@@ -276,6 +362,7 @@ class Settings(_Strict):
     thresholds: Thresholds = Thresholds()
     outputs: Outputs
     checkins: CheckinSettings | None = None
+    folders: FolderSettings | None = None
     config_dir: Path = Path(".")  # set by load(); not read from the file
 
     @model_validator(mode="after")

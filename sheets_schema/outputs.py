@@ -31,6 +31,8 @@ ARCHIVED_STATUS = "Archived"
 TEACHER_NOTES = "Teacher notes"
 COORDINATOR_NOTES = "Coordinator notes"
 NOTE_TO_TUTOR = "Note to tutor"
+FOLDER_HEADER = "Folder"
+FOLDER_LINK_TEXT = "Open folder"
 
 
 def _figures(window_days: int, grade_header: str) -> tuple[OutputColumn, ...]:
@@ -49,7 +51,15 @@ def _figures(window_days: int, grade_header: str) -> tuple[OutputColumn, ...]:
     )
 
 
-def summary_columns(window_days: int) -> tuple[OutputColumn, ...]:
+def folder_column(links_known: bool) -> OutputColumn:
+    """The link to each student's shared folder. When the folders could not be listed this
+    run, the column is carried over like an educator column, so the links stay as they were."""
+    return OutputColumn(FOLDER_HEADER, "folder" if links_known else None)
+
+
+def summary_columns(
+    window_days: int, folder: OutputColumn | None = None
+) -> tuple[OutputColumn, ...]:
     """The coordinator summary: every active student, all their teachers' grades combined."""
     return (
         OutputColumn(STUDENT_ID_HEADER, "student_id"),
@@ -57,19 +67,23 @@ def summary_columns(window_days: int) -> tuple[OutputColumn, ...]:
         OutputColumn("Grade level", "grade_level"),
         OutputColumn("Teachers", "teachers"),
         OutputColumn("Tutors", "tutors"),
+        *((folder,) if folder else ()),
         *_figures(window_days, "Grade % (all classes)"),
         OutputColumn(TEACHER_NOTES, None),
         OutputColumn(COORDINATOR_NOTES, None),
     )
 
 
-def teacher_columns(window_days: int) -> tuple[OutputColumn, ...]:
+def teacher_columns(
+    window_days: int, folder: OutputColumn | None = None
+) -> tuple[OutputColumn, ...]:
     """A teacher's tab: only their students, grades from their own gradebooks only."""
     return (
         OutputColumn(STUDENT_ID_HEADER, "student_id"),
         OutputColumn("Student", "name"),
         OutputColumn("Grade level", "grade_level"),
         OutputColumn("Tutors", "tutors"),
+        *((folder,) if folder else ()),
         *_figures(window_days, "Grade % (your class)"),
         OutputColumn(NOTE_TO_TUTOR, None),
     )

@@ -6,7 +6,7 @@ One row per enrolment: a student with two teachers has two rows with the same ID
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -68,6 +68,7 @@ class Roster:
     students: pd.DataFrame  # columns: STUDENT_COLUMNS
     source: str
     tab: str
+    columns: Mapping[str, int] = field(default_factory=dict)  # field name -> 0-based column
 
     @property
     def active(self) -> pd.DataFrame:
@@ -157,7 +158,7 @@ def parse(
     for people in ("teachers", "tutors"):
         students[people] = students[people].map(lambda emails: tuple(dict.fromkeys(emails)))
     students["active"] = students["active"].astype(bool)
-    return Roster(students, source, tab), issues
+    return Roster(students, source, tab, dict(header.columns)), issues
 
 
 def _names(frame: pd.DataFrame, found: Mapping[str, int]) -> tuple[pd.Series, pd.Series]:

@@ -45,7 +45,8 @@ class Tutorsync:
         document = json.loads(self(*args, "--json", expect=expect).stdout)
         if args[0] == "run":
             assert document["ok"] == all(job["ok"] for job in document["jobs"])
-            return document["jobs"][0]
+            [progress] = [job for job in document["jobs"] if job["job"] == "progress"]
+            return progress
         return document
 
 

@@ -13,6 +13,7 @@ from fake_google.programs import upload_program
 from jobs.cli import cli
 from jobs.settings import load
 from jobs.workspace.local import LocalWorkspace
+from jobs.workspace.port import Link
 
 TODAY = date(2026, 11, 23)  # the demo template is generated for this day (conftest.py)
 
@@ -22,7 +23,8 @@ def run(config: Path, *args: str, expect: int = 0) -> dict:
         cli, ["run", "--config", str(config), "--as-of", TODAY.isoformat(), "--json", *args]
     )
     assert result.exit_code == expect, result.output + repr(result.exception)
-    return json.loads(result.stdout)["jobs"][0]
+    [progress] = [job for job in json.loads(result.stdout)["jobs"] if job["job"] == "progress"]
+    return progress
 
 
 @pytest.fixture
@@ -76,8 +78,13 @@ def test_second_run_on_google_makes_no_write(google_demo, fake_google):
         "sheets.spreadsheets.get",
         "calendar.events.list",
         "calendar.freebusy.query",
+        "drive.files.get",  # the folders' root
+        "drive.files.list",  # the program's folders, one filtered listing
+        "drive.batch",  # their sharing (a shared drive's listing does not carry it)
+        "drive.permissions.list",
         "oauth2.token",
     }
+    assert counts["drive.batch"] == 1  # 60 students: one batch of permission reads
 
 
 def test_google_and_local_runs_write_the_same_progress_tabs(demo, google_demo, fake_google):
@@ -114,9 +121,17 @@ def test_google_and_local_runs_write_the_same_progress_tabs(demo, google_demo, f
         for key, tab in here.owned.items():
             if key.endswith(("run-log", "data-issues")):
                 continue  # times, and spreadsheet names that are paths here and URLs there
-            assert there.owned[key].grid == tab.grid, (local_ref, key)
+            assert _without_links(there.owned[key].grid) == _without_links(tab.grid), (
+                local_ref,
+                key,
+            )
             compared += 1
     assert compared == 4  # the summary and three gradebook tabs
+
+
+def _without_links(grid: list[list]) -> list[list]:
+    """Folder links are Drive URLs on Google and paths locally; compare their text only."""
+    return [[cell.text if isinstance(cell, Link) else cell for cell in row] for row in grid]
 
 
 def test_formula_like_notes_reach_google_as_text(google_demo, fake_google):
@@ -209,8 +224,8 @@ def test_check_ins_on_google_take_one_listing_one_free_busy_query_and_batched_in
             "end": {"dateTime": "2026-11-24T09:00:00-06:00"},
         },
     )
-    jobs = run_all_jobs(google_demo)
-    checkins = jobs[1]
+    jobs = {job["job"]: job for job in run_all_jobs(google_demo)}
+    checkins = jobs["checkins"]
     assert checkins["job"] == "checkins" and checkins["ok"] and checkins["changes"] > 0
     counts = fake_google.counts()
     assert counts["calendar.events.list"] == 1 and counts["calendar.freebusy.query"] == 1
@@ -220,14 +235,15 @@ def test_check_ins_on_google_take_one_listing_one_free_busy_query_and_batched_in
     assert "Staff meeting" in summaries
 
     fake_google.reset_log()
-    again = run_all_jobs(google_demo)
-    assert again[1]["changes"] == 0
+    again = {job["job"]: job for job in run_all_jobs(google_demo)}
+    assert again["checkins"]["changes"] == 0
     writes = {
         m
         for m in fake_google.counts()
         if m.split(".")[-1] in ("insert", "patch", "batch", "batchUpdate")
     }
-    assert writes == set()
+    assert writes == {"drive.batch"}  # a batch of permission reads
+    assert fake_google.counts()["drive.permissions.list"] > 0
 
 
 def run_all_jobs(config: Path) -> list[dict]:
@@ -269,3 +285,57 @@ def test_check_ins_alone_and_in_a_full_run_describe_events_the_same(google_demo,
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["changes"] == 0
+
+
+def test_folders_on_google_are_shared_linked_and_left_alone_by_a_rerun(google_demo, fake_google):
+    from fake_google.programs import PROGRAM_CALENDAR
+
+    jobs = {job["job"]: job for job in run_all_jobs(google_demo)}
+    assert jobs["folders"]["ok"] and jobs["folders"]["changes"] > 0
+    settings = load(google_demo)
+    students = {
+        f["appProperties"]["tutorsync-student"]: f
+        for f in fake_google.drive.files()
+        if (f.get("appProperties") or {}).get("tutorsync-kind") == "student"
+    }
+    assert len(students) == jobs["progress"]["students"]
+    for folder in students.values():
+        direct = [
+            p
+            for p in fake_google.drive.permissions(folder["id"])
+            if not any(d.get("inherited") for d in p.get("permissionDetails", []))
+        ]
+        assert direct and {p["type"] for p in direct} == {"user"}
+        assert all(p["emailAddress"].endswith("@riverbend.example") for p in direct)
+        assert {p["role"] for p in direct} == {"writer"}
+    assert fake_google.drive.notifications == []  # notify = false: no sharing e-mails
+    remote = open_workspace_for(settings)
+    summary = remote.read_state(settings.outputs.coordinator_spreadsheet).owned[
+        f"tutorsync:{settings.program.key}:summary"
+    ]
+    column = summary.grid[0].index("Folder")
+    links = {row[0]: row[column] for row in summary.grid[1:] if len(row) > column and row[column]}
+    assert {student_id: link.url for student_id, link in links.items()} == {
+        student_id: f"https://drive.google.com/drive/folders/{f['id']}"
+        for student_id, f in students.items()
+    }
+    descriptions = " ".join(
+        e.get("description", "") for e in fake_google.calendar.events(PROGRAM_CALENDAR)
+    )
+    assert "Shared folders:" in descriptions and "drive.google.com" in descriptions
+
+    fake_google.reset_log()
+    again = {job["job"]: job for job in run_all_jobs(google_demo)}
+    assert again["folders"]["changes"] == 0
+    drive_writes = {
+        m: n
+        for m, n in fake_google.counts().items()
+        if m.startswith("drive.") and m.split(".")[-1] in ("create", "copy", "update", "delete")
+    }
+    assert drive_writes == {}
+
+
+def open_workspace_for(settings):
+    from jobs.workspace import open_workspace
+
+    return open_workspace(settings).spreadsheets

@@ -98,9 +98,25 @@ def upload_program(fake: FakeGoogle, folder: Path, workspace: dict[str, Any]) ->
         + "".join(f"{k} = {v}\n" for k, v in google["quotas"].items()),
     )
     text = text.replace('calendar = "calendar.ics"', f'calendar = "{PROGRAM_CALENDAR}"')
+    if settings.folders is not None:
+        text = _upload_folders(fake, settings.folders, text)
     config = folder / "google.toml"
     config.write_text(text, encoding="utf-8")
     return config
+
+
+def _upload_folders(fake: FakeGoogle, folders: Any, text: str) -> str:
+    """The folders root as a folder in a shared drive (as the README recommends), and each
+    template as a Google Doc in it."""
+    drive_id = fake.drive.add_shared_drive("Tutoring program")
+    root = fake.drive.add_folder("Student folders", parents=[drive_id])
+    text = text.replace(f'root = "{folders.root}"', f'root = "{root}"')
+    for template in folders.templates:
+        file_id = fake.drive.add_file(
+            template.name, "application/vnd.google-apps.document", parents=[drive_id]
+        )
+        text = text.replace(f'file = "{template.file}"', f'file = "{file_id}"')
+    return text
 
 
 def _read_grids(path: Path, tabs: list[str]) -> dict[str, list[list]]:

@@ -146,7 +146,7 @@ def test_same_arguments_write_the_same_cells(tmp_path):
     create_demo(tmp_path / "a", today=TODAY, students=40, seed=3)
     create_demo(tmp_path / "b", today=TODAY, students=40, seed=3)
     first = workbook_values(tmp_path / "a")
-    assert len(first) == 6  # roster, tutor log, 2 gradebooks (one a CSV), README, config
+    assert len(first) == 7  # roster, tutor log, 2 gradebooks (one a CSV), template, README, config
     assert first == workbook_values(tmp_path / "b")
 
 

@@ -217,3 +217,152 @@ def google_calendar_harness(fake_google, google_harness: Harness) -> CalendarHar
         set_busy=set_busy,
         stored=stored,
     )
+
+
+# --- drives ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DriveHarness:
+    """A Drive adapter and the ways a contract test plays the educators around it. Folders are
+    named by their url, as list_folders gives it."""
+
+    drive: object  # a jobs.workspace.drive_port.Drive
+    root: str  # the configured root folder's reference
+    template: Callable[[str], str]  # name -> reference of a new template file
+    add_hand_grant: Callable[[str, str, str], None]  # (folder url, email, role)
+    rename: Callable[[str, str], None]  # (folder url, new name), as an educator would
+    access: Callable[[str], set[tuple[str, str]]]  # folder url -> {(email, role)} as stored
+    files_in: Callable[[str], list[str]]  # folder url -> names of the files in it (not folders)
+    delete_file: Callable[[str, str], None]  # (folder url, file name): deleted for good
+    snapshot: Callable[[], object]  # everything stored, to compare before and after a rerun
+
+
+DRIVE_ADAPTERS = ["local", "google"]
+
+
+@pytest.fixture(params=DRIVE_ADAPTERS, ids=DRIVE_ADAPTERS)
+def drive_harness(request: pytest.FixtureRequest) -> DriveHarness:
+    return request.getfixturevalue(f"{request.param}_drive_harness")
+
+
+@pytest.fixture
+def local_drive_harness(tmp_path: Path) -> DriveHarness:
+    from jobs.workspace.drive_local import MANIFEST, LocalDrive, add_hand_grant, manifest
+
+    (tmp_path / "folders").mkdir()
+    (tmp_path / "templates").mkdir()
+
+    def template(name: str) -> str:
+        (tmp_path / "templates" / f"{name}.xlsx").write_bytes(b"a template")
+        return f"templates/{name}.xlsx"
+
+    def rename(url: str, name: str) -> None:
+        path = tmp_path / url
+        path.rename(path.with_name(name))
+
+    def access(url: str) -> set[tuple[str, str]]:
+        return {(g["email"], g["role"]) for g in manifest(tmp_path, url)["grants"]}
+
+    def files_in(url: str) -> list[str]:
+        return sorted(
+            p.name for p in (tmp_path / url).iterdir() if p.is_file() and p.name != MANIFEST
+        )
+
+    def snapshot() -> object:
+        return {
+            str(p.relative_to(tmp_path)): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(tmp_path.rglob("*"))
+            if p.is_file()
+        }
+
+    return DriveHarness(
+        drive=LocalDrive(tmp_path),
+        root="folders",
+        template=template,
+        add_hand_grant=lambda url, email, role: add_hand_grant(tmp_path, url, email, role),
+        rename=rename,
+        access=access,
+        files_in=files_in,
+        delete_file=lambda url, name: (tmp_path / url / name).unlink(),
+        snapshot=snapshot,
+    )
+
+
+@pytest.fixture
+def google_drive_harness(fake_google, google_harness: Harness) -> DriveHarness:
+    from google.auth.credentials import AnonymousCredentials
+    from googleapiclient.discovery import build
+
+    from jobs.workspace.google.drive import GoogleDrive
+
+    session = google_harness.workspace.session  # type: ignore[attr-defined]
+    drive_id = fake_google.drive.add_shared_drive("Tutoring program")
+    root = fake_google.drive.add_folder("Student folders", parents=[drive_id])
+    # An educator's own Drive client: plain requests to the fake, not through tutorsync.
+    educator = build(
+        "drive",
+        "v3",
+        credentials=AnonymousCredentials(),
+        client_options={"api_endpoint": f"{fake_google.base_url}/drive/v3/"},
+        static_discovery=True,
+        cache_discovery=False,
+    )
+
+    def file_id(url: str) -> str:
+        return url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+
+    def template(name: str) -> str:
+        return fake_google.drive.add_file(
+            name, "application/vnd.google-apps.document", parents=[drive_id]
+        )
+
+    def rename(url: str, name: str) -> None:
+        educator.files().update(
+            fileId=file_id(url), body={"name": name}, supportsAllDrives=True
+        ).execute()
+
+    def access(url: str) -> set[tuple[str, str]]:
+        return {
+            (p["emailAddress"].lower(), p["role"])
+            for p in fake_google.drive.permissions(file_id(url))
+            if p["type"] == "user"
+        }
+
+    def children(url: str) -> list[dict]:
+        return [
+            f
+            for f in fake_google.drive.files(include_trashed=False)
+            if file_id(url) in f.get("parents", [])
+        ]
+
+    def files_in(url: str) -> list[str]:
+        return sorted(
+            f["name"]
+            for f in children(url)
+            if f["mimeType"] != "application/vnd.google-apps.folder"
+        )
+
+    def delete_file(url: str, name: str) -> None:
+        [found] = [f for f in children(url) if f["name"] == name]
+        educator.files().delete(fileId=found["id"], supportsAllDrives=True).execute()
+
+    def snapshot() -> object:
+        return [
+            (f, fake_google.drive.permissions(f["id"]))
+            for f in sorted(fake_google.drive.files(), key=lambda f: f["id"])
+        ]
+
+    return DriveHarness(
+        drive=GoogleDrive(session),
+        root=root,
+        template=template,
+        add_hand_grant=lambda url, email, role: fake_google.drive.add_permission(
+            file_id(url), email, role
+        ),
+        rename=rename,
+        access=access,
+        files_in=files_in,
+        delete_file=delete_file,
+        snapshot=snapshot,
+    )

@@ -1,0 +1,467 @@
+"""The folders job's pure planner: from the roster and the folders as they stand, the Drive
+changes that make every student folder exist, sit in the right place, and be shared with exactly
+the right people. Also the sharing audit. No I/O, no clock.
+
+Rules (README, "Student folders"):
+- every active student has one folder, `<root>/<term>/<name>`, created once and found by key,
+  so an educator may rename or re-sort it;
+- it is shared (folders.role) with the student's tutors and teachers and the coordinators, and
+  only with addresses inside folders.allowed_domains; any other address is refused and reported;
+- tutorsync revokes only grants it recorded as its own; a grant someone added by hand stays;
+- a student who leaves keeps the folder, moved to `<term>/<archive>`, and (revoke_on_leave)
+  loses tutorsync's grants but the coordinators'; a student who comes back is moved back;
+- each template is copied into a folder once, ever.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from jobs.settings import FolderSettings
+from jobs.workspace.drive_port import (
+    ROOT,
+    ChangeRole,
+    CopyTemplate,
+    CreateFolder,
+    Folder,
+    FolderChange,
+    FolderKind,
+    ForgetGrant,
+    Grant,
+    MoveFolder,
+    RecordTemplate,
+    RevokeGrant,
+    ShareFolder,
+    role_covers,
+    token,
+)
+from sheets_schema.issues import DataIssue, Severity, a1
+from sheets_schema.roster import Roster
+from sheets_schema.table import ROW
+
+
+def term_key(term: str) -> str:
+    return f"term:{term}"
+
+
+def archive_key(term: str) -> str:
+    return f"archive:{term}"
+
+
+def student_key(term: str, student_id: str) -> str:
+    return f"student:{term}:{student_id}"
+
+
+@dataclass
+class FolderPlan:
+    changes: list[FolderChange] = field(default_factory=list)
+    issues: list[DataIssue] = field(default_factory=list)
+    links: dict[str, str] = field(default_factory=dict)  # student ID -> URL of their folder
+
+
+@dataclass(frozen=True)
+class _Person:
+    email: str
+    role: str  # "tutor" | "teacher" | "coordinator": why they get access
+
+
+def plan_folders(
+    *, settings: FolderSettings, roster: Roster, folders: Sequence[Folder]
+) -> FolderPlan:
+    """The changes that bring this term's folders in line with the roster."""
+    plan = FolderPlan()
+    term = settings.term
+    by_key = {folder.key: folder for folder in folders}
+    plan.issues += _duplicates(folders)
+    term_folder = by_key.get(term_key(term))
+    if term_folder is not None and term_folder.trashed:
+        plan.issues.append(_trashed_issue(roster, term_folder, f"the folder for term {term}"))
+        return plan
+    needs_term = False
+    needs_archive = False
+    active = roster.active
+
+    for student_id, student in active.iterrows():
+        student_id = str(student_id)
+        key = student_key(term, student_id)
+        people = _people(settings, student, plan.issues, roster, student_id)
+        folder = by_key.get(key)
+        if folder is None:
+            needs_term = True
+            plan.changes.append(
+                CreateFolder(
+                    key,
+                    FolderKind.STUDENT,
+                    folder_name(settings.name, student, student_id),
+                    term_key(term),
+                    student_id,
+                    reason=f"student {student_id} is on the roster and has no folder",
+                )
+            )
+            folder = Folder(key, FolderKind.STUDENT, "", term_key(term), "")
+        elif folder.trashed:
+            plan.issues.append(_trashed_issue(roster, folder, f"student {student_id}'s folder"))
+            continue
+        else:
+            plan.links[student_id] = folder.url
+            if folder.parent_key == archive_key(term):
+                needs_term = True
+                plan.changes.append(
+                    MoveFolder(key, term_key(term), reason=f"student {student_id} is back")
+                )
+        plan.changes += _sharing(settings, folder, people, student_id)
+        plan.issues += _hand_grants_below(settings, roster, folder, people, student_id)
+        plan.changes += _copies(settings, folder, student, student_id)
+
+    coordinators = {email for email in settings.coordinators}
+    for folder in folders:
+        if folder.kind != FolderKind.STUDENT or not folder.key.startswith(f"student:{term}:"):
+            continue
+        if folder.student_id in active.index or folder.trashed:
+            continue
+        reason = f"student {folder.student_id} is no longer active on the roster"
+        if folder.parent_key == term_key(term):
+            needs_archive = True
+            plan.changes.append(MoveFolder(folder.key, archive_key(term), reason=reason))
+        if settings.revoke_on_leave:
+            keep = [_Person(email, "coordinator") for email in sorted(coordinators) if email]
+            plan.changes += _sharing(settings, folder, keep, folder.student_id, leaving=True)
+
+    structure: list[FolderChange] = []
+    if needs_term and term_folder is None:
+        structure.append(
+            CreateFolder(
+                term_key(term), FolderKind.TERM, term, ROOT, reason=f"the folder for term {term}"
+            )
+        )
+    if needs_archive and archive_key(term) not in by_key:
+        structure.append(
+            CreateFolder(
+                archive_key(term),
+                FolderKind.ARCHIVE,
+                settings.archive,
+                term_key(term),
+                reason=f"where folders of students who left during {term} are kept",
+            )
+        )
+    plan.changes = structure + plan.changes
+    return plan
+
+
+def links_of(folders: Iterable[Folder], term: str) -> dict[str, str]:
+    """Student ID -> URL of their folder this term (not trashed)."""
+    return {
+        folder.student_id: folder.url
+        for folder in folders
+        if folder.kind == FolderKind.STUDENT
+        and folder.key == student_key(term, folder.student_id)
+        and not folder.trashed
+    }
+
+
+def folder_name(pattern: str, student: Mapping[str, object], student_id: str) -> str:
+    """A new folder's name from folders.name, tidied when the roster has only one name part."""
+    first = str(student.get("first_name") or "").strip()
+    last = str(student.get("last_name") or "").strip()
+    name = str(student.get("name") or "").strip()
+    text = pattern.format(first=first, last=last, name=name, id=student_id)
+    text = re.sub(r"^[\s,]+|[\s,]+$", "", text)  # "{last}, {first}" with no first name
+    text = re.sub(r"\s*,\s*(?=\()", " ", text)  # "{last}, {first} ({id})" with no first
+    return " ".join(text.split())
+
+
+def copy_name(template_name: str, student: Mapping[str, object]) -> str:
+    return f"{template_name} - {str(student.get('name') or '').strip()}".strip(" -")
+
+
+# --- Sharing -------------------------------------------------------------------------------------
+
+
+def _people(
+    settings: FolderSettings,
+    student: Mapping[str, object],
+    issues: list[DataIssue],
+    roster: Roster,
+    student_id: str,
+) -> list[_Person]:
+    """Who should open this student's folder; addresses outside the allowed domains are
+    refused, each with a data issue at its roster cell."""
+    wanted: dict[str, _Person] = {}
+    for role, column in (("tutor", "tutors"), ("teacher", "teachers")):
+        emails = student.get(column) or ()
+        assert isinstance(emails, tuple | list)
+        for email in emails:
+            email = str(email).lower()
+            if not settings.allows(email):
+                issues.append(_outside_issue(settings, roster, student, student_id, email, role))
+                continue
+            wanted.setdefault(email, _Person(email, role))
+    for email in settings.coordinators:
+        wanted.setdefault(email, _Person(email, "coordinator"))
+    return list(wanted.values())
+
+
+def _sharing(
+    settings: FolderSettings,
+    folder: Folder,
+    people: Sequence[_Person],
+    student_id: str,
+    *,
+    leaving: bool = False,
+) -> list[FolderChange]:
+    """Shares, role changes, revokes and forgets for one folder: tutorsync's grants end up
+    exactly `people`, and nobody else's grant is touched."""
+    changes: list[FolderChange] = []
+    direct = {g.email: g for g in folder.grants if g.kind in ("user", "group") and not g.inherited}
+    inherited = {g.email: g for g in folder.grants if g.inherited}
+    wanted = {person.email: person for person in people}
+    for person in people:
+        grant = direct.get(person.email)
+        if grant is None:
+            covering = inherited.get(person.email)
+            if leaving or (covering and role_covers(covering.role, settings.role)):
+                continue
+            changes.append(
+                ShareFolder(
+                    folder.key,
+                    person.email,
+                    settings.role,
+                    reason=f"{person.role} of student {student_id}",
+                )
+            )
+        elif grant.token in folder.ours and grant.role != settings.role:
+            changes.append(
+                ChangeRole(
+                    folder.key,
+                    person.email,
+                    settings.role,
+                    reason=f"folders.role is {settings.role}",
+                )
+            )
+    for email, grant in sorted(direct.items()):
+        if grant.token in folder.ours and email not in wanted:
+            why = (
+                f"student {student_id} left"
+                if leaving
+                else f"no longer a tutor or teacher of student {student_id}"
+            )
+            changes.append(RevokeGrant(folder.key, email, reason=why))
+    present = {grant.token for grant in direct.values()}
+    wanted_tokens = {token(email) for email in wanted}
+    for recorded in sorted(folder.ours - present - wanted_tokens):
+        changes.append(
+            ForgetGrant(folder.key, recorded, reason="someone removed this grant by hand")
+        )
+    return changes
+
+
+def _hand_grants_below(
+    settings: FolderSettings,
+    roster: Roster,
+    folder: Folder,
+    people: Sequence[_Person],
+    student_id: str,
+) -> list[DataIssue]:
+    """A person who should have access holds a weaker grant someone made by hand: tutorsync
+    never changes a hand-made grant, so it says so instead."""
+    issues = []
+    for person in people:
+        grant = next(
+            (g for g in folder.grants if g.email == person.email and not g.inherited), None
+        )
+        if grant is None or grant.token in folder.ours or role_covers(grant.role, settings.role):
+            continue
+        issues.append(
+            DataIssue(
+                roster.source,
+                roster.tab,
+                "",
+                person.email,
+                f"{person.email} ({person.role} of student {student_id}) has {grant.role} access "
+                f"to the student's folder, shared by hand, so tutorsync did not give them "
+                f"{settings.role} access (it never changes a grant someone made by hand)",
+                "remove their access in Drive's Share dialog and tutorsync shares the folder "
+                "again on its next run, or give them the access yourself",
+                Severity.WARNING,
+            )
+        )
+    return issues
+
+
+def _copies(
+    settings: FolderSettings, folder: Folder, student: Mapping[str, object], student_id: str
+) -> list[FolderChange]:
+    changes: list[FolderChange] = []
+    for template in settings.templates:
+        template_token = token(template.file)
+        if template_token in folder.templates:
+            continue
+        if template_token in folder.copies:
+            changes.append(
+                RecordTemplate(
+                    folder.key,
+                    template_token,
+                    reason=f"'{template.name}' was copied by a run that stopped before "
+                    "recording it",
+                )
+            )
+            continue
+        changes.append(
+            CopyTemplate(
+                folder.key,
+                template.file,
+                copy_name(template.name, student),
+                reason=f"'{template.name}' has not been copied for student {student_id}",
+            )
+        )
+    return changes
+
+
+# --- Issues --------------------------------------------------------------------------------------
+
+
+def _outside_issue(
+    settings: FolderSettings,
+    roster: Roster,
+    student: Mapping[str, object],
+    student_id: str,
+    email: str,
+    role: str,
+) -> DataIssue:
+    column = roster.columns.get(f"{role}_email")
+    row = student.get(ROW)
+    cell = a1(int(str(row)), column) if column is not None and row is not None else ""
+    domains = ", ".join(settings.allowed_domains)
+    return DataIssue(
+        roster.source,
+        roster.tab,
+        cell,
+        email,
+        f"{email} ({role} of student {student_id}) is outside the allowed domains ({domains}), "
+        "so the student's folder was not shared with them",
+        "use their school address, or add their domain to folders.allowed_domains if it "
+        "belongs to your organisation",
+    )
+
+
+def _trashed_issue(roster: Roster, folder: Folder, what: str) -> DataIssue:
+    return DataIssue(
+        roster.source,
+        roster.tab,
+        "",
+        folder.url,
+        f"{what} is in Drive's trash, so tutorsync left it alone (it never makes a second one)",
+        "restore it from the trash in Google Drive; tutorsync picks it up on its next run",
+    )
+
+
+def _duplicates(folders: Iterable[Folder]) -> list[DataIssue]:
+    return [
+        DataIssue(
+            "Drive",
+            folder.key,
+            "",
+            " ".join(folder.duplicate_urls),
+            f"{len(folder.duplicate_urls) + 1} folders carry the key {folder.key}; tutorsync "
+            f"keeps {folder.url} up to date and leaves the other(s) alone",
+            "move anything in the other folder(s) into the first, then delete them",
+            Severity.WARNING,
+        )
+        for folder in folders
+        if folder.duplicate_urls
+    ]
+
+
+# --- Audit ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Access:
+    """One person's (or link's) access to a folder, as the audit shows it."""
+
+    who: str  # an e-mail, "anyone with the link" or "everyone at <domain>"
+    role: str
+    source: str  # "tutorsync" | "by hand" | "inherited" | "owner"
+    finding: str = ""  # "" when as intended; else what is wrong
+
+
+@dataclass(frozen=True)
+class FolderAudit:
+    key: str
+    name: str
+    url: str
+    student_id: str
+    status: str  # "active" | "left" | "other term" | "structure"
+    access: tuple[Access, ...]
+    missing: tuple[str, ...]  # people who should have access and do not
+
+    @property
+    def findings(self) -> int:
+        return len(self.missing) + sum(1 for a in self.access if a.finding)
+
+
+def audit_folders(
+    *, settings: FolderSettings, roster: Roster, folders: Sequence[Folder]
+) -> list[FolderAudit]:
+    """Who can open each folder, and how that differs from the roster: extra people, missing
+    people, grants outside the allowed domains, link and domain-wide grants. Changes nothing."""
+    active = roster.active
+    audits = []
+    for folder in sorted(folders, key=lambda f: (f.kind != FolderKind.TERM, f.key)):
+        intended: set[str] = set()
+        status = "structure"
+        if folder.kind == FolderKind.STUDENT:
+            if not folder.key.startswith(f"student:{settings.term}:"):
+                status = "other term"
+            elif folder.student_id in active.index:
+                status = "active"
+                student = active.loc[folder.student_id]
+                intended = {
+                    p.email for p in _people(settings, student, [], roster, folder.student_id)
+                }
+            else:
+                status = "left"
+                intended = set(settings.coordinators) if settings.revoke_on_leave else set()
+        access = tuple(
+            _access(settings, folder, grant, intended, status) for grant in folder.grants
+        )
+        held = {g.email for g in folder.grants if role_covers(g.role, settings.role) and g.email}
+        missing = tuple(sorted(intended - held)) if status == "active" else ()
+        audits.append(
+            FolderAudit(
+                folder.key, folder.name, folder.url, folder.student_id, status, access, missing
+            )
+        )
+    return audits
+
+
+def _access(
+    settings: FolderSettings, folder: Folder, grant: Grant, intended: set[str], status: str
+) -> Access:
+    source = (
+        "owner"
+        if grant.role == "owner"
+        else "inherited"
+        if grant.inherited
+        else "tutorsync"
+        if grant.token in folder.ours
+        else "by hand"
+    )
+    if grant.kind == "anyone":
+        return Access("anyone with the link", grant.role, source, "link sharing is on")
+    if grant.kind == "domain":
+        return Access(
+            f"everyone at {grant.email}", grant.role, source, "shared with a whole domain"
+        )
+    finding = ""
+    if source != "owner" and not settings.allows(grant.email):
+        finding = "outside the allowed domains"
+    elif (
+        status in ("active", "left")
+        and source in ("tutorsync", "by hand")
+        and grant.email not in intended
+    ):
+        finding = "not a tutor, teacher or coordinator of this student"
+    return Access(grant.email, grant.role, source, finding)

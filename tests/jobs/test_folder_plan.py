@@ -1,0 +1,380 @@
+"""The folders planner and the sharing audit, on small rosters and folder states (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from jobs.folder_plan import (
+    archive_key,
+    audit_folders,
+    folder_name,
+    links_of,
+    plan_folders,
+    student_key,
+    term_key,
+)
+from jobs.settings import FolderSettings, TemplateSettings
+from jobs.workspace.drive_port import (
+    ROOT,
+    ChangeRole,
+    CopyTemplate,
+    CreateFolder,
+    Folder,
+    FolderKind,
+    ForgetGrant,
+    Grant,
+    MoveFolder,
+    RecordTemplate,
+    RevokeGrant,
+    ShareFolder,
+    token,
+)
+from sheets_schema import roster as roster_schema
+from sheets_schema.issues import Severity
+
+TERM = "2026-27"
+HEADER = ["Student ID", "Student name", "Teacher e-mail", "Tutor e-mail", "Active"]
+
+
+def make_roster(*rows: list[object]) -> roster_schema.Roster:
+    parsed, _ = roster_schema.parse([HEADER, *rows], source="roster.xlsx", tab="Roster")
+    assert parsed is not None
+    return parsed
+
+
+def make_settings(**overrides: object) -> FolderSettings:
+    base: dict[str, object] = {
+        "root": "folders",
+        "term": TERM,
+        "allowed_domains": ["school.example"],
+        "coordinators": ["coord@school.example"],
+    }
+    return FolderSettings.model_validate(base | overrides)
+
+
+ROSTER = make_roster(
+    ["001", "Doe, Jane", "teach@school.example", "tutor@school.example", "yes"],
+    ["002", "Roe, Rick", "teach@school.example", "tutor2@school.example", "yes"],
+)
+
+
+def term_folder() -> Folder:
+    return Folder(term_key(TERM), FolderKind.TERM, TERM, ROOT, "folders/2026-27")
+
+
+def student_folder(student_id: str, *grants: Grant, ours: set[str] = frozenset(), **kw) -> Folder:
+    return Folder(
+        student_key(TERM, student_id),
+        FolderKind.STUDENT,
+        f"Student {student_id}",
+        kw.pop("parent_key", term_key(TERM)),
+        f"folders/2026-27/{student_id}",
+        grants=tuple(grants),
+        ours=frozenset(token(email) for email in ours),
+        student_id=student_id,
+        **kw,
+    )
+
+
+def writer(email: str) -> Grant:
+    return Grant(email, "writer")
+
+
+def settled(student_id: str, tutor: str) -> Folder:
+    """A folder shared exactly as planned, all grants tutorsync's."""
+    people = [tutor, "teach@school.example", "coord@school.example"]
+    return student_folder(student_id, *map(writer, people), ours=set(people))
+
+
+def test_first_run_creates_term_then_one_folder_per_student_with_its_people() -> None:
+    plan = plan_folders(settings=make_settings(), roster=ROSTER, folders=[])
+    creates = [c for c in plan.changes if isinstance(c, CreateFolder)]
+    assert [c.key for c in creates] == [
+        term_key(TERM),
+        student_key(TERM, "001"),
+        student_key(TERM, "002"),
+    ]
+    assert creates[1].name == "Doe, Jane (001)" and creates[1].parent_key == term_key(TERM)
+    shares = {(c.folder_key, c.email, c.role) for c in plan.changes if isinstance(c, ShareFolder)}
+    assert shares == {
+        (student_key(TERM, "001"), "tutor@school.example", "writer"),
+        (student_key(TERM, "001"), "teach@school.example", "writer"),
+        (student_key(TERM, "001"), "coord@school.example", "writer"),
+        (student_key(TERM, "002"), "tutor2@school.example", "writer"),
+        (student_key(TERM, "002"), "teach@school.example", "writer"),
+        (student_key(TERM, "002"), "coord@school.example", "writer"),
+    }
+    assert all(change.reason for change in plan.changes)
+
+
+def test_settled_folders_plan_nothing() -> None:
+    folders = [
+        term_folder(),
+        settled("001", "tutor@school.example"),
+        settled("002", "tutor2@school.example"),
+    ]
+    plan = plan_folders(settings=make_settings(), roster=ROSTER, folders=folders)
+    assert plan.changes == [] and plan.issues == []
+    assert plan.links == {"001": "folders/2026-27/001", "002": "folders/2026-27/002"}
+
+
+def test_reassigned_tutor_is_granted_and_the_old_one_revoked_exactly_once() -> None:
+    folders = [
+        term_folder(),
+        settled("001", "old@school.example"),
+        settled("002", "tutor2@school.example"),
+    ]
+    plan = plan_folders(settings=make_settings(), roster=ROSTER, folders=folders)
+    assert plan.changes == [
+        ShareFolder(
+            student_key(TERM, "001"), "tutor@school.example", "writer", plan.changes[0].reason
+        ),
+        RevokeGrant(student_key(TERM, "001"), "old@school.example", plan.changes[1].reason),
+    ]
+
+
+def test_a_hand_added_grant_is_never_revoked_and_not_reported_as_ours() -> None:
+    folder = settled("001", "tutor@school.example")
+    folder = replace(folder, grants=(*folder.grants, Grant("parent@school.example", "reader")))
+    plan = plan_folders(
+        settings=make_settings(),
+        roster=ROSTER,
+        folders=[term_folder(), folder, settled("002", "tutor2@school.example")],
+    )
+    assert plan.changes == []
+
+
+def test_an_address_outside_the_allowed_domains_is_refused_and_reported_at_its_cell() -> None:
+    roster = make_roster(["001", "Doe, Jane", "teach@school.example", "tutor@gmail.com", "yes"])
+    plan = plan_folders(settings=make_settings(), roster=roster, folders=[])
+    assert not any(
+        isinstance(c, ShareFolder) and c.email == "tutor@gmail.com" for c in plan.changes
+    )
+    [issue] = plan.issues
+    assert (issue.source, issue.tab, issue.cell, issue.value) == (
+        "roster.xlsx",
+        "Roster",
+        "D2",
+        "tutor@gmail.com",
+    )
+    assert "outside the allowed domains" in issue.problem and issue.severity == Severity.ERROR
+
+
+def test_a_student_who_left_is_archived_and_loses_tutorsyncs_grants_but_the_coordinators() -> None:
+    folders = [
+        term_folder(),
+        settled("001", "tutor@school.example"),
+        settled("002", "tutor2@school.example"),
+        settled("003", "tutor3@school.example"),
+    ]
+    plan = plan_folders(settings=make_settings(), roster=ROSTER, folders=folders)
+    gone = student_key(TERM, "003")
+    assert plan.changes[0] == CreateFolder(
+        archive_key(TERM),
+        FolderKind.ARCHIVE,
+        "Archived",
+        term_key(TERM),
+        reason=plan.changes[0].reason,
+    )
+    assert MoveFolder(gone, archive_key(TERM), plan.changes[1].reason) == plan.changes[1]
+    revoked = {c.email for c in plan.changes if isinstance(c, RevokeGrant)}
+    assert revoked == {"tutor3@school.example", "teach@school.example"}
+
+
+def test_leaving_without_revoke_on_leave_keeps_every_grant() -> None:
+    folders = [term_folder(), settled("003", "tutor3@school.example")]
+    plan = plan_folders(
+        settings=make_settings(revoke_on_leave=False), roster=ROSTER, folders=folders
+    )
+    assert not any(isinstance(c, RevokeGrant) for c in plan.changes)
+
+
+def test_a_returning_student_moves_back_from_the_archive() -> None:
+    folder = replace(settled("001", "tutor@school.example"), parent_key=archive_key(TERM))
+    plan = plan_folders(
+        settings=make_settings(),
+        roster=ROSTER,
+        folders=[term_folder(), folder, settled("002", "tutor2@school.example")],
+    )
+    assert plan.changes == [MoveFolder(folder.key, term_key(TERM), plan.changes[0].reason)]
+
+
+def test_a_folder_an_educator_moved_elsewhere_is_left_where_it_is() -> None:
+    folder = replace(settled("001", "tutor@school.example"), parent_key=None)
+    plan = plan_folders(
+        settings=make_settings(),
+        roster=ROSTER,
+        folders=[term_folder(), folder, settled("002", "tutor2@school.example")],
+    )
+    assert plan.changes == []
+
+
+def test_a_removed_grant_of_ours_that_is_no_longer_wanted_is_forgotten() -> None:
+    folder = settled("001", "tutor@school.example")
+    folder = replace(folder, ours=folder.ours | {token("old@school.example")})
+    plan = plan_folders(
+        settings=make_settings(),
+        roster=ROSTER,
+        folders=[term_folder(), folder, settled("002", "tutor2@school.example")],
+    )
+    assert plan.changes == [
+        ForgetGrant(folder.key, token("old@school.example"), plan.changes[0].reason)
+    ]
+
+
+def test_a_removed_grant_that_is_still_wanted_is_shared_again() -> None:
+    folder = settled("001", "tutor@school.example")
+    folder = replace(folder, grants=folder.grants[1:])  # the tutor's grant removed by hand
+    plan = plan_folders(
+        settings=make_settings(),
+        roster=ROSTER,
+        folders=[term_folder(), folder, settled("002", "tutor2@school.example")],
+    )
+    assert [type(c) for c in plan.changes] == [ShareFolder]
+
+
+def test_a_changed_role_changes_only_tutorsyncs_grants() -> None:
+    folder = settled("001", "tutor@school.example")
+    hand = Grant("teach@school.example", "writer")  # teacher's grant made by hand
+    folder = replace(
+        folder,
+        grants=(*folder.grants[:1], hand, folder.grants[2]),
+        ours=folder.ours - {token("teach@school.example")},
+    )
+    plan = plan_folders(
+        settings=make_settings(role="commenter"),
+        roster=make_roster(
+            ["001", "Doe, Jane", "teach@school.example", "tutor@school.example", "yes"]
+        ),
+        folders=[term_folder(), folder],
+    )
+    assert {(type(c), c.email) for c in plan.changes} == {
+        (ChangeRole, "tutor@school.example"),
+        (ChangeRole, "coord@school.example"),
+    }
+
+
+def test_a_weaker_hand_grant_is_reported_not_changed() -> None:
+    folder = settled("001", "tutor@school.example")
+    folder = replace(
+        folder,
+        grants=(Grant("tutor@school.example", "reader"), *folder.grants[1:]),
+        ours=folder.ours - {token("tutor@school.example")},
+    )
+    plan = plan_folders(
+        settings=make_settings(),
+        roster=make_roster(
+            ["001", "Doe, Jane", "teach@school.example", "tutor@school.example", "yes"]
+        ),
+        folders=[term_folder(), folder],
+    )
+    assert plan.changes == []
+    [issue] = plan.issues
+    assert "reader access" in issue.problem and issue.severity == Severity.WARNING
+
+
+def test_templates_are_copied_once_and_never_again_once_recorded() -> None:
+    settings = make_settings(templates=[TemplateSettings(file="plan.docx", name="Learning plan")])
+    plan = plan_folders(settings=settings, roster=ROSTER, folders=[])
+    copies = [c for c in plan.changes if isinstance(c, CopyTemplate)]
+    assert [c.name for c in copies] == ["Learning plan - Doe, Jane", "Learning plan - Roe, Rick"]
+    done = [
+        term_folder(),
+        replace(settled("001", "tutor@school.example"), templates=frozenset({token("plan.docx")})),
+        replace(settled("002", "tutor2@school.example"), templates=frozenset({token("plan.docx")})),
+    ]
+    assert plan_folders(settings=settings, roster=ROSTER, folders=done).changes == []
+
+
+def test_a_trashed_folder_is_reported_and_not_recreated() -> None:
+    folders = [
+        term_folder(),
+        replace(settled("001", "tutor@school.example"), trashed=True),
+        settled("002", "tutor2@school.example"),
+    ]
+    plan = plan_folders(settings=make_settings(), roster=ROSTER, folders=folders)
+    assert plan.changes == []
+    assert ["trash" in issue.problem for issue in plan.issues] == [True]
+    assert "001" not in plan.links
+
+
+def test_duplicate_folders_are_reported() -> None:
+    folder = replace(settled("001", "tutor@school.example"), duplicate_urls=("other",))
+    plan = plan_folders(
+        settings=make_settings(),
+        roster=ROSTER,
+        folders=[term_folder(), folder, settled("002", "tutor2@school.example")],
+    )
+    assert plan.changes == [] and "2 folders carry" in plan.issues[0].problem
+
+
+def test_other_terms_folders_are_left_alone() -> None:
+    old = replace(settled("009", "tutor@school.example"), key=student_key("2025-26", "009"))
+    folders = [term_folder(), old, settled("001", "tutor@school.example")]
+    roster = make_roster(
+        ["001", "Doe, Jane", "teach@school.example", "tutor@school.example", "yes"]
+    )
+    assert plan_folders(settings=make_settings(), roster=roster, folders=folders).changes == []
+
+
+@pytest.mark.parametrize(
+    ("pattern", "student", "expected"),
+    [
+        ("{last}, {first} ({id})", {"first_name": "Jane", "last_name": "Doe"}, "Doe, Jane (7)"),
+        ("{last}, {first} ({id})", {"first_name": "Cher", "last_name": ""}, "Cher (7)"),
+        ("{last}, {first} ({id})", {"first_name": "", "last_name": "Doe"}, "Doe (7)"),
+        ("{id} {name}", {"name": "Doe, Jane"}, "7 Doe, Jane"),
+    ],
+)
+def test_folder_names_follow_the_pattern_and_stay_tidy(
+    pattern: str, student: dict[str, str], expected: str
+) -> None:
+    assert folder_name(pattern, student, "7") == expected
+
+
+def test_links_are_this_terms_folders_only() -> None:
+    old = replace(settled("009", "t@school.example"), key=student_key("2025-26", "009"))
+    trashed = replace(settled("002", "t@school.example"), trashed=True)
+    assert links_of([term_folder(), old, trashed, settled("001", "t@school.example")], TERM) == {
+        "001": "folders/2026-27/001"
+    }
+
+
+def test_audit_flags_extra_missing_outside_and_link_grants() -> None:
+    folder = student_folder(
+        "001",
+        writer("tutor@school.example"),
+        Grant("stranger@gmail.com", "writer"),
+        Grant("", "reader", kind="anyone"),
+        Grant("neighbour@school.example", "reader"),
+        Grant("sa@project.iam.example", "owner"),
+        ours={"tutor@school.example"},
+    )
+    [audit] = [
+        a
+        for a in audit_folders(settings=make_settings(), roster=ROSTER, folders=[folder])
+        if a.key == folder.key
+    ]
+    findings = {access.who: access.finding for access in audit.access}
+    assert findings["tutor@school.example"] == ""
+    assert findings["stranger@gmail.com"] == "outside the allowed domains"
+    assert findings["anyone with the link"] == "link sharing is on"
+    assert findings["neighbour@school.example"].startswith("not a tutor")
+    assert findings["sa@project.iam.example"] == ""
+    assert audit.missing == ("coord@school.example", "teach@school.example")
+    assert audit.findings == 5
+
+
+def test_a_copy_found_but_not_recorded_is_recorded_not_copied_again() -> None:
+    settings = make_settings(templates=[TemplateSettings(file="plan.docx", name="Learning plan")])
+    folder = replace(settled("001", "tutor@school.example"), copies=frozenset({token("plan.docx")}))
+    plan = plan_folders(
+        settings=settings,
+        roster=make_roster(
+            ["001", "Doe, Jane", "teach@school.example", "tutor@school.example", "yes"]
+        ),
+        folders=[term_folder(), folder],
+    )
+    assert plan.changes == [RecordTemplate(folder.key, token("plan.docx"), plan.changes[0].reason)]

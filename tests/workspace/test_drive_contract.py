@@ -1,0 +1,236 @@
+"""The Drive contract: what the folders job relies on, checked on every adapter (a directory
+tree locally, Drive v3 on the fake Google server). Each test plans with the real planner, so
+"exactly the intended grants" and "a rerun changes nothing" are checked end to end through
+the port: plan(state after apply) == []."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobs.folder_plan import FolderPlan, audit_folders, plan_folders, student_key
+from jobs.settings import FolderSettings
+from jobs.workspace.drive_port import Folder, FolderKind, ShareFolder
+from sheets_schema import roster as roster_schema
+
+PROGRAM = "contract"
+TERM = "2026-27"
+HEADER = ["Student ID", "Student name", "Teacher e-mail", "Tutor e-mail", "Active"]
+COORDINATOR = "coord@school.example"
+
+
+def make_roster(*rows: list[object]) -> roster_schema.Roster:
+    parsed, _ = roster_schema.parse([HEADER, *rows], source="roster.xlsx", tab="Roster")
+    assert parsed is not None
+    return parsed
+
+
+ROSTER = make_roster(
+    ["001", "Doe, Jane", "teach@school.example", "tutor@school.example", "yes"],
+    ["002", "Roe, Rick", "teach@school.example", "tutor2@school.example", "yes"],
+    ["003", "Poe, Edgar", "teach2@school.example", "outsider@gmail.example", "yes"],
+)
+
+
+def folder_settings(harness, **overrides: object) -> FolderSettings:
+    base: dict[str, object] = {
+        "root": harness.root,
+        "term": TERM,
+        "allowed_domains": ["school.example"],
+        "coordinators": [COORDINATOR],
+    }
+    return FolderSettings.model_validate(base | overrides)
+
+
+def listed(harness) -> list[Folder]:
+    return harness.drive.list_folders(harness.root, PROGRAM)
+
+
+def plan(harness, settings: FolderSettings, roster=ROSTER) -> FolderPlan:
+    return plan_folders(settings=settings, roster=roster, folders=listed(harness))
+
+
+def sync(harness, settings: FolderSettings, roster=ROSTER) -> dict[str, str]:
+    """One folders run: list, plan, apply. Returns the folder URLs by key."""
+    changes = plan(harness, settings, roster).changes
+    return harness.drive.apply(harness.root, PROGRAM, changes, notify=False)
+
+
+def url_of(harness, student_id: str) -> str:
+    [folder] = [f for f in listed(harness) if f.key == student_key(TERM, student_id)]
+    return folder.url
+
+
+def test_one_folder_per_student_with_exactly_the_intended_grants(drive_harness) -> None:
+    settings = folder_settings(drive_harness)
+    urls = sync(drive_harness, settings)
+    folders = {f.key: f for f in listed(drive_harness)}
+    students = {k for k, f in folders.items() if f.kind == FolderKind.STUDENT}
+    assert students == {student_key(TERM, s) for s in ("001", "002", "003")}
+    assert {key: folder.url for key, folder in folders.items()} == urls
+    assert drive_harness.access(url_of(drive_harness, "001")) >= {
+        ("tutor@school.example", "writer"),
+        ("teach@school.example", "writer"),
+        (COORDINATOR, "writer"),
+    }
+    # The address outside allowed_domains was refused: never shared.
+    assert "outsider@gmail.example" not in {
+        email for email, _ in drive_harness.access(url_of(drive_harness, "003"))
+    }
+    for student_id in ("001", "002", "003"):
+        shared = {
+            email
+            for email, role in drive_harness.access(url_of(drive_harness, student_id))
+            if role != "owner"
+        }
+        intended = {
+            "001": {"tutor@school.example", "teach@school.example"},
+            "002": {"tutor2@school.example", "teach@school.example"},
+            "003": {"teach2@school.example"},
+        }[student_id] | {COORDINATOR}
+        assert shared == intended
+
+
+def test_after_a_run_the_plan_is_empty_and_a_rerun_changes_nothing(drive_harness) -> None:
+    settings = folder_settings(drive_harness)
+    sync(drive_harness, settings)
+    before = drive_harness.snapshot()
+    assert plan(drive_harness, settings).changes == []
+    drive_harness.drive.apply(drive_harness.root, PROGRAM, [], notify=False)
+    assert drive_harness.snapshot() == before
+
+
+def test_tutor_reassignment_grants_one_and_revokes_one(drive_harness) -> None:
+    settings = folder_settings(drive_harness)
+    sync(drive_harness, settings)
+    moved = make_roster(
+        ["001", "Doe, Jane", "teach@school.example", "new.tutor@school.example", "yes"],
+        ["002", "Roe, Rick", "teach@school.example", "tutor2@school.example", "yes"],
+        ["003", "Poe, Edgar", "teach2@school.example", "outsider@gmail.example", "yes"],
+    )
+    changes = plan(drive_harness, settings, moved).changes
+    assert [(type(c).__name__, c.email) for c in changes] == [  # type: ignore[union-attr]
+        ("ShareFolder", "new.tutor@school.example"),
+        ("RevokeGrant", "tutor@school.example"),
+    ]
+    drive_harness.drive.apply(drive_harness.root, PROGRAM, changes, notify=False)
+    emails = {email for email, _ in drive_harness.access(url_of(drive_harness, "001"))}
+    assert "new.tutor@school.example" in emails and "tutor@school.example" not in emails
+    assert plan(drive_harness, settings, moved).changes == []
+
+
+def test_a_hand_added_grant_survives_every_run(drive_harness) -> None:
+    settings = folder_settings(drive_harness)
+    sync(drive_harness, settings)
+    url = url_of(drive_harness, "001")
+    drive_harness.add_hand_grant(url, "parent@school.example", "reader")
+    assert plan(drive_harness, settings).changes == []
+    # Even when the student leaves and tutorsync revokes its own grants.
+    sync(drive_harness, settings, make_roster(ROSTER_ROW_002))
+    assert ("parent@school.example", "reader") in drive_harness.access(url_of(drive_harness, "001"))
+
+
+ROSTER_ROW_002 = ["002", "Roe, Rick", "teach@school.example", "tutor2@school.example", "yes"]
+
+
+def test_a_student_who_leaves_is_archived_keeping_only_the_coordinator(drive_harness) -> None:
+    settings = folder_settings(drive_harness)
+    sync(drive_harness, settings)
+    sync(drive_harness, settings, make_roster(ROSTER_ROW_002))
+    folders = {f.key: f for f in listed(drive_harness)}
+    gone = folders[student_key(TERM, "001")]
+    assert gone.parent_key == f"archive:{TERM}"
+    assert {e for e, r in drive_harness.access(gone.url) if r != "owner"} == {COORDINATOR}
+    assert plan(drive_harness, settings, make_roster(ROSTER_ROW_002)).changes == []
+    # And back again.
+    sync(drive_harness, settings)
+    back = {f.key: f for f in listed(drive_harness)}[student_key(TERM, "001")]
+    assert back.parent_key == f"term:{TERM}"
+    assert plan(drive_harness, settings).changes == []
+
+
+def test_a_renamed_folder_is_still_found(drive_harness) -> None:
+    settings = folder_settings(drive_harness)
+    sync(drive_harness, settings)
+    drive_harness.rename(url_of(drive_harness, "001"), "Jane's materials")
+    folders = {f.key: f for f in listed(drive_harness)}
+    assert folders[student_key(TERM, "001")].name == "Jane's materials"
+    assert plan(drive_harness, settings).changes == []
+
+
+def test_templates_are_copied_once_even_after_the_copy_is_deleted(drive_harness) -> None:
+    template = drive_harness.template("Learning plan")
+    settings = folder_settings(
+        drive_harness, templates=[{"file": template, "name": "Learning plan"}]
+    )
+    sync(drive_harness, settings)
+    url = url_of(drive_harness, "001")
+    [copy] = drive_harness.files_in(url)
+    assert copy.startswith("Learning plan - Doe, Jane")
+    assert plan(drive_harness, settings).changes == []
+    drive_harness.delete_file(url, copy)
+    assert plan(drive_harness, settings).changes == []
+    assert drive_harness.files_in(url) == []
+
+
+@pytest.mark.parametrize("stop_after", [1, 2, 5, 9, 14])
+def test_a_run_stopped_after_k_changes_converges_without_duplicates(
+    drive_harness, stop_after: int
+) -> None:
+    template = drive_harness.template("Learning plan")
+    settings = folder_settings(
+        drive_harness, templates=[{"file": template, "name": "Learning plan"}]
+    )
+    changes = plan(drive_harness, settings).changes
+    drive_harness.drive.apply(drive_harness.root, PROGRAM, changes[:stop_after], notify=False)
+    sync(drive_harness, settings)
+    folders = listed(drive_harness)
+    assert len(folders) == len({f.key for f in folders}) == 4  # term + three students
+    assert all(not f.duplicate_urls for f in folders)
+    assert plan(drive_harness, settings).changes == []
+    for student_id in ("001", "002", "003"):
+        assert len(drive_harness.files_in(url_of(drive_harness, student_id))) == 1
+
+
+def test_the_audit_flags_a_hand_added_outside_grant(drive_harness) -> None:
+    settings = folder_settings(drive_harness)
+    sync(drive_harness, settings)
+    url = url_of(drive_harness, "002")
+    drive_harness.add_hand_grant(url, "someone@gmail.example", "writer")
+    audits = {
+        a.key: a
+        for a in audit_folders(settings=settings, roster=ROSTER, folders=listed(drive_harness))
+    }
+    flagged = {key for key, audit in audits.items() if audit.findings}
+    assert flagged == {student_key(TERM, "002")}
+    [finding] = [a for a in audits[student_key(TERM, "002")].access if a.finding]
+    assert (finding.who, finding.source, finding.finding) == (
+        "someone@gmail.example",
+        "by hand",
+        "outside the allowed domains",
+    )
+
+
+def test_shares_are_recorded_as_tutorsyncs_and_only_those(drive_harness) -> None:
+    settings = folder_settings(drive_harness)
+    sync(drive_harness, settings)
+    url = url_of(drive_harness, "001")
+    drive_harness.add_hand_grant(url, "parent@school.example", "reader")
+    [folder] = [f for f in listed(drive_harness) if f.url == url]
+    ours = {g.email for g in folder.grants if g.token in folder.ours}
+    assert ours == {"tutor@school.example", "teach@school.example", COORDINATOR}
+
+
+def test_the_root_must_exist(drive_harness) -> None:
+    from jobs.errors import WorkspaceError
+
+    missing = "no-such-folder" if drive_harness.root == "folders" else "1" + "x" * 30
+    with pytest.raises(WorkspaceError):
+        drive_harness.drive.list_folders(missing, PROGRAM)
+
+
+def test_a_share_names_the_role_asked_for(drive_harness) -> None:
+    settings = folder_settings(drive_harness, role="commenter")
+    sync(drive_harness, settings)
+    roles = {r for _, r in drive_harness.access(url_of(drive_harness, "002")) if r != "owner"}
+    assert roles == {"commenter"}
+    assert not any(isinstance(c, ShareFolder) for c in plan(drive_harness, settings).changes)
