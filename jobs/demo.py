@@ -54,7 +54,7 @@ UNKNOWN_STUDENT_NAME = "Kit Marlowe-Vance"
 ROSTER_HEADER = ("Student ID", "Student Name", "Grade", "Teacher Email", "Tutor Email", "Active")
 FORM_HEADER = (
     "Timestamp", "Email Address", "Student ID", "Student Name", "Session Date", "Duration",
-    "Attendance", "Subject", "Notes", "Follow-up needed?",
+    "Attendance", "Subject", "Notes", "Next steps", "Follow-up needed?",
 )  # fmt: skip
 OLDER_HEADER = ("Date", "Tutor", "ID", "Student", "Minutes", "Attended?", "Follow up")
 CUSTOM_ID_HEADER = "Learner #"  # not a known alias: the config maps it
@@ -154,6 +154,19 @@ SESSION_NOTES = (
     "Ratios and rates", "Main idea and supporting details", "Finished the homework packet",
     "Integers on a number line", "Wrote a paragraph with evidence",
 )  # fmt: skip
+
+# What a tutor plans after each kind of session (derived from the notes, so the random
+# sequence that makes the rest of the demo is unchanged).
+NEXT_STEPS = {
+    "Fractions review": "Mixed numbers next",
+    "Worked on reading fluency": "Timed reading with the class novel",
+    "Practised multiplying decimals": "Dividing decimals",
+    "Word problems; units still tricky": "More unit conversions",
+    "Reviewed for Friday's quiz": "Go over the quiz together",
+    "Started long division": "Long division with remainders",
+    "Ratios and rates": "Unit rates in word problems",
+    "Main idea and supporting details": "Summarise a short article",
+}
 
 _Cell = str | int | float | date | None  # datetime is a date
 
@@ -553,7 +566,8 @@ def _form_rows(form: Sequence[_Session]) -> Iterator[Sequence[_Cell]]:
     for s in form:
         yield (
             s.timestamp, s.tutor.email, s.student_id_cell, s.student_name_cell, s.date_cell,
-            s.duration_cell, s.attendance_cell, s.subject, s.notes, s.follow_up,
+            s.duration_cell, s.attendance_cell, s.subject, s.notes,
+            NEXT_STEPS.get(s.notes or ""), s.follow_up,
         )  # fmt: skip
 
 

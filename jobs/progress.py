@@ -191,7 +191,13 @@ def read_program(settings: Settings, workspace: Workspace, *, as_of: date) -> Pr
             category_weights=weights,
         )
         return student_progress(
-            students, session_figures, grades, thresholds=thresholds, as_of=as_of, by=by
+            students,
+            session_figures,
+            grades,
+            thresholds=thresholds,
+            as_of=as_of,
+            by=by,
+            targets=settings.targets,
         )
 
     summary = _in_reading_order(progress(active, ["student_id"]))
@@ -472,7 +478,7 @@ def desired_tabs(
         tab = planning.progress_tab(
             key=key,
             title=title,
-            columns=outputs.teacher_columns(window, folder),
+            columns=outputs.teacher_columns(window, folder, settings.targets),
             progress=with_folders(program.by_teacher[teacher], spreadsheet),
             current=states[spreadsheet].owned.get(key),
         )
@@ -481,7 +487,7 @@ def desired_tabs(
     summary = planning.progress_tab(
         key=tab_keys["summary"],
         title=out.summary_tab,
-        columns=outputs.summary_columns(window, folder),
+        columns=outputs.summary_columns(window, folder, settings.targets),
         progress=with_folders(program.summary, coordinator),
         current=states[coordinator].owned.get(tab_keys["summary"]),
     )

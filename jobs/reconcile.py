@@ -13,13 +13,21 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from jobs.settings import Thresholds
+from jobs.settings import Targets, Thresholds
 from sheets_schema.headers import header_key
 from sheets_schema.issues import DataIssue, Severity
 from sheets_schema.values import Attendance
 
 NEEDS_ATTENTION = "Needs attention"
 ON_TRACK = "On track"
+
+
+@dataclass(frozen=True)
+class Win:
+    """Something to celebrate, said in a sentence (the seeds: celebrate achievements)."""
+
+    code: str
+    sentence: str
 
 
 @dataclass(frozen=True)
@@ -114,7 +122,30 @@ def count_sessions(
     figures["attendance_rate"] = (
         figures["sessions_in_window"] / figures["attendance_denominator"].replace(0, np.nan)
     ).round(3)
+    weeks = window_days / 7
+    figures["sessions_per_week"] = (figures["sessions_in_window"] / weeks).round(1)
+    figures["minutes_per_week"] = (figures["minutes_in_window"] / weeks).round(0)
+    figures["latest_tutor_notes"] = _latest_text(kept, "notes")
+    figures["next_steps"] = _latest_text(kept, "next_steps")
     return figures.drop(columns="attendance_denominator"), issues
+
+
+def _latest_text(sessions: pd.DataFrame, column: str) -> pd.Series:
+    """Per student, the text of their latest session that has some, as "2026-11-17: text"
+    (for teachers to read what the tutor last wrote)."""
+    if column not in sessions:
+        return pd.Series(dtype=object)
+    text = sessions[column].map(lambda value: str(value).strip() if isinstance(value, str) else "")
+    written = sessions.assign(_text=text)[text != ""].sort_values("session_date")
+    latest = written.groupby("student_id").tail(1).set_index("student_id")
+    return pd.Series(
+        [
+            f"{d.date().isoformat()}: {t}"
+            for d, t in zip(latest["session_date"], latest["_text"], strict=True)
+        ],
+        index=latest.index,
+        dtype=object,
+    )
 
 
 def grade_figures(
@@ -211,6 +242,7 @@ def student_progress(
     thresholds: Thresholds,
     as_of: date,
     by: Sequence[str] = ("student_id",),
+    targets: Targets | None = None,
 ) -> pd.DataFrame:
     """Join roster rows with session and grade figures and add flags and status.
 
@@ -237,7 +269,44 @@ def student_progress(
     progress["status"] = progress["student_flags"].map(
         lambda flags: NEEDS_ATTENTION if flags else ON_TRACK
     )
+    targets = targets or Targets()
+    for column in ("sessions_per_week", "minutes_per_week"):
+        progress[column] = progress[column].fillna(0.0) if column in progress else 0.0
+    progress["student_wins"] = [
+        _wins(row, thresholds, targets) for row in progress.itertuples(index=False)
+    ]
     return progress
+
+
+def _wins(row, thresholds: Thresholds, targets: Targets) -> tuple[Win, ...]:
+    """Achievements in the window: a grade up by targets.grade_gain_points, the dosage target
+    met, every session attended."""
+    wins = []
+    window = thresholds.window_days
+    change = row.grade_change_points
+    if not pd.isna(change) and change >= targets.grade_gain_points:
+        wins.append(
+            Win(
+                "grade_up",
+                f"Grade up {change:.0f} points in the last {window} days "
+                f"({row.grade_prior_percent:.0f}% to {row.grade_recent_percent:.0f}%).",
+            )
+        )
+    if (
+        row.sessions_per_week >= targets.sessions_per_week
+        and row.minutes_per_week >= targets.minutes_per_week
+    ):
+        wins.append(
+            Win(
+                "dosage_met",
+                f"Met the tutoring target: {row.sessions_per_week:g} sessions and "
+                f"{row.minutes_per_week:.0f} minutes a week.",
+            )
+        )
+    rate = row.attendance_rate
+    if not pd.isna(rate) and rate >= 1 and row.sessions_in_window > 0:
+        wins.append(Win("full_attendance", f"Attended every session in the last {window} days."))
+    return tuple(wins)
 
 
 def _flags(row, thresholds: Thresholds) -> tuple[Flag, ...]:

@@ -161,6 +161,15 @@ class Thresholds(_Strict):
     missing_threshold: int = Field(default=3, ge=1)
 
 
+class Targets(_Strict):
+    """What counts as enough tutoring, and as a win (README: The figures)."""
+
+    # High-dosage tutoring: at least 3 sessions of 30 minutes a week.
+    sessions_per_week: float = Field(default=3, ge=0, le=21)
+    minutes_per_week: float = Field(default=90, ge=0, le=2000)
+    grade_gain_points: float = Field(default=5, gt=0, le=100)  # a grade up this much is a win
+
+
 TabTitle = Annotated[str, Field(min_length=1, max_length=31, pattern=r"^[^\[\]:*?/\\]+$")]
 
 
@@ -360,6 +369,7 @@ class Settings(_Strict):
     sources: Sources
     grades: Grades = Grades()
     thresholds: Thresholds = Thresholds()
+    targets: Targets = Targets()
     outputs: Outputs
     checkins: CheckinSettings | None = None
     folders: FolderSettings | None = None

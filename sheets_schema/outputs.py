@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jobs.settings import Targets
 from jobs.workspace.port import ColumnFormat
 
 F = ColumnFormat
@@ -32,22 +33,50 @@ TEACHER_NOTES = "Teacher notes"
 COORDINATOR_NOTES = "Coordinator notes"
 NOTE_TO_TUTOR = "Note to tutor"
 FOLDER_HEADER = "Folder"
+WHY_HEADER = "Why"
+WINS_HEADER = "Wins"
+TUTOR_NOTES_HEADER = "Tutor's latest notes"
+NEXT_STEPS_HEADER = "Tutor's next steps"
 FOLDER_LINK_TEXT = "Open folder"
 
 
-def _figures(window_days: int, grade_header: str) -> tuple[OutputColumn, ...]:
-    window = f"(last {window_days} days)"
+def _why(with_tutor_notes: bool) -> tuple[OutputColumn, ...]:
+    """Status, then why: the flags and wins as sentences (and, for teachers, what the tutor
+    last wrote)."""
     return (
         OutputColumn(STATUS_HEADER, "status"),
-        OutputColumn("Flags", "student_flags"),
-        OutputColumn(f"Sessions {window}", "sessions_in_window", F.INTEGER),
-        OutputColumn(f"Minutes {window}", "minutes_in_window", F.INTEGER),
+        OutputColumn(WHY_HEADER, "student_flags"),
+        OutputColumn(WINS_HEADER, "student_wins"),
+        *(
+            (
+                OutputColumn(TUTOR_NOTES_HEADER, "latest_tutor_notes"),
+                OutputColumn(NEXT_STEPS_HEADER, "next_steps"),
+            )
+            if with_tutor_notes
+            else ()
+        ),
+    )
+
+
+def _figures(window_days: int, grade_header: str, targets: Targets) -> tuple[OutputColumn, ...]:
+    window = f"(last {window_days} days)"
+    return (
+        OutputColumn(
+            f"Sessions / week (target {targets.sessions_per_week:g})",
+            "sessions_per_week",
+            F.DECIMAL,
+        ),
+        OutputColumn(
+            f"Minutes / week (target {targets.minutes_per_week:g})", "minutes_per_week", F.INTEGER
+        ),
         OutputColumn(f"Attendance {window}", "attendance_rate", F.PERCENT),
         OutputColumn("Last session", "last_session_date", F.DATE),
         OutputColumn("Days since last session", "days_since_last_session", F.INTEGER),
         OutputColumn(grade_header, "grade_percent", F.DECIMAL),
         OutputColumn(f"Grade change {window}", "grade_change_points", F.DECIMAL),
         OutputColumn("Missing work", "missing_count", F.INTEGER),
+        OutputColumn(f"Sessions {window}", "sessions_in_window", F.INTEGER),
+        OutputColumn(f"Minutes {window}", "minutes_in_window", F.INTEGER),
     )
 
 
@@ -58,33 +87,37 @@ def folder_column(links_known: bool) -> OutputColumn:
 
 
 def summary_columns(
-    window_days: int, folder: OutputColumn | None = None
+    window_days: int, folder: OutputColumn | None = None, targets: Targets | None = None
 ) -> tuple[OutputColumn, ...]:
-    """The coordinator summary: every active student, all their teachers' grades combined."""
+    """The coordinator summary: every active student, all their teachers' grades combined.
+    Who, status and why first, then the figures, then people and links, then notes."""
     return (
         OutputColumn(STUDENT_ID_HEADER, "student_id"),
         OutputColumn("Student", "name"),
         OutputColumn("Grade level", "grade_level"),
+        *_why(with_tutor_notes=False),
+        *_figures(window_days, "Grade % (all classes)", targets or Targets()),
         OutputColumn("Teachers", "teachers"),
         OutputColumn("Tutors", "tutors"),
         *((folder,) if folder else ()),
-        *_figures(window_days, "Grade % (all classes)"),
         OutputColumn(TEACHER_NOTES, None),
         OutputColumn(COORDINATOR_NOTES, None),
     )
 
 
 def teacher_columns(
-    window_days: int, folder: OutputColumn | None = None
+    window_days: int, folder: OutputColumn | None = None, targets: Targets | None = None
 ) -> tuple[OutputColumn, ...]:
-    """A teacher's tab: only their students, grades from their own gradebooks only."""
+    """A teacher's tab: only their students, grades from their own gradebooks only, and what
+    the tutor last wrote about each."""
     return (
         OutputColumn(STUDENT_ID_HEADER, "student_id"),
         OutputColumn("Student", "name"),
         OutputColumn("Grade level", "grade_level"),
+        *_why(with_tutor_notes=True),
+        *_figures(window_days, "Grade % (your class)", targets or Targets()),
         OutputColumn("Tutors", "tutors"),
         *((folder,) if folder else ()),
-        *_figures(window_days, "Grade % (your class)"),
         OutputColumn(NOTE_TO_TUTOR, None),
     )
 

@@ -43,6 +43,11 @@ KIND = SheetKind(
         Field("subject", "Subject", ("Subject", "Focus", "Topic")),
         Field("notes", "Notes", ("Notes", "Session Notes", "Comments", "What we worked on")),
         Field(
+            "next_steps",
+            "Next steps",
+            ("Next steps", "Next step", "Plan for next session", "Next time", "Next session"),
+        ),
+        Field(
             "follow_up",
             "Follow-up needed",
             (
@@ -75,6 +80,7 @@ SESSION_COLUMNS = [
     "attendance",
     "subject",
     "notes",
+    "next_steps",
     "follow_up",
     "source",
     "tab",
@@ -117,6 +123,7 @@ def parse(
     sessions["attendance"] = column("attendance", values.parse_attendance)
     sessions["subject"] = column("subject", _text)
     sessions["notes"] = column("notes", _text)
+    sessions["next_steps"] = column("next_steps", _text)
     sessions["follow_up"] = column("follow_up", values.parse_yes_no, Severity.WARNING)
     issues += column.issues
     sessions["source"] = source

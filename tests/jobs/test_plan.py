@@ -24,6 +24,11 @@ def progress_of(*students):
                 student_flags=(Flag("low_grade", "Grade is 60%."),)
                 if status == "Needs attention"
                 else (),
+                student_wins=(),
+                latest_tutor_notes="2026-02-27: fractions",
+                next_steps=None,
+                sessions_per_week=0.5,
+                minutes_per_week=15.0,
                 sessions_in_window=2,
                 minutes_in_window=60.0,
                 attendance_rate=float("nan"),
@@ -62,7 +67,7 @@ def with_note(grid, student_id, header, text):
 def test_rows_hold_figures_as_cells_with_flags_as_sentences():
     write = tab(progress_of(("1", "Lee, Sam", "Needs attention"), ("2", "Kim, Jo", "On track")))
     first = dict(zip(write.header, write.rows[0], strict=False))
-    assert first["Student ID"] == "1" and first["Flags"] == "Grade is 60%."
+    assert first["Student ID"] == "1" and first["Why"] == "Grade is 60%."
     assert first["Attendance (last 28 days)"] is None
     assert first["Last session"] == date(2026, 2, 27)
     assert write.attention_rows == frozenset({0})

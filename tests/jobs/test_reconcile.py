@@ -248,3 +248,52 @@ def test_follow_up_in_window_is_flagged():
 def test_on_track_without_flags():
     row = progress([("s", date(2026, 2, 27), 30, A)], [("s", None, "T", 90, 100, False)])
     assert row.status == "On track" and row.student_flags == ()
+
+
+def wins(row):
+    return [win.code for win in row.student_wins]
+
+
+def test_dosage_per_week_is_the_window_divided_into_weeks():
+    result, _ = figures(*[("s", date(2026, 2, d), 30, A) for d in (2, 9, 16, 23)])
+    assert result.loc["s", "sessions_per_week"] == 1.0
+    assert result.loc["s", "minutes_per_week"] == 30
+
+
+def test_meeting_the_dosage_target_is_a_win_and_falling_short_is_not():
+    twelve = [("s", date(2026, 2, d), 30, A) for d in range(2, 28, 2)][:12]
+    assert "dosage_met" in wins(progress(twelve))  # 3 a week, 90 minutes a week
+    assert "dosage_met" not in wins(progress(twelve[:11]))
+    short = [(s, d, 20, a) for s, d, _, a in twelve]  # 3 a week but 60 minutes
+    assert "dosage_met" not in wins(progress(short))
+
+
+def test_a_grade_up_by_the_target_points_is_a_win_said_in_a_sentence():
+    rows = [
+        ("s", date(2026, 1, 20), "T", 70, 100, False),
+        ("s", date(2026, 2, 20), "T", 76, 100, False),
+    ]
+    row = progress([("s", AS_OF, 30, A)], rows)
+    assert "grade_up" in wins(row)
+    assert "Grade up 6 points" in row.student_wins[0].sentence
+
+
+def test_attending_every_session_is_a_win_only_with_sessions():
+    assert "full_attendance" in wins(progress([("s", date(2026, 2, 27), 30, A)]))
+    assert "full_attendance" not in wins(progress())
+    row = progress([("s", date(2026, 2, 25), 30, A), ("s", date(2026, 2, 26), 0, AB)])
+    assert "full_attendance" not in wins(row)
+
+
+def test_latest_tutor_notes_and_next_steps_come_from_the_latest_session_with_some():
+    frame = sessions(
+        ("s", date(2026, 2, 20), 30, A),
+        ("s", date(2026, 2, 25), 30, A),
+        ("s", date(2026, 2, 27), 30, A),
+    ).assign(
+        notes=["Fractions", "Decimals", None],
+        next_steps=["More fractions", None, "  "],
+    )
+    result, _ = count_sessions(frame, as_of=AS_OF, window_days=28)
+    assert result.loc["s", "latest_tutor_notes"] == "2026-02-25: Decimals"
+    assert result.loc["s", "next_steps"] == "2026-02-20: More fractions"
