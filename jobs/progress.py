@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from jobs import folder_plan
+from jobs import feedback, folder_plan
 from jobs import plan as planning
 from jobs.errors import TutorsyncError, WorkspaceError
 from jobs.matching import match_students
@@ -52,6 +52,7 @@ def run_progress(
         failures += failure
     coordinator = settings.outputs.coordinator_spreadsheet
     desired = desired_tabs(settings, program, prepared.targets, states, workspace, folder_links)
+    desired += tutor_log_tabs(settings, program, states, as_of=as_of)
     actions = planning.plan_writes(desired, states)
     report = program.report(settings, as_of=as_of, dry_run=dry_run, actions=actions)
     report.failures = failures
@@ -99,7 +100,8 @@ def prepare(settings: Settings, workspace: Workspace, *, as_of: date) -> Prepare
     them can be mistaken for a source, on any adapter."""
     targets = configured_targets(settings)
     coordinator = settings.outputs.coordinator_spreadsheet
-    states, failures = read_states(workspace, {coordinator, *targets.values()}, needed=coordinator)
+    written = {coordinator, *targets.values(), *tutor_log_targets(settings)}
+    states, failures = read_states(workspace, written, needed=coordinator)
     program = read_program(settings, workspace, as_of=as_of)
     program.issues += unplaced_teachers(settings, program)
     targets = {teacher: s for teacher, s in targets.items() if s in states}
@@ -392,6 +394,8 @@ def keys(settings: Settings) -> dict[str, str]:
         "summary": f"tutorsync:{program}:summary",
         "issues": f"tutorsync:{program}:data-issues",
         "run_log": f"tutorsync:{program}:run-log",
+        "feedback": f"tutorsync:{program}:teacher-feedback",
+        "student_list": f"tutorsync:{program}:student-list",
     }
 
 
@@ -417,6 +421,58 @@ def configured_targets(settings: Settings) -> dict[str, str]:
         if spreadsheet is not None:
             targets[teacher] = spreadsheet
     return targets
+
+
+def tutor_log_targets(settings: Settings) -> list[str]:
+    """The tutor log spreadsheets tutorsync writes into (its Student list tab; the first also
+    holds Teacher feedback): every tutor log but .csv files, which hold one tab."""
+    logs = [source.spreadsheet for source in settings.sources.tutor_logs]
+    if settings.outputs.feedback_spreadsheet:
+        logs.append(settings.outputs.feedback_spreadsheet)
+    return [s for s in dict.fromkeys(logs) if not s.lower().endswith(".csv")]
+
+
+def feedback_spreadsheet(settings: Settings) -> str | None:
+    targets = tutor_log_targets(settings)
+    return settings.outputs.feedback_spreadsheet or (targets[0] if targets else None)
+
+
+def tutor_log_tabs(
+    settings: Settings, program: Program, states: dict[str, SpreadsheetState], *, as_of: date
+) -> list[tuple[str, TabWrite, str]]:
+    """The Student list in each tutor log tutorsync can write, and Teacher feedback in the
+    first: teachers' notes to tutors, from the teacher tabs as they stand before this run."""
+    tab_keys = keys(settings)
+    active = program.roster.active
+    desired = []
+    for spreadsheet in tutor_log_targets(settings):
+        if spreadsheet not in states:
+            continue
+        listing = feedback.student_list_tab(
+            key=tab_keys["student_list"], title=settings.outputs.student_list_tab, students=active
+        )
+        desired.append((spreadsheet, listing, "the student IDs the tutor log is checked against"))
+    target = feedback_spreadsheet(settings)
+    if target is None or target not in states:
+        return desired
+    notes = [
+        note
+        for teacher, spreadsheet in configured_targets(settings).items()
+        if spreadsheet in states
+        for note in feedback.notes_on_tab(
+            teacher, states[spreadsheet].owned.get(teacher_key(settings, teacher))
+        )
+    ]
+    tab = feedback.feedback_tab(
+        key=tab_keys["feedback"],
+        title=settings.outputs.feedback_tab,
+        notes=notes,
+        students=active,
+        current=states[target].owned.get(tab_keys["feedback"]),
+        today=as_of,
+    )
+    desired.append((target, tab, "teachers' notes to tutors"))
+    return desired
 
 
 def unplaced_teachers(settings: Settings, program: Program) -> list[DataIssue]:

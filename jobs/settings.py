@@ -179,6 +179,10 @@ class Outputs(_Strict):
     issues_tab: TabTitle = "Data issues"
     run_log_tab: TabTitle = "Run log"
     teacher_tab: TabTitle = "Tutoring progress"
+    feedback_tab: TabTitle = "Teacher feedback"  # teachers' notes, for tutors
+    student_list_tab: TabTitle = "Student list"  # what a tutor log's Student ID is checked against
+    # Where the Teacher feedback tab goes; default: the first tutor log that is not a .csv
+    feedback_spreadsheet: str = ""
     # teacher e-mail -> spreadsheet for that teacher's tab, instead of their gradebook
     teacher_spreadsheets: dict[str, str] = {}
 
@@ -189,7 +193,11 @@ class Outputs(_Strict):
 
     @model_validator(mode="after")
     def _written_spreadsheets_hold_tabs(self) -> Outputs:
-        for target in [self.coordinator_spreadsheet, *self.teacher_spreadsheets.values()]:
+        written = [self.coordinator_spreadsheet, *self.teacher_spreadsheets.values()]
+        for target in [
+            *written,
+            *([self.feedback_spreadsheet] if self.feedback_spreadsheet else []),
+        ]:
             if target.lower().endswith(".csv"):
                 raise ValueError(
                     f"'{target}' is a .csv file, which holds one tab; tutorsync writes its tabs "
@@ -398,18 +406,66 @@ class Settings(_Strict):
         return (self.config_dir / Path(value).expanduser()).resolve()
 
 
+class InitTarget(_Strict):
+    """Where `tutorsync init` creates a program's spreadsheets on Google."""
+
+    # A folder in a shared drive (a service account has no Drive storage of its own): its ID,
+    # or its address in the browser.
+    drive_folder: str = Field(min_length=1)
+
+
+class GoogleBase(_Strict):
+    """The file `tutorsync init --google-config` reads: how to reach Google ([workspace], as in
+    any program's config) and where to create the spreadsheets ([init])."""
+
+    workspace: WorkspaceSettings
+    init: InitTarget
+    config_dir: Path = Path(".")  # set by load_google_base(); not read from the file
+
+    @model_validator(mode="after")
+    def _is_google(self) -> GoogleBase:
+        if self.workspace.kind != "google":
+            raise ValueError("workspace.kind must be 'google' (with a [workspace.google] section)")
+        return self
+
+    @property
+    def google(self) -> GoogleSettings:
+        assert self.workspace.google is not None  # checked by WorkspaceSettings
+        return self.workspace.google
+
+
 def load(path: Path) -> Settings:
     """Read and validate the config at `path`; raise ConfigError saying what to change."""
+    raw = _read_toml(
+        path,
+        f"No config file at {path}. Pass --config, set TUTORSYNC_CONFIG, "
+        "or run `tutorsync demo` to create an example.",
+    )
+    return parse(raw, config_dir=path.parent, origin=str(path))
+
+
+def load_google_base(path: Path) -> GoogleBase:
+    """Read and validate the [workspace] and [init] sections `tutorsync init` uses on Google."""
+    raw = _read_toml(
+        path,
+        f'No file at {path}. It holds [workspace] (kind = "google" and [workspace.google]) '
+        "and [init] (drive_folder); see the README's Start a new program.",
+    )
+    if "config_dir" in raw:
+        raise ConfigError(f"{path}: 'config_dir' is not a setting")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return GoogleBase.model_validate({**raw, "config_dir": path.parent})
+    except ValidationError as error:
+        raise ConfigError(_explain(error, str(path))) from None
+
+
+def _read_toml(path: Path, missing: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(
-            f"No config file at {path}. Pass --config, set TUTORSYNC_CONFIG, "
-            "or run `tutorsync demo` to create an example."
-        ) from None
+        raise ConfigError(missing) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path} is not valid TOML: {error}") from None
-    return parse(raw, config_dir=path.parent, origin=str(path))
 
 
 def parse(raw: dict[str, Any], *, config_dir: Path, origin: str = "config") -> Settings:

@@ -49,6 +49,7 @@ def test_demo_runs_on_google_reading_each_spreadsheet_once_and_writing_each_once
         *settings.outputs.teacher_spreadsheets.values(),
     }
     targets |= {b.spreadsheet for b in settings.sources.gradebooks if "banda" not in b.teacher}
+    targets |= {s.spreadsheet for s in settings.sources.tutor_logs}  # its Teacher feedback tab
     reads = [
         re.search(r"/spreadsheets/([^/:]+)", r.path).group(1)
         for r in fake_google.requests
@@ -56,14 +57,14 @@ def test_demo_runs_on_google_reading_each_spreadsheet_once_and_writing_each_once
     ]
     # A gradebook tutorsync writes into is read once: its state read carries its grades too.
     assert len(reads) == len(set(reads)) == len(sources | targets) == 8
-    assert counts["sheets.spreadsheets.values.batchGet"] == len(sources - targets) == 3
+    assert counts["sheets.spreadsheets.values.batchGet"] == len(sources - targets) == 2
     written = {
         r.path for r in fake_google.requests if r.method_id == "sheets.spreadsheets.batchUpdate"
     }
     assert (
-        counts["sheets.spreadsheets.batchUpdate"] == len(written) == 5
-    )  # 4 teachers + coordinator
-    assert report["requests"]["sheets.spreadsheets.batchUpdate"] == 5
+        counts["sheets.spreadsheets.batchUpdate"] == len(written) == 6
+    )  # 4 teachers + tutor log + coordinator
+    assert report["requests"]["sheets.spreadsheets.batchUpdate"] == 6
 
 
 def test_second_run_on_google_makes_no_write(google_demo, fake_google):

@@ -144,7 +144,13 @@ def test_validate_reads_everything_and_writes_nothing(tmp_path):
 def test_dry_run_plans_every_write_and_makes_none(tmp_path):
     settings, workspace = program(tmp_path)
     report = run_progress(settings, workspace, as_of=AS_OF, dry_run=True)
-    assert {a.tab.title for a in report.actions} == {"Progress summary", "Data issues", "Run log"}
+    assert {a.tab.title for a in report.actions} == {
+        "Progress summary",
+        "Data issues",
+        "Run log",
+        "Student list",
+        "Teacher feedback",
+    }
     assert not (tmp_path / "coordinator.xlsx").exists()
 
 

@@ -1,0 +1,151 @@
+"""The feedback loop between teachers and tutors, inside the sheets they already use (pure).
+
+A teacher types a "Note to tutor" on their progress tab; the tutor finds it, with the day it
+last changed, on the "Teacher feedback" tab of the tutor log spreadsheet, and may answer in its
+"Tutor's reply" column (kept across runs like any educator column). One tab with a Tutor
+column, rather than a tab per tutor: a program with thirty tutors would otherwise grow thirty
+tabs in the spreadsheet the tutors' form writes to, and the tab stays filterable by tutor.
+
+The tutor log spreadsheet also gets a "Student list" tab (ID and name of every active
+student): spreadsheets can only check a typed value against a list in the same spreadsheet, so
+`tutorsync init` points the Student ID column's validation at it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from jobs.workspace.port import CellValue, ColumnFormat, OwnedTab, TabWrite, stored_cell
+from sheets_schema.headers import header_key
+from sheets_schema.outputs import NOTE_TO_TUTOR, STUDENT_ID_HEADER
+
+FEEDBACK_HEADER = (
+    "Tutor",
+    STUDENT_ID_HEADER,
+    "Student",
+    "Teacher",
+    NOTE_TO_TUTOR,
+    "Note changed on",
+    "Tutor's reply",
+)
+_REPLY = len(FEEDBACK_HEADER) - 1
+_CHANGED_ON = _REPLY - 1
+_NOTE = _CHANGED_ON - 1
+STUDENT_LIST_HEADER = (STUDENT_ID_HEADER, "Student")
+
+
+@dataclass(frozen=True)
+class TeacherNote:
+    teacher: str
+    student_id: str
+    text: str
+
+
+def notes_on_tab(teacher: str, tab: OwnedTab | None) -> list[TeacherNote]:
+    """The non-empty "Note to tutor" cells of a teacher's progress tab, by student ID (rows in
+    its archive section included: the caller keeps the students still with this teacher)."""
+    if tab is None or not tab.grid:
+        return []
+    header = [header_key(str(cell or "")) for cell in tab.grid[0]]
+    try:
+        id_column = header.index(header_key(STUDENT_ID_HEADER))
+        note_column = header.index(header_key(NOTE_TO_TUTOR))
+    except ValueError:
+        return []
+    notes = []
+    for row in tab.grid[1:]:
+        if len(row) <= max(id_column, note_column):
+            continue
+        student_id, text = row[id_column], row[note_column]
+        if student_id in (None, "") or text in (None, ""):
+            continue
+        notes.append(TeacherNote(teacher, str(student_id), str(text).strip()))
+    return notes
+
+
+def feedback_tab(
+    *,
+    key: str,
+    title: str,
+    notes: Iterable[TeacherNote],
+    students: pd.DataFrame,
+    current: OwnedTab | None,
+    today: date,
+) -> TabWrite:
+    """One row per tutor and note about a student they tutor, sorted by tutor then student.
+    "Note changed on" keeps the day a note was first seen as it reads now; a tutor's reply is
+    carried by (tutor, student, teacher)."""
+    before = _current_rows(current)
+    rows: list[tuple[CellValue, ...]] = []
+    for note in notes:
+        if note.student_id not in students.index:
+            continue
+        student = students.loc[note.student_id]
+        if note.teacher not in student["teachers"]:
+            continue  # the student left this teacher: the note stays on their tab's archive
+        for tutor in student["tutors"]:
+            previous = before.get((tutor, note.student_id, note.teacher))
+            same = previous is not None and previous[_NOTE] == stored_cell(note.text)
+            changed_on = previous[_CHANGED_ON] if same and previous else today
+            reply = previous[_REPLY] if previous else None
+            rows.append(
+                (
+                    tutor,
+                    note.student_id,
+                    str(student["name"]),
+                    note.teacher,
+                    note.text,
+                    changed_on,
+                    reply,
+                )
+            )
+    kept = {(r[0], r[1], r[3]) for r in rows}
+    # A reply to a note that is gone is still something a tutor typed: keep it, note emptied.
+    for (tutor, student_id, teacher), row in before.items():
+        if (tutor, student_id, teacher) not in kept and row[_REPLY] not in (None, ""):
+            rows.append((tutor, student_id, row[2], teacher, None, None, row[_REPLY]))
+    rows.sort(key=lambda r: (str(r[0]), str(r[2] or ""), str(r[1]), str(r[3])))
+    formats = (ColumnFormat.TEXT,) * _CHANGED_ON + (ColumnFormat.DATE, ColumnFormat.TEXT)
+    return TabWrite(
+        key=key, title=title, header=FEEDBACK_HEADER, rows=tuple(rows), column_formats=formats
+    )
+
+
+def student_list_tab(*, key: str, title: str, students: pd.DataFrame) -> TabWrite:
+    """Every active student's ID and name, by name: the list the Student ID column of a tutor
+    log is checked against."""
+    ordered = students.assign(_id=students.index).sort_values(["name_key", "_id"])
+    rows = tuple((str(student_id), str(name)) for student_id, name in ordered["name"].items())
+    return TabWrite(
+        key=key,
+        title=title,
+        header=STUDENT_LIST_HEADER,
+        rows=rows,
+        column_formats=(ColumnFormat.TEXT, ColumnFormat.TEXT),
+    )
+
+
+_RowKey = tuple[CellValue, str, CellValue]  # (tutor, student ID, teacher)
+
+
+def _current_rows(current: OwnedTab | None) -> Mapping[_RowKey, list[CellValue]]:
+    """The feedback tab as it stands, by (tutor, student ID, teacher), found by header so a
+    re-sorted or re-ordered tab still lines up."""
+    if current is None or not current.grid:
+        return {}
+    header = [header_key(str(cell or "")) for cell in current.grid[0]]
+    positions = [
+        header.index(header_key(name)) if header_key(name) in header else None
+        for name in FEEDBACK_HEADER
+    ]
+    rows: dict[_RowKey, list[CellValue]] = {}
+    for raw in current.grid[1:]:
+        row = [raw[p] if p is not None and p < len(raw) else None for p in positions]
+        if row[0] in (None, "") or row[1] in (None, ""):
+            continue
+        rows[(row[0], str(row[1]), row[3])] = row
+    return rows

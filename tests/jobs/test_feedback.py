@@ -1,0 +1,96 @@
+"""Teachers' notes reaching tutors, and the student list (pure)."""
+
+from datetime import date
+
+import pandas as pd
+
+from jobs.feedback import FEEDBACK_HEADER, TeacherNote, feedback_tab, notes_on_tab, student_list_tab
+from jobs.workspace.port import OwnedTab
+
+DAY1, DAY2 = date(2026, 11, 23), date(2026, 11, 24)
+STUDENTS = pd.DataFrame(
+    {
+        "name": ["Doe, Jane", "Roe, Rick"],
+        "name_key": ["jane doe", "rick roe"],
+        "teachers": [("t1@s.example",), ("t1@s.example", "t2@s.example")],
+        "tutors": [("tu1@s.example",), ("tu1@s.example", "tu2@s.example")],
+    },
+    index=pd.Index(["001", "002"], name="student_id"),
+)
+
+
+def tab(notes, current=None, today=DAY1, students=STUDENTS):
+    return feedback_tab(
+        key="k", title="Teacher feedback", notes=notes, students=students, current=current,
+        today=today,
+    )  # fmt: skip
+
+
+def owned(write):
+    return OwnedTab(write.key, write.title, write.grid())
+
+
+def as_dicts(write):
+    return [dict(zip(FEEDBACK_HEADER, row, strict=False)) for row in write.rows]
+
+
+def test_a_note_reaches_every_tutor_of_the_student_with_the_day_it_was_seen():
+    rows = as_dicts(tab([TeacherNote("t1@s.example", "002", "Quiz on Friday")]))
+    assert [(r["Tutor"], r["Student"], r["Note changed on"]) for r in rows] == [
+        ("tu1@s.example", "Roe, Rick", DAY1),
+        ("tu2@s.example", "Roe, Rick", DAY1),
+    ]
+
+
+def test_an_unchanged_note_keeps_its_day_and_an_edited_one_gets_the_new_day():
+    first = tab([TeacherNote("t1@s.example", "001", "Quiz on Friday")])
+    same = tab([TeacherNote("t1@s.example", "001", "Quiz on Friday")], owned(first), DAY2)
+    assert same.grid() == first.grid()
+    edited = tab([TeacherNote("t1@s.example", "001", "Quiz moved")], owned(first), DAY2)
+    assert as_dicts(edited)[0]["Note changed on"] == DAY2
+
+
+def test_a_tutors_reply_is_kept_even_after_the_tab_is_resorted_or_the_note_is_gone():
+    first = owned(tab([TeacherNote("t1@s.example", "001", "Quiz on Friday")]))
+    grid = [list(first.grid[0]), list(first.grid[1])]
+    grid[1] += [None] * (len(FEEDBACK_HEADER) - len(grid[1]))
+    grid[1][-1] = "We practised for it"
+    reordered = [list(reversed(row)) for row in grid]  # columns moved by hand
+    current = OwnedTab("k", "Teacher feedback", reordered)
+    again = as_dicts(tab([TeacherNote("t1@s.example", "001", "Quiz on Friday")], current))
+    assert again[0]["Tutor's reply"] == "We practised for it"
+    gone = as_dicts(tab([], current))
+    assert gone == [
+        {
+            "Tutor": "tu1@s.example",
+            "Student ID": "001",
+            "Student": "Doe, Jane",
+            "Teacher": "t1@s.example",
+            "Note to tutor": None,
+            "Note changed on": None,
+            "Tutor's reply": "We practised for it",
+        }
+    ]
+
+
+def test_a_note_about_a_student_no_longer_with_that_teacher_is_not_passed_on():
+    rows = tab([TeacherNote("t2@s.example", "001", "old note"), TeacherNote("x", "999", "?")])
+    assert rows.rows == ()
+
+
+def test_notes_are_read_from_a_teacher_tab_by_header():
+    grid = [
+        ["Student", "Student ID", "Note to tutor"],
+        ["Doe, Jane", "001", "Check homework"],
+        ["Roe, Rick", "002", None],
+        ["Archived: no longer listed here."],
+    ]
+    notes = notes_on_tab("t1@s.example", OwnedTab("k", "Tutoring progress", grid))
+    assert notes == [TeacherNote("t1@s.example", "001", "Check homework")]
+    assert notes_on_tab("t1@s.example", None) == []
+
+
+def test_the_student_list_has_every_active_student_by_name():
+    write = student_list_tab(key="k", title="Student list", students=STUDENTS)
+    assert write.header == ("Student ID", "Student")
+    assert write.rows == (("001", "Doe, Jane"), ("002", "Roe, Rick"))
