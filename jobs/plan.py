@@ -19,6 +19,7 @@ from jobs.workspace.port import (
     CellValue,
     ColumnFormat,
     Grid,
+    Highlight,
     Link,
     OwnedTab,
     SpreadsheetState,
@@ -29,14 +30,13 @@ from sheets_schema.issues import DataIssue, column_letter
 from sheets_schema.outputs import (
     ARCHIVE_HEADING,
     ARCHIVED_STATUS,
+    ATTENTION_STATUS,
     ISSUE_COLUMNS,
     RUN_LOG_COLUMNS,
     STATUS_HEADER,
     STUDENT_ID_HEADER,
     OutputColumn,
 )
-
-ATTENTION_STATUS = "Needs attention"
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,11 @@ def progress_tab(
         column_formats=formats,
         attention_rows=frozenset(attention),
         section_rows=frozenset(sections),
+        highlights=tuple(
+            Highlight(index, rule, tone, value)
+            for index, column in enumerate(columns)
+            for rule, value, tone in column.highlights
+        ),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jobs.settings import Targets
-from jobs.workspace.port import ColumnFormat
+from jobs.workspace.port import ColumnFormat, Tone
 
 F = ColumnFormat
 
@@ -19,6 +19,8 @@ class OutputColumn:
     header: str
     field: str | None  # progress field shown; None for educator columns
     format: ColumnFormat = F.TEXT
+    # (rule, value, tone) conditional formats of the column; see port.Highlight
+    highlights: tuple[tuple[str, str | float, Tone], ...] = ()
 
     @property
     def educator(self) -> bool:
@@ -32,6 +34,8 @@ ARCHIVED_STATUS = "Archived"
 TEACHER_NOTES = "Teacher notes"
 COORDINATOR_NOTES = "Coordinator notes"
 NOTE_TO_TUTOR = "Note to tutor"
+ATTENTION_STATUS = "Needs attention"  # as jobs.reconcile writes them
+ON_TRACK_STATUS = "On track"
 FOLDER_HEADER = "Folder"
 WHY_HEADER = "Why"
 WINS_HEADER = "Wins"
@@ -44,9 +48,16 @@ def _why(with_tutor_notes: bool) -> tuple[OutputColumn, ...]:
     """Status, then why: the flags and wins as sentences (and, for teachers, what the tutor
     last wrote)."""
     return (
-        OutputColumn(STATUS_HEADER, "status"),
-        OutputColumn(WHY_HEADER, "student_flags"),
-        OutputColumn(WINS_HEADER, "student_wins"),
+        OutputColumn(
+            STATUS_HEADER,
+            "status",
+            highlights=(
+                ("equals", ATTENTION_STATUS, Tone.ATTENTION),
+                ("equals", ON_TRACK_STATUS, Tone.GOOD),
+            ),
+        ),
+        OutputColumn(WHY_HEADER, "student_flags", highlights=(("not_blank", "", Tone.ATTENTION),)),
+        OutputColumn(WINS_HEADER, "student_wins", highlights=(("not_blank", "", Tone.GOOD),)),
         *(
             (
                 OutputColumn(TUTOR_NOTES_HEADER, "latest_tutor_notes"),
@@ -65,9 +76,13 @@ def _figures(window_days: int, grade_header: str, targets: Targets) -> tuple[Out
             f"Sessions / week (target {targets.sessions_per_week:g})",
             "sessions_per_week",
             F.DECIMAL,
+            (("below", targets.sessions_per_week, Tone.ATTENTION),),
         ),
         OutputColumn(
-            f"Minutes / week (target {targets.minutes_per_week:g})", "minutes_per_week", F.INTEGER
+            f"Minutes / week (target {targets.minutes_per_week:g})",
+            "minutes_per_week",
+            F.INTEGER,
+            (("below", targets.minutes_per_week, Tone.ATTENTION),),
         ),
         OutputColumn(f"Attendance {window}", "attendance_rate", F.PERCENT),
         OutputColumn("Last session", "last_session_date", F.DATE),

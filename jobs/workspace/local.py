@@ -32,7 +32,9 @@ from xml.sax.saxutils import escape
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.drawing.image import PILImage
+from openpyxl.formatting.rule import Rule
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.styles.numbers import is_datetime
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
@@ -48,6 +50,7 @@ from jobs.workspace.port import (
     OwnedTab,
     SpreadsheetState,
     TabWrite,
+    Tone,
     stored_text,
     trim_grid,
 )
@@ -82,6 +85,15 @@ _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="EEEEEE")
 _ATTENTION_FILL = PatternFill("solid", fgColor="FFF4CE")
 _SECTION_FILL = PatternFill("solid", fgColor="D9D9D9")
+# Conditional formats (the spreadsheet program applies them, so they follow sorts and edits).
+_TONES = {
+    Tone.ATTENTION: DifferentialStyle(
+        fill=PatternFill("solid", bgColor="FFE699"), font=Font(color="7F6000")
+    ),
+    Tone.GOOD: DifferentialStyle(
+        fill=PatternFill("solid", bgColor="C6EFCE"), font=Font(color="006100")
+    ),
+}
 _SECTION_FONT = Font(bold=True, italic=True)
 _LINK_FONT = Font(color="0563C1", underline="single")
 _SECTION_LINK_FONT = Font(color="0563C1", underline="single", bold=True, italic=True)
@@ -605,6 +617,7 @@ def _fill_tab(sheet: Any, write: TabWrite) -> None:
             # The column's own format is what a cell typed below the rows gets, so a teacher
             # typing 00123 into a text column keeps the zeros.
             dimension.number_format = _NUMBER_FORMATS[write.column_formats[column - 1]]
+    _add_highlights(sheet, write)
     sheet.freeze_panes = "A2"
     if width:
         # Filter buttons on the header: educators sort and filter these tabs, and tutorsync
@@ -614,6 +627,24 @@ def _fill_tab(sheet: Any, write: TabWrite) -> None:
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _add_highlights(sheet: Any, write: TabWrite) -> None:
+    """Each column's conditional formats, over its data rows."""
+    if not write.rows:
+        return
+    for highlight in write.highlights:
+        letter = get_column_letter(highlight.column + 1)
+        first = f"${letter}2"
+        if highlight.rule == "equals":
+            text = str(highlight.value).replace('"', '""')
+            formula = f'{first}="{text}"'
+        elif highlight.rule == "not_blank":
+            formula = f"LEN({first})>0"
+        else:  # "below"
+            formula = f"AND(ISNUMBER({first}),{first}<{float(highlight.value):g})"
+        rule = Rule(type="expression", formula=[formula], dxf=_TONES[highlight.tone])
+        sheet.conditional_formatting.add(f"{letter}2:{letter}{len(write.rows) + 1}", rule)
 
 
 def _put_value(cell: Any, value: CellValue, column_format: ColumnFormat | None) -> None:

@@ -42,6 +42,23 @@ class ColumnFormat(StrEnum):
     DATETIME = "datetime"
 
 
+class Tone(StrEnum):
+    ATTENTION = "attention"  # amber: someone should look
+    GOOD = "good"  # green: on track, a win
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """Conditional formatting of one column's data cells, kept by the spreadsheet itself so it
+    still holds after educators sort or edit: `rule` "equals" (the text `value`), "not_blank",
+    or "below" (a number under `value`)."""
+
+    column: int  # 0-based
+    rule: str
+    tone: Tone
+    value: str | float = ""
+
+
 @dataclass(frozen=True)
 class TabWrite:
     """The whole desired content of one owned tab.
@@ -61,6 +78,7 @@ class TabWrite:
     column_formats: tuple[ColumnFormat, ...] = ()
     attention_rows: frozenset[int] = field(default_factory=frozenset)
     section_rows: frozenset[int] = field(default_factory=frozenset)
+    highlights: tuple[Highlight, ...] = ()
 
     def grid(self) -> Grid:
         """The tab as an adapter reads it back: header first, text normalised as stored,

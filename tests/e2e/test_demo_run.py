@@ -195,3 +195,17 @@ def test_doctor_names_what_to_fix(demo):
     result = CliRunner().invoke(cli, ["doctor", "--config", str(config)])
     assert result.exit_code == 1
     assert "FIX read roster.xlsx: no tab 'Rooster'; its tabs are: 'Roster'" in result.output
+
+
+def test_status_why_wins_and_dosage_carry_conditional_formats(demo, tutorsync):
+    tutorsync("run")
+    sheet = openpyxl.load_workbook(demo / "coordinator.xlsx")["Progress summary"]
+    header = [c.value for c in sheet[1]]
+    formulas = {
+        str(rule_range.sqref).split(":")[0][0]: [r.formula[0] for r in rule_range.rules]
+        for rule_range in sheet.conditional_formatting
+    }
+    status = openpyxl.utils.get_column_letter(header.index("Status") + 1)
+    assert formulas[status] == [f'${status}2="Needs attention"', f'${status}2="On track"']
+    sessions = openpyxl.utils.get_column_letter(header.index("Sessions / week (target 3)") + 1)
+    assert formulas[sessions] == [f"AND(ISNUMBER(${sessions}2),${sessions}2<3)"]

@@ -340,3 +340,29 @@ def open_workspace_for(settings):
     from jobs.workspace import open_workspace
 
     return open_workspace(settings).spreadsheets
+
+
+def test_status_flags_wins_and_dosage_are_conditionally_formatted_without_piling_up(
+    google_demo, fake_google
+):
+    from jobs.workspace.google.sheets import spreadsheet_id
+
+    run(google_demo)
+    coordinator = spreadsheet_id(load(google_demo).outputs.coordinator_spreadsheet)
+
+    def rules() -> list[dict]:
+        [sheet] = [
+            s
+            for s in fake_google.sheets.spreadsheet(coordinator)["sheets"]
+            if s["properties"]["title"] == "Progress summary"
+        ]
+        return sheet.get("conditionalFormats", [])
+
+    first = rules()
+    assert [r["booleanRule"]["condition"]["type"] for r in first] == [
+        *("TEXT_EQ", "TEXT_EQ", "NOT_BLANK", "NOT_BLANK", "NUMBER_LESS", "NUMBER_LESS"),
+    ]
+    # A day later the figures change and the tab is rewritten: its rules are replaced.
+    result = CliRunner().invoke(cli, ["run", "--config", str(google_demo), "--as-of", "2026-11-24"])
+    assert result.exit_code == 0, result.output
+    assert rules() == first

@@ -27,6 +27,7 @@ from jobs.workspace.port import (
     OwnedTab,
     SpreadsheetState,
     TabWrite,
+    Tone,
     stored_cell,
     trim_grid,
 )
@@ -42,7 +43,7 @@ _READ_VALUES = {
 }
 _STATE_FIELDS = (
     "properties.title,sheets(properties(sheetId,title,index),"
-    "developerMetadata(metadataKey,metadataValue),"
+    "developerMetadata(metadataKey,metadataValue),conditionalFormats(ranges(sheetId)),"
     "data(rowData(values(userEnteredValue,effectiveValue,userEnteredFormat/numberFormat,"
     "hyperlink))))"
 )
@@ -57,6 +58,16 @@ _NUMBER_FORMATS = {
 _HEADER_BACKGROUND = {"red": 0.93, "green": 0.93, "blue": 0.93}
 _ATTENTION_BACKGROUND = {"red": 1.0, "green": 0.957, "blue": 0.808}  # FFF4CE, as locally
 _SECTION_BACKGROUND = {"red": 0.85, "green": 0.85, "blue": 0.85}
+_TONES = {  # conditional formats, as locally: amber to look at, green for good
+    Tone.ATTENTION: {
+        "backgroundColor": {"red": 1.0, "green": 0.902, "blue": 0.6},
+        "textFormat": {"foregroundColor": {"red": 0.498, "green": 0.376, "blue": 0.0}},
+    },
+    Tone.GOOD: {
+        "backgroundColor": {"red": 0.776, "green": 0.937, "blue": 0.808},
+        "textFormat": {"foregroundColor": {"red": 0.0, "green": 0.38, "blue": 0.0}},
+    },
+}
 _WRAP_AFTER = 60  # characters; longer text wraps instead of running across columns
 
 T = TypeVar("T")
@@ -178,7 +189,8 @@ class GoogleSpreadsheets:
         key = spreadsheet_id(spreadsheet)
         metadata = self._known.get(key) or self._metadata(
             spreadsheet,
-            fields="sheets(properties(sheetId,title),developerMetadata(metadataKey,metadataValue))",
+            fields="sheets(properties(sheetId,title),developerMetadata(metadataKey,metadataValue),"
+            "conditionalFormats(ranges(sheetId)))",
         )
         requests_ = batch_requests(metadata, writes)
         try:
@@ -287,6 +299,9 @@ def batch_requests(metadata: Mapping[str, Any], writes: Sequence[TabWrite]) -> l
         owned = _owned_key(sheet)
         if owned and owned not in by_key:
             by_key[owned] = sheet["properties"]["sheetId"]
+    rules_on = {
+        sheet["properties"]["sheetId"]: len(sheet.get("conditionalFormats", [])) for sheet in sheets
+    }
     requests_: list[dict[str, Any]] = []
     for write in writes:
         rows = len(write.rows) + 1
@@ -330,6 +345,9 @@ def batch_requests(metadata: Mapping[str, Any], writes: Sequence[TabWrite]) -> l
             )
             # Clearing everything first leaves no stale value, format or link behind.
             requests_.append({"updateCells": {"range": {"sheetId": sheet_id}, "fields": "*"}})
+            requests_ += [
+                {"deleteConditionalFormatRule": {"sheetId": sheet_id, "index": 0}}
+            ] * rules_on.get(sheet_id, 0)
         requests_.append(
             {
                 "updateCells": {
@@ -354,6 +372,7 @@ def batch_requests(metadata: Mapping[str, Any], writes: Sequence[TabWrite]) -> l
                 }
             }
         )
+        requests_ += _highlight_requests(write, sheet_id)
         requests_.append(
             {
                 "autoResizeDimensions": {
@@ -363,6 +382,43 @@ def batch_requests(metadata: Mapping[str, Any], writes: Sequence[TabWrite]) -> l
                         "startIndex": 0,
                         "endIndex": width,
                     }
+                }
+            }
+        )
+    return requests_
+
+
+def _highlight_requests(write: TabWrite, sheet_id: int) -> list[dict[str, Any]]:
+    """One conditional format rule per highlight, over the column's data rows."""
+    if not write.rows:
+        return []
+    requests_ = []
+    for index, highlight in enumerate(write.highlights):
+        if highlight.rule == "equals":
+            condition = {"type": "TEXT_EQ", "values": [{"userEnteredValue": str(highlight.value)}]}
+        elif highlight.rule == "not_blank":
+            condition = {"type": "NOT_BLANK"}
+        else:  # "below"
+            condition = {
+                "type": "NUMBER_LESS",
+                "values": [{"userEnteredValue": f"{float(highlight.value):g}"}],
+            }
+        requests_.append(
+            {
+                "addConditionalFormatRule": {
+                    "index": index,
+                    "rule": {
+                        "ranges": [
+                            {
+                                "sheetId": sheet_id,
+                                "startRowIndex": 1,
+                                "endRowIndex": len(write.rows) + 1,
+                                "startColumnIndex": highlight.column,
+                                "endColumnIndex": highlight.column + 1,
+                            }
+                        ],
+                        "booleanRule": {"condition": condition, "format": _TONES[highlight.tone]},
+                    },
                 }
             }
         )
