@@ -22,6 +22,7 @@ from jobs.workspace.port import (
     Highlight,
     Link,
     OwnedTab,
+    Sparkline,
     SpreadsheetState,
     TabWrite,
 )
@@ -79,7 +80,9 @@ def progress_tab(
         row = [
             notes.get(header_key(column.header))
             if column.educator
-            else cell_value(student_id if column.field == "student_id" else record[column.field])
+            else _figure(
+                column, student_id if column.field == "student_id" else record[column.field]
+            )
             for column in columns
         ]
         row += [notes.get(header_key(h)) for h in carried.extra_headers]
@@ -215,6 +218,13 @@ def cells_changed(before: Grid, after: Grid) -> int:
     return changed
 
 
+def _figure(column: OutputColumn, value: object) -> CellValue:
+    if column.format == ColumnFormat.SPARKLINE:
+        points = tuple(value) if isinstance(value, tuple | list) else ()
+        return Sparkline(points) if len(points) > 1 else None
+    return cell_value(value)
+
+
 def cell_value(value: object) -> CellValue:
     """A progress figure as a cell: NaN/NA blank, numpy scalars as Python numbers, lists
     and flags as text."""
@@ -267,6 +277,8 @@ def _cell_order(cell: str) -> tuple[int, int, str]:
 
 
 def _same_cell(a: CellValue, b: CellValue) -> bool:
+    # A sparkline reads back as itself on Google and as its text where it is written as text.
+    a, b = (x.text if isinstance(x, Sparkline) else x for x in (a, b))
     if a in ("", None) and b in ("", None):
         return True
     if isinstance(a, bool) != isinstance(b, bool):

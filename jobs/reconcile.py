@@ -187,7 +187,26 @@ def grade_figures(
     figures["grade_change_points"] = (
         figures["grade_recent_percent"] - figures["grade_prior_percent"]
     ).round(1)
+    figures["grade_trend"] = _trend(scores[counted & to_date & due.notna()], by)
     return figures
+
+
+TREND_POINTS = 12  # a sparkline of the latest dated assignments
+
+
+def _trend(scores: pd.DataFrame, by: Sequence[str]) -> pd.Series:
+    """Per group, the percentages of the latest TREND_POINTS dated assignments, oldest first."""
+    if scores.empty:
+        return pd.Series(dtype=object)
+    ordered = scores.assign(
+        _due=pd.to_datetime(scores["due"]),
+        _percent=(100 * scores["earned"] / scores["possible"]).round(0),
+    ).sort_values("_due", kind="stable")
+    return (
+        ordered.groupby(list(by))["_percent"]
+        .agg(lambda points: tuple(float(p) for p in points.tail(TREND_POINTS)))
+        .rename("grade_trend")
+    )
 
 
 def unweighted_categories(

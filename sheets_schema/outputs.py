@@ -39,6 +39,7 @@ ON_TRACK_STATUS = "On track"
 FOLDER_HEADER = "Folder"
 WHY_HEADER = "Why"
 WINS_HEADER = "Wins"
+TREND_HEADER = "Grade trend"
 TUTOR_NOTES_HEADER = "Tutor's latest notes"
 NEXT_STEPS_HEADER = "Tutor's next steps"
 FOLDER_LINK_TEXT = "Open folder"
@@ -89,6 +90,7 @@ def _figures(window_days: int, grade_header: str, targets: Targets) -> tuple[Out
         OutputColumn("Days since last session", "days_since_last_session", F.INTEGER),
         OutputColumn(grade_header, "grade_percent", F.DECIMAL),
         OutputColumn(f"Grade change {window}", "grade_change_points", F.DECIMAL),
+        OutputColumn(TREND_HEADER, "grade_trend", F.SPARKLINE),
         OutputColumn("Missing work", "missing_count", F.INTEGER),
         OutputColumn(f"Sessions {window}", "sessions_in_window", F.INTEGER),
         OutputColumn(f"Minutes {window}", "minutes_in_window", F.INTEGER),

@@ -48,6 +48,7 @@ from jobs.workspace.port import (
     Grid,
     Link,
     OwnedTab,
+    Sparkline,
     SpreadsheetState,
     TabWrite,
     Tone,
@@ -78,6 +79,7 @@ _NUMBER_FORMATS = {
     ColumnFormat.PERCENT: "0%",
     ColumnFormat.DATE: "yyyy-mm-dd",
     ColumnFormat.DATETIME: "yyyy-mm-dd hh:mm",
+    ColumnFormat.SPARKLINE: "@",  # block characters: .xlsx files have no in-cell chart
 }
 _TIME_FORMAT = "hh:mm"
 
@@ -652,6 +654,8 @@ def _put_value(cell: Any, value: CellValue, column_format: ColumnFormat | None) 
     datetimes with a number format of their own kind (a date shown with a time would read
     back as a datetime)."""
     number_format = _NUMBER_FORMATS.get(column_format) if column_format else None
+    if isinstance(value, Sparkline):
+        value = value.text
     if isinstance(value, Link):
         _put_text(cell, value.text)
         # "file.xlsx#'Tab'!B7" is a file plus a place in it; a spreadsheet program wants the

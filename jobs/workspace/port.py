@@ -27,7 +27,24 @@ class Link:
     url: str
 
 
-CellValue = str | int | float | bool | date | datetime | time | Link | None
+@dataclass(frozen=True)
+class Sparkline:
+    """A small chart of `values` (grade percentages, oldest first) in one cell. Google Sheets
+    draws it with SPARKLINE, the only formula tutorsync writes (built from numbers only);
+    elsewhere it is written as `text`, block characters a spreadsheet shows as they are."""
+
+    values: tuple[float, ...]
+
+    @property
+    def text(self) -> str:
+        blocks = "▁▂▃▄▅▆▇█"
+        return "".join(
+            blocks[min(len(blocks) - 1, max(0, int(value / 100 * len(blocks))))]
+            for value in self.values
+        )
+
+
+CellValue = str | int | float | bool | date | datetime | time | Link | Sparkline | None
 Grid = list[list[CellValue]]
 
 
@@ -40,6 +57,7 @@ class ColumnFormat(StrEnum):
     PERCENT = "percent"  # a fraction 0..1 shown as a whole percentage
     DATE = "date"  # yyyy-mm-dd
     DATETIME = "datetime"
+    SPARKLINE = "sparkline"  # a sequence of percentages drawn as a Sparkline
 
 
 class Tone(StrEnum):

@@ -13,7 +13,7 @@ from fake_google.programs import upload_program
 from jobs.cli import cli
 from jobs.settings import load
 from jobs.workspace.local import LocalWorkspace
-from jobs.workspace.port import Link
+from jobs.workspace.port import Link, Sparkline
 
 TODAY = date(2026, 11, 23)  # the demo template is generated for this day (conftest.py)
 
@@ -131,8 +131,12 @@ def test_google_and_local_runs_write_the_same_progress_tabs(demo, google_demo, f
 
 
 def _without_links(grid: list[list]) -> list[list]:
-    """Folder links are Drive URLs on Google and paths locally; compare their text only."""
-    return [[cell.text if isinstance(cell, Link) else cell for cell in row] for row in grid]
+    """Folder links are Drive URLs on Google and paths locally, and a sparkline is a chart on
+    Google and block characters locally: compare their text only."""
+    return [
+        [cell.text if isinstance(cell, Link | Sparkline) else cell for cell in row]
+        for row in grid
+    ]
 
 
 def test_formula_like_notes_reach_google_as_text(google_demo, fake_google):
@@ -141,10 +145,15 @@ def test_formula_like_notes_reach_google_as_text(google_demo, fake_google):
     from jobs.workspace.google.sheets import spreadsheet_id
 
     coordinator = spreadsheet_id(settings.outputs.coordinator_spreadsheet)
-    for title in fake_google.sheets.sheet_titles(coordinator):
-        for row in fake_google.sheets.cells(coordinator, title):
-            for cell in row:
-                assert "formulaValue" not in (cell or {}).get("userEnteredValue", {})
+    formulas = [
+        (cell or {}).get("userEnteredValue", {}).get("formulaValue")
+        for title in fake_google.sheets.sheet_titles(coordinator)
+        for row in fake_google.sheets.cells(coordinator, title)
+        for cell in row
+    ]
+    # The only formulas are the grade-trend sparklines tutorsync builds from numbers.
+    written = [f for f in formulas if f]
+    assert written and all(re.fullmatch(r"=SPARKLINE\(\{[0-9.,-]+\}\)", f) for f in written)
 
 
 def test_rate_limits_and_dropped_connections_are_retried_to_the_same_result(

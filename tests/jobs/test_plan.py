@@ -36,6 +36,7 @@ def progress_of(*students):
                 days_since_last_session=2,
                 grade_percent=60.0,
                 grade_change_points=float("nan"),
+                grade_trend=(60.0, 70.0),
                 missing_count=0,
             )
             for _, name, status in students

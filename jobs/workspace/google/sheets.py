@@ -25,6 +25,7 @@ from jobs.workspace.port import (
     Grid,
     Link,
     OwnedTab,
+    Sparkline,
     SpreadsheetState,
     TabWrite,
     Tone,
@@ -54,7 +55,10 @@ _NUMBER_FORMATS = {
     ColumnFormat.PERCENT: {"type": "PERCENT", "pattern": "0%"},
     ColumnFormat.DATE: {"type": "DATE", "pattern": "yyyy-mm-dd"},
     ColumnFormat.DATETIME: {"type": "DATE_TIME", "pattern": "yyyy-mm-dd hh:mm"},
+    ColumnFormat.SPARKLINE: {"type": "NUMBER"},
 }
+# The one formula tutorsync writes, and only with numbers in it; read back as a Sparkline.
+_SPARKLINE = re.compile(r"=SPARKLINE\(\{(-?\d+(?:\.\d+)?(?:,-?\d+(?:\.\d+)?)*)\}\)")
 _HEADER_BACKGROUND = {"red": 0.93, "green": 0.93, "blue": 0.93}
 _ATTENTION_BACKGROUND = {"red": 1.0, "green": 0.957, "blue": 0.808}  # FFF4CE, as locally
 _SECTION_BACKGROUND = {"red": 0.85, "green": 0.85, "blue": 0.85}
@@ -478,7 +482,10 @@ def _cell(
         column_format not in (ColumnFormat.DATE, ColumnFormat.DATETIME) or isinstance(value, date)
     ):
         cell_format["numberFormat"] = dict(_NUMBER_FORMATS[column_format])
-    if isinstance(value, Link):
+    if isinstance(value, Sparkline):
+        numbers = ",".join(f"{point:g}" for point in value.values if math.isfinite(point))
+        entered = {"formulaValue": f"=SPARKLINE({{{numbers}}})"}
+    elif isinstance(value, Link):
         entered = {"stringValue": value.text}
         cell_format["textFormat"] = {"link": {"uri": value.url}}
     elif isinstance(value, str):
@@ -565,7 +572,11 @@ def _value_of(cell: Mapping[str, Any]) -> CellValue:
         text = entered["stringValue"]
         return Link(text, cell["hyperlink"]) if cell.get("hyperlink") else text
     if "formulaValue" in entered:
-        return str(entered["formulaValue"])  # an educator's formula is carried as its text
+        formula = str(entered["formulaValue"])
+        sparkline = _SPARKLINE.fullmatch(formula.replace(" ", ""))
+        if sparkline:
+            return Sparkline(tuple(float(n) for n in sparkline.group(1).split(",")))
+        return formula  # an educator's formula is carried as its text
     if "boolValue" in entered:
         return bool(entered["boolValue"])
     if "numberValue" in entered:

@@ -1,0 +1,19 @@
+"""The grade-trend sparkline: a formula on Google, block characters elsewhere."""
+
+
+def test_a_sparkline_is_written_as_the_one_formula_and_read_back_as_itself():
+    from jobs.workspace.google.sheets import _cell, _value_of
+    from jobs.workspace.port import ColumnFormat, Sparkline
+
+    written = _cell(Sparkline((62.0, 70.0, 90.5)), ColumnFormat.SPARKLINE, None, False)
+    assert written["userEnteredValue"] == {"formulaValue": "=SPARKLINE({62,70,90.5})"}
+    assert _value_of(written) == Sparkline((62.0, 70.0, 90.5))
+    # An educator's formula, even a sparkline over a range, stays their text.
+    typed = {"userEnteredValue": {"formulaValue": "=SPARKLINE(A1:A9)"}}
+    assert _value_of(typed) == "=SPARKLINE(A1:A9)"
+
+
+def test_a_sparkline_elsewhere_is_block_characters_from_low_to_high():
+    from jobs.workspace.port import Sparkline
+
+    assert Sparkline((0.0, 50.0, 100.0)).text == "▁▅█"
