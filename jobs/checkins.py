@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from jobs import progress
 from jobs.report import RunReport
-from jobs.schedule import pairs_of, plan_checkins
+from jobs.schedule import next_checkins, pairs_of, plan_checkins
 from jobs.settings import Settings
 from jobs.workspace.port import Workspace
 from sheets_schema.issues import DataIssue, Severity
@@ -95,6 +95,7 @@ def run_checkins(
             notify_new=checkins.invite_on_create,
             notify_changed=checkins.notify_on_update,
         )
+    after = {event.key: event for event in existing} | {c.event.key: c.event for c in changes}
     report = RunReport(
         job="checkins",
         program=settings.program.name,
@@ -110,6 +111,7 @@ def run_checkins(
         event_changes=changes,
         failures=failures,
     )
+    report.next_checkins = next_checkins(settings.program.key, pairs, list(after.values()), as_of)
     report.seconds = time.perf_counter() - started
     report.requests = workspace.request_counts()
     log.info("checkins: %d pairs, %d changes, %.1fs", len(pairs), len(changes), report.seconds)

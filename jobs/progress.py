@@ -22,6 +22,7 @@ from jobs.matching import match_students
 from jobs.reconcile import count_sessions, grade_figures, student_progress, unweighted_categories
 from jobs.report import RunReport
 from jobs.settings import Settings
+from jobs.workspace.calendar_port import CalendarEvent
 from jobs.workspace.port import CellValue, Grid, Link, SpreadsheetState, TabWrite, Workspace
 from sheets_schema import gradebook, outputs, roster, tutor_log
 from sheets_schema.issues import DataIssue, Severity
@@ -39,10 +40,12 @@ def run_progress(
     now: Callable[[], datetime] = datetime.now,
     prepared: Prepared | None = None,
     folder_links: dict[str, str] | None = None,
+    next_checkins: dict[tuple[str, str], tuple[datetime, CalendarEvent]] | None = None,
 ) -> RunReport:
     """Bring every progress tab up to date with the sources, as of `as_of`. `prepared` is the
     reading `tutorsync run` already did; `folder_links` (student ID -> folder URL) the folders
-    job's result: without them, the folders are listed here when [folders] is configured."""
+    job's result: without them, the folders are listed here when [folders] is configured.
+    `next_checkins` is the check-ins job's; without it the Next check-in column is kept."""
     started = time.perf_counter()
     prepared = prepared or prepare(settings, workspace, as_of=as_of)
     program, states = prepared.program, prepared.states
@@ -51,7 +54,9 @@ def run_progress(
         folder_links, failure = current_folder_links(settings, workspace)
         failures += failure
     coordinator = settings.outputs.coordinator_spreadsheet
-    desired = desired_tabs(settings, program, prepared.targets, states, workspace, folder_links)
+    desired = desired_tabs(
+        settings, program, prepared.targets, states, workspace, folder_links, next_checkins
+    )
     desired += tutor_log_tabs(settings, program, states, as_of=as_of)
     actions = planning.plan_writes(desired, states)
     report = program.report(settings, as_of=as_of, dry_run=dry_run, actions=actions)
@@ -502,22 +507,49 @@ def desired_tabs(
     states: dict[str, SpreadsheetState],
     workspace: Workspace,
     folder_links: dict[str, str] | None = None,
+    next_checkins: dict[tuple[str, str], tuple[datetime, CalendarEvent]] | None = None,
 ) -> list[tuple[str, TabWrite, str]]:
     """Every owned tab's desired content (spreadsheet, tab, reason), teacher tabs first so the
-    coordinator spreadsheet, which carries the run log, is written last."""
+    coordinator spreadsheet, which carries the run log, is written last. Links to folders and
+    check-ins this run does not know are carried as they are."""
     out = settings.outputs
     folder = outputs.folder_column(folder_links is not None) if settings.folders else None
+    checkin = outputs.next_checkin_column(next_checkins is not None) if settings.checkins else None
 
-    def with_folders(progress: pd.DataFrame, spreadsheet: str) -> pd.DataFrame:
-        if folder is None or folder_links is None:
-            return progress
-        links = [
-            Link(outputs.FOLDER_LINK_TEXT, workspace.drive.link(url, from_spreadsheet=spreadsheet))
-            if (url := folder_links.get(str(student_id)))
-            else None
-            for student_id in progress.index
-        ]
-        return progress.assign(folder=pd.Series(links, index=progress.index, dtype=object))
+    def with_links(
+        progress: pd.DataFrame, spreadsheet: str, teacher: str | None = None
+    ) -> pd.DataFrame:
+        if folder is not None and folder_links is not None:
+            progress = progress.assign(
+                folder=_column(
+                    progress,
+                    lambda student_id: (
+                        Link(
+                            outputs.FOLDER_LINK_TEXT,
+                            workspace.drive.link(url, from_spreadsheet=spreadsheet),
+                        )
+                        if (url := folder_links.get(student_id))
+                        else None
+                    ),
+                )
+            )
+        if checkin is not None and next_checkins is not None:
+            calendar = settings.checkins.calendar if settings.checkins else ""
+
+            def next_link(student_id: str) -> Link | None:
+                found = [
+                    meeting
+                    for (sid, with_teacher), meeting in next_checkins.items()
+                    if sid == student_id and teacher in (None, with_teacher)
+                ]
+                if not found:
+                    return None
+                start, event = min(found, key=lambda meeting: meeting[0])
+                url = workspace.calendar.link(calendar, event, from_spreadsheet=spreadsheet)
+                return Link(start.strftime("%a %Y-%m-%d %H:%M"), url)
+
+            progress = progress.assign(next_checkin=_column(progress, next_link))
+        return progress
 
     window = settings.thresholds.window_days
     tab_keys = keys(settings)
@@ -534,8 +566,8 @@ def desired_tabs(
         tab = planning.progress_tab(
             key=key,
             title=title,
-            columns=outputs.teacher_columns(window, folder, settings.targets),
-            progress=with_folders(program.by_teacher[teacher], spreadsheet),
+            columns=outputs.teacher_columns(window, folder, settings.targets, checkin),
+            progress=with_links(program.by_teacher[teacher], spreadsheet, teacher),
             current=states[spreadsheet].owned.get(key),
         )
         desired.append((spreadsheet, tab, f"progress of {teacher}'s students"))
@@ -543,8 +575,8 @@ def desired_tabs(
     summary = planning.progress_tab(
         key=tab_keys["summary"],
         title=out.summary_tab,
-        columns=outputs.summary_columns(window, folder, settings.targets),
-        progress=with_folders(program.summary, coordinator),
+        columns=outputs.summary_columns(window, folder, settings.targets, checkin),
+        progress=with_links(program.summary, coordinator),
         current=states[coordinator].owned.get(tab_keys["summary"]),
     )
     desired.append((coordinator, summary, "progress of every active student"))
@@ -558,6 +590,11 @@ def desired_tabs(
     )
     desired.append((coordinator, issues, f"{len(program.issues)} data issue(s)"))
     return desired
+
+
+def _column(progress: pd.DataFrame, cell: Callable[[str], object]) -> pd.Series:
+    """A column of cells, one per student (the frame's index)."""
+    return pd.Series([cell(str(i)) for i in progress.index], index=progress.index, dtype=object)
 
 
 def read_states(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from jobs.folder_plan import FolderAudit
 from jobs.plan import WriteTab, issue_order
 from jobs.schedule import EventChange
+from jobs.workspace.calendar_port import CalendarEvent
 from jobs.workspace.drive_port import FolderChange
 from sheets_schema.issues import DataIssue, Severity
 
@@ -32,6 +33,11 @@ class RunReport:
     folder_changes: list[FolderChange] = field(default_factory=list)  # folders job
     audit: list[FolderAudit] | None = None  # `folders --audit`
     # Student ID -> folder URL, for the jobs that follow in the same run to link to.
+    # (student ID, teacher) -> (start, event) of the next check-in, for the progress tabs;
+    # None when the check-ins job did not run.
+    next_checkins: dict[tuple[str, str], tuple[datetime, CalendarEvent]] | None = field(
+        default=None, repr=False, compare=False
+    )
     # None when the folders could not be read (the links are then kept as they were).
     folder_links: dict[str, str] | None = field(default=None, repr=False, compare=False)
     # The sources as this run read them, so a job that follows in the same run (check-ins

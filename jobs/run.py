@@ -39,17 +39,18 @@ def run_all(
         folder_links = folders.folder_links
         # Folder problems (an address outside the allowed domains) belong on Data issues.
         prepared.program.issues += folders.issues
+    next_checkins = None
     if settings.checkins:
-        reports.append(
-            run_checkins(
-                settings,
-                workspace,
-                as_of=as_of,
-                dry_run=dry_run,
-                program=prepared.program,
-                folder_links=folder_links,
-            )
+        checkins = run_checkins(
+            settings,
+            workspace,
+            as_of=as_of,
+            dry_run=dry_run,
+            program=prepared.program,
+            folder_links=folder_links,
         )
+        reports.append(checkins)
+        next_checkins = checkins.next_checkins if checkins.ok else None
     reports.append(
         progress.run_progress(
             settings,
@@ -58,6 +59,7 @@ def run_all(
             dry_run=dry_run,
             prepared=prepared,
             folder_links=folder_links,
+            next_checkins=next_checkins,
         )
     )
     return reports

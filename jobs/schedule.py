@@ -187,6 +187,34 @@ def plan_checkins(
     return changes, warnings
 
 
+NEXT_CHECKIN_DAYS = 70  # how far ahead the progress tabs look for a student's next check-in
+
+
+def next_checkins(
+    program: str, pairs: Sequence[Pair], events: Sequence[CalendarEvent], as_of: date
+) -> dict[tuple[str, str], tuple[datetime, CalendarEvent]]:
+    """(student ID, teacher) -> the next meeting (on or after `as_of`) of a check-in about the
+    student with that teacher: their pair's series or a follow-up about them."""
+    by_key = {event.key: event for event in events}
+    found: dict[tuple[str, str], tuple[datetime, CalendarEvent]] = {}
+    horizon = as_of + timedelta(days=NEXT_CHECKIN_DAYS)
+    for pair in pairs:
+        candidates = [by_key.get(series_key(program, pair))]
+        for student_id, _ in pair.students:
+            prefix = f"tutorsync:{program}:followup:{student_id}:{pair.tutor}:{pair.teacher}:"
+            followups = [e for e in events if e.key.startswith(prefix)]
+            for event in [*candidates, *followups]:
+                if event is None:
+                    continue
+                upcoming = occurrences(event, as_of, horizon)
+                if not upcoming:
+                    continue
+                slot = (student_id, pair.teacher)
+                if slot not in found or upcoming[0] < found[slot][0]:
+                    found[slot] = (upcoming[0], event)
+    return found
+
+
 def occurrences(event: CalendarEvent, start: date, end: date) -> list[datetime]:
     """The event's occurrences starting on days in [start, end), in its timezone."""
     return _occurrences(event, start, end, ZoneInfo(event.timezone))

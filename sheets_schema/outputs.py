@@ -40,6 +40,7 @@ FOLDER_HEADER = "Folder"
 WHY_HEADER = "Why"
 WINS_HEADER = "Wins"
 TREND_HEADER = "Grade trend"
+NEXT_CHECKIN_HEADER = "Next check-in"
 TUTOR_NOTES_HEADER = "Tutor's latest notes"
 NEXT_STEPS_HEADER = "Tutor's next steps"
 FOLDER_LINK_TEXT = "Open folder"
@@ -103,8 +104,17 @@ def folder_column(links_known: bool) -> OutputColumn:
     return OutputColumn(FOLDER_HEADER, "folder" if links_known else None)
 
 
+def next_checkin_column(known: bool) -> OutputColumn:
+    """The next tutor-teacher check-in about the student, linking to it. Carried like an
+    educator column when this run did not plan the check-ins (`tutorsync progress` alone)."""
+    return OutputColumn(NEXT_CHECKIN_HEADER, "next_checkin" if known else None)
+
+
 def summary_columns(
-    window_days: int, folder: OutputColumn | None = None, targets: Targets | None = None
+    window_days: int,
+    folder: OutputColumn | None = None,
+    targets: Targets | None = None,
+    next_checkin: OutputColumn | None = None,
 ) -> tuple[OutputColumn, ...]:
     """The coordinator summary: every active student, all their teachers' grades combined.
     Who, status and why first, then the figures, then people and links, then notes."""
@@ -117,13 +127,17 @@ def summary_columns(
         OutputColumn("Teachers", "teachers"),
         OutputColumn("Tutors", "tutors"),
         *((folder,) if folder else ()),
+        *((next_checkin,) if next_checkin else ()),
         OutputColumn(TEACHER_NOTES, None),
         OutputColumn(COORDINATOR_NOTES, None),
     )
 
 
 def teacher_columns(
-    window_days: int, folder: OutputColumn | None = None, targets: Targets | None = None
+    window_days: int,
+    folder: OutputColumn | None = None,
+    targets: Targets | None = None,
+    next_checkin: OutputColumn | None = None,
 ) -> tuple[OutputColumn, ...]:
     """A teacher's tab: only their students, grades from their own gradebooks only, and what
     the tutor last wrote about each."""
@@ -135,6 +149,7 @@ def teacher_columns(
         *_figures(window_days, "Grade % (your class)", targets or Targets()),
         OutputColumn("Tutors", "tutors"),
         *((folder,) if folder else ()),
+        *((next_checkin,) if next_checkin else ()),
         OutputColumn(NOTE_TO_TUTOR, None),
     )
 

@@ -139,6 +139,12 @@ class LocalCalendar:
         if text != original:
             replace_file(path, text.encode("utf-8"), calendar)
 
+    def link(self, calendar: str, event: CalendarEvent, *, from_spreadsheet: str) -> str:
+        """The .ics file, relative to the spreadsheet's folder (a file has no link to one
+        event in it)."""
+        here = PurePath(from_spreadsheet).parent.as_posix() or "."
+        return posixpath.relpath(PurePath(calendar).as_posix(), here)
+
     def _path(self, calendar: str) -> Path:
         """The file a reference names; it must stay inside the workspace folder."""
         reference = PurePath(calendar)

@@ -76,3 +76,8 @@ class Calendar(Protocol):
         """Make each event exist exactly as given (create it, or change the event with its
         key), in batches. Tags each with the program and key. Never touches other events."""
         ...
+
+    def link(self, calendar: str, event: CalendarEvent, *, from_spreadsheet: str) -> str:
+        """A URL that opens the event (or the calendar holding it), for a link cell written
+        into `from_spreadsheet`."""
+        ...

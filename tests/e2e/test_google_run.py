@@ -134,8 +134,7 @@ def _without_links(grid: list[list]) -> list[list]:
     """Folder links are Drive URLs on Google and paths locally, and a sparkline is a chart on
     Google and block characters locally: compare their text only."""
     return [
-        [cell.text if isinstance(cell, Link | Sparkline) else cell for cell in row]
-        for row in grid
+        [cell.text if isinstance(cell, Link | Sparkline) else cell for cell in row] for row in grid
     ]
 
 
@@ -375,3 +374,26 @@ def test_status_flags_wins_and_dosage_are_conditionally_formatted_without_piling
     result = CliRunner().invoke(cli, ["run", "--config", str(google_demo), "--as-of", "2026-11-24"])
     assert result.exit_code == 0, result.output
     assert rules() == first
+
+
+def test_progress_tabs_link_each_students_next_check_in_on_google(google_demo, fake_google):
+    import base64
+
+    from fake_google.programs import PROGRAM_CALENDAR
+
+    run(google_demo)
+    settings = load(google_demo)
+    summary = (
+        open_workspace_for(settings)
+        .read_state(settings.outputs.coordinator_spreadsheet)
+        .owned[f"tutorsync:{settings.program.key}:summary"]
+    )
+    column = summary.grid[0].index("Next check-in")
+    links = [row[column] for row in summary.grid[1:] if len(row) > column and row[column]]
+    event_ids = {e["id"] for e in fake_google.calendar.events(PROGRAM_CALENDAR)}
+    assert links
+    for link in links:
+        eid = link.url.split("eid=")[1]
+        event_id, calendar = base64.urlsafe_b64decode(eid + "==").decode().split(" ")
+        assert event_id in event_ids and calendar == PROGRAM_CALENDAR
+        assert link.text.startswith(("Mon", "Tue", "Wed", "Thu", "Fri"))

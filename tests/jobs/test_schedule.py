@@ -179,3 +179,16 @@ def test_no_follow_up_without_a_listed_flag_or_when_the_series_meets_within_the_
 def test_event_ids_follow_googles_rule_and_are_stable():
     assert event_id("k") == event_id("k") != event_id("k2")
     assert 5 <= len(event_id("k")) <= 1024
+
+
+def test_the_next_check_in_is_the_earliest_of_the_series_and_a_follow_up():
+    from jobs.schedule import next_checkins
+
+    as_of = date(2026, 10, 28)
+    events = [c.event for c in plan(as_of=as_of)[0]]
+    [(start, event)] = next_checkins("p", [PAIR], events, as_of).values()
+    assert start == datetime(2026, 11, 3, 15, 30, tzinfo=ZONE) and event.recurrence
+    with_followup = [c.event for c in plan(flagged={"001": ["grade_drop"]}, as_of=as_of)[0]]
+    found = next_checkins("p", [PAIR], with_followup, as_of)
+    assert found[("001", PAIR.teacher)][0] == datetime(2026, 10, 29, 15, 30, tzinfo=ZONE)
+    assert next_checkins("p", [PAIR], [], as_of) == {}

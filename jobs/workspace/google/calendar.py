@@ -13,6 +13,7 @@ as wanted (or is cancelled), patched into shape.
 
 from __future__ import annotations
 
+import base64
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -192,6 +193,11 @@ class GoogleCalendar:
         failures = self._apply(calendar, program_key, ops, new_updates)
         if failures:
             raise WorkspaceError(self._explain_failures(calendar, failures))
+
+    def link(self, calendar: str, event: CalendarEvent, *, from_spreadsheet: str) -> str:
+        """Google Calendar's address of the event: its eid is the event and calendar IDs."""
+        eid = base64.urlsafe_b64encode(f"{event.event_id} {calendar}".encode()).decode()
+        return f"https://calendar.google.com/calendar/event?eid={eid.rstrip('=')}"
 
     # --- Writing ---------------------------------------------------------------------------
 
