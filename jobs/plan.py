@@ -65,9 +65,12 @@ def progress_tab(
     columns: Sequence[OutputColumn],
     progress: pd.DataFrame,
     current: OwnedTab | None,
+    updated: str = "",
 ) -> TabWrite:
     """A progress tab for `progress` (indexed by student ID, already sorted), with educator
-    columns carried over from `current`, and past students archived below."""
+    columns carried over from `current`, and past students archived below. `updated` (when
+    the run happens) ends the tab as a "Last updated" line, which alone is never a reason to
+    write the tab (plan_writes compares without it)."""
     carried = _read_educator_content(current, columns)
     header = [column.header for column in columns] + carried.extra_headers
     educator_headers = [c.header for c in columns if c.educator] + carried.extra_headers
@@ -110,6 +113,9 @@ def progress_tab(
                 row.append(None)
         rows.append(tuple(row))
     rows.extend(carried.loose_rows)
+    if updated:
+        sections.add(len(rows))
+        rows.append((f"{UPDATED_PREFIX}{updated}",))
     formats = tuple(c.format for c in columns) + (ColumnFormat.TEXT,) * len(carried.extra_headers)
     return TabWrite(
         key=key,
@@ -189,7 +195,10 @@ def plan_writes(
             title = _free_title(tab.title, state, taken)
             taken.add(title)
         tab = replace(tab, title=current.title if current else title)
-        changed = cells_changed(current.grid if current else [], tab.grid())
+        changed = cells_changed(
+            _without_updated_line(current.grid if current else []),
+            _without_updated_line(tab.grid()),
+        )
         if current is not None and changed == 0:
             continue
         actions.append(
@@ -202,6 +211,18 @@ def plan_writes(
             )
         )
     return actions
+
+
+UPDATED_PREFIX = "Last updated "
+
+
+def _is_updated_line(row: Sequence[CellValue]) -> bool:
+    return bool(row) and isinstance(row[0], str) and row[0].startswith(UPDATED_PREFIX)
+
+
+def _without_updated_line(grid: Grid) -> Grid:
+    """The grid without its "Last updated" line, which changes on every run that writes."""
+    return [row for row in grid if not _is_updated_line(row)]
 
 
 def cells_changed(before: Grid, after: Grid) -> int:
@@ -350,7 +371,7 @@ def _read_educator_content(
         keys.index(header_key(STUDENT_ID_HEADER)) if header_key(STUDENT_ID_HEADER) in keys else 0
     )
     for row in current.grid[1:]:
-        if row and row[0] == ARCHIVE_HEADING:
+        if row and (row[0] == ARCHIVE_HEADING or _is_updated_line(row)):
             continue
         student_id = row[id_column] if id_column < len(row) else None
         if student_id in (None, ""):

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -54,8 +55,17 @@ def run_progress(
         folder_links, failure = current_folder_links(settings, workspace)
         failures += failure
     coordinator = settings.outputs.coordinator_spreadsheet
+    run_at = now().astimezone(ZoneInfo(settings.program.timezone))
+    updated = f"{run_at:%Y-%m-%d %H:%M} ({settings.program.timezone}), figures as of {as_of}"
     desired = desired_tabs(
-        settings, program, prepared.targets, states, workspace, folder_links, next_checkins
+        settings,
+        program,
+        prepared.targets,
+        states,
+        workspace,
+        folder_links,
+        next_checkins,
+        updated=updated,
     )
     desired += tutor_log_tabs(settings, program, states, as_of=as_of)
     actions = planning.plan_writes(desired, states)
@@ -508,6 +518,8 @@ def desired_tabs(
     workspace: Workspace,
     folder_links: dict[str, str] | None = None,
     next_checkins: dict[tuple[str, str], tuple[datetime, CalendarEvent]] | None = None,
+    *,
+    updated: str = "",
 ) -> list[tuple[str, TabWrite, str]]:
     """Every owned tab's desired content (spreadsheet, tab, reason), teacher tabs first so the
     coordinator spreadsheet, which carries the run log, is written last. Links to folders and
@@ -569,6 +581,7 @@ def desired_tabs(
             columns=outputs.teacher_columns(window, folder, settings.targets, checkin),
             progress=with_links(program.by_teacher[teacher], spreadsheet, teacher),
             current=states[spreadsheet].owned.get(key),
+            updated=updated,
         )
         desired.append((spreadsheet, tab, f"progress of {teacher}'s students"))
     coordinator = out.coordinator_spreadsheet
@@ -578,6 +591,7 @@ def desired_tabs(
         columns=outputs.summary_columns(window, folder, settings.targets, checkin),
         progress=with_links(program.summary, coordinator),
         current=states[coordinator].owned.get(tab_keys["summary"]),
+        updated=updated,
     )
     desired.append((coordinator, summary, "progress of every active student"))
     issues = planning.issues_tab(

@@ -51,8 +51,10 @@ def test_teacher_tab_holds_only_that_teachers_students(demo, tutorsync):
     for book in config.sources.gradebooks:
         theirs = {r[0] for r in roster[1:] if r and r[3] == book.teacher}
         target = config.outputs.teacher_spreadsheets.get(book.teacher, book.spreadsheet)
-        listed = {r[0] for r in rows(demo / target, "Tutoring progress")[1:] if r[0]}
+        found = rows(demo / target, "Tutoring progress")
+        listed = {r[0] for r in found[1:] if r[0] and not r[0].startswith("Last updated")}
         assert listed and listed <= theirs
+        assert found[-1][0].startswith("Last updated ")  # when the run wrote the tab
 
 
 def test_second_run_changes_nothing_and_writes_nothing(demo, tutorsync):

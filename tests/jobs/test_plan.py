@@ -215,3 +215,25 @@ def test_a_copied_educator_column_keeps_both_texts():
     row = dict(zip(second.header, second.rows[0], strict=False))
     assert row["Note to tutor"] == "first text"
     assert [v for h, v in row.items() if h.startswith("Note to tutor (column")] == ["second text"]
+
+
+def test_the_last_updated_line_alone_never_causes_a_write_and_is_not_carried():
+    progress = progress_of(("1", "Lee, Sam", "On track"))
+    monday = progress_tab(
+        key="k", title="T", columns=COLUMNS, progress=progress, current=None, updated="Monday"
+    )
+    assert monday.rows[-1] == ("Last updated Monday",)
+    state = SpreadsheetState(True, {"k": owned(monday)}, frozenset())
+    tuesday = progress_tab(
+        key="k", title="T", columns=COLUMNS, progress=progress, current=owned(monday),
+        updated="Tuesday",
+    )  # fmt: skip
+    assert tuesday.rows[-1] == ("Last updated Tuesday",) and len(tuesday.rows) == 2
+    assert plan_writes([("g.xlsx", tuesday, "progress")], {"g.xlsx": state}) == []
+    changed = progress_of(("1", "Lee, Sam", "Needs attention"))
+    write = progress_tab(
+        key="k", title="T", columns=COLUMNS, progress=changed, current=owned(monday),
+        updated="Tuesday",
+    )  # fmt: skip
+    [action] = plan_writes([("g.xlsx", write, "progress")], {"g.xlsx": state})
+    assert action.tab.rows[-1] == ("Last updated Tuesday",)

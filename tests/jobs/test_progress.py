@@ -62,7 +62,11 @@ def tab(path: Path, title: str) -> list[tuple]:
 def column(rows: list[tuple], header: str) -> dict:
     """Student ID -> value in the column, for student rows (not the archive heading)."""
     index = rows[0].index(header)
-    return {row[0]: row[index] for row in rows[1:] if row[0] and row[0] != ARCHIVE_HEADING}
+    return {
+        row[0]: row[index]
+        for row in rows[1:]
+        if row[0] and row[0] != ARCHIVE_HEADING and not str(row[0]).startswith("Last updated")
+    }
 
 
 def test_a_program_without_gradebooks_runs_and_says_where_teacher_tabs_are_missing(tmp_path):
