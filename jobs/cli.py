@@ -21,10 +21,11 @@ from jobs.checkins import run_checkins
 from jobs.doctor import run_doctor
 from jobs.errors import ConfigError, TutorsyncError
 from jobs.folders import run_audit, run_folders
+from jobs.init import new_program, run_init
 from jobs.report import RunReport
 from jobs.run import jobs_of, run_all
-from jobs.settings import Settings, load
-from jobs.workspace import open_workspace
+from jobs.settings import Settings, load, load_google_base
+from jobs.workspace import open_program_setup, open_workspace
 from jobs.workspace.google import auth as google_auth
 from jobs.workspace.google.scopes import scopes_for
 
@@ -281,6 +282,49 @@ def demo(folder: Path, students: int, today: datetime | None) -> None:
     click.echo(
         f"Then open {folder / 'coordinator.xlsx'} and the gradebooks in {folder / 'gradebooks'}."
     )
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", required=True, help="The program's name, e.g. 'Lincoln Middle Tutoring'.")
+@click.option(
+    "--timezone",
+    default="UTC",
+    show_default=True,
+    help="The program's IANA time zone, e.g. America/Chicago.",
+)
+@click.option(
+    "--domain",
+    default="school.example",
+    show_default=True,
+    help="The school's e-mail domain, for the example rows' addresses.",
+)
+@click.option("--teacher", help="The gradebook's teacher's e-mail (default: teacher@DOMAIN).")
+@click.option(
+    "--google-config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Make Google Sheets instead of .xlsx files: a TOML file with [workspace] (Google "
+    "settings) and [init] drive_folder (a shared drive folder).",
+)
+@dry_run_option
+def init(
+    folder: Path,
+    name: str,
+    timezone: str,
+    domain: str,
+    teacher: str | None,
+    google_config: Path | None,
+    dry_run: bool,
+) -> None:
+    """Start a program: roster, tutor log, gradebook and coordinator spreadsheets ready to type
+    into, and FOLDER/tutorsync.toml. Run again, it makes only what is missing."""
+    google = load_google_base(google_config) if google_config else None
+    new = new_program(
+        folder, name=name, timezone=timezone, domain=domain, teacher=teacher, google=google
+    )
+    today = datetime.now(ZoneInfo(new.program.timezone)).date()
+    report = run_init(new, open_program_setup(folder, google), today=today, dry_run=dry_run)
+    click.echo(report.render_text())
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from jobs.errors import ConfigError
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PROGRAM_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 
 
@@ -135,7 +135,7 @@ class GradebookSource(_Strict):
     @field_validator("teacher")
     @classmethod
     def _teacher_email(cls, value: str) -> str:
-        if not _EMAIL.match(value.strip()):
+        if not EMAIL.match(value.strip()):
             raise ValueError(f"'{value}' is not an e-mail address")
         return value.strip().lower()
 
@@ -294,7 +294,7 @@ class CheckinSettings(_Strict):
 
 
 FOLDER_NAME_FIELDS = ("last", "first", "name", "id")
-_DOMAIN = re.compile(r"^(?=.{3,253}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
+DOMAIN = re.compile(r"^(?=.{3,253}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
 
 
 class TemplateSettings(_Strict):
@@ -323,7 +323,7 @@ class FolderSettings(_Strict):
     def _domains(cls, value: list[str]) -> list[str]:
         domains = [domain.strip().lower().removeprefix("@") for domain in value]
         for domain in domains:
-            if not _DOMAIN.match(domain):
+            if not DOMAIN.match(domain):
                 raise ValueError(f"'{domain}' is not a domain; write it like 'school.org'")
         return domains
 
@@ -331,7 +331,7 @@ class FolderSettings(_Strict):
     @classmethod
     def _coordinator_emails(cls, value: list[str]) -> list[str]:
         for email in value:
-            if not _EMAIL.match(email.strip()):
+            if not EMAIL.match(email.strip()):
                 raise ValueError(f"'{email}' is not an e-mail address")
         return [email.strip().lower() for email in value]
 
@@ -422,11 +422,12 @@ class GoogleBase(_Strict):
     init: InitTarget
     config_dir: Path = Path(".")  # set by load_google_base(); not read from the file
 
-    @model_validator(mode="after")
-    def _is_google(self) -> GoogleBase:
-        if self.workspace.kind != "google":
-            raise ValueError("workspace.kind must be 'google' (with a [workspace.google] section)")
-        return self
+    @field_validator("workspace")
+    @classmethod
+    def _is_google(cls, value: WorkspaceSettings) -> WorkspaceSettings:
+        if value.kind != "google":
+            raise ValueError("kind must be 'google' (with a [workspace.google] section)")
+        return value
 
     @property
     def google(self) -> GoogleSettings:

@@ -14,7 +14,7 @@ from sheets_schema import values
 from sheets_schema.fields import FIRST_NAME, LAST_NAME, STUDENT_EMAIL, STUDENT_ID, STUDENT_NAME
 from sheets_schema.headers import SheetKind, find_header, header_key
 from sheets_schema.issues import DataIssue, Severity, a1, column_letter
-from sheets_schema.table import ROW, show
+from sheets_schema.table import ROW, is_example_row, show
 
 KIND = SheetKind(
     "gradebook",
@@ -132,6 +132,8 @@ def parse(
         if row_index in detail_rows.values():
             continue
         row = grid[row_index]
+        if is_example_row(row, identity.get("student_id")):
+            continue
         cell = partial(_cell, row)
         typed_id = values.parse_student_id(cell(identity.get("student_id")))
         if isinstance(typed_id, values.Invalid):

@@ -13,21 +13,41 @@ from sheets_schema.issues import DataIssue, Severity, a1
 from sheets_schema.values import Invalid, is_blank
 
 ROW = "row"  # column holding each record's 0-based grid row, for A1 references
+EXAMPLE_MARK = "(example)"  # starts the Student ID of the example rows `tutorsync init` writes
+
+
+def is_example_row(row: Sequence[object], student_id_column: int | None) -> bool:
+    """Whether a row is an example to ignore: its first non-empty cell, or its student ID
+    cell, is text starting with "(example)" (any case). Templates made by `tutorsync init`
+    carry such rows to show what to type; they are never data, and never a data issue."""
+    first = next((cell for cell in row if not is_blank(cell)), None)
+    student_id = (
+        row[student_id_column]
+        if student_id_column is not None and student_id_column < len(row)
+        else None
+    )
+    return _marked_example(first) or _marked_example(student_id)
+
+
+def _marked_example(cell: object) -> bool:
+    return isinstance(cell, str) and cell.strip().casefold().startswith(EXAMPLE_MARK)
 
 
 def raw_frame(grid: Sequence[Sequence[object]], header: HeaderMatch) -> pd.DataFrame:
     """Cells below the header, one column per found field, as typed (object dtype).
 
-    Rows whose found fields are all blank are dropped: blank rows are normal anywhere. Sheets
-    omits trailing empty cells, so short rows read as blank in the missing columns.
+    Rows whose found fields are all blank are dropped: blank rows are normal anywhere. So are
+    example rows (`is_example_row`), silently. Sheets omits trailing empty cells, so short rows
+    read as blank in the missing columns.
     """
     fields = list(header.columns)
+    student_id_column = header.columns.get("student_id")
     records = []
     rows = []
     for row_index in range(header.row + 1, len(grid)):
         row = grid[row_index]
         cells = [row[i] if i < len(row) else None for i in header.columns.values()]
-        if all(is_blank(cell) for cell in cells):
+        if all(is_blank(cell) for cell in cells) or is_example_row(row, student_id_column):
             continue
         records.append(cells)
         rows.append(row_index)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
-from jobs.settings import Settings
+from jobs.settings import GoogleBase, Settings
 from jobs.workspace.port import Workspace
+from jobs.workspace.setup_port import ProgramSetup
 
 
 def open_workspace(settings: Settings, *, jobs: Sequence[str] = ("progress",)) -> Workspace:
@@ -18,3 +20,15 @@ def open_workspace(settings: Settings, *, jobs: Sequence[str] = ("progress",)) -
     from jobs.workspace.local import LocalWorkspace
 
     return LocalWorkspace(settings.workspace_root)
+
+
+def open_program_setup(folder: Path, google: GoogleBase | None) -> ProgramSetup:
+    """Where `tutorsync init` makes a program's spreadsheets: .xlsx files in `folder`, or,
+    with `google`, Google Sheets in its Drive folder."""
+    if google is not None:
+        from jobs.workspace.google.setup import GoogleSetup
+
+        return GoogleSetup(google)
+    from jobs.workspace.setup_local import LocalSetup
+
+    return LocalSetup(folder)

@@ -72,3 +72,37 @@ def _sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(descriptor)
+
+
+def create_new_file(path: Path, data: bytes, name: str) -> None:
+    """Write a file that must not exist yet, whole: a temporary file beside it, linked into
+    place (a hard link never replaces a file), then removed. Raises WorkspaceError, having
+    changed nothing, if the file appeared meanwhile or cannot be written."""
+    temporary = path.with_name(f".{path.name}.tutorsync-new-{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_synced(temporary, data, "wb")
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            raise
+        except OSError:  # no hard links on this disk (FAT, some network shares)
+            _write_synced(path, data, "xb")
+    except FileExistsError:
+        raise WorkspaceError(
+            f"{name} appeared while tutorsync was making it; it was left as it is"
+        ) from None
+    except OSError as error:
+        raise WorkspaceError(
+            f"{name} could not be written ({error.strerror or error}); check that you may "
+            "write to its folder and that the disk has space"
+        ) from None
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _write_synced(path: Path, data: bytes, mode: str) -> None:
+    with path.open(mode) as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())

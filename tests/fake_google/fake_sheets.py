@@ -77,6 +77,7 @@ class Sheet:
     conditional_formats: list[dict[str, Any]] = field(default_factory=list)
     protected_ranges: list[dict[str, Any]] = field(default_factory=list)
     filter_views: list[dict[str, Any]] = field(default_factory=list)
+    merges: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def sheet_id(self) -> int:
@@ -104,6 +105,7 @@ class Sheet:
             conditional_formats=copy.deepcopy(self.conditional_formats),
             protected_ranges=copy.deepcopy(self.protected_ranges),
             filter_views=copy.deepcopy(self.filter_views),
+            merges=copy.deepcopy(self.merges),
         )
 
     def write_cell(
@@ -416,6 +418,7 @@ class FakeSheets:
                 ("conditionalFormats", sheet.conditional_formats),
                 ("protectedRanges", sheet.protected_ranges),
                 ("filterViews", sheet.filter_views),
+                ("merges", sheet.merges),
             ):
                 if items:
                     entry[key] = copy.deepcopy(items)
@@ -1100,10 +1103,46 @@ class FakeSheets:
         sheet, start_row, start_col, end_row, end_col = self._bounds(
             work, params.get("range") or {}
         )
+        if params.get("rule"):
+            _check_validation_condition(work, (params["rule"] or {}).get("condition") or {})
         source = {"dataValidation": params["rule"]} if params.get("rule") else {}
         for r in range(start_row, end_row):
             for c in range(start_col, end_col):
                 sheet.write_cell(r, c, source, {"dataValidation": None})
+
+    def _request_mergeCells(self, work: Spreadsheet, params: dict[str, Any]) -> None:
+        merge_type = params.get("mergeType") or "MERGE_ALL"
+        sheet, start_row, start_col, end_row, end_col = self._bounds(
+            work, params.get("range") or {}
+        )
+        if end_row - start_row < 1 or end_col - start_col < 1:
+            raise Invalid("The range to merge must hold at least one cell.")
+        if merge_type == "MERGE_ALL":
+            areas = [(start_row, end_row, start_col, end_col)]
+        elif merge_type == "MERGE_COLUMNS":
+            areas = [(start_row, end_row, c, c + 1) for c in range(start_col, end_col)]
+        else:  # MERGE_ROWS (the discovery check allows no other value)
+            areas = [(r, r + 1, start_col, end_col) for r in range(start_row, end_row)]
+        for top, bottom, left, right in areas:
+            if (bottom - top) * (right - left) < 2:
+                continue  # a single cell is not merged
+            for merged in sheet.merges:
+                if (
+                    top < merged["endRowIndex"]
+                    and merged["startRowIndex"] < bottom
+                    and left < merged["endColumnIndex"]
+                    and merged["startColumnIndex"] < right
+                ):
+                    raise Invalid("You can't merge cells that are already partly merged.")
+            sheet.merges.append(
+                {
+                    "sheetId": sheet.sheet_id,
+                    "startRowIndex": top,
+                    "endRowIndex": bottom,
+                    "startColumnIndex": left,
+                    "endColumnIndex": right,
+                }
+            )
 
     def _request_addFilterView(self, work: Spreadsheet, params: dict[str, Any]) -> dict[str, Any]:
         view = copy.deepcopy(params.get("filter") or {})
@@ -1133,6 +1172,56 @@ class FakeSheets:
 BATCH_UPDATE_KINDS = sorted(
     name.removeprefix("_request_") for name in dir(FakeSheets) if name.startswith("_request_")
 )
+
+
+# How many ConditionValues each data validation condition takes: (at least, at most). Types
+# absent here (text and date comparisons, custom formulas...) are checked only by discovery.
+_VALIDATION_VALUES = {
+    "BOOLEAN": (0, 2),
+    "DATE_IS_VALID": (0, 0),
+    "TEXT_IS_EMAIL": (0, 0),
+    "TEXT_IS_URL": (0, 0),
+    "BLANK": (0, 0),
+    "NOT_BLANK": (0, 0),
+    "NUMBER_BETWEEN": (2, 2),
+    "NUMBER_NOT_BETWEEN": (2, 2),
+    "DATE_BETWEEN": (2, 2),
+    "DATE_NOT_BETWEEN": (2, 2),
+    "ONE_OF_RANGE": (1, 1),
+    "ONE_OF_LIST": (1, 500),
+    "CUSTOM_FORMULA": (1, 1),
+}
+
+
+def _check_validation_condition(work: Spreadsheet, condition: dict[str, Any]) -> None:
+    """Refuse what Google refuses in a data validation rule's condition: the wrong number of
+    values for its type, a number range that is not numbers, and a list range that is not a
+    range of a sheet in the spreadsheet (the sheet must exist when the rule is set)."""
+    kind = condition.get("type")
+    if not kind or kind == "CONDITION_TYPE_UNSPECIFIED":
+        raise Invalid("A data validation rule needs a condition type.")
+    values = condition.get("values") or []
+    least, most = _VALIDATION_VALUES.get(kind, (0, 500))
+    if not least <= len(values) <= most:
+        raise Invalid(
+            f"Invalid ConditionValue count for {kind}: {len(values)} (expected {least} to {most})."
+        )
+    entered = [str((v or {}).get("userEnteredValue", "")) for v in values]
+    if kind in ("NUMBER_BETWEEN", "NUMBER_NOT_BETWEEN"):
+        try:
+            [float(v) for v in entered]
+        except ValueError:
+            raise Invalid(f"Invalid number in {kind}: {entered}") from None
+    if kind == "ONE_OF_RANGE":
+        text = entered[0]
+        if not text.startswith("="):
+            raise Invalid(f"ONE_OF_RANGE needs a range starting with '=': {text!r}")
+        try:
+            parsed = a1.parse(text[1:], work.titles())
+        except ValueError:
+            raise Invalid(f"Invalid range in ONE_OF_RANGE: {text!r}") from None
+        if parsed.sheet is None:
+            raise Invalid(f"Invalid range in ONE_OF_RANGE: {text!r}")
 
 
 def _ragged(grid: dict[int, dict[int, Any]], empty: Any = "") -> list[list[Any]]:

@@ -312,13 +312,13 @@ def test_delete_sheet_removes_the_tab_and_its_metadata_but_never_the_last_tab(fa
 
 def test_request_kinds_the_fake_does_not_implement_fail_loudly(fake, gc):
     spreadsheet_id = seed_gradebook(fake)
-    merge = {"mergeCells": {"range": {"sheetId": 0, "endRowIndex": 1}, "mergeType": "MERGE_ALL"}}
+    unmerge = {"unmergeCells": {"range": {"sheetId": 0, "endRowIndex": 1}}}
 
     with pytest.raises(gspread.exceptions.APIError) as raised:
-        gc.http_client.batch_update(spreadsheet_id, {"requests": [merge]})
+        gc.http_client.batch_update(spreadsheet_id, {"requests": [unmerge]})
 
     assert raised.value.code == 501
-    assert "mergeCells" in fake.rejections[0]
+    assert "unmergeCells" in fake.rejections[0]
 
 
 def test_add_sheet_with_an_existing_sheet_id_is_rejected(fake, gc):
@@ -549,6 +549,54 @@ def test_formatting_requests_are_stored(fake, gc):
     )
     sheet = fake.sheets.spreadsheet(spreadsheet_id)["sheets"][0]
     assert "basicFilter" not in sheet and "conditionalFormats" not in sheet
+
+
+def validation(condition: dict) -> dict:
+    cells = {"sheetId": 0, "startRowIndex": 1, "endRowIndex": 3, "startColumnIndex": 0}
+    return {"setDataValidation": {"range": cells | {"endColumnIndex": 1}, "rule": condition}}
+
+
+@pytest.mark.parametrize(
+    ("condition", "problem"),
+    [
+        ({"type": "NUMBER_BETWEEN", "values": [{"userEnteredValue": "1"}]}, "count"),
+        ({"type": "NUMBER_BETWEEN", "values": [{"userEnteredValue": v} for v in "ab"]}, "number"),
+        ({"type": "DATE_IS_VALID", "values": [{"userEnteredValue": "1"}]}, "count"),
+        ({"type": "ONE_OF_LIST"}, "count"),
+        ({"type": "ONE_OF_RANGE", "values": [{"userEnteredValue": "Roster!A2:A"}]}, "'='"),
+        ({"type": "ONE_OF_RANGE", "values": [{"userEnteredValue": "='No such'!A2:A"}]}, "range"),
+    ],
+)
+def test_data_validation_conditions_are_checked_like_google(fake, gc, condition, problem):
+    spreadsheet_id = seed_gradebook(fake)
+    with pytest.raises(gspread.exceptions.APIError, match=problem):
+        gc.http_client.batch_update(
+            spreadsheet_id, {"requests": [validation({"condition": condition})]}
+        )
+    assert "dataValidation" not in fake.sheets.cells(spreadsheet_id, "Roster")[1][0]
+
+
+def test_a_list_from_a_range_of_another_tab_is_stored(fake, gc):
+    spreadsheet_id = seed_gradebook(fake)
+    source = [{"userEnteredValue": "='Tutor''s Log'!$A$2:$A"}]
+    rule = {"condition": {"type": "ONE_OF_RANGE", "values": source}, "showCustomUi": True}
+    gc.http_client.batch_update(spreadsheet_id, {"requests": [validation(rule)]})
+    assert fake.sheets.cells(spreadsheet_id, "Roster")[2][0]["dataValidation"] == rule
+
+
+def test_merged_cells_are_stored_and_may_not_overlap(fake, gc):
+    spreadsheet_id = seed_gradebook(fake)
+    top = {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 1}
+    merge = {"range": top | {"startColumnIndex": 0, "endColumnIndex": 3}, "mergeType": "MERGE_ALL"}
+    gc.http_client.batch_update(spreadsheet_id, {"requests": [{"mergeCells": merge}]})
+    sheet = fake.sheets.spreadsheet(spreadsheet_id)["sheets"][0]
+    assert sheet["merges"] == [merge["range"] | {"sheetId": 0}]
+    overlap = {
+        "range": top | {"startColumnIndex": 2, "endColumnIndex": 4},
+        "mergeType": "MERGE_ALL",
+    }
+    with pytest.raises(gspread.exceptions.APIError, match="already partly merged"):
+        gc.http_client.batch_update(spreadsheet_id, {"requests": [{"mergeCells": overlap}]})
 
 
 def test_developer_metadata_search_and_delete_by_lookup(fake, gc):

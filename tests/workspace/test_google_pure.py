@@ -52,6 +52,10 @@ def test_scopes_are_the_least_each_job_needs_and_never_full_drive():
         "doctor": ("https://www.googleapis.com/auth/spreadsheets",),
         "checkins": ("https://www.googleapis.com/auth/calendar.events",),
         "folders": ("https://www.googleapis.com/auth/drive.file",),
+        "init": (
+            "https://www.googleapis.com/auth/spreadsheets",
+            "https://www.googleapis.com/auth/drive.file",
+        ),
     }
     every = {scope for job in scopes.JOB_SCOPES.values() for scope in job}
     assert "https://www.googleapis.com/auth/drive" not in every

@@ -30,10 +30,15 @@ from jobs.settings import GoogleSettings, Settings
 def load_credentials(settings: Settings, scopes: Sequence[str]) -> Credentials:
     """Credentials for the configured mode and these scopes. Raises ConfigError when a file
     is missing or unusable, saying which setting to fix."""
-    google = _google(settings)
+    return credentials_for(_google(settings), settings.config_dir, scopes)
+
+
+def credentials_for(google: GoogleSettings, config_dir: Path, scopes: Sequence[str]) -> Credentials:
+    """Credentials for [workspace.google] settings read from a file in `config_dir` (paths in
+    them are relative to it), before a whole program config exists (`tutorsync init`)."""
     try:
         if google.auth in ("service_account", "delegated"):
-            key_file = settings.config_path(google.key_file)
+            key_file = _config_path(config_dir, google.key_file)
             account = service_account.Credentials.from_service_account_file(
                 str(key_file), scopes=list(scopes)
             )
@@ -41,7 +46,7 @@ def load_credentials(settings: Settings, scopes: Sequence[str]) -> Credentials:
         if google.auth == "adc":
             found, _project = google_auth_default(scopes=list(scopes))
             return found
-        return _stored_user_credentials(settings, google, scopes)
+        return _stored_user_credentials(config_dir, google, scopes)
     except FileNotFoundError as error:
         raise ConfigError(f"workspace.google: {error.filename} does not exist") from None
     except (ValueError, KeyError, json.JSONDecodeError) as error:
@@ -81,9 +86,9 @@ def save_token(path: Path, token_json: str) -> None:
 
 
 def _stored_user_credentials(
-    settings: Settings, google: GoogleSettings, scopes: Sequence[str]
+    config_dir: Path, google: GoogleSettings, scopes: Sequence[str]
 ) -> Credentials:
-    token_file = settings.config_path(google.token_file)
+    token_file = _config_path(config_dir, google.token_file)
     if not token_file.is_file():
         raise ConfigError(
             f"No sign-in token at {token_file}. Run `tutorsync auth login` once as the "
@@ -104,6 +109,11 @@ def _stored_user_credentials(
             ) from None
         save_token(token_file, stored.to_json())
     return stored
+
+
+def _config_path(config_dir: Path, value: str) -> Path:
+    """As Settings.config_path: ~ expanded, relative to the config file's folder."""
+    return (config_dir / Path(value).expanduser()).resolve()
 
 
 def _google(settings: Settings) -> GoogleSettings:

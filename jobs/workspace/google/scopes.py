@@ -19,6 +19,8 @@ JOB_SCOPES: dict[str, tuple[str, ...]] = {
     "doctor": (SPREADSHEETS,),  # it proves write access where tutorsync writes
     "checkins": (CALENDAR_EVENTS,),
     "folders": (DRIVE_FILE,),
+    # Creates the program's spreadsheets in a Drive folder, then fills them in.
+    "init": (SPREADSHEETS, DRIVE_FILE),
 }
 
 

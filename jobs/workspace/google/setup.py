@@ -1,0 +1,621 @@
+"""ProgramSetup on Google: a new program's spreadsheets, made in a Drive folder and filled in.
+
+Every request goes through one PacedSession (paced, retried, timed out, counted), with the
+scopes `init` needs: `drive.file` to make the files, `spreadsheets` to fill them in.
+
+- find: ONE filtered files.list (the folder, the program's key and the spreadsheet type), then,
+  for each spreadsheet found, one spreadsheets.get of its tabs and developer metadata, which
+  says whether it was filled in.
+- create: files.create with a generated ID (a create sent again after its reply was lost
+  answers 409 instead of making a second spreadsheet), tagged with Drive appProperties
+  {"tutorsync-program": key, "tutorsync-init": kind}; then fill.
+- fill: ONE all-or-nothing spreadsheets.batchUpdate: tabs, headers, example rows, formats,
+  data validation, frozen rows, a warning-only protected header, the owned tabs (built by the
+  same `batch_requests` as the Spreadsheets port's write_owned_tabs, so they are marked as
+  tutorsync's the same way), and last a developer metadata marker saying it is filled in.
+  Sheets applies a batch wholly or not at all, so the marker is there exactly when the rest is.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import Any, TypeVar
+
+import requests
+from googleapiclient.errors import HttpError
+from gspread.exceptions import APIError
+from gspread.http_client import HTTPClient
+
+from jobs.errors import WorkspaceError
+from jobs.settings import GoogleBase, Program
+from jobs.workspace.google.auth import credentials_for
+from jobs.workspace.google.discovery import build_service, error_parts
+from jobs.workspace.google.drive import API_ROOT, folder_id
+from jobs.workspace.google.scopes import scopes_for
+from jobs.workspace.google.sheets import batch_requests, spreadsheet_id
+from jobs.workspace.google.transport import PacedSession, Sleep, is_retryable
+from jobs.workspace.port import TabWrite
+from jobs.workspace.setup_port import INIT_PROPERTY, PROGRAM_PROPERTY, FoundSpreadsheet
+from sheets_schema.issues import column_letter
+from sheets_schema.templates import (
+    PREPARED_COLUMNS,
+    PREPARED_ROWS,
+    Cell,
+    CellRange,
+    ColumnFormat,
+    DataTab,
+    FromColumn,
+    IsDate,
+    NumberBetween,
+    OneOf,
+    Rule,
+    SpreadsheetTemplate,
+    TemplateKind,
+    TextTab,
+    Validation,
+    YesNo,
+)
+
+SPREADSHEET_MIME_TYPE = "application/vnd.google-apps.spreadsheet"
+FILLED_KEY = "tutorsync-init"  # developer metadata on a filled-in spreadsheet: its kind
+_LIST_FIELDS = "nextPageToken,files(id,name,createdTime,appProperties)"
+_STATE_FIELDS = (
+    "developerMetadata(metadataKey,metadataValue),sheets(properties(sheetId,title,index))"
+)
+_PAGE_SIZE = 100
+_GENERATED_ID_NOT_SUPPORTED = "generatedIdNotSupported"
+_EPOCH = date(1899, 12, 30)
+_DATE_FORMAT = {"type": "DATE", "pattern": "yyyy-mm-dd"}
+_NUMBER_FORMATS = {ColumnFormat.TEXT: {"type": "TEXT"}, ColumnFormat.DATE: _DATE_FORMAT}
+_HEADER = {
+    "textFormat": {"bold": True},
+    "backgroundColor": {"red": 0.93, "green": 0.93, "blue": 0.93},
+}
+_LABEL = {"textFormat": {"bold": True, "italic": True}}
+_EXAMPLE = {
+    "textFormat": {"italic": True, "foregroundColor": {"red": 0.5, "green": 0.5, "blue": 0.5}}
+}
+_TITLE = {"textFormat": {"bold": True, "fontSize": 14}, "wrapStrategy": "WRAP"}
+_WRAP = {"wrapStrategy": "WRAP", "verticalAlignment": "TOP"}
+_TEXT_COLUMN_PIXELS = (200, 620, 240)  # an instructions tab: name, what to type, example
+
+T = TypeVar("T")
+
+
+def spreadsheet_url(file_id: str) -> str:
+    return f"https://docs.google.com/spreadsheets/d/{file_id}/edit"
+
+
+class GoogleSetup:
+    """Makes a program's spreadsheets in the Drive folder `base.init.drive_folder`."""
+
+    def __init__(
+        self, base: GoogleBase, *, sleep: Sleep | None = None, rng: random.Random | None = None
+    ) -> None:
+        """`sleep` and `rng` pace and jitter retries (injectable, so tests need not wait)."""
+        google = base.google
+        credentials = credentials_for(google, base.config_dir, scopes_for(["init"]))
+        self.session = PacedSession(
+            credentials,
+            quotas=google.quotas.model_dump(),
+            timeout_seconds=google.timeout_seconds,
+            endpoint=google.endpoint or None,
+            sleep=sleep or time.sleep,
+            rng=rng,
+        )
+        self._http = HTTPClient(auth=credentials, session=self.session)
+        self._http.set_timeout(google.timeout_seconds)
+        account = getattr(credentials, "service_account_email", None) or google.subject
+        self._account = account or "the signed-in account"
+        self._drive: Any = build_service(self.session, "drive", "v3", API_ROOT)
+        self._folder_reference = base.init.drive_folder
+        self._folder = folder_id(base.init.drive_folder)
+        self._states: dict[str, dict[str, Any]] = {}  # spreadsheet ID -> tabs and metadata read
+        self._new_ids: list[str] = []
+        self._titles: dict[str, str] = {}  # reference -> the spreadsheet's title, once known
+
+    # --- The port --------------------------------------------------------------------------
+
+    @property
+    def where(self) -> str:
+        return f"Drive folder {self._folder}"
+
+    def find(self, program_key: str) -> dict[TemplateKind, FoundSpreadsheet]:
+        """The program's spreadsheets in the folder, by their tags (never by name), the oldest
+        of each kind first; then whether each was filled in."""
+        by_kind: dict[TemplateKind, list[dict[str, Any]]] = {}
+        for item in self._listing(program_key):
+            kind = (item.get("appProperties") or {}).get(INIT_PROPERTY, "")
+            if kind in {k.value for k in TemplateKind}:
+                by_kind.setdefault(TemplateKind(kind), []).append(item)
+        found: dict[TemplateKind, FoundSpreadsheet] = {}
+        for kind, items in by_kind.items():
+            first, *others = sorted(items, key=lambda i: (i.get("createdTime", ""), i["id"]))
+            reference = spreadsheet_url(str(first["id"]))
+            self._titles[reference] = str(first.get("name") or first["id"])
+            state = self._state(reference)
+            filled = any(
+                metadata.get("metadataKey") == FILLED_KEY
+                for metadata in state.get("developerMetadata", [])
+            )
+            duplicates = tuple(spreadsheet_url(str(other["id"])) for other in others)
+            found[kind] = FoundSpreadsheet(kind, reference, filled, duplicates)
+        return found
+
+    def create(
+        self, program: Program, template: SpreadsheetTemplate, owned: Sequence[TabWrite]
+    ) -> str:
+        """files.create in the folder, tagged; then one batchUpdate fills it in."""
+        title = f"{program.name} - {template.name}"
+        body: dict[str, Any] = {
+            "id": self._new_id(),
+            "name": title,
+            "mimeType": SPREADSHEET_MIME_TYPE,
+            "parents": [self._folder],
+            "appProperties": {PROGRAM_PROPERTY: program.key, INIT_PROPERTY: template.kind.value},
+        }
+        created = self._drive_call(f"the spreadsheet '{title}'", lambda: self._create_file(body))
+        reference = spreadsheet_url(str(created["id"]))
+        self._titles[reference] = title
+        # A spreadsheet Drive makes has one tab, sheet ID 0, which the fill renames.
+        self._states[spreadsheet_id(reference)] = {
+            "sheets": [{"properties": {"sheetId": 0, "title": "Sheet1", "index": 0}}]
+        }
+        found = FoundSpreadsheet(template.kind, reference, filled=False)
+        self.fill(program, found, template, owned)
+        return reference
+
+    def fill(
+        self,
+        program: Program,
+        found: FoundSpreadsheet,
+        template: SpreadsheetTemplate,
+        owned: Sequence[TabWrite],
+    ) -> None:
+        """One all-or-nothing batchUpdate. If its reply is lost and the retry is refused
+        (the first attempt landed), the marker is read back before calling it a failure."""
+        key = spreadsheet_id(found.reference)
+        state = self._states.get(key) or self._state(found.reference)
+        body = {"requests": fill_requests(template, program, state, owned)}
+        try:
+            self._sheets_call(found.reference, lambda: self._http.batch_update(key, body))
+        except WorkspaceError:
+            self._states.pop(key, None)
+            if not self._filled(found.reference):
+                raise
+        self._states.pop(key, None)
+
+    def describe(self, reference: str) -> str:
+        title = self._titles.get(reference)
+        return f"{title} ({reference})" if title else reference
+
+    def request_counts(self) -> dict[str, int]:
+        return dict(self.session.snapshot()["counts"])
+
+    # --- Drive -----------------------------------------------------------------------------
+
+    def _listing(self, program_key: str) -> list[dict[str, Any]]:
+        query = (
+            f"'{self._folder}' in parents and mimeType = '{SPREADSHEET_MIME_TYPE}' and "
+            f"appProperties has {{ key='{PROGRAM_PROPERTY}' and value='{program_key}' }} and "
+            "trashed = false"
+        )
+        items: list[dict[str, Any]] = []
+        page_token: str | None = None
+        while True:
+            page = self._drive_call(
+                f"the spreadsheets of program {program_key}",
+                self._drive.files()
+                .list(
+                    q=query,
+                    corpora="allDrives",
+                    includeItemsFromAllDrives=True,
+                    supportsAllDrives=True,
+                    pageSize=_PAGE_SIZE,
+                    fields=_LIST_FIELDS,
+                    pageToken=page_token,
+                )
+                .execute,
+            )
+            items.extend(page.get("files") or [])
+            page_token = page.get("nextPageToken")
+            if not page_token:
+                return items
+
+    def _new_id(self) -> str:
+        """A generated file ID; one files.generateIds hands out enough for a whole init."""
+        if not self._new_ids:
+            answer = self._drive_call(
+                "new file IDs",
+                self._drive.files()
+                .generateIds(count=len(TemplateKind), space="drive", type="files")
+                .execute,
+            )
+            self._new_ids = [str(each) for each in answer.get("ids") or []]
+            if not self._new_ids:
+                raise WorkspaceError("Google Drive gave no new file IDs; run init again")
+        return self._new_ids.pop(0)
+
+    def _create_file(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        request = self._drive.files().create(
+            body=dict(body), supportsAllDrives=True, fields="id,name,webViewLink"
+        )
+        try:
+            created: dict[str, Any] = request.execute()
+        except HttpError as error:
+            _, reason, _, _ = error_parts(error)
+            if body.get("id") and int(error.resp.status) == 409:
+                return {"id": body["id"]}  # made by an earlier send whose reply was lost
+            if body.get("id") and reason == _GENERATED_ID_NOT_SUPPORTED:
+                # Without an ID, a create sent twice makes two spreadsheets; the next init
+                # finds both and says which to delete.
+                return self._create_file(_without_id(body))
+            raise
+        return created
+
+    def _drive_call(self, what: str, call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except HttpError as error:
+            raise WorkspaceError(self._explain_drive(error, what)) from None
+        except requests.RequestException as error:
+            raise WorkspaceError(
+                f"could not reach Google Drive for {what} ({type(error).__name__}); check the "
+                "network and run init again"
+            ) from None
+
+    def _explain_drive(self, error: HttpError, what: str) -> str:
+        status, reason, message, content = error_parts(error)
+        detail = f"{status} {message}".strip()
+        folder = f"the Drive folder {self._folder_reference} ([init] drive_folder)"
+        if is_retryable(status, content):
+            return f"Google Drive is busy or over quota for {what} ({detail}); run init again"
+        if reason == "storageQuotaExceeded":
+            return (
+                f"Google Drive refused to store {what} ({detail}): a service account has no "
+                "Drive storage of its own. Use a folder in a shared drive, with "
+                f"{self._account} added to the shared drive as Content manager"
+            )
+        if status == 404:
+            return (
+                f"{folder} was not found by {self._account} ({detail}): add {self._account} "
+                "to the shared drive as Content manager (or share the folder with it as "
+                "Editor), and check that drive_folder is the folder's address"
+            )
+        if status in (401, 403):
+            return (
+                f"{self._account} may not make {what} in {folder} ({detail}); add it to the "
+                "shared drive as Content manager, and check that the Google Drive and Sheets "
+                "APIs are enabled for its project"
+            )
+        return f"Google Drive refused {what}: {detail}"
+
+    # --- Sheets ----------------------------------------------------------------------------
+
+    def _state(self, reference: str) -> dict[str, Any]:
+        key = spreadsheet_id(reference)
+        params: dict[str, Any] = {"fields": _STATE_FIELDS, "includeGridData": "false"}
+        state = dict(
+            self._sheets_call(reference, lambda: self._http.fetch_sheet_metadata(key, params))
+        )
+        self._states[key] = state
+        return state
+
+    def _filled(self, reference: str) -> bool:
+        try:
+            state = self._state(reference)
+        except WorkspaceError:
+            return False
+        return any(m.get("metadataKey") == FILLED_KEY for m in state.get("developerMetadata", []))
+
+    def _sheets_call(self, reference: str, call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except APIError as error:
+            code = error.response.status_code
+            message = str(error.error.get("message", "")) if isinstance(error.error, dict) else ""
+            name = self.describe(reference)
+            if code in (403, 404):
+                raise WorkspaceError(
+                    f"{self._account} may not open {name} ({code} {message}); it was made in "
+                    f"{self._folder_reference}: check that {self._account} can still edit it"
+                ) from None
+            raise WorkspaceError(
+                f"Google Sheets refused to fill in {name}: {code} {message}".strip()
+            ) from None
+        except requests.RequestException as error:
+            raise WorkspaceError(
+                f"could not reach Google Sheets for {self.describe(reference)} "
+                f"({type(error).__name__}); check the network and run init again"
+            ) from None
+
+
+def _without_id(body: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in body.items() if key != "id"}
+
+
+# --- The batchUpdate that fills a spreadsheet in (pure) ---------------------------------------
+
+
+def fill_requests(
+    template: SpreadsheetTemplate,
+    program: Program,
+    state: Mapping[str, Any],
+    owned: Sequence[TabWrite],
+) -> list[dict[str, Any]]:
+    """The requests of the one batchUpdate that fills a spreadsheet in from its template.
+
+    `state` lists the spreadsheet's tabs: the first is the blank tab Google made, which becomes
+    the data tab (or, without one, the text tab). Owned tabs come first, so a validation that
+    lists their values finds them; the filled-in marker comes last.
+    """
+    sheets = list(state.get("sheets") or [])
+    used = {int(sheet["properties"]["sheetId"]) for sheet in sheets}
+    blank = int(sheets[0]["properties"]["sheetId"]) if sheets else 0
+    requests_: list[dict[str, Any]] = []
+
+    # The owned tabs, exactly as write_owned_tabs would add them.
+    requests_ += batch_requests({"sheets": sheets}, owned)
+    for request in requests_:
+        if "addSheet" in request:
+            used.add(int(request["addSheet"]["properties"]["sheetId"]))
+
+    text_id = blank
+    if template.data is not None:
+        requests_ += _data_tab_requests(template.data, blank)
+        text_id = _sheet_id(f"{program.key}:{template.kind}:{template.instructions.title}", used)
+        used.add(text_id)
+    requests_ += _text_tab_requests(template.instructions, text_id, add=text_id != blank)
+    requests_.append(
+        {
+            "updateSpreadsheetProperties": {
+                "properties": {"timeZone": program.timezone},
+                "fields": "timeZone",
+            }
+        }
+    )
+    requests_.append(
+        {
+            "createDeveloperMetadata": {
+                "developerMetadata": {
+                    "metadataKey": FILLED_KEY,
+                    "metadataValue": template.kind.value,
+                    "location": {"spreadsheet": True},
+                    "visibility": "DOCUMENT",
+                }
+            }
+        }
+    )
+    return requests_
+
+
+def _data_tab_requests(tab: DataTab, sheet_id: int) -> list[dict[str, Any]]:
+    width = max(PREPARED_COLUMNS, len(tab.columns))
+    requests_: list[dict[str, Any]] = [
+        {
+            "updateSheetProperties": {
+                "properties": {
+                    "sheetId": sheet_id,
+                    "title": tab.title,
+                    "index": 0,
+                    "gridProperties": {
+                        "rowCount": PREPARED_ROWS,
+                        "columnCount": width,
+                        "frozenRowCount": tab.frozen_rows,
+                        "frozenColumnCount": tab.frozen_columns,
+                    },
+                },
+                "fields": "title,index,gridProperties(rowCount,columnCount,frozenRowCount,"
+                "frozenColumnCount)",
+            }
+        },
+        {
+            "updateCells": {
+                "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
+                "rows": _data_rows(tab),
+                "fields": "userEnteredValue,userEnteredFormat",
+            }
+        },
+    ]
+    for index, column in enumerate(tab.columns):
+        if column.format is None:
+            continue
+        # Only the number format: a typed ID stays text, a typed date shows as a date.
+        requests_.append(
+            {
+                "repeatCell": {
+                    "range": _grid_range(sheet_id, CellRange(1, index, PREPARED_ROWS, index + 1)),
+                    "cell": {"userEnteredFormat": {"numberFormat": _NUMBER_FORMATS[column.format]}},
+                    "fields": "userEnteredFormat.numberFormat",
+                }
+            }
+        )
+    requests_ += [
+        {
+            "setDataValidation": {
+                "range": _grid_range(sheet_id, validation.cells),
+                "rule": _rule(validation),
+            }
+        }
+        for validation in tab.validations
+    ]
+    requests_.append(
+        {
+            "addProtectedRange": {
+                "protectedRange": {
+                    "range": _grid_range(sheet_id, tab.protected),
+                    "description": tab.protected_why,
+                    "warningOnly": True,
+                }
+            }
+        }
+    )
+    requests_.append(
+        {
+            "autoResizeDimensions": {
+                "dimensions": {
+                    "sheetId": sheet_id,
+                    "dimension": "COLUMNS",
+                    "startIndex": 0,
+                    "endIndex": len(tab.columns),
+                }
+            }
+        }
+    )
+    return requests_
+
+
+def _data_rows(tab: DataTab) -> list[dict[str, Any]]:
+    rows = []
+    for row_index, row in enumerate(tab.grid()):
+        cells = []
+        for column_index, value in enumerate(row):
+            if row_index == 0:
+                style: dict[str, Any] = _HEADER
+            elif row_index < tab.first_example_row:
+                style = _LABEL if column_index == 0 else {}
+            else:
+                style = _EXAMPLE
+            cells.append(_cell(value, style))
+        rows.append({"values": cells})
+    return rows
+
+
+def _cell(value: Cell, style: Mapping[str, Any]) -> dict[str, Any]:
+    """Text always as stringValue (never a formula), dates as serial numbers shown as dates."""
+    cell_format = dict(style)
+    entered: dict[str, Any] = {}
+    if isinstance(value, str):
+        entered = {"stringValue": value}
+    elif isinstance(value, bool):
+        entered = {"boolValue": value}
+    elif isinstance(value, date):
+        entered = {"numberValue": (value - _EPOCH).days}
+        cell_format["numberFormat"] = dict(_DATE_FORMAT)
+    elif isinstance(value, int | float):
+        entered = {"numberValue": value}
+    cell: dict[str, Any] = {}
+    if entered:
+        cell["userEnteredValue"] = entered
+    if cell_format:
+        cell["userEnteredFormat"] = cell_format
+    return cell
+
+
+def _rule(validation: Validation) -> dict[str, Any]:
+    condition, dropdown = _condition(validation.rule)
+    rule: dict[str, Any] = {
+        "condition": condition,
+        "inputMessage": validation.help,
+        "strict": validation.strict,
+    }
+    if dropdown:
+        rule["showCustomUi"] = True
+    return rule
+
+
+def _condition(rule: Rule) -> tuple[dict[str, Any], bool]:
+    """(the BooleanCondition, whether it shows a dropdown)."""
+    if isinstance(rule, OneOf):
+        values = [{"userEnteredValue": value} for value in rule.values]
+        return {"type": "ONE_OF_LIST", "values": values}, True
+    if isinstance(rule, YesNo):
+        return {"type": "BOOLEAN"}, False  # a checkbox
+    if isinstance(rule, IsDate):
+        return {"type": "DATE_IS_VALID"}, False
+    if isinstance(rule, NumberBetween):
+        bounds = [{"userEnteredValue": _number(rule.low)}, {"userEnteredValue": _number(rule.high)}]
+        return {"type": "NUMBER_BETWEEN", "values": bounds}, False
+    assert isinstance(rule, FromColumn)
+    letter = column_letter(rule.column)
+    tab = "'" + rule.tab.replace("'", "''") + "'"
+    source = f"={tab}!${letter}${rule.first_row + 1}:${letter}"  # to the column's end
+    return {"type": "ONE_OF_RANGE", "values": [{"userEnteredValue": source}]}, True
+
+
+def _text_tab_requests(tab: TextTab, sheet_id: int, *, add: bool) -> list[dict[str, Any]]:
+    width = len(_TEXT_COLUMN_PIXELS)
+    properties = {
+        "sheetId": sheet_id,
+        "title": tab.title,
+        "gridProperties": {"rowCount": len(tab.rows) + 10, "columnCount": width},
+    }
+    requests_: list[dict[str, Any]]
+    if add:  # after the data tab, as in an .xlsx file
+        requests_ = [{"addSheet": {"properties": {**properties, "index": 1}}}]
+    else:
+        requests_ = [
+            {
+                "updateSheetProperties": {
+                    "properties": {**properties, "index": 0},
+                    "fields": "title,index,gridProperties(rowCount,columnCount)",
+                }
+            }
+        ]
+    table_header = next((i for i, row in enumerate(tab.rows) if len(row) > 1), None)
+    rows = []
+    for index, row in enumerate(tab.rows):
+        style = _TITLE if index == 0 else (_HEADER | _WRAP) if index == table_header else _WRAP
+        rows.append({"values": [_cell(text or None, style) for text in row]})
+    requests_.append(
+        {
+            "updateCells": {
+                "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
+                "rows": rows,
+                "fields": "userEnteredValue,userEnteredFormat",
+            }
+        }
+    )
+    for index, pixels in enumerate(_TEXT_COLUMN_PIXELS):
+        requests_.append(
+            {
+                "updateDimensionProperties": {
+                    "range": {
+                        "sheetId": sheet_id,
+                        "dimension": "COLUMNS",
+                        "startIndex": index,
+                        "endIndex": index + 1,
+                    },
+                    "properties": {"pixelSize": pixels},
+                    "fields": "pixelSize",
+                }
+            }
+        )
+    # A paragraph reads across the tab's width.
+    requests_ += [
+        {
+            "mergeCells": {
+                "range": _grid_range(sheet_id, CellRange(index, 0, index + 1, width)),
+                "mergeType": "MERGE_ALL",
+            }
+        }
+        for index, row in enumerate(tab.rows)
+        if len(row) == 1 and row[0]
+    ]
+    return requests_
+
+
+def _grid_range(sheet_id: int, cells: CellRange) -> dict[str, int]:
+    return {
+        "sheetId": sheet_id,
+        "startRowIndex": cells.first_row,
+        "endRowIndex": cells.end_row,
+        "startColumnIndex": cells.first_column,
+        "endColumnIndex": cells.end_column,
+    }
+
+
+def _sheet_id(name: str, used: set[int]) -> int:
+    """A sheet ID derived from a name, so the same fill always asks for the same tabs."""
+    sheet_id = zlib.crc32(name.encode()) & 0x3FFFFFFF or 1
+    while sheet_id in used:
+        sheet_id = sheet_id % 0x3FFFFFFF + 1
+    return sheet_id
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
