@@ -4,7 +4,8 @@ A teacher types a "Note to tutor" on their progress tab; the tutor finds it, wit
 last changed, on the "Teacher feedback" tab of the tutor log spreadsheet, and may answer in its
 "Tutor's reply" column (kept across runs like any educator column). One tab with a Tutor
 column, rather than a tab per tutor: a program with thirty tutors would otherwise grow thirty
-tabs in the spreadsheet the tutors' form writes to, and the tab stays filterable by tutor.
+tabs in the spreadsheet the tutors' form writes to. On Google each tutor gets a filter view of
+their own rows.
 
 The tutor log spreadsheet also gets a "Student list" tab (ID and name of every active
 student): spreadsheets can only check a typed value against a list in the same spreadsheet, so
@@ -19,7 +20,14 @@ from datetime import date
 
 import pandas as pd
 
-from jobs.workspace.port import CellValue, ColumnFormat, OwnedTab, TabWrite, stored_cell
+from jobs.workspace.port import (
+    CellValue,
+    ColumnFormat,
+    FilterView,
+    OwnedTab,
+    TabWrite,
+    stored_cell,
+)
 from sheets_schema.headers import header_key
 from sheets_schema.outputs import NOTE_TO_TUTOR, STUDENT_ID_HEADER
 
@@ -110,8 +118,15 @@ def feedback_tab(
             rows.append((tutor, student_id, row[2], teacher, None, None, row[_REPLY]))
     rows.sort(key=lambda r: (str(r[0]), str(r[2] or ""), str(r[1]), str(r[3])))
     formats = (ColumnFormat.TEXT,) * _CHANGED_ON + (ColumnFormat.DATE, ColumnFormat.TEXT)
+    tutors = sorted({str(row[0]) for row in rows})
     return TabWrite(
-        key=key, title=title, header=FEEDBACK_HEADER, rows=tuple(rows), column_formats=formats
+        key=key,
+        title=title,
+        header=FEEDBACK_HEADER,
+        rows=tuple(rows),
+        column_formats=formats,
+        # Each tutor opens the tab filtered to their own rows (on Google; see FilterView).
+        filter_views=tuple(FilterView(f"For {tutor}", 0, tutor) for tutor in tutors),
     )
 
 

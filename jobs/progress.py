@@ -10,7 +10,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,15 @@ from jobs.reconcile import count_sessions, grade_figures, student_progress, unwe
 from jobs.report import RunReport
 from jobs.settings import Settings
 from jobs.workspace.calendar_port import CalendarEvent
-from jobs.workspace.port import CellValue, Grid, Link, SpreadsheetState, TabWrite, Workspace
+from jobs.workspace.port import (
+    CellValue,
+    FilterView,
+    Grid,
+    Link,
+    SpreadsheetState,
+    TabWrite,
+    Workspace,
+)
 from sheets_schema import gradebook, outputs, roster, tutor_log
 from sheets_schema.issues import DataIssue, Severity
 from sheets_schema.roster import Roster
@@ -592,6 +600,16 @@ def desired_tabs(
         progress=with_links(program.summary, coordinator),
         current=states[coordinator].owned.get(tab_keys["summary"]),
         updated=updated,
+    )
+    # Each teacher opens the summary filtered to their students, without changing anyone's view.
+    teachers_column = summary.header.index("Teachers")
+    summary = replace(
+        summary,
+        filter_views=tuple(
+            FilterView(f"Students of {teacher}", teachers_column, teacher)
+            for teacher in sorted(program.by_teacher)
+            if not program.by_teacher[teacher].empty
+        ),
     )
     desired.append((coordinator, summary, "progress of every active student"))
     issues = planning.issues_tab(

@@ -78,6 +78,17 @@ class Highlight:
 
 
 @dataclass(frozen=True)
+class FilterView:
+    """A saved view of a tab showing only the rows whose `column` contains `text` (one per
+    teacher or tutor), which each person opens without disturbing anyone else's view. Google
+    Sheets keeps them; an .xlsx file has no such thing, so the local adapter leaves them out."""
+
+    title: str
+    column: int  # 0-based
+    text: str
+
+
+@dataclass(frozen=True)
 class TabWrite:
     """The whole desired content of one owned tab.
 
@@ -97,6 +108,7 @@ class TabWrite:
     attention_rows: frozenset[int] = field(default_factory=frozenset)
     section_rows: frozenset[int] = field(default_factory=frozenset)
     highlights: tuple[Highlight, ...] = ()
+    filter_views: tuple[FilterView, ...] = ()
 
     def grid(self) -> Grid:
         """The tab as an adapter reads it back: header first, text normalised as stored,

@@ -350,7 +350,7 @@ def open_workspace_for(settings):
     return open_workspace(settings).spreadsheets
 
 
-def test_status_flags_wins_and_dosage_are_conditionally_formatted_without_piling_up(
+def test_conditional_formats_and_teachers_filter_views_are_replaced_not_piled_up(
     google_demo, fake_google
 ):
     from jobs.workspace.google.sheets import spreadsheet_id
@@ -370,10 +370,23 @@ def test_status_flags_wins_and_dosage_are_conditionally_formatted_without_piling
     assert [r["booleanRule"]["condition"]["type"] for r in first] == [
         *("TEXT_EQ", "TEXT_EQ", "NOT_BLANK", "NOT_BLANK", "NUMBER_LESS", "NUMBER_LESS"),
     ]
-    # A day later the figures change and the tab is rewritten: its rules are replaced.
+
+    def views() -> list[str]:
+        [sheet] = [
+            s
+            for s in fake_google.sheets.spreadsheet(coordinator)["sheets"]
+            if s["properties"]["title"] == "Progress summary"
+        ]
+        return sorted(v["title"] for v in sheet.get("filterViews", []))
+
+    teachers = sorted(book.teacher for book in load(google_demo).sources.gradebooks)
+    assert views() == [f"Students of {teacher}" for teacher in teachers]
+    # A day later the figures change and the tab is rewritten: its rules and filter views are
+    # replaced, not added to.
     result = CliRunner().invoke(cli, ["run", "--config", str(google_demo), "--as-of", "2026-11-24"])
     assert result.exit_code == 0, result.output
     assert rules() == first
+    assert views() == [f"Students of {teacher}" for teacher in teachers]
 
 
 def test_progress_tabs_link_each_students_next_check_in_on_google(google_demo, fake_google):

@@ -94,3 +94,11 @@ def test_the_student_list_has_every_active_student_by_name():
     write = student_list_tab(key="k", title="Student list", students=STUDENTS)
     assert write.header == ("Student ID", "Student")
     assert write.rows == (("001", "Doe, Jane"), ("002", "Roe, Rick"))
+
+
+def test_each_tutor_gets_a_filter_view_of_their_own_rows():
+    write = tab([TeacherNote("t1@s.example", "002", "Quiz on Friday")])
+    assert [(v.title, v.column, v.text) for v in write.filter_views] == [
+        ("For tu1@s.example", 0, "tu1@s.example"),
+        ("For tu2@s.example", 0, "tu2@s.example"),
+    ]

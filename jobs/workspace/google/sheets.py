@@ -45,6 +45,7 @@ _READ_VALUES = {
 _STATE_FIELDS = (
     "properties.title,sheets(properties(sheetId,title,index),"
     "developerMetadata(metadataKey,metadataValue),conditionalFormats(ranges(sheetId)),"
+    "filterViews(filterViewId),"
     "data(rowData(values(userEnteredValue,effectiveValue,userEnteredFormat/numberFormat,"
     "hyperlink))))"
 )
@@ -194,7 +195,7 @@ class GoogleSpreadsheets:
         metadata = self._known.get(key) or self._metadata(
             spreadsheet,
             fields="sheets(properties(sheetId,title),developerMetadata(metadataKey,metadataValue),"
-            "conditionalFormats(ranges(sheetId)))",
+            "conditionalFormats(ranges(sheetId)),filterViews(filterViewId))",
         )
         requests_ = batch_requests(metadata, writes)
         try:
@@ -306,6 +307,10 @@ def batch_requests(metadata: Mapping[str, Any], writes: Sequence[TabWrite]) -> l
     rules_on = {
         sheet["properties"]["sheetId"]: len(sheet.get("conditionalFormats", [])) for sheet in sheets
     }
+    views_on = {
+        sheet["properties"]["sheetId"]: [v["filterViewId"] for v in sheet.get("filterViews", [])]
+        for sheet in sheets
+    }
     requests_: list[dict[str, Any]] = []
     for write in writes:
         rows = len(write.rows) + 1
@@ -352,6 +357,10 @@ def batch_requests(metadata: Mapping[str, Any], writes: Sequence[TabWrite]) -> l
             requests_ += [
                 {"deleteConditionalFormatRule": {"sheetId": sheet_id, "index": 0}}
             ] * rules_on.get(sheet_id, 0)
+            requests_ += [
+                {"deleteFilterView": {"filterId": view_id}}
+                for view_id in views_on.get(sheet_id, [])
+            ]
         requests_.append(
             {
                 "updateCells": {
@@ -377,6 +386,34 @@ def batch_requests(metadata: Mapping[str, Any], writes: Sequence[TabWrite]) -> l
             }
         )
         requests_ += _highlight_requests(write, sheet_id)
+        requests_ += [
+            {
+                "addFilterView": {
+                    "filter": {
+                        "title": view.title,
+                        "range": {
+                            "sheetId": sheet_id,
+                            "startRowIndex": 0,
+                            "endRowIndex": rows,
+                            "startColumnIndex": 0,
+                            "endColumnIndex": len(write.header) or 1,
+                        },
+                        "filterSpecs": [
+                            {
+                                "columnIndex": view.column,
+                                "filterCriteria": {
+                                    "condition": {
+                                        "type": "TEXT_CONTAINS",
+                                        "values": [{"userEnteredValue": view.text}],
+                                    }
+                                },
+                            }
+                        ],
+                    }
+                }
+            }
+            for view in write.filter_views
+        ]
         requests_.append(
             {
                 "autoResizeDimensions": {
