@@ -299,7 +299,7 @@ def student_progress(
 
 def _wins(row, thresholds: Thresholds, targets: Targets) -> tuple[Win, ...]:
     """Achievements in the window: a grade up by targets.grade_gain_points, the dosage target
-    met, every session attended."""
+    met, every session attended (at least one a week)."""
     wins = []
     window = thresholds.window_days
     change = row.grade_change_points
@@ -323,8 +323,14 @@ def _wins(row, thresholds: Thresholds, targets: Targets) -> tuple[Win, ...]:
             )
         )
     rate = row.attendance_rate
-    if not pd.isna(rate) and rate >= 1 and row.sessions_in_window > 0:
-        wins.append(Win("full_attendance", f"Attended every session in the last {window} days."))
+    # At least one session a week: a single session three weeks ago is not a streak.
+    if not pd.isna(rate) and rate >= 1 and row.sessions_per_week >= 1:
+        wins.append(
+            Win(
+                "full_attendance",
+                f"Attended all {row.sessions_in_window} sessions in the last {window} days.",
+            )
+        )
     return tuple(wins)
 
 

@@ -101,6 +101,7 @@ _LINK_FONT = Font(color="0563C1", underline="single")
 _SECTION_LINK_FONT = Font(color="0563C1", underline="single", bold=True, italic=True)
 _MIN_WIDTH, _MAX_WIDTH = 8, 60
 _WRAPPED = Alignment(wrap_text=True, vertical="top")
+_TOP = Alignment(vertical="top")
 _LINE_HEIGHT = 15  # points, for the default 11-point font
 
 _TITLE_FORBIDDEN = frozenset("[]:*?/\\")
@@ -583,6 +584,7 @@ def _fill_tab(sheet: Any, write: TabWrite) -> None:
         cell = sheet.cell(row=1, column=column)
         _put_text(cell, text)
         cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+    tall_rows: set[int] = set()
     for index, row in enumerate(write.rows):
         section = index in write.section_rows
         fill = (
@@ -603,15 +605,22 @@ def _fill_tab(sheet: Any, write: TabWrite) -> None:
                 cell.font = _SECTION_FONT
             if fill is not None and column <= width:
                 cell.fill = fill
-            if isinstance(value, str) and len(value) > _MAX_WIDTH:
+            if isinstance(value, str) and len(value) > _MAX_WIDTH and not section:
                 cell.alignment = _WRAPPED  # long sentences (flags, notes) wrap, not vanish
                 # Spreadsheet programs do not grow a row for wrapped text they did not type.
                 lines = -(-len(value) // _MAX_WIDTH) + value.count("\n")
                 height = sheet.row_dimensions[index + 2].height or 0
                 sheet.row_dimensions[index + 2].height = max(height, _LINE_HEIGHT * lines)
+                tall_rows.add(index + 2)
             if column > len(text_widths):
                 text_widths.extend([0] * (column - len(text_widths)))
-            text_widths[column - 1] = max(text_widths[column - 1], _shown_length(value))
+            if not section:  # a heading or "Last updated" line runs across: not a width
+                text_widths[column - 1] = max(text_widths[column - 1], _shown_length(value))
+    for row_number in tall_rows:
+        # A row as tall as its wrapped sentences reads along its top, not its bottom.
+        for cell in sheet[row_number]:
+            if cell.alignment != _WRAPPED:
+                cell.alignment = _TOP
     for column, longest in enumerate(text_widths, 1):
         dimension = sheet.column_dimensions[get_column_letter(column)]
         dimension.width = min(_MAX_WIDTH, max(_MIN_WIDTH, longest + 2))

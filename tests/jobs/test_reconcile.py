@@ -278,11 +278,15 @@ def test_a_grade_up_by_the_target_points_is_a_win_said_in_a_sentence():
     assert "Grade up 6 points" in row.student_wins[0].sentence
 
 
-def test_attending_every_session_is_a_win_only_with_sessions():
-    assert "full_attendance" in wins(progress([("s", date(2026, 2, 27), 30, A)]))
+def test_attending_every_session_is_a_win_with_at_least_one_a_week():
+    weekly = [("s", date(2026, 2, d), 30, A) for d in (3, 10, 17, 24)]
+    row = progress(weekly)
+    assert "full_attendance" in wins(row)
+    assert "Attended all 4 sessions" in row.student_wins[-1].sentence
+    assert "full_attendance" not in wins(progress(weekly[1:]))  # three in four weeks
     assert "full_attendance" not in wins(progress())
-    row = progress([("s", date(2026, 2, 25), 30, A), ("s", date(2026, 2, 26), 0, AB)])
-    assert "full_attendance" not in wins(row)
+    absent = [*weekly, ("s", date(2026, 2, 26), 0, AB)]
+    assert "full_attendance" not in wins(progress(absent))
 
 
 def test_latest_tutor_notes_and_next_steps_come_from_the_latest_session_with_some():
