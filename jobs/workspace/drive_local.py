@@ -313,12 +313,12 @@ def _scan(top: Path, program_key: str, workspace_root: Path) -> list[_Record]:
     unreadable manifests are left out with a warning."""
     records: list[_Record] = []
 
+    # Folder paths hold students' names: warnings say how many and where to look (the
+    # root), and only DEBUG, which says it shows names, gives the paths.
+    unreadable: list[str] = []
+
     def unwalkable(error: OSError) -> None:
-        log.warning(
-            "%s could not be searched for student folders (%s); check that you may open it",
-            error.filename,
-            error.strerror or error,
-        )
+        unreadable.append(f"{error.filename} ({error.strerror or error})")
 
     for directory, subdirectories, files in os.walk(top, onerror=unwalkable):
         subdirectories.sort()  # the same order on every computer, so the same duplicate wins
@@ -330,15 +330,22 @@ def _scan(top: Path, program_key: str, workspace_root: Path) -> list[_Record]:
             raw = read_bytes(here / MANIFEST, label)
             found = _Manifest.parse(raw)
         except (WorkspaceError, _Unreadable) as problem:
-            log.warning(
-                "%s cannot be read: %s; tutorsync leaves that folder alone until the file is "
-                "restored (or deleted, and the folder is then made again)",
-                label,
-                problem,
-            )
+            unreadable.append(f"{label}: {problem}")
             continue
         if found.program == program_key:
             records.append(_Record(here, found, found.encode()))
+    if unreadable:
+        log.warning(
+            "%d folder(s) or %s file(s) under %s cannot be read; tutorsync leaves those "
+            "folders alone until they are readable again (a deleted %s makes the folder anew). "
+            "Run with -vv to see which",
+            len(unreadable),
+            MANIFEST,
+            top.relative_to(workspace_root).as_posix() or ".",
+            MANIFEST,
+        )
+        for detail in unreadable:
+            log.debug("cannot read %s", detail)
     return records
 
 
