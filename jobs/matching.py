@@ -73,6 +73,10 @@ def _match_one(
     typed_id, typed_name, typed_email, students, unpadded, email_to_id, name_to_id, name_counts
 ):
     """One record that did not match by ID exactly: (student ID or None, issue or None)."""
+    # pandas gives NaN, not None, for a missing value in a column that is mostly empty.
+    typed_id, typed_name, typed_email = (
+        _text_or_none(value) for value in (typed_id, typed_name, typed_email)
+    )
     if typed_id is not None and typed_id.isdigit() and typed_id.lstrip("0") in unpadded:
         student_id = unpadded[typed_id.lstrip("0")]
         return student_id, (
@@ -139,3 +143,9 @@ def _unpadded_ids(student_ids: pd.Index) -> dict[str, str]:
                 clashes.add(short)
             unpadded[short] = student_id
     return {short: student_id for short, student_id in unpadded.items() if short not in clashes}
+
+
+def _text_or_none(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):  # NaN
+        return None
+    return str(value)

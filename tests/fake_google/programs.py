@@ -43,6 +43,7 @@ def write_service_account_key(fake: FakeGoogle, path: Path, private_key: str) ->
         "universe_domain": "tutorsync-tests.example",
     }
     path.write_text(json.dumps(key), encoding="utf-8")
+    path.chmod(0o600)  # as a key should be kept (tutorsync warns otherwise)
     return path
 
 

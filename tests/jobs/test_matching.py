@@ -81,3 +81,8 @@ def test_one_issue_per_cell_even_for_many_rows():
     )
     matched, issues = match_students(records, STUDENTS)
     assert matched.isna().all() and len(issues) == 1
+
+
+def test_missing_values_pandas_gives_as_nan_are_treated_as_missing():
+    nan = float("nan")
+    assert match((nan, "Jose Avila", nan), (nan, nan, "thabo@s.example"))[0] == ["00043", "00042"]
