@@ -103,8 +103,15 @@ def run_checkins(
         dry_run=dry_run,
         students=len(program.summary),
         issues=[
+            # The pair (staff e-mails) is the place: a report shows it, never an issue's value.
             DataIssue(
-                checkins.calendar, "check-ins", "", w.subject, w.problem, w.fix, Severity.WARNING
+                checkins.calendar,
+                f"check-ins of {w.subject}",
+                "",
+                w.subject,
+                w.problem,
+                w.fix,
+                Severity.WARNING,
             )
             for w in warnings
         ],

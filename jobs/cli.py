@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -22,7 +23,8 @@ from jobs.doctor import run_doctor
 from jobs.errors import ConfigError, TutorsyncError
 from jobs.folders import run_audit, run_folders
 from jobs.init import new_program, run_init
-from jobs.report import RunReport
+from jobs.lock import program_lock
+from jobs.report import DEBUG_NOTICE, SENSITIVE_NOTICE, RunReport
 from jobs.run import jobs_of, run_all
 from jobs.settings import Settings, load, load_google_base
 from jobs.workspace import open_program_setup, open_workspace
@@ -92,18 +94,31 @@ class JobOptions:
         today = datetime.now(ZoneInfo(settings.program.timezone)).date()
         return settings, self.as_of.date() if self.as_of else today
 
-    def finish(self, reports: list[RunReport], *, several: bool) -> None:
-        """Print the report(s) and exit with the documented status."""
+    def finish(self, reports: list[RunReport], *, several: bool, sensitive: bool = False) -> None:
+        """Print the report(s) and exit with the documented status. A scheduled run's stdout
+        is a log, so reports name no student and quote no value unless `sensitive` (validate,
+        read at a terminal) or -vv, and then their first line says so."""
+        debug = self.verbose > 1 and not self.quiet
+        detailed = sensitive or debug
+        notice = DEBUG_NOTICE if debug else SENSITIVE_NOTICE if sensitive else None
         if self.as_json:
             document: dict[str, Any] = (
-                {"ok": all(r.ok for r in reports), "jobs": [r.to_dict() for r in reports]}
+                {
+                    "ok": all(r.ok for r in reports),
+                    "jobs": [r.to_dict(sensitive=detailed) for r in reports],
+                }
                 if several
-                else reports[0].to_dict()
+                else reports[0].to_dict(sensitive=detailed)
             )
+            if notice:
+                click.echo(notice, err=True)  # stdout stays one JSON document
+                document = {"notice": notice, **document}
             click.echo(json.dumps(document, indent=2))
         else:
+            if notice:
+                click.echo(notice)
             for report in reports:
-                click.echo(report.render_text())
+                click.echo(report.render_text(sensitive=detailed))
         ctx = click.get_current_context()
         if any(not r.ok for r in reports):
             ctx.exit(1)
@@ -148,34 +163,66 @@ dry_run_option = click.option(
     "--dry-run", is_flag=True, help="Print every planned change; write nothing."
 )
 
+wait_option = click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(min=0),
+    default=0,
+    envvar="TUTORSYNC_WAIT",
+    show_default=True,
+    metavar="SECONDS",
+    help="If another run of this program is in progress here, wait up to SECONDS for it to "
+    "finish instead of exiting with status 4. Also read from $TUTORSYNC_WAIT.",
+)
+
+
+def run_lock(
+    options: JobOptions, settings: Settings, wait_seconds: float, *, dry_run: bool
+) -> AbstractContextManager[None]:
+    """The program's lock for this command (none for a run that writes nothing)."""
+    command = f"tutorsync {click.get_current_context().info_name}"
+    return program_lock(
+        settings,
+        options.config_path,
+        command=command,
+        wait_seconds=wait_seconds,
+        dry_run=dry_run,
+    )
+
 
 @cli.command()
 @job_options
 @dry_run_option
-def run(options: JobOptions, dry_run: bool) -> None:
+@wait_option
+def run(options: JobOptions, dry_run: bool, wait_seconds: float) -> None:
     """Run every job of the program: folders and check-ins (when configured), then progress."""
     settings, day = options.setup()
-    workspace = open_workspace(settings, jobs=jobs_of(settings))
-    options.finish(run_all(settings, workspace, as_of=day, dry_run=dry_run), several=True)
+    with run_lock(options, settings, wait_seconds, dry_run=dry_run):
+        workspace = open_workspace(settings, jobs=jobs_of(settings))
+        reports = run_all(settings, workspace, as_of=day, dry_run=dry_run)
+    options.finish(reports, several=True)
 
 
 @cli.command(name="progress")
 @job_options
 @dry_run_option
-def progress_command(options: JobOptions, dry_run: bool) -> None:
+@wait_option
+def progress_command(options: JobOptions, dry_run: bool, wait_seconds: float) -> None:
     """Write the progress tabs: coordinator summary, one tab per teacher, data issues, run log."""
     settings, day = options.setup()
     # With [folders], the progress tabs link to the folders: reading them needs Drive access.
     jobs = ("progress", "folders") if settings.folders else ("progress",)
-    workspace = open_workspace(settings, jobs=jobs)
-    report = progress.run_progress(settings, workspace, as_of=day, dry_run=dry_run)
+    with run_lock(options, settings, wait_seconds, dry_run=dry_run):
+        workspace = open_workspace(settings, jobs=jobs)
+        report = progress.run_progress(settings, workspace, as_of=day, dry_run=dry_run)
     options.finish([report], several=False)
 
 
 @cli.command()
 @job_options
 @dry_run_option
-def checkins(options: JobOptions, dry_run: bool) -> None:
+@wait_option
+def checkins(options: JobOptions, dry_run: bool, wait_seconds: float) -> None:
     """Keep tutor-teacher check-ins in the program calendar (needs [checkins] in the config)."""
     settings, day = options.setup()
     if settings.checkins is None:
@@ -183,8 +230,9 @@ def checkins(options: JobOptions, dry_run: bool) -> None:
             f"{options.config_path} has no [checkins] section; see the README's Check-ins"
         )
     jobs = ("validate", "checkins", "folders") if settings.folders else ("validate", "checkins")
-    workspace = open_workspace(settings, jobs=jobs)
-    report = run_checkins(settings, workspace, as_of=day, dry_run=dry_run)
+    with run_lock(options, settings, wait_seconds, dry_run=dry_run):
+        workspace = open_workspace(settings, jobs=jobs)
+        report = run_checkins(settings, workspace, as_of=day, dry_run=dry_run)
     options.finish([report], several=False)
 
 
@@ -196,28 +244,34 @@ def checkins(options: JobOptions, dry_run: bool) -> None:
     is_flag=True,
     help="List who can open each folder and what differs from the roster; change nothing.",
 )
-def folders(options: JobOptions, dry_run: bool, audit: bool) -> None:
+@wait_option
+def folders(options: JobOptions, dry_run: bool, audit: bool, wait_seconds: float) -> None:
     """Keep a shared Drive folder per student (needs [folders] in the config)."""
     settings, day = options.setup()
     if settings.folders is None:
         raise ConfigError(
             f"{options.config_path} has no [folders] section; see the README's Student folders"
         )
-    workspace = open_workspace(settings, jobs=("validate", "folders"))
-    if audit:
-        report = run_audit(settings, workspace, as_of=day)
-    else:
-        report = run_folders(settings, workspace, as_of=day, dry_run=dry_run)
+    # The audit changes nothing, so it runs alongside anything.
+    with run_lock(options, settings, wait_seconds, dry_run=dry_run or audit):
+        workspace = open_workspace(settings, jobs=("validate", "folders"))
+        if audit:
+            report = run_audit(settings, workspace, as_of=day)
+        else:
+            report = run_folders(settings, workspace, as_of=day, dry_run=dry_run)
     options.finish([report], several=False)
 
 
 @cli.command()
 @job_options
 def validate(options: JobOptions) -> None:
-    """Read and check every source; print data issues; write nothing."""
+    """Read and check every source; print data issues in full; write nothing."""
     settings, day = options.setup()
+    # Run by a coordinator at a terminal to read the issues: the values and names, said so.
     options.finish(
-        [progress.validate(settings, open_workspace(settings), as_of=day)], several=False
+        [progress.validate(settings, open_workspace(settings), as_of=day)],
+        several=False,
+        sensitive=True,
     )
 
 

@@ -15,3 +15,14 @@ class ConfigError(TutorsyncError):
 
 class WorkspaceError(TutorsyncError):
     """A spreadsheet (or later a calendar or folder) could not be read or written."""
+
+
+class LimitError(WorkspaceError):
+    """A write would break a spreadsheet limit (characters in a cell, cells in a spreadsheet),
+    so it was refused before anything was written."""
+
+
+class LockedError(TutorsyncError):
+    """Another run of the same program is in progress on this machine; this one wrote nothing."""
+
+    exit_code = 4

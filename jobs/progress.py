@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from jobs import feedback, folder_plan
+from jobs import feedback, folder_plan, limits
 from jobs import plan as planning
 from jobs.errors import TutorsyncError, WorkspaceError
 from jobs.matching import match_students
@@ -77,6 +77,11 @@ def run_progress(
     )
     desired += tutor_log_tabs(settings, program, states, as_of=as_of)
     actions = planning.plan_writes(desired, states)
+    # A tab over the spreadsheets' size limits is refused before anything is written, and
+    # reported by a dry run too.
+    allowed = limits.for_workspace(settings.workspace.kind)
+    actions, refused = limits.within_limits(actions, states, allowed)
+    failures += refused
     report = program.report(settings, as_of=as_of, dry_run=dry_run, actions=actions)
     report.failures = failures
     report.sources = program

@@ -1,7 +1,14 @@
-"""What a run did, for people (text) and for machines (--json)."""
+"""What a run did, for people (text) and for machines (--json).
+
+Scheduled runs send stdout to the job engine's logs, so a report is a log too: by default it
+names students by ID only and says what kind of data issue sits in which cell, never the value
+typed there (a name, a grade, a note). The full sentences are in the Data issues tab, where
+educators read them; `sensitive=True` (validate, -vv) puts them in the report as well.
+"""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -12,7 +19,17 @@ from jobs.plan import WriteTab, issue_order
 from jobs.schedule import EventChange
 from jobs.workspace.calendar_port import CalendarEvent
 from jobs.workspace.drive_port import FolderChange
+from sheets_schema import gradebook, roster, tutor_log
 from sheets_schema.issues import DataIssue, Severity
+
+# The first line of any output that may name students, so nobody keeps it by mistake.
+DEBUG_NOTICE = "DEBUG output includes student names and notes; do not keep it in shared logs"
+SENSITIVE_NOTICE = (
+    "Data issues in full, with the values as typed (they may include student names, grades "
+    "and notes); do not keep this output in shared logs"
+)
+UNCATEGORISED = "see the Data issues tab"
+ISSUE_CELLS_SHOWN = 8  # cells listed per group of data issues before "+N more"
 
 
 @dataclass
@@ -67,7 +84,9 @@ class RunReport:
             + len(self.folder_changes)
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, sensitive: bool = False) -> dict[str, Any]:
+        """The report as data. Without `sensitive`, no student names, values typed, grades or
+        notes: events and folders by key, data issues by place and category."""
         return {
             "job": self.job,
             "program": self.program,
@@ -96,34 +115,46 @@ class RunReport:
             "events": [
                 {
                     "change": c.kind,
-                    "summary": c.event.summary,
+                    "event": c.event.key,
+                    "summary": c.event.summary if sensitive else c.label,
                     "start": c.event.start.isoformat(),
                     "reason": c.reason,
                 }
                 for c in self.event_changes
             ],
             "folders": [
-                {"change": _change_name(c), "folder": _folder_of(c), "reason": c.reason}
+                {
+                    "change": _change_name(c),
+                    "folder": _folder_of(c),
+                    "reason": c.reason,
+                    # A created folder's or a template copy's name carries the student's.
+                    **({"name": name} if sensitive and (name := getattr(c, "name", "")) else {}),
+                }
                 for c in self.folder_changes
             ],
-            **({"audit": [_audit_dict(a) for a in self.audit]} if self.audit is not None else {}),
+            **(
+                {"audit": [_audit_dict(a, sensitive=sensitive) for a in self.audit]}
+                if self.audit is not None
+                else {}
+            ),
             "issues": [
                 {
                     "severity": str(i.severity),
                     "spreadsheet": i.source,
                     "tab": i.tab,
                     "cell": i.cell,
-                    "value": i.value,
-                    "problem": i.problem,
-                    "fix": i.fix,
+                    "category": issue_category(i),
+                    **({"value": i.value, "problem": i.problem, "fix": i.fix} if sensitive else {}),
                 }
                 for i in sorted(self.issues, key=issue_order)
             ],
         }
 
-    def render_text(self, *, show_issues: int = 20) -> str:
-        """A short account for a coordinator at a terminal."""
+    def render_text(self, *, show_issues: int = 20, sensitive: bool = False) -> str:
+        """A short account for a coordinator at a terminal, or a scheduler's log. Without
+        `sensitive`, no student names, values typed, grades or notes (see to_dict)."""
         verb = "would write" if self.dry_run else "wrote"
+        would = "would " if self.dry_run else ""
         lines = [f"{self.job}: {self.program}, figures as of {self.as_of.isoformat()}"]
         if self.job.startswith("folders"):
             lines.append(f"  read {self.students} active students from the roster")
@@ -133,26 +164,27 @@ class RunReport:
                 f"{self.scores} scores"
             )
         severities = Counter(i.severity for i in self.issues)
-        lines.append(
+        counts = (
             f"  data issues: {severities[Severity.ERROR]} error(s), "
             f"{severities[Severity.WARNING]} warning(s)"
         )
-        for issue in sorted(self.issues, key=issue_order)[:show_issues]:
-            lines.append(f"    - {issue.sentence()}")
-        if len(self.issues) > show_issues:
-            lines.append(
-                f"    ... and {len(self.issues) - show_issues} more (see the Data issues tab)"
-            )
+        if sensitive:
+            lines.append(counts)
+            lines += _issue_sentences(self.issues, show_issues)
+        else:
+            where = "; values and names are in the Data issues tab" if self.issues else ""
+            lines.append(counts + where)
+            lines += _issue_summary(self.issues, show_issues)
         cells = f": {self.cells_changed} cell(s)" if self.actions else ""
         lines.append(f"  {self.changes} change(s){cells}")
         for action in self.actions:
             lines.append(f"    {verb}: {action.describe().removeprefix('write ')}")
         for change in self.event_changes:
-            lines.append(f"    {'would ' if self.dry_run else ''}{change.describe()}")
+            lines.append(f"    {would}{change.describe(sensitive=sensitive)}")
         for folder_change in self.folder_changes:
-            lines.append(f"    {'would ' if self.dry_run else ''}{folder_change.describe()}")
+            lines.append(f"    {would}{folder_change.describe(sensitive=sensitive)}")
         if self.audit is not None:
-            lines += render_audit(self.audit)
+            lines += render_audit(self.audit, sensitive=sensitive)
         for failure in self.failures:
             lines.append(f"  FAILED: {failure}")
         if self.requests:
@@ -162,13 +194,111 @@ class RunReport:
         return "\n".join(lines)
 
 
-def render_audit(audits: list[FolderAudit]) -> list[str]:
-    """The sharing audit: each folder, who can open it, and what differs from the roster."""
+def _issue_sentences(issues: list[DataIssue], shown: int) -> list[str]:
+    """Each issue's full sentence: where, the value, what is wrong and how to fix it."""
+    lines = [f"    - {issue.sentence()}" for issue in sorted(issues, key=issue_order)[:shown]]
+    if len(issues) > shown:
+        lines.append(f"    ... and {len(issues) - shown} more (see the Data issues tab)")
+    return lines
+
+
+def _issue_summary(issues: list[DataIssue], shown: int) -> list[str]:
+    """Issues grouped by spreadsheet, tab and category, with their cells: where and what kind,
+    never the value or the sentence (which may name a student)."""
+    groups: dict[tuple[Severity, str, str, str], list[str]] = {}
+    for issue in sorted(issues, key=issue_order):
+        key = (issue.severity, issue.source, issue.tab, issue_category(issue))
+        groups.setdefault(key, []).append(issue.cell)
+    lines = []
+    for (severity, source, tab, category), cells in list(groups.items())[:shown]:
+        count = f"{len(cells)} {severity}{'s' if len(cells) > 1 else ''}"
+        places = [cell for cell in cells if cell]
+        listed = ", ".join(places[:ISSUE_CELLS_SHOWN])
+        if len(places) > ISSUE_CELLS_SHOWN:
+            listed += f", +{len(places) - ISSUE_CELLS_SHOWN} more"
+        lines.append(
+            f"    - {count} in {source} › {tab}{f' ({listed})' if listed else ''}: {category}"
+        )
+    if len(groups) > shown:
+        lines.append(f"    ... and {len(groups) - shown} more kinds (see the Data issues tab)")
+    return lines
+
+
+# --- Data issue categories ------------------------------------------------------------------
+# A data issue's sentence may carry a student's name or what was typed, so a report says only
+# what kind of issue it is: a label chosen here from what the sentence says, never a piece of
+# it. A sentence no rule knows gets UNCATEGORISED (still private, just less telling).
+
+_CATEGORY_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), category)
+    for pattern, category in (
+        (r"is not on the roster, but the name matches", "unknown student ID, matched by name"),
+        (r"is not on the roster, so this row was skipped", "student not on the roster"),
+        (r"was typed without its leading zeros", "student ID typed without its leading zeros"),
+        (r"matches \d+ students on the roster", "name matches several students"),
+        (r"^this session is dated after", "session dated after the day of the figures"),
+        (r"^this session \(same student, date, tutor and minutes\)", "session logged twice"),
+        (r"^this session has no usable date", "session without a date"),
+        (r"^this session does not say which student", "session without a student"),
+        (r"^this session has no attendance and no minutes", "session without attendance"),
+        (r"^this gradebook has no Points row", "gradebook without a Points row"),
+        (r"^this row has scores but no student ID or name", "scores without a student"),
+        (r"has no points in the Points row", "assignment without points"),
+        (r"has no student ID, so it was skipped", "roster row without a student ID"),
+        (r"is also on row \d+ with the name", "one student ID, two names"),
+        (r"^the config maps a column for", "config maps a column the sheet cannot have"),
+        (r"has no column for .*the whole tab was skipped", "required column missing, tab skipped"),
+        (r"^more than one column is headed like", "two columns with one header"),
+        (r"has no weight in grades\.category_weights", "category without a weight"),
+        (r"^this source could not be read", "source could not be read"),
+        (r"roster does not list that teacher", "graded by a teacher the roster does not list"),
+        (r"has no gradebook in the config", "teacher without a gradebook"),
+        (r"is outside the allowed domains", "address outside folders.allowed_domains"),
+        (r"shared by hand, so tutorsync did not give them", "hand-made grant below folders.role"),
+        (r"is in Drive's trash", "folder in Drive's trash"),
+        (r"folders carry the key", "several folders with one key"),
+        (r"when both are free", "no time when both are free"),
+    )
+)  # fmt: skip
+# "<Field> '<value>' is not ...": the field's label, then what the parser said after the value.
+_FIELD_LABELS = frozenset(
+    {f.label for kind in (roster.KIND, tutor_log.KIND, gradebook.KIND) for f in kind.fields}
+    | {"Score", "Points", "Date"}  # a gradebook's scores and its Points and Date rows
+)
+_PARSER_WORDS = re.compile(r"[A-Za-z0-9 ,/-]+")
+
+
+def issue_category(issue: DataIssue) -> str:
+    """What kind of data issue this is, in a few words that never quote the issue: "Minutes:
+    not a number of minutes", "student not on the roster"."""
+    for pattern, category in _CATEGORY_RULES:
+        if pattern.search(issue.problem):
+            return category
+    label, quoted, _ = issue.problem.partition(" '")
+    if quoted and label in _FIELD_LABELS:
+        # Everything after the last quote is the parser's own words ("is not a score").
+        said = issue.problem.rsplit("'", 1)[1].strip()
+        what = said.removeprefix("is ").split(", so ")[0]
+        if said.startswith("is ") and _PARSER_WORDS.fullmatch(what):
+            return f"{label}: {what}"
+    return UNCATEGORISED
+
+
+# --- Sharing audit --------------------------------------------------------------------------
+
+
+def render_audit(audits: list[FolderAudit], *, sensitive: bool = False) -> list[str]:
+    """The sharing audit: each folder, who can open it, and what differs from the roster.
+    Folders by key (and Drive URL); their names, and local paths, only when `sensitive`."""
     with_findings = sum(1 for a in audits if a.findings)
     lines = [f"  sharing audit: {len(audits)} folder(s), {with_findings} with findings"]
     for audit in audits:
         marker = "!!" if audit.findings else "ok"
-        lines.append(f"  {marker} {audit.name} [{audit.status}] {audit.url}")
+        if sensitive:
+            lines.append(f"  {marker} {audit.name} [{audit.status}] {audit.url}")
+        else:
+            url = f" {audit.url}" if _is_web_address(audit.url) else ""
+            lines.append(f"  {marker} {audit.key} [{audit.status}]{url}")
         for access in audit.access:
             note = f"  <- {access.finding}" if access.finding else ""
             lines.append(f"       {access.who}: {access.role} ({access.source}){note}")
@@ -177,11 +307,16 @@ def render_audit(audits: list[FolderAudit]) -> list[str]:
     return lines
 
 
-def _audit_dict(audit: FolderAudit) -> dict[str, Any]:
+def _is_web_address(url: str) -> bool:
+    """A Drive URL names a folder by an opaque ID; a local folder's path holds its name."""
+    return url.startswith(("https://", "http://"))
+
+
+def _audit_dict(audit: FolderAudit, *, sensitive: bool) -> dict[str, Any]:
     return {
         "folder": audit.key,
-        "name": audit.name,
-        "url": audit.url,
+        **({"name": audit.name} if sensitive else {}),
+        **({"url": audit.url} if sensitive or _is_web_address(audit.url) else {}),
         "student_id": audit.student_id,
         "status": audit.status,
         "access": [

@@ -40,9 +40,34 @@ class EventChange:
     event: CalendarEvent
     reason: str
 
-    def describe(self) -> str:
+    @property
+    def label(self) -> str:
+        """The event named from its key: staff e-mails and, for a follow-up, the student's ID.
+        (A follow-up's title names the student, and an event ended may carry a title someone
+        typed in the calendar.)"""
+        return event_label(self.event.key)
+
+    def describe(self, *, sensitive: bool = False) -> str:
+        """For a run report: the event by its label, or by its title when `sensitive`."""
         when = self.event.start.strftime("%Y-%m-%d %H:%M %Z")
-        return f"{self.kind} '{self.event.summary}' ({when}): {self.reason}"
+        title = self.event.summary if sensitive else self.label
+        return f"{self.kind} '{title}' ({when}): {self.reason}"
+
+
+def event_label(key: str) -> str:
+    """A name-free label for one of tutorsync's events, from its key (series_key or
+    followup_key); a series reads like its title."""
+    _, _, rest = key.partition(":")  # "tutorsync:"
+    _, _, rest = rest.partition(":")  # the program's key, which holds no ":"
+    kind, _, rest = rest.partition(":")
+    if kind == "checkin":
+        tutor, _, teacher = rest.partition(":")
+        return f"Tutor-teacher check-in: {tutor} and {teacher}"
+    parts = rest.rsplit(":", 3)  # a student ID could hold a ":"; e-mails and weeks do not
+    if kind == "followup" and len(parts) == 4:
+        student_id, tutor, teacher, week = parts
+        return f"Follow-up check-in about student {student_id}: {tutor} and {teacher}, {week}"
+    return key
 
 
 @dataclass(frozen=True)
@@ -183,7 +208,8 @@ def plan_checkins(
                 attendees=_attendees(pair, settings),
                 schedule=schedule,
             )
-            changes.append(EventChange("create", followup, f"{', '.join(wanted)} for {name}"))
+            why = f"{', '.join(wanted)} for student {student_id}"  # a report's: no name
+            changes.append(EventChange("create", followup, why))
     return changes, warnings
 
 

@@ -102,8 +102,12 @@ class CreateFolder:
     student_id: str = ""
     reason: str = ""
 
-    def describe(self) -> str:
-        return f"create folder '{self.name}' ({self.key}): {self.reason}"
+    def describe(self, *, sensitive: bool = False) -> str:
+        """By key; the name (a student's, for a student folder) only when `sensitive`. Every
+        change's describe() takes `sensitive`, so a report can ask any of them alike."""
+        if sensitive:
+            return f"create folder '{self.name}' ({self.key}): {self.reason}"
+        return f"create folder {self.key}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,7 @@ class ShareFolder:
     role: str
     reason: str = ""
 
-    def describe(self) -> str:
+    def describe(self, *, sensitive: bool = False) -> str:
         return f"share {self.folder_key} with {self.email} as {self.role}: {self.reason}"
 
 
@@ -129,7 +133,7 @@ class ChangeRole:
     role: str
     reason: str = ""
 
-    def describe(self) -> str:
+    def describe(self, *, sensitive: bool = False) -> str:
         return f"change {self.email}'s access to {self.folder_key} to {self.role}: {self.reason}"
 
 
@@ -141,7 +145,7 @@ class RevokeGrant:
     email: str
     reason: str = ""
 
-    def describe(self) -> str:
+    def describe(self, *, sensitive: bool = False) -> str:
         return f"revoke {self.email}'s access to {self.folder_key}: {self.reason}"
 
 
@@ -153,7 +157,7 @@ class ForgetGrant:
     grant_token: str
     reason: str = ""
 
-    def describe(self) -> str:
+    def describe(self, *, sensitive: bool = False) -> str:
         return f"forget a removed grant on {self.folder_key}: {self.reason}"
 
 
@@ -163,7 +167,7 @@ class MoveFolder:
     parent_key: str  # ROOT or one of our folders (existing or created in the same apply)
     reason: str = ""
 
-    def describe(self) -> str:
+    def describe(self, *, sensitive: bool = False) -> str:
         where = "the root folder" if self.parent_key == ROOT else self.parent_key
         return f"move {self.folder_key} into {where}: {self.reason}"
 
@@ -181,8 +185,11 @@ class CopyTemplate:
     def template_token(self) -> str:
         return token(self.template)
 
-    def describe(self) -> str:
-        return f"copy template into {self.folder_key} as '{self.name}': {self.reason}"
+    def describe(self, *, sensitive: bool = False) -> str:
+        """The copy's name ("<template> - Last, First") only when `sensitive`."""
+        if sensitive:
+            return f"copy template into {self.folder_key} as '{self.name}': {self.reason}"
+        return f"copy template into {self.folder_key}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -193,7 +200,7 @@ class RecordTemplate:
     template_token: str
     reason: str = ""
 
-    def describe(self) -> str:
+    def describe(self, *, sensitive: bool = False) -> str:
         return f"record the template copy in {self.folder_key}: {self.reason}"
 
 

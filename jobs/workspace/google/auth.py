@@ -11,7 +11,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,8 @@ from google.oauth2 import service_account
 from jobs.errors import ConfigError, WorkspaceError
 from jobs.settings import GoogleSettings, Settings
 
+log = logging.getLogger(__name__)
+
 
 def load_credentials(settings: Settings, scopes: Sequence[str]) -> Credentials:
     """Credentials for the configured mode and these scopes. Raises ConfigError when a file
@@ -35,13 +39,14 @@ def load_credentials(settings: Settings, scopes: Sequence[str]) -> Credentials:
 
 def credentials_for(google: GoogleSettings, config_dir: Path, scopes: Sequence[str]) -> Credentials:
     """Credentials for [workspace.google] settings read from a file in `config_dir` (paths in
-    them are relative to it), before a whole program config exists (`tutorsync init`)."""
+    them are relative to it), before a whole program config exists (`tutorsync init`).
+
+    No error or log line carries what a credentials file holds: a key or token parser's
+    complaint can quote it, so errors name only the file and what to do."""
     try:
         if google.auth in ("service_account", "delegated"):
             key_file = _config_path(config_dir, google.key_file)
-            account = service_account.Credentials.from_service_account_file(
-                str(key_file), scopes=list(scopes)
-            )
+            account = _service_account(key_file, scopes)
             return account.with_subject(google.subject) if google.auth == "delegated" else account
         if google.auth == "adc":
             found, _project = google_auth_default(scopes=list(scopes))
@@ -49,12 +54,14 @@ def credentials_for(google: GoogleSettings, config_dir: Path, scopes: Sequence[s
         return _stored_user_credentials(config_dir, google, scopes)
     except FileNotFoundError as error:
         raise ConfigError(f"workspace.google: {error.filename} does not exist") from None
-    except (ValueError, KeyError, json.JSONDecodeError) as error:
+    except (ValueError, KeyError, TypeError):
         raise ConfigError(
-            f"workspace.google: the credentials file is not usable ({error})"
+            "workspace.google: the credentials file is not usable; download it again"
         ) from None
     except GoogleAuthError as error:
-        raise ConfigError(f"workspace.google: {error}") from None
+        # Application Default Credentials: the first argument is google-auth's sentence (it
+        # names a file or a variable); later ones can carry a parser's error.
+        raise ConfigError(f"workspace.google: {_first_sentence(error)}") from None
 
 
 def login(settings: Settings, scopes: Sequence[str], *, open_browser: bool = True) -> Path:
@@ -94,21 +101,114 @@ def _stored_user_credentials(
             f"No sign-in token at {token_file}. Run `tutorsync auth login` once as the "
             "coordinator whose account tutorsync should use."
         )
-    if token_file.stat().st_mode & 0o077:
-        os.chmod(token_file, 0o600)  # a token is a password: keep it to its owner
-    stored: Any = user_credentials.Credentials.from_authorized_user_file(
-        str(token_file), scopes=list(scopes)
-    )
+    setting = "workspace.google.token_file"
+    info = _read_secret_json(token_file, setting, own_file=True)
+    try:
+        stored: Any = user_credentials.Credentials.from_authorized_user_info(
+            info, scopes=list(scopes)
+        )
+    except Exception:  # whatever the parser says may quote the token: name the file only
+        raise ConfigError(
+            f"{setting}: {token_file} is not a usable sign-in token; run `tutorsync auth login` "
+            "again"
+        ) from None
     if not stored.valid and stored.refresh_token:
         try:
             stored.refresh(Request())
         except RefreshError as error:
             raise ConfigError(
-                f"The sign-in at {token_file} no longer works ({error}); run "
+                f"The sign-in at {token_file} no longer works ({_first_sentence(error)}); run "
                 "`tutorsync auth login` again."
             ) from None
         save_token(token_file, stored.to_json())
     return stored
+
+
+def _service_account(key_file: Path, scopes: Sequence[str]) -> service_account.Credentials:
+    """The service account in a JSON key file, with errors that name the file, never its
+    content."""
+    setting = "workspace.google.key_file"
+    info = _read_secret_json(key_file, setting)
+    missing = [field for field in _SERVICE_ACCOUNT_FIELDS if not info.get(field)]
+    if info.get("type") != "service_account" or missing:
+        lacking = f" (it has no {', '.join(missing)})" if missing else ""
+        raise ConfigError(
+            f"{setting}: {key_file} is not a service account key{lacking}; in the Google Cloud "
+            "console, create a JSON key for the service account and point key_file at it"
+        )
+    try:
+        return service_account.Credentials.from_service_account_info(info, scopes=list(scopes))
+    except Exception:  # whatever the parser says may quote the key: name the file only
+        raise ConfigError(
+            f"{setting}: the private key in {key_file} cannot be read; download a new JSON key "
+            "for the service account"
+        ) from None
+
+
+_SERVICE_ACCOUNT_FIELDS = ("client_email", "private_key", "token_uri")
+
+
+def _read_secret_json(path: Path, setting: str, *, own_file: bool = False) -> dict[str, Any]:
+    """The JSON object in a credentials file, after a warning if other users can open it.
+    `own_file`: a file tutorsync wrote itself (the sign-in token), tightened to its owner.
+    Errors name the file, never what it holds."""
+    try:
+        with path.open("rb") as file:
+            _check_private(path, os.fstat(file.fileno()).st_mode, own_file=own_file)
+            content = file.read()
+    except FileNotFoundError:
+        raise ConfigError(f"{setting}: {path} does not exist") from None
+    except OSError as error:
+        raise ConfigError(f"{setting}: {path} cannot be read ({error.strerror})") from None
+    try:
+        info = json.loads(content)
+    except (ValueError, UnicodeDecodeError) as error:
+        where = (
+            f" (line {error.lineno}, column {error.colno})"
+            if isinstance(error, json.JSONDecodeError)
+            else ""
+        )
+        raise ConfigError(
+            f"{setting}: {path} is not a JSON credentials file{where}; download it again"
+        ) from None
+    if not isinstance(info, dict):
+        raise ConfigError(f"{setting}: {path} is not a JSON credentials file; download it again")
+    return info
+
+
+def _check_private(path: Path, mode: int, *, own_file: bool) -> None:
+    """Warn when users other than the owner can open a credentials file: it is a password."""
+    if not mode & 0o077:
+        return
+    shown = f"{stat.S_IMODE(mode):04o}"
+    if own_file:
+        try:
+            os.chmod(path, 0o600)
+        except OSError:
+            pass
+        else:
+            log.warning(
+                "%s could be opened by other users of this computer (mode %s); tutorsync made "
+                "it readable by you only (chmod 600 %s)",
+                path,
+                shown,
+                path,
+            )
+            return
+    log.warning(
+        "%s can be opened by other users of this computer (mode %s), and it holds a key to the "
+        "program's Google data; make it readable by you only: chmod 600 %s",
+        path,
+        shown,
+        path,
+    )
+
+
+def _first_sentence(error: Exception) -> str:
+    """An auth error's own message without the details google-auth attaches after it (a
+    server's reply, a parser's error)."""
+    first = error.args[0] if error.args else ""
+    return first if isinstance(first, str) and first else type(error).__name__
 
 
 def _config_path(config_dir: Path, value: str) -> Path:

@@ -1,0 +1,236 @@
+"""One run at a time per program on a machine.
+
+A run that writes holds an exclusive `flock` on a lock file for as long as it runs. The
+operating system releases the lock when the process ends, however it ends, so a killed run
+never leaves a stale lock behind; no pid is ever checked. The file records who holds it (pid,
+host, start time, command) only so the second run can say so.
+
+Where the file lives:
+- local workspace: `.tutorsync-<program key>.lock` in the workspace folder, the files it guards;
+- Google: `$XDG_RUNTIME_DIR` (else the system temp folder), named with the program key and a
+  short hash of the config's absolute path.
+
+Two machines do not share a lock; runs there still converge, since every write is idempotent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import socket
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from jobs.errors import LockedError
+from jobs.settings import Settings
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows, which tutorsync does not target
+    fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 1.0  # how often --wait looks again
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a program's lock, as its lock file records it."""
+
+    pid: int
+    host: str
+    started: datetime
+    command: str
+
+    def describe(self, now: datetime | None = None) -> str:
+        """'pid 123 on HOST since 06:30, `tutorsync run`' (the date too if not today)."""
+        started = self.started.astimezone()
+        today = (now or datetime.now().astimezone()).date()
+        since = f"{started:%H:%M}" if started.date() == today else f"{started:%Y-%m-%d %H:%M}"
+        return f"pid {self.pid} on {self.host} since {since}, `{self.command}`"
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "pid": self.pid,
+                "host": self.host,
+                "started": self.started.isoformat(timespec="seconds"),
+                "command": self.command,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Holder | None:
+        """The holder recorded in `text`, or None if it is empty or half written."""
+        try:
+            data = json.loads(text)
+            return cls(
+                int(data["pid"]),
+                str(data["host"]),
+                datetime.fromisoformat(data["started"]),
+                str(data["command"]),
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+def lock_path(settings: Settings, config_path: Path, *, runtime_dir: Path | None = None) -> Path:
+    """The lock file of this program: next to the files it guards for a local workspace; for
+    Google, in the per-user runtime folder, keyed by program and config (a short hash of the
+    config's absolute path, so two programs' configs never share a lock by accident)."""
+    key = settings.program.key
+    if settings.workspace.kind == "local":
+        return settings.workspace_root / f".tutorsync-{key}.lock"
+    config_hash = hashlib.sha256(str(config_path.resolve()).encode()).hexdigest()[:12]
+    folder = runtime_dir or Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
+    return folder / f"tutorsync-{key}-{config_hash}.lock"
+
+
+@contextmanager
+def program_lock(
+    settings: Settings,
+    config_path: Path,
+    *,
+    command: str,
+    wait_seconds: float = 0,
+    dry_run: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[None]:
+    """Hold the program's lock for the duration of the block. A dry run writes nothing, so it
+    takes no lock (and leaves no lock file behind). Raises LockedError if another run still
+    holds the lock after `wait_seconds`."""
+    if dry_run:
+        yield
+        return
+    with hold(
+        lock_path(settings, config_path),
+        program=settings.program.key,
+        command=command,
+        wait_seconds=wait_seconds,
+        sleep=sleep,
+        clock=clock,
+    ):
+        yield
+
+
+@contextmanager
+def hold(
+    path: Path,
+    *,
+    program: str,
+    command: str,
+    wait_seconds: float = 0,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[None]:
+    """Hold an exclusive lock on `path` for the duration of the block, polling for up to
+    `wait_seconds` while another process holds it; then raise LockedError naming that
+    process."""
+    if fcntl is None:  # pragma: no cover - Windows
+        log.debug("no file locking on this system; %s runs without a lock", program)
+        yield
+        return
+    descriptor = _open(path)
+    if descriptor is None:
+        yield
+        return
+    try:
+        _acquire(descriptor, program, wait_seconds, sleep, clock)
+        found = os.fstat(descriptor)
+        _record(descriptor, Holder(os.getpid(), socket.gethostname(), _now(), command))
+        try:
+            yield
+        finally:
+            # Cleared before release, so a stale holder is never reported; and left with the
+            # times it had, so a run that changes nothing leaves every file in the workspace
+            # as it found it (DESIGN rule 1), this one included.
+            _record(descriptor, None)
+            _restore_times(descriptor, found)
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+    finally:
+        os.close(descriptor)
+
+
+def _acquire(
+    descriptor: int,
+    program: str,
+    wait_seconds: float,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+) -> None:
+    deadline = clock() + wait_seconds
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            remaining = deadline - clock()
+            if remaining <= 0:
+                holder = _read(descriptor)
+                raise LockedError(_locked_message(program, holder, wait_seconds)) from None
+            sleep(min(POLL_SECONDS, remaining))
+
+
+def _locked_message(program: str, holder: Holder | None, wait_seconds: float) -> str:
+    who = f" ({holder.describe()})" if holder else ""
+    waited = f" after waiting {wait_seconds:g} s" if wait_seconds else ""
+    advice = "pass a longer --wait" if wait_seconds else "pass --wait SECONDS"
+    return (
+        f"another run of program {program} is in progress{who}{waited}; it was left to finish. "
+        f"Run again later, or {advice}"
+    )
+
+
+def _open(path: Path) -> int | None:
+    """The lock file, opened for writing (created if missing, never truncated here: a second
+    run that only looks must not disturb the holder's record). None, with a warning, if it
+    cannot be opened at all: the lock guards against overlapping runs, but runs are
+    idempotent, so a run without it is still correct."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except PermissionError:
+        # e.g. another user's lock file in a shared temp folder: locking needs only reading.
+        try:
+            return os.open(path, os.O_RDONLY)
+        except OSError as error:
+            log.warning("could not open the run lock %s (%s); running without it", path, error)
+    except OSError as error:
+        log.warning("could not open the run lock %s (%s); running without it", path, error)
+    return None
+
+
+def _record(descriptor: int, holder: Holder | None) -> None:
+    try:
+        os.ftruncate(descriptor, 0)
+        if holder is not None:
+            os.pwrite(descriptor, holder.to_json().encode(), 0)
+    except OSError:
+        pass  # opened read-only: the lock still holds, the message is only less specific
+
+
+def _restore_times(descriptor: int, found: os.stat_result) -> None:
+    if found.st_size:
+        return  # a record left by a run that could not clear it: the file did change
+    # Opened read-only, or on a file system that refuses: then only a date differs.
+    with suppress(OSError):
+        os.utime(descriptor, ns=(found.st_atime_ns, found.st_mtime_ns))
+
+
+def _read(descriptor: int) -> Holder | None:
+    try:
+        return Holder.from_json(os.pread(descriptor, 4096, 0).decode("utf-8", "replace"))
+    except OSError:
+        return None
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()

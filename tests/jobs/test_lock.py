@@ -1,0 +1,214 @@
+"""One run at a time per program: the lock is held by the process, across processes, and a
+killed holder leaves nothing stale behind."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from jobs import lock
+from jobs.errors import LockedError
+from jobs.lock import Holder, hold, lock_path, program_lock
+from jobs.settings import parse
+
+# A second process that takes the lock, says so, and keeps it until its stdin closes.
+HOLDER = """
+import sys
+from pathlib import Path
+from jobs.lock import hold
+with hold(Path(sys.argv[1]), program="lincoln", command="tutorsync run"):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+class OtherProcess:
+    def __init__(self, path: Path):
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, str(path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        assert self.process.stdout.readline() == "held\n"
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def release(self) -> None:
+        """Let it leave the lock normally and end."""
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        assert self.process.wait(timeout=30) == 0
+
+    def kill(self) -> None:
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def other_process(tmp_path) -> Iterator[OtherProcess]:
+    holder = OtherProcess(tmp_path / "program.lock")
+    yield holder
+    if holder.process.poll() is None:
+        holder.kill()
+    assert holder.process.stdout is not None
+    holder.process.stdout.close()
+
+
+def settings_for(tmp_path: Path, kind: str = "local"):
+    workspace: dict = {"kind": kind, "path": "files"}
+    if kind == "google":
+        workspace["google"] = {"auth": "adc"}
+    return parse(
+        {
+            "program": {"name": "Lincoln Tutoring", "key": "lincoln"},
+            "workspace": workspace,
+            "sources": {
+                "roster": {"spreadsheet": "roster.xlsx", "tab": "Roster"},
+                "tutor_logs": [{"spreadsheet": "log.xlsx", "tabs": ["Log"]}],
+            },
+            "outputs": {"coordinator_spreadsheet": "coordinator.xlsx"},
+        },
+        config_dir=tmp_path,
+    )
+
+
+def test_the_lock_records_its_holder_and_is_free_again_after(tmp_path):
+    path = tmp_path / "program.lock"
+    with hold(path, program="lincoln", command="tutorsync progress"):
+        recorded = json.loads(path.read_text())
+        assert recorded["pid"] == os.getpid()
+        assert recorded["host"] == socket.gethostname()
+        assert recorded["command"] == "tutorsync progress"
+    assert path.read_text() == ""  # no stale holder to report
+    with hold(path, program="lincoln", command="tutorsync progress"):
+        pass
+
+
+def test_a_run_leaves_the_lock_file_as_it_found_it(tmp_path):
+    path = tmp_path / "program.lock"
+    with hold(path, program="lincoln", command="tutorsync run"):
+        pass
+    os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+    with hold(path, program="lincoln", command="tutorsync run"):
+        assert path.read_text()  # the holder is recorded while it runs
+    assert path.read_text() == ""
+    assert path.stat().st_mtime_ns == 1_700_000_000_000_000_000
+
+
+def test_a_second_run_is_refused_naming_the_run_in_progress(tmp_path, other_process):
+    with (
+        pytest.raises(LockedError) as refused,
+        hold(tmp_path / "program.lock", program="lincoln", command="tutorsync run"),
+    ):
+        pytest.fail("the lock was taken twice")
+    message = str(refused.value)
+    assert message.startswith("another run of program lincoln is in progress (")
+    assert f"pid {other_process.pid} on {socket.gethostname()} since " in message
+    assert "`tutorsync run`); it was left to finish" in message
+    assert message.endswith("Run again later, or pass --wait SECONDS")
+    assert refused.value.exit_code == 4
+
+
+def test_a_refused_run_leaves_the_holders_record_alone(tmp_path, other_process):
+    path = tmp_path / "program.lock"
+    before = path.read_text()
+    with pytest.raises(LockedError), hold(path, program="lincoln", command="tutorsync run"):
+        pass
+    assert path.read_text() == before and json.loads(before)["pid"] == other_process.pid
+
+
+def test_wait_takes_the_lock_once_the_run_in_progress_ends(tmp_path, other_process):
+    naps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        naps.append(seconds)
+        other_process.release()  # the other run finishes while this one waits
+
+    with hold(
+        tmp_path / "program.lock",
+        program="lincoln",
+        command="tutorsync run",
+        wait_seconds=600,
+        sleep=sleep,
+    ):
+        pass
+    assert naps == [lock.POLL_SECONDS]
+
+
+def test_wait_gives_up_when_the_time_runs_out(tmp_path, other_process):
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    with (
+        pytest.raises(LockedError) as refused,
+        hold(
+            tmp_path / "program.lock",
+            program="lincoln",
+            command="tutorsync run",
+            wait_seconds=2.5,
+            sleep=sleep,
+            clock=lambda: now[0],
+        ),
+    ):
+        pass
+    assert now[0] == 2.5
+    assert "after waiting 2.5 s; it was left to finish" in str(refused.value)
+    assert str(refused.value).endswith("pass a longer --wait")
+
+
+def test_a_killed_run_leaves_no_stale_lock(tmp_path, other_process):
+    other_process.kill()
+    with hold(tmp_path / "program.lock", program="lincoln", command="tutorsync run"):
+        pass
+
+
+def test_a_local_program_locks_in_its_workspace_folder(tmp_path):
+    settings = settings_for(tmp_path)
+    path = lock_path(settings, tmp_path / "tutorsync.toml")
+    assert path == (tmp_path / "files" / ".tutorsync-lincoln.lock").resolve()
+
+
+def test_a_google_program_locks_in_the_runtime_folder_per_config(tmp_path):
+    settings = settings_for(tmp_path, "google")
+    runtime = tmp_path / "run"
+    first = lock_path(settings, tmp_path / "a" / "tutorsync.toml", runtime_dir=runtime)
+    again = lock_path(settings, tmp_path / "a" / "tutorsync.toml", runtime_dir=runtime)
+    other = lock_path(settings, tmp_path / "b" / "tutorsync.toml", runtime_dir=runtime)
+    assert first == again != other
+    assert first.parent == runtime and first.name.startswith("tutorsync-lincoln-")
+
+
+def test_a_dry_run_takes_no_lock_and_leaves_no_file(tmp_path):
+    settings = settings_for(tmp_path)
+    (tmp_path / "files").mkdir()
+    config = tmp_path / "tutorsync.toml"
+    with (
+        program_lock(settings, config, command="tutorsync run", dry_run=True),
+        program_lock(settings, config, command="tutorsync run"),
+    ):
+        pass  # a real run alongside a dry run is not refused
+    assert list((tmp_path / "files").iterdir()) == [lock_path(settings, config)]
+
+
+def test_the_holder_is_described_with_its_day_when_not_today():
+    started = datetime(2026, 11, 22, 6, 30).astimezone()
+    holder = Holder(123, "cron-host", started, "tutorsync run")
+    assert holder.describe(now=started) == "pid 123 on cron-host since 06:30, `tutorsync run`"
+    assert holder.describe(now=started + timedelta(days=1)) == (
+        "pid 123 on cron-host since 2026-11-22 06:30, `tutorsync run`"
+    )
+    assert Holder.from_json(holder.to_json()) == holder
+    assert Holder.from_json("") is None and Holder.from_json('{"pid": 1') is None
