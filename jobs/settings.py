@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from jobs.errors import ConfigError
 
@@ -37,7 +45,8 @@ class Program(_Strict):
     def _known_timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        # A folder of zones ("America") or an overlong name makes the lookup raise OSError.
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ValueError(
                 f"'{value}' is not an IANA time zone; use a name like 'America/Chicago'"
             ) from None
@@ -62,10 +71,11 @@ class Program(_Strict):
 class GoogleQuotas(_Strict):
     """Requests per minute tutorsync allows itself, per API (Google's per-user defaults)."""
 
-    sheets_read: float = Field(default=60, gt=0)
-    sheets_write: float = Field(default=60, gt=0)
-    calendar: float = Field(default=600, gt=0)
-    drive: float = Field(default=600, gt=0)
+    # Finite: the pacing needs a number of requests (inf would stop the run, not unpace it).
+    sheets_read: float = Field(default=60, gt=0, allow_inf_nan=False)
+    sheets_write: float = Field(default=60, gt=0, allow_inf_nan=False)
+    calendar: float = Field(default=600, gt=0, allow_inf_nan=False)
+    drive: float = Field(default=600, gt=0, allow_inf_nan=False)
 
 
 class GoogleSettings(_Strict):
@@ -149,7 +159,8 @@ class Sources(_Strict):
 class Grades(_Strict):
     missing_counts_as_zero: bool = True
     # category -> weight; when given, the grade is the weighted mean over categories present
-    category_weights: dict[str, Annotated[float, Field(gt=0)]] = {}
+    # (finite: one inf weight would make every grade NaN, so blank)
+    category_weights: dict[str, Annotated[float, Field(gt=0, allow_inf_nan=False)]] = {}
 
 
 class Thresholds(_Strict):
@@ -173,8 +184,21 @@ class Targets(_Strict):
 TabTitle = Annotated[str, Field(min_length=1, max_length=31, pattern=r"^[^\[\]:*?/\\]+$")]
 
 
+def _holds_tabs(target: str) -> str:
+    if target.lower().endswith(".csv"):
+        raise ValueError(
+            f"'{target}' is a .csv file, which holds one tab; tutorsync writes its tabs into an "
+            ".xlsx spreadsheet"
+        )
+    return target
+
+
+# A spreadsheet tutorsync writes tabs into; checked per key, so the error names the key.
+WrittenSpreadsheet = Annotated[str, AfterValidator(_holds_tabs)]
+
+
 class Outputs(_Strict):
-    coordinator_spreadsheet: str
+    coordinator_spreadsheet: WrittenSpreadsheet
     summary_tab: TabTitle = "Progress summary"
     issues_tab: TabTitle = "Data issues"
     run_log_tab: TabTitle = "Run log"
@@ -182,28 +206,14 @@ class Outputs(_Strict):
     feedback_tab: TabTitle = "Teacher feedback"  # teachers' notes, for tutors
     student_list_tab: TabTitle = "Student list"  # what a tutor log's Student ID is checked against
     # Where the Teacher feedback tab goes; default: the first tutor log that is not a .csv
-    feedback_spreadsheet: str = ""
+    feedback_spreadsheet: WrittenSpreadsheet = ""
     # teacher e-mail -> spreadsheet for that teacher's tab, instead of their gradebook
-    teacher_spreadsheets: dict[str, str] = {}
+    teacher_spreadsheets: dict[str, WrittenSpreadsheet] = {}
 
     @field_validator("teacher_spreadsheets")
     @classmethod
     def _lowercase_teachers(cls, value: dict[str, str]) -> dict[str, str]:
         return {teacher.strip().lower(): target for teacher, target in value.items()}
-
-    @model_validator(mode="after")
-    def _written_spreadsheets_hold_tabs(self) -> Outputs:
-        written = [self.coordinator_spreadsheet, *self.teacher_spreadsheets.values()]
-        for target in [
-            *written,
-            *([self.feedback_spreadsheet] if self.feedback_spreadsheet else []),
-        ]:
-            if target.lower().endswith(".csv"):
-                raise ValueError(
-                    f"'{target}' is a .csv file, which holds one tab; tutorsync writes its tabs "
-                    "into an .xlsx spreadsheet"
-                )
-        return self
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -215,6 +225,14 @@ FLAG_CODES = (
     "missing_work",
     "follow_up",
 )
+
+
+def _emails(value: list[str]) -> list[str]:
+    """E-mail addresses, trimmed and lowercased; ValueError naming the first that is not one."""
+    for email in value:
+        if not EMAIL.match(email.strip()):
+            raise ValueError(f"'{email}' is not an e-mail address")
+    return [email.strip().lower() for email in value]
 
 
 class Closure(_Strict):
@@ -247,6 +265,12 @@ class CheckinSettings(_Strict):
         if unknown:
             raise ValueError(f"{unknown} are not flags; use some of {list(FLAG_CODES)}")
         return value
+
+    @field_validator("coordinators")
+    @classmethod
+    def _coordinator_emails(cls, value: list[str]) -> list[str]:
+        # Checked here, not by Calendar halfway through a run: an invalid guest fails the call.
+        return _emails(value)
 
     @field_validator("closures")
     @classmethod
@@ -330,10 +354,7 @@ class FolderSettings(_Strict):
     @field_validator("coordinators")
     @classmethod
     def _coordinator_emails(cls, value: list[str]) -> list[str]:
-        for email in value:
-            if not EMAIL.match(email.strip()):
-                raise ValueError(f"'{email}' is not an e-mail address")
-        return [email.strip().lower() for email in value]
+        return _emails(value)
 
     @field_validator("name")
     @classmethod

@@ -4,7 +4,7 @@ column, and optional rows labelled Points, Date and Category before the students
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -109,7 +109,7 @@ def parse(
     if header is None:
         return None, issues
     identity = header.columns
-    detail_rows = _detail_rows(grid)
+    detail_rows = _detail_rows(grid, identity)
     points_row = detail_rows.get("points")
     assignments = _assignments(
         grid, header.row, identity, detail_rows, day_first, source, tab, issues
@@ -135,23 +135,29 @@ def parse(
         if is_example_row(row, identity.get("student_id")):
             continue
         cell = partial(_cell, row)
-        typed_id = values.parse_student_id(cell(identity.get("student_id")))
-        if isinstance(typed_id, values.Invalid):
-            issues.append(
-                DataIssue(
-                    source,
-                    tab,
-                    a1(row_index, identity["student_id"]),
-                    show(cell(identity["student_id"])),
-                    f"Student ID '{show(cell(identity['student_id']))}' {typed_id.what}",
-                    typed_id.fix,
+        typed: dict[str, object] = {}
+        for name, parser, severity in _IDENTITY_PARSERS:
+            if name not in identity:
+                continue
+            raw = cell(identity[name])
+            parsed = values.formula_error(raw) or parser(raw)
+            if isinstance(parsed, values.Invalid):
+                issues.append(
+                    DataIssue(
+                        source,
+                        tab,
+                        a1(row_index, identity[name]),
+                        show(raw),
+                        f"{KIND.field(name).label} '{show(raw)}' {parsed.what}",
+                        parsed.fix,
+                        severity,
+                    )
                 )
-            )
-            typed_id = None
-        typed_name = _student_name(cell, identity)
-        typed_email = values.parse_email(cell(identity.get("student_email")))
-        if not isinstance(typed_email, str):
-            typed_email = None
+                parsed = None
+            typed[name] = parsed
+        typed_id = typed.get("student_id")
+        typed_name = _student_name(typed, identity)
+        typed_email = typed.get("student_email")
         if typed_id is None and not typed_name and typed_email is None:
             if any(not values.is_blank(cell(a.column)) for a in assignments):
                 issues.append(
@@ -202,7 +208,10 @@ def parse(
                     a1(row_index, student_column),
                 )
             )
-    scores = pd.DataFrame.from_records(records, columns=SCORE_COLUMNS)
+    # Object columns keep None as None: inferred text columns would turn a row's missing ID or
+    # name into NaN, which matching cannot read.
+    scores = pd.DataFrame(records, columns=SCORE_COLUMNS, dtype=object)
+    scores[ROW] = scores[ROW].astype("int64")
     scores["earned"] = scores["earned"].astype("float64")
     scores["possible"] = scores["possible"].astype("float64")
     scores["missing"] = scores["missing"].astype(bool)
@@ -215,18 +224,36 @@ def _cell(row: Sequence[object], column: int | None) -> object:
     return row[column]
 
 
-def _student_name(cell, identity: Mapping[str, int]) -> str:
+def _name(value: object) -> str | None:
+    return None if values.is_blank(value) else show(value)
+
+
+# How each identity cell is read (a formula's error is never read), and how bad a bad one is.
+_IDENTITY_PARSERS: tuple[tuple[str, Callable[[object], object], Severity], ...] = (
+    ("student_id", values.parse_student_id, Severity.ERROR),
+    ("student_name", _name, Severity.ERROR),
+    ("first_name", _name, Severity.ERROR),
+    ("last_name", _name, Severity.ERROR),
+    ("student_email", values.parse_email, Severity.WARNING),
+)
+
+
+def _student_name(typed: Mapping[str, object], identity: Mapping[str, int]) -> str:
     if "student_name" in identity:
-        return show(cell(identity["student_name"]))
-    first = show(cell(identity.get("first_name")))
-    last = show(cell(identity.get("last_name")))
+        return str(typed["student_name"] or "")
+    first, last = typed.get("first_name") or "", typed.get("last_name") or ""
     return f"{first} {last}".strip()
 
 
-def _detail_rows(grid: Sequence[Sequence[object]]) -> dict[str, int]:
-    """Rows whose first cell labels assignment details (Points, Date, Category)."""
+def _detail_rows(grid: Sequence[Sequence[object]], identity: Mapping[str, int]) -> dict[str, int]:
+    """Rows whose first cell labels assignment details (Points, Date, Category) and whose other
+    student cells are blank: a student whose first name is Max is a student, not the Points
+    row."""
+    other_identity = [column for column in identity.values() if column != 0]
     found: dict[str, int] = {}
     for row_index, row in enumerate(grid):
+        if any(not values.is_blank(_cell(row, column)) for column in other_identity):
+            continue
         label = header_key(row[0]) if row else ""
         for name, labels in (
             ("points", _POINTS_LABELS),
@@ -250,11 +277,14 @@ def _assignments(
 ) -> list[Assignment]:
     header = grid[header_row]
     identity_columns = set(identity.values())
+    # A second "Student ID" column is a repeated header (reported by find_header), not an
+    # assignment whose scores are the IDs.
+    identity_headers = {header_key(header[column]) for column in identity_columns}
     assignments = []
     for column, title in enumerate(header):
         if column in identity_columns or column == 0 or values.is_blank(title):
             continue
-        if header_key(title) in _NOT_ASSIGNMENTS:
+        if header_key(title) in _NOT_ASSIGNMENTS or header_key(title) in identity_headers:
             continue
         points = _detail(grid, detail_rows.get("points"), column)
         if points is not None:

@@ -96,7 +96,7 @@ def parse(
     tutors = column("tutor_email", _parse_emails, Severity.WARNING)
     active = column("active", _parse_active, Severity.WARNING)
     grade_levels = column("grade_level", _grade_level)
-    firsts, lasts = _names(frame, header.columns)
+    firsts, lasts = _names(column, header.columns)
     issues += column.issues
 
     records: dict[str, dict] = {}
@@ -161,15 +161,21 @@ def parse(
     return Roster(students, source, tab, dict(header.columns)), issues
 
 
-def _names(frame: pd.DataFrame, found: Mapping[str, int]) -> tuple[pd.Series, pd.Series]:
-    """First and last names from one name column or from separate first/last columns."""
+def _names(column: ColumnParser, found: Mapping[str, int]) -> tuple[pd.Series, pd.Series]:
+    """First and last names from one name column or from separate first/last columns. A name
+    the sheet cannot give (a formula's error) is reported by `column` and left blank."""
+
+    def names(field_name: str) -> pd.Series:
+        return column(field_name, _name).map(lambda text: text or "")
+
     if "last_name" in found:
-        firsts = (
-            frame["first_name"] if "first_name" in found else frame["last_name"].map(lambda _: "")
-        )
-        return firsts.map(show), frame["last_name"].map(show)
-    split = frame["student_name"].map(lambda name: values.split_name(show(name)))
+        return names("first_name"), names("last_name")
+    split = names("student_name").map(values.split_name)
     return split.map(lambda pair: pair[0]), split.map(lambda pair: pair[1])
+
+
+def _name(value: object) -> str | None:
+    return None if values.is_blank(value) else show(value)
 
 
 def _parse_emails(value: object) -> list[str] | values.Invalid | None:

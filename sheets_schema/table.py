@@ -10,7 +10,7 @@ import pandas as pd
 
 from sheets_schema.headers import HeaderMatch, SheetKind
 from sheets_schema.issues import DataIssue, Severity, a1
-from sheets_schema.values import Invalid, is_blank
+from sheets_schema.values import Invalid, formula_error, is_blank
 
 ROW = "row"  # column holding each record's 0-based grid row, for A1 references
 EXAMPLE_MARK = "(example)"  # starts the Student ID of the example rows `tutorsync init` writes
@@ -67,7 +67,8 @@ def parse_column(
     tab: str,
     severity: Severity = Severity.ERROR,
 ) -> tuple[pd.Series, list[DataIssue]]:
-    """Parse one column; Invalid cells become None plus a data issue naming the cell.
+    """Parse one column; Invalid cells become None plus a data issue naming the cell. A
+    formula's error ("#N/A", "#REF!") is Invalid in every column, text columns included.
 
     Parses each distinct value once, since logs repeat the same dates and durations.
     """
@@ -77,7 +78,7 @@ def parse_column(
     def parse_once(value: Any) -> Any:
         key = _hashable(value)
         if key not in parsed_by_value:
-            parsed_by_value[key] = parser(value)
+            parsed_by_value[key] = formula_error(value) or parser(value)
         return parsed_by_value[key]
 
     # Built as an object Series so None stays None and bools stay Python bools.

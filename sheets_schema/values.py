@@ -32,6 +32,24 @@ def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+# What Sheets and Excel show in a cell whose formula failed; the readers give it as text. The
+# value the formula was meant to give is unknown, so no field can use it, not even a name.
+FORMULA_ERRORS = frozenset(
+    {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#ERROR!", "#SPILL!",
+     "#CALC!", "#GETTING_DATA"}
+)  # fmt: skip
+
+
+def formula_error(value: object) -> Invalid | None:
+    """An Invalid for a cell showing a formula's error ("#N/A", "#REF!", ...); else None."""
+    if isinstance(value, str) and value.strip().upper() in FORMULA_ERRORS:
+        return Invalid(
+            "is a formula's error, not a value",
+            "fix the formula in this cell, or type the value instead",
+        )
+    return None
+
+
 # ---------------------------------------------------------------------------------------------
 # Numbers shared by several parsers
 
@@ -459,7 +477,7 @@ def parse_student_id(value: object) -> str | Invalid | None:
 
     Leading zeros are kept ("00123"); Sheets' text marker (a leading apostrophe) is removed; a
     number cell gives its digits (123 and 123.0 -> "123"). A number with a fraction, a number
-    too long to be exact, yes/no and dates are invalid.
+    too long to be exact, yes/no, dates and a formula's error ("#N/A") are invalid.
     """
     if value is None:
         return None
@@ -467,6 +485,8 @@ def parse_student_id(value: object) -> str | Invalid | None:
         text = value.strip()
         if not text:
             return None
+        if error := formula_error(text):  # a lookup that found nobody: "#N/A" is no student
+            return error
         text = text.removeprefix("'").strip()
         return text or Invalid("is only an apostrophe, not a student ID", _ID_FIX)
     if isinstance(value, bool):
