@@ -10,7 +10,8 @@ Where the file lives:
 - Google: `$XDG_RUNTIME_DIR` (else the system temp folder), named with the program key and a
   short hash of the config's absolute path.
 
-Two machines do not share a lock; runs there still converge, since every write is idempotent.
+Two machines do not share a lock: their tabs and check-ins still converge, but two folders
+runs racing can each create a student's folder (the oldest is kept; README: Scheduling).
 """
 
 from __future__ import annotations

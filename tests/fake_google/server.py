@@ -28,7 +28,7 @@ from .errors import GoogleError, bad_request
 from .fake_calendar import FakeCalendar
 from .fake_drive import FakeDrive
 from .fake_sheets import FakeSheets
-from .faults import Faults
+from .faults import Fault, Faults
 
 GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
 _BATCH_PATHS = {"/batch/calendar/v3": "calendar", "/batch/drive/v3": "drive"}
@@ -61,6 +61,9 @@ class _Answer:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     dropped: bool = False
+    hold_seconds: float = 0.0  # keep the connection this long before answering or dropping it
+    halt: bool = False  # a batch part refused with its connection: the rest of the batch is not
+    # processed either
 
 
 def _json_answer(status: int, payload: Any, headers: dict[str, str] | None = None) -> _Answer:
@@ -297,13 +300,13 @@ class FakeGoogle:
             )
 
         with self._lock:
-            if not in_batch and self.faults.should_drop(method.id):
-                record(_DROPPED)
-                return _Answer(_DROPPED, dropped=True)
-            fault = self.faults.error_for(method.id) or self._forbidden(path_params)
-        if fault is not None:
-            record(fault.code)
-            return _error_answer(fault)
+            planned = self.faults.decide(method.id, in_batch=in_batch)
+            if planned is not None and not planned.after_apply:
+                return self._act(planned, record, halt=True)
+            refused = self._forbidden(path_params)
+        if refused is not None:
+            record(refused.code)
+            return _error_answer(refused)
         if self.faults.latency_seconds:
             time.sleep(self.faults.latency_seconds)
 
@@ -337,15 +340,25 @@ class FakeGoogle:
                     f"{method.id} {http_method} {path}: {crash.message}",
                 )
                 return _error_answer(crash)
-            if self.faults.fails_after_apply(method.id):
-                record(503)
-                return _error_answer(GoogleError(503, "The service is currently unavailable."))
+            after = self.faults.after_apply(method.id, planned)
+            if after is not None:  # the request was applied; its answer is lost or an error
+                return self._act(after, record, halt=False)
             payload = reply.body
             mask = call.param("fields") or reply.default_fields
             if mask and isinstance(payload, dict):
                 payload = fieldmask.prune(payload, fieldmask.parse(mask))
             record(reply.status)
         return _json_answer(reply.status, payload)
+
+    def _act(self, fault: Fault, record: Callable[[int], None], *, halt: bool) -> _Answer:
+        """Answer with an injected fault (counted in faults.injected by kind)."""
+        self.faults.injected[fault.kind] += 1
+        if fault.drop:
+            record(_DROPPED)
+            return _Answer(_DROPPED, dropped=True, hold_seconds=fault.hold_seconds, halt=halt)
+        assert fault.error is not None
+        record(fault.error.code)
+        return _error_answer(fault.error)
 
     @property
     def token_uri(self) -> str:
@@ -427,15 +440,16 @@ class FakeGoogle:
                 f"Exceeds allowed inner batch requests limit of {_BATCH_LIMITS[api]}."
             )
             return self._reject(method_id, "POST", path, query, None, error, False)
+
+        def record(status: int) -> None:
+            self._record(RecordedRequest(method_id, "POST", path, query, status))
+
         with self._lock:
-            if self.faults.should_drop(method_id):
-                self._record(RecordedRequest(method_id, "POST", path, query, _DROPPED))
-                return _Answer(_DROPPED, dropped=True)
-            fault = self.faults.error_for(method_id)
-        if fault is not None:
-            self._record(RecordedRequest(method_id, "POST", path, query, fault.code))
-            return _error_answer(fault)
+            planned = self.faults.decide(method_id, in_batch=False)
+            if planned is not None and not planned.after_apply:
+                return self._act(planned, record, halt=True)
         answers = []
+        lost: list[_Answer] = []  # parts whose fault takes the batch's connection with it
         for part in parts:
             try:
                 inner_method, inner_target, inner_headers, inner_body = _parse_inner_request(
@@ -448,7 +462,21 @@ class FakeGoogle:
                 answer = self.dispatch(
                     inner_method, inner_target, inner_headers, inner_body, in_batch=True
                 )
+            if answer.dropped:
+                lost.append(answer)
+                if answer.halt:  # refused before applying: nothing after it is processed
+                    break
             answers.append((part.get("Content-ID", ""), answer))
+        if planned is not None:  # applied, then failed: every part was processed
+            with self._lock:
+                self.faults.injected[planned.kind] += 1
+            if planned.error is not None:
+                record(planned.error.code)
+                return _error_answer(planned.error)
+            lost.append(_Answer(_DROPPED, dropped=True, hold_seconds=planned.hold_seconds))
+        if lost:
+            record(_DROPPED)
+            return _Answer(_DROPPED, dropped=True, hold_seconds=max(a.hold_seconds for a in lost))
         self._record(RecordedRequest(method_id, "POST", path, query, 200))
         boundary = f"batch_{self._rng.getrandbits(64):016x}"
         chunks: list[str] = []
@@ -545,6 +573,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         headers = {k: v for k, v in self.headers.items()}
         answer = self.owner.dispatch(self.command, self.path, headers, body)
+        if answer.hold_seconds:
+            # Not time.sleep: tests patch it to skip backoff, and the client must time out.
+            threading.Event().wait(answer.hold_seconds)
         if answer.dropped:
             self.close_connection = True
             with contextlib.suppress(OSError):

@@ -224,7 +224,15 @@ class GoogleDrive:
         if listing is None:
             listing = self._list(root, program_key)
         run = _Apply(self, listing, program_key, notify)
-        urls = run.make(changes)
+        try:
+            urls = run.make(changes)
+        except WorkspaceError as error:
+            # A request that failed whole (new IDs, a batch lost or refused every time) stops
+            # the steps: say where, and that a rerun goes on from what was made.
+            raise WorkspaceError(
+                f"the folder changes under folders.root {root} were not all made: {error}; the "
+                "next run makes the rest"
+            ) from None
         if run.failures:
             raise WorkspaceError(self._explain_failures(root, run.failures))
         return urls

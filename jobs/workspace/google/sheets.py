@@ -18,7 +18,8 @@ import requests
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
-from jobs.errors import WorkspaceError
+from jobs.errors import TutorsyncError, WorkspaceError
+from jobs.workspace.google.transport import is_retryable
 from jobs.workspace.port import (
     CellValue,
     ColumnFormat,
@@ -122,13 +123,19 @@ class GoogleSpreadsheets:
         already_read = self._source_grids.get(key, {})
         if all(tab in already_read for tab in tabs):
             return {tab: [list(row) for row in already_read[tab]] for tab in tabs}
-        response = self._call(
-            spreadsheet,
-            lambda: self._http.values_batch_get(
-                key, [a1_tab(tab) for tab in tabs], params=dict(_READ_VALUES)
-            ),
-            tabs=tabs,
-        )
+        try:
+            response = self._call(
+                spreadsheet,
+                lambda: self._http.values_batch_get(
+                    key, [a1_tab(tab) for tab in tabs], params=dict(_READ_VALUES)
+                ),
+                tabs=tabs,
+            )
+        except _Unavailable as error:
+            # A source nobody can read (not shared, no such tab) is a data issue and the run
+            # goes on without it. One Google did not serve after every retry must stop the run
+            # instead: going on would report success with figures that leave the source out.
+            raise TutorsyncError(f"{error}; nothing was written") from None
         ranges = response.get("valueRanges", [])
         return {tab: _source_grid(ranges[i].get("values", [])) for i, tab in enumerate(tabs)}
 
@@ -245,9 +252,12 @@ class GoogleSpreadsheets:
         try:
             return call()
         except APIError as error:
-            raise WorkspaceError(self._explain(spreadsheet, error, tabs)) from None
+            message = self._explain(spreadsheet, error, tabs)
+            if is_retryable(error.response.status_code, error.response.content):
+                raise _Unavailable(message) from None
+            raise WorkspaceError(message) from None
         except requests.RequestException as error:
-            raise WorkspaceError(
+            raise _Unavailable(
                 f"could not reach Google Sheets for {spreadsheet} ({type(error).__name__}); "
                 "check the network and run again"
             ) from None
@@ -266,6 +276,11 @@ class GoogleSpreadsheets:
     def _explain(self, spreadsheet: str, error: APIError, tabs: Sequence[str]) -> str:
         code = error.response.status_code
         message = str(error.error.get("message", "")) if isinstance(error.error, dict) else ""
+        if is_retryable(code, error.response.content):  # a rate limit (even as a 403), a 5xx
+            return (
+                f"Google Sheets is busy or over quota for {spreadsheet} ({code} {message}) "
+                "after every retry; run again later"
+            )
         if code == 404:
             return (
                 f"spreadsheet {spreadsheet} was not found; check its ID or URL, and that it is "
@@ -279,6 +294,11 @@ class GoogleSpreadsheets:
         if code == 400 and "Unable to parse range" in message and tabs:
             return self._missing_tab(spreadsheet, tabs) or f"{spreadsheet}: {message}"
         return f"Google Sheets refused a request for {spreadsheet}: {code} {message}".strip()
+
+
+class _Unavailable(WorkspaceError):
+    """Google did not serve a request after every retry (rate limits, server errors, dropped
+    connections, timeouts): nothing is wrong with the spreadsheet; run again later."""
 
 
 def _source_grid(values: list[list[Any]]) -> Grid:
