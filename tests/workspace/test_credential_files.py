@@ -103,7 +103,8 @@ def test_a_key_file_only_its_owner_can_read_gives_no_warning(tmp_path, private_k
         ),
         pytest.param(
             lambda key: key_json(key).replace('"client_email"', '"email"'),
-            "is not a service account key (it has no client_email)",
+            "is not a complete service account key (Service account info was not in the expected "
+            "format, missing fields client_email.)",
             id="missing field",
         ),
         pytest.param(lambda key: json.dumps([key]), "is not a JSON credentials file", id="a list"),

@@ -20,7 +20,7 @@ from typing import Any
 
 from google.auth import default as google_auth_default
 from google.auth.credentials import Credentials
-from google.auth.exceptions import GoogleAuthError, RefreshError
+from google.auth.exceptions import GoogleAuthError, MalformedError, RefreshError
 from google.auth.transport.requests import Request
 from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
@@ -112,7 +112,7 @@ def _stored_user_credentials(
             f"{setting}: {token_file} is not a usable sign-in token; run `tutorsync auth login` "
             "again"
         ) from None
-    if not stored.valid and stored.refresh_token:
+    if not stored.valid:  # a stored sign-in always carries what refreshes it
         try:
             stored.refresh(Request())
         except RefreshError as error:
@@ -129,15 +129,16 @@ def _service_account(key_file: Path, scopes: Sequence[str]) -> service_account.C
     content."""
     setting = "workspace.google.key_file"
     info = _read_secret_json(key_file, setting)
-    missing = [field for field in _SERVICE_ACCOUNT_FIELDS if not info.get(field)]
-    if info.get("type") != "service_account" or missing:
-        lacking = f" (it has no {', '.join(missing)})" if missing else ""
-        raise ConfigError(
-            f"{setting}: {key_file} is not a service account key{lacking}; in the Google Cloud "
-            "console, create a JSON key for the service account and point key_file at it"
-        )
+    if info.get("type") != "service_account":
+        raise ConfigError(f"{setting}: {key_file} is not a service account key; {_NEW_KEY}")
     try:
         return service_account.Credentials.from_service_account_info(info, scopes=list(scopes))
+    except MalformedError as error:
+        # google-auth names the fields a key lacks, never what the others hold.
+        raise ConfigError(
+            f"{setting}: {key_file} is not a complete service account key "
+            f"({_first_sentence(error)}); {_NEW_KEY}"
+        ) from None
     except Exception:  # whatever the parser says may quote the key: name the file only
         raise ConfigError(
             f"{setting}: the private key in {key_file} cannot be read; download a new JSON key "
@@ -145,7 +146,10 @@ def _service_account(key_file: Path, scopes: Sequence[str]) -> service_account.C
         ) from None
 
 
-_SERVICE_ACCOUNT_FIELDS = ("client_email", "private_key", "token_uri")
+_NEW_KEY = (
+    "in the Google Cloud console, create a JSON key for the service account and point key_file "
+    "at it"
+)
 
 
 def _read_secret_json(path: Path, setting: str, *, own_file: bool = False) -> dict[str, Any]:
