@@ -14,8 +14,8 @@ student): spreadsheets can only check a typed value against a list in the same s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
@@ -29,7 +29,8 @@ from jobs.workspace.port import (
     stored_cell,
 )
 from sheets_schema.headers import header_key
-from sheets_schema.outputs import NOTE_TO_TUTOR, STUDENT_ID_HEADER
+from sheets_schema.issues import column_letter
+from sheets_schema.outputs import NOTE_TO_TUTOR, STUDENT_ID_HEADER, STUDENT_LIST_HEADER
 
 FEEDBACK_HEADER = (
     "Tutor",
@@ -43,7 +44,6 @@ FEEDBACK_HEADER = (
 _REPLY = len(FEEDBACK_HEADER) - 1
 _CHANGED_ON = _REPLY - 1
 _NOTE = _CHANGED_ON - 1
-STUDENT_LIST_HEADER = (STUDENT_ID_HEADER, "Student")
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,11 @@ def feedback_tab(
     today: date,
 ) -> TabWrite:
     """One row per tutor and note about a student they tutor, sorted by tutor then student.
-    "Note changed on" keeps the day a note was first seen as it reads now; a tutor's reply is
-    carried by (tutor, student, teacher)."""
-    before = _current_rows(current)
-    rows: list[tuple[CellValue, ...]] = []
+    "Note changed on" keeps the day a note was first seen as it reads now. What tutors typed
+    is carried by (tutor, student, teacher): the reply, any column they added, and rows of
+    their own at the bottom."""
+    before = _read_current(current)
+    rows: list[list[CellValue]] = []
     for note in notes:
         if note.student_id not in students.index:
             continue
@@ -96,35 +97,30 @@ def feedback_tab(
         if note.teacher not in student["teachers"]:
             continue  # the student left this teacher: the note stays on their tab's archive
         for tutor in student["tutors"]:
-            previous = before.get((tutor, note.student_id, note.teacher))
+            previous = before.rows.get((tutor, note.student_id, note.teacher))
             same = previous is not None and previous[_NOTE] == stored_cell(note.text)
             changed_on = previous[_CHANGED_ON] if same and previous else today
             reply = previous[_REPLY] if previous else None
-            rows.append(
-                (
-                    tutor,
-                    note.student_id,
-                    str(student["name"]),
-                    note.teacher,
-                    note.text,
-                    changed_on,
-                    reply,
-                )
-            )
+            name = str(student["name"])
+            rows.append([tutor, note.student_id, name, note.teacher, note.text, changed_on, reply])
     kept = {(r[0], r[1], r[3]) for r in rows}
-    # A reply to a note that is gone is still something a tutor typed: keep it, note emptied.
-    for (tutor, student_id, teacher), row in before.items():
-        if (tutor, student_id, teacher) not in kept and row[_REPLY] not in (None, ""):
-            rows.append((tutor, student_id, row[2], teacher, None, None, row[_REPLY]))
+    # A reply (or a column of their own) about a note that is gone is still something a
+    # tutor typed: kept, with the note emptied.
+    for row_key, row in before.rows.items():
+        typed = [row[_REPLY], *before.extras.get(row_key, ())]
+        if row_key not in kept and any(value not in (None, "") for value in typed):
+            rows.append([*row[:_NOTE], None, None, row[_REPLY]])
     rows.sort(key=lambda r: (str(r[0]), str(r[2] or ""), str(r[1]), str(r[3])))
+    blank: list[CellValue] = [None] * len(before.extra_headers)
+    full = [tuple(row + before.extras.get((row[0], str(row[1]), row[3]), blank)) for row in rows]
     formats = (ColumnFormat.TEXT,) * _CHANGED_ON + (ColumnFormat.DATE, ColumnFormat.TEXT)
     tutors = sorted({str(row[0]) for row in rows})
     return TabWrite(
         key=key,
         title=title,
-        header=FEEDBACK_HEADER,
-        rows=tuple(rows),
-        column_formats=formats,
+        header=(*FEEDBACK_HEADER, *before.extra_headers),
+        rows=(*full, *before.loose),
+        column_formats=formats + (ColumnFormat.TEXT,) * len(before.extra_headers),
         # Each tutor opens the tab filtered to their own rows (on Google; see FilterView).
         filter_views=tuple(FilterView(f"For {tutor}", 0, tutor) for tutor in tutors),
     )
@@ -147,20 +143,47 @@ def student_list_tab(*, key: str, title: str, students: pd.DataFrame) -> TabWrit
 _RowKey = tuple[CellValue, str, CellValue]  # (tutor, student ID, teacher)
 
 
-def _current_rows(current: OwnedTab | None) -> Mapping[_RowKey, list[CellValue]]:
-    """The feedback tab as it stands, by (tutor, student ID, teacher), found by header so a
-    re-sorted or re-ordered tab still lines up."""
+@dataclass
+class _Current:
+    """The feedback tab as it stands, found by header so a re-sorted tab, or one whose
+    columns were moved, still lines up."""
+
+    rows: dict[_RowKey, list[CellValue]] = field(default_factory=dict)  # FEEDBACK_HEADER order
+    extra_headers: list[str] = field(default_factory=list)  # columns a tutor added
+    extras: dict[_RowKey, list[CellValue]] = field(default_factory=dict)  # their values
+    loose: list[tuple[CellValue, ...]] = field(default_factory=list)  # rows of a tutor's own
+
+
+def _read_current(current: OwnedTab | None) -> _Current:
+    found = _Current()
     if current is None or not current.grid:
-        return {}
-    header = [header_key(str(cell or "")) for cell in current.grid[0]]
-    positions = [
-        header.index(header_key(name)) if header_key(name) in header else None
-        for name in FEEDBACK_HEADER
+        return found
+    header = current.grid[0]
+    keys = [header_key(str(cell or "")) for cell in header]
+    ours = [header_key(name) for name in FEEDBACK_HEADER]
+    positions = [keys.index(key) if key in keys else None for key in ours]
+    width = max(len(row) for row in current.grid)
+    added = [
+        index
+        for index in range(width)
+        if (index >= len(keys) or keys[index] not in ours)
+        and (
+            (index < len(header) and header[index] not in (None, ""))
+            or any(index < len(row) and row[index] not in (None, "") for row in current.grid)
+        )
     ]
-    rows: dict[_RowKey, list[CellValue]] = {}
+    found.extra_headers = [
+        str(header[i]) if i < len(header) and header[i] not in (None, "") else
+        f"Notes (column {column_letter(i)})"
+        for i in added
+    ]  # fmt: skip
     for raw in current.grid[1:]:
         row = [raw[p] if p is not None and p < len(raw) else None for p in positions]
         if row[0] in (None, "") or row[1] in (None, ""):
+            if any(cell not in (None, "") for cell in raw):
+                found.loose.append(tuple(raw))
             continue
-        rows[(row[0], str(row[1]), row[3])] = row
-    return rows
+        row_key = (row[0], str(row[1]), row[3])
+        found.rows[row_key] = row
+        found.extras[row_key] = [raw[i] if i < len(raw) else None for i in added]
+    return found

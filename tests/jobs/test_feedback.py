@@ -102,3 +102,21 @@ def test_each_tutor_gets_a_filter_view_of_their_own_rows():
         ("For tu1@s.example", 0, "tu1@s.example"),
         ("For tu2@s.example", 0, "tu2@s.example"),
     ]
+
+
+def test_a_column_and_rows_a_tutor_added_are_kept_with_their_rows():
+    first = owned(tab([TeacherNote("t1@s.example", "001", "Quiz on Friday")]))
+    padding = [None] * (len(FEEDBACK_HEADER) - len(first.grid[1]))
+    grid = [
+        [*first.grid[0], "Done?"],
+        [*first.grid[1], *padding, "yes"],
+        ["My own reminder: bring flashcards"],
+    ]
+    current = OwnedTab("k", "Teacher feedback", grid)
+    again = tab([TeacherNote("t1@s.example", "001", "Quiz on Friday")], current)
+    assert again.header == (*FEEDBACK_HEADER, "Done?")
+    assert dict(zip(again.header, again.rows[0], strict=True))["Done?"] == "yes"
+    assert again.rows[-1] == ("My own reminder: bring flashcards",)
+    # Once the note is gone, the row stays for what the tutor typed in their column.
+    gone = tab([], current)
+    assert [row[-1] for row in gone.rows[:-1]] == ["yes"]
