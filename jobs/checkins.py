@@ -28,10 +28,12 @@ def run_checkins(
     dry_run: bool = False,
     program: progress.Program | None = None,
     folder_links: dict[str, str] | None = None,
+    read_folders: bool = True,
 ) -> RunReport:
     """Create, update or end check-in events so the calendar matches the roster and flags.
     `program` is the progress job's reading of the sources and `folder_links` the folders
-    job's result, when `tutorsync run` has them; else they are read here."""
+    job's result, when `tutorsync run` has them; else they are read here (unless
+    `read_folders` is false: the folders job already tried and could not)."""
     started = time.perf_counter()
     checkins = settings.checkins
     assert checkins is not None  # the CLI runs this job only when [checkins] is configured
@@ -48,7 +50,7 @@ def run_checkins(
 
     links = _progress_links(settings, workspace)
     failures: list[str] = []
-    if settings.folders and folder_links is None:
+    if settings.folders and folder_links is None and read_folders:
         folder_links, failures = progress.current_folder_links(settings, workspace)
     folder_link_of = {
         student_id: workspace.drive.link(url, from_spreadsheet=checkins.calendar)

@@ -4,7 +4,7 @@ reachable with the access it needs; what to fix, without changing anything."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from dataclasses import dataclass
 
 from jobs import progress
@@ -34,31 +34,35 @@ def run_doctor(settings: Settings, open_workspace: Callable[[], Workspace]) -> l
         checks.append(_check_source(workspace, spreadsheet, tabs))
     for spreadsheet in _targets(settings):
         checks.append(_check_target(workspace, spreadsheet))
+    program = settings.program.key
     if settings.checkins:
-        checks.append(_check_calendar(workspace, settings))
+        calendar = settings.checkins.calendar
+        checks.append(
+            _check_listing(
+                f"calendar {calendar}",
+                lambda: workspace.calendar.list_events(calendar, program),
+                "check-in(s) of this program in it",
+            )
+        )
     if settings.folders:
-        checks.append(_check_folders(workspace, settings))
+        root = settings.folders.root
+        checks.append(
+            _check_listing(
+                f"folders root {root}",
+                lambda: workspace.drive.list_folders(root, program),
+                "folder(s) of this program",
+            )
+        )
     return checks
 
 
-def _check_folders(workspace: Workspace, settings: Settings) -> Check:
-    assert settings.folders is not None
-    what = f"folders root {settings.folders.root}"
+def _check_listing(what: str, listing: Callable[[], Sized], found: str) -> Check:
+    """A read of what tutorsync keeps there: proves access, changes nothing."""
     try:
-        found = workspace.drive.list_folders(settings.folders.root, settings.program.key)
+        count = len(listing())
     except TutorsyncError as error:
         return Check(what, False, str(error))
-    return Check(what, True, f"readable; {len(found)} folder(s) of this program")
-
-
-def _check_calendar(workspace: Workspace, settings: Settings) -> Check:
-    assert settings.checkins is not None
-    what = f"calendar {settings.checkins.calendar}"
-    try:
-        found = workspace.calendar.list_events(settings.checkins.calendar, settings.program.key)
-    except TutorsyncError as error:
-        return Check(what, False, str(error))
-    return Check(what, True, f"readable; {len(found)} check-in(s) of this program in it")
+    return Check(what, True, f"readable; {count} {found}")
 
 
 def _sources(settings: Settings) -> dict[str, list[str]]:

@@ -299,7 +299,10 @@ def _cell_order(cell: str) -> tuple[int, int, str]:
 
 def _same_cell(a: CellValue, b: CellValue) -> bool:
     # A sparkline reads back as itself on Google and as its text where it is written as text.
-    a, b = (x.text if isinstance(x, Sparkline) else x for x in (a, b))
+    if isinstance(a, Sparkline):
+        a = a.text
+    if isinstance(b, Sparkline):
+        b = b.text
     if a in ("", None) and b in ("", None):
         return True
     if isinstance(a, bool) != isinstance(b, bool):

@@ -33,7 +33,7 @@ from jobs.workspace.port import (
     TabWrite,
     Workspace,
 )
-from sheets_schema import gradebook, outputs, roster, tutor_log
+from sheets_schema import gradebook, outputs, roster, templates, tutor_log
 from sheets_schema.issues import DataIssue, Severity
 from sheets_schema.roster import Roster
 
@@ -50,16 +50,18 @@ def run_progress(
     prepared: Prepared | None = None,
     folder_links: dict[str, str] | None = None,
     next_checkins: dict[tuple[str, str], tuple[datetime, CalendarEvent]] | None = None,
+    read_folders: bool = True,
 ) -> RunReport:
     """Bring every progress tab up to date with the sources, as of `as_of`. `prepared` is the
     reading `tutorsync run` already did; `folder_links` (student ID -> folder URL) the folders
-    job's result: without them, the folders are listed here when [folders] is configured.
+    job's result: without them, the folders are listed here when [folders] is configured
+    (unless `read_folders` is false: the folders job already tried and could not).
     `next_checkins` is the check-ins job's; without it the Next check-in column is kept."""
     started = time.perf_counter()
     prepared = prepared or prepare(settings, workspace, as_of=as_of)
     program, states = prepared.program, prepared.states
     failures = list(prepared.failures)
-    if settings.folders and folder_links is None:
+    if settings.folders and folder_links is None and read_folders:
         folder_links, failure = current_folder_links(settings, workspace)
         failures += failure
     coordinator = settings.outputs.coordinator_spreadsheet
@@ -423,7 +425,7 @@ def keys(settings: Settings) -> dict[str, str]:
         "issues": f"tutorsync:{program}:data-issues",
         "run_log": f"tutorsync:{program}:run-log",
         "feedback": f"tutorsync:{program}:teacher-feedback",
-        "student_list": f"tutorsync:{program}:student-list",
+        "student_list": templates.student_list_key(program),
     }
 
 
@@ -560,16 +562,18 @@ def desired_tabs(
             )
         if checkin is not None and next_checkins is not None:
             calendar = settings.checkins.calendar if settings.checkins else ""
+            # The student's next meeting with this teacher, or with any (the summary).
+            soonest: dict[str, tuple[datetime, CalendarEvent]] = {}
+            for (student_id, with_teacher), meeting in next_checkins.items():
+                if teacher in (None, with_teacher) and (
+                    student_id not in soonest or meeting[0] < soonest[student_id][0]
+                ):
+                    soonest[student_id] = meeting
 
             def next_link(student_id: str) -> Link | None:
-                found = [
-                    meeting
-                    for (sid, with_teacher), meeting in next_checkins.items()
-                    if sid == student_id and teacher in (None, with_teacher)
-                ]
-                if not found:
+                if student_id not in soonest:
                     return None
-                start, event = min(found, key=lambda meeting: meeting[0])
+                start, event = soonest[student_id]
                 url = workspace.calendar.link(calendar, event, from_spreadsheet=spreadsheet)
                 return Link(start.strftime("%a %Y-%m-%d %H:%M"), url)
 

@@ -48,6 +48,7 @@ def run_all(
             dry_run=dry_run,
             program=prepared.program,
             folder_links=folder_links,
+            read_folders=False,
         )
         reports.append(checkins)
         next_checkins = checkins.next_checkins if checkins.ok else None
@@ -59,6 +60,7 @@ def run_all(
             dry_run=dry_run,
             prepared=prepared,
             folder_links=folder_links,
+            read_folders=False,
             next_checkins=next_checkins,
         )
     )

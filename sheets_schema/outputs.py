@@ -37,6 +37,9 @@ NOTE_TO_TUTOR = "Note to tutor"
 ATTENTION_STATUS = "Needs attention"  # as jobs.reconcile writes them
 ON_TRACK_STATUS = "On track"
 FOLDER_HEADER = "Folder"
+# The Student list tab tutorsync keeps in a tutor log: what its Student ID column is checked
+# against (tutorsync init points the validation at its first column).
+STUDENT_LIST_HEADER = (STUDENT_ID_HEADER, "Student")
 WHY_HEADER = "Why"
 WINS_HEADER = "Wins"
 TREND_HEADER = "Grade trend"

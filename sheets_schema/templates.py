@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from jobs.workspace.port import ColumnFormat
+from sheets_schema.outputs import STUDENT_LIST_HEADER
 from sheets_schema.table import EXAMPLE_MARK
 from sheets_schema.values import MAX_MINUTES
 
@@ -22,7 +24,6 @@ PREPARED_ROWS = 1000  # rows given validation and formats: a new Google sheet's 
 PREPARED_COLUMNS = 26  # A..Z, likewise
 INSTRUCTIONS_TAB = "Instructions"
 STUDENT_LIST_TAB = "Student list"
-STUDENT_LIST_HEADER = ("Student ID", "Student")
 
 
 def student_list_key(program_key: str) -> str:
@@ -39,13 +40,6 @@ class TemplateKind(StrEnum):
     TUTOR_LOG = "tutor-log"
     GRADEBOOK = "gradebook"
     COORDINATOR = "coordinator"
-
-
-class ColumnFormat(StrEnum):
-    """How typed values in a column are kept."""
-
-    TEXT = "text"  # as typed: an ID 00123 keeps its zeros
-    DATE = "date"  # yyyy-mm-dd
 
 
 # --- Validation rules: what may be typed into a range -----------------------------------------

@@ -72,7 +72,7 @@ _MARKER_COMMENT = "Marks a tab tutorsync writes. Keep it: tutorsync finds the ta
 _NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _FORMULA_LEADS = ("=", "+", "-", "@")
 
-_NUMBER_FORMATS = {
+NUMBER_FORMATS = {
     ColumnFormat.TEXT: "@",
     ColumnFormat.INTEGER: "0",
     ColumnFormat.DECIMAL: "0.0",
@@ -627,7 +627,7 @@ def _fill_tab(sheet: Any, write: TabWrite) -> None:
         if column <= len(write.column_formats):
             # The column's own format is what a cell typed below the rows gets, so a teacher
             # typing 00123 into a text column keeps the zeros.
-            dimension.number_format = _NUMBER_FORMATS[write.column_formats[column - 1]]
+            dimension.number_format = NUMBER_FORMATS[write.column_formats[column - 1]]
     _add_highlights(sheet, write)
     sheet.freeze_panes = "A2"
     if width:
@@ -662,7 +662,7 @@ def _put_value(cell: Any, value: CellValue, column_format: ColumnFormat | None) 
     """Store `value` so that reading it back gives it again: text as text, and dates, times and
     datetimes with a number format of their own kind (a date shown with a time would read
     back as a datetime)."""
-    number_format = _NUMBER_FORMATS.get(column_format) if column_format else None
+    number_format = NUMBER_FORMATS.get(column_format) if column_format else None
     if isinstance(value, Sparkline):
         value = value.text
     if isinstance(value, Link):
@@ -689,10 +689,10 @@ def _put_value(cell: Any, value: CellValue, column_format: ColumnFormat | None) 
             number_format = None  # shown as a date, a number would read back as one
     elif isinstance(value, datetime):
         cell.value = value.replace(tzinfo=None)
-        number_format = _NUMBER_FORMATS[ColumnFormat.DATETIME]
+        number_format = NUMBER_FORMATS[ColumnFormat.DATETIME]
     elif isinstance(value, date):
         cell.value = value
-        number_format = _NUMBER_FORMATS[ColumnFormat.DATE]
+        number_format = NUMBER_FORMATS[ColumnFormat.DATE]
     elif isinstance(value, time):
         cell.value = value.replace(tzinfo=None)
         number_format = _TIME_FORMAT

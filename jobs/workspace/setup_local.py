@@ -27,13 +27,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from jobs.settings import Program
 from jobs.workspace.files import check_not_open, create_new_file
-from jobs.workspace.local import LocalSpreadsheets
-from jobs.workspace.port import TabWrite
+from jobs.workspace.local import NUMBER_FORMATS, LocalSpreadsheets
+from jobs.workspace.port import ColumnFormat, TabWrite
 from jobs.workspace.setup_port import FoundSpreadsheet
 from sheets_schema.templates import (
     Cell,
     CellRange,
-    ColumnFormat,
     DataTab,
     FromColumn,
     IsDate,
@@ -53,7 +52,6 @@ EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2099, 12, 31)
 _SERIAL_EPOCH = date(1899, 12, 30)
 _YES_NO = ("Yes", "No")
 _FORMULA_LEADS = ("=", "+", "-", "@")
-_NUMBER_FORMATS = {ColumnFormat.TEXT: "@", ColumnFormat.DATE: "yyyy-mm-dd"}
 
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="EEEEEE")
@@ -163,7 +161,7 @@ def _data_sheet(book: Workbook, tab: DataTab) -> None:
         if column.format is not None:
             # The column's own format is what a cell typed later gets: an ID typed 00123 in a
             # text column keeps its zeros.
-            dimension.number_format = _NUMBER_FORMATS[column.format]
+            dimension.number_format = NUMBER_FORMATS[column.format]
     sheet.freeze_panes = sheet.cell(row=tab.frozen_rows + 1, column=tab.frozen_columns + 1)
     for validation in tab.validations:
         sheet.add_data_validation(_data_validation(validation))
@@ -272,6 +270,6 @@ def _put(cell: Any, value: Cell) -> None:
             cell.quotePrefix = True
     elif isinstance(value, date):
         cell.value = value
-        cell.number_format = _NUMBER_FORMATS[ColumnFormat.DATE]
+        cell.number_format = NUMBER_FORMATS[ColumnFormat.DATE]
     else:
         cell.value = value

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from jobs.settings import Program
 from jobs.workspace.drive_port import PROGRAM_PROPERTY
 from jobs.workspace.port import TabWrite
-from sheets_schema.templates import SpreadsheetTemplate, TemplateKind
+
+if TYPE_CHECKING:  # the templates use the port's ColumnFormat: import them for types only
+    from sheets_schema.templates import SpreadsheetTemplate, TemplateKind
 
 __all__ = ["INIT_PROPERTY", "PROGRAM_PROPERTY", "FoundSpreadsheet", "ProgramSetup"]
 

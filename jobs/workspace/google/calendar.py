@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import random
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -42,8 +41,9 @@ from jobs.workspace.google.discovery import (
     error_parts_of,
     retry_after,
     send_batch,
+    send_in_rounds,
 )
-from jobs.workspace.google.transport import PacedSession, is_retryable
+from jobs.workspace.google.transport import PacedSession, is_retryable, wall_sleep
 
 API_ROOT = "https://www.googleapis.com/calendar/v3/"  # rewritten by the session, if it has one
 BATCH_URI = "https://www.googleapis.com/batch/calendar/v3"  # likewise
@@ -101,7 +101,7 @@ class GoogleCalendar:
         session: PacedSession,
         *,
         account: str = "the service account",
-        sleep: Sleep = time.sleep,
+        sleep: Sleep = wall_sleep,
         rng: random.Random | None = None,
     ) -> None:
         self._session = session
@@ -206,25 +206,23 @@ class GoogleCalendar:
     ) -> list[_Failure]:
         """Send ops in rounds of batches until each is done, failed, or out of retries."""
         failures: list[_Failure] = []
-        round_number = 0
-        while ops:
-            retried = [op for op in ops if op.retries > 0]
-            if retried:
-                asked = max((op.retry_after or 0.0 for op in retried), default=0.0)
-                self._sleep(self._session.retry.wait_seconds(round_number, self._rng, asked))
-                round_number += 1
-            follow_ups: list[_Op] = []
-            for chunk in chunks(ops, BATCH_LIMIT):
-                results = self._send_batch(calendar, program_key, chunk)
-                for op, (response, error) in zip(chunk, results, strict=True):
-                    follow_up, failure = self._next_step(
-                        op, response, error, program_key, restore_updates
-                    )
-                    if follow_up is not None:
-                        follow_ups.append(follow_up)
-                    if failure is not None:
-                        failures.append(failure)
-            ops = follow_ups
+
+        def step(op: _Op, outcome: Outcome) -> _Op | None:
+            response, error = outcome
+            follow_up, failure = self._next_step(op, response, error, program_key, restore_updates)
+            if failure is not None:
+                failures.append(failure)
+            return follow_up
+
+        send_in_rounds(
+            ops,
+            lambda chunk: self._send_batch(calendar, program_key, chunk),
+            step,
+            batch_limit=BATCH_LIMIT,
+            session=self._session,
+            rng=self._rng,
+            sleep=self._sleep,
+        )
         return failures
 
     def _next_step(

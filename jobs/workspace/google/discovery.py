@@ -8,14 +8,15 @@ client keeps Google's own URLs; a session with an endpoint (a fake, an emulator)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from typing import Any
+import random
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol, TypeVar
 
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest, HttpRequest
 
-from jobs.workspace.google.transport import PacedSession, RequestsHttp, retry_after_seconds
+from jobs.workspace.google.transport import PacedSession, RequestsHttp, Sleep, retry_after_seconds
 
 DEFAULT_UNIVERSE = "googleapis.com"
 
@@ -73,6 +74,47 @@ def send_batch(requests: Sequence[HttpRequest], uri: str) -> list[Outcome | None
         batch.add(request, request_id=str(index))
     batch.execute()
     return [outcomes.get(str(index)) for index in range(len(requests))]
+
+
+class Resendable(Protocol):
+    """A batch call that may be sent again: how often it was, and what Google asked to wait."""
+
+    retries: int
+    retry_after: float | None
+
+
+Work = TypeVar("Work", bound=Resendable)
+
+
+def send_in_rounds(
+    work: Sequence[Work],
+    send: Callable[[list[Work]], list[Outcome]],
+    step: Callable[[Work, Outcome], Work | None],
+    *,
+    batch_limit: int,
+    session: PacedSession,
+    rng: random.Random,
+    sleep: Sleep,
+) -> None:
+    """Send `work` in batches of at most `batch_limit`, round after round: `step` takes each
+    call's outcome and returns what to send in the next round (the call again, or a follow-up
+    call), or None once the call is settled. A round holding calls sent again waits first, by
+    the session's backoff (and at least what Google asked)."""
+    pending = list(work)
+    round_number = 0
+    while pending:
+        resent = [item for item in pending if item.retries]
+        if resent:
+            asked = max(item.retry_after or 0.0 for item in resent)
+            sleep(session.retry.wait_seconds(round_number, rng, asked))
+            round_number += 1
+        following: list[Work] = []
+        for group in chunks(pending, batch_limit):
+            for item, outcome in zip(group, send(group), strict=True):
+                again = step(item, outcome)
+                if again is not None:
+                    following.append(again)
+        pending = following
 
 
 def chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import random
 import re
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -65,12 +64,12 @@ from jobs.workspace.google.discovery import (
     Outcome,
     batch_uri,
     build_service,
-    chunks,
     error_parts,
     retry_after,
     send_batch,
+    send_in_rounds,
 )
-from jobs.workspace.google.transport import PacedSession, Sleep, is_retryable
+from jobs.workspace.google.transport import PacedSession, Sleep, is_retryable, wall_sleep
 
 API_ROOT = "https://www.googleapis.com/drive/v3/"  # rewritten by the session, if it has one
 BATCH_URI = "https://www.googleapis.com/batch/drive/v3"  # likewise
@@ -193,7 +192,7 @@ class GoogleDrive:
         session: PacedSession,
         *,
         account: str = "the service account",
-        sleep: Sleep = time.sleep,
+        sleep: Sleep = wall_sleep,
         rng: random.Random | None = None,
     ) -> None:
         self._session = session
@@ -421,34 +420,33 @@ class GoogleDrive:
         """Send calls in batches of at most 100, re-sending rate-limited (and, where safe,
         failed) parts in up to PART_RETRIES rounds; each call's result, in order."""
         results: dict[int, Result] = {}
-        pending = list(range(len(calls)))
-        round_number = 0
-        while pending:
-            if any(calls[index].retries for index in pending):
-                asked = max(calls[index].retry_after or 0.0 for index in pending)
-                self._sleep(self._session.retry.wait_seconds(round_number, self._rng, asked))
-                round_number += 1
-            again: list[int] = []
-            for group in chunks(pending, BATCH_LIMIT):
-                outcomes = self._send_batch([calls[index] for index in group], what)
-                for index, (response, error) in zip(group, outcomes, strict=True):
-                    call = calls[index]
-                    if error is None:
-                        results[index] = (response or {}, None)
-                        continue
-                    status, reason, message, content = error_parts(error)
-                    slow_down = is_retryable(status, content) or reason == _SHARING_RATE_LIMIT
-                    unclear = status >= 500 or status == 408
-                    resend = not unclear or call.resend_after_server_error
-                    if slow_down and resend and call.retries < PART_RETRIES:
-                        call.retries += 1
-                        call.retry_after = retry_after(error)
-                        again.append(index)
-                    else:
-                        failed = _Error(status, reason, message, slow_down, call.retries)
-                        results[index] = (None, failed)
-            pending = again
-        return [results[index] for index in range(len(calls))]
+
+        def step(call: _Call, outcome: Outcome) -> _Call | None:
+            response, error = outcome
+            if error is None:
+                results[id(call)] = (response or {}, None)
+                return None
+            status, reason, message, content = error_parts(error)
+            slow_down = is_retryable(status, content) or reason == _SHARING_RATE_LIMIT
+            unclear = status >= 500 or status == 408
+            resend = not unclear or call.resend_after_server_error
+            if slow_down and resend and call.retries < PART_RETRIES:
+                call.retries += 1
+                call.retry_after = retry_after(error)
+                return call
+            results[id(call)] = (None, _Error(status, reason, message, slow_down, call.retries))
+            return None
+
+        send_in_rounds(
+            calls,
+            lambda group: self._send_batch(group, what),
+            step,
+            batch_limit=BATCH_LIMIT,
+            session=self._session,
+            rng=self._rng,
+            sleep=self._sleep,
+        )
+        return [results[id(call)] for call in calls]
 
     def _send_batch(self, calls: Sequence[_Call], what: str) -> list[Outcome]:
         """One batch request; the (response, error) of each call, in order."""

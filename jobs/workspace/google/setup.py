@@ -19,7 +19,6 @@ scopes `init` needs: `drive.file` to make the files, `spreadsheets` to fill them
 from __future__ import annotations
 
 import random
-import time
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
@@ -36,9 +35,15 @@ from jobs.workspace.google.auth import credentials_for
 from jobs.workspace.google.discovery import build_service, error_parts
 from jobs.workspace.google.drive import API_ROOT, folder_id
 from jobs.workspace.google.scopes import scopes_for
-from jobs.workspace.google.sheets import batch_requests, spreadsheet_id
-from jobs.workspace.google.transport import PacedSession, Sleep, is_retryable
-from jobs.workspace.port import TabWrite
+from jobs.workspace.google.sheets import (
+    EPOCH,
+    HEADER_BACKGROUND,
+    NUMBER_FORMATS,
+    batch_requests,
+    spreadsheet_id,
+)
+from jobs.workspace.google.transport import PacedSession, Sleep, is_retryable, wall_sleep
+from jobs.workspace.port import ColumnFormat, TabWrite
 from jobs.workspace.setup_port import INIT_PROPERTY, PROGRAM_PROPERTY, FoundSpreadsheet
 from sheets_schema.issues import column_letter
 from sheets_schema.templates import (
@@ -46,7 +51,6 @@ from sheets_schema.templates import (
     PREPARED_ROWS,
     Cell,
     CellRange,
-    ColumnFormat,
     DataTab,
     FromColumn,
     IsDate,
@@ -68,13 +72,7 @@ _STATE_FIELDS = (
 )
 _PAGE_SIZE = 100
 _GENERATED_ID_NOT_SUPPORTED = "generatedIdNotSupported"
-_EPOCH = date(1899, 12, 30)
-_DATE_FORMAT = {"type": "DATE", "pattern": "yyyy-mm-dd"}
-_NUMBER_FORMATS = {ColumnFormat.TEXT: {"type": "TEXT"}, ColumnFormat.DATE: _DATE_FORMAT}
-_HEADER = {
-    "textFormat": {"bold": True},
-    "backgroundColor": {"red": 0.93, "green": 0.93, "blue": 0.93},
-}
+_HEADER = {"textFormat": {"bold": True}, "backgroundColor": HEADER_BACKGROUND}
 _LABEL = {"textFormat": {"bold": True, "italic": True}}
 _EXAMPLE = {
     "textFormat": {"italic": True, "foregroundColor": {"red": 0.5, "green": 0.5, "blue": 0.5}}
@@ -104,7 +102,7 @@ class GoogleSetup:
             quotas=google.quotas.model_dump(),
             timeout_seconds=google.timeout_seconds,
             endpoint=google.endpoint or None,
-            sleep=sleep or time.sleep,
+            sleep=sleep or wall_sleep,
             rng=rng,
         )
         self._http = HTTPClient(auth=credentials, session=self.session)
@@ -429,7 +427,7 @@ def _data_tab_requests(tab: DataTab, sheet_id: int) -> list[dict[str, Any]]:
             {
                 "repeatCell": {
                     "range": _grid_range(sheet_id, CellRange(1, index, PREPARED_ROWS, index + 1)),
-                    "cell": {"userEnteredFormat": {"numberFormat": _NUMBER_FORMATS[column.format]}},
+                    "cell": {"userEnteredFormat": {"numberFormat": NUMBER_FORMATS[column.format]}},
                     "fields": "userEnteredFormat.numberFormat",
                 }
             }
@@ -494,8 +492,8 @@ def _cell(value: Cell, style: Mapping[str, Any]) -> dict[str, Any]:
     elif isinstance(value, bool):
         entered = {"boolValue": value}
     elif isinstance(value, date):
-        entered = {"numberValue": (value - _EPOCH).days}
-        cell_format["numberFormat"] = dict(_DATE_FORMAT)
+        entered = {"numberValue": (value - EPOCH.date()).days}
+        cell_format["numberFormat"] = dict(NUMBER_FORMATS[ColumnFormat.DATE])
     elif isinstance(value, int | float):
         entered = {"numberValue": value}
     cell: dict[str, Any] = {}

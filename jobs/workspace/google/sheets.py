@@ -37,7 +37,7 @@ from jobs.workspace.port import (
 OWNED_TAB_KEY = "tutorsync-owned-tab"  # developer metadata key; its value is the tab's key
 _SPREADSHEET_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
 _SPREADSHEET_ID = re.compile(r"^[A-Za-z0-9_-]{10,}$")
-_EPOCH = datetime(1899, 12, 30)  # day 0 of spreadsheet serial dates
+EPOCH = datetime(1899, 12, 30)  # day 0 of spreadsheet serial dates
 _READ_VALUES = {
     "valueRenderOption": "UNFORMATTED_VALUE",
     "dateTimeRenderOption": "SERIAL_NUMBER",
@@ -50,7 +50,7 @@ _STATE_FIELDS = (
     "data(rowData(values(userEnteredValue,effectiveValue,userEnteredFormat/numberFormat,"
     "hyperlink))))"
 )
-_NUMBER_FORMATS = {
+NUMBER_FORMATS = {
     ColumnFormat.TEXT: {"type": "TEXT"},
     ColumnFormat.INTEGER: {"type": "NUMBER", "pattern": "0"},
     ColumnFormat.DECIMAL: {"type": "NUMBER", "pattern": "0.0"},
@@ -61,7 +61,7 @@ _NUMBER_FORMATS = {
 }
 # The one formula tutorsync writes, and only with numbers in it; read back as a Sparkline.
 _SPARKLINE = re.compile(r"=SPARKLINE\(\{(-?\d+(?:\.\d+)?(?:,-?\d+(?:\.\d+)?)*)\}\)")
-_HEADER_BACKGROUND = {"red": 0.93, "green": 0.93, "blue": 0.93}
+HEADER_BACKGROUND = {"red": 0.93, "green": 0.93, "blue": 0.93}
 _ATTENTION_BACKGROUND = {"red": 1.0, "green": 0.957, "blue": 0.808}  # FFF4CE, as locally
 _SECTION_BACKGROUND = {"red": 0.85, "green": 0.85, "blue": 0.85}
 _TONES = {  # conditional formats, as locally: amber to look at, green for good
@@ -502,7 +502,7 @@ def _rows(write: TabWrite) -> list[dict[str, Any]]:
             "userEnteredValue": {"stringValue": text},
             "userEnteredFormat": {
                 "textFormat": {"bold": True},
-                "backgroundColor": _HEADER_BACKGROUND,
+                "backgroundColor": HEADER_BACKGROUND,
             },
         }
         for text in write.header
@@ -538,7 +538,7 @@ def _cell(
     if column_format is not None and (
         column_format not in (ColumnFormat.DATE, ColumnFormat.DATETIME) or isinstance(value, date)
     ):
-        cell_format["numberFormat"] = dict(_NUMBER_FORMATS[column_format])
+        cell_format["numberFormat"] = dict(NUMBER_FORMATS[column_format])
     if isinstance(value, Sparkline):
         numbers = ",".join(f"{point:g}" for point in value.values if math.isfinite(point))
         entered = {"formulaValue": f"=SPARKLINE({{{numbers}}})"}
@@ -552,11 +552,11 @@ def _cell(
     elif isinstance(value, bool):
         entered = {"boolValue": value}
     elif isinstance(value, datetime):
-        entered = {"numberValue": (value - _EPOCH) / timedelta(days=1)}
-        cell_format["numberFormat"] = dict(_NUMBER_FORMATS[ColumnFormat.DATETIME])
+        entered = {"numberValue": (value - EPOCH) / timedelta(days=1)}
+        cell_format["numberFormat"] = dict(NUMBER_FORMATS[ColumnFormat.DATETIME])
     elif isinstance(value, date):
-        entered = {"numberValue": (value - _EPOCH.date()).days}
-        cell_format["numberFormat"] = dict(_NUMBER_FORMATS[ColumnFormat.DATE])
+        entered = {"numberValue": (value - EPOCH.date()).days}
+        cell_format["numberFormat"] = dict(NUMBER_FORMATS[ColumnFormat.DATE])
     elif isinstance(value, time):
         seconds = value.hour * 3600 + value.minute * 60 + value.second
         entered = {"numberValue": seconds / 86400}
@@ -639,9 +639,9 @@ def _value_of(cell: Mapping[str, Any]) -> CellValue:
     if "numberValue" in entered:
         number = entered["numberValue"]
         if kind == "DATE":
-            return _EPOCH.date() + timedelta(days=int(number))
+            return EPOCH.date() + timedelta(days=int(number))
         if kind == "DATE_TIME":
-            return _EPOCH + timedelta(days=number)
+            return EPOCH + timedelta(days=number)
         if kind == "TIME":
             seconds = round(number * 86400)
             return time(seconds // 3600, seconds // 60 % 60, seconds % 60)

@@ -87,6 +87,12 @@ _TEMPLATE_VARIABLE = re.compile(r"\{(\+?)[^}]+\}")
 # --- pacing --------------------------------------------------------------------------------
 
 
+def wall_sleep(seconds: float) -> None:
+    """time.sleep, looked up when called: a test that patches time.sleep (to run backoff
+    without waiting) reaches the session and adapters built by the CLI too."""
+    time.sleep(seconds)
+
+
 class TokenBucket:
     """Paces acquisitions to at most `per_minute` in any 60-second window, shared by threads.
 
@@ -111,7 +117,7 @@ class TokenBucket:
         *,
         burst: int | None = None,
         clock: Clock = time.monotonic,
-        sleep: Sleep = time.sleep,
+        sleep: Sleep = wall_sleep,
     ) -> None:
         if not (math.isfinite(per_minute) and per_minute > 0):
             raise ValueError(f"per_minute must be a positive number, not {per_minute!r}")
@@ -404,7 +410,7 @@ class PacedSession(AuthorizedSession):
         retry: RetryPolicy = DEFAULT_RETRY,
         timeout_seconds: float = 60,
         endpoint: str | None = None,
-        sleep: Sleep = time.sleep,
+        sleep: Sleep = wall_sleep,
         clock: Clock = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
