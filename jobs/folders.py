@@ -13,7 +13,7 @@ from jobs.errors import WorkspaceError
 from jobs.folder_plan import FolderPlan, audit_folders, plan_folders, student_key
 from jobs.report import RunReport
 from jobs.settings import FolderSettings, Settings
-from jobs.workspace.drive_port import CreateFolder, FolderKind
+from jobs.workspace.drive_port import CreateFolder, FolderKind, FoldersChanged
 from jobs.workspace.port import Workspace
 from sheets_schema.issues import DataIssue
 from sheets_schema.roster import Roster
@@ -48,16 +48,33 @@ def run_folders(
         report.folder_links = None
         return report
     plan = plan_folders(settings=folders_settings, roster=roster, folders=folders)
-    report = _report(settings, as_of, dry_run, roster, plan)
-    report.issues = issues + plan.issues
-    report.folder_links = dict(plan.links)
+    urls: dict[str, str] | None = None
+    failure = ""
     if plan.changes and not dry_run:
         try:
             urls = drive.apply(root, program_key, plan.changes, notify=folders_settings.notify)
+        except FoldersChanged as changed:
+            # Another machine's run made some of these folders meanwhile: plan again from
+            # what is there now, once. (Should that happen twice, the next run goes on.)
+            log.info("folders: %s; listing and planning again", changed)
+            try:
+                folders = drive.list_folders(root, program_key)
+                plan = plan_folders(settings=folders_settings, roster=roster, folders=folders)
+                if plan.changes:
+                    urls = drive.apply(
+                        root, program_key, plan.changes, notify=folders_settings.notify
+                    )
+            except WorkspaceError as error:
+                failure = str(error)
         except WorkspaceError as error:
-            report.failures.append(str(error))
-        else:
-            report.folder_links = _links_after(plan, urls, folders_settings.term)
+            failure = str(error)
+    report = _report(settings, as_of, dry_run, roster, plan)
+    report.issues = issues + plan.issues
+    report.folder_links = dict(plan.links)
+    if failure:
+        report.failures.append(failure)
+    elif urls is not None:
+        report.folder_links = _links_after(plan, urls, folders_settings.term)
     report.seconds = time.perf_counter() - started
     report.requests = workspace.request_counts()
     log.info(

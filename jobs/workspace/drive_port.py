@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from jobs.errors import WorkspaceError
+
 PROGRAM_PROPERTY = "tutorsync-program"  # the program's key: one filtered listing finds ours
 KEY_PROPERTY = "tutorsync-key"  # the folder's key
 KIND_PROPERTY = "tutorsync-kind"  # FolderKind, or COPY_KIND on a template copy
@@ -216,6 +218,45 @@ FolderChange = (
 )
 
 
+class FoldersChanged(WorkspaceError):
+    """`apply` found, before writing anything, that folders or template copies its changes
+    would make exist already: another run (on another machine: the lock keeps a second one
+    off this one) made them since the listing the changes were planned from. Writing the
+    stale plan would make a second folder or copy for each, so nothing was written; the
+    caller lists and plans again."""
+
+
+def made_meanwhile(
+    changes: Sequence[FolderChange],
+    folder_keys: frozenset[str],
+    copied: frozenset[tuple[str, str]],
+) -> list[FolderChange]:
+    """The creates and copies among `changes` that a fresh look at Drive shows done already:
+    `folder_keys` are the keys of the program's folders now, `copied` the (folder key,
+    template token) pairs now copied or recorded."""
+    return [
+        change
+        for change in changes
+        if (isinstance(change, CreateFolder) and change.key in folder_keys)
+        or (
+            isinstance(change, CopyTemplate)
+            and (change.folder_key, change.template_token) in copied
+        )
+    ]
+
+
+def meanwhile_error(made: Sequence[FolderChange]) -> FoldersChanged:
+    keys = sorted(
+        {change.key if isinstance(change, CreateFolder) else change.folder_key for change in made}
+    )
+    shown = ", ".join(keys[:5]) + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
+    return FoldersChanged(
+        f"{len(made)} of the planned folders or template copies were made by another run "
+        f"since the folders were listed ({shown}); nothing was written, so as not to make "
+        "them twice"
+    )
+
+
 class Drive(Protocol):
     """Folders under one root (a Google Drive folder ID, or a directory in the workspace)."""
 
@@ -233,6 +274,12 @@ class Drive(Protocol):
         moves, copies then records. `notify`: let Drive e-mail people about new grants.
         Returns the URL of every folder of the program after the changes, by key. Does all it
         can, then raises WorkspaceError naming every change that failed (by folder key).
+
+        The plan may be stale (another machine's run made folders since the listing). An
+        adapter that applies from its earlier listing (Google) looks again first when the
+        changes create folders or copy templates, and raises FoldersChanged, writing nothing,
+        if any of them exists already; one that reads the folders afresh in apply (local)
+        treats those as done, as below.
 
         Every change is safe to repeat: a CreateFolder whose key exists, or a CopyTemplate
         already recorded, does nothing; a RevokeGrant of a grant that is gone is done. A

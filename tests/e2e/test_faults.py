@@ -322,24 +322,10 @@ WRITERS: dict[str, tuple[type, str]] = {
 }
 
 
-DRIVE_HAS_NO_ATOMIC_CREATE = pytest.mark.xfail(
-    strict=True,
-    reason="Drive folders get random IDs (files.generateIds), so machine A, writing what it "
-    "planned from a listing taken before machine B created the folders, creates a second "
-    "folder (and template copy) for every key; later runs keep the oldest and only warn "
-    "(folder_plan._duplicates). Converging needs the planner to trash the extra folders "
-    "tutorsync made that hold only its own copies, or apply to list again before creating.",
-)
-
-
 @pytest.mark.parametrize("stage", ["first run", "after edits"])
 @pytest.mark.parametrize(
     "paused_before",
-    [
-        pytest.param("folders", marks=DRIVE_HAS_NO_ATOMIC_CREATE),
-        "check-ins",
-        "progress tabs",
-    ],
+    ["folders", "check-ins", "progress tabs"],
 )
 def test_two_machines_interleaving_converge_without_duplicates_after_one_more_run(
     site, reference, monkeypatch, tmp_path, paused_before, stage

@@ -29,6 +29,7 @@ from jobs.workspace.drive_port import (
     RecordTemplate,
     RevokeGrant,
     ShareFolder,
+    made_meanwhile,
     token,
 )
 from sheets_schema import roster as roster_schema
@@ -378,3 +379,28 @@ def test_a_copy_found_but_not_recorded_is_recorded_not_copied_again() -> None:
         folders=[term_folder(), folder],
     )
     assert plan.changes == [RecordTemplate(folder.key, token("plan.docx"), plan.changes[0].reason)]
+
+
+# --- A plan gone stale (another machine's run) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("keys", "copied", "stale"),
+    [
+        (set(), set(), []),
+        ({"term:T"}, set(), [0]),
+        ({"student:T:1"}, set(), [1]),
+        (set(), {("student:T:1", token("tmpl"))}, [3]),
+        (set(), {("student:T:2", token("tmpl"))}, []),  # another folder's copy
+        ({"term:T", "student:T:1"}, {("student:T:1", token("tmpl"))}, [0, 1, 3]),
+    ],
+)
+def test_made_meanwhile_names_only_creates_and_copies_already_done(keys, copied, stale):
+    changes = [
+        CreateFolder("term:T", FolderKind.TERM, "T", ROOT),
+        CreateFolder("student:T:1", FolderKind.STUDENT, "A", "term:T", "1"),
+        ShareFolder("student:T:1", "a@school.org", "writer"),  # never stale: shares repeat
+        CopyTemplate("student:T:1", "tmpl", "Log - A"),
+    ]
+    made = made_meanwhile(changes, frozenset(keys), frozenset(copied))
+    assert made == [changes[i] for i in stale]

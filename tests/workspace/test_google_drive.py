@@ -29,6 +29,7 @@ from jobs.workspace.drive_port import (
     Folder,
     FolderChange,
     FolderKind,
+    FoldersChanged,
     ForgetGrant,
     Grant,
     MoveFolder,
@@ -183,7 +184,8 @@ def test_sixty_students_are_created_and_shared_in_one_apply_and_listed_back(
     assert counts["drive.files.generateIds"] == 1
     assert counts["drive.files.create"] == 61
     assert counts["drive.permissions.create"] == 120
-    assert counts["drive.files.list"] == 1  # the listing is not repeated by apply
+    # apply reuses the listing, and looks again, by tags alone, only because it creates
+    assert counts["drive.files.list"] == 2
     assert counts["drive.batch"] == 4  # the term folder, 60 students, 2 x 60 shares
     assert sorted(urls) == sorted([TERM, *(student_key(n) for n in range(60))])
     folders = listed(drive, root)
@@ -753,6 +755,54 @@ def test_two_folders_with_one_key_keep_the_earliest_and_report_the_other(drive, 
 
     assert folder.url == urls[student_key(1)]
     assert folder.duplicate_urls == (f"https://drive.google.com/drive/folders/{copy_id}",)
+
+
+def test_a_plan_made_stale_by_another_machine_writes_nothing_and_says_so(
+    drive, session, root, fake_google
+):
+    """Machine A lists and plans; machine B (another adapter) creates the same folders;
+    A's apply looks again, finds them, and writes nothing rather than make them twice."""
+    stale = wanted_changes(drive.list_folders(root, PROGRAM), [1, 2])
+    create(GoogleDrive(session), root, [1, 2])  # machine B
+    fake_google.reset_log()
+
+    with pytest.raises(FoldersChanged) as raised:
+        drive.apply(root, PROGRAM, stale, notify=False)
+
+    assert write_counts(fake_google) == {}
+    assert fake_google.counts()["drive.files.list"] == 1  # one light look, tags only
+    assert "3 of the planned folders" in str(raised.value)
+    assert student_key(1) in str(raised.value) and "nothing was written" in str(raised.value)
+    assert len(listed(drive, root)) == 3  # term + 2 students, once each
+    assert wanted_changes(drive.list_folders(root, PROGRAM), [1, 2]) == []
+
+
+def test_a_copy_made_meanwhile_stops_a_stale_copy(drive, session, root, fake_google):
+    template = fake_google.drive.add_file("Reading log", DOC)
+    create(drive, root, [1])
+    copy = CopyTemplate(student_key(1), template, "Reading log - 1")
+    drive.list_folders(root, PROGRAM)
+    other = GoogleDrive(session)  # machine B copies first
+    other.list_folders(root, PROGRAM)
+    other.apply(root, PROGRAM, [copy], notify=False)
+
+    with pytest.raises(FoldersChanged):
+        drive.apply(root, PROGRAM, [copy], notify=False)
+
+    made = [f for f in fake_google.drive.files() if f["name"] == "Reading log - 1"]
+    assert len(made) == 1
+
+
+def test_changes_that_create_nothing_are_not_checked_again(drive, root, fake_google):
+    create(drive, root, [1])
+    folders = drive.list_folders(root, PROGRAM)
+    fake_google.reset_log()
+
+    drive.apply(
+        root, PROGRAM, [ShareFolder(folders[-1].key, "coach@school.org", "reader")], notify=False
+    )
+
+    assert fake_google.counts()["drive.files.list"] == 0
 
 
 def test_a_missing_root_says_who_to_share_it_with(drive, fake_google):

@@ -57,6 +57,8 @@ from jobs.workspace.drive_port import (
     RevokeGrant,
     ShareFolder,
     chunk_tokens,
+    made_meanwhile,
+    meanwhile_error,
     read_tokens,
     token,
 )
@@ -85,6 +87,7 @@ _LIST_FIELDS = (
     "nextPageToken,files(id,name,mimeType,parents,trashed,createdTime,webViewLink,"
     f"appProperties,permissions({_PERMISSION_FIELDS}))"
 )
+_CHECK_FIELDS = "nextPageToken,files(id,mimeType,appProperties)"
 _SHOWN_FAILURES = 10  # changes named per reason in an error message; the rest are counted
 _KINDS = frozenset(kind.value for kind in FolderKind)
 
@@ -147,8 +150,12 @@ class _Listed:
 
 @dataclass
 class _Listing:
-    root_id: str
+    root_file: dict[str, Any]  # the root's metadata (its ID, and driveId in a shared drive)
     folders: dict[str, _Listed]  # by key
+
+    @property
+    def root_id(self) -> str:
+        return str(self.root_file["id"])
 
 
 @dataclass
@@ -222,6 +229,8 @@ class GoogleDrive:
         listing = self._last_listing.pop((root, program_key), None)
         if listing is None:
             listing = self._list(root, program_key)
+        elif any(isinstance(change, CreateFolder | CopyTemplate) for change in changes):
+            self._check_not_made_meanwhile(listing, program_key, changes)
         run = _Apply(self, listing, program_key, notify)
         try:
             urls = run.make(changes)
@@ -292,7 +301,30 @@ class GoogleDrive:
             )
             permission_ids = {grant.email: permission_id for permission_id, grant in grants}
             folders[key] = _Listed(folder, str(item["id"]), parents, properties, permission_ids)
-        return _Listing(root_id, folders)
+        return _Listing(root_file, folders)
+
+    def _check_not_made_meanwhile(
+        self, listing: _Listing, program_key: str, changes: Sequence[FolderChange]
+    ) -> None:
+        """Raise FoldersChanged if a folder or copy the changes would make exists now. One
+        light listing (tags only), paid only by runs that create or copy: Drive cannot create
+        a folder only if its key is free, so this narrows two machines' race to the moment
+        between this listing and the creates."""
+        keys: set[str] = set()
+        copied: set[tuple[str, str]] = set()
+        for item in self._items(listing.root_file, program_key, fields=_CHECK_FIELDS):
+            properties = item.get("appProperties") or {}
+            if properties.get(KIND_PROPERTY) == COPY_KIND:
+                copied.add(
+                    (properties.get(FOLDER_PROPERTY, ""), properties.get(TEMPLATE_PROPERTY, ""))
+                )
+            elif properties.get(KEY_PROPERTY) and item.get("mimeType") == FOLDER_MIME_TYPE:
+                key = properties[KEY_PROPERTY]
+                keys.add(key)
+                copied.update((key, each) for each in read_tokens(properties, TEMPLATES_PROPERTY))
+        made = made_meanwhile(changes, frozenset(keys), frozenset(copied))
+        if made:
+            raise meanwhile_error(made)
 
     def _root(self, root: str) -> dict[str, Any]:
         """The root folder's metadata; WorkspaceError saying what to fix if it is not one."""
@@ -321,7 +353,9 @@ class GoogleDrive:
             )
         return found
 
-    def _items(self, root_file: Mapping[str, Any], program_key: str) -> Iterator[dict[str, Any]]:
+    def _items(
+        self, root_file: Mapping[str, Any], program_key: str, *, fields: str = _LIST_FIELDS
+    ) -> Iterator[dict[str, Any]]:
         """Every file tagged with the program, trashed or not, in one paged listing."""
         value = program_key.replace("\\", "\\\\").replace("'", "\\'")
         where: dict[str, str] = {"corpora": "user"}
@@ -337,7 +371,7 @@ class GoogleDrive:
                     supportsAllDrives=True,
                     includeItemsFromAllDrives=True,
                     pageSize=_PAGE_SIZE,
-                    fields=_LIST_FIELDS,
+                    fields=fields,
                     pageToken=page_token,
                     **where,
                 )
