@@ -49,7 +49,7 @@ def run_doctor(settings: Settings, open_workspace: Callable[[], Workspace]) -> l
         checks.append(
             _check_listing(
                 f"folders root {root}",
-                lambda: workspace.drive.list_folders(root, program),
+                lambda: workspace.drive.list_folders(root, program, grants=False),
                 "folder(s) of this program",
             )
         )

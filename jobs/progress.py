@@ -146,7 +146,9 @@ def current_folder_links(
     as it is."""
     assert settings.folders is not None
     try:
-        folders = workspace.drive.list_folders(settings.folders.root, settings.program.key)
+        folders = workspace.drive.list_folders(
+            settings.folders.root, settings.program.key, grants=False
+        )
     except WorkspaceError as error:
         return None, [f"student folders could not be listed, so links to them were kept: {error}"]
     return folder_plan.links_of(folders, settings.folders.term), []

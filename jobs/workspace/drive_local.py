@@ -71,12 +71,14 @@ class LocalDrive:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
-    def list_folders(self, root: str, program_key: str) -> list[Folder]:
+    def list_folders(self, root: str, program_key: str, *, grants: bool = True) -> list[Folder]:
         """Every folder of the program under the root directory, however deep and whatever
         its directory is called, parents before children. Two directories with one key give
         one Folder (the first in path order) with the others as `duplicate_urls`. A manifest
         that cannot be read is skipped with a warning. Raises WorkspaceError if the root
-        directory is not a directory in the workspace folder."""
+        directory is not a directory in the workspace folder. (`grants` costs nothing here:
+        the manifests hold them.)"""
+        del grants
         top = self._top(root)
         records = _scan(top, program_key, self.root)
         by_directory = {record.path: record for record in records}

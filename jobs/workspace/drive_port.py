@@ -260,10 +260,12 @@ def meanwhile_error(made: Sequence[FolderChange]) -> FoldersChanged:
 class Drive(Protocol):
     """Folders under one root (a Google Drive folder ID, or a directory in the workspace)."""
 
-    def list_folders(self, root: str, program_key: str) -> list[Folder]:
+    def list_folders(self, root: str, program_key: str, *, grants: bool = True) -> list[Folder]:
         """Every folder tutorsync keeps for this program (in the root or moved anywhere, trashed
-        ones included), found by its tags, never by name, with its grants. Raises
-        WorkspaceError, saying what to change, if the root does not exist or is not a folder."""
+        ones included), found by its tags, never by name, with its grants (unless `grants` is
+        false: a caller that wants only links may skip reading them, and its folders may then
+        show no grants). Raises WorkspaceError, saying what to change, if the root does not
+        exist or is not a folder."""
         ...
 
     def apply(

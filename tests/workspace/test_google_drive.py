@@ -232,6 +232,21 @@ def test_a_rerun_lists_once_and_writes_nothing(drive, root, fake_google):
         assert fake_google.counts() == {"drive.files.get": 1, "drive.files.list": 1}
 
 
+def test_a_listing_for_links_alone_reads_no_permissions_and_is_not_reused(drive, root, fake_google):
+    urls = create(drive, root, [1, 2])
+    fake_google.reset_log()
+
+    folders = {f.key: f for f in drive.list_folders(root, PROGRAM, grants=False)}
+
+    assert {key: f.url for key, f in folders.items()} == urls
+    assert fake_google.counts()["drive.permissions.list"] == 0
+    fake_google.reset_log()
+    share = ShareFolder(student_key(1), "coach@school.org", "reader")
+    drive.apply(root, PROGRAM, [share], notify=False)
+    assert fake_google.counts()["drive.files.list"] == 1  # apply listed again, grants and all
+    assert direct(listed(drive, root)[student_key(1)])["coach@school.org"] == "reader"
+
+
 def test_apply_without_a_listing_lists_first(drive, root, fake_google):
     changes = wanted_changes([], [1])
     fake_google.reset_log()

@@ -213,12 +213,14 @@ class GoogleDrive:
 
     # --- The port --------------------------------------------------------------------------
 
-    def list_folders(self, root: str, program_key: str) -> list[Folder]:
-        """The program's folders, found by their appProperties wherever they are."""
-        listing = self._list(root, program_key)
-        # A run lists, plans, then applies: apply reuses this listing (its file and
-        # permission IDs) rather than listing again.
-        self._last_listing[(root, program_key)] = listing
+    def list_folders(self, root: str, program_key: str, *, grants: bool = True) -> list[Folder]:
+        """The program's folders, found by their appProperties wherever they are. Without
+        `grants`, a shared drive's permissions are not read (no batch of permissions.list)."""
+        listing = self._list(root, program_key, with_grants=grants)
+        if grants:
+            # A run lists, plans, then applies: apply reuses this listing (its file and
+            # permission IDs) rather than listing again.
+            self._last_listing[(root, program_key)] = listing
         return [listed.folder for listed in listing.folders.values()]
 
     def apply(
@@ -252,7 +254,7 @@ class GoogleDrive:
 
     # --- Reading ---------------------------------------------------------------------------
 
-    def _list(self, root: str, program_key: str) -> _Listing:
+    def _list(self, root: str, program_key: str, *, with_grants: bool = True) -> _Listing:
         root_file = self._root(root)
         root_id = str(root_file["id"])
         by_key: dict[str, list[dict[str, Any]]] = {}
@@ -274,14 +276,14 @@ class GoogleDrive:
             first, *others = sorted(items, key=lambda i: (i.get("createdTime", ""), i["id"]))
             kept[key] = (first, others)
         unread = {key: item["id"] for key, (item, _) in kept.items() if "permissions" not in item}
-        permissions = self._permissions(unread)
+        permissions = self._permissions(unread) if with_grants else {}
         folders: dict[str, _Listed] = {}
         for key in sorted(kept):
             item, others = kept[key]
             properties = dict(item.get("appProperties") or {})
             given = item.get("permissions")
             held = permissions.get(key, []) if given is None else given
-            grants = [(permission["id"], _grant(permission)) for permission in held]
+            access = [(permission["id"], _grant(permission)) for permission in held]
             parents = tuple(item.get("parents") or ())
             parent = parents[0] if parents else None
             parent_key = ROOT if parent == root_id else key_of_id.get(parent or "")
@@ -291,7 +293,7 @@ class GoogleDrive:
                 name=str(item.get("name", "")),
                 parent_key=parent_key,
                 url=_url(item),
-                grants=tuple(grant for _, grant in grants),
+                grants=tuple(grant for _, grant in access),
                 ours=read_tokens(properties, GRANTS_PROPERTY),
                 templates=read_tokens(properties, TEMPLATES_PROPERTY),
                 copies=frozenset(copied.get(key, ())),
@@ -299,7 +301,7 @@ class GoogleDrive:
                 trashed=bool(item.get("trashed")),
                 duplicate_urls=tuple(_url(other) for other in others),
             )
-            permission_ids = {grant.email: permission_id for permission_id, grant in grants}
+            permission_ids = {grant.email: permission_id for permission_id, grant in access}
             folders[key] = _Listed(folder, str(item["id"]), parents, properties, permission_ids)
         return _Listing(root_file, folders)
 
