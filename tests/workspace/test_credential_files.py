@@ -184,6 +184,23 @@ def test_a_corrupt_application_default_credentials_file_is_named_not_shown(
     assert not any(part in str(error.value) for part in secret_parts(private_key_pem))
 
 
+@pytest.mark.parametrize(("mode", "warned"), [(0o644, True), (0o400, False)])
+def test_the_application_default_credentials_file_is_checked_like_a_key_file(
+    tmp_path, private_key_pem, monkeypatch, caplog, mode, warned
+):
+    path = key_file(tmp_path, key_json(private_key_pem), mode)
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(path))
+    with caplog.at_level(logging.DEBUG, logger=AUTH_LOGGER):
+        found = load_credentials(settings_for(tmp_path, auth="adc"), [SPREADSHEETS])
+    assert found.service_account_email.startswith("tutorsync@")
+    if warned:
+        [warning] = warnings(caplog)
+        assert str(path) in warning and f"mode {mode:04o}" in warning
+    else:
+        assert warnings(caplog) == []
+    assert not any(part in caplog.text for part in secret_parts(private_key_pem))
+
+
 def test_no_key_material_reaches_the_terminal_even_at_debug(
     tmp_path, private_key_pem, monkeypatch, caplog
 ):

@@ -49,6 +49,7 @@ def credentials_for(google: GoogleSettings, config_dir: Path, scopes: Sequence[s
             account = _service_account(key_file, scopes)
             return account.with_subject(google.subject) if google.auth == "delegated" else account
         if google.auth == "adc":
+            _check_adc_file()
             found, _project = google_auth_default(scopes=list(scopes))
             return found
         return _stored_user_credentials(config_dir, google, scopes)
@@ -178,6 +179,20 @@ def _read_secret_json(path: Path, setting: str, *, own_file: bool = False) -> di
     if not isinstance(info, dict):
         raise ConfigError(f"{setting}: {path} is not a JSON credentials file; download it again")
     return info
+
+
+def _check_adc_file() -> None:
+    """The key file GOOGLE_APPLICATION_CREDENTIALS names, if any, gets the same check as
+    key_file (google-auth reads it without one). On Cloud Run or GKE there is usually none."""
+    named = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+    if not named:
+        return
+    path = Path(named)
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # google-auth says what is wrong with it
+    _check_private(path, mode, own_file=False)
 
 
 def _check_private(path: Path, mode: int, *, own_file: bool) -> None:
