@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import sys
+import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -15,12 +15,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
+from click.core import ParameterSource
 
 from jobs import demo as demo_program
-from jobs import progress
+from jobs import fleet, logs, progress
 from jobs.checkins import run_checkins
 from jobs.doctor import run_doctor
 from jobs.errors import ConfigError, TutorsyncError
+from jobs.fleet import ProgramRun, Shard
 from jobs.folders import run_audit, run_folders
 from jobs.init import new_program, run_init
 from jobs.lock import program_lock
@@ -31,20 +33,26 @@ from jobs.workspace import open_program_setup, open_workspace
 from jobs.workspace.google import auth as google_auth
 from jobs.workspace.google.scopes import scopes_for
 
-EXIT_DATA_ISSUES = 3  # only with --strict
+log = logging.getLogger("tutorsync")
 
 
 class TutorsyncGroup(click.Group):
     """Turns tutorsync's expected failures into a message and an exit code, in one place."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except TutorsyncError as error:
-            if logging.getLogger().isEnabledFor(logging.DEBUG):
-                logging.getLogger("tutorsync").exception("run failed")
-            click.echo(f"Error: {error}", err=True)
-            ctx.exit(error.exit_code)
+        # The command sets up logging and notes its run id, program and shard in this scope, so
+        # the error record logged here still goes where the command's records go, with them.
+        with logs.command_scope():
+            try:
+                return super().invoke(ctx)
+            except TutorsyncError as error:
+                if logging.getLogger().isEnabledFor(logging.DEBUG):
+                    log.exception("run failed")
+                if logs.logs_json():
+                    log.error("%s", error)  # stderr stays one JSON object per line
+                else:
+                    click.echo(f"Error: {error}", err=True)
+                ctx.exit(error.exit_code)
 
 
 @click.group(cls=TutorsyncGroup)
@@ -75,55 +83,147 @@ class JobOptions:
     strict: bool
     verbose: int
     quiet: bool
+    log_format: logs.LogFormat
+    run_id: str
+
+    @property
+    def log_level(self) -> int:
+        """-q errors only, -v info, -vv debug; JSON logs default to info, since a log pipeline
+        filters by level itself and each job's "job finished" record is logged at info."""
+        if self.quiet:
+            return logging.ERROR
+        if self.verbose > 1:
+            return logging.DEBUG
+        if self.verbose or self.log_format == "json":
+            return logging.INFO
+        return logging.WARNING
 
     def setup(self) -> tuple[Settings, date]:
-        """Configure logging, load the config, and settle the day the figures are for."""
-        level = (
-            logging.ERROR
-            if self.quiet
-            else logging.DEBUG
-            if self.verbose > 1
-            else logging.INFO
-            if self.verbose
-            else logging.WARNING
-        )
-        logging.basicConfig(
-            level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
-        )
+        """Load the config and settle the day the figures are for."""
         settings = load(self.config_path)
-        today = datetime.now(ZoneInfo(settings.program.timezone)).date()
-        return settings, self.as_of.date() if self.as_of else today
+        logs.note(program=settings.program.key)
+        return settings, self.day_for(settings)
 
-    def finish(self, reports: list[RunReport], *, several: bool, sensitive: bool = False) -> None:
+    def day_for(self, settings: Settings) -> date:
+        """--as-of, else today in the program's time zone."""
+        if self.as_of:
+            return self.as_of.date()
+        return datetime.now(ZoneInfo(settings.program.timezone)).date()
+
+    @property
+    def detailed(self) -> bool:
+        """Whether reports may name students: only with -vv, whose output says so first."""
+        return self.verbose > 1 and not self.quiet
+
+    def finish(
+        self,
+        reports: list[RunReport],
+        *,
+        several: bool,
+        sensitive: bool = False,
+        shard: Shard | None = None,
+    ) -> None:
         """Print the report(s) and exit with the documented status. A scheduled run's stdout
         is a log, so reports name no student and quote no value unless `sensitive` (validate,
         read at a terminal) or -vv, and then their first line says so."""
-        debug = self.verbose > 1 and not self.quiet
-        detailed = sensitive or debug
-        notice = DEBUG_NOTICE if debug else SENSITIVE_NOTICE if sensitive else None
+        for report in reports:
+            logs.job_finished(report)
+        detailed = sensitive or self.detailed
         if self.as_json:
             document: dict[str, Any] = (
                 {
                     "ok": all(r.ok for r in reports),
+                    "run_id": self.run_id,
+                    **({"shard": str(shard)} if shard else {}),
                     "jobs": [r.to_dict(sensitive=detailed) for r in reports],
                 }
                 if several
-                else reports[0].to_dict(sensitive=detailed)
+                else {"run_id": self.run_id, **reports[0].to_dict(sensitive=detailed)}
             )
-            if notice:
-                click.echo(notice, err=True)  # stdout stays one JSON document
-                document = {"notice": notice, **document}
-            click.echo(json.dumps(document, indent=2))
+            self.print_json(document, sensitive=sensitive)
         else:
-            if notice:
-                click.echo(notice)
+            self.print_notice(sensitive=sensitive)
             for report in reports:
                 click.echo(report.render_text(sensitive=detailed))
-        ctx = click.get_current_context()
-        if any(not r.ok for r in reports):
-            ctx.exit(1)
-        if self.strict and any(r.needs_attention for r in reports):
-            ctx.exit(EXIT_DATA_ISSUES)
+        self.exit(fleet.reports_status(reports, strict=self.strict))
+
+    def finish_shard(self, runs: list[ProgramRun], shard: Shard, *, elsewhere: int) -> None:
+        """Print each program's reports, under its key, and exit with the most serious status
+        of any (fleet.worst_status)."""
+        for_json = [
+            {
+                "config": str(run.config.path),
+                "program": run.config.program,
+                "shard": str(run.shard),
+                "ok": run.ok,
+                "status": run.status(strict=self.strict),
+                "error": run.error,
+                "jobs": [r.to_dict(sensitive=self.detailed) for r in run.reports],
+            }
+            for run in runs
+        ]
+        if self.as_json:
+            document = {
+                "ok": all(run.ok for run in runs),
+                "run_id": self.run_id,
+                "shard": str(shard),
+                "programs": for_json,
+            }
+            self.print_json(document, sensitive=False)
+        else:
+            self.print_notice(sensitive=False)
+            for run in runs:
+                click.echo(f"== {run.name} ({run.config.path}) ==")
+                if run.error:
+                    failed = f"FAILED (status {run.error_status}): {run.error}"
+                    click.echo("  " + failed.replace("\n", "\n  "))
+                for report in run.reports:
+                    click.echo(report.render_text(sensitive=self.detailed))
+                click.echo()
+            click.echo(shard_summary(runs, shard, elsewhere=elsewhere, strict=self.strict))
+        self.exit(fleet.worst_status(run.status(strict=self.strict) for run in runs))
+
+    def print_json(self, document: dict[str, Any], *, sensitive: bool) -> None:
+        """One JSON document on stdout; a notice that it names students goes first, and to
+        stderr too."""
+        if notice := self.notice(sensitive=sensitive):
+            click.echo(notice, err=True)  # stdout stays one JSON document
+            document = {"notice": notice, **document}
+        click.echo(json.dumps(document, indent=2))
+
+    def print_notice(self, *, sensitive: bool) -> None:
+        if notice := self.notice(sensitive=sensitive):
+            click.echo(notice)
+
+    def notice(self, *, sensitive: bool) -> str | None:
+        return DEBUG_NOTICE if self.detailed else SENSITIVE_NOTICE if sensitive else None
+
+    def finish_not_in_shard(self, program: str, shard: Shard) -> None:
+        """Say that this program belongs to another shard, so one command line serves every
+        task of an engine; nothing ran, nothing failed."""
+        owner = Shard(fleet.shard_of(program, shard.count), shard.count)
+        message = f"program {program} is in shard {owner}, not {shard}: nothing to do here"
+        log.info(message)
+        if self.as_json:
+            document = {"ok": True, "run_id": self.run_id, "shard": str(shard), "jobs": []}
+            click.echo(json.dumps({**document, "skipped": message}, indent=2))
+        else:
+            click.echo(message)
+
+    @staticmethod
+    def exit(status: int) -> None:
+        if status:
+            click.get_current_context().exit(status)
+
+
+def shard_summary(runs: list[ProgramRun], shard: Shard, *, elsewhere: int, strict: bool) -> str:
+    """'shard 0/2: 3 program(s), 2 ok, 1 with status 4; 2 in other shards'."""
+    statuses = [run.status(strict=strict) for run in runs]
+    parts = [f"{statuses.count(0)} ok"] + [
+        f"{statuses.count(status)} with status {status}" for status in sorted(set(statuses) - {0})
+    ]
+    others = f"; {elsewhere} in other shards" if elsewhere else ""
+    return f"shard {shard}: {len(runs)} program(s), {', '.join(parts)}{others}"
 
 
 def job_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -138,9 +238,22 @@ def job_options(command: Callable[..., Any]) -> Callable[..., Any]:
         strict: bool,
         verbose: int,
         quiet: bool,
+        log_format: logs.LogFormat,
+        run_id: str | None,
         **kwargs: Any,
     ) -> Any:
-        options = JobOptions(config_path, as_of, as_json, strict, verbose, quiet)
+        options = JobOptions(
+            config_path,
+            as_of,
+            as_json,
+            strict,
+            verbose,
+            quiet,
+            log_format,
+            logs.run_id_from(run_id, os.environ),
+        )
+        logs.configure(log_format, options.log_level)
+        logs.note(run_id=options.run_id, job=click.get_current_context().info_name)
         return command(options, *args, **kwargs)
 
     decorators = [
@@ -155,6 +268,22 @@ def job_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--strict", is_flag=True, help="Exit with status 3 if there are data issues."),
         click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv: debug)."),
         click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr."),
+        click.option(
+            "--log-format",
+            type=click.Choice(logs.LOG_FORMATS),
+            default="text",
+            envvar="TUTORSYNC_LOG_FORMAT",
+            show_default=True,
+            help="Log records on stderr as text, or as one JSON object per line with the run "
+            "id, program, shard and job (default level info). Also read from "
+            "$TUTORSYNC_LOG_FORMAT.",
+        ),
+        click.option(
+            "--run-id",
+            envvar="TUTORSYNC_RUN_ID",
+            help="This run's id in JSON logs and reports. Default: $TUTORSYNC_RUN_ID, else "
+            "$CLOUD_RUN_EXECUTION or $GITHUB_RUN_ID (the same for every retry), else a new one.",
+        ),
     ]
     return functools.reduce(lambda f, option: option(f), reversed(decorators), with_options)
 
@@ -177,30 +306,103 @@ wait_option = click.option(
 
 
 def run_lock(
-    options: JobOptions, settings: Settings, wait_seconds: float, *, dry_run: bool
+    settings: Settings, config_path: Path, wait_seconds: float, *, dry_run: bool
 ) -> AbstractContextManager[None]:
     """The program's lock for this command (none for a run that writes nothing)."""
     command = f"tutorsync {click.get_current_context().info_name}"
     return program_lock(
         settings,
-        options.config_path,
+        config_path,
         command=command,
         wait_seconds=wait_seconds,
         dry_run=dry_run,
     )
 
 
+def given_as(name: str, option: str, envvar: str) -> str:
+    """How an error names where a bad value came from: the option, or its variable."""
+    source = click.get_current_context().get_parameter_source(name)
+    return f"${envvar}" if source is ParameterSource.ENVIRONMENT else option
+
+
 @cli.command()
 @job_options
 @dry_run_option
 @wait_option
-def run(options: JobOptions, dry_run: bool, wait_seconds: float) -> None:
-    """Run every job of the program: folders and check-ins (when configured), then progress."""
-    settings, day = options.setup()
-    with run_lock(options, settings, wait_seconds, dry_run=dry_run):
-        workspace = open_workspace(settings, jobs=jobs_of(settings))
-        reports = run_all(settings, workspace, as_of=day, dry_run=dry_run)
-    options.finish(reports, several=True)
+@click.option(
+    "--config-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="TUTORSYNC_CONFIG_DIR",
+    help="Run every program config (*.toml with a [program] table, the name not starting "
+    "with '_') in this folder, one after another; instead of --config. Also read from "
+    "$TUTORSYNC_CONFIG_DIR.",
+)
+@click.option(
+    "--shard",
+    "shard_text",
+    envvar="TUTORSYNC_SHARD",
+    metavar="I/N",
+    help="Run only the programs of shard I of N (from 0), split by program key. Default: "
+    "$TUTORSYNC_SHARD, else the job engine's task index (Kubernetes Indexed Job, Cloud Run "
+    "Jobs), else 0/1.",
+)
+@click.option(
+    "--quota-share",
+    "quota_share_text",
+    envvar="TUTORSYNC_QUOTA_SHARE",
+    default="auto",
+    show_default=True,
+    metavar="FRACTION|auto",
+    help="The share of each Google per-minute quota this run may use; auto: 1/N with N "
+    "shards. Also read from $TUTORSYNC_QUOTA_SHARE.",
+)
+def run(
+    options: JobOptions,
+    dry_run: bool,
+    wait_seconds: float,
+    config_dir: Path | None,
+    shard_text: str | None,
+    quota_share_text: str,
+) -> None:
+    """Run every job of the program: folders and check-ins (when configured), then progress.
+    With --config-dir, every program of a folder, or of one shard of it."""
+    ctx = click.get_current_context()
+    if config_dir and ctx.get_parameter_source("config_path") is not ParameterSource.DEFAULT:
+        raise ConfigError(
+            f"pass --config or --config-dir, not both (--config is "
+            f"{given_as('config_path', options.config_path.as_posix(), 'TUTORSYNC_CONFIG')})"
+        )
+    shard = (
+        fleet.parse_shard(shard_text, source=given_as("shard_text", "--shard", "TUTORSYNC_SHARD"))
+        if shard_text
+        else fleet.shard_from_engine(os.environ)
+    )
+    share = fleet.quota_share(
+        quota_share_text,
+        shard,
+        source=given_as("quota_share_text", "--quota-share", "TUTORSYNC_QUOTA_SHARE"),
+    )
+    logs.note(shard=str(shard))
+    log.info("shard %s, %g of each Google quota", shard, share)
+
+    def run_program(settings: Settings, config_path: Path) -> list[RunReport]:
+        """Every job of one program, under its lock, paced to this run's share of Google's
+        quotas."""
+        settings = fleet.share_quotas(settings, share)
+        with run_lock(settings, config_path, wait_seconds, dry_run=dry_run):
+            workspace = open_workspace(settings, jobs=jobs_of(settings))
+            return run_all(settings, workspace, as_of=options.day_for(settings), dry_run=dry_run)
+
+    if config_dir:
+        programs = fleet.find_programs(config_dir)
+        runs = fleet.run_shard(programs, shard, run_program)
+        options.finish_shard(runs, shard, elsewhere=len(programs) - len(runs))
+        return
+    settings, _ = options.setup()
+    if not shard.owns(settings.program.key):
+        options.finish_not_in_shard(settings.program.key, shard)
+        return
+    options.finish(run_program(settings, options.config_path), several=True, shard=shard)
 
 
 @cli.command(name="progress")
@@ -212,7 +414,7 @@ def progress_command(options: JobOptions, dry_run: bool, wait_seconds: float) ->
     settings, day = options.setup()
     # With [folders], the progress tabs link to the folders: reading them needs Drive access.
     jobs = ("progress", "folders") if settings.folders else ("progress",)
-    with run_lock(options, settings, wait_seconds, dry_run=dry_run):
+    with run_lock(settings, options.config_path, wait_seconds, dry_run=dry_run):
         workspace = open_workspace(settings, jobs=jobs)
         report = progress.run_progress(settings, workspace, as_of=day, dry_run=dry_run)
     options.finish([report], several=False)
@@ -230,7 +432,7 @@ def checkins(options: JobOptions, dry_run: bool, wait_seconds: float) -> None:
             f"{options.config_path} has no [checkins] section; see the README's Check-ins"
         )
     jobs = ("validate", "checkins", "folders") if settings.folders else ("validate", "checkins")
-    with run_lock(options, settings, wait_seconds, dry_run=dry_run):
+    with run_lock(settings, options.config_path, wait_seconds, dry_run=dry_run):
         workspace = open_workspace(settings, jobs=jobs)
         report = run_checkins(settings, workspace, as_of=day, dry_run=dry_run)
     options.finish([report], several=False)
@@ -253,7 +455,7 @@ def folders(options: JobOptions, dry_run: bool, audit: bool, wait_seconds: float
             f"{options.config_path} has no [folders] section; see the README's Student folders"
         )
     # The audit changes nothing, so it runs alongside anything.
-    with run_lock(options, settings, wait_seconds, dry_run=dry_run or audit):
+    with run_lock(settings, options.config_path, wait_seconds, dry_run=dry_run or audit):
         workspace = open_workspace(settings, jobs=("validate", "folders"))
         if audit:
             report = run_audit(settings, workspace, as_of=day)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from jobs import progress
+from jobs import logs, progress
 from jobs.checkins import run_checkins
 from jobs.folders import run_folders
 from jobs.report import RunReport
@@ -32,36 +32,39 @@ def run_all(
     reports = []
     folder_links = None
     if settings.folders:
-        folders = run_folders(
-            settings, workspace, as_of=as_of, dry_run=dry_run, roster=prepared.program.roster
-        )
+        with logs.context(job="folders"):
+            folders = run_folders(
+                settings, workspace, as_of=as_of, dry_run=dry_run, roster=prepared.program.roster
+            )
         reports.append(folders)
         folder_links = folders.folder_links
         # Folder problems (an address outside the allowed domains) belong on Data issues.
         prepared.program.issues += folders.issues
     next_checkins = None
     if settings.checkins:
-        checkins = run_checkins(
-            settings,
-            workspace,
-            as_of=as_of,
-            dry_run=dry_run,
-            program=prepared.program,
-            folder_links=folder_links,
-            read_folders=False,
-        )
+        with logs.context(job="checkins"):
+            checkins = run_checkins(
+                settings,
+                workspace,
+                as_of=as_of,
+                dry_run=dry_run,
+                program=prepared.program,
+                folder_links=folder_links,
+                read_folders=False,
+            )
         reports.append(checkins)
         next_checkins = checkins.next_checkins if checkins.ok else None
-    reports.append(
-        progress.run_progress(
-            settings,
-            workspace,
-            as_of=as_of,
-            dry_run=dry_run,
-            prepared=prepared,
-            folder_links=folder_links,
-            read_folders=False,
-            next_checkins=next_checkins,
+    with logs.context(job="progress"):
+        reports.append(
+            progress.run_progress(
+                settings,
+                workspace,
+                as_of=as_of,
+                dry_run=dry_run,
+                prepared=prepared,
+                folder_links=folder_links,
+                read_folders=False,
+                next_checkins=next_checkins,
+            )
         )
-    )
     return reports
