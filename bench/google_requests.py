@@ -1,135 +1,225 @@
-"""Google API requests of `tutorsync run` on a generated program, on the fake Google server:
-a first run and a no-op rerun, per API method, beside the lower bound.
+"""Google API requests of `tutorsync run` on generated programs, on the fake Google server: a
+first run and a no-op rerun, requests per API method and in total, beside the lower bound.
 
-    .venv/bin/python bench/google_requests.py --students 60
+    .venv/bin/python -m bench.google_requests --students 100 1000 10000
 
-Lower bounds. Sheets: one values.batchGet per source spreadsheet plus one batchUpdate per
-spreadsheet written (tutorsync also reads the state of each spreadsheet it writes, to carry
-educators' notes; a spreadsheet that is both a source and written is read once). Calendar: one
-listing, ceil(changes/50) batches, and one free/busy query per 50 people who need a new slot.
-Drive: one listing page per 1,000 folders, ceil(changes/100) batches, and (a shared-drive
-root, whose listing carries no sharing) ceil(folders/100) batches of permission reads.
+Requests are HTTP requests: a batch is one request, however many calls it carries (Google
+counts the calls against quota, but each batch is one round trip, which is what this counts).
+
+Lower bounds, from the program and what the run had to change:
+- Sheets: one values.batchGet per source spreadsheet, one batchUpdate per spreadsheet written,
+  and one state read (spreadsheets.get) per spreadsheet written that is not read as a source.
+  That state read carries the educators' notes on tutorsync's tabs into the new contents; a
+  spreadsheet both read and written is read once.
+- Calendar: one events.list per calendar (plus a page per 2,500 events), ceil(changes/50)
+  batches, and the free/busy queries the run made (one per 50 people who need a new slot).
+- Drive: one files.list per folder root (plus a page per 1,000 items: the program's folders and
+  template copies there were before the run), ceil(changes/100) batches, and, once folders
+  exist in a shared drive (whose listing carries no sharing), ceil(folders/100) batches of
+  permission reads.
+A no-op rerun's bound has no writes; it must make no write call at all.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import math
 import sys
 import tempfile
 import time
-from datetime import date
+from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+if __package__ in (None, ""):  # run as a file (python bench/google_requests.py), as once documented
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from click.testing import CliRunner  # noqa: E402
-from fake_google import FakeGoogle  # noqa: E402
-from fake_google.programs import (  # noqa: E402
-    new_private_key,
-    upload_program,
-    workspace_settings,
-    write_service_account_key,
+from bench.harness import (
+    APIS,
+    FakeGoogle,
+    Program,
+    RunResult,
+    VirtualClock,
+    markdown_table,
+    new_program,
+    run_tutorsync,
+    virtual_time,
 )
 
-from jobs.cli import cli  # noqa: E402
-from jobs.demo import create_demo  # noqa: E402
-from jobs.settings import load  # noqa: E402
+FOLDER = "application/vnd.google-apps.folder"
+CALENDAR_BATCH = 50
+DRIVE_BATCH = 100
+EVENTS_PAGE = 2500
+FOLDERS_PAGE = 1000
 
-TODAY = date(2026, 11, 23)
+
+@dataclass(frozen=True)
+class Measured:
+    """One run's requests per API beside the bound."""
+
+    students: int
+    label: str  # "first run" or "no-op rerun"
+    result: RunResult
+    bounds: dict[str, int]
+    seconds: float  # real time the run took on the fake
+
+    def requests(self, api: str) -> int:
+        return self.result.http_requests(api)
+
+    @property
+    def total(self) -> int:
+        return sum(self.requests(api) for api in APIS)
+
+    @property
+    def bound(self) -> int:
+        return sum(self.bounds.values())
+
+    @property
+    def ratio(self) -> float:
+        return self.total / self.bound if self.bound else math.inf
+
+    @property
+    def writes(self) -> int:
+        return self.result.writes()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--students", type=int, default=60)
-    students = parser.parse_args().students
-    with FakeGoogle() as fake, tempfile.TemporaryDirectory() as folder:
-        program = Path(folder) / "program"
-        create_demo(program, today=TODAY, students=students)
-        key = write_service_account_key(fake, Path(folder) / "key.json", new_private_key())
-        config = upload_program(fake, program, workspace_settings(fake, key))
-        settings = load(config)
-        sources = {settings.sources.roster.spreadsheet}
-        sources |= {s.spreadsheet for s in settings.sources.tutor_logs}
-        sources |= {b.spreadsheet for b in settings.sources.gradebooks}
-        fake.reset_log()
+def measure(students: int) -> list[Measured]:
+    """A first run and a no-op rerun of the demo program of `students` students on a fresh
+    fake, each with its requests and lower bound. Pacing never binds here (time is simulated),
+    so only requests are compared."""
+    clock = VirtualClock()
+    with (
+        FakeGoogle(clock=clock, sleep=clock.sleep) as fake,
+        tempfile.TemporaryDirectory() as folder,
+        virtual_time(clock),
+    ):
+        program = new_program(fake, Path(folder), students)
+        measured: list[Measured] = []
+        written: set[str] = set()
         for label in ("first run", "no-op rerun"):
+            events_before = _program_events(program)
+            items_before, folders_before = _program_items(fake)
             started = time.perf_counter()
-            result = CliRunner().invoke(
-                cli, ["run", "--config", str(config), "--as-of", TODAY.isoformat(), "--json"]
+            result = run_tutorsync(program)
+            seconds = time.perf_counter() - started
+            # The spreadsheets tutorsync writes: those the first run wrote. A rerun still reads
+            # their state (to see there is nothing to write).
+            written = written or result.spreadsheets("sheets.spreadsheets.batchUpdate")
+            bounds = lower_bounds(
+                program, result, written, events_before, items_before, folders_before
             )
-            jobs = {job["job"]: job for job in json.loads(result.stdout)["jobs"]}
-            counts = dict(sorted(fake.counts().items()))
-            sheets = {m: n for m, n in counts.items() if m.startswith("sheets.")}
-            calendar = {m: n for m, n in counts.items() if m.startswith("calendar.")}
-            drive = {m: n for m, n in counts.items() if m.startswith("drive.")}
-            written = sheets.get("sheets.spreadsheets.batchUpdate", 0)
-            event_changes = jobs["checkins"]["changes"] if "checkins" in jobs else 0
-            folder_changes = jobs["folders"]["changes"] if "folders" in jobs else 0
-            folders = _program_folders(fake)
-            bounds = {
-                "sheets": len(sources) + written,
-                # free/busy: asked only for people who need a new slot, 50 to a query
-                "calendar": (
-                    1 + -(-event_changes // 50) + calendar.get("calendar.freebusy.query", 0)
-                )
-                if "checkins" in jobs
-                else 0,
-                "drive": (
-                    -(-max(folders, 1) // 1000)
-                    + -(-folder_changes // 100)
-                    + (-(-_listed_before(label, folders) // 100))
-                )
-                if "folders" in jobs
-                else 0,
-            }
-            # Requests inside a batch are counted by their own method too; the batch is one
-            # HTTP request, so top-level requests exclude batch parts.
-            top_level = {
-                "sheets": sum(sheets.values()),
-                "calendar": sum(n for m, n in calendar.items() if not _in_batch(m)),
-                "drive": sum(n for m, n in drive.items() if not _in_drive_batch(m)),
-            }
-            print(
-                f"{students} students, {label} ({time.perf_counter() - started:.1f} s): "
-                f"{jobs['progress']['changes']} tab changes, {event_changes} event changes, "
-                f"{folder_changes} folder changes"
-            )
-            for api in ("sheets", "calendar", "drive"):
-                bound = bounds[api]
-                ratio = f"{top_level[api] / bound:.2f}x" if bound else "-"
-                print(f"  {api}: {top_level[api]} requests, lower bound {bound} ({ratio})")
-            for method, count in counts.items():
-                print(f"    {method}: {count}")
-            fake.reset_log()
+            measured.append(Measured(students, label, result, bounds, seconds))
+        return measured
 
 
-def _program_folders(fake: FakeGoogle) -> int:
-    """The folders tutorsync keeps (term, archive, students): tagged with a key."""
-    return sum(
-        1
-        for f in fake.drive.files()
-        if f["mimeType"] == "application/vnd.google-apps.folder"
-        and "tutorsync-key" in (f.get("appProperties") or {})
+def lower_bounds(
+    program: Program,
+    result: RunResult,
+    written: set[str],
+    events_before: int,
+    items_before: int,
+    folders_before: int,
+) -> dict[str, int]:
+    """The fewest requests per API a run could make (see the module's doc)."""
+    from jobs.workspace.google.sheets import spreadsheet_id
+
+    sources = {spreadsheet_id(reference) for reference in program.source_spreadsheets}
+    wrote_now = result.spreadsheets("sheets.spreadsheets.batchUpdate")
+    sheets = len(sources) + len(wrote_now) + len(written - sources)
+    calendar = 0
+    if program.settings.checkins:
+        calendar = (
+            _pages(events_before, EVENTS_PAGE)
+            + math.ceil(result.changes("checkins") / CALENDAR_BATCH)
+            + result.counts["calendar.freebusy.query"]
+        )
+    drive = 0
+    if program.settings.folders:
+        drive = (
+            _pages(items_before, FOLDERS_PAGE)
+            + math.ceil(result.changes("folders") / DRIVE_BATCH)
+            + math.ceil(folders_before / DRIVE_BATCH)
+        )
+    return {"sheets": sheets, "calendar": calendar, "drive": drive}
+
+
+def _pages(items: int, page: int) -> int:
+    return max(1, math.ceil(items / page))
+
+
+def _program_events(program: Program) -> int:
+    if not program.settings.checkins:
+        return 0
+    calendar = program.settings.checkins.calendar
+    return len(program.fake.calendar.events(calendar, include_cancelled=False))
+
+
+def _program_items(fake: FakeGoogle) -> tuple[int, int]:
+    """What the program's Drive listing finds, (items, folders): the folders tutorsync keeps
+    (term, archive, students), tagged with a key, and the template copies in them."""
+    items = [f for f in fake.drive.files() if "tutorsync-program" in (f.get("appProperties") or {})]
+    folders = [
+        f for f in items if f["mimeType"] == FOLDER and "tutorsync-key" in f["appProperties"]
+    ]
+    return len(items), len(folders)
+
+
+def table(measured: list[Measured]) -> str:
+    """Requests per API (by method) and in total, beside the bound, per program size and run."""
+    rows = []
+    for run in measured:
+        for api in APIS:
+            methods = {
+                method.split(".", 1)[1]: count
+                for method, count in sorted(run.result.counts.items())
+                if method.startswith(api + ".")
+            }
+            shown = ", ".join(f"{method} {count}" for method, count in methods.items()) or "-"
+            bound = run.bounds[api]
+            rows.append(
+                [
+                    f"{run.students:,}",
+                    run.label,
+                    api,
+                    shown,
+                    run.requests(api),
+                    bound,
+                    f"{run.requests(api) / bound:.2f}x" if bound else "-",
+                    "",
+                ]
+            )
+        rows.append(
+            [
+                f"{run.students:,}",
+                run.label,
+                "**total**",
+                f"{run.seconds:.1f} s real",
+                run.total,
+                run.bound,
+                f"{run.ratio:.2f}x",
+                run.writes,
+            ]
+        )
+    return markdown_table(
+        [
+            "students",
+            "run",
+            "API",
+            "calls by method (batch parts counted by their own method)",
+            "requests",
+            "bound",
+            "ratio",
+            "write calls",
+        ],
+        rows,
     )
 
 
-def _listed_before(label: str, folders: int) -> int:
-    """Folders whose sharing the run had to read: none on a first run (nothing existed)."""
-    return 0 if label == "first run" else folders
-
-
-def _in_drive_batch(method: str) -> bool:
-    """Drive writes and permission reads travel inside batch requests."""
-    return method.startswith(("drive.permissions.", "drive.files.create", "drive.files.copy")) or (
-        method == "drive.files.update"
-    )
-
-
-def _in_batch(method: str) -> bool:
-    """Calendar writes and reads after a 409 travel inside batch requests."""
-    return method.endswith((".insert", ".patch", ".get"))
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, nargs="+", default=[100, 1000])
+    args = parser.parse_args(argv)
+    measured = [run for students in args.students for run in measure(students)]
+    print(table(measured))
 
 
 if __name__ == "__main__":

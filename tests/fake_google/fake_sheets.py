@@ -186,25 +186,36 @@ def sheet_properties(sheet: Sheet) -> dict[str, Any]:
     return props
 
 
-def cell_output(cell: dict[str, Any]) -> dict[str, Any]:
-    """Stored CellData -> CellData as Google returns it (with the computed, read-only fields)."""
+def cell_output(cell: dict[str, Any], fields: fieldmask.FieldTree | None = None) -> dict[str, Any]:
+    """Stored CellData -> CellData as Google returns it (with the computed, read-only fields).
+    With `fields` (a field mask's selection of CellData), only what it selects is computed:
+    formatting every value of a large grid costs far more than anything else the fake does."""
+
+    def wanted(key: str) -> bool:
+        return fields is None or key in fields or "*" in fields
+
     out: dict[str, Any] = {}
-    if "userEnteredValue" in cell:
-        out["userEnteredValue"] = copy.deepcopy(cell["userEnteredValue"])
-    value = effective_value(cell)
-    number_format = (cell.get("userEnteredFormat") or {}).get("numberFormat") or {}
-    if value is not None:
-        out["effectiveValue"] = value
-        out["formattedValue"] = formatted_value(value, number_format)
+    if "userEnteredValue" in cell and wanted("userEnteredValue"):
+        out["userEnteredValue"] = fieldmask.json_copy(cell["userEnteredValue"])
+    if wanted("effectiveValue") or wanted("formattedValue"):
+        value = effective_value(cell)
+        if value is not None:
+            out["effectiveValue"] = value
+            if wanted("formattedValue"):
+                number_format = (cell.get("userEnteredFormat") or {}).get("numberFormat") or {}
+                out["formattedValue"] = formatted_value(value, number_format)
     if "userEnteredFormat" in cell:
-        out["userEnteredFormat"] = copy.deepcopy(cell["userEnteredFormat"])
-        out["effectiveFormat"] = copy.deepcopy(cell["userEnteredFormat"])
-    link = hyperlink(cell)
-    if link:
-        out["hyperlink"] = link
+        if wanted("userEnteredFormat"):
+            out["userEnteredFormat"] = fieldmask.json_copy(cell["userEnteredFormat"])
+        if wanted("effectiveFormat"):
+            out["effectiveFormat"] = fieldmask.json_copy(cell["userEnteredFormat"])
+    if wanted("hyperlink"):
+        link = hyperlink(cell)
+        if link:
+            out["hyperlink"] = link
     for key, item in cell.items():
-        if key not in out and key not in READ_ONLY_CELL_FIELDS:
-            out[key] = copy.deepcopy(item)
+        if key not in out and key not in READ_ONLY_CELL_FIELDS and wanted(key):
+            out[key] = fieldmask.json_copy(item)
     return out
 
 
@@ -401,8 +412,14 @@ class FakeSheets:
             raise GoogleError(404, "Requested entity was not found.") from None
 
     def _resource(
-        self, spreadsheet: Spreadsheet, include_grid: bool, ranges: list[str]
+        self,
+        spreadsheet: Spreadsheet,
+        include_grid: bool,
+        ranges: list[str],
+        cell_fields: fieldmask.FieldTree | None = None,
     ) -> dict[str, Any]:
+        """The Spreadsheet resource; `cell_fields` (a field mask's selection of each cell)
+        limits what is computed for grid data (the mask itself is applied afterwards)."""
         wanted: dict[str, list[tuple[int, int, int, int]]] = {}
         for text in ranges:
             sheet, bounds = self._resolve_for_read(spreadsheet, text)
@@ -431,7 +448,7 @@ class FakeSheets:
                 entry["developerMetadata"] = metadata
             if include_grid:
                 areas = wanted.get(sheet.title) or [(0, 0, sheet.rows, sheet.columns)]
-                entry["data"] = [self._grid_data(sheet, *area) for area in areas]
+                entry["data"] = [self._grid_data(sheet, *area, cell_fields) for area in areas]
             sheets.append(entry)
         resource: dict[str, Any] = {
             "spreadsheetId": spreadsheet.spreadsheet_id,
@@ -451,12 +468,19 @@ class FakeSheets:
         return resource
 
     def _grid_data(
-        self, sheet: Sheet, start_row: int, start_col: int, end_row: int, end_col: int
+        self,
+        sheet: Sheet,
+        start_row: int,
+        start_col: int,
+        end_row: int,
+        end_col: int,
+        cell_fields: fieldmask.FieldTree | None = None,
     ) -> dict[str, Any]:
         grid: dict[int, dict[int, Any]] = {}
         for (r, c), cell in sheet.cells.items():
             if start_row <= r < end_row and start_col <= c < end_col:
-                grid.setdefault(r - start_row, {})[c - start_col] = cell_output(cell)
+                output = cell_output(cell, cell_fields)
+                grid.setdefault(r - start_row, {})[c - start_col] = output
         data: dict[str, Any] = {}
         if start_row:
             data["startRow"] = start_row
@@ -530,12 +554,15 @@ class FakeSheets:
     def _get(self, call: Call) -> Reply:
         spreadsheet = self._spreadsheet(call.path_params["spreadsheetId"])
         mask = call.param("fields")
+        cell_fields = None
         if mask:
             # "includeGridData ... is ignored if a field mask was set in the request."
-            include_grid = fieldmask.selects(fieldmask.parse(mask), "sheets", "data")
+            tree = fieldmask.parse(mask)
+            include_grid = fieldmask.selects(tree, "sheets", "data")
+            cell_fields = fieldmask.subtree(tree, "sheets", "data", "rowData", "values")
         else:
             include_grid = call.flag("includeGridData")
-        return Reply(self._resource(spreadsheet, include_grid, call.params("ranges")))
+        return Reply(self._resource(spreadsheet, include_grid, call.params("ranges"), cell_fields))
 
     def _create(self, call: Call) -> Reply:
         body = call.body or {}

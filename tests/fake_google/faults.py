@@ -150,6 +150,8 @@ class Faults:
         self._windows: dict[str, deque[float]] = {b: deque() for b in QUOTA_BUCKETS}
         self._writes_left: int | None = None  # a cut-off: writes still let through
         self._cut_how = "forbidden"
+        # Added to each HTTP request's answer: a round trip. A batch request costs one; its
+        # parts add none (Google serves them behind the one round trip).
         self.latency_seconds = 0.0
         self.hold_seconds = 1.0  # how long a "timeout" holds the connection unanswered
         self.quota_rejections = 0

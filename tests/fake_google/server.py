@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
 import email.parser
 import email.policy
 import json
@@ -53,6 +54,7 @@ class RecordedRequest:
     status: int
     body: Any = None
     in_batch: bool = False
+    at: float = 0.0  # when it was answered, on the fake's clock
 
 
 @dataclass
@@ -66,10 +68,14 @@ class _Answer:
     # processed either
 
 
+def _time_sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
 def _json_answer(status: int, payload: Any, headers: dict[str, str] | None = None) -> _Answer:
     if payload is None:
         return _Answer(status, b"", dict(headers or {}))
-    body = json.dumps(payload, indent=2).encode()
+    body = json.dumps(payload, separators=(",", ":")).encode()
     return _Answer(status, body, {"Content-Type": _JSON} | dict(headers or {}))
 
 
@@ -103,8 +109,19 @@ class FakeGoogle:
 
     tokens_issued = 0
 
-    def __init__(self, *, seed: int = 0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], object] | None = None,
+    ) -> None:
+        """`clock` times the quota windows; `sleep` waits out `faults.latency_seconds` (by
+        default time.sleep, looked up when called). Give both a simulated clock to run quotas
+        and latency without waiting."""
         self._rng = random.Random(seed)
+        self._clock = clock
+        self._sleep = sleep or _time_sleep
         self._lock = threading.RLock()
         self.sheets = FakeSheets(self._rng, on_create=self._spreadsheet_created)
         self.drive = FakeDrive(self._rng, self.sheets)
@@ -227,7 +244,7 @@ class FakeGoogle:
 
     def _record(self, request: RecordedRequest, rejection: str | None = None) -> None:
         with self._lock:
-            self.requests.append(request)
+            self.requests.append(dataclasses.replace(request, at=self._clock()))
             if rejection:
                 self.rejections.append(rejection)
 
@@ -307,8 +324,8 @@ class FakeGoogle:
         if refused is not None:
             record(refused.code)
             return _error_answer(refused)
-        if self.faults.latency_seconds:
-            time.sleep(self.faults.latency_seconds)
+        if self.faults.latency_seconds and not in_batch:
+            self._sleep(self.faults.latency_seconds)
 
         call = Call(method.id, path_params, query, body)
         handler = self._handlers.get(method.id)
@@ -448,6 +465,8 @@ class FakeGoogle:
             planned = self.faults.decide(method_id, in_batch=False)
             if planned is not None and not planned.after_apply:
                 return self._act(planned, record, halt=True)
+        if self.faults.latency_seconds:  # one round trip; the parts add none
+            self._sleep(self.faults.latency_seconds)
         answers = []
         lost: list[_Answer] = []  # parts whose fault takes the batch's connection with it
         for part in parts:

@@ -12,7 +12,8 @@ import random
 import re
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -174,6 +175,10 @@ class SpyBucket:
     def acquire(self, n: int = 1) -> float:
         self.taken.append(n)
         return 0.0
+
+    @contextmanager
+    def held(self, n: int = 1) -> Iterator[float]:
+        yield self.acquire(n)
 
 
 # --- retries -------------------------------------------------------------------------------
@@ -473,6 +478,20 @@ def test_token_bucket_reports_the_seconds_it_waited() -> None:
     assert waits == [0.0, 1.0, 1.0]
 
 
+def test_token_bucket_held_counts_the_window_from_the_end_of_the_request() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(2, burst=2, clock=clock, sleep=clock.sleep)
+
+    with bucket.held() as waited:
+        clock.now += 5.0  # the request takes 5 s to answer
+    second = bucket.acquire()
+    third = bucket.acquire()
+
+    assert (waited, second) == (0.0, 0.0)
+    assert third == 60.0  # a minute after the first was answered (t = 5), not sent (t = 0)
+    assert clock() == 65.0
+
+
 def test_token_bucket_refuses_more_at_once_than_a_window_allows() -> None:
     bucket = TokenBucket(60, clock=FakeClock(), sleep=FakeClock().sleep)
 
@@ -541,15 +560,36 @@ def test_session_paces_each_api_by_its_own_bucket() -> None:
     script = Script(Reply(200, {}))
     session = paced(script, clock, quotas={"sheets_read": 60, "calendar": 600})
 
-    for _ in range(3):
+    for _ in range(61):
         session.get(f"{SHEETS}/abc")
     sheets_time = clock()
     for _ in range(10):
         session.get(f"{GOOGLE}/calendar/v3/calendars/primary/events")
 
-    assert sheets_time == 2.0  # 60 a minute: one a second, after the first
-    assert clock() == sheets_time  # the calendar's burst of 10 did not wait
-    assert session.paced_seconds == pytest.approx(2.0)
+    assert sheets_time == 60.0  # a minute's 60 at once, the 61st a minute after the first
+    assert clock() == sheets_time  # the calendar's 10 did not wait
+    assert session.paced_seconds == pytest.approx(60.0)
+
+
+def test_session_counts_a_window_from_when_google_answered() -> None:
+    # The first request takes 2 s to answer: Google counted it somewhere in those 2 s, so the
+    # 61st waits for a minute after that answer, not after the send.
+    clock = FakeClock()
+    sent: list[float] = []
+
+    def answer(request: requests.PreparedRequest) -> Reply:
+        sent.append(clock())
+        if len(sent) == 1:
+            clock.now += 2.0
+        return Reply(200, {})
+
+    session = paced(Script(answer), clock, quotas={"sheets_read": 60})
+
+    for _ in range(61):
+        session.get(f"{SHEETS}/abc")
+
+    assert sent[1:60] == [2.0] * 59  # the rest of the first window at once
+    assert sent[60] == 62.0
 
 
 def test_unknown_quota_names_are_refused() -> None:

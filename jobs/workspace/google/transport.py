@@ -24,7 +24,8 @@ import re
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -99,8 +100,8 @@ class TokenBucket:
     A plain token bucket of capacity C refilling at per_minute/60 a second lets C + per_minute
     acquisitions into some 60 s window (a full bucket at the window's start, then a minute of
     refill), which is exactly what Google's per-minute quotas refuse. So two rules hold here:
-    - the bucket (capacity `burst`, default one second's worth) smooths the rate, so a run does
-      not fire a minute's quota in its first second;
+    - the bucket (capacity `burst`, default one second's worth) smooths the rate (a caller that
+      may spend a whole window at once, as PacedSession does, passes burst=per_minute);
     - a log of the last per_minute acquisition times makes the guarantee exact: an acquisition
       waits until fewer than per_minute acquisitions lie in the 60 s before it, so every
       window [t, t + 60 s) holds at most per_minute. (A per_minute below 1 means one
@@ -109,6 +110,13 @@ class TokenBucket:
     `acquire(n)` takes n at one instant (a batch HTTP request that Google counts as n calls).
     Waiting callers are served in order: each reserves its time under the lock, then sleeps
     outside it through the injected `sleep`.
+
+    `held(n)` acquires around a request and, once it is answered, moves its n entries in the
+    log to that moment: Google counts a call when it arrives (a batch's parts as it works
+    through them), some time after it was sent, and a window measured from the send would let
+    the next minute's first calls reach Google a little less than 60 s after the last ones
+    were counted, which it refuses with 429. Measured from the answer, the window is never
+    shorter on Google's side.
     """
 
     def __init__(
@@ -137,6 +145,26 @@ class TokenBucket:
 
     def acquire(self, n: int = 1) -> float:
         """Block until n tokens are available, take them, and return the seconds waited."""
+        self._check(n)
+        if n == 0:
+            return 0.0
+        return self._take(n)[1]
+
+    @contextmanager
+    def held(self, n: int = 1) -> Iterator[float]:
+        """Acquire n (yielding the seconds waited) for a request made inside the block; when
+        the block ends, the n acquisitions count from then on (see the class's doc)."""
+        self._check(n)
+        if n == 0:
+            yield 0.0
+            return
+        slot, waited = self._take(n)
+        try:
+            yield waited
+        finally:
+            self._settle(slot, n, self._clock())
+
+    def _check(self, n: int) -> None:
         if n < 0:
             raise ValueError(f"cannot acquire {n} tokens")
         if n > self.limit:
@@ -144,18 +172,42 @@ class TokenBucket:
                 f"{n} requests at once exceed the limit of {self.limit} per "
                 f"{self.window_seconds:g} s; send smaller batches"
             )
-        if n == 0:
-            return 0.0
+
+    def _take(self, n: int) -> tuple[float, float]:
+        """Reserve n at the first slot the rules allow and sleep until it: (slot, waited)."""
         with self._lock:
             now = self._clock()
             slot = self._reserve(now, n)
         if slot <= now:
-            return 0.0
+            return slot, 0.0
         current = now
         while current < slot:  # loop: a sleep may return a hair early (float rounding)
             self._sleep(slot - current)
             current = self._clock()
-        return current - now
+        return slot, current - now
+
+    def _settle(self, slot: float, n: int, done: float) -> None:
+        """Move n log entries stamped `slot` to `done` (if they are still in the log)."""
+        if done <= slot:
+            return
+        with self._lock:
+            # The log is sorted and ours are among its latest: take entries off its end until
+            # ours are found (or an older one shows they have left the log), put them back
+            # sorted. Everything left in the log is no later than what was taken.
+            tail: list[float] = []
+            moved = 0
+            while self._recent and moved < n:
+                entry = self._recent.pop()
+                if entry == slot:
+                    entry = done
+                    moved += 1
+                tail.append(entry)
+                if entry < slot:
+                    break
+            tail.sort()
+            self._recent.extend(tail)
+            if tail:
+                self._last_slot = max(self._last_slot, tail[-1])
 
     def _reserve(self, now: float, n: int) -> float:
         elapsed = now - self._stamp
@@ -422,8 +474,13 @@ class PacedSession(AuthorizedSession):
             )
         per_minute = {**DEFAULT_QUOTAS, **(quotas or {})}
         self.quotas: Mapping[str, float] = per_minute
+        # A whole minute's quota may go at once: Google counts calls per 60 s window and does
+        # not ask them to be spread within it, so a run that needs fewer calls than a minute
+        # allows never waits, and a longer one sends each window's calls as soon as the window
+        # lets it (smoothing to one second's worth left most of the first minute idle).
         self.buckets: dict[str, TokenBucket] = {
-            name: TokenBucket(limit, clock=clock, sleep=sleep) for name, limit in per_minute.items()
+            name: TokenBucket(limit, burst=math.floor(limit), clock=clock, sleep=sleep)
+            for name, limit in per_minute.items()
         }
         self.retry = retry
         self.timeout_seconds = timeout_seconds
@@ -508,12 +565,12 @@ class PacedSession(AuthorizedSession):
         verb = _effective_method(request.method or "GET", request.headers)
         call = method_id(verb, request.url or "")
         tokens, inner = batch_inner_calls(request.body) if call.endswith(".batch") else (1, [])
-        waited = self.buckets[quota_bucket(call, verb)].acquire(tokens)
-        with self._stats_lock:
-            self.counts[call] += 1
-            self.batched.update(inner)
-            self.paced_seconds += waited
-        return super().send(request, **kwargs)
+        with self.buckets[quota_bucket(call, verb)].held(tokens) as waited:
+            with self._stats_lock:
+                self.counts[call] += 1
+                self.batched.update(inner)
+                self.paced_seconds += waited
+            return super().send(request, **kwargs)
 
     def snapshot(self) -> dict[str, Any]:
         """A consistent copy of the counters, for a run report."""

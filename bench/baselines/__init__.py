@@ -1,0 +1,1 @@
+"""Scripts as many tutoring programs write them today, to measure tutorsync against."""

@@ -1,0 +1,84 @@
+"""The quick benchmarks' invariants (`python -m bench --quick`'s pieces), not their timings:
+a rerun writes nothing, requests stay near the lower bound, the per-row script needs far more
+requests, and pacing keeps every 429 away. Time is simulated, so nothing here waits."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # bench is a package at the repository's root
+    sys.path.insert(0, str(ROOT))
+
+from bench import google_requests, under_quota, vs_baseline  # noqa: E402
+from bench.harness import APIS, VirtualClock, markdown_table  # noqa: E402
+
+STUDENTS = 100
+
+
+@pytest.fixture(scope="module")
+def requests_measured() -> list[google_requests.Measured]:
+    return google_requests.measure(STUDENTS)
+
+
+def test_a_first_run_stays_near_the_lower_bound_and_sheets_and_calendar_meet_it(
+    requests_measured,
+):
+    first = requests_measured[0]
+
+    assert first.label == "first run"
+    assert first.writes > 0
+    assert first.requests("sheets") == first.bounds["sheets"]
+    assert first.requests("calendar") == first.bounds["calendar"]
+    # Drive's fixed costs (the root's files.get, generateIds, a wave per folder level, the
+    # copies' records) weigh most on small programs; see the benchmark's table.
+    assert first.ratio <= 1.3
+
+
+def test_a_no_op_rerun_writes_nothing_and_reads_near_the_bound(requests_measured):
+    rerun = requests_measured[1]
+
+    assert rerun.label == "no-op rerun"
+    assert rerun.writes == 0
+    assert rerun.ratio <= 1.2
+    assert all(rerun.requests(api) <= rerun.bounds[api] + 1 for api in APIS)
+
+
+def test_the_per_row_script_needs_many_times_the_requests_and_the_time():
+    comparison = vs_baseline.compare(STUDENTS)
+
+    assert comparison.tutorsync.refused == 0  # paced under quota: never refused
+    assert comparison.baseline.refused > 0  # the script learns of the quota from 429s
+    assert comparison.request_ratio >= 50
+    assert comparison.time_ratio >= 20
+
+
+def test_under_quota_tutorsync_meets_no_429_and_leaves_no_idle_minute():
+    result = under_quota.measure(STUDENTS)
+
+    assert result.refused == 0
+    # Each bucket busy no longer than its sliding window requires, give or take latency and
+    # computing: no minute spent waiting that the quota did not call for.
+    assert all(bucket.busy_seconds <= bucket.window_floor_seconds + 20 for bucket in result.buckets)
+
+
+def test_the_virtual_clock_adds_waits_without_sleeping():
+    clock = VirtualClock()
+    before = clock()
+
+    clock.sleep(3600)
+
+    assert 3600 <= clock() - before < 3700
+    assert clock.waited_seconds == 3600
+
+
+def test_markdown_tables_right_align_numbers():
+    assert markdown_table(["name", "n"], [["a", 1], ["bb", 22]]).splitlines() == [
+        "| name |  n |",
+        "| ---- | -: |",
+        "| a    |  1 |",
+        "| bb   | 22 |",
+    ]
