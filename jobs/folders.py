@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import date
 
 from jobs import progress
@@ -13,7 +14,13 @@ from jobs.errors import WorkspaceError
 from jobs.folder_plan import FolderPlan, audit_folders, plan_folders, student_key
 from jobs.report import RunReport
 from jobs.settings import FolderSettings, Settings
-from jobs.workspace.drive_port import CreateFolder, FolderKind, FoldersChanged
+from jobs.workspace.drive_port import (
+    CreateFolder,
+    FolderChange,
+    FolderKind,
+    FoldersChanged,
+    PendingApply,
+)
 from jobs.workspace.port import Workspace
 from sheets_schema.issues import DataIssue
 from sheets_schema.roster import Roster
@@ -31,6 +38,60 @@ def run_folders(
 ) -> RunReport:
     """Create, share, archive and fill student folders so Drive matches the roster. `roster` is
     the one `tutorsync run` already read."""
+    return begin_folders(
+        settings, workspace, as_of=as_of, dry_run=dry_run, roster=roster, background=False
+    ).finish()
+
+
+@dataclass
+class FoldersUnderWay:
+    """The folders job with its Drive changes perhaps still being made (`background`): its
+    report's folder links are already the links after them. `finish()` waits for them and
+    completes the report."""
+
+    report: RunReport
+    plan: FolderPlan
+    pending: PendingApply | None
+    workspace: Workspace
+    started: float
+
+    def finish(self) -> RunReport:
+        report = self.report
+        if self.pending is not None:
+            try:
+                self.pending.wait()
+            except WorkspaceError as error:
+                report.failures.append(str(error))
+                report.folder_links = dict(self.plan.links)
+        report.seconds = time.perf_counter() - self.started
+        # Drive's alone: with `background`, the other jobs' requests went out meanwhile.
+        report.requests = {
+            method: count
+            for method, count in self.workspace.request_counts().items()
+            if method.startswith("drive.")
+        }
+        log.info(
+            "folders: %d students, %d changes, %d failures, %.1fs",
+            report.students,
+            len(report.folder_changes),
+            len(report.failures),
+            report.seconds,
+        )
+        return report
+
+
+def begin_folders(
+    settings: Settings,
+    workspace: Workspace,
+    *,
+    as_of: date,
+    dry_run: bool = False,
+    roster: Roster | None = None,
+    background: bool,
+) -> FoldersUnderWay:
+    """List, plan, and start the changes: with `background` Drive goes on making them (it has
+    its own quota) while the jobs after this one run, linking to the folders as they will be.
+    Call finish() on the result before the run ends."""
     started = time.perf_counter()
     folders_settings = _settings(settings)
     issues: list[DataIssue] = []
@@ -46,45 +107,38 @@ def run_folders(
         report.issues = issues
         report.failures.append(f"student folders could not be read: {error}")
         report.folder_links = None
-        return report
+        return FoldersUnderWay(report, FolderPlan(), None, workspace, started)
     plan = plan_folders(settings=folders_settings, roster=roster, folders=folders)
-    urls: dict[str, str] | None = None
+
+    def begin(changes: list[FolderChange]) -> PendingApply | None:
+        if not changes or dry_run:
+            return None
+        return drive.begin_apply(
+            root, program_key, changes, notify=folders_settings.notify, background=background
+        )
+
+    pending: PendingApply | None = None
     failure = ""
-    if plan.changes and not dry_run:
+    try:
         try:
-            urls = drive.apply(root, program_key, plan.changes, notify=folders_settings.notify)
+            pending = begin(plan.changes)
         except FoldersChanged as changed:
             # Another machine's run made some of these folders meanwhile: plan again from
             # what is there now, once. (Should that happen twice, the next run goes on.)
             log.info("folders: %s; listing and planning again", changed)
-            try:
-                folders = drive.list_folders(root, program_key)
-                plan = plan_folders(settings=folders_settings, roster=roster, folders=folders)
-                if plan.changes:
-                    urls = drive.apply(
-                        root, program_key, plan.changes, notify=folders_settings.notify
-                    )
-            except WorkspaceError as error:
-                failure = str(error)
-        except WorkspaceError as error:
-            failure = str(error)
+            folders = drive.list_folders(root, program_key)
+            plan = plan_folders(settings=folders_settings, roster=roster, folders=folders)
+            pending = begin(plan.changes)
+    except WorkspaceError as error:
+        failure = str(error)
     report = _report(settings, as_of, dry_run, roster, plan)
     report.issues = issues + plan.issues
     report.folder_links = dict(plan.links)
     if failure:
         report.failures.append(failure)
-    elif urls is not None:
-        report.folder_links = _links_after(plan, urls, folders_settings.term)
-    report.seconds = time.perf_counter() - started
-    report.requests = workspace.request_counts()
-    log.info(
-        "folders: %d students, %d changes, %d failures, %.1fs",
-        report.students,
-        len(report.folder_changes),
-        len(report.failures),
-        report.seconds,
-    )
-    return report
+    elif pending is not None:
+        report.folder_links = _links_after(plan, pending.urls, folders_settings.term)
+    return FoldersUnderWay(report, plan, pending, workspace, started)
 
 
 def run_audit(settings: Settings, workspace: Workspace, *, as_of: date) -> RunReport:

@@ -7,7 +7,7 @@ from datetime import date
 
 from jobs import logs, progress
 from jobs.checkins import run_checkins
-from jobs.folders import run_folders
+from jobs.folders import begin_folders
 from jobs.report import RunReport
 from jobs.settings import Settings
 from jobs.workspace.port import Workspace
@@ -29,17 +29,41 @@ def run_all(
     once, before any job writes; check-ins and progress link to the folders the folders job
     leaves."""
     prepared = progress.prepare(settings, workspace, as_of=as_of)
-    reports = []
-    folder_links = None
-    if settings.folders:
+    if not settings.folders:
+        return _after_folders(settings, workspace, prepared, as_of, dry_run, None)
+    with logs.context(job="folders"):
+        # Drive (its own quota) goes on making the folders in the background while check-ins
+        # and progress, paced by theirs, link to the folders as they will be.
+        folders = begin_folders(
+            settings,
+            workspace,
+            as_of=as_of,
+            dry_run=dry_run,
+            roster=prepared.program.roster,
+            background=True,
+        )
+    # Folder problems (an address outside the allowed domains) belong on Data issues.
+    prepared.program.issues += folders.report.issues
+    try:
+        later = _after_folders(
+            settings, workspace, prepared, as_of, dry_run, folders.report.folder_links
+        )
+    finally:  # Drive changes never outlive the run (nor its lock)
         with logs.context(job="folders"):
-            folders = run_folders(
-                settings, workspace, as_of=as_of, dry_run=dry_run, roster=prepared.program.roster
-            )
-        reports.append(folders)
-        folder_links = folders.folder_links
-        # Folder problems (an address outside the allowed domains) belong on Data issues.
-        prepared.program.issues += folders.issues
+            finished = folders.finish()
+    return [finished, *later]
+
+
+def _after_folders(
+    settings: Settings,
+    workspace: Workspace,
+    prepared: progress.Prepared,
+    as_of: date,
+    dry_run: bool,
+    folder_links: dict[str, str] | None,
+) -> list[RunReport]:
+    """Check-ins, then the progress tabs (which link to the next check-in)."""
+    reports = []
     next_checkins = None
     if settings.checkins:
         with logs.context(job="checkins"):

@@ -40,6 +40,7 @@ from jobs.workspace.drive_port import (
     ForgetGrant,
     Grant,
     MoveFolder,
+    PendingApply,
     RecordTemplate,
     RevokeGrant,
     ShareFolder,
@@ -121,6 +122,32 @@ class LocalDrive:
                 "some folder changes could not be made (the others were): " + "; ".join(failures)
             )
         return {folder.key: folder.url for folder in self.list_folders(root, program_key)}
+
+    def begin_apply(
+        self,
+        root: str,
+        program_key: str,
+        changes: Sequence[FolderChange],
+        *,
+        notify: bool,
+        background: bool,
+    ) -> PendingApply:
+        """`apply`, at once: directories take no quota worth overlapping, and a new one's path
+        is known only once it is made (a name already taken gets a number)."""
+        del background
+        outcome: dict[str, str] = {}
+        failure: WorkspaceError | None = None
+        try:
+            outcome = self.apply(root, program_key, changes, notify=notify)
+        except WorkspaceError as error:
+            failure = error
+
+        def made() -> dict[str, str]:
+            if failure is not None:
+                raise failure
+            return outcome
+
+        return PendingApply(outcome, made, background=False)
 
     def link(self, url: str, *, from_spreadsheet: str) -> str:
         """The folder's path relative to `from_spreadsheet`'s directory, as LocalWorkspace

@@ -18,8 +18,10 @@ carries the reason it exists (adapters ignore it).
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -257,6 +259,48 @@ def meanwhile_error(made: Sequence[FolderChange]) -> FoldersChanged:
     )
 
 
+class PendingApply:
+    """Folder changes under way. `urls` is every folder's URL as it will be once they are
+    made, known before they are (Drive IDs are generated first), so the jobs after the
+    folders job can link to new folders while Drive, which has its own quota, works on. A
+    folder whose creation then fails keeps that link until the next run makes it anew.
+
+    `wait()` returns the URLs, or raises what the changes raised (WorkspaceError naming what
+    failed). In the background the changes run in a thread that carries the caller's
+    context (the log records' program and job)."""
+
+    def __init__(
+        self, urls: Mapping[str, str], make: Callable[[], dict[str, str]], *, background: bool
+    ) -> None:
+        self.urls = dict(urls)
+        self._make = make
+        self._result: dict[str, str] | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if background:
+            context = contextvars.copy_context()
+            self._thread = threading.Thread(
+                target=context.run, args=(self._run,), name="tutorsync-drive", daemon=True
+            )
+            self._thread.start()
+        else:
+            self._run()
+
+    def _run(self) -> None:
+        try:
+            self._result = self._make()
+        except BaseException as error:  # handed to wait(), in the caller's thread
+            self._error = error
+
+    def wait(self) -> dict[str, str]:
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
+
+
 class Drive(Protocol):
     """Folders under one root (a Google Drive folder ID, or a directory in the workspace)."""
 
@@ -286,6 +330,20 @@ class Drive(Protocol):
         Every change is safe to repeat: a CreateFolder whose key exists, or a CopyTemplate
         already recorded, does nothing; a RevokeGrant of a grant that is gone is done. A
         ChangeRole of a grant that is gone fails (the next run's plan shares again)."""
+        ...
+
+    def begin_apply(
+        self,
+        root: str,
+        program_key: str,
+        changes: Sequence[FolderChange],
+        *,
+        notify: bool,
+        background: bool,
+    ) -> PendingApply:
+        """`apply`, returned as a PendingApply whose URLs are known at once; with `background`
+        an adapter may make the changes in a thread (Google does; local directories are made
+        at once). Raises FoldersChanged, as `apply` does, before anything is made."""
         ...
 
     def link(self, url: str, *, from_spreadsheet: str) -> str:

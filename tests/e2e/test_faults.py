@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import shutil
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -316,7 +317,7 @@ def test_a_run_killed_after_k_of_n_writes_converges_on_the_next_without_duplicat
 
 
 WRITERS: dict[str, tuple[type, str]] = {
-    "folders": (GoogleDrive, "apply"),
+    "folders": (GoogleDrive, "begin_apply"),
     "check-ins": (GoogleCalendar, "upsert"),
     "progress tabs": (GoogleSpreadsheets, "write_owned_tabs"),
 }
@@ -363,6 +364,37 @@ def test_two_machines_interleaving_converge_without_duplicates_after_one_more_ru
     assert_converged(site, state)
     if stage == "after edits":
         assert lost_cells(site, educators.notes, placed=True) == []
+
+
+# --- Drive in the background ---------------------------------------------------------------
+
+
+def test_drive_works_on_while_check_ins_and_progress_write_and_they_link_its_new_folders(
+    site, reference, monkeypatch
+):
+    """Drive has its own quota: the folders' changes go on while the progress tabs are
+    written, which link to folders not yet made, and the end state is the fault-free one."""
+    progress_wrote = threading.Event()
+    drive_waited: list[bool] = []
+    write_tabs, copy = GoogleSpreadsheets.write_owned_tabs, GoogleDrive._send
+
+    def write_then_say(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = write_tabs(self, *args, **kwargs)
+        progress_wrote.set()
+        return result
+
+    def send_copies_after_progress(self: Any, calls: Any, what: str) -> Any:
+        if what == "template copies":  # made only once progress has written (or 20 s)
+            drive_waited.append(progress_wrote.wait(timeout=20))
+        return copy(self, calls, what)
+
+    monkeypatch.setattr(GoogleSpreadsheets, "write_owned_tabs", write_then_say)
+    monkeypatch.setattr(GoogleDrive, "_send", send_copies_after_progress)
+
+    assert run_tutorsync(site).ok
+
+    assert drive_waited and all(drive_waited)  # one after another, the waits would time out
+    assert_converged(site, reference.first)
 
 
 # --- The fake's faults themselves --------------------------------------------------------------

@@ -53,6 +53,7 @@ from jobs.workspace.drive_port import (
     ForgetGrant,
     Grant,
     MoveFolder,
+    PendingApply,
     RecordTemplate,
     RevokeGrant,
     ShareFolder,
@@ -84,7 +85,7 @@ _PERMISSIONS_PAGE_SIZE = 100  # permissions.list pageSize maximum
 _PERMISSION_FIELDS = "id,type,role,emailAddress,domain,permissionDetails(inherited)"
 _ROOT_FIELDS = "id,name,mimeType,driveId,trashed"
 _LIST_FIELDS = (
-    "nextPageToken,files(id,name,mimeType,parents,trashed,createdTime,webViewLink,"
+    "nextPageToken,files(id,name,mimeType,parents,trashed,createdTime,"
     f"appProperties,permissions({_PERMISSION_FIELDS}))"
 )
 _CHECK_FIELDS = "nextPageToken,files(id,mimeType,appProperties)"
@@ -228,24 +229,46 @@ class GoogleDrive:
     ) -> dict[str, str]:
         """Make the changes in the steps the module describes; the URL of every folder of
         the program afterwards, by key. Raises WorkspaceError naming what failed."""
+        return self.begin_apply(root, program_key, changes, notify=notify, background=False).wait()
+
+    def begin_apply(
+        self,
+        root: str,
+        program_key: str,
+        changes: Sequence[FolderChange],
+        *,
+        notify: bool,
+        background: bool,
+    ) -> PendingApply:
+        """Check the plan is not stale and take the new folders' IDs, so every URL is known;
+        then make the changes, in a thread with `background`."""
         listing = self._last_listing.pop((root, program_key), None)
         if listing is None:
             listing = self._list(root, program_key)
         elif any(isinstance(change, CreateFolder | CopyTemplate) for change in changes):
             self._check_not_made_meanwhile(listing, program_key, changes)
         run = _Apply(self, listing, program_key, notify)
+        self._stopped_at(root, lambda: run.reserve(changes))
+
+        def make() -> dict[str, str]:
+            urls = self._stopped_at(root, lambda: run.make(changes))
+            if run.failures:
+                raise WorkspaceError(self._explain_failures(root, run.failures))
+            return urls
+
+        return PendingApply(run.urls_after(), make, background=background)
+
+    @staticmethod
+    def _stopped_at(root: str, step: Callable[[], dict[str, str]]) -> dict[str, str]:
+        """A request that failed whole (new IDs, a batch lost or refused every time) stops
+        the steps: say where, and that a rerun goes on from what was made."""
         try:
-            urls = run.make(changes)
+            return step()
         except WorkspaceError as error:
-            # A request that failed whole (new IDs, a batch lost or refused every time) stops
-            # the steps: say where, and that a rerun goes on from what was made.
             raise WorkspaceError(
                 f"the folder changes under folders.root {root} were not all made: {error}; the "
                 "next run makes the rest"
             ) from None
-        if run.failures:
-            raise WorkspaceError(self._explain_failures(root, run.failures))
-        return urls
 
     def link(self, url: str, *, from_spreadsheet: str) -> str:
         """Drive links open the same way from anywhere."""
@@ -614,12 +637,26 @@ class _Apply:
         self.unrecorded: set[str] = set()  # folders whose new grants could not be recorded
         self.revoked: list[RevokeGrant] = []  # revokes done (or found done)
         self.copied: list[CopyTemplate] = []  # copies made (or found made)
+        self.creates: list[CreateFolder] = []  # the folders to make, IDs taken (reserve)
+        self.new_ids: list[str] = []  # for the creates, then the copies, in order
+
+    def reserve(self, changes: Sequence[FolderChange]) -> dict[str, str]:
+        """Take an ID for every folder and copy to be made: each folder's URL is then known."""
+        self.creates = [c for c in changes if isinstance(c, CreateFolder) and c.key not in self.ids]
+        copies = [c for c in changes if isinstance(c, CopyTemplate)]
+        self.new_ids = self.drive._generate_ids(len(self.creates) + len(copies))
+        return self.urls_after()
+
+    def urls_after(self) -> dict[str, str]:
+        """Every folder's URL once the changes are made (reserve() first)."""
+        new = {c.key: folder_url(i) for c, i in zip(self.creates, self.new_ids, strict=False)}
+        return dict(sorted((self.urls | new).items()))
 
     def make(self, changes: Sequence[FolderChange]) -> dict[str, str]:
-        creates = [c for c in changes if isinstance(c, CreateFolder) and c.key not in self.ids]
         shares = [c for c in changes if isinstance(c, ShareFolder)]
         copies = [c for c in changes if isinstance(c, CopyTemplate)]
-        new_ids = iter(self.drive._generate_ids(len(creates) + len(copies)))
+        creates = self.creates
+        new_ids = iter(self.new_ids)
         self._create(creates, shares, new_ids)
         self._record_shares(shares, {create.key for create in creates})
         self._change_access(
@@ -664,7 +701,7 @@ class _Apply:
                 for (create, new_id), props in zip(wave, properties, strict=True)
             ]
             results = self.drive._send(calls, "new folders")
-            for (create, new_id), props, (response, error) in zip(
+            for (create, new_id), props, (_, error) in zip(
                 wave, properties, results, strict=True
             ):
                 if error is not None and error.status != 409:  # 409: made by an earlier send
@@ -672,9 +709,7 @@ class _Apply:
                     self.missing[create.key] = f"its folder could not be created ({create.key})"
                     continue
                 self.ids[create.key] = new_id
-                self.urls[create.key] = str((response or {}).get("webViewLink") or "") or (
-                    folder_url(new_id)
-                )
+                self.urls[create.key] = folder_url(new_id)
                 self.parents[create.key] = [self._parent_id(create.parent_key)]
                 self.properties[create.key] = props
             waiting = later
@@ -697,9 +732,7 @@ class _Apply:
             "parents": [self._parent_id(create.parent_key)],
             "appProperties": properties,
         }
-        return _Call(
-            lambda: self.files.create(body=body, supportsAllDrives=True, fields="id,webViewLink")
-        )
+        return _Call(lambda: self.files.create(body=body, supportsAllDrives=True, fields="id"))
 
     def _parent_id(self, parent_key: str) -> str:
         return self.root_id if parent_key == ROOT else self.ids[parent_key]
@@ -965,7 +998,9 @@ def _grant(permission: Mapping[str, Any]) -> Grant:
 
 
 def _url(item: Mapping[str, Any]) -> str:
-    return str(item.get("webViewLink") or "") or folder_url(str(item["id"]))
+    """Built from the ID, never Drive's webViewLink, so a new folder's URL is known before it
+    exists and is the same as later listings give (a link that changed would be a write)."""
+    return folder_url(str(item["id"]))
 
 
 def _record(
