@@ -234,3 +234,20 @@ def test_a_share_names_the_role_asked_for(drive_harness) -> None:
     roles = {r for _, r in drive_harness.access(url_of(drive_harness, "002")) if r != "owner"}
     assert roles == {"commenter"}
     assert not any(isinstance(c, ShareFolder) for c in plan(drive_harness, settings).changes)
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_begin_apply_knows_every_folders_url_before_the_changes_are_made(
+    drive_harness, background
+) -> None:
+    settings = folder_settings(drive_harness)
+    changes = plan(drive_harness, settings).changes
+
+    pending = drive_harness.drive.begin_apply(
+        drive_harness.root, PROGRAM, changes, notify=False, background=background
+    )
+    made = pending.wait()
+
+    assert made == pending.urls
+    assert {folder.key: folder.url for folder in listed(drive_harness)} == made
+    assert plan(drive_harness, settings).changes == []
