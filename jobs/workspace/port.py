@@ -202,6 +202,8 @@ def stored_text(text: str) -> str:
     """Text as a spreadsheet stores it: line breaks as \\n (files keep no \\r) and characters
     no spreadsheet file can hold replaced by U+FFFD. Adapters write this, and plans compare
     with it, so text from a CSV with Windows line ends is not rewritten on every run."""
+    if text.isprintable():  # no line break, control or unstorable character: most cells
+        return text
     return _NOT_STORABLE.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 

@@ -142,3 +142,20 @@ def test_educator_text_in_a_source_is_read_as_typed(harness, texts: list[str]):
 
 def _lf(text: object) -> object:
     return text.replace("\r\n", "\n").replace("\r", "\n") if isinstance(text, str) else text
+
+
+def unstorable(c: str) -> bool:
+    """A character no spreadsheet file can hold: a control other than a line break or tab, a
+    lone surrogate, or a non-character."""
+    control = ord(c) < 0x20 and c not in "\t\n\r"
+    return control or 0xD800 <= ord(c) <= 0xDFFF or c in "\ufffe\uffff"
+
+
+@given(st.text())
+def test_stored_text_keeps_printable_text_as_it_is_and_normalises_the_rest(text):
+    """The fast path (printable text is stored as typed) never changes what is stored."""
+    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+    expected = "".join("\ufffd" if unstorable(c) else c for c in normalised)
+    assert stored_text(text) == expected
+    if text.isprintable():
+        assert stored_text(text) is text

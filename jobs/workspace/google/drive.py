@@ -701,9 +701,7 @@ class _Apply:
                 for (create, new_id), props in zip(wave, properties, strict=True)
             ]
             results = self.drive._send(calls, "new folders")
-            for (create, new_id), props, (_, error) in zip(
-                wave, properties, results, strict=True
-            ):
+            for (create, new_id), props, (_, error) in zip(wave, properties, results, strict=True):
                 if error is not None and error.status != 409:  # 409: made by an earlier send
                     self._fail([create], error)
                     self.missing[create.key] = f"its folder could not be created ({create.key})"
