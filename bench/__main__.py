@@ -73,17 +73,9 @@ def quota_section(students: int) -> str:
 
 
 def reconcile_section(quick: bool) -> str:
-    """bench.reconcile_scale's table (written by another part of the work; said so if it is
-    not there yet), measured in a process of its own: its memory figures are the process's
-    peak, which the other benchmarks' large programs would otherwise set."""
-    script = (
-        "import sys\n"
-        "try:\n"
-        "    from bench.reconcile_scale import report\n"
-        "except ImportError as missing:\n"
-        "    sys.exit(f'(bench.reconcile_scale.report is not available yet: {missing})')\n"
-        f"print(report({quick!r}))\n"
-    )
+    """bench.reconcile_scale's table, measured in a process of its own: its memory figures are
+    the process's peak, which the other benchmarks' large programs would otherwise set."""
+    script = f"from bench.reconcile_scale import report\nprint(report({quick!r}))\n"
     done = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False
     )

@@ -35,10 +35,15 @@ def match_students(
     by_email = students.reset_index().dropna(subset=["email"]).drop_duplicates("email", keep=False)
     email_to_id = dict(zip(by_email["email"], by_email["student_id"], strict=True))
     name_counts = students["name_key"].value_counts()
+    count_of_name = name_counts.to_dict()  # a dict: one lookup per student, not a Series'
     name_to_id = {
-        key: student_id for student_id, key in students["name_key"].items() if name_counts[key] == 1
+        key: student_id
+        for student_id, key in students["name_key"].items()
+        if count_of_name[key] == 1
     }
     issues: dict[tuple[str, str, str], DataIssue] = {}
+    # A typo is typed again and again (every session of the student): decided once.
+    decided: dict[tuple[object, object, object], tuple] = {}
     rest = records[~by_id]
     for index, typed_id, typed_name, typed_email, source, tab, cell in zip(
         rest.index,
@@ -51,16 +56,19 @@ def match_students(
         strict=True,
     ):
         key = (source, tab, cell)
-        student_id, issue = _match_one(
-            typed_id,
-            typed_name,
-            typed_email,
-            students,
-            unpadded,
-            email_to_id,
-            name_to_id,
-            name_counts,
-        )
+        typed = (typed_id, typed_name, typed_email)
+        if typed not in decided:
+            decided[typed] = _match_one(
+                typed_id,
+                typed_name,
+                typed_email,
+                students,
+                unpadded,
+                email_to_id,
+                name_to_id,
+                name_counts,
+            )
+        student_id, issue = decided[typed]
         matched.at[index] = student_id
         if issue is not None and key not in issues:
             problem, fix, severity = issue

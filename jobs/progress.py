@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from jobs import feedback, folder_plan, limits
@@ -195,16 +196,43 @@ class Program:
 def read_program(settings: Settings, workspace: Workspace, *, as_of: date) -> Program:
     """Read every source, parse it, match rows to students and compute their progress."""
     grids, issues = read_sources(settings, workspace)
+    parsed = parse_sources(settings, grids, issues)
+    del grids  # every cell is parsed: the grids' rows need not outlive reconciling
+    return reconcile_program(settings, parsed, as_of=as_of)
+
+
+@dataclass
+class ParsedSources:
+    """Every source parsed, rows not yet matched to students."""
+
+    roster: Roster
+    sessions: pd.DataFrame  # tutor_log.SESSION_COLUMNS, every log's tabs in config order
+    scores: pd.DataFrame  # gradebook.SCORE_COLUMNS and the gradebook's teacher
+    issues: list[DataIssue]  # the read issues given, then the roster's, logs', gradebooks'
+
+
+@planning.cycle_collection_paused
+def parse_sources(
+    settings: Settings, grids: dict[tuple[str, str], Grid], read_issues: list[DataIssue]
+) -> ParsedSources:
+    """Parse the grids `read_sources` gave (pure). Stops the run without a usable roster."""
+    issues = list(read_issues)
     parsed_roster, found = _usable_roster(settings, grids, issues)
     issues += found
-
     sessions, found = _parse_sessions(settings, grids)
     issues += found
     scores, found = _parse_scores(settings, grids)
     issues += found
-    sessions, found = _match(sessions, parsed_roster)
+    return ParsedSources(parsed_roster, sessions, scores, issues)
+
+
+@planning.cycle_collection_paused
+def reconcile_program(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Program:
+    """Match the parsed rows to roster students and compute their progress (pure)."""
+    parsed_roster, issues = parsed.roster, list(parsed.issues)
+    sessions, found = _match(parsed.sessions, parsed_roster)
     issues += found
-    scores, found = _match(scores, parsed_roster)
+    scores, found = _match(parsed.scores, parsed_roster)
     issues += found
 
     thresholds = settings.thresholds
@@ -239,8 +267,11 @@ def read_program(settings: Settings, workspace: Workspace, *, as_of: date) -> Pr
     enrolments = active.explode("teachers").rename(columns={"teachers": "teacher"})
     enrolments = enrolments[enrolments["teacher"].notna()]
     teacher_rows = progress(enrolments, ["student_id", "teacher"])
+    # Sorted once, then split: each teacher's rows keep the reading order (student IDs are
+    # unique within a teacher, so the order is total).
     by_teacher = {
-        str(teacher): _in_reading_order(rows) for teacher, rows in teacher_rows.groupby("teacher")
+        str(teacher): rows
+        for teacher, rows in _in_reading_order(teacher_rows).groupby("teacher", sort=True)
     }
     # A configured teacher with no active students still gets their tab rewritten, so the
     # students who left move to its archive instead of lingering with stale figures.
@@ -356,23 +387,22 @@ def _parse_sessions(settings: Settings, grids) -> tuple[pd.DataFrame, list[DataI
 
 
 def _parse_scores(settings: Settings, grids) -> tuple[pd.DataFrame, list[DataIssue]]:
-    frames, issues = [], []
-    for book in settings.sources.gradebooks:
-        if (book.spreadsheet, book.tab) not in grids:
-            continue
-        frame, found = gradebook.parse(
-            grids[(book.spreadsheet, book.tab)],
-            source=book.spreadsheet,
-            tab=book.tab,
-            columns=book.columns,
-            day_first=settings.program.day_first,
-            missing_counts_as_zero=settings.grades.missing_counts_as_zero,
-        )
-        issues += found
-        if frame is not None:
-            frames.append(frame.assign(teacher=book.teacher))
-    empty = pd.DataFrame(columns=[*gradebook.SCORE_COLUMNS, "teacher"])
-    return (pd.concat(frames, ignore_index=True) if frames else empty), issues
+    books = [b for b in settings.sources.gradebooks if (b.spreadsheet, b.tab) in grids]
+    # All gradebooks at once: a program keeps one per class, thousands of small tabs.
+    parsed = gradebook.parse_many(
+        [
+            gradebook.GradebookTab(grids[(b.spreadsheet, b.tab)], b.spreadsheet, b.tab, b.columns)
+            for b in books
+        ],
+        day_first=settings.program.day_first,
+        missing_counts_as_zero=settings.grades.missing_counts_as_zero,
+    )
+    if not any(parsed.found):
+        return pd.DataFrame(columns=[*gradebook.SCORE_COLUMNS, "teacher"]), parsed.issues
+    teachers = np.array([b.teacher for b in books], dtype=object)
+    # Text, as a column assigned one teacher's e-mail per gradebook would be.
+    scores = parsed.scores.assign(teacher=teachers[parsed.tab_of_score])
+    return scores.astype({"teacher": "str"}), parsed.issues
 
 
 def _match(records: pd.DataFrame, parsed_roster: Roster) -> tuple[pd.DataFrame, list[DataIssue]]:
@@ -387,10 +417,9 @@ def _roster_teacher_mismatches(scores: pd.DataFrame, active: pd.DataFrame) -> li
         return []
     rows = scores.drop_duplicates(["source", "tab", "student_id"])
     rows = rows[rows["student_id"].isin(active.index)]
-    listed = [
-        t in active.at[s, "teachers"]
-        for s, t in zip(rows["student_id"], rows["teacher"], strict=True)
-    ]
+    teachers_of = active["teachers"].to_dict()  # a dict: one lookup per row, not a frame's
+    listed = [t in teachers_of[s] for s, t in zip(rows["student_id"], rows["teacher"], strict=True)]
+    rows = rows[~np.array(listed, dtype=bool)]
     return [
         DataIssue(
             row["source"],
@@ -404,8 +433,7 @@ def _roster_teacher_mismatches(scores: pd.DataFrame, active: pd.DataFrame) -> li
             "gradebook",
             Severity.WARNING,
         )
-        for (_, row), ok in zip(rows.iterrows(), listed, strict=True)
-        if not ok
+        for _, row in rows.iterrows()
     ]
 
 
@@ -435,21 +463,19 @@ def teacher_key(settings: Settings, teacher: str) -> str:
     return f"tutorsync:{settings.program.key}:teacher:{teacher}"
 
 
-def teacher_spreadsheet(settings: Settings, teacher: str) -> str | None:
-    """Where a teacher's tab goes: a configured spreadsheet, else their first .xlsx gradebook."""
-    if teacher in settings.outputs.teacher_spreadsheets:
-        return settings.outputs.teacher_spreadsheets[teacher]
-    for book in settings.sources.gradebooks:
-        if book.teacher == teacher and not book.spreadsheet.lower().endswith(".csv"):
-            return book.spreadsheet
-    return None
-
-
 def configured_targets(settings: Settings) -> dict[str, str]:
-    """Teacher e-mail -> spreadsheet for their tab, for every teacher the config places."""
+    """Teacher e-mail -> spreadsheet for their tab, for every teacher the config places: a
+    configured spreadsheet, else their first gradebook that is not a .csv file."""
+    # One pass over the gradebooks, not one per teacher: a program may keep thousands.
+    first_gradebook: dict[str, str] = {}
+    for book in settings.sources.gradebooks:
+        if not book.spreadsheet.lower().endswith(".csv"):
+            first_gradebook.setdefault(book.teacher, book.spreadsheet)
     targets = {}
     for teacher in _configured_teachers(settings):
-        spreadsheet = teacher_spreadsheet(settings, teacher)
+        spreadsheet = settings.outputs.teacher_spreadsheets.get(
+            teacher, first_gradebook.get(teacher)
+        )
         if spreadsheet is not None:
             targets[teacher] = spreadsheet
     return targets
@@ -469,6 +495,7 @@ def feedback_spreadsheet(settings: Settings) -> str | None:
     return settings.outputs.feedback_spreadsheet or (targets[0] if targets else None)
 
 
+@planning.cycle_collection_paused
 def tutor_log_tabs(
     settings: Settings, program: Program, states: dict[str, SpreadsheetState], *, as_of: date
 ) -> list[tuple[str, TabWrite, str]]:
@@ -510,6 +537,7 @@ def tutor_log_tabs(
 def unplaced_teachers(settings: Settings, program: Program) -> list[DataIssue]:
     """Teachers with students on the roster but nowhere to put their tab (their students
     still appear in the coordinator summary)."""
+    placed = configured_targets(settings)
     return [
         DataIssue(
             settings.sources.roster.spreadsheet,
@@ -523,10 +551,11 @@ def unplaced_teachers(settings: Settings, program: Program) -> list[DataIssue]:
             Severity.WARNING,
         )
         for teacher, students in program.by_teacher.items()
-        if teacher_spreadsheet(settings, teacher) is None
+        if teacher not in placed
     ]
 
 
+@planning.cycle_collection_paused
 def desired_tabs(
     settings: Settings,
     program: Program,

@@ -16,6 +16,7 @@ import pandas as pd
 from jobs.settings import Targets, Thresholds
 from sheets_schema.headers import header_key
 from sheets_schema.issues import DataIssue, Severity
+from sheets_schema.table import ROW, map_distinct
 from sheets_schema.values import Attendance
 
 NEEDS_ATTENTION = "Needs attention"
@@ -50,6 +51,8 @@ def count_sessions(
     follow_up_date.
     """
     issues: list[DataIssue] = []
+    # Only the columns used: every selection below copies what it keeps, for millions of rows.
+    sessions = sessions[[name for name in _SESSION_FIELDS if name in sessions.columns]]
     dates = pd.to_datetime(sessions["session_date"])
     as_of_ts = pd.Timestamp(as_of)
     future = dates > as_of_ts
@@ -66,12 +69,15 @@ def count_sessions(
             )
         )
     kept = sessions[~future].assign(session_date=dates[~future])
-    identity = kept.assign(tutor_key=kept["tutor"].str.strip().str.lower())
+    # As .str.strip().str.lower() gives it, once per tutor rather than once per session.
+    tutor_key = map_distinct(
+        kept["tutor"].tolist(),
+        lambda tutor: tutor.strip().lower() if isinstance(tutor, str) else np.nan,
+    )
+    identity = kept.assign(tutor_key=tutor_key)
     duplicate = identity.duplicated(["student_id", "session_date", "tutor_key", "minutes"])
     if duplicate.any():
-        first_rows = identity.drop_duplicates(
-            ["student_id", "session_date", "tutor_key", "minutes"]
-        )
+        first_rows = identity[~duplicate]  # drop_duplicates, without finding them again
         first_at = first_rows.set_index(["student_id", "session_date", "tutor_key", "minutes"])
         for _, session in identity[duplicate].iterrows():
             original = first_at.loc[
@@ -130,13 +136,39 @@ def count_sessions(
     return figures.drop(columns="attendance_denominator"), issues
 
 
+# What count_sessions reads of a session.
+_SESSION_FIELDS = [
+    "student_id",
+    "session_date",
+    "minutes",
+    "attendance",
+    "tutor",
+    "follow_up",
+    "notes",
+    "next_steps",
+    "source",
+    "tab",
+    ROW,
+    "date_cell",
+]
+
+
 def _latest_text(sessions: pd.DataFrame, column: str) -> pd.Series:
     """Per student, the text of their latest session that has some, as "2026-11-17: text"
     (for teachers to read what the tutor last wrote)."""
     if column not in sessions:
         return pd.Series(dtype=object)
-    text = sessions[column].map(lambda value: str(value).strip() if isinstance(value, str) else "")
-    written = sessions.assign(_text=text)[text != ""].sort_values("session_date")
+    text = pd.Series(
+        map_distinct(
+            sessions[column].tolist(),
+            lambda value: str(value).strip() if isinstance(value, str) else "",
+        ),
+        index=sessions.index,
+    )
+    dated = pd.DataFrame(
+        {"student_id": sessions["student_id"], "session_date": sessions["session_date"]}
+    )
+    written = dated.assign(_text=text)[text != ""].sort_values("session_date")
     latest = written.groupby("student_id").tail(1).set_index("student_id")
     return pd.Series(
         [
@@ -163,50 +195,74 @@ def grade_figures(
     their difference (NaN if either is empty); missing_count of Missing marks dated ≤ as_of or
     undated. With category weights, each grade is the weighted mean over the categories present.
     """
-    due = pd.to_datetime(scores["due"])
+    # The groups are found once (a student ID is text; finding groups means hashing it), then
+    # every figure is over a subset of rows by their group's number: the same groups, sums in
+    # the same order, as grouping each subset by `by` itself, for millions of marks.
+    grouped = scores.groupby(list(by))
+    groups = grouped.size().index  # sorted, as each figure's groupby would order them
+    marks = pd.DataFrame(
+        {
+            # -1: a key that is NaN, in no group
+            "_group": grouped.ngroup().fillna(-1).to_numpy(dtype=np.intp),
+            "due": pd.to_datetime(scores["due"]).to_numpy(),
+            "earned": scores["earned"].to_numpy(),
+            "possible": scores["possible"].to_numpy(),
+            "category": scores["category"].to_numpy(),
+        }
+    )
+    due = marks["due"]
     as_of_ts = pd.Timestamp(as_of)
     window = pd.Timedelta(days=window_days)
-    to_date = due.isna() | (due <= as_of_ts)
-    recent = (due > as_of_ts - window) & (due <= as_of_ts)
-    prior = (due > as_of_ts - 2 * window) & (due <= as_of_ts - window)
-    counted = scores["earned"].notna() & (scores["possible"] > 0)
-    weighted = scores.assign(weight=_weights(scores["category"], category_weights))
+    in_a_group = (marks["_group"] >= 0).to_numpy()
+    to_date = (due.isna() | (due <= as_of_ts)).to_numpy()
+    recent = ((due > as_of_ts - window) & (due <= as_of_ts)).to_numpy()
+    prior = ((due > as_of_ts - 2 * window) & (due <= as_of_ts - window)).to_numpy()
+    counted = (marks["earned"].notna() & (marks["possible"] > 0)).to_numpy() & in_a_group
     if category_weights:
-        counted &= weighted["weight"].notna()
+        marks["weight"] = _weights(scores["category"], category_weights).to_numpy()
+        counted &= marks["weight"].notna().to_numpy()
+    weighted = bool(category_weights)
+    missing = scores["missing"].to_numpy(dtype=bool) & to_date & in_a_group
+    missing_by_group = np.bincount(marks["_group"].to_numpy()[missing], minlength=len(groups))
+    present = np.flatnonzero(missing_by_group)
     figures = pd.DataFrame(
         {
-            "grade_percent": _percent(weighted[counted & to_date], by, bool(category_weights)),
-            "grade_recent_percent": _percent(
-                weighted[counted & recent], by, bool(category_weights)
-            ),
-            "grade_prior_percent": _percent(weighted[counted & prior], by, bool(category_weights)),
-            "missing_count": scores[scores["missing"] & to_date].groupby(list(by)).size(),
+            "grade_percent": _percent(marks[counted & to_date], groups, weighted),
+            "grade_recent_percent": _percent(marks[counted & recent], groups, weighted),
+            "grade_prior_percent": _percent(marks[counted & prior], groups, weighted),
+            "missing_count": pd.Series(missing_by_group[present], index=groups[present]),
         }
     )
     figures["missing_count"] = figures["missing_count"].fillna(0).astype("int64")
     figures["grade_change_points"] = (
         figures["grade_recent_percent"] - figures["grade_prior_percent"]
     ).round(1)
-    figures["grade_trend"] = _trend(scores[counted & to_date & due.notna()], by)
+    figures["grade_trend"] = _trend(marks[counted & to_date & due.notna().to_numpy()], groups)
     return figures
 
 
 TREND_POINTS = 12  # a sparkline of the latest dated assignments
 
 
-def _trend(scores: pd.DataFrame, by: Sequence[str]) -> pd.Series:
+def _trend(marks: pd.DataFrame, groups: pd.Index) -> pd.Series:
     """Per group, the percentages of the latest TREND_POINTS dated assignments, oldest first."""
-    if scores.empty:
+    if marks.empty:
         return pd.Series(dtype=object)
-    ordered = scores.assign(
-        _due=pd.to_datetime(scores["due"]),
-        _percent=(100 * scores["earned"] / scores["possible"]).round(0),
-    ).sort_values("_due", kind="stable")
-    return (
-        ordered.groupby(list(by))["_percent"]
-        .agg(lambda points: tuple(float(p) for p in points.tail(TREND_POINTS)))
-        .rename("grade_trend")
-    )
+    percent = (100 * marks["earned"] / marks["possible"]).round(0).to_numpy()
+    # By due date (ties in sheet order), then by group: each group's marks in due order.
+    by_due = np.argsort(marks["due"].to_numpy(), kind="stable")
+    order = by_due[np.argsort(marks["_group"].to_numpy()[by_due], kind="stable")]
+    group_of = marks["_group"].to_numpy()[order]
+    counts = np.bincount(group_of, minlength=len(groups))
+    from_end = np.cumsum(counts)[group_of] - np.arange(len(order))  # a group's latest: 1
+    points = percent[order][from_end <= TREND_POINTS].tolist()
+    present = np.flatnonzero(counts)
+    ends = np.cumsum(np.minimum(counts[present], TREND_POINTS)).tolist()
+    trends = [
+        tuple(float(p) for p in points[start:end])
+        for start, end in zip([0, *ends[:-1]], ends, strict=True)
+    ]
+    return pd.Series(trends, index=groups[present], dtype=object, name="grade_trend")
 
 
 def unweighted_categories(
@@ -235,22 +291,27 @@ def unweighted_categories(
 
 def _weights(categories: pd.Series, category_weights: Mapping[str, float]) -> pd.Series:
     by_key = {header_key(name): weight for name, weight in category_weights.items()}
-    return categories.map(lambda category: by_key.get(header_key(category)), na_action="ignore")
+    # Each category once: a gradebook repeats a handful of them across millions of marks.
+    distinct = dict.fromkeys(categories.dropna())
+    weight_of = {category: by_key.get(header_key(category)) for category in distinct}
+    return categories.map(weight_of.__getitem__, na_action="ignore")
 
 
-def _percent(scores: pd.DataFrame, by: Sequence[str], weighted: bool) -> pd.Series:
-    keys = list(by)
+def _percent(marks: pd.DataFrame, groups: pd.Index, weighted: bool) -> pd.Series:
+    """Per group present in `marks`, the percentage earned (each category's share weighted)."""
     if not weighted:
-        sums = scores.groupby(keys)[["earned", "possible"]].sum()
-        return (100 * sums["earned"] / sums["possible"]).round(1)
-    per_category = scores.groupby([*keys, "category"])[["earned", "possible", "weight"]].agg(
+        sums = marks.groupby("_group")[["earned", "possible"]].sum()
+        percent = (100 * sums["earned"] / sums["possible"]).round(1)
+        return percent.set_axis(groups[sums.index.to_numpy()])
+    per_category = marks.groupby(["_group", "category"])[["earned", "possible", "weight"]].agg(
         {"earned": "sum", "possible": "sum", "weight": "first"}
     )
     per_category["weighted"] = (
         per_category["weight"] * per_category["earned"] / per_category["possible"]
     )
-    totals = per_category.groupby(level=keys)[["weighted", "weight"]].sum()
-    return (100 * totals["weighted"] / totals["weight"]).round(1)
+    totals = per_category.groupby(level="_group")[["weighted", "weight"]].sum()
+    percent = (100 * totals["weighted"] / totals["weight"]).round(1)
+    return percent.set_axis(groups[totals.index.to_numpy()])
 
 
 def student_progress(
@@ -282,8 +343,9 @@ def student_progress(
     last = pd.to_datetime(progress["last_session_date"])
     progress["days_since_last_session"] = (pd.Timestamp(as_of) - last).dt.days.astype("Int64")
     progress["last_session_date"] = last.dt.date.astype(object).where(last.notna(), None)
+    # Rows of only the fields read: a tuple of every column per student is slow for thousands.
     progress["student_flags"] = [
-        _flags(row, thresholds) for row in progress.itertuples(index=False)
+        _flags(row, thresholds) for row in progress[_FLAG_FIELDS].itertuples(index=False)
     ]
     progress["status"] = progress["student_flags"].map(
         lambda flags: NEEDS_ATTENTION if flags else ON_TRACK
@@ -292,9 +354,32 @@ def student_progress(
     for column in ("sessions_per_week", "minutes_per_week"):
         progress[column] = progress[column].fillna(0.0) if column in progress else 0.0
     progress["student_wins"] = [
-        _wins(row, thresholds, targets) for row in progress.itertuples(index=False)
+        _wins(row, thresholds, targets) for row in progress[_WIN_FIELDS].itertuples(index=False)
     ]
     return progress
+
+
+# The fields _flags and _wins read.
+_FLAG_FIELDS = [
+    "days_since_last_session",
+    "last_session_date",
+    "attendance_rate",
+    "grade_percent",
+    "grade_change_points",
+    "grade_prior_percent",
+    "grade_recent_percent",
+    "missing_count",
+    "follow_up_date",
+]
+_WIN_FIELDS = [
+    "grade_change_points",
+    "grade_prior_percent",
+    "grade_recent_percent",
+    "sessions_per_week",
+    "minutes_per_week",
+    "attendance_rate",
+    "sessions_in_window",
+]
 
 
 def _wins(row, thresholds: Thresholds, targets: Targets) -> tuple[Win, ...]:

@@ -7,14 +7,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from itertools import chain
+from operator import itemgetter
 
+import numpy as np
 import pandas as pd
 
 from sheets_schema import values
 from sheets_schema.fields import FIRST_NAME, LAST_NAME, STUDENT_EMAIL, STUDENT_ID, STUDENT_NAME
 from sheets_schema.headers import SheetKind, find_header, header_key
 from sheets_schema.issues import DataIssue, Severity, a1, column_letter
-from sheets_schema.table import ROW, is_example_row, show
+from sheets_schema.table import ROW, distinct_codes, is_example_row, show
 
 KIND = SheetKind(
     "gradebook",
@@ -105,7 +108,81 @@ def parse(
     not graded yet and produce no row. Plain numbers are points out of the Points row, or
     percentages when the column has no points.
     """
-    header, issues = find_header(grid, KIND, columns or {}, source=source, tab=tab)
+    parsed = parse_many(
+        [GradebookTab(grid, source, tab, columns)],
+        day_first=day_first,
+        missing_counts_as_zero=missing_counts_as_zero,
+    )
+    return (parsed.scores if parsed.found[0] else None), parsed.issues
+
+
+@dataclass(frozen=True)
+class GradebookTab:
+    """One gradebook tab to parse: its grid, where it is, and the config's column map."""
+
+    grid: Sequence[Sequence[object]]
+    source: str
+    tab: str
+    columns: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class ParsedGradebooks:
+    scores: pd.DataFrame  # SCORE_COLUMNS: every tab's rows, as `parse` gives them, in tab order
+    tab_of_score: np.ndarray  # per score row, its tab's position in the tabs parsed
+    found: list[bool]  # per tab, whether its header was found (else it gave only an issue)
+    issues: list[DataIssue]  # as `parse` gives them, tab after tab
+
+
+def parse_many(
+    tabs: Sequence[GradebookTab], *, day_first: bool = False, missing_counts_as_zero: bool = True
+) -> ParsedGradebooks:
+    """`parse` for many gradebook tabs at once: the same rows and issues, as if each tab were
+    parsed in turn and the frames concatenated. A program keeps one gradebook per class, so
+    thousands of small tabs: their score cells are parsed together, each distinct cell once."""
+    layouts = []
+    issues_by_tab: list[list[DataIssue]] = []
+    for number, gradebook_tab in enumerate(tabs):
+        layout, found = _layout(number, gradebook_tab, day_first)
+        issues_by_tab.append(found)
+        if layout is not None:
+            layouts.append(layout)
+    scores, tab_of_score, score_issues = _scores(layouts, missing_counts_as_zero)
+    row_issues: list[list[tuple[int, int, DataIssue]]] = [[] for _ in tabs]
+    for layout in layouts:
+        row_issues[layout.number] = layout.row_issues
+    for number, row_index, column, issue in score_issues:
+        row_issues[number].append((row_index, column, issue))
+    issues = []
+    for found, in_rows in zip(issues_by_tab, row_issues, strict=True):
+        # Stable: a row's identity issues, then its scores' in column order, as one reads.
+        in_rows.sort(key=lambda item: (item[0], item[1]))
+        issues += found + [issue for _, _, issue in in_rows]
+    found_header = [False] * len(tabs)
+    for layout in layouts:
+        found_header[layout.number] = True
+    return ParsedGradebooks(scores, tab_of_score, found_header, issues)
+
+
+@dataclass
+class _Layout:
+    """A gradebook tab read row by row except for its scores: which rows are students, and
+    their assignments (the scores, the bulk of its cells, are read in bulk by `_scores`)."""
+
+    number: int  # position among the tabs parsed
+    tab: GradebookTab
+    assignments: list[Assignment]
+    student_column: int  # where a score row's student is, for its A1 reference
+    graded_rows: list[int]  # grid rows of students, whose score cells are read
+    typed_rows: list[tuple[object, str | None, object]]  # their (ID, name, e-mail) as typed
+    row_issues: list[tuple[int, int, DataIssue]]  # (row, column, issue); identity: column -1
+
+
+def _layout(
+    number: int, gradebook_tab: GradebookTab, day_first: bool
+) -> tuple[_Layout | None, list[DataIssue]]:
+    grid, source, tab = gradebook_tab.grid, gradebook_tab.source, gradebook_tab.tab
+    header, issues = find_header(grid, KIND, gradebook_tab.columns or {}, source=source, tab=tab)
     if header is None:
         return None, issues
     identity = header.columns
@@ -126,8 +203,15 @@ def parse(
                 Severity.WARNING,
             )
         )
-
-    records = []
+    layout = _Layout(
+        number,
+        gradebook_tab,
+        assignments,
+        identity.get("student_id", identity.get("student_name", 0)),
+        [],
+        [],
+        [],
+    )
     for row_index in range(header.row + 1, len(grid)):
         if row_index in detail_rows.values():
             continue
@@ -142,17 +226,16 @@ def parse(
             raw = cell(identity[name])
             parsed = values.formula_error(raw) or parser(raw)
             if isinstance(parsed, values.Invalid):
-                issues.append(
-                    DataIssue(
-                        source,
-                        tab,
-                        a1(row_index, identity[name]),
-                        show(raw),
-                        f"{KIND.field(name).label} '{show(raw)}' {parsed.what}",
-                        parsed.fix,
-                        severity,
-                    )
+                issue = DataIssue(
+                    source,
+                    tab,
+                    a1(row_index, identity[name]),
+                    show(raw),
+                    f"{KIND.field(name).label} '{show(raw)}' {parsed.what}",
+                    parsed.fix,
+                    severity,
                 )
+                layout.row_issues.append((row_index, -1, issue))
                 parsed = None
             typed[name] = parsed
         typed_id = typed.get("student_id")
@@ -160,62 +243,176 @@ def parse(
         typed_email = typed.get("student_email")
         if typed_id is None and not typed_name and typed_email is None:
             if any(not values.is_blank(cell(a.column)) for a in assignments):
-                issues.append(
-                    DataIssue(
-                        source,
-                        tab,
-                        f"row {row_index + 1}",
-                        "",
-                        "this row has scores but no student ID or name, so it was skipped",
-                        "type the student's ID or name in the first columns",
-                    )
-                )
-            continue
-        student_column = identity.get("student_id", identity.get("student_name", 0))
-        for assignment in assignments:
-            raw = cell(assignment.column)
-            score = values.parse_score(raw)
-            if score is None:
-                continue
-            if isinstance(score, values.Invalid):
-                issues.append(
-                    DataIssue(
-                        source,
-                        tab,
-                        a1(row_index, assignment.column),
-                        show(raw),
-                        f"Score '{show(raw)}' for '{assignment.name}' {score.what}",
-                        score.fix,
-                    )
-                )
-                continue
-            earned, possible = _earned_possible(score, assignment.points, missing_counts_as_zero)
-            records.append(
-                (
-                    typed_id,
-                    typed_name or None,
-                    typed_email,
-                    assignment.name,
-                    column_letter(assignment.column),
-                    assignment.due,
-                    assignment.category,
-                    earned,
-                    possible,
-                    score.kind is values.ScoreKind.MISSING,
+                issue = DataIssue(
                     source,
                     tab,
-                    row_index,
-                    a1(row_index, student_column),
+                    f"row {row_index + 1}",
+                    "",
+                    "this row has scores but no student ID or name, so it was skipped",
+                    "type the student's ID or name in the first columns",
                 )
-            )
-    # Object columns keep None as None: inferred text columns would turn a row's missing ID or
-    # name into NaN, which matching cannot read.
-    scores = pd.DataFrame(records, columns=SCORE_COLUMNS, dtype=object)
-    scores[ROW] = scores[ROW].astype("int64")
-    scores["earned"] = scores["earned"].astype("float64")
-    scores["possible"] = scores["possible"].astype("float64")
-    scores["missing"] = scores["missing"].astype(bool)
-    return scores, issues
+                layout.row_issues.append((row_index, -1, issue))
+            continue
+        layout.graded_rows.append(row_index)
+        layout.typed_rows.append((typed_id, typed_name or None, typed_email))
+    return layout, issues
+
+
+def _scores(
+    layouts: Sequence[_Layout], missing_counts_as_zero: bool
+) -> tuple[pd.DataFrame, np.ndarray, list[tuple[int, int, int, DataIssue]]]:
+    """One row per graded cell of every layout's students (tab by tab, row-major), the tab
+    of each, and the unreadable cells' issues as (tab, row, column, issue)."""
+    cells: list[object] = []
+    # Per cell: its student (among all layouts' students) and assignment (among all theirs).
+    cell_student: list[np.ndarray] = []
+    cell_assignment: list[np.ndarray] = []
+    students = assignments = 0
+    for layout in layouts:
+        grid, columns = layout.tab.grid, [a.column for a in layout.assignments]
+        width, height = len(columns), len(layout.graded_rows)
+        cells += _score_cells([grid[row_index] for row_index in layout.graded_rows], columns)
+        cell_student.append(np.repeat(np.arange(students, students + height), width))
+        cell_assignment.append(np.tile(np.arange(assignments, assignments + width), height))
+        students += height
+        assignments += width
+    student_of = np.concatenate(cell_student) if cell_student else np.zeros(0, dtype=np.intp)
+    assignment_of = (
+        np.concatenate(cell_assignment) if cell_assignment else np.zeros(0, dtype=np.intp)
+    )
+    all_assignments = [a for layout in layouts for a in layout.assignments]
+    # Each cell was parsed on its own before: -0.0 stays apart from 0.0.
+    codes, firsts = distinct_codes(cells, signed_zeros=True)
+    distinct = [values.parse_score(cell) for cell in firsts]
+    kind = np.array([_kind_code(score) for score in distinct] or [_BLANK], dtype=np.int8)[codes]
+    value = np.array([_score_part(s, "value") for s in distinct] or [np.nan], dtype=float)[codes]
+    out_of = np.array([_score_part(s, "out_of") for s in distinct] or [np.nan], dtype=float)[codes]
+    points = np.array([np.nan if a.points is None else a.points for a in all_assignments] or [0])
+    # Plain numbers are points out of the Points row, or percentages when it has none.
+    assignment_out_of = np.where(np.isnan(points), 100.0, points)[assignment_of]
+    earned = np.full(len(cells), np.nan)
+    possible = np.full(len(cells), np.nan)
+    missing = (0.0, assignment_out_of) if missing_counts_as_zero else (np.nan, np.nan)
+    for code, earned_here, possible_here in (
+        (_POINTS, value, assignment_out_of),
+        (_PERCENT, value / 100.0 * assignment_out_of, assignment_out_of),
+        (_FRACTION, value, out_of),
+        (_MISSING, *missing),
+    ):
+        where = kind == code
+        earned = np.where(where, earned_here, earned)
+        possible = np.where(where, possible_here, possible)
+
+    # Per student (all layouts): tab, grid row, typed identity, student cell.
+    tab_of = np.array(
+        [layout.number for layout in layouts for _ in layout.graded_rows], dtype=np.intp
+    )
+    row_of = np.array([row for layout in layouts for row in layout.graded_rows], dtype="int64")
+    typed = np.empty((students, 3), dtype=object)
+    for number, typed_row in enumerate(t for layout in layouts for t in layout.typed_rows):
+        typed[number] = typed_row
+    student_cell = np.array(
+        [a1(row, layout.student_column) for layout in layouts for row in layout.graded_rows],
+        dtype=object,
+    )
+    where_from = np.array(
+        [(layout.tab.source, layout.tab.tab) for layout in layouts for _ in layout.graded_rows],
+        dtype=object,
+    ).reshape(students, 2)
+    per_assignment = np.empty((len(all_assignments), 4), dtype=object)
+    for number, a in enumerate(all_assignments):
+        per_assignment[number] = (a.name, column_letter(a.column), a.due, a.category)
+
+    issues = []
+    for index in np.flatnonzero(kind == _INVALID):
+        assignment = all_assignments[assignment_of[index]]
+        student = student_of[index]
+        invalid = distinct[codes[index]]
+        assert isinstance(invalid, values.Invalid)
+        raw = cells[index]
+        row_index = int(row_of[student])
+        issue = DataIssue(
+            str(where_from[student, 0]),
+            str(where_from[student, 1]),
+            a1(row_index, assignment.column),
+            show(raw),
+            f"Score '{show(raw)}' for '{assignment.name}' {invalid.what}",
+            invalid.fix,
+        )
+        issues.append((int(tab_of[student]), row_index, assignment.column, issue))
+
+    graded = np.flatnonzero(kind >= _EXCUSED)  # excused marks are rows, not counted
+    student = student_of[graded]
+    column = assignment_of[graded]
+    # The text columns as one array of objects, made into the frame without a copy: five million
+    # marks make every copy count. Object columns keep None as None: inferred text columns would
+    # turn a row's missing ID or name into NaN, which matching cannot read.
+    text = np.empty((len(graded), len(_TEXT_COLUMNS)), dtype=object)
+    for position, (source_table, part, rows) in enumerate(
+        [(typed, part, student) for part in range(3)]
+        + [(per_assignment, part, column) for part in range(4)]
+        + [(where_from, part, student) for part in range(2)]
+    ):
+        text[:, position] = source_table[rows, part]  # column by column: small temporaries
+    text[:, 9] = student_cell[student]
+    scores = pd.DataFrame(text, columns=_TEXT_COLUMNS, dtype=object, copy=False)
+    scores.insert(7, "earned", earned[graded])
+    scores.insert(8, "possible", possible[graded])
+    scores.insert(9, "missing", kind[graded] == _MISSING)
+    scores.insert(12, ROW, row_of[student])
+    return scores, tab_of[student], issues
+
+
+# SCORE_COLUMNS that hold objects, in order; the numbers go in between.
+_TEXT_COLUMNS = [
+    "student_id_typed",
+    "student_name_typed",
+    "student_email_typed",
+    "assignment",
+    "assignment_column",
+    "due",
+    "category",
+    "source",
+    "tab",
+    "student_cell",
+]
+# A parsed score cell as a number, so whole gradebooks are computed at once.
+_BLANK, _INVALID, _EXCUSED, _POINTS, _PERCENT, _FRACTION, _MISSING = range(7)
+_KIND_CODES = {
+    values.ScoreKind.EXCUSED: _EXCUSED,
+    values.ScoreKind.POINTS: _POINTS,
+    values.ScoreKind.PERCENT: _PERCENT,
+    values.ScoreKind.FRACTION: _FRACTION,
+    values.ScoreKind.MISSING: _MISSING,
+}
+
+
+def _kind_code(score: values.Score | values.Invalid | None) -> int:
+    if score is None:
+        return _BLANK
+    if isinstance(score, values.Invalid):
+        return _INVALID
+    return _KIND_CODES[score.kind]
+
+
+def _score_part(score: values.Score | values.Invalid | None, part: str) -> float:
+    number = getattr(score, part, None) if isinstance(score, values.Score) else None
+    return np.nan if number is None else number
+
+
+def _score_cells(rows: Sequence[Sequence[object]], columns: Sequence[int]) -> list[object]:
+    """The cells of `rows` in `columns`, row by row (`_cell` of each), picked in C from every
+    row that reaches the last column; only rows Sheets cut short are read cell by cell."""
+    if not columns:
+        return []
+    last = max(columns)
+    pick = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
+    return list(
+        chain.from_iterable(
+            pick(row) if len(row) > last else [_cell(row, column) for column in columns]
+            for row in rows
+        )
+    )
 
 
 def _cell(row: Sequence[object], column: int | None) -> object:
@@ -353,19 +550,3 @@ def _detail(grid: Sequence[Sequence[object]], row_index: int | None, column: int
         return None
     value = _cell(grid[row_index], column)
     return None if values.is_blank(value) else value
-
-
-def _earned_possible(
-    score: values.Score, points: float | None, missing_counts_as_zero: bool
-) -> tuple[float | None, float | None]:
-    out_of = points if points is not None else 100.0
-    match score.kind:
-        case values.ScoreKind.POINTS:
-            return score.value, out_of
-        case values.ScoreKind.PERCENT:
-            return (score.value or 0.0) / 100.0 * out_of, out_of
-        case values.ScoreKind.FRACTION:
-            return score.value, score.out_of
-        case values.ScoreKind.MISSING:
-            return (0.0, out_of) if missing_counts_as_zero else (None, None)
-    return None, None  # excused: not counted

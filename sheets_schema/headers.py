@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import islice
 
 from sheets_schema.issues import DataIssue, Severity, a1, column_letter
 
@@ -20,9 +22,13 @@ HEADER_SEARCH_ROWS = 10  # title rows above the header are common; look this far
 
 def header_key(text: object) -> str:
     """The comparable form of a header: "Student #" -> "studentnumber"."""
-    if text is None:
-        return ""
-    lowered = str(text).strip().lower()
+    return "" if text is None else _text_key(str(text))
+
+
+@lru_cache(maxsize=65_536)
+def _text_key(text: str) -> str:
+    # Cached: thousands of gradebooks repeat the same few dozen headers and labels.
+    lowered = text.strip().lower()
     for symbol, word in _SYMBOLS.items():
         lowered = lowered.replace(symbol, word)
     return _NOT_ALNUM.sub("", lowered)
@@ -86,9 +92,15 @@ def find_header(
                 Severity.WARNING,
             )
         )
-    candidates = [i for i, row in enumerate(grid) if any(_present(cell) for cell in row)]
+    # Only the first few non-blank rows can hold the header: a log has millions of rows.
+    candidates = list(
+        islice(
+            (i for i, row in enumerate(grid) if any(_present(cell) for cell in row)),
+            HEADER_SEARCH_ROWS,
+        )
+    )
     best: tuple[HeaderMatch, list[str]] | None = None
-    for row_index in candidates[:HEADER_SEARCH_ROWS]:
+    for row_index in candidates:
         columns, duplicates = _map_columns(grid[row_index], kind, custom)
         missing = _missing_groups(kind, columns)
         if not missing:
@@ -130,7 +142,8 @@ def _map_columns(
     wanted += [(f.name, f.aliases) for f in kind.fields if f.name not in custom]
     for name, aliases in wanted:
         for alias in aliases:
-            hits = [i for i, key in enumerate(keys) if key and key == header_key(alias)]
+            alias_key = header_key(alias)
+            hits = [i for i, key in enumerate(keys) if key and key == alias_key]
             hits = [i for i in hits if i not in taken]
             if hits:
                 columns[name] = hits[0]

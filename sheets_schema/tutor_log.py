@@ -11,7 +11,7 @@ from sheets_schema import values
 from sheets_schema.fields import STUDENT_EMAIL, STUDENT_ID, STUDENT_NAME
 from sheets_schema.headers import Field, SheetKind, find_header
 from sheets_schema.issues import DataIssue, Severity, a1
-from sheets_schema.table import ROW, ColumnParser, raw_frame, show
+from sheets_schema.table import ROW, ColumnParser, a1_cells, map_distinct, raw_frame, show
 
 KIND = SheetKind(
     "tutor log",
@@ -129,9 +129,10 @@ def parse(
     sessions["source"] = source
     sessions["tab"] = tab
     sessions[ROW] = frame[ROW]
-    sessions["date_cell"] = frame[ROW].map(lambda row: a1(row, found["session_date"]))
-    student_column = found.get("student_id", found.get("student_name", 0))
-    sessions["student_cell"] = frame[ROW].map(lambda row: a1(row, student_column))
+    sessions["date_cell"] = a1_cells(frame[ROW], found["session_date"])
+    sessions["student_cell"] = a1_cells(
+        frame[ROW], found.get("student_id", found.get("student_name", 0))
+    )
 
     unusable = _unusable(frame, sessions, found)
     for index, (what, fix, column_name) in unusable.items():
@@ -146,7 +147,11 @@ def parse(
     sessions = sessions[keep]
     attended_without_attendance = sessions["attendance"].isna()
     sessions.loc[attended_without_attendance, "attendance"] = values.Attendance.ATTENDED
-    sessions["follow_up"] = sessions["follow_up"].map(lambda flag: flag is True)
+    # Parsed follow-ups are True, False or None, so == True is `is True`, done in C. An empty
+    # column keeps its object dtype, so concatenated logs keep theirs.
+    follow_up = sessions["follow_up"].to_numpy() == True  # noqa: E712
+    if len(follow_up):
+        sessions["follow_up"] = follow_up
     sessions["minutes"] = pd.to_numeric(sessions["minutes"], errors="coerce").astype("float64")
     return sessions[SESSION_COLUMNS].reset_index(drop=True), issues
 
@@ -163,9 +168,8 @@ def _unusable(
     )
     minutes = pd.to_numeric(sessions["minutes"], errors="coerce")
     # A form often leaves attendance blank when the session simply happened.
-    blank_attendance_but_minutes = frame["attendance"].map(values.is_blank).astype(bool) & (
-        minutes > 0
-    )
+    blank_attendance = map_distinct(frame["attendance"].tolist(), values.is_blank, dtype=bool)
+    blank_attendance_but_minutes = blank_attendance & (minutes > 0).to_numpy()
     no_attendance = sessions["attendance"].isna() & ~blank_attendance_but_minutes
     reasons = [
         (

@@ -1,0 +1,220 @@
+"""The roster: who the students are, their teachers and tutors, and who is active.
+
+One row per enrolment: a student with two teachers has two rows with the same ID.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from row_by_row.table import ROW, ColumnParser, raw_frame, show
+from sheets_schema import values
+from sheets_schema.fields import FIRST_NAME, LAST_NAME, STUDENT_EMAIL, STUDENT_ID, STUDENT_NAME
+from sheets_schema.headers import Field, SheetKind, find_header
+from sheets_schema.issues import DataIssue, Severity, a1
+
+KIND = SheetKind(
+    "roster",
+    (
+        STUDENT_ID,
+        STUDENT_NAME,
+        FIRST_NAME,
+        LAST_NAME,
+        STUDENT_EMAIL,
+        Field("grade_level", "Grade level", ("Grade Level", "Grade", "Gr", "Year")),
+        Field("teacher_email", "Teacher e-mail", ("Teacher Email", "Teacher E-mail", "Teacher")),
+        Field("tutor_email", "Tutor e-mail", ("Tutor Email", "Tutor E-mail", "Tutor")),
+        Field("active", "Active", ("Active", "Status", "Enrolled", "Active?")),
+    ),
+    required=(
+        ("student_id",),
+        ("student_name", "last_name"),
+        ("teacher_email",),
+        ("tutor_email",),
+    ),
+)
+
+_ACTIVE_WORDS = {"active": True, "enrolled": True, "current": True}
+_INACTIVE_WORDS = {
+    "inactive": False,
+    "withdrawn": False,
+    "left": False,
+    "exited": False,
+    "graduated": False,
+    "transferred": False,
+}
+
+STUDENT_COLUMNS = [
+    "name",
+    "first_name",
+    "last_name",
+    "name_key",
+    "email",
+    "grade_level",
+    "active",
+    "teachers",
+    "tutors",
+    ROW,
+]
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Students indexed by student ID (text), one row each, enrolments combined."""
+
+    students: pd.DataFrame  # columns: STUDENT_COLUMNS
+    source: str
+    tab: str
+    columns: Mapping[str, int] = field(default_factory=dict)  # field name -> 0-based column
+
+    @property
+    def active(self) -> pd.DataFrame:
+        return self.students[self.students["active"]]
+
+
+def parse(
+    grid: Sequence[Sequence[object]],
+    *,
+    source: str,
+    tab: str,
+    columns: Mapping[str, str] | None = None,
+) -> tuple[Roster | None, list[DataIssue]]:
+    """Parse a roster tab. None when its required columns are missing (one issue says which)."""
+    header, issues = find_header(grid, KIND, columns or {}, source=source, tab=tab)
+    if header is None:
+        return None, issues
+    frame = raw_frame(grid, header)
+
+    column = ColumnParser(frame, header, KIND, source=source, tab=tab)
+
+    ids = column("student_id", values.parse_student_id)
+    emails = column("student_email", values.parse_email, Severity.WARNING)
+    teachers = column("teacher_email", _parse_emails, Severity.WARNING)
+    tutors = column("tutor_email", _parse_emails, Severity.WARNING)
+    active = column("active", _parse_active, Severity.WARNING)
+    grade_levels = column("grade_level", _grade_level)
+    firsts, lasts = _names(column, header.columns)
+    issues += column.issues
+
+    records: dict[str, dict] = {}
+    for index in frame.index:
+        row = int(frame.at[index, ROW])
+        student_id = ids.at[index]
+        if student_id is None:
+            if "student_id" in header.columns and values.is_blank(frame.at[index, "student_id"]):
+                issues.append(
+                    DataIssue(
+                        source,
+                        tab,
+                        a1(row, header.columns["student_id"]),
+                        "",
+                        f"the row for '{values.display_name(firsts[index], lasts[index])}' "
+                        "has no student ID, so it was skipped",
+                        "type the student's ID from your student information system",
+                    )
+                )
+            continue
+        is_active = active.at[index] is not False
+        record = records.get(student_id)
+        if record is None:
+            name_key = values.normalise_name(f"{firsts[index]} {lasts[index]}")
+            records[student_id] = {
+                "name": values.display_name(firsts[index], lasts[index])
+                or f"(no name) {student_id}",
+                "first_name": firsts[index],
+                "last_name": lasts[index],
+                "name_key": name_key,
+                "email": emails.at[index],
+                "grade_level": grade_levels.at[index],
+                "active": is_active,
+                "teachers": [],
+                "tutors": [],
+                ROW: row,
+            }
+            record = records[student_id]
+        elif values.normalise_name(f"{firsts[index]} {lasts[index]}") != record["name_key"]:
+            name_column = header.columns.get("student_name", header.columns.get("last_name", 0))
+            issues.append(
+                DataIssue(
+                    source,
+                    tab,
+                    a1(row, name_column),
+                    values.display_name(firsts[index], lasts[index]),
+                    f"student ID {student_id} is also on row {record[ROW] + 1} with the name "
+                    f"'{record['name']}'",
+                    "use one spelling of the name for every row of this student, or fix the ID",
+                    Severity.WARNING,
+                )
+            )
+        record["active"] = record["active"] or is_active
+        if is_active:
+            record["teachers"].extend(teachers.at[index] or [])
+            record["tutors"].extend(tutors.at[index] or [])
+    students = pd.DataFrame.from_dict(records, orient="index", columns=STUDENT_COLUMNS)
+    students.index.name = "student_id"
+    for people in ("teachers", "tutors"):
+        students[people] = students[people].map(lambda emails: tuple(dict.fromkeys(emails)))
+    students["active"] = students["active"].astype(bool)
+    return Roster(students, source, tab, dict(header.columns)), issues
+
+
+def _names(column: ColumnParser, found: Mapping[str, int]) -> tuple[pd.Series, pd.Series]:
+    """First and last names from one name column or from separate first/last columns. A name
+    the sheet cannot give (a formula's error) is reported by `column` and left blank."""
+
+    def names(field_name: str) -> pd.Series:
+        return column(field_name, _name).map(lambda text: text or "")
+
+    if "last_name" in found:
+        return names("first_name"), names("last_name")
+    split = names("student_name").map(values.split_name)
+    return split.map(lambda pair: pair[0]), split.map(lambda pair: pair[1])
+
+
+def _name(value: object) -> str | None:
+    return None if values.is_blank(value) else show(value)
+
+
+def _parse_emails(value: object) -> list[str] | values.Invalid | None:
+    """One or more e-mails in a cell, separated by commas, semicolons or new lines."""
+    if values.is_blank(value):
+        return None
+    found = []
+    for part in str(value).replace(";", ",").replace("\n", ",").split(","):
+        if not part.strip():
+            continue
+        email = values.parse_email(part)
+        if isinstance(email, values.Invalid):
+            return values.Invalid(
+                "is not an e-mail address, so it was ignored",
+                "type the person's school e-mail, e.g. name@school.org; separate several with ;",
+            )
+        if email:
+            found.append(email)
+    return found or None
+
+
+def _parse_active(value: object) -> bool | values.Invalid | None:
+    if values.is_blank(value):
+        return None
+    word = str(value).strip().lower()
+    if word in _ACTIVE_WORDS or word in _INACTIVE_WORDS:
+        return _ACTIVE_WORDS.get(word, _INACTIVE_WORDS.get(word))
+    parsed = values.parse_yes_no(value)
+    if isinstance(parsed, values.Invalid):
+        return values.Invalid(
+            "is not yes or no, so the student was kept active",
+            "type Yes/No or Active/Inactive",
+        )
+    return parsed
+
+
+def _grade_level(value: object) -> str | None:
+    if values.is_blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
