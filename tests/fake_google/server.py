@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import email.parser
 import email.policy
+import itertools
 import json
 import random
 import socket
@@ -55,6 +56,9 @@ class RecordedRequest:
     body: Any = None
     in_batch: bool = False
     at: float = 0.0  # when it was answered, on the fake's clock
+    # The order in which the fake decided how to answer (faults, cut-offs): requests served
+    # at once, by a client's threads, may be answered and recorded in another order.
+    decided: int = -1
 
 
 @dataclass
@@ -123,6 +127,7 @@ class FakeGoogle:
         self._clock = clock
         self._sleep = sleep or _time_sleep
         self._lock = threading.RLock()
+        self._decisions = itertools.count()
         self.sheets = FakeSheets(self._rng, on_create=self._spreadsheet_created)
         self.drive = FakeDrive(self._rng, self.sheets)
         self.calendar = FakeCalendar(self._rng)
@@ -311,12 +316,17 @@ class FakeGoogle:
                 method.id, http_method, path, query, body, error, in_batch, invalid=True
             )
 
+        decided = -1
+
         def record(status: int) -> None:
             self._record(
-                RecordedRequest(method.id, http_method, path, query, status, body, in_batch)
+                RecordedRequest(
+                    method.id, http_method, path, query, status, body, in_batch, decided=decided
+                )
             )
 
         with self._lock:
+            decided = next(self._decisions)
             planned = self.faults.decide(method.id, in_batch=in_batch)
             if planned is not None and not planned.after_apply:
                 return self._act(planned, record, halt=True)
@@ -458,10 +468,13 @@ class FakeGoogle:
             )
             return self._reject(method_id, "POST", path, query, None, error, False)
 
+        decided = -1
+
         def record(status: int) -> None:
-            self._record(RecordedRequest(method_id, "POST", path, query, status))
+            self._record(RecordedRequest(method_id, "POST", path, query, status, decided=decided))
 
         with self._lock:
+            decided = next(self._decisions)
             planned = self.faults.decide(method_id, in_batch=False)
             if planned is not None and not planned.after_apply:
                 return self._act(planned, record, halt=True)
