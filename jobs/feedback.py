@@ -130,7 +130,8 @@ def student_list_tab(*, key: str, title: str, students: pd.DataFrame) -> TabWrit
     """Every active student's ID and name, by name: the list the Student ID column of a tutor
     log is checked against."""
     ordered = students.assign(_id=students.index).sort_values(["name_key", "_id"])
-    rows = tuple((str(student_id), str(name)) for student_id, name in ordered["name"].items())
+    names = ordered["name"]
+    rows = tuple(zip(map(str, names.index.tolist()), map(str, names.tolist()), strict=True))
     return TabWrite(
         key=key,
         title=title,

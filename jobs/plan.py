@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from itertools import chain
 from typing import ParamSpec, TypeVar
 
 import pandas as pd
@@ -104,8 +105,7 @@ def progress_tab(
     educator_headers = [c.header for c in columns if c.educator] + carried.extra_headers
     rows: list[tuple[CellValue, ...]] = []
     attention: set[int] = set()
-    listed = set()
-    # Column by column, each converted whole, then read row by row: a Series per student
+    # Column by column, each converted whole, then zipped into rows: a Series per student
     # (iterrows) is slow for a program of thousands.
     student_ids = progress.index.tolist()
     cells_by_column = [
@@ -119,17 +119,30 @@ def progress_tab(
     statuses = progress["status"].tolist() if "status" in progress.columns else None
     header_keys = [header_key(column.header) for column in columns]
     extra_keys = [header_key(h) for h in carried.extra_headers]
-    for position, student_id in enumerate(student_ids):
-        listed.add(student_id)
-        notes = carried.by_student.get(str(student_id), {})
-        row = [
-            notes.get(key) if cells is None else cells[position]
+    # Educator columns are read per student only when the tab holds educator content (a new
+    # tab holds none); then the rows are put together from the columns, in C.
+    notes_of = (
+        [carried.by_student.get(str(student_id), {}) for student_id in student_ids]
+        if carried.by_student
+        else None
+    )
+
+    def educator_cells(key: str) -> list[CellValue]:
+        if notes_of is None:
+            return [None] * len(student_ids)
+        return [notes.get(key) for notes in notes_of]
+
+    if student_ids:
+        full_columns = [
+            educator_cells(key) if cells is None else cells
             for cells, key in zip(cells_by_column, header_keys, strict=True)
-        ]
-        row += [notes.get(key) for key in extra_keys]
-        if statuses is not None and statuses[position] == ATTENTION_STATUS:
-            attention.add(len(rows))
-        rows.append(tuple(row))
+        ] + [educator_cells(key) for key in extra_keys]
+        rows.extend(zip(*full_columns, strict=True) if full_columns else [()] * len(student_ids))
+    listed = set(student_ids)
+    if statuses is not None:
+        attention.update(
+            position for position, status in enumerate(statuses) if status == ATTENTION_STATUS
+        )
 
     archived = [student_id for student_id in carried.order if student_id not in listed]
     sections: set[int] = set()
@@ -138,7 +151,7 @@ def progress_tab(
         rows.append((ARCHIVE_HEADING,))
     for student_id in archived:
         notes = carried.by_student[student_id]
-        row = []
+        row: list[CellValue] = []
         for column_header in header:
             key_ = header_key(column_header)
             if key_ == header_key(STUDENT_ID_HEADER):
@@ -234,9 +247,12 @@ def plan_writes(
             title = _free_title(tab.title, state, taken)
             taken.add(title)
         tab = replace(tab, title=current.title if current else title)
-        changed = cells_changed(
-            _without_updated_line(current.grid if current else []),
-            _without_updated_line(tab.grid()),
+        changed = (
+            _cells_of_new_tab(tab)
+            if current is None
+            else cells_changed(
+                _without_updated_line(current.grid), _without_updated_line(tab.grid())
+            )
         )
         if current is not None and changed == 0:
             continue
@@ -262,6 +278,20 @@ def _is_updated_line(row: Sequence[CellValue]) -> bool:
 def _without_updated_line(grid: Grid) -> Grid:
     """The grid without its "Last updated" line, which changes on every run that writes."""
     return [row for row in grid if not _is_updated_line(row)]
+
+
+def _cells_of_new_tab(tab: TabWrite) -> int:
+    """`cells_changed([], _without_updated_line(tab.grid()))` without building the grid: a
+    new tab is most tabs of a first run, and the grid costs a call per cell. Storing a cell
+    empties only "" (stored text of other text is never empty) and trimming drops only empty
+    cells, so the count is of the cells as they are, save the "Last updated" line."""
+    cells = list(
+        chain.from_iterable(row for row in (tab.header, *tab.rows) if not _is_updated_line(row))
+    )
+    filled = len(cells) - cells.count(None) - cells.count("")
+    if any(issubclass(kind, Sparkline) for kind in set(map(type, cells))):
+        filled -= sum(1 for cell in cells if isinstance(cell, Sparkline) and not cell.values)
+    return filled
 
 
 def cells_changed(before: Grid, after: Grid) -> int:

@@ -407,8 +407,11 @@ def _parse_scores(settings: Settings, grids) -> tuple[pd.DataFrame, list[DataIss
 
 def _match(records: pd.DataFrame, parsed_roster: Roster) -> tuple[pd.DataFrame, list[DataIssue]]:
     student_ids, issues = match_students(records, parsed_roster.students)
-    matched = records.assign(student_id=student_ids)
-    return matched[matched["student_id"].notna()].reset_index(drop=True), issues
+    # Unmatched rows are dropped before the student IDs are added: one copy of millions of
+    # rows, not two.
+    found = student_ids.notna().to_numpy()
+    matched = records[found].assign(student_id=student_ids[found])
+    return matched.reset_index(drop=True), issues
 
 
 def _roster_teacher_mismatches(scores: pd.DataFrame, active: pd.DataFrame) -> list[DataIssue]:
@@ -504,10 +507,11 @@ def tutor_log_tabs(
     tab_keys = keys(settings)
     active = program.roster.active
     desired = []
+    listing = None  # the same in every tutor log: built once, shared (TabWrite is frozen)
     for spreadsheet in tutor_log_targets(settings):
         if spreadsheet not in states:
             continue
-        listing = feedback.student_list_tab(
+        listing = listing or feedback.student_list_tab(
             key=tab_keys["student_list"], title=settings.outputs.student_list_tab, students=active
         )
         desired.append((spreadsheet, listing, "the student IDs the tutor log is checked against"))

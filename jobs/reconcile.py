@@ -68,14 +68,19 @@ def count_sessions(
                 "check the date; if it is a planned session, log it after it happens",
             )
         )
-    kept = sessions[~future].assign(session_date=dates[~future])
+    # Duplicates are found and reported from the few columns they need, and the kept rows
+    # are selected once: each selection of the whole frame copies millions of rows.
+    not_future = ~future.to_numpy()
+    reported = [name for name in ("source", "tab", ROW) if name in sessions.columns]
+    identity = sessions.loc[not_future, ["student_id", "minutes", *reported]]
+    identity["session_date"] = dates[not_future]
     # As .str.strip().str.lower() gives it, once per tutor rather than once per session.
-    tutor_key = map_distinct(
-        kept["tutor"].tolist(),
+    identity["tutor_key"] = map_distinct(
+        sessions.loc[not_future, "tutor"].tolist(),
         lambda tutor: tutor.strip().lower() if isinstance(tutor, str) else np.nan,
     )
-    identity = kept.assign(tutor_key=tutor_key)
     duplicate = identity.duplicated(["student_id", "session_date", "tutor_key", "minutes"])
+    keep = not_future.copy()
     if duplicate.any():
         first_rows = identity[~duplicate]  # drop_duplicates, without finding them again
         first_at = first_rows.set_index(["student_id", "session_date", "tutor_key", "minutes"])
@@ -102,7 +107,8 @@ def count_sessions(
                     Severity.WARNING,
                 )
             )
-        kept = kept[~duplicate]
+        keep[np.flatnonzero(not_future)[duplicate.to_numpy()]] = False
+    kept = sessions[keep].assign(session_date=dates[keep])
 
     in_window = kept["session_date"] > as_of_ts - pd.Timedelta(days=window_days)
     attended = kept["attendance"] == Attendance.ATTENDED
@@ -225,11 +231,13 @@ def grade_figures(
     missing = scores["missing"].to_numpy(dtype=bool) & to_date & in_a_group
     missing_by_group = np.bincount(marks["_group"].to_numpy()[missing], minlength=len(groups))
     present = np.flatnonzero(missing_by_group)
+    # Each selection copies what it keeps, for millions of marks: only the columns used.
+    summed = marks[["_group", "earned", "possible", *(["category", "weight"] if weighted else [])]]
     figures = pd.DataFrame(
         {
-            "grade_percent": _percent(marks[counted & to_date], groups, weighted),
-            "grade_recent_percent": _percent(marks[counted & recent], groups, weighted),
-            "grade_prior_percent": _percent(marks[counted & prior], groups, weighted),
+            "grade_percent": _percent(summed[counted & to_date], groups, weighted),
+            "grade_recent_percent": _percent(summed[counted & recent], groups, weighted),
+            "grade_prior_percent": _percent(summed[counted & prior], groups, weighted),
             "missing_count": pd.Series(missing_by_group[present], index=groups[present]),
         }
     )
@@ -237,7 +245,8 @@ def grade_figures(
     figures["grade_change_points"] = (
         figures["grade_recent_percent"] - figures["grade_prior_percent"]
     ).round(1)
-    figures["grade_trend"] = _trend(marks[counted & to_date & due.notna().to_numpy()], groups)
+    trended = marks[["_group", "due", "earned", "possible"]]
+    figures["grade_trend"] = _trend(trended[counted & to_date & due.notna().to_numpy()], groups)
     return figures
 
 
@@ -248,7 +257,7 @@ def _trend(marks: pd.DataFrame, groups: pd.Index) -> pd.Series:
     """Per group, the percentages of the latest TREND_POINTS dated assignments, oldest first."""
     if marks.empty:
         return pd.Series(dtype=object)
-    percent = (100 * marks["earned"] / marks["possible"]).round(0).to_numpy()
+    percent = (100 * marks["earned"] / marks["possible"]).round(0).to_numpy(dtype=float)
     # By due date (ties in sheet order), then by group: each group's marks in due order.
     by_due = np.argsort(marks["due"].to_numpy(), kind="stable")
     order = by_due[np.argsort(marks["_group"].to_numpy()[by_due], kind="stable")]
@@ -259,7 +268,7 @@ def _trend(marks: pd.DataFrame, groups: pd.Index) -> pd.Series:
     present = np.flatnonzero(counts)
     ends = np.cumsum(np.minimum(counts[present], TREND_POINTS)).tolist()
     trends = [
-        tuple(float(p) for p in points[start:end])
+        tuple(points[start:end])  # Python floats already: tolist of a float array
         for start, end in zip([0, *ends[:-1]], ends, strict=True)
     ]
     return pd.Series(trends, index=groups[present], dtype=object, name="grade_trend")

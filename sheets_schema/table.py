@@ -75,12 +75,14 @@ def raw_frame(grid: Sequence[Sequence[object]], header: HeaderMatch) -> pd.DataF
     return frame
 
 
-def a1_cells(rows: pd.Series, column: int) -> pd.Series:
-    """The A1 reference of each row's cell in `column` (rows 0-based, as in ROW), as
-    `rows.map(lambda row: a1(row, column))` gives it (an empty Series keeps its dtype)."""
+def a1_cells(rows: pd.Series, columns: Sequence[int]) -> list[pd.Series]:
+    """Per column, the A1 reference of each row's cell in it (rows 0-based, as in ROW), as
+    `rows.map(lambda row: a1(row, column))` gives it (an empty Series keeps its dtype). The
+    row numbers are made text once for all the columns: a log has millions of rows."""
     if rows.empty:
-        return rows.copy()
-    return column_letter(column) + (rows + 1).astype(str)
+        return [rows.copy() for _ in columns]
+    numbers = (rows + 1).astype(str)
+    return [column_letter(column) + numbers for column in columns]
 
 
 def map_distinct(

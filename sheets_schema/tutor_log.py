@@ -129,9 +129,9 @@ def parse(
     sessions["source"] = source
     sessions["tab"] = tab
     sessions[ROW] = frame[ROW]
-    sessions["date_cell"] = a1_cells(frame[ROW], found["session_date"])
-    sessions["student_cell"] = a1_cells(
-        frame[ROW], found.get("student_id", found.get("student_name", 0))
+    sessions["date_cell"], sessions["student_cell"] = a1_cells(
+        frame[ROW],
+        [found["session_date"], found.get("student_id", found.get("student_name", 0))],
     )
 
     unusable = _unusable(frame, sessions, found)
