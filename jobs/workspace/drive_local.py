@@ -135,19 +135,9 @@ class LocalDrive:
         """`apply`, at once: directories take no quota worth overlapping, and a new one's path
         is known only once it is made (a name already taken gets a number)."""
         del background
-        outcome: dict[str, str] = {}
-        failure: WorkspaceError | None = None
-        try:
-            outcome = self.apply(root, program_key, changes, notify=notify)
-        except WorkspaceError as error:
-            failure = error
-
-        def made() -> dict[str, str]:
-            if failure is not None:
-                raise failure
-            return outcome
-
-        return PendingApply(outcome, made, background=False)
+        return PendingApply(
+            {}, lambda: self.apply(root, program_key, changes, notify=notify), background=False
+        )
 
     def link(self, url: str, *, from_spreadsheet: str) -> str:
         """The folder's path relative to `from_spreadsheet`'s directory, as LocalWorkspace

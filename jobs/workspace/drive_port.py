@@ -263,7 +263,8 @@ class PendingApply:
     """Folder changes under way. `urls` is every folder's URL as it will be once they are
     made, known before they are (Drive IDs are generated first), so the jobs after the
     folders job can link to new folders while Drive, which has its own quota, works on. A
-    folder whose creation then fails keeps that link until the next run makes it anew.
+    folder whose creation then fails keeps that link until the next run makes it anew. Made
+    at once (not `background`), `urls` is what the changes returned, if they succeeded.
 
     `wait()` returns the URLs, or raises what the changes raised (WorkspaceError naming what
     failed). In the background the changes run in a thread that carries the caller's
@@ -291,6 +292,9 @@ class PendingApply:
             self._result = self._make()
         except BaseException as error:  # handed to wait(), in the caller's thread
             self._error = error
+        else:
+            if self._thread is None:
+                self.urls = dict(self._result)
 
     def wait(self) -> dict[str, str]:
         if self._thread is not None:

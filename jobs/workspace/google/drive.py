@@ -280,19 +280,7 @@ class GoogleDrive:
     def _list(self, root: str, program_key: str, *, with_grants: bool = True) -> _Listing:
         root_file = self._root(root)
         root_id = str(root_file["id"])
-        by_key: dict[str, list[dict[str, Any]]] = {}
-        copied: dict[str, set[str]] = {}
-        for item in self._items(root_file, program_key):
-            properties = item.get("appProperties") or {}
-            kind = properties.get(KIND_PROPERTY, "")
-            key = properties.get(KEY_PROPERTY, "")
-            if kind == COPY_KIND:
-                folder_key = properties.get(FOLDER_PROPERTY, "")
-                template = properties.get(TEMPLATE_PROPERTY, "")
-                if folder_key and template:
-                    copied.setdefault(folder_key, set()).add(template)
-            elif key and kind in _KINDS and item.get("mimeType") == FOLDER_MIME_TYPE:
-                by_key.setdefault(key, []).append(item)
+        by_key, copied = _sorted_out(self._items(root_file, program_key))
         key_of_id = {item["id"]: key for key, items in by_key.items() for item in items}
         kept: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
         for key, items in by_key.items():
@@ -335,19 +323,15 @@ class GoogleDrive:
         light listing (tags only), paid only by runs that create or copy: Drive cannot create
         a folder only if its key is free, so this narrows two machines' race to the moment
         between this listing and the creates."""
-        keys: set[str] = set()
-        copied: set[tuple[str, str]] = set()
-        for item in self._items(listing.root_file, program_key, fields=_CHECK_FIELDS):
-            properties = item.get("appProperties") or {}
-            if properties.get(KIND_PROPERTY) == COPY_KIND:
-                copied.add(
-                    (properties.get(FOLDER_PROPERTY, ""), properties.get(TEMPLATE_PROPERTY, ""))
-                )
-            elif properties.get(KEY_PROPERTY) and item.get("mimeType") == FOLDER_MIME_TYPE:
-                key = properties[KEY_PROPERTY]
-                keys.add(key)
-                copied.update((key, each) for each in read_tokens(properties, TEMPLATES_PROPERTY))
-        made = made_meanwhile(changes, frozenset(keys), frozenset(copied))
+        by_key, found = _sorted_out(
+            self._items(listing.root_file, program_key, fields=_CHECK_FIELDS)
+        )
+        copied = {(key, template) for key, templates in found.items() for template in templates}
+        for key, items in by_key.items():  # recorded copies count too (their copy deleted)
+            for item in items:
+                recorded = read_tokens(item.get("appProperties") or {}, TEMPLATES_PROPERTY)
+                copied.update((key, template) for template in recorded)
+        made = made_meanwhile(changes, frozenset(by_key), frozenset(copied))
         if made:
             raise meanwhile_error(made)
 
@@ -649,7 +633,8 @@ class _Apply:
 
     def urls_after(self) -> dict[str, str]:
         """Every folder's URL once the changes are made (reserve() first)."""
-        new = {c.key: folder_url(i) for c, i in zip(self.creates, self.new_ids, strict=False)}
+        created = zip(self.creates, self.new_ids[: len(self.creates)], strict=True)
+        new = {create.key: folder_url(new_id) for create, new_id in created}
         return dict(sorted((self.urls | new).items()))
 
     def make(self, changes: Sequence[FolderChange]) -> dict[str, str]:
@@ -993,6 +978,27 @@ def _grant(permission: Mapping[str, Any]) -> Grant:
     details = permission.get("permissionDetails") or []
     inherited = bool(details) and all(detail.get("inherited") for detail in details)
     return Grant(email, str(permission.get("role") or ""), kind, inherited)
+
+
+def _sorted_out(
+    items: Iterator[dict[str, Any]],
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, set[str]]]:
+    """A program's tagged files: its folders by key (several, if two machines made one), and
+    the tokens of the template copies found in each folder, by the folder's key."""
+    by_key: dict[str, list[dict[str, Any]]] = {}
+    copied: dict[str, set[str]] = {}
+    for item in items:
+        properties = item.get("appProperties") or {}
+        kind = properties.get(KIND_PROPERTY, "")
+        key = properties.get(KEY_PROPERTY, "")
+        if kind == COPY_KIND:
+            folder_key = properties.get(FOLDER_PROPERTY, "")
+            template = properties.get(TEMPLATE_PROPERTY, "")
+            if folder_key and template:
+                copied.setdefault(folder_key, set()).add(template)
+        elif key and kind in _KINDS and item.get("mimeType") == FOLDER_MIME_TYPE:
+            by_key.setdefault(key, []).append(item)
+    return by_key, copied
 
 
 def _url(item: Mapping[str, Any]) -> str:
