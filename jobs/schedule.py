@@ -98,9 +98,12 @@ def series_key(program: str, pair: Pair) -> str:
 
 def followup_key(program: str, student_id: str, pair: Pair, as_of: date) -> str:
     year, week, _ = as_of.isocalendar()
-    return (
-        f"tutorsync:{program}:followup:{student_id}:{pair.tutor}:{pair.teacher}:{year}-W{week:02d}"
-    )
+    return f"{_followup_prefix(program, student_id, pair)}{year}-W{week:02d}"
+
+
+def _followup_prefix(program: str, student_id: str, pair: Pair) -> str:
+    """What every week's follow-up about the student, for the pair, has in its key."""
+    return f"tutorsync:{program}:followup:{student_id}:{pair.tutor}:{pair.teacher}:"
 
 
 def fingerprint(settings: CheckinSettings, timezone: str) -> str:
@@ -221,23 +224,27 @@ def next_checkins(
 ) -> dict[tuple[str, str], tuple[datetime, CalendarEvent]]:
     """(student ID, teacher) -> the next meeting (on or after `as_of`) of a check-in about the
     student with that teacher: their pair's series or a follow-up about them."""
-    by_key = {event.key: event for event in events}
-    found: dict[tuple[str, str], tuple[datetime, CalendarEvent]] = {}
     horizon = as_of + timedelta(days=NEXT_CHECKIN_DAYS)
+    # Each event's next meeting, worked out once (a series is shared by all its students).
+    upcoming: dict[str, tuple[datetime, CalendarEvent]] = {}
+    followups: dict[str, list[str]] = {}  # key prefix (student and pair) -> follow-ups' keys
+    for event in events:
+        meetings = occurrences(event, as_of, horizon)
+        if meetings:
+            upcoming[event.key] = (meetings[0], event)
+        head, _, _ = event.key.rpartition(":")
+        followups.setdefault(f"{head}:", []).append(event.key)
+    found: dict[tuple[str, str], tuple[datetime, CalendarEvent]] = {}
     for pair in pairs:
-        candidates = [by_key.get(series_key(program, pair))]
+        series = series_key(program, pair)
         for student_id, _ in pair.students:
-            prefix = f"tutorsync:{program}:followup:{student_id}:{pair.tutor}:{pair.teacher}:"
-            followups = [e for e in events if e.key.startswith(prefix)]
-            for event in [*candidates, *followups]:
-                if event is None:
-                    continue
-                upcoming = occurrences(event, as_of, horizon)
-                if not upcoming:
-                    continue
+            keys = [series, *followups.get(_followup_prefix(program, student_id, pair), ())]
+            meetings = [upcoming[key] for key in keys if key in upcoming]
+            if meetings:
                 slot = (student_id, pair.teacher)
-                if slot not in found or upcoming[0] < found[slot][0]:
-                    found[slot] = (upcoming[0], event)
+                soonest = min(meetings, key=lambda meeting: meeting[0])
+                if slot not in found or soonest[0] < found[slot][0]:
+                    found[slot] = soonest
     return found
 
 
