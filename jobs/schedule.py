@@ -239,10 +239,10 @@ def next_checkins(
         series = series_key(program, pair)
         for student_id, _ in pair.students:
             keys = [series, *followups.get(_followup_prefix(program, student_id, pair), ())]
-            meetings = [upcoming[key] for key in keys if key in upcoming]
-            if meetings:
+            next_ones = [upcoming[key] for key in keys if key in upcoming]
+            if next_ones:
                 slot = (student_id, pair.teacher)
-                soonest = min(meetings, key=lambda meeting: meeting[0])
+                soonest = min(next_ones, key=lambda meeting: meeting[0])
                 if slot not in found or soonest[0] < found[slot][0]:
                     found[slot] = soonest
     return found
