@@ -150,24 +150,24 @@ class JobOptions:
     def finish_shard(self, runs: list[ProgramRun], shard: Shard, *, elsewhere: int) -> None:
         """Print each program's reports, under its key, and exit with the most serious status
         of any (fleet.worst_status)."""
-        for_json = [
-            {
-                "config": str(run.config.path),
-                "program": run.config.program,
-                "shard": str(run.shard),
-                "ok": run.ok,
-                "status": run.status(strict=self.strict),
-                "error": run.error,
-                "jobs": [r.to_dict(sensitive=self.detailed) for r in run.reports],
-            }
-            for run in runs
-        ]
         if self.as_json:
+            programs = [
+                {
+                    "config": str(run.config.path),
+                    "program": run.config.program,
+                    "shard": str(run.shard),
+                    "ok": run.ok,
+                    "status": run.status(strict=self.strict),
+                    "error": run.error,
+                    "jobs": [r.to_dict(sensitive=self.detailed) for r in run.reports],
+                }
+                for run in runs
+            ]
             document = {
                 "ok": all(run.ok for run in runs),
                 "run_id": self.run_id,
                 "shard": str(shard),
-                "programs": for_json,
+                "programs": programs,
             }
             self.print_json(document, sensitive=False)
         else:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -24,7 +23,7 @@ from pathlib import Path
 from jobs import logs
 from jobs.errors import ConfigError, TutorsyncError
 from jobs.report import RunReport
-from jobs.settings import Settings, parse
+from jobs.settings import Settings, parse, read_toml
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +99,7 @@ def shard_from_engine(environ: Mapping[str, str]) -> Shard:
 def _from_variables(index_name: str, index: str, count_name: str, count: str) -> Shard:
     numbers = []
     for name, text in ((index_name, index), (count_name, count)):
-        if not text.isdigit():
+        if not text.isdecimal():  # isdigit() passes "²", which int() refuses
             raise ConfigError(f"{name} = {text!r} is not a whole number")
         numbers.append(int(text))
     return _checked(*numbers, where=f"{index_name} = {index} with {count_name} = {count}")
@@ -195,11 +194,9 @@ def find_programs(config_dir: Path) -> list[ProgramConfig]:
 def _load(path: Path) -> ProgramConfig | None:
     """The program config at `path`; None, said at INFO, for a TOML file that is not one."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        return ProgramConfig(path, error=ConfigError(f"{path} could not be read: {error}"))
-    except tomllib.TOMLDecodeError as error:
-        return ProgramConfig(path, error=ConfigError(f"{path} is not valid TOML: {error}"))
+        raw = read_toml(path, f"{path} could not be read: it is no longer there")
+    except ConfigError as error:
+        return ProgramConfig(path, error=error)
     if "program" not in raw:
         log.info("skipped %s: it has no [program] table, so it is not a program config", path)
         return None

@@ -424,7 +424,7 @@ class Settings(_Strict):
 
     def config_path(self, value: str) -> Path:
         """A path from the config: ~ expanded, relative to the config file's folder."""
-        return (self.config_dir / Path(value).expanduser()).resolve()
+        return config_relative(self.config_dir, value)
 
 
 class InitTarget(_Strict):
@@ -456,9 +456,14 @@ class GoogleBase(_Strict):
         return self.workspace.google
 
 
+def config_relative(config_dir: Path, value: str) -> Path:
+    """A path written in a config file: ~ expanded, relative to the file's folder."""
+    return (config_dir / Path(value).expanduser()).resolve()
+
+
 def load(path: Path) -> Settings:
     """Read and validate the config at `path`; raise ConfigError saying what to change."""
-    raw = _read_toml(
+    raw = read_toml(
         path,
         f"No config file at {path}. Pass --config, set TUTORSYNC_CONFIG, "
         "or run `tutorsync demo` to create an example.",
@@ -468,7 +473,7 @@ def load(path: Path) -> Settings:
 
 def load_google_base(path: Path) -> GoogleBase:
     """Read and validate the [workspace] and [init] sections `tutorsync init` uses on Google."""
-    raw = _read_toml(
+    raw = read_toml(
         path,
         f'No file at {path}. It holds [workspace] (kind = "google" and [workspace.google]) '
         "and [init] (drive_folder); see the README's Start a new program.",
@@ -481,11 +486,15 @@ def load_google_base(path: Path) -> GoogleBase:
         raise ConfigError(_explain(error, str(path))) from None
 
 
-def _read_toml(path: Path, missing: str) -> dict[str, Any]:
+def read_toml(path: Path, missing: str) -> dict[str, Any]:
+    """The TOML file at `path`; ConfigError `missing` if there is none, else one naming the
+    file and what is wrong with it (unreadable, not UTF-8, not TOML)."""
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(missing) from None
+    except (OSError, UnicodeDecodeError) as error:  # a folder, no permission, not text
+        raise ConfigError(f"{path} could not be read: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path} is not valid TOML: {error}") from None
 

@@ -8,6 +8,7 @@ cells and trailing empty rows, so rows are ragged; an empty cell is None.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ class Sparkline:
         return "".join(
             blocks[min(len(blocks) - 1, max(0, int(value / 100 * len(blocks))))]
             for value in self.values
+            if math.isfinite(value)  # as Google Sheets draws it: a NaN has no height
         )
 
 

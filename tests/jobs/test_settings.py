@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from jobs.errors import ConfigError
-from jobs.settings import parse
+from jobs.settings import load, parse
 
 MINIMAL = {
     "program": {"name": "Lincoln Middle: Math Tutoring"},
@@ -72,3 +72,11 @@ def test_csv_gradebook_needs_a_spreadsheet_for_the_teachers_tab():
         "sources", gradebooks=[{"spreadsheet": "g.csv", "tab": "g", "teacher": "T@S.example"}]
     )
     assert 'outputs.teacher_spreadsheets."t@s.example"' in problems(config)
+
+
+def test_a_config_that_is_a_folder_or_not_text_is_a_config_error(tmp_path):
+    binary = tmp_path / "tutorsync.toml"
+    binary.write_bytes(b"\xff\xfe")
+    for path in (tmp_path, binary):
+        with pytest.raises(ConfigError, match="could not be read"):
+            load(path)

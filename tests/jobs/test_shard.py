@@ -200,6 +200,10 @@ def test_the_job_engines_index_gives_the_shard(environ, shard):
             {"CLOUD_RUN_TASK_INDEX": "1", "CLOUD_RUN_TASK_COUNT": "-2"},
             "CLOUD_RUN_TASK_COUNT = '-2' is not a whole number",
         ),
+        (
+            {"CLOUD_RUN_TASK_INDEX": "\u00b2", "CLOUD_RUN_TASK_COUNT": "4"},
+            "CLOUD_RUN_TASK_INDEX = '\u00b2' is not a whole number",
+        ),
     ],
 )
 def test_a_bad_engine_variable_is_named(environ, message):

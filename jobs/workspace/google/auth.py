@@ -26,7 +26,7 @@ from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 
 from jobs.errors import ConfigError, WorkspaceError
-from jobs.settings import GoogleSettings, Settings
+from jobs.settings import GoogleSettings, Settings, config_relative
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def credentials_for(google: GoogleSettings, config_dir: Path, scopes: Sequence[s
     complaint can quote it, so errors name only the file and what to do."""
     try:
         if google.auth in ("service_account", "delegated"):
-            key_file = _config_path(config_dir, google.key_file)
+            key_file = config_relative(config_dir, google.key_file)
             account = _service_account(key_file, scopes)
             return account.with_subject(google.subject) if google.auth == "delegated" else account
         if google.auth == "adc":
@@ -96,7 +96,7 @@ def save_token(path: Path, token_json: str) -> None:
 def _stored_user_credentials(
     config_dir: Path, google: GoogleSettings, scopes: Sequence[str]
 ) -> Credentials:
-    token_file = _config_path(config_dir, google.token_file)
+    token_file = config_relative(config_dir, google.token_file)
     if not token_file.is_file():
         raise ConfigError(
             f"No sign-in token at {token_file}. Run `tutorsync auth login` once as the "
@@ -228,11 +228,6 @@ def _first_sentence(error: Exception) -> str:
     server's reply, a parser's error)."""
     first = error.args[0] if error.args else ""
     return first if isinstance(first, str) and first else type(error).__name__
-
-
-def _config_path(config_dir: Path, value: str) -> Path:
-    """As Settings.config_path: ~ expanded, relative to the config file's folder."""
-    return (config_dir / Path(value).expanduser()).resolve()
 
 
 def _google(settings: Settings) -> GoogleSettings:

@@ -390,34 +390,22 @@ def batch_requests(metadata: Mapping[str, Any], writes: Sequence[TabWrite]) -> l
                 }
             }
         )
-        requests_.append(
-            {
-                "setBasicFilter": {
-                    "filter": {
-                        "range": {
-                            "sheetId": sheet_id,
-                            "startRowIndex": 0,
-                            "endRowIndex": rows,
-                            "startColumnIndex": 0,
-                            "endColumnIndex": len(write.header) or 1,
-                        }
-                    }
-                }
-            }
-        )
+        # The whole tab, header included: what its filter buttons and saved views cover.
+        table = {
+            "sheetId": sheet_id,
+            "startRowIndex": 0,
+            "endRowIndex": rows,
+            "startColumnIndex": 0,
+            "endColumnIndex": len(write.header) or 1,
+        }
+        requests_.append({"setBasicFilter": {"filter": {"range": table}}})
         requests_ += _highlight_requests(write, sheet_id)
         requests_ += [
             {
                 "addFilterView": {
                     "filter": {
                         "title": view.title,
-                        "range": {
-                            "sheetId": sheet_id,
-                            "startRowIndex": 0,
-                            "endRowIndex": rows,
-                            "startColumnIndex": 0,
-                            "endColumnIndex": len(write.header) or 1,
-                        },
+                        "range": table,
                         "filterSpecs": [
                             {
                                 "columnIndex": view.column,
