@@ -296,17 +296,6 @@ def _cells_of_new_tab(tab: TabWrite) -> int:
 
 def cells_changed(before: Grid, after: Grid) -> int:
     """How many cells differ between two grids (ragged rows pad with empty)."""
-    if not before:
-        # A new tab: every cell that holds something is a change (as _same_cell(None, cell)
-        # says, without a call per cell).
-        return sum(
-            1
-            for row in after
-            for cell in row
-            if cell is not None
-            and cell != ""
-            and not (isinstance(cell, Sparkline) and not cell.values)  # text "": no values
-        )
     changed = 0
     for row_index in range(max(len(before), len(after))):
         old = before[row_index] if row_index < len(before) else []

@@ -577,6 +577,13 @@ def desired_tabs(
     out = settings.outputs
     folder = outputs.folder_column(folder_links is not None) if settings.folders else None
     checkin = outputs.next_checkin_column(next_checkins is not None) if settings.checkins else None
+    # Per teacher (None: any teacher, for the summary), each student's soonest check-in, found
+    # in one pass rather than one pass over every check-in per tab.
+    soonest_with: dict[str | None, dict[str, tuple[datetime, CalendarEvent]]] = defaultdict(dict)
+    for (student_id, with_teacher), meeting in (next_checkins or {}).items():
+        for soonest in (soonest_with[with_teacher], soonest_with[None]):
+            if student_id not in soonest or meeting[0] < soonest[student_id][0]:
+                soonest[student_id] = meeting
 
     def with_links(
         progress: pd.DataFrame, spreadsheet: str, teacher: str | None = None
@@ -598,12 +605,7 @@ def desired_tabs(
         if checkin is not None and next_checkins is not None:
             calendar = settings.checkins.calendar if settings.checkins else ""
             # The student's next meeting with this teacher, or with any (the summary).
-            soonest: dict[str, tuple[datetime, CalendarEvent]] = {}
-            for (student_id, with_teacher), meeting in next_checkins.items():
-                if teacher in (None, with_teacher) and (
-                    student_id not in soonest or meeting[0] < soonest[student_id][0]
-                ):
-                    soonest[student_id] = meeting
+            soonest = soonest_with.get(teacher, {})
 
             def next_link(student_id: str) -> Link | None:
                 if student_id not in soonest:

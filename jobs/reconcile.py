@@ -16,11 +16,12 @@ import pandas as pd
 from jobs.settings import Targets, Thresholds
 from sheets_schema.headers import header_key
 from sheets_schema.issues import DataIssue, Severity
+from sheets_schema.outputs import ATTENTION_STATUS, ON_TRACK_STATUS
 from sheets_schema.table import ROW, map_distinct
 from sheets_schema.values import Attendance
 
-NEEDS_ATTENTION = "Needs attention"
-ON_TRACK = "On track"
+NEEDS_ATTENTION = ATTENTION_STATUS  # the statuses the output tabs highlight
+ON_TRACK = ON_TRACK_STATUS
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from sheets_schema import values
 from sheets_schema.fields import FIRST_NAME, LAST_NAME, STUDENT_EMAIL, STUDENT_ID, STUDENT_NAME
 from sheets_schema.headers import SheetKind, find_header, header_key
 from sheets_schema.issues import DataIssue, Severity, a1, column_letter
-from sheets_schema.table import ROW, distinct_codes, is_example_row, show
+from sheets_schema.table import ROW, distinct_codes, is_example_row, show, shown_or_none
 
 KIND = SheetKind(
     "gradebook",
@@ -354,28 +354,17 @@ def _scores(
         + [(where_from, part, student) for part in range(2)]
     ):
         text[:, position] = source_table[rows, part]  # column by column: small temporaries
-    text[:, 9] = student_cell[student]
+    text[:, _TEXT_COLUMNS.index("student_cell")] = student_cell[student]
     scores = pd.DataFrame(text, columns=_TEXT_COLUMNS, dtype=object, copy=False)
-    scores.insert(7, "earned", earned[graded])
-    scores.insert(8, "possible", possible[graded])
-    scores.insert(9, "missing", kind[graded] == _MISSING)
-    scores.insert(12, ROW, row_of[student])
+    numbers = (earned[graded], possible[graded], kind[graded] == _MISSING, row_of[student])
+    for name, column_values in zip(_NUMBER_COLUMNS, numbers, strict=True):
+        scores.insert(SCORE_COLUMNS.index(name), name, column_values)  # in order: lands in place
     return scores, tab_of[student], issues
 
 
 # SCORE_COLUMNS that hold objects, in order; the numbers go in between.
-_TEXT_COLUMNS = [
-    "student_id_typed",
-    "student_name_typed",
-    "student_email_typed",
-    "assignment",
-    "assignment_column",
-    "due",
-    "category",
-    "source",
-    "tab",
-    "student_cell",
-]
+_NUMBER_COLUMNS = ("earned", "possible", "missing", ROW)
+_TEXT_COLUMNS = [name for name in SCORE_COLUMNS if name not in _NUMBER_COLUMNS]
 # A parsed score cell as a number, so whole gradebooks are computed at once.
 _BLANK, _INVALID, _EXCUSED, _POINTS, _PERCENT, _FRACTION, _MISSING = range(7)
 _KIND_CODES = {
@@ -421,16 +410,12 @@ def _cell(row: Sequence[object], column: int | None) -> object:
     return row[column]
 
 
-def _name(value: object) -> str | None:
-    return None if values.is_blank(value) else show(value)
-
-
 # How each identity cell is read (a formula's error is never read), and how bad a bad one is.
 _IDENTITY_PARSERS: tuple[tuple[str, Callable[[object], object], Severity], ...] = (
     ("student_id", values.parse_student_id, Severity.ERROR),
-    ("student_name", _name, Severity.ERROR),
-    ("first_name", _name, Severity.ERROR),
-    ("last_name", _name, Severity.ERROR),
+    ("student_name", shown_or_none, Severity.ERROR),
+    ("first_name", shown_or_none, Severity.ERROR),
+    ("last_name", shown_or_none, Severity.ERROR),
     ("student_email", values.parse_email, Severity.WARNING),
 )
 

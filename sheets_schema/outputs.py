@@ -34,7 +34,7 @@ ARCHIVED_STATUS = "Archived"
 TEACHER_NOTES = "Teacher notes"
 COORDINATOR_NOTES = "Coordinator notes"
 NOTE_TO_TUTOR = "Note to tutor"
-ATTENTION_STATUS = "Needs attention"  # as jobs.reconcile writes them
+ATTENTION_STATUS = "Needs attention"  # the statuses jobs.reconcile gives students
 ON_TRACK_STATUS = "On track"
 FOLDER_HEADER = "Folder"
 # The Student list tab tutorsync keeps in a tutor log: what its Student ID column is checked

@@ -14,7 +14,7 @@ from sheets_schema import values
 from sheets_schema.fields import FIRST_NAME, LAST_NAME, STUDENT_EMAIL, STUDENT_ID, STUDENT_NAME
 from sheets_schema.headers import Field, SheetKind, find_header
 from sheets_schema.issues import DataIssue, Severity, a1
-from sheets_schema.table import ROW, ColumnParser, raw_frame, show
+from sheets_schema.table import ROW, ColumnParser, raw_frame, shown_or_none
 
 KIND = SheetKind(
     "roster",
@@ -176,6 +176,12 @@ def parse(
             record["tutors"].extend(tutored or [])
     students = pd.DataFrame.from_dict(records, orient="index", columns=STUDENT_COLUMNS)
     students.index.name = "student_id"
+    # A blank e-mail or grade level stays None: pandas makes it NaN in a column it reads as
+    # text, which it does only when another student has one.
+    for blank_able in ("email", "grade_level"):
+        students[blank_able] = (
+            students[blank_able].astype(object).where(students[blank_able].notna(), None)
+        )
     for people in ("teachers", "tutors"):
         students[people] = students[people].map(lambda emails: tuple(dict.fromkeys(emails)))
     students["active"] = students["active"].astype(bool)
@@ -187,16 +193,12 @@ def _names(column: ColumnParser, found: Mapping[str, int]) -> tuple[pd.Series, p
     the sheet cannot give (a formula's error) is reported by `column` and left blank."""
 
     def names(field_name: str) -> pd.Series:
-        return column(field_name, _name).map(lambda text: text or "")
+        return column(field_name, shown_or_none).map(lambda text: text or "")
 
     if "last_name" in found:
         return names("first_name"), names("last_name")
     split = names("student_name").map(values.split_name)
     return split.map(lambda pair: pair[0]), split.map(lambda pair: pair[1])
-
-
-def _name(value: object) -> str | None:
-    return None if values.is_blank(value) else show(value)
 
 
 def _parse_emails(value: object) -> list[str] | values.Invalid | None:

@@ -235,6 +235,11 @@ class ColumnParser:
         return parsed
 
 
+def shown_or_none(value: object) -> str | None:
+    """A text cell (a name) as `show` gives it; None when blank."""
+    return None if is_blank(value) else show(value)
+
+
 def show(value: object) -> str:
     """A cell as an educator would recognise it in a message."""
     if value is None:
