@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 import threading
 import time
 from collections import Counter
@@ -27,28 +26,23 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-ROOT = Path(__file__).resolve().parents[1]
-for _path in (str(ROOT), str(ROOT / "tests")):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
-
-from click.testing import CliRunner  # noqa: E402
-from fake_google import FakeGoogle, RecordedRequest  # noqa: E402
-from fake_google.faults import quota_bucket  # noqa: E402
-from fake_google.programs import (  # noqa: E402
+from click.testing import CliRunner
+from fake_google import FakeGoogle, RecordedRequest
+from fake_google.faults import is_write, quota_bucket
+from fake_google.programs import (
     new_private_key,
     upload_program,
     workspace_settings,
     write_service_account_key,
 )
 
-from jobs.cli import cli  # noqa: E402
-from jobs.demo import create_demo  # noqa: E402
-from jobs.settings import Settings, load  # noqa: E402
-from jobs.workspace.google import workspace as google_workspace  # noqa: E402
-from jobs.workspace.google.transport import PacedSession  # noqa: E402
+from jobs.cli import cli
+from jobs.demo import create_demo
+from jobs.settings import Settings, load
+from jobs.workspace.google import workspace as google_workspace
+from jobs.workspace.google.transport import PacedSession
 
-__all__ = ["FakeGoogle", "RecordedRequest", "quota_bucket"]  # for the benchmarks, past sys.path
+__all__ = ["FakeGoogle", "RecordedRequest", "quota_bucket"]  # for the benchmarks
 
 TODAY = date(2026, 11, 23)  # the demo program's day; runs are "as of" it
 APIS = ("sheets", "calendar", "drive")
@@ -183,14 +177,13 @@ class RunResult:
         return int(self.jobs.get(job, {}).get("changes", 0))
 
     def http_requests(self, api: str) -> int:
-        """HTTP requests to one API: a batch is one request; its parts are not counted."""
-        return sum(
-            n for method, n in self.counts.items() if _top_level(method) and _api(method) == api
-        )
+        """HTTP requests to one API (see `http_requests`)."""
+        return http_requests(self.requests, api)
 
     def writes(self) -> int:
-        """Calls that change something (what a no-op rerun must not make)."""
-        return sum(n for method, n in self.counts.items() if _is_write(method))
+        """Calls that change something (what a no-op rerun must not make), as the fake counts
+        them: batch parts one by one, the envelope not."""
+        return sum(n for method, n in self.counts.items() if is_write(method))
 
 
 def run_tutorsync(program: Program, clock: VirtualClock | None = None) -> RunResult:
@@ -217,35 +210,21 @@ def run_tutorsync(program: Program, clock: VirtualClock | None = None) -> RunRes
     return RunResult(json.loads(result.stdout), requests, seconds)
 
 
-def _api(method: str) -> str:
-    return method.split(".", 1)[0]
+def http_requests(requests: list[RecordedRequest], api: str | None = None) -> int:
+    """HTTP requests (to one API, or all): a batch is one (its parts are recorded on their own
+    too); getting an access token is not counted."""
+    return sum(
+        1
+        for request in requests
+        if not request.in_batch
+        and request.method_id != "oauth2.token"
+        and (api is None or request.method_id.split(".", 1)[0] == api)
+    )
 
 
-# Calls sent inside a batch request: Calendar writes and reads after a 409; Drive writes and
-# permission reads. Sheets has no batch envelope (its batchUpdate is one request).
-_BATCHED = {
-    "calendar": ("calendar.events.insert", "calendar.events.patch", "calendar.events.get"),
-    "drive": (
-        "drive.permissions.",
-        "drive.files.create",
-        "drive.files.copy",
-        "drive.files.update",
-    ),
-}
-
-
-def _top_level(method: str) -> bool:
-    return not method.startswith(_BATCHED.get(_api(method), ())) and method != "oauth2.token"
-
-
-_WRITE_VERBS = ("insert", "patch", "update", "delete", "create", "copy", "batchUpdate")
-
-
-def _is_write(method: str) -> bool:
-    verb = method.rsplit(".", 1)[-1]
-    if method.startswith("sheets."):
-        return verb in ("batchUpdate", "update", "append", "clear", "batchClear", "create")
-    return verb in _WRITE_VERBS
+def refused(requests: list[RecordedRequest]) -> int:
+    """Requests answered 429 (over quota)."""
+    return sum(1 for request in requests if request.status == 429)
 
 
 def markdown_table(header: list[str], rows: list[list[Any]]) -> str:

@@ -35,17 +35,13 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-ROOT = Path(__file__).resolve().parents[1]
-for _path in (str(ROOT), str(ROOT / "tests")):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
-
-import openpyxl  # noqa: E402
-from click.testing import CliRunner  # noqa: E402
-from fake_google import Call, FakeGoogle  # noqa: E402
-from fake_google.fake_calendar import occurrences  # noqa: E402
-from fake_google.faults import KINDS  # noqa: E402
-from fake_google.programs import (  # noqa: E402
+import openpyxl
+from click.testing import CliRunner
+from fake_google import Call, FakeGoogle
+from fake_google.a1 import column_letters
+from fake_google.fake_calendar import occurrences
+from fake_google.faults import KINDS
+from fake_google.programs import (
     PROGRAM_CALENDAR,
     new_private_key,
     upload_program,
@@ -53,21 +49,21 @@ from fake_google.programs import (  # noqa: E402
     write_service_account_key,
 )
 
-from jobs.cli import cli  # noqa: E402
-from jobs.demo import create_demo  # noqa: E402
-from jobs.plan import UPDATED_PREFIX  # noqa: E402
-from jobs.settings import Settings, load  # noqa: E402
-from jobs.workspace.google.sheets import OWNED_TAB_KEY, spreadsheet_id  # noqa: E402
-from jobs.workspace.google.transport import RetryPolicy  # noqa: E402
-from sheets_schema import roster as roster_schema  # noqa: E402
-from sheets_schema.outputs import (  # noqa: E402
+from bench.harness import TODAY
+from jobs.cli import cli
+from jobs.demo import create_demo
+from jobs.plan import UPDATED_PREFIX
+from jobs.settings import Settings, load
+from jobs.workspace.google.sheets import OWNED_TAB_KEY, spreadsheet_id
+from jobs.workspace.google.transport import RetryPolicy
+from sheets_schema import roster as roster_schema
+from sheets_schema.outputs import (
     ARCHIVE_HEADING,
     COORDINATOR_NOTES,
     NOTE_TO_TUTOR,
     STUDENT_ID_HEADER,
 )
 
-TODAY = date(2026, 11, 23)  # the demo program's day; runs are "as of" it
 CLIENT_TIMEOUT_SECONDS = 0.3  # the faulted program's timeout_seconds: a timeout costs this
 HOLD_SECONDS = 0.4  # how long a "timeout" fault holds a request, past the client's timeout
 FAULT_FREE_EVERY = 10
@@ -192,8 +188,7 @@ def end_state(site: Site, as_of: date = TODAY) -> dict[str, Any]:
         for key, title, grid in _owned_tabs(fake, spreadsheet):
             if key.endswith(":run-log"):
                 continue
-            rows = [row for row in grid if not _is_updated_line(row)]
-            active, archived = _sections(rows)
+            active, archived = _sections(grid)
             tabs[f"{labels[spreadsheet]} › {key}"] = {
                 "title": title,
                 "rows": active,
@@ -406,9 +401,10 @@ def duplicates(site: Site) -> list[str]:
         if n > 1
     ]
     for spreadsheet in fake.sheets.ids():
-        keys = Counter(key for key, _, _ in _owned_tabs(fake, spreadsheet))
+        owned = list(_owned_tabs(fake, spreadsheet))
+        keys = Counter(key for key, _, _ in owned)
         found += [f"{n} tabs carry the key {key}" for key, n in keys.items() if n > 1]
-        for key, title, grid in _owned_tabs(fake, spreadsheet):
+        for key, title, grid in owned:
             found += [f"{title} ({key}): {line}" for line in _duplicate_rows(grid)]
     return found
 
@@ -525,15 +521,10 @@ def lost_cells(site: Site, notes: dict[NoteKey, str], *, placed: bool) -> list[s
 def set_cell(fake: FakeGoogle, spreadsheet: str, tab: str, row: int, column: int, value: Any):
     """Type a value into a cell (0-based row and column) as a person would: straight into the
     fake's state, past any injected fault."""
-    letters = ""
-    index = column + 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
     quoted = "'" + tab.replace("'", "''") + "'"
     call = Call(
         "sheets.spreadsheets.values.update",
-        {"spreadsheetId": spreadsheet, "range": f"{quoted}!{letters}{row + 1}"},
+        {"spreadsheetId": spreadsheet, "range": f"{quoted}!{column_letters(column)}{row + 1}"},
         {"valueInputOption": ["RAW"]},
         {"values": [[value]]},
     )
@@ -625,7 +616,7 @@ class Educators:
         every site (a student present on all; at random unless given)."""
         ids: set[str] | None = None
         for site in self.sites:
-            grid = self._tab(site, reference, key)
+            _, grid = self._tab(site, reference, key)
             if not grid or header not in grid[0]:
                 return ""
             id_column = grid[0].index(STUDENT_ID_HEADER)
@@ -639,8 +630,7 @@ class Educators:
         # Now and then text that looks like a formula: it must stay text.
         text = f"=note {self.typed}+1" if self.rng.random() < 0.1 else f"note {self.typed}"
         for site in self.sites:
-            grid = self._tab(site, reference, key)
-            title = next(t for k, t, _ in _owned_tabs(site.fake, site.sheet(reference)) if k == key)
+            title, grid = self._tab(site, reference, key)
             id_column = grid[0].index(STUDENT_ID_HEADER)
             row = next(
                 i
@@ -683,9 +673,12 @@ class Educators:
         source = site.settings.sources.roster
         return site.fake.sheets.values(site.sheet(source.spreadsheet), source.tab)
 
-    def _tab(self, site: Site, reference: str, key: str) -> list[list[Any]]:
-        tabs = {k: grid for k, _, grid in _owned_tabs(site.fake, site.sheet(reference))}
-        return tabs.get(key, [])
+    def _tab(self, site: Site, reference: str, key: str) -> tuple[str, list[list[Any]]]:
+        """(title, values) of the owned tab `key` ("" and no rows if there is none)."""
+        for found, title, grid in _owned_tabs(site.fake, site.sheet(reference)):
+            if found == key:
+                return title, grid
+        return "", []
 
 
 # --- The soak ---------------------------------------------------------------------------------

@@ -37,9 +37,11 @@ from bench.harness import (
     FakeGoogle,
     RecordedRequest,
     VirtualClock,
+    http_requests,
     markdown_table,
     new_program,
     quota_bucket,
+    refused,
     run_tutorsync,
     virtual_time,
 )
@@ -108,8 +110,8 @@ def measure(students: int) -> UnderQuota:
     return UnderQuota(
         students,
         run.seconds,
-        sum(1 for r in run.requests if not r.in_batch and r.method_id != "oauth2.token"),
-        sum(1 for r in run.requests if r.status == 429),
+        http_requests(run.requests),
+        refused(run.requests),
         _buckets(run.requests),
     )
 

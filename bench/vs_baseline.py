@@ -36,8 +36,10 @@ from bench.harness import (
     Program,
     RecordedRequest,
     VirtualClock,
+    http_requests,
     markdown_table,
     new_program,
+    refused,
     run_tutorsync,
     virtual_time,
 )
@@ -82,32 +84,25 @@ def compare(students: int) -> Comparison:
             program = _program(fake, Path(folder) / "tutorsync", students)
             waited, started = clock.waited_seconds, clock()
             run = run_tutorsync(program, clock)
-            ours = Side(
-                "tutorsync",
-                _http_requests(run.requests),
-                sum(1 for request in run.requests if request.status == 429),
-                clock() - started,
-                clock.waited_seconds - waited,
-            )
+            ours = _side("tutorsync", run.requests, clock, started, waited)
         with FakeGoogle(clock=clock, sleep=clock.sleep) as fake:
             program = _program(fake, Path(folder) / "script", students)
             waited, started = clock.waited_seconds, clock()
             per_row_script.run(_gspread(fake), fake.build("calendar"), _inputs(program))
-            theirs = Side(
-                "per-row script",
-                _http_requests(fake.requests),
-                sum(1 for request in fake.requests if request.status == 429),
-                clock() - started,
-                clock.waited_seconds - waited,
-            )
+            theirs = _side("per-row script", fake.requests, clock, started, waited)
     return Comparison(students, ours, theirs)
 
 
-def _http_requests(requests: list[RecordedRequest]) -> int:
-    """HTTP requests: a batch is one (its parts are recorded on their own too); getting an
-    access token is not counted (the script, on anonymous credentials, needs none)."""
-    return sum(
-        1 for request in requests if not request.in_batch and request.method_id != "oauth2.token"
+def _side(
+    name: str, requests: list[RecordedRequest], clock: VirtualClock, started: float, waited: float
+) -> Side:
+    """What one side did since `started` (on `clock`, `waited` simulated seconds then)."""
+    return Side(
+        name,
+        http_requests(requests),  # the script, on anonymous credentials, gets no token
+        refused(requests),
+        clock() - started,
+        clock.waited_seconds - waited,
     )
 
 

@@ -282,22 +282,11 @@ class Faults:
             return decided
         for rule in self._after_apply_rules:
             if rule.fires(method_id, self._rng):
-                return self._fault_of_kind(
-                    "applied+503" if rule.how == "503" else f"applied+{rule.how}"
-                )
+                return self._fault_of_kind(f"applied+{rule.how}")
         return None
 
     def should_drop(self, method_id: str) -> bool:
         return any(rule.fires(method_id, self._rng) for rule in self._drop_rules)
-
-    def error_for(self, method_id: str) -> GoogleError | None:
-        for rule in self._fail_rules:
-            if rule.fires(method_id, self._rng):
-                return fault_error(rule.status, rule.reason, rule.retry_after)
-        return self._check_quota(method_id)
-
-    def fails_after_apply(self, method_id: str) -> bool:
-        return any(rule.fires(method_id, self._rng) for rule in self._after_apply_rules)
 
     def _random_fault(self, method_id: str, in_batch: bool) -> Fault | None:
         for rule in self._chaos:
