@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -147,6 +148,9 @@ def new_program(
 ) -> NewProgram:
     """Check what the person chose (ConfigError naming the option otherwise) and settle the
     config's [workspace]: the folder itself, or base.toml's Google settings."""
+    if any(unicodedata.category(character) == "Cc" for character in name.strip()):
+        # A line break or control character would end up in titles and the config's comments.
+        raise ConfigError("--name: the program name must be one line of text")
     try:
         program = Program(name=name.strip(), timezone=timezone)
     except ValidationError as error:

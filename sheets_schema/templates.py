@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from jobs.workspace.port import ColumnFormat
+from sheets_schema.issues import column_letter
 from sheets_schema.outputs import STUDENT_LIST_HEADER
 from sheets_schema.table import EXAMPLE_MARK
 from sheets_schema.values import MAX_MINUTES
@@ -69,6 +70,10 @@ class NumberBetween:
     low: float
     high: float
 
+    def bounds(self) -> tuple[str, str]:
+        """The bounds as a validation formula writes them: 20, not 20.0."""
+        return _number_text(self.low), _number_text(self.high)
+
 
 @dataclass(frozen=True)
 class FromColumn:
@@ -78,6 +83,14 @@ class FromColumn:
     tab: str
     column: int
     first_row: int
+
+    def a1(self, last_row: int | None = None) -> str:
+        """The range as a formula names it: 'Tab'!$A$2:$A (to the column's end), or to
+        `last_row` (1-based) where a format needs an end."""
+        letter = column_letter(self.column)
+        tab = "'" + self.tab.replace("'", "''") + "'"
+        end = "" if last_row is None else f"${last_row}"
+        return f"{tab}!${letter}${self.first_row + 1}:${letter}{end}"
 
 
 Rule = OneOf | YesNo | IsDate | NumberBetween | FromColumn
@@ -278,18 +291,7 @@ def _roster(program_name: str, people: _ExamplePeople) -> SpreadsheetTemplate:
             help="Tick while the student is in the program; untick when they leave.",
         ),
     )
-    data = DataTab(
-        title=ROSTER_TAB,
-        columns=columns,
-        detail_rows=(),
-        example_rows=examples,
-        validations=validations,
-        frozen_rows=1,
-        frozen_columns=0,
-        protected=CellRange(0, 0, 1, len(columns)),
-        protected_why="tutorsync finds the roster's columns by these headers",
-        header_note=_KEEP_HEADERS,
-    )
+    data = _header_row_tab(ROSTER_TAB, columns, examples, validations, "the roster's")
     intro = (
         f"{ROSTER_TAB}: one row per student and teacher. A student with two teachers has two "
         "rows with the same Student ID. The Student ID joins the roster, the tutor log and "
@@ -391,18 +393,7 @@ def _tutor_log(
             help="Tick when someone should follow up.",
         ),
     )
-    data = DataTab(
-        title=SESSIONS_TAB,
-        columns=columns,
-        detail_rows=(),
-        example_rows=examples,
-        validations=validations,
-        frozen_rows=1,
-        frozen_columns=0,
-        protected=CellRange(0, 0, 1, len(columns)),
-        protected_why="tutorsync finds the tutor log's columns by these headers",
-        header_note=_KEEP_HEADERS,
-    )
+    data = _header_row_tab(SESSIONS_TAB, columns, examples, validations, "the tutor log's")
     owned = (
         OwnedTabTemplate(student_list_key(program_key), STUDENT_LIST_TAB, STUDENT_LIST_HEADER),
     )
@@ -565,6 +556,28 @@ def _instructions(
     return TextTab(INSTRUCTIONS_TAB, tuple(rows))
 
 
+def _header_row_tab(
+    title: str,
+    columns: tuple[Column, ...],
+    examples: tuple[tuple[Cell, ...], ...],
+    validations: tuple[Validation, ...],
+    whose: str,
+) -> DataTab:
+    """A data tab with one header row, frozen and protected, then the example rows."""
+    return DataTab(
+        title=title,
+        columns=columns,
+        detail_rows=(),
+        example_rows=examples,
+        validations=validations,
+        frozen_rows=1,
+        frozen_columns=0,
+        protected=CellRange(0, 0, 1, len(columns)),
+        protected_why=f"tutorsync finds {whose} columns by these headers",
+        header_note=_KEEP_HEADERS,
+    )
+
+
 _KEEP_HEADERS = (
     "Row 1 holds the headers tutorsync reads: keep them as they are (Google Sheets asks "
     "before anyone edits them). Add columns of your own to the right if you like; tutorsync "
@@ -576,3 +589,7 @@ def _column(columns: tuple[Column, ...], header: str) -> CellRange:
     """The cells under a one-row header in the column headed `header`."""
     index = [column.header for column in columns].index(header)
     return CellRange(1, index, PREPARED_ROWS, index + 1)
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))

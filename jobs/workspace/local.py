@@ -598,7 +598,7 @@ def _fill_tab(sheet: Any, write: TabWrite) -> None:
             if value is None and fill is None:
                 continue
             cell = sheet.cell(row=index + 2, column=column)
-            _put_value(cell, value, column_format)
+            put_value(cell, value, column_format)
             if isinstance(value, Link):
                 cell.font = _SECTION_LINK_FONT if section else _LINK_FONT
             elif section:
@@ -658,7 +658,7 @@ def _add_highlights(sheet: Any, write: TabWrite) -> None:
         sheet.conditional_formatting.add(f"{letter}2:{letter}{len(write.rows) + 1}", rule)
 
 
-def _put_value(cell: Any, value: CellValue, column_format: ColumnFormat | None) -> None:
+def put_value(cell: Any, value: CellValue, column_format: ColumnFormat | None) -> None:
     """Store `value` so that reading it back gives it again: text as text, and dates, times and
     datetimes with a number format of their own kind (a date shown with a time would read
     back as a datetime)."""

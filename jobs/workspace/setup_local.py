@@ -27,11 +27,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from jobs.settings import Program
 from jobs.workspace.files import check_not_open, create_new_file
-from jobs.workspace.local import NUMBER_FORMATS, LocalSpreadsheets
-from jobs.workspace.port import ColumnFormat, TabWrite
+from jobs.workspace.local import NUMBER_FORMATS, LocalSpreadsheets, put_value
+from jobs.workspace.port import TabWrite
 from jobs.workspace.setup_port import FoundSpreadsheet
 from sheets_schema.templates import (
-    Cell,
     CellRange,
     DataTab,
     FromColumn,
@@ -51,7 +50,6 @@ EXCEL_MAX_ROWS = 1_048_576  # a list from another tab reaches to the end of its 
 EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2099, 12, 31)
 _SERIAL_EPOCH = date(1899, 12, 30)
 _YES_NO = ("Yes", "No")
-_FORMULA_LEADS = ("=", "+", "-", "@")
 
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="EEEEEE")
@@ -147,7 +145,7 @@ def _data_sheet(book: Workbook, tab: DataTab) -> None:
             cell = sheet.cell(row=row_index + 1, column=column_index + 1)
             if isinstance(value, bool) and column_index in yes_no_columns:
                 value = _YES_NO[0] if value else _YES_NO[1]
-            _put(cell, value)
+            put_value(cell, value, None)
             if row_index == 0:
                 cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
             elif row_index < tab.first_example_row:
@@ -178,7 +176,7 @@ def _text_sheet(book: Workbook, tab: TextTab) -> None:
     for row_index, row in enumerate(tab.rows, 1):
         for column_index, text in enumerate(row, 1):
             cell = sheet.cell(row=row_index, column=column_index)
-            _put(cell, text)
+            put_value(cell, text, None)
             cell.alignment = _WRAPPED
             if row_index == 1:
                 cell.font = _TITLE_FONT
@@ -222,19 +220,10 @@ def _rule_settings(rule: Rule) -> dict[str, Any]:
             "formula2": str(_serial(LATEST_DATE)),
         }
     if isinstance(rule, NumberBetween):
-        return {
-            "type": "decimal",
-            "operator": "between",
-            "formula1": _number(rule.low),
-            "formula2": _number(rule.high),
-        }
+        low, high = rule.bounds()
+        return {"type": "decimal", "operator": "between", "formula1": low, "formula2": high}
     assert isinstance(rule, FromColumn)
-    letter = get_column_letter(rule.column + 1)
-    tab = "'" + rule.tab.replace("'", "''") + "'"
-    return {
-        "type": "list",
-        "formula1": f"{tab}!${letter}${rule.first_row + 1}:${letter}${EXCEL_MAX_ROWS}",
-    }
+    return {"type": "list", "formula1": rule.a1(EXCEL_MAX_ROWS)}
 
 
 def _list_formula(values: Sequence[str]) -> str:
@@ -255,21 +244,3 @@ def _a1_range(cells: CellRange) -> str:
 
 def _serial(day: date) -> int:
     return (day - _SERIAL_EPOCH).days
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-def _put(cell: Any, value: Cell) -> None:
-    """Text stays text (openpyxl would make "=..." a formula); dates show as dates."""
-    if isinstance(value, str):
-        cell.value = value
-        cell.data_type = "s"
-        if value.startswith(_FORMULA_LEADS):
-            cell.quotePrefix = True
-    elif isinstance(value, date):
-        cell.value = value
-        cell.number_format = NUMBER_FORMATS[ColumnFormat.DATE]
-    else:
-        cell.value = value

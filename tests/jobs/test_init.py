@@ -237,6 +237,7 @@ def test_the_plan_makes_what_is_missing_and_fills_in_what_was_left_empty(tmp_pat
     [
         ("timezone", "Mars/Olympus", "--timezone: 'Mars/Olympus' is not an IANA time zone"),
         ("name", "   ", "--name"),
+        ("name", "Math\nClub", "--name: the program name must be one line of text"),
         ("domain", "not a domain", "--domain: 'not a domain' is not a domain"),
         ("teacher", "nobody", "--teacher: 'nobody' is not an e-mail address"),
     ],

@@ -19,7 +19,6 @@ scopes `init` needs: `drive.file` to make the files, `spreadsheets` to fill them
 from __future__ import annotations
 
 import random
-import zlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
@@ -40,12 +39,12 @@ from jobs.workspace.google.sheets import (
     HEADER_BACKGROUND,
     NUMBER_FORMATS,
     batch_requests,
+    new_sheet_id,
     spreadsheet_id,
 )
 from jobs.workspace.google.transport import PacedSession, Sleep, is_retryable, wall_sleep
 from jobs.workspace.port import ColumnFormat, TabWrite
 from jobs.workspace.setup_port import INIT_PROPERTY, PROGRAM_PROPERTY, FoundSpreadsheet
-from sheets_schema.issues import column_letter
 from sheets_schema.templates import (
     PREPARED_COLUMNS,
     PREPARED_ROWS,
@@ -135,11 +134,7 @@ class GoogleSetup:
             first, *others = sorted(items, key=lambda i: (i.get("createdTime", ""), i["id"]))
             reference = spreadsheet_url(str(first["id"]))
             self._titles[reference] = str(first.get("name") or first["id"])
-            state = self._state(reference)
-            filled = any(
-                metadata.get("metadataKey") == FILLED_KEY
-                for metadata in state.get("developerMetadata", [])
-            )
+            filled = _is_filled(self._state(reference))
             duplicates = tuple(spreadsheet_url(str(other["id"])) for other in others)
             found[kind] = FoundSpreadsheet(kind, reference, filled, duplicates)
         return found
@@ -182,10 +177,10 @@ class GoogleSetup:
         try:
             self._sheets_call(found.reference, lambda: self._http.batch_update(key, body))
         except WorkspaceError:
-            self._states.pop(key, None)
             if not self._filled(found.reference):
                 raise
-        self._states.pop(key, None)
+        finally:
+            self._states.pop(key, None)  # the tabs changed: read them again if needed
 
     def describe(self, reference: str) -> str:
         title = self._titles.get(reference)
@@ -305,10 +300,9 @@ class GoogleSetup:
 
     def _filled(self, reference: str) -> bool:
         try:
-            state = self._state(reference)
+            return _is_filled(self._state(reference))
         except WorkspaceError:
             return False
-        return any(m.get("metadataKey") == FILLED_KEY for m in state.get("developerMetadata", []))
 
     def _sheets_call(self, reference: str, call: Callable[[], T]) -> T:
         try:
@@ -330,6 +324,11 @@ class GoogleSetup:
                 f"could not reach Google Sheets for {self.describe(reference)} "
                 f"({type(error).__name__}); check the network and run init again"
             ) from None
+
+
+def _is_filled(state: Mapping[str, Any]) -> bool:
+    """Whether the spreadsheet carries the marker the fill's batchUpdate ends with."""
+    return any(m.get("metadataKey") == FILLED_KEY for m in state.get("developerMetadata", []))
 
 
 def _without_id(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -365,7 +364,8 @@ def fill_requests(
     text_id = blank
     if template.data is not None:
         requests_ += _data_tab_requests(template.data, blank)
-        text_id = _sheet_id(f"{program.key}:{template.kind}:{template.instructions.title}", used)
+        # Derived from the name, as the owned tabs' IDs are: the same fill asks for the same tabs.
+        text_id = new_sheet_id(f"{program.key}:{template.kind}:{template.instructions.title}", used)
         used.add(text_id)
     requests_ += _text_tab_requests(template.instructions, text_id, add=text_id != blank)
     requests_.append(
@@ -526,13 +526,10 @@ def _condition(rule: Rule) -> tuple[dict[str, Any], bool]:
     if isinstance(rule, IsDate):
         return {"type": "DATE_IS_VALID"}, False
     if isinstance(rule, NumberBetween):
-        bounds = [{"userEnteredValue": _number(rule.low)}, {"userEnteredValue": _number(rule.high)}]
+        bounds = [{"userEnteredValue": bound} for bound in rule.bounds()]
         return {"type": "NUMBER_BETWEEN", "values": bounds}, False
     assert isinstance(rule, FromColumn)
-    letter = column_letter(rule.column)
-    tab = "'" + rule.tab.replace("'", "''") + "'"
-    source = f"={tab}!${letter}${rule.first_row + 1}:${letter}"  # to the column's end
-    return {"type": "ONE_OF_RANGE", "values": [{"userEnteredValue": source}]}, True
+    return {"type": "ONE_OF_RANGE", "values": [{"userEnteredValue": "=" + rule.a1()}]}, True
 
 
 def _text_tab_requests(tab: TextTab, sheet_id: int, *, add: bool) -> list[dict[str, Any]]:
@@ -605,15 +602,3 @@ def _grid_range(sheet_id: int, cells: CellRange) -> dict[str, int]:
         "startColumnIndex": cells.first_column,
         "endColumnIndex": cells.end_column,
     }
-
-
-def _sheet_id(name: str, used: set[int]) -> int:
-    """A sheet ID derived from a name, so the same fill always asks for the same tabs."""
-    sheet_id = zlib.crc32(name.encode()) & 0x3FFFFFFF or 1
-    while sheet_id in used:
-        sheet_id = sheet_id % 0x3FFFFFFF + 1
-    return sheet_id
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))

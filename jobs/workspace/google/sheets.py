@@ -338,7 +338,7 @@ def batch_requests(metadata: Mapping[str, Any], writes: Sequence[TabWrite]) -> l
         grid = {"rowCount": max(rows, 2), "columnCount": width, "frozenRowCount": 1}
         sheet_id = by_key.get(write.key)
         if sheet_id is None:
-            sheet_id = _new_sheet_id(write.key, used_ids)
+            sheet_id = new_sheet_id(write.key, used_ids)
             used_ids.add(sheet_id)
             requests_.append(
                 {
@@ -474,7 +474,7 @@ def _highlight_requests(write: TabWrite, sheet_id: int) -> list[dict[str, Any]]:
     return requests_
 
 
-def _new_sheet_id(key: str, used: set[int]) -> int:
+def new_sheet_id(key: str, used: set[int]) -> int:
     """A sheet ID derived from the key, so a retried addSheet names the same tab (and fails
     instead of adding a second one)."""
     sheet_id = zlib.crc32(key.encode()) & 0x3FFFFFFF or 1
