@@ -53,8 +53,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from jobs import plan as planning  # noqa: E402
 from jobs.demo import FORM_HEADER, OLDER_HEADER, ROSTER_HEADER  # noqa: E402
+from jobs.plan import tabs as planning  # noqa: E402
 from jobs.progress import (  # noqa: E402
     configured_targets,
     desired_tabs,
@@ -64,8 +64,8 @@ from jobs.progress import (  # noqa: E402
     tutor_log_targets,
 )
 from jobs.settings import Settings, parse  # noqa: E402
-from jobs.workspace.local import LocalWorkspace  # noqa: E402
-from jobs.workspace.port import Grid, SpreadsheetState  # noqa: E402
+from jobs.workspace.local.workspace import LocalWorkspace  # noqa: E402
+from sheets_schema.cells import Grid, SpreadsheetState  # noqa: E402
 
 AS_OF = date(2026, 3, 20)
 SEED = 2026

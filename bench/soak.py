@@ -52,7 +52,7 @@ from fake_google.programs import (
 from bench.harness import TODAY
 from jobs.cli import cli
 from jobs.demo import create_demo
-from jobs.plan import UPDATED_PREFIX
+from jobs.plan.tabs import UPDATED_PREFIX
 from jobs.settings import Settings, load
 from jobs.workspace.google.sheets import OWNED_TAB_KEY, spreadsheet_id
 from jobs.workspace.google.transport import RetryPolicy

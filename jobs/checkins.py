@@ -1,5 +1,5 @@
 """The check-ins job: keep in the program calendar exactly the tutor-teacher check-ins the
-roster and the flags call for. read → plan (jobs.schedule) → apply → report."""
+roster and the flags call for. read → plan (jobs.plan.checkins) → apply → report."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from datetime import time as time_of_day
 from zoneinfo import ZoneInfo
 
 from jobs import progress
+from jobs.plan.checkins import next_checkins, pairs_of, plan_checkins
 from jobs.report import RunReport
-from jobs.schedule import next_checkins, pairs_of, plan_checkins
 from jobs.settings import Settings
 from jobs.workspace.port import Workspace
 from sheets_schema.issues import DataIssue, Severity

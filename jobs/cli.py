@@ -18,18 +18,19 @@ import click
 from click.core import ParameterSource
 
 from jobs import demo as demo_program
-from jobs import fleet, logs, progress
+from jobs import fleet, progress
 from jobs.checkins import run_checkins
 from jobs.doctor import run_doctor
 from jobs.errors import ConfigError, TutorsyncError
 from jobs.fleet import ProgramRun, Shard
 from jobs.folders import run_audit, run_folders
+from jobs.infra import logs
+from jobs.infra.lock import program_lock
 from jobs.init import new_program, run_init
-from jobs.lock import program_lock
 from jobs.report import DEBUG_NOTICE, SENSITIVE_NOTICE, RunReport
 from jobs.run import jobs_of, run_all
 from jobs.settings import Settings, load, load_google_base
-from jobs.workspace import open_program_setup, open_workspace
+from jobs.workspace import open_program_init, open_workspace
 from jobs.workspace.google import auth as google_auth
 from jobs.workspace.google.scopes import scopes_for
 
@@ -579,7 +580,7 @@ def init(
         folder, name=name, timezone=timezone, domain=domain, teacher=teacher, google=google
     )
     today = datetime.now(ZoneInfo(new.program.timezone)).date()
-    report = run_init(new, open_program_setup(folder, google), today=today, dry_run=dry_run)
+    report = run_init(new, open_program_init(folder, google), today=today, dry_run=dry_run)
     click.echo(report.render_text())
 
 

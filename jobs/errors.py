@@ -26,3 +26,11 @@ class LockedError(TutorsyncError):
     """Another run of the same program is in progress on this machine; this one wrote nothing."""
 
     exit_code = 4
+
+
+class FoldersChanged(WorkspaceError):
+    """`apply` found, before writing anything, that folders or template copies its changes
+    would make exist already: another run (on another machine: the lock keeps a second one
+    off this one) made them since the listing the changes were planned from. Writing the
+    stale plan would make a second folder or copy for each, so nothing was written; the
+    caller lists and plans again."""

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from jobs import logs
 from jobs.errors import ConfigError, TutorsyncError
+from jobs.infra import logs
 from jobs.report import RunReport
 from jobs.settings import Settings, parse, read_toml
 

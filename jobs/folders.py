@@ -1,5 +1,5 @@
 """The folders job: keep one shared Drive folder per active student, shared with exactly the
-student's tutors, teachers and the coordinators. read → plan (jobs.folder_plan) → apply →
+student's tutors, teachers and the coordinators. read → plan (jobs.plan.folders) → apply →
 report. `audit_folders` reads and compares, and changes nothing."""
 
 from __future__ import annotations
@@ -10,17 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from jobs import progress
-from jobs.errors import WorkspaceError
-from jobs.folder_plan import FolderPlan, audit_folders, plan_folders, student_key
+from jobs.errors import FoldersChanged, WorkspaceError
+from jobs.model.drive import CreateFolder, FolderChange, FolderKind
+from jobs.plan.folders import FolderPlan, audit_folders, plan_folders, student_key
 from jobs.report import RunReport
 from jobs.settings import FolderSettings, Settings
-from jobs.workspace.drive_port import (
-    CreateFolder,
-    FolderChange,
-    FolderKind,
-    FoldersChanged,
-    PendingApply,
-)
+from jobs.workspace.drive_port import PendingApply
 from jobs.workspace.port import Workspace
 from sheets_schema.issues import DataIssue
 from sheets_schema.roster import Roster

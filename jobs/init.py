@@ -20,15 +20,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from jobs.errors import ConfigError
+from jobs.model.init import FoundSpreadsheet
 from jobs.settings import DOMAIN, EMAIL, GoogleBase, GoogleSettings, Program, parse
-from jobs.workspace.files import create_new_file
-from jobs.workspace.port import ColumnFormat, TabWrite
-from jobs.workspace.setup_port import FoundSpreadsheet, ProgramSetup
-from sheets_schema.templates import (
-    ProgramTemplates,
-    SpreadsheetTemplate,
-    TemplateKind,
-    program_templates,
+from jobs.workspace.init_port import ProgramInit
+from jobs.workspace.local.files import create_new_file
+from sheets_schema.cells import ColumnFormat, TabWrite
+from sheets_schema.new_program import (
+    ProgramLayouts,
+    SpreadsheetKind,
+    SpreadsheetLayout,
+    program_layouts,
 )
 
 CONFIG = "tutorsync.toml"
@@ -39,14 +40,14 @@ CONFIG = "tutorsync.toml"
 
 @dataclass(frozen=True)
 class CreateSpreadsheet:
-    kind: TemplateKind
+    kind: SpreadsheetKind
     tabs: tuple[str, ...]
     reason: str
 
 
 @dataclass(frozen=True)
 class FillSpreadsheet:
-    kind: TemplateKind
+    kind: SpreadsheetKind
     reference: str
     reason: str
 
@@ -81,20 +82,20 @@ class InitReport:
     where: str
     dry_run: bool
     actions: list[InitAction]
-    found: dict[TemplateKind, FoundSpreadsheet]
-    references: dict[TemplateKind, str] = field(default_factory=dict)
+    found: dict[SpreadsheetKind, FoundSpreadsheet]
+    references: dict[SpreadsheetKind, str] = field(default_factory=dict)
     config_path: Path = Path(CONFIG)
     config_existed: bool = False
     requests: dict[str, int] = field(default_factory=dict)
     describe: Callable[[str], str] = field(default=str, repr=False)  # reference -> its name
 
     @property
-    def created(self) -> list[TemplateKind]:
+    def created(self) -> list[SpreadsheetKind]:
         return [a.kind for a in self.actions if isinstance(a, CreateSpreadsheet)]
 
     def render_text(self) -> str:
         lines = [f"tutorsync init: {self.program.name} (key {self.program.key}) in {self.where}"]
-        for kind in TemplateKind:
+        for kind in SpreadsheetKind:
             found = self.found.get(kind)
             action = next((a for a in self.actions if getattr(a, "kind", None) == kind), None)
             if isinstance(action, CreateSpreadsheet):
@@ -190,14 +191,14 @@ def _portable(google: GoogleSettings, base_dir: Path) -> dict[str, Any]:
 
 
 def run_init(
-    new: NewProgram, setup: ProgramSetup, *, today: date, dry_run: bool = False
+    new: NewProgram, setup: ProgramInit, *, today: date, dry_run: bool = False
 ) -> InitReport:
     """Make what is missing of the program's spreadsheets and config; report what was made and
     what was found. `today` dates the example sessions."""
-    templates = templates_for(new, today)
+    layouts = layouts_for(new, today)
     found = setup.find(new.program.key)
     config_existed = new.config_path.exists()
-    actions = plan_init(templates, found, config_exists=config_existed, config=new.config_path)
+    actions = plan_init(layouts, found, config_exists=config_existed, config=new.config_path)
     report = InitReport(
         new.program,
         setup.where,
@@ -209,13 +210,13 @@ def run_init(
         describe=setup.describe,
     )
     if not dry_run:
-        report.references = apply_init(new, templates, found, actions, setup)
+        report.references = apply_init(new, layouts, found, actions, setup)
     report.requests = setup.request_counts()
     return report
 
 
-def templates_for(new: NewProgram, today: date) -> ProgramTemplates:
-    return program_templates(
+def layouts_for(new: NewProgram, today: date) -> ProgramLayouts:
+    return program_layouts(
         program_name=new.program.name,
         program_key=new.program.key,
         domain=new.domain,
@@ -225,8 +226,8 @@ def templates_for(new: NewProgram, today: date) -> ProgramTemplates:
 
 
 def plan_init(
-    templates: ProgramTemplates,
-    found: Mapping[TemplateKind, FoundSpreadsheet],
+    layouts: ProgramLayouts,
+    found: Mapping[SpreadsheetKind, FoundSpreadsheet],
     *,
     config_exists: bool,
     config: Path,
@@ -234,18 +235,18 @@ def plan_init(
     """What is missing: spreadsheets not found, spreadsheets found but never filled in, and the
     config unless one is there. Pure; plan(state after apply) == []."""
     actions: list[InitAction] = []
-    for template in templates.all():
-        existing = found.get(template.kind)
+    for layout in layouts.all():
+        existing = found.get(layout.kind)
         if existing is None:
             actions.append(
                 CreateSpreadsheet(
-                    template.kind, template.tab_titles, f"the program has no {template.name}"
+                    layout.kind, layout.tab_titles, f"the program has no {layout.name}"
                 )
             )
         elif not existing.filled:
             actions.append(
                 FillSpreadsheet(
-                    template.kind,
+                    layout.kind,
                     existing.reference,
                     "an earlier init made it and stopped before filling it in",
                 )
@@ -257,31 +258,31 @@ def plan_init(
 
 def apply_init(
     new: NewProgram,
-    templates: ProgramTemplates,
-    found: Mapping[TemplateKind, FoundSpreadsheet],
+    layouts: ProgramLayouts,
+    found: Mapping[SpreadsheetKind, FoundSpreadsheet],
     actions: Sequence[InitAction],
-    setup: ProgramSetup,
-) -> dict[TemplateKind, str]:
+    setup: ProgramInit,
+) -> dict[SpreadsheetKind, str]:
     """Make each spreadsheet, then the config naming them; every spreadsheet's reference."""
     references = {kind: spreadsheet.reference for kind, spreadsheet in found.items()}
-    by_kind = {template.kind: template for template in templates.all()}
+    by_kind = {layout.kind: layout for layout in layouts.all()}
     for action in actions:
         if isinstance(action, CreateSpreadsheet):
-            template = by_kind[action.kind]
-            references[action.kind] = setup.create(new.program, template, owned_tabs(template))
+            layout = by_kind[action.kind]
+            references[action.kind] = setup.create(new.program, layout, owned_tabs(layout))
         elif isinstance(action, FillSpreadsheet):
-            template = by_kind[action.kind]
-            setup.fill(new.program, found[action.kind], template, owned_tabs(template))
+            layout = by_kind[action.kind]
+            setup.fill(new.program, found[action.kind], layout, owned_tabs(layout))
     for action in actions:
         if isinstance(action, WriteConfig):
-            text = config_text(new, templates, references)
+            text = config_text(new, layouts, references)
             check_config(text, new.folder)
             create_new_file(action.path, text.encode(), str(action.path))
     return references
 
 
-def owned_tabs(template: SpreadsheetTemplate) -> list[TabWrite]:
-    """The template's owned tabs as empty writes (header only), kept as text."""
+def owned_tabs(layout: SpreadsheetLayout) -> list[TabWrite]:
+    """The layout's owned tabs as empty writes (header only), kept as text."""
     return [
         TabWrite(
             key=tab.key,
@@ -290,7 +291,7 @@ def owned_tabs(template: SpreadsheetTemplate) -> list[TabWrite]:
             rows=(),
             column_formats=(ColumnFormat.TEXT,) * len(tab.header),
         )
-        for tab in template.owned
+        for tab in layout.owned
     ]
 
 
@@ -298,13 +299,13 @@ def owned_tabs(template: SpreadsheetTemplate) -> list[TabWrite]:
 
 
 def config_text(
-    new: NewProgram, templates: ProgramTemplates, references: Mapping[TemplateKind, str]
+    new: NewProgram, layouts: ProgramLayouts, references: Mapping[SpreadsheetKind, str]
 ) -> str:
     """The program's tutorsync.toml, commented for a first-time coordinator. Pure."""
     program = new.program
     local = new.workspace.get("kind", "local") == "local"
-    roster, log, grades = templates.roster.data, templates.tutor_log.data, templates.gradebook.data
-    assert roster and log and grades  # the source templates all have a data tab
+    roster, log, grades = layouts.roster.data, layouts.tutor_log.data, layouts.gradebook.data
+    assert roster and log and grades  # the source layouts all have a data tab
     where = "files in this folder" if local else "Google Sheets, named by their address"
     return "\n".join(
         [
@@ -324,25 +325,25 @@ def config_text(
             *_toml_tables("workspace", new.workspace),
             "# The roster: one row per student and teacher.",
             "[sources.roster]",
-            f"spreadsheet = {_toml(references[TemplateKind.ROSTER])}",
+            f"spreadsheet = {_toml(references[SpreadsheetKind.ROSTER])}",
             f"tab = {_toml(roster.title)}",
             "",
             "# Tutor session logs. Add tabs (tabs = [...]) or more [[sources.tutor_logs]].",
             "[[sources.tutor_logs]]",
-            f"spreadsheet = {_toml(references[TemplateKind.TUTOR_LOG])}",
+            f"spreadsheet = {_toml(references[SpreadsheetKind.TUTOR_LOG])}",
             f"tabs = [{_toml(log.title)}]",
             "",
             "# One block per teacher's gradebook. For another teacher, copy the gradebook and",
             "# add a block naming the copy and the teacher's e-mail.",
             "[[sources.gradebooks]]",
-            f"spreadsheet = {_toml(references[TemplateKind.GRADEBOOK])}",
+            f"spreadsheet = {_toml(references[SpreadsheetKind.GRADEBOOK])}",
             f"tab = {_toml(grades.title)}",
             f"teacher = {_toml(new.teacher)}",
             "",
             "# Where tutorsync writes: the coordinator's spreadsheet gets Progress summary, Data",
             "# issues and Run log; each teacher's gradebook gets a Tutoring progress tab.",
             "[outputs]",
-            f"coordinator_spreadsheet = {_toml(references[TemplateKind.COORDINATOR])}",
+            f"coordinator_spreadsheet = {_toml(references[SpreadsheetKind.COORDINATOR])}",
             "",
         ]
     )

@@ -17,24 +17,24 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from jobs import feedback, folder_plan, limits
-from jobs import plan as planning
 from jobs.errors import TutorsyncError, WorkspaceError
-from jobs.matching import match_students
-from jobs.reconcile import count_sessions, grade_figures, student_progress, unweighted_categories
+from jobs.model.calendar import CalendarEvent
+from jobs.plan import feedback, limits
+from jobs.plan import folders as folder_plan
+from jobs.plan import tabs as planning
+from jobs.reconcile.figures import (
+    count_sessions,
+    grade_figures,
+    student_progress,
+    unweighted_categories,
+)
+from jobs.reconcile.matching import match_students
 from jobs.report import RunReport
 from jobs.settings import Settings
-from jobs.workspace.calendar_port import CalendarEvent
-from jobs.workspace.port import (
-    CellValue,
-    FilterView,
-    Grid,
-    Link,
-    SpreadsheetState,
-    TabWrite,
-    Workspace,
-)
-from sheets_schema import gradebook, outputs, roster, templates, tutor_log
+from jobs.workspace.port import Workspace
+from sheets_schema import gradebook, outputs, roster, tutor_log
+from sheets_schema import new_program as templates
+from sheets_schema.cells import CellValue, FilterView, Grid, Link, SpreadsheetState, TabWrite
 from sheets_schema.issues import DataIssue, Severity
 from sheets_schema.roster import Roster
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from jobs.folder_plan import FolderAudit
-from jobs.plan import WriteTab, issue_order
-from jobs.schedule import EventChange
-from jobs.workspace.calendar_port import CalendarEvent
-from jobs.workspace.drive_port import FolderChange
+from jobs.model.calendar import CalendarEvent
+from jobs.model.drive import FolderChange
+from jobs.plan.checkins import EventChange
+from jobs.plan.folders import FolderAudit
+from jobs.plan.tabs import WriteTab, issue_order
 from sheets_schema import gradebook, roster, tutor_log
 from sheets_schema.issues import DataIssue, Severity
 

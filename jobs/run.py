@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from jobs import logs, progress
+from jobs import progress
 from jobs.checkins import run_checkins
 from jobs.folders import begin_folders
+from jobs.infra import logs
 from jobs.report import RunReport
 from jobs.settings import Settings
 from jobs.workspace.port import Workspace

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from jobs.errors import ConfigError
+from sheets_schema.outputs import DEFAULT_DOSAGE
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PROGRAM_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
@@ -175,9 +176,8 @@ class Thresholds(_Strict):
 class Targets(_Strict):
     """What counts as enough tutoring, and as a win (README: The figures)."""
 
-    # High-dosage tutoring: at least 3 sessions of 30 minutes a week.
-    sessions_per_week: float = Field(default=3, ge=0, le=21)
-    minutes_per_week: float = Field(default=90, ge=0, le=2000)
+    sessions_per_week: float = Field(default=DEFAULT_DOSAGE.sessions_per_week, ge=0, le=21)
+    minutes_per_week: float = Field(default=DEFAULT_DOSAGE.minutes_per_week, ge=0, le=2000)
     grade_gain_points: float = Field(default=5, gt=0, le=100)  # a grade up this much is a win
 
 

@@ -7,11 +7,32 @@ headers are part of the contract with educators: renaming one here orphans what 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from jobs.settings import Targets
-from jobs.workspace.port import ColumnFormat, Tone
+from sheets_schema.cells import ColumnFormat, Tone
 
 F = ColumnFormat
+
+
+class Dosage(Protocol):
+    """The weekly tutoring the figures are compared with (the config's [targets])."""
+
+    @property
+    def sessions_per_week(self) -> float: ...
+
+    @property
+    def minutes_per_week(self) -> float: ...
+
+
+@dataclass(frozen=True)
+class DefaultDosage:
+    """High-dosage tutoring: at least 3 sessions of 30 minutes a week."""
+
+    sessions_per_week: float = 3
+    minutes_per_week: float = 90
+
+
+DEFAULT_DOSAGE = DefaultDosage()
 
 
 @dataclass(frozen=True)
@@ -34,7 +55,7 @@ ARCHIVED_STATUS = "Archived"
 TEACHER_NOTES = "Teacher notes"
 COORDINATOR_NOTES = "Coordinator notes"
 NOTE_TO_TUTOR = "Note to tutor"
-ATTENTION_STATUS = "Needs attention"  # the statuses jobs.reconcile gives students
+ATTENTION_STATUS = "Needs attention"  # the statuses jobs.reconcile.figures gives students
 ON_TRACK_STATUS = "On track"
 FOLDER_HEADER = "Folder"
 # The Student list tab tutorsync keeps in a tutor log: what its Student ID column is checked
@@ -74,7 +95,7 @@ def _why(with_tutor_notes: bool) -> tuple[OutputColumn, ...]:
     )
 
 
-def _figures(window_days: int, grade_header: str, targets: Targets) -> tuple[OutputColumn, ...]:
+def _figures(window_days: int, grade_header: str, targets: Dosage) -> tuple[OutputColumn, ...]:
     window = f"(last {window_days} days)"
     return (
         OutputColumn(
@@ -116,7 +137,7 @@ def next_checkin_column(known: bool) -> OutputColumn:
 def summary_columns(
     window_days: int,
     folder: OutputColumn | None = None,
-    targets: Targets | None = None,
+    targets: Dosage = DEFAULT_DOSAGE,
     next_checkin: OutputColumn | None = None,
 ) -> tuple[OutputColumn, ...]:
     """The coordinator summary: every active student, all their teachers' grades combined.
@@ -126,7 +147,7 @@ def summary_columns(
         OutputColumn("Student", "name"),
         OutputColumn("Grade level", "grade_level"),
         *_why(with_tutor_notes=False),
-        *_figures(window_days, "Grade % (all classes)", targets or Targets()),
+        *_figures(window_days, "Grade % (all classes)", targets),
         OutputColumn("Teachers", "teachers"),
         OutputColumn("Tutors", "tutors"),
         *((folder,) if folder else ()),
@@ -139,7 +160,7 @@ def summary_columns(
 def teacher_columns(
     window_days: int,
     folder: OutputColumn | None = None,
-    targets: Targets | None = None,
+    targets: Dosage = DEFAULT_DOSAGE,
     next_checkin: OutputColumn | None = None,
 ) -> tuple[OutputColumn, ...]:
     """A teacher's tab: only their students, grades from their own gradebooks only, and what
@@ -149,7 +170,7 @@ def teacher_columns(
         OutputColumn("Student", "name"),
         OutputColumn("Grade level", "grade_level"),
         *_why(with_tutor_notes=True),
-        *_figures(window_days, "Grade % (your class)", targets or Targets()),
+        *_figures(window_days, "Grade % (your class)", targets),
         OutputColumn("Tutors", "tutors"),
         *((folder,) if folder else ()),
         *((next_checkin,) if next_checkin else ()),

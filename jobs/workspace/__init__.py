@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from jobs.settings import GoogleBase, Settings
+from jobs.workspace.init_port import ProgramInit
 from jobs.workspace.port import Workspace
-from jobs.workspace.setup_port import ProgramSetup
 
 
 def open_workspace(settings: Settings, *, jobs: Sequence[str] = ("progress",)) -> Workspace:
@@ -17,18 +17,18 @@ def open_workspace(settings: Settings, *, jobs: Sequence[str] = ("progress",)) -
         from jobs.workspace.google.workspace import GoogleWorkspace
 
         return GoogleWorkspace(settings, jobs=jobs)
-    from jobs.workspace.local import LocalWorkspace
+    from jobs.workspace.local.workspace import LocalWorkspace
 
     return LocalWorkspace(settings.workspace_root)
 
 
-def open_program_setup(folder: Path, google: GoogleBase | None) -> ProgramSetup:
+def open_program_init(folder: Path, google: GoogleBase | None) -> ProgramInit:
     """Where `tutorsync init` makes a program's spreadsheets: .xlsx files in `folder`, or,
     with `google`, Google Sheets in its Drive folder."""
     if google is not None:
-        from jobs.workspace.google.setup import GoogleSetup
+        from jobs.workspace.google.init import GoogleInit
 
-        return GoogleSetup(google)
-    from jobs.workspace.setup_local import LocalSetup
+        return GoogleInit(google)
+    from jobs.workspace.local.init import LocalInit
 
-    return LocalSetup(folder)
+    return LocalInit(folder)

@@ -3,7 +3,7 @@
 from icalendar import Calendar as ICalendar
 
 from jobs.settings import load
-from jobs.workspace.local import LocalWorkspace
+from jobs.workspace.local.workspace import LocalWorkspace
 
 
 def test_run_writes_one_series_per_pair_and_a_rerun_changes_nothing(demo, tutorsync):

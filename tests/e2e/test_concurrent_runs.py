@@ -19,7 +19,7 @@ from jobs.settings import load
 RUN_IN_PROGRESS = """
 import sys
 from pathlib import Path
-from jobs.lock import program_lock
+from jobs.infra.lock import program_lock
 from jobs.settings import load
 config = Path(sys.argv[1])
 with program_lock(load(config), config, command="tutorsync run"):

@@ -18,7 +18,7 @@ from jobs.cli import cli
 from jobs.demo import create_demo
 from jobs.errors import WorkspaceError
 from jobs.fleet import shard_of
-from jobs.lock import program_lock
+from jobs.infra.lock import program_lock
 from jobs.settings import Settings, load
 
 TODAY = date(2026, 11, 23)

@@ -8,8 +8,8 @@ from pathlib import Path
 import openpyxl
 
 from jobs import settings as settings_module
-from jobs.workspace.drive_local import add_hand_grant
-from jobs.workspace.drive_port import token
+from jobs.model.drive import token
+from jobs.workspace.local.drive import add_hand_grant
 
 MANIFEST = ".tutorsync-folder.json"
 

@@ -12,8 +12,8 @@ from fake_google.programs import upload_program
 
 from jobs.cli import cli
 from jobs.settings import load
-from jobs.workspace.local import LocalWorkspace
-from jobs.workspace.port import Link, Sparkline
+from jobs.workspace.local.workspace import LocalWorkspace
+from sheets_schema.cells import Link, Sparkline
 
 TODAY = date(2026, 11, 23)  # the demo template is generated for this day (conftest.py)
 

@@ -15,9 +15,9 @@ from google.auth.credentials import AnonymousCredentials
 from jobs.cli import cli
 from jobs.init import new_program, run_init
 from jobs.settings import load, load_google_base
-from jobs.workspace.google.setup import FILLED_KEY, GoogleSetup
+from jobs.workspace.google.init import FILLED_KEY, GoogleInit
 from jobs.workspace.google.sheets import OWNED_TAB_KEY, spreadsheet_id
-from sheets_schema.templates import student_list_key
+from sheets_schema.new_program import student_list_key
 
 NAME = "Cedar Hill Tutoring (fictional)"
 KEY = "cedar-hill-tutoring-fictional"
@@ -256,7 +256,7 @@ def test_creates_and_writes_answered_503_after_landing_make_no_duplicate(
         teacher=None,
         google=load_google_base(base_toml),
     )
-    setup = GoogleSetup(load_google_base(base_toml), sleep=lambda seconds: None)
+    setup = GoogleInit(load_google_base(base_toml), sleep=lambda seconds: None)
 
     report = run_init(new, setup, today=date(2026, 11, 23))
 

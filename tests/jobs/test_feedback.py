@@ -4,8 +4,14 @@ from datetime import date
 
 import pandas as pd
 
-from jobs.feedback import FEEDBACK_HEADER, TeacherNote, feedback_tab, notes_on_tab, student_list_tab
-from jobs.workspace.port import OwnedTab
+from jobs.plan.feedback import (
+    FEEDBACK_HEADER,
+    TeacherNote,
+    feedback_tab,
+    notes_on_tab,
+    student_list_tab,
+)
+from sheets_schema.cells import OwnedTab
 
 DAY1, DAY2 = date(2026, 11, 23), date(2026, 11, 24)
 STUDENTS = pd.DataFrame(

@@ -6,17 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from jobs.folder_plan import (
-    archive_key,
-    audit_folders,
-    folder_name,
-    links_of,
-    plan_folders,
-    student_key,
-    term_key,
-)
-from jobs.settings import FolderSettings, TemplateSettings
-from jobs.workspace.drive_port import (
+from jobs.model.drive import (
     ROOT,
     ChangeRole,
     CopyTemplate,
@@ -32,6 +22,16 @@ from jobs.workspace.drive_port import (
     made_meanwhile,
     token,
 )
+from jobs.plan.folders import (
+    archive_key,
+    audit_folders,
+    folder_name,
+    links_of,
+    plan_folders,
+    student_key,
+    term_key,
+)
+from jobs.settings import FolderSettings, TemplateSettings
 from sheets_schema import roster as roster_schema
 from sheets_schema.issues import Severity
 

@@ -15,14 +15,14 @@ from jobs.init import (
     CreateSpreadsheet,
     FillSpreadsheet,
     WriteConfig,
+    layouts_for,
     new_program,
     plan_init,
-    templates_for,
 )
+from jobs.model.init import FoundSpreadsheet
 from jobs.settings import load, load_google_base
-from jobs.workspace.local import LocalSpreadsheets
-from jobs.workspace.setup_port import FoundSpreadsheet
-from sheets_schema.templates import TemplateKind, student_list_key
+from jobs.workspace.local.sheets import LocalSpreadsheets
+from sheets_schema.new_program import SpreadsheetKind, student_list_key
 
 NAME = "Maple Grove Tutoring (fictional)"
 KEY = "maple-grove-tutoring-fictional"
@@ -210,10 +210,10 @@ def program(tmp_path: Path):
 
 
 def test_the_plan_makes_what_is_missing_and_fills_in_what_was_left_empty(tmp_path):
-    templates = templates_for(program(tmp_path), TODAY)
+    templates = layouts_for(program(tmp_path), TODAY)
     found = {
-        TemplateKind.ROSTER: FoundSpreadsheet(TemplateKind.ROSTER, "r", filled=True),
-        TemplateKind.TUTOR_LOG: FoundSpreadsheet(TemplateKind.TUTOR_LOG, "l", filled=False),
+        SpreadsheetKind.ROSTER: FoundSpreadsheet(SpreadsheetKind.ROSTER, "r", filled=True),
+        SpreadsheetKind.TUTOR_LOG: FoundSpreadsheet(SpreadsheetKind.TUTOR_LOG, "l", filled=False),
     }
     config = tmp_path / "tutorsync.toml"
     actions = plan_init(templates, found, config_exists=False, config=config)
@@ -224,11 +224,11 @@ def test_the_plan_makes_what_is_missing_and_fills_in_what_was_left_empty(tmp_pat
         WriteConfig,
     ]
     assert [getattr(a, "kind", None) for a in actions[:3]] == [
-        TemplateKind.TUTOR_LOG,
-        TemplateKind.GRADEBOOK,
-        TemplateKind.COORDINATOR,
+        SpreadsheetKind.TUTOR_LOG,
+        SpreadsheetKind.GRADEBOOK,
+        SpreadsheetKind.COORDINATOR,
     ]
-    everything = {kind: FoundSpreadsheet(kind, kind.value, filled=True) for kind in TemplateKind}
+    everything = {kind: FoundSpreadsheet(kind, kind.value, filled=True) for kind in SpreadsheetKind}
     assert plan_init(templates, everything, config_exists=True, config=config) == []
 
 

@@ -7,13 +7,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from jobs import limits
 from jobs.errors import LimitError
-from jobs.plan import WriteTab
+from jobs.plan import limits
+from jobs.plan.tabs import WriteTab
 from jobs.progress import run_progress
 from jobs.settings import parse
-from jobs.workspace.local import LocalWorkspace
-from jobs.workspace.port import Link, OwnedTab, SpreadsheetState, TabWrite
+from jobs.workspace.local.workspace import LocalWorkspace
+from sheets_schema.cells import Link, OwnedTab, SpreadsheetState, TabWrite
 from sheets_schema.issues import column_letter
 
 

@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from jobs import lock
 from jobs.errors import LockedError
-from jobs.lock import Holder, hold, lock_path, program_lock
+from jobs.infra import lock
+from jobs.infra.lock import Holder, hold, lock_path, program_lock
 from jobs.settings import parse
 
 # A second process that takes the lock, says so, and keeps it until its stdin closes.
 HOLDER = """
 import sys
 from pathlib import Path
-from jobs.lock import hold
+from jobs.infra.lock import hold
 with hold(Path(sys.argv[1]), program="lincoln", command="tutorsync run"):
     print("held", flush=True)
     sys.stdin.read()

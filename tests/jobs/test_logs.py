@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from jobs import logs
+from jobs.infra import logs
 from jobs.report import RunReport
 
 

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from jobs.matching import match_students
+from jobs.reconcile.matching import match_students
 
 STUDENTS = pd.DataFrame(
     {

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from test_progress import AS_OF, program
 
 from jobs.progress import run_progress
-from jobs.workspace.local import LocalWorkspace
+from jobs.workspace.local.workspace import LocalWorkspace
 
 NOTE = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20

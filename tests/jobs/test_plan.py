@@ -2,9 +2,9 @@ from datetime import date
 
 import pandas as pd
 
-from jobs.plan import cells_changed, issues_tab, plan_writes, progress_tab, run_log_tab
-from jobs.reconcile import Flag
-from jobs.workspace.port import Link, OwnedTab, SpreadsheetState
+from jobs.plan.tabs import cells_changed, issues_tab, plan_writes, progress_tab, run_log_tab
+from jobs.reconcile.figures import Flag
+from sheets_schema.cells import Link, OwnedTab, SpreadsheetState
 from sheets_schema.issues import DataIssue, Severity
 from sheets_schema.outputs import ARCHIVE_HEADING, teacher_columns
 

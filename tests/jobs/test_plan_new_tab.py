@@ -7,8 +7,8 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jobs.plan import UPDATED_PREFIX, _cells_of_new_tab, _without_updated_line, cells_changed
-from jobs.workspace.port import CellValue, Link, Sparkline, TabWrite
+from jobs.plan.tabs import UPDATED_PREFIX, _cells_of_new_tab, _without_updated_line, cells_changed
+from sheets_schema.cells import CellValue, Link, Sparkline, TabWrite
 
 cells: st.SearchStrategy[CellValue] = st.one_of(
     st.none(),

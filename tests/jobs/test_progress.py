@@ -9,7 +9,7 @@ import pytest
 from jobs.errors import TutorsyncError
 from jobs.progress import run_progress, validate
 from jobs.settings import parse
-from jobs.workspace.local import LocalWorkspace
+from jobs.workspace.local.workspace import LocalWorkspace
 from sheets_schema.outputs import ARCHIVE_HEADING
 
 AS_OF = date(2026, 3, 2)

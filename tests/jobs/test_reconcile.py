@@ -7,7 +7,12 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from jobs.reconcile import count_sessions, grade_figures, student_progress, unweighted_categories
+from jobs.reconcile.figures import (
+    count_sessions,
+    grade_figures,
+    student_progress,
+    unweighted_categories,
+)
 from jobs.settings import Thresholds
 from sheets_schema.values import Attendance
 

@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from jobs.folder_plan import Access, FolderAudit
-from jobs.matching import match_students
+from jobs.model.calendar import CalendarEvent
+from jobs.model.drive import CopyTemplate, CreateFolder, FolderKind
+from jobs.plan.checkins import EventChange, Pair, event_label, plan_checkins, series_key
+from jobs.plan.folders import Access, FolderAudit
+from jobs.reconcile.matching import match_students
 from jobs.report import UNCATEGORISED, RunReport, issue_category
-from jobs.schedule import EventChange, Pair, event_label, plan_checkins, series_key
 from jobs.settings import CheckinSettings
-from jobs.workspace.calendar_port import CalendarEvent
-from jobs.workspace.drive_port import CopyTemplate, CreateFolder, FolderKind
 from sheets_schema import gradebook, roster, tutor_log
 from sheets_schema.issues import DataIssue
 

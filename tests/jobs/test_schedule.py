@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from jobs.schedule import Pair, occurrences, pairs_of, plan_checkins, series_key
+from jobs.model.calendar import Busy, event_id
+from jobs.plan.checkins import Pair, occurrences, pairs_of, plan_checkins, series_key
 from jobs.settings import CheckinSettings
-from jobs.workspace.calendar_port import Busy, event_id
 
 ZONE = ZoneInfo("America/Chicago")
 AS_OF = date(2026, 10, 21)  # a Wednesday
@@ -182,7 +182,7 @@ def test_event_ids_follow_googles_rule_and_are_stable():
 
 
 def test_the_next_check_in_is_the_earliest_of_the_series_and_a_follow_up():
-    from jobs.schedule import next_checkins
+    from jobs.plan.checkins import next_checkins
 
     as_of = date(2026, 10, 28)
     events = [c.event for c in plan(as_of=as_of)[0]]

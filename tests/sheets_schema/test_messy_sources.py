@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 
 from jobs.progress import read_program, run_progress
 from jobs.settings import parse as parse_settings
-from jobs.workspace.local import LocalWorkspace
+from jobs.workspace.local.workspace import LocalWorkspace
 from sheets_schema import gradebook, roster, tutor_log
 from sheets_schema.headers import SheetKind, header_key
 from sheets_schema.issues import DataIssue, a1

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from jobs.workspace.local import LocalWorkspace
-from jobs.workspace.port import Grid, Workspace
+from jobs.workspace.local.workspace import LocalWorkspace
+from jobs.workspace.port import Workspace
+from sheets_schema.cells import Grid
 
 ADAPTERS = ["local", "google"]
 
@@ -164,7 +165,7 @@ def calendar_harness(request: pytest.FixtureRequest) -> CalendarHarness:
 
 @pytest.fixture
 def local_calendar_harness(tmp_path: Path) -> CalendarHarness:
-    from jobs.workspace.calendar_local import LocalCalendar, add_foreign_event, stored_events
+    from jobs.workspace.local.calendar import LocalCalendar, add_foreign_event, stored_events
 
     path = tmp_path / "calendar.ics"
     return CalendarHarness(
@@ -248,7 +249,7 @@ def drive_harness(request: pytest.FixtureRequest) -> DriveHarness:
 
 @pytest.fixture
 def local_drive_harness(tmp_path: Path) -> DriveHarness:
-    from jobs.workspace.drive_local import MANIFEST, LocalDrive, add_hand_grant, manifest
+    from jobs.workspace.local.drive import MANIFEST, LocalDrive, add_hand_grant, manifest
 
     (tmp_path / "folders").mkdir()
     (tmp_path / "templates").mkdir()

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 
 from jobs.errors import WorkspaceError
+from jobs.model.calendar import Busy, CalendarEvent, event_id
 from jobs.settings import PROGRAM_KEY
-from jobs.workspace.calendar_local import LocalCalendar
-from jobs.workspace.calendar_port import Busy, CalendarEvent, event_id
+from jobs.workspace.local.calendar import LocalCalendar
 
 CHICAGO = ZoneInfo("America/Chicago")
 PROGRAM = "tutorsync:contract"

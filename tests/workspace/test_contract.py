@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from jobs.errors import WorkspaceError
-from jobs.workspace.port import ColumnFormat, Link, TabWrite
+from sheets_schema.cells import ColumnFormat, Link, TabWrite
 
 F = ColumnFormat
 

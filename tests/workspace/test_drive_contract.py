@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.folder_plan import FolderPlan, audit_folders, plan_folders, student_key
+from jobs.model.drive import Folder, FolderKind, ShareFolder
+from jobs.plan.folders import FolderPlan, audit_folders, plan_folders, student_key
 from jobs.settings import FolderSettings
-from jobs.workspace.drive_port import Folder, FolderKind, ShareFolder
 from sheets_schema import roster as roster_schema
 
 PROGRAM = "contract"

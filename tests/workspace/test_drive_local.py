@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from jobs.errors import WorkspaceError
-from jobs.workspace.drive_local import MANIFEST, LocalDrive, add_hand_grant, manifest
-from jobs.workspace.drive_port import (
+from jobs.model.drive import (
     ROOT,
     ChangeRole,
     CopyTemplate,
@@ -28,6 +27,7 @@ from jobs.workspace.drive_port import (
     ShareFolder,
     token,
 )
+from jobs.workspace.local.drive import MANIFEST, LocalDrive, add_hand_grant, manifest
 
 PROGRAM = "demo"
 TERM = "term:2026-27"
@@ -438,7 +438,7 @@ def test_a_corrupt_manifest_is_skipped_with_a_warning(
     apply(drive, term_and_students())
     (tmp_path / "folders/2026-27/Doe, Jane (00123)" / MANIFEST).write_text("{not json", "utf-8")
 
-    with caplog.at_level(logging.DEBUG, logger="jobs.workspace.drive_local"):
+    with caplog.at_level(logging.DEBUG, logger="jobs.workspace.local.drive"):
         folders = listed(drive)
 
     assert set(folders) == {TERM, OMAR}
@@ -456,7 +456,7 @@ def test_a_manifest_with_a_wrong_field_is_skipped_too(
     stored = json.loads(path.read_bytes())
     path.write_text(json.dumps({**stored, "kind": "classroom"}), "utf-8")
 
-    with caplog.at_level(logging.DEBUG, logger="jobs.workspace.drive_local"):
+    with caplog.at_level(logging.DEBUG, logger="jobs.workspace.local.drive"):
         folders = listed(drive)
 
     assert set(folders) == {TERM, JANE}

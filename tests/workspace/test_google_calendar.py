@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from jobs.errors import WorkspaceError
-from jobs.workspace.calendar_port import (
+from jobs.model.calendar import (
     KEY_PROPERTY,
     PROGRAM_PROPERTY,
     SCHEDULE_PROPERTY,

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from jobs.errors import WorkspaceError
-from jobs.settings import parse
-from jobs.workspace.drive_port import (
+from jobs.errors import FoldersChanged, WorkspaceError
+from jobs.model.drive import (
     COPY_KIND,
     FOLDER_PROPERTY,
     GRANTS_PROPERTY,
@@ -29,7 +28,6 @@ from jobs.workspace.drive_port import (
     Folder,
     FolderChange,
     FolderKind,
-    FoldersChanged,
     ForgetGrant,
     Grant,
     MoveFolder,
@@ -39,6 +37,7 @@ from jobs.workspace.drive_port import (
     read_tokens,
     token,
 )
+from jobs.settings import parse
 from jobs.workspace.google import drive as drive_module
 from jobs.workspace.google.drive import GoogleDrive, folder_id, template_id
 from jobs.workspace.google.scopes import DRIVE_FILE

@@ -19,7 +19,7 @@ from jobs.workspace.google.sheets import (
     batch_requests,
     spreadsheet_id,
 )
-from jobs.workspace.port import ColumnFormat, Link, TabWrite
+from sheets_schema.cells import ColumnFormat, Link, TabWrite
 
 SHEET_ID = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd"
 

@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from jobs.errors import WorkspaceError
-from jobs.workspace import local
-from jobs.workspace.local import OWNED_TAB_MARKER, LocalWorkspace, owned_key
-from jobs.workspace.port import CellValue, ColumnFormat, Link, TabWrite, trim_grid
+from jobs.workspace.local import sheets as local
+from jobs.workspace.local.sheets import OWNED_TAB_MARKER, owned_key
+from jobs.workspace.local.workspace import LocalWorkspace
+from sheets_schema.cells import CellValue, ColumnFormat, Link, TabWrite, trim_grid
 
 F = ColumnFormat
 

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from jobs.workspace.local import LocalWorkspace
-from jobs.workspace.port import ColumnFormat, TabWrite, stored_text
+from jobs.workspace.local.workspace import LocalWorkspace
+from sheets_schema.cells import ColumnFormat, TabWrite, stored_text
 
 ROUND_TRIP = settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

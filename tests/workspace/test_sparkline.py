@@ -3,7 +3,7 @@
 
 def test_a_sparkline_is_written_as_the_one_formula_and_read_back_as_itself():
     from jobs.workspace.google.sheets import _cell, _value_of
-    from jobs.workspace.port import ColumnFormat, Sparkline
+    from sheets_schema.cells import ColumnFormat, Sparkline
 
     written = _cell(Sparkline((62.0, 70.0, 90.5)), ColumnFormat.SPARKLINE, None, False)
     assert written["userEnteredValue"] == {"formulaValue": "=SPARKLINE({62,70,90.5})"}
@@ -14,6 +14,6 @@ def test_a_sparkline_is_written_as_the_one_formula_and_read_back_as_itself():
 
 
 def test_a_sparkline_elsewhere_is_block_characters_from_low_to_high():
-    from jobs.workspace.port import Sparkline
+    from sheets_schema.cells import Sparkline
 
     assert Sparkline((0.0, 50.0, 100.0)).text == "▁▅█"

@@ -25,7 +25,7 @@ import requests
 from googleapiclient.errors import BatchError, HttpError
 
 from jobs.errors import WorkspaceError
-from jobs.workspace.calendar_port import (
+from jobs.model.calendar import (
     KEY_PROPERTY,
     PROGRAM_PROPERTY,
     SCHEDULE_PROPERTY,

@@ -33,7 +33,7 @@ import requests
 from googleapiclient.errors import BatchError, HttpError
 
 from jobs.errors import WorkspaceError
-from jobs.workspace.drive_port import (
+from jobs.model.drive import (
     COPY_KIND,
     FOLDER_PROPERTY,
     GRANTS_PROPERTY,
@@ -53,7 +53,6 @@ from jobs.workspace.drive_port import (
     ForgetGrant,
     Grant,
     MoveFolder,
-    PendingApply,
     RecordTemplate,
     RevokeGrant,
     ShareFolder,
@@ -63,6 +62,7 @@ from jobs.workspace.drive_port import (
     read_tokens,
     token,
 )
+from jobs.workspace.drive_port import PendingApply
 from jobs.workspace.google.discovery import (
     Outcome,
     batch_uri,
@@ -73,6 +73,7 @@ from jobs.workspace.google.discovery import (
     send_in_rounds,
 )
 from jobs.workspace.google.transport import PacedSession, Sleep, is_retryable, wall_sleep
+from jobs.workspace.pending import PendingChanges
 
 API_ROOT = "https://www.googleapis.com/drive/v3/"  # rewritten by the session, if it has one
 BATCH_URI = "https://www.googleapis.com/batch/drive/v3"  # likewise
@@ -256,7 +257,7 @@ class GoogleDrive:
                 raise WorkspaceError(self._explain_failures(root, run.failures))
             return urls
 
-        return PendingApply(run.urls_after(), make, background=background)
+        return PendingChanges(run.urls_after(), make, background=background)
 
     @staticmethod
     def _stopped_at(root: str, step: Callable[[], dict[str, str]]) -> dict[str, str]:

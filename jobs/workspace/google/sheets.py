@@ -20,7 +20,7 @@ from gspread.http_client import HTTPClient
 
 from jobs.errors import TutorsyncError, WorkspaceError
 from jobs.workspace.google.transport import is_retryable
-from jobs.workspace.port import (
+from sheets_schema.cells import (
     CellValue,
     ColumnFormat,
     Grid,

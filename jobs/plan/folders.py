@@ -19,8 +19,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from jobs.settings import FolderSettings
-from jobs.workspace.drive_port import (
+from jobs.model.drive import (
     ROOT,
     ChangeRole,
     CopyTemplate,
@@ -37,6 +36,7 @@ from jobs.workspace.drive_port import (
     role_covers,
     token,
 )
+from jobs.settings import FolderSettings
 from sheets_schema.issues import DataIssue, Severity, a1
 from sheets_schema.roster import Roster
 from sheets_schema.table import ROW

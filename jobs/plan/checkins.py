@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from dateutil.rrule import rrulestr
 
+from jobs.model.calendar import Busy, CalendarEvent
 from jobs.settings import WEEKDAYS, CheckinSettings
-from jobs.workspace.calendar_port import Busy, CalendarEvent
 
 SLOT_STEP = timedelta(minutes=15)
 _BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")

@@ -1,4 +1,4 @@
-"""ProgramSetup on the local workspace: a new program's spreadsheets as .xlsx files in a folder.
+"""ProgramInit on the local workspace: a new program's spreadsheets as .xlsx files in a folder.
 
 Each file is named after its kind (roster.xlsx, tutor-log.xlsx, gradebook.xlsx,
 coordinator.xlsx), which is how a second init finds it: a file that is there is left exactly
@@ -25,12 +25,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from jobs.model.init import FoundSpreadsheet
 from jobs.settings import Program
-from jobs.workspace.files import check_not_open, create_new_file
-from jobs.workspace.local import NUMBER_FORMATS, LocalSpreadsheets, put_value
-from jobs.workspace.port import TabWrite
-from jobs.workspace.setup_port import FoundSpreadsheet
-from sheets_schema.templates import (
+from jobs.workspace.local.files import check_not_open, create_new_file
+from jobs.workspace.local.sheets import NUMBER_FORMATS, LocalSpreadsheets, put_value
+from sheets_schema.cells import TabWrite
+from sheets_schema.new_program import (
     CellRange,
     DataTab,
     FromColumn,
@@ -38,8 +38,8 @@ from sheets_schema.templates import (
     NumberBetween,
     OneOf,
     Rule,
-    SpreadsheetTemplate,
-    TemplateKind,
+    SpreadsheetKind,
+    SpreadsheetLayout,
     TextTab,
     Validation,
     YesNo,
@@ -62,12 +62,12 @@ _LINE_HEIGHT = 15  # points, for the default 11-point font
 _CHARACTERS_PER_LINE = 140  # a paragraph across the three columns
 
 
-def file_name(kind: TemplateKind) -> str:
+def file_name(kind: SpreadsheetKind) -> str:
     """The file a spreadsheet of this kind is, in the program's folder."""
     return f"{kind.value}.xlsx"
 
 
-class LocalSetup:
+class LocalInit:
     """Makes a program's spreadsheets as .xlsx files in `root`."""
 
     def __init__(self, root: Path) -> None:
@@ -78,37 +78,35 @@ class LocalSetup:
     def where(self) -> str:
         return str(self.root)
 
-    def find(self, program_key: str) -> dict[TemplateKind, FoundSpreadsheet]:
+    def find(self, program_key: str) -> dict[SpreadsheetKind, FoundSpreadsheet]:
         """The files that are there. A file is written whole, so one that is there is filled
         in (its owned tabs come after it; the progress job writes them too)."""
         del program_key  # the folder is the program's
         return {
             kind: FoundSpreadsheet(kind, file_name(kind), filled=True)
-            for kind in TemplateKind
+            for kind in SpreadsheetKind
             if (self.root / file_name(kind)).exists()
         }
 
-    def create(
-        self, program: Program, template: SpreadsheetTemplate, owned: Sequence[TabWrite]
-    ) -> str:
-        reference = file_name(template.kind)
+    def create(self, program: Program, layout: SpreadsheetLayout, owned: Sequence[TabWrite]) -> str:
+        reference = file_name(layout.kind)
         content = io.BytesIO()
-        template_workbook(template).save(content)
+        template_workbook(layout).save(content)
         path = self.root / reference
         check_not_open(path, reference)
         create_new_file(path, content.getvalue(), reference)
-        self.fill(program, FoundSpreadsheet(template.kind, reference, False), template, owned)
+        self.fill(program, FoundSpreadsheet(layout.kind, reference, False), layout, owned)
         return reference
 
     def fill(
         self,
         program: Program,
         found: FoundSpreadsheet,
-        template: SpreadsheetTemplate,
+        layout: SpreadsheetLayout,
         owned: Sequence[TabWrite],
     ) -> None:
         """The file itself is complete once it exists; only the owned tabs can be missing."""
-        del program, template
+        del program, layout
         if owned:
             self.spreadsheets.write_owned_tabs(found.reference, owned)
 
@@ -119,13 +117,13 @@ class LocalSetup:
         return {}
 
 
-def template_workbook(template: SpreadsheetTemplate) -> Workbook:
-    """The workbook a template describes: its data tab first, then its instructions."""
+def template_workbook(layout: SpreadsheetLayout) -> Workbook:
+    """The workbook a layout describes: its data tab first, then its instructions."""
     book = Workbook()
     book.remove(book.active)  # its empty "Sheet" would stay in the file
-    if template.data is not None:
-        _data_sheet(book, template.data)
-    _text_sheet(book, template.instructions)
+    if layout.data is not None:
+        _data_sheet(book, layout.data)
+    _text_sheet(book, layout.instructions)
     book.active = 0
     return book
 

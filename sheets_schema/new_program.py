@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from jobs.workspace.port import ColumnFormat
+from sheets_schema.cells import ColumnFormat
 from sheets_schema.issues import column_letter
 from sheets_schema.outputs import STUDENT_LIST_HEADER
 from sheets_schema.table import EXAMPLE_MARK
@@ -33,7 +33,7 @@ def student_list_key(program_key: str) -> str:
     return f"tutorsync:{program_key}:student-list"
 
 
-class TemplateKind(StrEnum):
+class SpreadsheetKind(StrEnum):
     """The spreadsheets a new program starts with. The value tags each one (Drive
     appProperties on Google) and names its file locally."""
 
@@ -170,7 +170,7 @@ class TextTab:
 
 
 @dataclass(frozen=True)
-class OwnedTabTemplate:
+class OwnedTabLayout:
     """A tab tutorsync writes, created empty (header only) with the spreadsheet."""
 
     key: str
@@ -179,12 +179,12 @@ class OwnedTabTemplate:
 
 
 @dataclass(frozen=True)
-class SpreadsheetTemplate:
-    kind: TemplateKind
+class SpreadsheetLayout:
+    kind: SpreadsheetKind
     name: str  # "Roster": in the spreadsheet's title on Google
     data: DataTab | None  # None: the coordinator's spreadsheet, which tutorsync fills
     instructions: TextTab
-    owned: tuple[OwnedTabTemplate, ...] = ()
+    owned: tuple[OwnedTabLayout, ...] = ()
 
     @property
     def tab_titles(self) -> tuple[str, ...]:
@@ -193,19 +193,19 @@ class SpreadsheetTemplate:
 
 
 @dataclass(frozen=True)
-class ProgramTemplates:
+class ProgramLayouts:
     """Everything `tutorsync init` makes for one program."""
 
-    roster: SpreadsheetTemplate
-    tutor_log: SpreadsheetTemplate
-    gradebook: SpreadsheetTemplate
-    coordinator: SpreadsheetTemplate
+    roster: SpreadsheetLayout
+    tutor_log: SpreadsheetLayout
+    gradebook: SpreadsheetLayout
+    coordinator: SpreadsheetLayout
 
-    def all(self) -> tuple[SpreadsheetTemplate, ...]:
+    def all(self) -> tuple[SpreadsheetLayout, ...]:
         return (self.roster, self.tutor_log, self.gradebook, self.coordinator)
 
 
-# --- The program's templates ------------------------------------------------------------------
+# --- The program's layouts ------------------------------------------------------------------
 
 ROSTER_TAB = "Roster"
 SESSIONS_TAB = "Sessions"
@@ -219,13 +219,13 @@ _EXAMPLE_ASSIGNMENTS = (  # name, points, category
 )
 
 
-def program_templates(
+def program_layouts(
     *, program_name: str, program_key: str, domain: str, teacher: str, today: date
-) -> ProgramTemplates:
+) -> ProgramLayouts:
     """The four spreadsheets of a new program. `domain` gives the example e-mail addresses,
     `teacher` is the gradebook's teacher, `today` dates the example sessions."""
     people = _ExamplePeople(domain=domain, teacher=teacher)
-    return ProgramTemplates(
+    return ProgramLayouts(
         roster=_roster(program_name, people),
         tutor_log=_tutor_log(program_name, program_key, people, today),
         gradebook=_gradebook(program_name, people),
@@ -251,7 +251,7 @@ class _ExamplePeople:
         )
 
 
-def _roster(program_name: str, people: _ExamplePeople) -> SpreadsheetTemplate:
+def _roster(program_name: str, people: _ExamplePeople) -> SpreadsheetLayout:
     columns = (
         Column(
             "Student ID",
@@ -297,8 +297,8 @@ def _roster(program_name: str, people: _ExamplePeople) -> SpreadsheetTemplate:
         "rows with the same Student ID. The Student ID joins the roster, the tutor log and "
         "the gradebooks: type it the same way everywhere.",
     )
-    return SpreadsheetTemplate(
-        TemplateKind.ROSTER,
+    return SpreadsheetLayout(
+        SpreadsheetKind.ROSTER,
         "Roster",
         data,
         _instructions(program_name, "Roster", data, intro, owned=()),
@@ -307,7 +307,7 @@ def _roster(program_name: str, people: _ExamplePeople) -> SpreadsheetTemplate:
 
 def _tutor_log(
     program_name: str, program_key: str, people: _ExamplePeople, today: date
-) -> SpreadsheetTemplate:
+) -> SpreadsheetLayout:
     columns = (
         Column("Date", "the day of the session", "2026-01-05 or 1/5/2026", ColumnFormat.DATE),
         Column("Tutor e-mail", "your school e-mail", f"tutor@{people.domain}"),
@@ -394,16 +394,14 @@ def _tutor_log(
         ),
     )
     data = _header_row_tab(SESSIONS_TAB, columns, examples, validations, "the tutor log's")
-    owned = (
-        OwnedTabTemplate(student_list_key(program_key), STUDENT_LIST_TAB, STUDENT_LIST_HEADER),
-    )
+    owned = (OwnedTabLayout(student_list_key(program_key), STUDENT_LIST_TAB, STUDENT_LIST_HEADER),)
     intro = (
         f"{SESSIONS_TAB}: one row per tutoring session, newest at the bottom. Log every "
         "session, including the ones that did not happen (Absent, No-show, Cancelled): "
         "attendance is worked out from them.",
     )
-    return SpreadsheetTemplate(
-        TemplateKind.TUTOR_LOG,
+    return SpreadsheetLayout(
+        SpreadsheetKind.TUTOR_LOG,
         "Tutor log",
         data,
         _instructions(program_name, "Tutor log", data, intro, owned=owned),
@@ -411,7 +409,7 @@ def _tutor_log(
     )
 
 
-def _gradebook(program_name: str, people: _ExamplePeople) -> SpreadsheetTemplate:
+def _gradebook(program_name: str, people: _ExamplePeople) -> SpreadsheetLayout:
     assignment_columns = tuple(
         Column(name, f"an example assignment ({category.lower()}, {points} points)", "17")
         for name, points, category in _EXAMPLE_ASSIGNMENTS
@@ -483,15 +481,15 @@ def _gradebook(program_name: str, people: _ExamplePeople) -> SpreadsheetTemplate
         "tutorsync adds a Tutoring progress tab here, with your students' tutoring figures, and "
         "rewrites it on every run: type only in its Note to tutor column, which it keeps.",
     )
-    return SpreadsheetTemplate(
-        TemplateKind.GRADEBOOK,
+    return SpreadsheetLayout(
+        SpreadsheetKind.GRADEBOOK,
         "Gradebook",
         data,
         _instructions(program_name, "Gradebook", data, intro, owned=()),
     )
 
 
-def _coordinator(program_name: str) -> SpreadsheetTemplate:
+def _coordinator(program_name: str) -> SpreadsheetLayout:
     rows = (
         (f"{program_name}: coordinator",),
         ("",),
@@ -507,8 +505,8 @@ def _coordinator(program_name: str) -> SpreadsheetTemplate:
         ),
         ("Add tabs of your own freely: tutorsync never changes a tab it did not create.",),
     )
-    return SpreadsheetTemplate(
-        TemplateKind.COORDINATOR, "Coordinator", None, TextTab(COORDINATOR_TAB, rows)
+    return SpreadsheetLayout(
+        SpreadsheetKind.COORDINATOR, "Coordinator", None, TextTab(COORDINATOR_TAB, rows)
     )
 
 
@@ -517,7 +515,7 @@ def _instructions(
     name: str,
     data: DataTab,
     intro: tuple[str, ...],
-    owned: tuple[OwnedTabTemplate, ...],
+    owned: tuple[OwnedTabLayout, ...],
 ) -> TextTab:
     example_note = (
         f"Rows whose Student ID starts with {EXAMPLE_MARK} are examples: tutorsync ignores "

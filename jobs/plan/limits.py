@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from jobs.errors import LimitError
-from jobs.plan import WriteTab
-from jobs.workspace.port import Link, SpreadsheetState, TabWrite, stored_text
+from jobs.plan.tabs import WriteTab
+from sheets_schema.cells import Link, SpreadsheetState, TabWrite, stored_text
 from sheets_schema.issues import column_letter
 
 

@@ -13,7 +13,6 @@ reference that would need updating, so a renamed tab is still found by its key.
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import logging
 import math
@@ -26,7 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
@@ -41,8 +40,8 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from jobs.errors import WorkspaceError
-from jobs.workspace.files import check_not_open, read_bytes, replace_file
-from jobs.workspace.port import (
+from jobs.workspace.local.files import check_not_open, read_bytes, replace_file
+from sheets_schema.cells import (
     CellValue,
     ColumnFormat,
     Grid,
@@ -55,10 +54,6 @@ from jobs.workspace.port import (
     stored_text,
     trim_grid,
 )
-
-if TYPE_CHECKING:
-    from jobs.workspace.calendar_local import LocalCalendar
-    from jobs.workspace.drive_local import LocalDrive
 
 log = logging.getLogger(__name__)
 
@@ -120,50 +115,6 @@ _TYPE_ATTRIBUTE = re.compile(rb'\st="[^"]*"')
 # Pillow is installed), and silently drops everything else.
 _DRAWN_SHAPE = re.compile(rb"<(?:\w+:)?(?:sp|grpSp|cxnSp)[\s>/]")
 _DRAWN_PICTURE = re.compile(rb"<(?:\w+:)?pic[\s>/]")
-
-
-class LocalWorkspace:
-    """The workspace as a folder on this computer; spreadsheets are paths relative to it."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-        self._spreadsheets = LocalSpreadsheets(self.root)
-
-    @property
-    def spreadsheets(self) -> LocalSpreadsheets:
-        return self._spreadsheets
-
-    @property
-    def calendar(self) -> LocalCalendar:
-        """Check-ins in an .ics file in the workspace folder."""
-        from jobs.workspace.calendar_local import LocalCalendar
-
-        return LocalCalendar(self.root)
-
-    @functools.cached_property
-    def drive(self) -> LocalDrive:
-        """Student folders as directories in the workspace folder."""
-        from jobs.workspace.drive_local import LocalDrive
-
-        return LocalDrive(self.root)
-
-    def describe(self, spreadsheet: str) -> str:
-        """The reference as written in the config: it is already a short, readable path."""
-        return spreadsheet
-
-    def request_counts(self) -> dict[str, int]:
-        """Files are not API requests: none to count."""
-        return {}
-
-    def link(self, spreadsheet: str, tab: str, cell: str, *, from_spreadsheet: str) -> str:
-        """A link, relative to `from_spreadsheet`'s folder, that opens `spreadsheet` at the tab
-        and cell; spreadsheet programs follow these between files in one folder tree."""
-        place = f"'{tab.replace(chr(39), chr(39) * 2)}'!{cell}" if cell else f"'{tab}'!A1"
-        if spreadsheet == from_spreadsheet:
-            return f"#{place}"
-        here = PurePath(from_spreadsheet).parent
-        relative = posixpath.relpath(PurePath(spreadsheet).as_posix(), here.as_posix() or ".")
-        return f"{relative}#{place}"
 
 
 class LocalSpreadsheets:

@@ -1,4 +1,4 @@
-"""ProgramSetup on Google: a new program's spreadsheets, made in a Drive folder and filled in.
+"""ProgramInit on Google: a new program's spreadsheets, made in a Drive folder and filled in.
 
 Every request goes through one PacedSession (paced, retried, timed out, counted), with the
 scopes `init` needs: `drive.file` to make the files, `spreadsheets` to fill them in.
@@ -29,6 +29,7 @@ from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
 from jobs.errors import WorkspaceError
+from jobs.model.init import INIT_PROPERTY, PROGRAM_PROPERTY, FoundSpreadsheet
 from jobs.settings import GoogleBase, Program
 from jobs.workspace.google.auth import credentials_for
 from jobs.workspace.google.discovery import build_service, error_parts
@@ -43,9 +44,8 @@ from jobs.workspace.google.sheets import (
     spreadsheet_id,
 )
 from jobs.workspace.google.transport import PacedSession, Sleep, is_retryable, wall_sleep
-from jobs.workspace.port import ColumnFormat, TabWrite
-from jobs.workspace.setup_port import INIT_PROPERTY, PROGRAM_PROPERTY, FoundSpreadsheet
-from sheets_schema.templates import (
+from sheets_schema.cells import ColumnFormat, TabWrite
+from sheets_schema.new_program import (
     PREPARED_COLUMNS,
     PREPARED_ROWS,
     Cell,
@@ -56,8 +56,8 @@ from sheets_schema.templates import (
     NumberBetween,
     OneOf,
     Rule,
-    SpreadsheetTemplate,
-    TemplateKind,
+    SpreadsheetKind,
+    SpreadsheetLayout,
     TextTab,
     Validation,
     YesNo,
@@ -87,7 +87,7 @@ def spreadsheet_url(file_id: str) -> str:
     return f"https://docs.google.com/spreadsheets/d/{file_id}/edit"
 
 
-class GoogleSetup:
+class GoogleInit:
     """Makes a program's spreadsheets in the Drive folder `base.init.drive_folder`."""
 
     def __init__(
@@ -121,15 +121,15 @@ class GoogleSetup:
     def where(self) -> str:
         return f"Drive folder {self._folder}"
 
-    def find(self, program_key: str) -> dict[TemplateKind, FoundSpreadsheet]:
+    def find(self, program_key: str) -> dict[SpreadsheetKind, FoundSpreadsheet]:
         """The program's spreadsheets in the folder, by their tags (never by name), the oldest
         of each kind first; then whether each was filled in."""
-        by_kind: dict[TemplateKind, list[dict[str, Any]]] = {}
+        by_kind: dict[SpreadsheetKind, list[dict[str, Any]]] = {}
         for item in self._listing(program_key):
             kind = (item.get("appProperties") or {}).get(INIT_PROPERTY, "")
-            if kind in {k.value for k in TemplateKind}:
-                by_kind.setdefault(TemplateKind(kind), []).append(item)
-        found: dict[TemplateKind, FoundSpreadsheet] = {}
+            if kind in {k.value for k in SpreadsheetKind}:
+                by_kind.setdefault(SpreadsheetKind(kind), []).append(item)
+        found: dict[SpreadsheetKind, FoundSpreadsheet] = {}
         for kind, items in by_kind.items():
             first, *others = sorted(items, key=lambda i: (i.get("createdTime", ""), i["id"]))
             reference = spreadsheet_url(str(first["id"]))
@@ -139,17 +139,15 @@ class GoogleSetup:
             found[kind] = FoundSpreadsheet(kind, reference, filled, duplicates)
         return found
 
-    def create(
-        self, program: Program, template: SpreadsheetTemplate, owned: Sequence[TabWrite]
-    ) -> str:
+    def create(self, program: Program, layout: SpreadsheetLayout, owned: Sequence[TabWrite]) -> str:
         """files.create in the folder, tagged; then one batchUpdate fills it in."""
-        title = f"{program.name} - {template.name}"
+        title = f"{program.name} - {layout.name}"
         body: dict[str, Any] = {
             "id": self._new_id(),
             "name": title,
             "mimeType": SPREADSHEET_MIME_TYPE,
             "parents": [self._folder],
-            "appProperties": {PROGRAM_PROPERTY: program.key, INIT_PROPERTY: template.kind.value},
+            "appProperties": {PROGRAM_PROPERTY: program.key, INIT_PROPERTY: layout.kind.value},
         }
         created = self._drive_call(f"the spreadsheet '{title}'", lambda: self._create_file(body))
         reference = spreadsheet_url(str(created["id"]))
@@ -158,22 +156,22 @@ class GoogleSetup:
         self._states[spreadsheet_id(reference)] = {
             "sheets": [{"properties": {"sheetId": 0, "title": "Sheet1", "index": 0}}]
         }
-        found = FoundSpreadsheet(template.kind, reference, filled=False)
-        self.fill(program, found, template, owned)
+        found = FoundSpreadsheet(layout.kind, reference, filled=False)
+        self.fill(program, found, layout, owned)
         return reference
 
     def fill(
         self,
         program: Program,
         found: FoundSpreadsheet,
-        template: SpreadsheetTemplate,
+        layout: SpreadsheetLayout,
         owned: Sequence[TabWrite],
     ) -> None:
         """One all-or-nothing batchUpdate. If its reply is lost and the retry is refused
         (the first attempt landed), the marker is read back before calling it a failure."""
         key = spreadsheet_id(found.reference)
         state = self._states.get(key) or self._state(found.reference)
-        body = {"requests": fill_requests(template, program, state, owned)}
+        body = {"requests": fill_requests(layout, program, state, owned)}
         try:
             self._sheets_call(found.reference, lambda: self._http.batch_update(key, body))
         except WorkspaceError:
@@ -225,7 +223,7 @@ class GoogleSetup:
             answer = self._drive_call(
                 "new file IDs",
                 self._drive.files()
-                .generateIds(count=len(TemplateKind), space="drive", type="files")
+                .generateIds(count=len(SpreadsheetKind), space="drive", type="files")
                 .execute,
             )
             self._new_ids = [str(each) for each in answer.get("ids") or []]
@@ -339,12 +337,12 @@ def _without_id(body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def fill_requests(
-    template: SpreadsheetTemplate,
+    layout: SpreadsheetLayout,
     program: Program,
     state: Mapping[str, Any],
     owned: Sequence[TabWrite],
 ) -> list[dict[str, Any]]:
-    """The requests of the one batchUpdate that fills a spreadsheet in from its template.
+    """The requests of the one batchUpdate that fills a spreadsheet in from its layout.
 
     `state` lists the spreadsheet's tabs: the first is the blank tab Google made, which becomes
     the data tab (or, without one, the text tab). Owned tabs come first, so a validation that
@@ -362,12 +360,12 @@ def fill_requests(
             used.add(int(request["addSheet"]["properties"]["sheetId"]))
 
     text_id = blank
-    if template.data is not None:
-        requests_ += _data_tab_requests(template.data, blank)
+    if layout.data is not None:
+        requests_ += _data_tab_requests(layout.data, blank)
         # Derived from the name, as the owned tabs' IDs are: the same fill asks for the same tabs.
-        text_id = new_sheet_id(f"{program.key}:{template.kind}:{template.instructions.title}", used)
+        text_id = new_sheet_id(f"{program.key}:{layout.kind}:{layout.instructions.title}", used)
         used.add(text_id)
-    requests_ += _text_tab_requests(template.instructions, text_id, add=text_id != blank)
+    requests_ += _text_tab_requests(layout.instructions, text_id, add=text_id != blank)
     requests_.append(
         {
             "updateSpreadsheetProperties": {
@@ -381,7 +379,7 @@ def fill_requests(
             "createDeveloperMetadata": {
                 "developerMetadata": {
                     "metadataKey": FILLED_KEY,
-                    "metadataValue": template.kind.value,
+                    "metadataValue": layout.kind.value,
                     "location": {"spreadsheet": True},
                     "visibility": "DOCUMENT",
                 }

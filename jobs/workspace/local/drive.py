@@ -29,7 +29,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from jobs.errors import WorkspaceError
-from jobs.workspace.drive_port import (
+from jobs.model.drive import (
     ROOT,
     ChangeRole,
     CopyTemplate,
@@ -40,13 +40,14 @@ from jobs.workspace.drive_port import (
     ForgetGrant,
     Grant,
     MoveFolder,
-    PendingApply,
     RecordTemplate,
     RevokeGrant,
     ShareFolder,
     token,
 )
-from jobs.workspace.files import read_bytes, replace_file
+from jobs.workspace.drive_port import PendingApply
+from jobs.workspace.local.files import read_bytes, replace_file
+from jobs.workspace.pending import PendingChanges
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ class LocalDrive:
         """`apply`, at once: directories take no quota worth overlapping, and a new one's path
         is known only once it is made (a name already taken gets a number)."""
         del background
-        return PendingApply(
+        return PendingChanges(
             {}, lambda: self.apply(root, program_key, changes, notify=notify), background=False
         )
 

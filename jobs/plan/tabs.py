@@ -19,7 +19,7 @@ from typing import ParamSpec, TypeVar
 
 import pandas as pd
 
-from jobs.workspace.port import (
+from sheets_schema.cells import (
     CellValue,
     ColumnFormat,
     Grid,

@@ -20,14 +20,7 @@ from datetime import date
 
 import pandas as pd
 
-from jobs.workspace.port import (
-    CellValue,
-    ColumnFormat,
-    FilterView,
-    OwnedTab,
-    TabWrite,
-    stored_cell,
-)
+from sheets_schema.cells import CellValue, ColumnFormat, FilterView, OwnedTab, TabWrite, stored_cell
 from sheets_schema.headers import header_key
 from sheets_schema.issues import column_letter
 from sheets_schema.outputs import NOTE_TO_TUTOR, STUDENT_ID_HEADER, STUDENT_LIST_HEADER

@@ -8,8 +8,7 @@ import pytest
 
 from sheets_schema import gradebook, roster, tutor_log, values
 from sheets_schema.headers import find_header
-from sheets_schema.table import EXAMPLE_MARK
-from sheets_schema.templates import (
+from sheets_schema.new_program import (
     PREPARED_COLUMNS,
     PREPARED_ROWS,
     STUDENT_LIST_TAB,
@@ -17,14 +16,15 @@ from sheets_schema.templates import (
     IsDate,
     NumberBetween,
     OneOf,
-    SpreadsheetTemplate,
-    TemplateKind,
+    SpreadsheetKind,
+    SpreadsheetLayout,
     YesNo,
-    program_templates,
+    program_layouts,
     student_list_key,
 )
+from sheets_schema.table import EXAMPLE_MARK
 
-TEMPLATES = program_templates(
+TEMPLATES = program_layouts(
     program_name="Riverside Tutoring (fictional)",
     program_key="riverside",
     domain="riverside.example",
@@ -34,13 +34,13 @@ TEMPLATES = program_templates(
 SOURCES = (TEMPLATES.roster, TEMPLATES.tutor_log, TEMPLATES.gradebook)
 
 
-def parse(template: SpreadsheetTemplate, grid):
+def parse(template: SpreadsheetLayout, grid):
     assert template.data is not None
     tab = template.data.title
-    if template.kind is TemplateKind.ROSTER:
+    if template.kind is SpreadsheetKind.ROSTER:
         parsed, issues = roster.parse(grid, source="roster", tab=tab)
         return (None if parsed is None else parsed.students), issues
-    if template.kind is TemplateKind.TUTOR_LOG:
+    if template.kind is SpreadsheetKind.TUTOR_LOG:
         return tutor_log.parse(grid, source="log", tab=tab)
     return gradebook.parse(grid, source="gradebook", tab=tab)
 
@@ -67,7 +67,7 @@ def test_every_column_is_read_by_the_parser(template):
     ]
     header, _ = find_header([list(template.data.header)], kind, {}, source="s", tab="t")
     found = set(header.columns.values())
-    if template.kind is TemplateKind.GRADEBOOK:
+    if template.kind is SpreadsheetKind.GRADEBOOK:
         assert found == {0, 1}  # the identity columns; the rest are assignments
     else:
         assert found == set(range(len(template.data.columns)))
@@ -101,17 +101,17 @@ def test_dropdowns_offer_only_values_the_parsers_accept():
         for template in SOURCES
         for v in template.data.validations
     }
-    attendance = rules[(TemplateKind.TUTOR_LOG, "Attendance")]
+    attendance = rules[(SpreadsheetKind.TUTOR_LOG, "Attendance")]
     assert isinstance(attendance, OneOf)
     assert {"Present", "Absent", "Excused", "No-show"} <= set(attendance.values)
     for value in attendance.values:
         assert isinstance(values.parse_attendance(value), values.Attendance)
-    assert isinstance(rules[(TemplateKind.ROSTER, "Active")], YesNo)
-    assert isinstance(rules[(TemplateKind.TUTOR_LOG, "Follow-up needed")], YesNo)
+    assert isinstance(rules[(SpreadsheetKind.ROSTER, "Active")], YesNo)
+    assert isinstance(rules[(SpreadsheetKind.TUTOR_LOG, "Follow-up needed")], YesNo)
     for answer in (True, False, "Yes", "No"):  # a Google checkbox, an .xlsx Yes/No list
         assert values.parse_yes_no(answer) is (answer in (True, "Yes"))
-    assert rules[(TemplateKind.TUTOR_LOG, "Minutes")] == NumberBetween(1, values.MAX_MINUTES)
-    assert isinstance(rules[(TemplateKind.TUTOR_LOG, "Date")], IsDate)
+    assert rules[(SpreadsheetKind.TUTOR_LOG, "Minutes")] == NumberBetween(1, values.MAX_MINUTES)
+    assert isinstance(rules[(SpreadsheetKind.TUTOR_LOG, "Date")], IsDate)
 
 
 def test_student_ids_in_the_tutor_log_come_from_its_owned_student_list():

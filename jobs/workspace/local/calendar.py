@@ -36,7 +36,7 @@ from icalendar.parser import Contentline
 from icalendar.prop import vCalAddress, vRecur, vText
 
 from jobs.errors import WorkspaceError
-from jobs.workspace.calendar_port import (
+from jobs.model.calendar import (
     KEY_PROPERTY,
     PROGRAM_PROPERTY,
     SCHEDULE_PROPERTY,
@@ -46,7 +46,7 @@ from jobs.workspace.calendar_port import (
 
 # The file conventions of the local spreadsheets: another program's lock file, and atomic
 # replacement of the whole file.
-from jobs.workspace.files import check_not_open, read_bytes, replace_file
+from jobs.workspace.local.files import check_not_open, read_bytes, replace_file
 
 log = logging.getLogger(__name__)
 

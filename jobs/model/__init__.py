@@ -1,0 +1,1 @@
+"""Values that planners make and adapters take: calendar events, folders and their changes."""

@@ -1,0 +1,278 @@
+"""The Drive port: the student folders tutorsync keeps, who may open them, and what it copied
+into them.
+
+A folder is identified for ever by its `key` (stored on the folder: appProperties on Google, a
+manifest file in the folder's directory locally), never by its name: Drive allows many folders
+with one name, and educators rename folders. Each folder also records which of its grants
+tutorsync made (`ours`) and which templates it has copied into it (`templates`), so a rerun
+revokes only its own grants and never copies a template twice, even after an educator renamed or
+deleted the copy. (A copy also carries its folder's key and its template's token, so a copy
+made by a run that stopped before recording it is found and recorded, not made again.)
+
+Grants and templates are recorded as short tokens (`token`) rather than addresses or file IDs:
+Google keeps at most 124 bytes per appProperty, and a token is all a comparison needs.
+
+Changes are small frozen dataclasses that also serve as the folders job's planned actions; each
+carries the reason it exists (adapters ignore it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from jobs.errors import FoldersChanged
+
+PROGRAM_PROPERTY = "tutorsync-program"  # the program's key: one filtered listing finds ours
+KEY_PROPERTY = "tutorsync-key"  # the folder's key
+KIND_PROPERTY = "tutorsync-kind"  # FolderKind, or COPY_KIND on a template copy
+STUDENT_PROPERTY = "tutorsync-student"  # a student folder's student ID
+GRANTS_PROPERTY = "tutorsync-grants"  # tokens of tutorsync's own grants (chunked, see below)
+TEMPLATES_PROPERTY = "tutorsync-templates"  # tokens of the templates copied in
+FOLDER_PROPERTY = "tutorsync-folder"  # on a template copy: the key of its folder
+TEMPLATE_PROPERTY = "tutorsync-template"  # on a template copy: the template's token
+COPY_KIND = "template-copy"
+
+ROOT = ""  # `parent_key` of a folder directly in the configured root
+ROLES = ("reader", "commenter", "writer", "fileOrganizer", "organizer", "owner")  # weakest first
+
+
+class FolderKind(StrEnum):
+    TERM = "term"  # <root>/<term>
+    ARCHIVE = "archive"  # <root>/<term>/Archived
+    STUDENT = "student"  # <root>/<term>/<Last, First (ID)>
+
+
+def token(text: str) -> str:
+    """A short stable token for an e-mail address (case-insensitive) or a template reference:
+    8 hex digits, so a dozen fit in one appProperty."""
+    return hashlib.sha256(text.strip().lower().encode("utf-8")).hexdigest()[:8]
+
+
+def role_covers(held: str, wanted: str) -> bool:
+    """Whether a grant of role `held` gives at least what `wanted` gives."""
+    order = {role: rank for rank, role in enumerate(ROLES)}
+    return order.get(held, -1) >= order.get(wanted, len(ROLES))
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Someone's access to a folder, as Drive (or the manifest) has it."""
+
+    email: str  # lower case; the domain for kind "domain"; "" for kind "anyone"
+    role: str  # one of ROLES
+    kind: str = "user"  # "user" | "group" | "domain" | "anyone"
+    inherited: bool = False  # from a parent folder or the shared drive: not changeable here
+
+    @property
+    def token(self) -> str:
+        return token(self.email)
+
+
+@dataclass(frozen=True)
+class Folder:
+    """A folder tutorsync keeps, as it stands now."""
+
+    key: str  # e.g. "student:2026-27:00123"
+    kind: FolderKind
+    name: str
+    parent_key: str | None  # ROOT, the key of another of our folders, or None: moved elsewhere
+    url: str  # opens the folder (Google: https://drive.google.com/...; local: workspace path)
+    grants: tuple[Grant, ...] = ()
+    ours: frozenset[str] = frozenset()  # tokens of the grants tutorsync made and recorded
+    templates: frozenset[str] = frozenset()  # tokens of the templates recorded as copied
+    copies: frozenset[str] = frozenset()  # tokens of the templates whose copy is found in it
+    student_id: str = ""
+    trashed: bool = False  # in Drive's trash (an educator put it there)
+    # Other folders carrying the same key (a race between two machines), left alone; the
+    # folder kept is the oldest on Google, the first in path order locally.
+    duplicate_urls: tuple[str, ...] = ()
+
+
+# --- Changes (the folders job's actions) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateFolder:
+    key: str
+    kind: FolderKind
+    name: str
+    parent_key: str  # ROOT or the key of a folder that exists or is created in the same apply
+    student_id: str = ""
+    reason: str = ""
+
+    def describe(self, *, sensitive: bool = False) -> str:
+        """By key; the name (a student's, for a student folder) only when `sensitive`. Every
+        change's describe() takes `sensitive`, so a report can ask any of them alike."""
+        if sensitive:
+            return f"create folder '{self.name}' ({self.key}): {self.reason}"
+        return f"create folder {self.key}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class ShareFolder:
+    """Grant `email` the `role`, recording the grant as tutorsync's (before making it, so a run
+    killed in between still knows the grant is its own)."""
+
+    folder_key: str
+    email: str
+    role: str
+    reason: str = ""
+
+    def describe(self, *, sensitive: bool = False) -> str:
+        return f"share {self.folder_key} with {self.email} as {self.role}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class ChangeRole:
+    """Change the role of a grant tutorsync made."""
+
+    folder_key: str
+    email: str
+    role: str
+    reason: str = ""
+
+    def describe(self, *, sensitive: bool = False) -> str:
+        return f"change {self.email}'s access to {self.folder_key} to {self.role}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class RevokeGrant:
+    """Remove a grant tutorsync made, then drop it from the record."""
+
+    folder_key: str
+    email: str
+    reason: str = ""
+
+    def describe(self, *, sensitive: bool = False) -> str:
+        return f"revoke {self.email}'s access to {self.folder_key}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class ForgetGrant:
+    """Drop a recorded grant that no longer exists (someone removed it) and is not wanted."""
+
+    folder_key: str
+    grant_token: str
+    reason: str = ""
+
+    def describe(self, *, sensitive: bool = False) -> str:
+        return f"forget a removed grant on {self.folder_key}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class MoveFolder:
+    folder_key: str
+    parent_key: str  # ROOT or one of our folders (existing or created in the same apply)
+    reason: str = ""
+
+    def describe(self, *, sensitive: bool = False) -> str:
+        where = "the root folder" if self.parent_key == ROOT else self.parent_key
+        return f"move {self.folder_key} into {where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class CopyTemplate:
+    """Copy a template into a folder and record that it was copied (never again after that)."""
+
+    folder_key: str
+    template: str  # Google: the template's file ID; local: its path in the workspace
+    name: str  # the copy's name
+    reason: str = ""
+
+    @property
+    def template_token(self) -> str:
+        return token(self.template)
+
+    def describe(self, *, sensitive: bool = False) -> str:
+        """The copy's name ("<template> - Last, First") only when `sensitive`."""
+        if sensitive:
+            return f"copy template into {self.folder_key} as '{self.name}': {self.reason}"
+        return f"copy template into {self.folder_key}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class RecordTemplate:
+    """Record a template whose copy exists but was not recorded (a run stopped in between)."""
+
+    folder_key: str
+    template_token: str
+    reason: str = ""
+
+    def describe(self, *, sensitive: bool = False) -> str:
+        return f"record the template copy in {self.folder_key}: {self.reason}"
+
+
+FolderChange = (
+    CreateFolder
+    | ShareFolder
+    | ChangeRole
+    | RevokeGrant
+    | ForgetGrant
+    | MoveFolder
+    | CopyTemplate
+    | RecordTemplate
+)
+
+
+def made_meanwhile(
+    changes: Sequence[FolderChange],
+    folder_keys: frozenset[str],
+    copied: frozenset[tuple[str, str]],
+) -> list[FolderChange]:
+    """The creates and copies among `changes` that a fresh look at Drive shows done already:
+    `folder_keys` are the keys of the program's folders now, `copied` the (folder key,
+    template token) pairs now copied or recorded."""
+    return [
+        change
+        for change in changes
+        if (isinstance(change, CreateFolder) and change.key in folder_keys)
+        or (
+            isinstance(change, CopyTemplate)
+            and (change.folder_key, change.template_token) in copied
+        )
+    ]
+
+
+def meanwhile_error(made: Sequence[FolderChange]) -> FoldersChanged:
+    keys = sorted(
+        {change.key if isinstance(change, CreateFolder) else change.folder_key for change in made}
+    )
+    shown = ", ".join(keys[:5]) + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
+    return FoldersChanged(
+        f"{len(made)} of the planned folders or template copies were made by another run "
+        f"since the folders were listed ({shown}); nothing was written, so as not to make "
+        "them twice"
+    )
+
+
+def chunk_tokens(
+    tokens: Sequence[str] | frozenset[str], key: str, limit_bytes: int = 124
+) -> dict[str, str]:
+    """Tokens spread over appProperties `key`, `key-2`, `key-3`, ... so that each property's key
+    and value together stay within Google's 124 bytes."""
+    ordered = sorted(tokens)
+    properties: dict[str, str] = {}
+    index = 1
+    current: list[str] = []
+    for item in ordered:
+        name = key if index == 1 else f"{key}-{index}"
+        if current and len(name) + len(" ".join([*current, item])) > limit_bytes:
+            properties[name] = " ".join(current)
+            index += 1
+            current = []
+        current.append(item)
+    if current:
+        properties[key if index == 1 else f"{key}-{index}"] = " ".join(current)
+    return properties
+
+
+def read_tokens(properties: Mapping[str, str], key: str) -> frozenset[str]:
+    """The tokens `chunk_tokens` spread over `key`, `key-2`, ..."""
+    found: set[str] = set()
+    for name, value in properties.items():
+        if name == key or (name.startswith(f"{key}-") and name[len(key) + 1 :].isdigit()):
+            found.update(value.split())
+    return frozenset(found)

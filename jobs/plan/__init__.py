@@ -1,0 +1,1 @@
+"""Pure planners: desired state against current state, as actions and tabs."""

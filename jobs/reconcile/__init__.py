@@ -1,0 +1,1 @@
+"""Pure reconciling: parsed sources matched to students, and their figures."""
