@@ -11,15 +11,9 @@ from click.testing import CliRunner
 
 from jobs.cli import cli
 from jobs.errors import ConfigError
-from jobs.init import (
-    CreateSpreadsheet,
-    FillSpreadsheet,
-    WriteConfig,
-    layouts_for,
-    new_program,
-    plan_init,
-)
+from jobs.init import new_program
 from jobs.model.init import FoundSpreadsheet
+from jobs.plan.init import CreateSpreadsheet, FillSpreadsheet, WriteConfig, layouts_for, plan_init
 from jobs.settings import load, load_google_base
 from jobs.workspace.local.sheets import LocalSpreadsheets
 from sheets_schema.new_program import SpreadsheetKind, student_list_key
