@@ -161,6 +161,22 @@ def links_of(folders: Iterable[Folder], term: str) -> dict[str, str]:
     }
 
 
+def links_after(plan: FolderPlan, urls: Mapping[str, str], term: str) -> dict[str, str]:
+    """Student ID -> folder URL after the plan's changes: the folders that were there (a local
+    move changes a path) and the ones it creates. `urls` are the URLs by key after them."""
+    created = [
+        change.student_id
+        for change in plan.changes
+        if isinstance(change, CreateFolder) and change.kind == FolderKind.STUDENT
+    ]
+    students = [*plan.links, *created]
+    return {
+        student_id: url
+        for student_id in students
+        if (url := urls.get(student_key(term, student_id)) or plan.links.get(student_id))
+    }
+
+
 def folder_name(pattern: str, student: Mapping[str, object], student_id: str) -> str:
     """A new folder's name from folders.name, tidied when the roster has only one name part."""
     first = str(student.get("first_name") or "").strip()
