@@ -263,35 +263,76 @@ def _scores(
 ) -> tuple[pd.DataFrame, np.ndarray, list[tuple[int, int, int, DataIssue]]]:
     """One row per graded cell of every layout's students (tab by tab, row-major), the tab
     of each, and the unreadable cells' issues as (tab, row, column, issue)."""
-    cells: list[object] = []
-    # Per cell: its student (among all layouts' students) and assignment (among all theirs).
-    cell_student: list[np.ndarray] = []
-    cell_assignment: list[np.ndarray] = []
-    students = assignments = 0
-    for layout in layouts:
-        grid, columns = layout.tab.grid, [a.column for a in layout.assignments]
-        width, height = len(columns), len(layout.graded_rows)
-        cells += _score_cells([grid[row_index] for row_index in layout.graded_rows], columns)
-        cell_student.append(np.repeat(np.arange(students, students + height), width))
-        cell_assignment.append(np.tile(np.arange(assignments, assignments + width), height))
-        students += height
-        assignments += width
-    student_of = np.concatenate(cell_student) if cell_student else np.zeros(0, dtype=np.intp)
-    assignment_of = (
-        np.concatenate(cell_assignment) if cell_assignment else np.zeros(0, dtype=np.intp)
-    )
+    cells = _ScoreCells.of(layouts)
     all_assignments = [a for layout in layouts for a in layout.assignments]
     # Each cell was parsed on its own before: -0.0 stays apart from 0.0.
-    codes, firsts = distinct_codes(cells, signed_zeros=True)
+    codes, firsts = distinct_codes(cells.raw, signed_zeros=True)
     distinct = [values.parse_score(cell) for cell in firsts]
     kind = np.array([_kind_code(score) for score in distinct] or [_BLANK], dtype=np.int8)[codes]
+    earned, possible = _earned_and_possible(
+        cells, codes, distinct, kind, all_assignments, missing_counts_as_zero
+    )
+    students = _GradedStudents.of(layouts)
+    issues = _unreadable_score_issues(cells, codes, distinct, kind, all_assignments, students)
+    graded = np.flatnonzero(kind >= _EXCUSED)  # excused marks are rows, not counted
+    student = cells.student[graded]
+    scores = _score_frame(
+        graded,
+        student,
+        cells.assignment[graded],
+        all_assignments,
+        students,
+        (earned, possible, kind),
+    )
+    return scores, students.tab[student], issues
+
+
+@dataclass(frozen=True)
+class _ScoreCells:
+    """Every layout's score cells, row-major, with each cell's student (among all layouts'
+    students) and assignment (among all their assignments)."""
+
+    raw: list[object]
+    student: np.ndarray
+    assignment: np.ndarray
+
+    @classmethod
+    def of(cls, layouts: Sequence[_Layout]) -> _ScoreCells:
+        cells: list[object] = []
+        cell_student: list[np.ndarray] = []
+        cell_assignment: list[np.ndarray] = []
+        students = assignments = 0
+        for layout in layouts:
+            grid, columns = layout.tab.grid, [a.column for a in layout.assignments]
+            width, height = len(columns), len(layout.graded_rows)
+            cells += _score_cells([grid[row_index] for row_index in layout.graded_rows], columns)
+            cell_student.append(np.repeat(np.arange(students, students + height), width))
+            cell_assignment.append(np.tile(np.arange(assignments, assignments + width), height))
+            students += height
+            assignments += width
+        student_of = np.concatenate(cell_student) if cell_student else np.zeros(0, dtype=np.intp)
+        assignment_of = (
+            np.concatenate(cell_assignment) if cell_assignment else np.zeros(0, dtype=np.intp)
+        )
+        return cls(cells, student_of, assignment_of)
+
+
+def _earned_and_possible(
+    cells: _ScoreCells,
+    codes: np.ndarray,
+    distinct: Sequence[values.Score | values.Invalid | None],
+    kind: np.ndarray,
+    all_assignments: Sequence[Assignment],
+    missing_counts_as_zero: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's points earned and possible, NaN where the mark does not count."""
     value = np.array([_score_part(s, "value") for s in distinct] or [np.nan], dtype=float)[codes]
     out_of = np.array([_score_part(s, "out_of") for s in distinct] or [np.nan], dtype=float)[codes]
     points = np.array([np.nan if a.points is None else a.points for a in all_assignments] or [0])
     # Plain numbers are points out of the Points row, or percentages when it has none.
-    assignment_out_of = np.where(np.isnan(points), 100.0, points)[assignment_of]
-    earned = np.full(len(cells), np.nan)
-    possible = np.full(len(cells), np.nan)
+    assignment_out_of = np.where(np.isnan(points), 100.0, points)[cells.assignment]
+    earned = np.full(len(cells.raw), np.nan)
+    possible = np.full(len(cells.raw), np.nan)
     missing = (0.0, assignment_out_of) if missing_counts_as_zero else (np.nan, np.nan)
     for code, earned_here, possible_here in (
         (_POINTS, value, assignment_out_of),
@@ -302,64 +343,98 @@ def _scores(
         where = kind == code
         earned = np.where(where, earned_here, earned)
         possible = np.where(where, possible_here, possible)
+    return earned, possible
 
-    # Per student (all layouts): tab, grid row, typed identity, student cell.
-    tab_of = np.array(
-        [layout.number for layout in layouts for _ in layout.graded_rows], dtype=np.intp
-    )
-    row_of = np.array([row for layout in layouts for row in layout.graded_rows], dtype="int64")
-    typed = np.empty((students, 3), dtype=object)
-    for number, typed_row in enumerate(t for layout in layouts for t in layout.typed_rows):
-        typed[number] = typed_row
-    student_cell = np.array(
-        [a1(row, layout.student_column) for layout in layouts for row in layout.graded_rows],
-        dtype=object,
-    )
-    where_from = np.array(
-        [(layout.tab.source, layout.tab.tab) for layout in layouts for _ in layout.graded_rows],
-        dtype=object,
-    ).reshape(students, 2)
-    per_assignment = np.empty((len(all_assignments), 4), dtype=object)
-    for number, a in enumerate(all_assignments):
-        per_assignment[number] = (a.name, column_letter(a.column), a.due, a.category)
 
+@dataclass(frozen=True)
+class _GradedStudents:
+    """Per student of all layouts, in order: tab, grid row, typed identity (ID, name,
+    e-mail), student cell, and (source, tab)."""
+
+    tab: np.ndarray
+    row: np.ndarray
+    typed: np.ndarray
+    cell: np.ndarray
+    where_from: np.ndarray
+
+    @classmethod
+    def of(cls, layouts: Sequence[_Layout]) -> _GradedStudents:
+        tab_of = np.array(
+            [layout.number for layout in layouts for _ in layout.graded_rows], dtype=np.intp
+        )
+        row_of = np.array([row for layout in layouts for row in layout.graded_rows], dtype="int64")
+        typed = np.empty((len(row_of), 3), dtype=object)
+        for number, typed_row in enumerate(t for layout in layouts for t in layout.typed_rows):
+            typed[number] = typed_row
+        student_cell = np.array(
+            [a1(row, layout.student_column) for layout in layouts for row in layout.graded_rows],
+            dtype=object,
+        )
+        where_from = np.array(
+            [(layout.tab.source, layout.tab.tab) for layout in layouts for _ in layout.graded_rows],
+            dtype=object,
+        ).reshape(len(row_of), 2)
+        return cls(tab_of, row_of, typed, student_cell, where_from)
+
+
+def _unreadable_score_issues(
+    cells: _ScoreCells,
+    codes: np.ndarray,
+    distinct: Sequence[values.Score | values.Invalid | None],
+    kind: np.ndarray,
+    all_assignments: Sequence[Assignment],
+    students: _GradedStudents,
+) -> list[tuple[int, int, int, DataIssue]]:
     issues = []
     for index in np.flatnonzero(kind == _INVALID):
-        assignment = all_assignments[assignment_of[index]]
-        student = student_of[index]
+        assignment = all_assignments[cells.assignment[index]]
+        student = cells.student[index]
         invalid = distinct[codes[index]]
         assert isinstance(invalid, values.Invalid)
-        raw = cells[index]
-        row_index = int(row_of[student])
+        raw = cells.raw[index]
+        row_index = int(students.row[student])
         issue = DataIssue(
-            str(where_from[student, 0]),
-            str(where_from[student, 1]),
+            str(students.where_from[student, 0]),
+            str(students.where_from[student, 1]),
             a1(row_index, assignment.column),
             show(raw),
             f"Score '{show(raw)}' for '{assignment.name}' {invalid.what}",
             invalid.fix,
         )
-        issues.append((int(tab_of[student]), row_index, assignment.column, issue))
+        issues.append((int(students.tab[student]), row_index, assignment.column, issue))
+    return issues
 
-    graded = np.flatnonzero(kind >= _EXCUSED)  # excused marks are rows, not counted
-    student = student_of[graded]
-    column = assignment_of[graded]
+
+def _score_frame(
+    graded: np.ndarray,
+    student: np.ndarray,
+    column: np.ndarray,
+    all_assignments: Sequence[Assignment],
+    students: _GradedStudents,
+    marks: tuple[np.ndarray, np.ndarray, np.ndarray],  # every cell's earned, possible, kind
+) -> pd.DataFrame:
+    """The SCORE_COLUMNS frame of the `graded` cells, given each one's student and assignment
+    (`column`)."""
+    per_assignment = np.empty((len(all_assignments), 4), dtype=object)
+    for number, a in enumerate(all_assignments):
+        per_assignment[number] = (a.name, column_letter(a.column), a.due, a.category)
     # The text columns as one array of objects, made into the frame without a copy: five million
     # marks make every copy count. Object columns keep None as None: inferred text columns would
     # turn a row's missing ID or name into NaN, which matching cannot read.
     text = np.empty((len(graded), len(_TEXT_COLUMNS)), dtype=object)
     for position, (source_table, part, rows) in enumerate(
-        [(typed, part, student) for part in range(3)]
+        [(students.typed, part, student) for part in range(3)]
         + [(per_assignment, part, column) for part in range(4)]
-        + [(where_from, part, student) for part in range(2)]
+        + [(students.where_from, part, student) for part in range(2)]
     ):
         text[:, position] = source_table[rows, part]  # column by column: small temporaries
-    text[:, _TEXT_COLUMNS.index("student_cell")] = student_cell[student]
+    text[:, _TEXT_COLUMNS.index("student_cell")] = students.cell[student]
     scores = pd.DataFrame(text, columns=_TEXT_COLUMNS, dtype=object, copy=False)
-    numbers = (earned[graded], possible[graded], kind[graded] == _MISSING, row_of[student])
+    earned, possible, kind = marks
+    numbers = (earned[graded], possible[graded], kind[graded] == _MISSING, students.row[student])
     for name, column_values in zip(_NUMBER_COLUMNS, numbers, strict=True):
         scores.insert(SCORE_COLUMNS.index(name), name, column_values)  # in order: lands in place
-    return scores, tab_of[student], issues
+    return scores
 
 
 # SCORE_COLUMNS that hold objects, in order; the numbers go in between.
@@ -468,59 +543,8 @@ def _assignments(
             continue
         if header_key(title) in _NOT_ASSIGNMENTS or header_key(title) in identity_headers:
             continue
-        points = _detail(grid, detail_rows.get("points"), column)
-        if points is not None:
-            parsed_points = values.parse_score(points)
-            if (
-                isinstance(parsed_points, values.Score)
-                and parsed_points.kind is values.ScoreKind.POINTS
-                and (parsed_points.value or 0) > 0
-            ):
-                points = parsed_points.value
-            else:
-                issues.append(
-                    DataIssue(
-                        source,
-                        tab,
-                        a1(detail_rows["points"], column),
-                        show(points),
-                        f"Points '{show(points)}' for '{show(title)}' is not a positive number, "
-                        "so its scores were read as percentages",
-                        "type the assignment's maximum points, e.g. 20",
-                    )
-                )
-                points = None
-        elif "points" in detail_rows:
-            issues.append(
-                DataIssue(
-                    source,
-                    tab,
-                    a1(detail_rows["points"], column),
-                    "",
-                    f"'{show(title)}' has no points in the Points row, so its scores "
-                    "were read as percentages",
-                    "type the assignment's maximum points",
-                    Severity.WARNING,
-                )
-            )
-        due = _detail(grid, detail_rows.get("date"), column)
-        if due is not None:
-            parsed_due = values.parse_date(due, day_first=day_first)
-            if isinstance(parsed_due, values.Invalid):
-                issues.append(
-                    DataIssue(
-                        source,
-                        tab,
-                        a1(detail_rows["date"], column),
-                        show(due),
-                        f"Date '{show(due)}' for '{show(title)}' {parsed_due.what}, so the "
-                        "assignment counts as undated",
-                        parsed_due.fix,
-                        Severity.WARNING,
-                    )
-                )
-                parsed_due = None
-            due = parsed_due
+        points = _points(grid, detail_rows.get("points"), column, title, source, tab, issues)
+        due = _due(grid, detail_rows.get("date"), column, title, day_first, source, tab, issues)
         category = _detail(grid, detail_rows.get("category"), column)
         assignments.append(
             Assignment(
@@ -528,6 +552,90 @@ def _assignments(
             )
         )
     return assignments
+
+
+def _points(
+    grid: Sequence[Sequence[object]],
+    points_row: int | None,
+    column: int,
+    title: object,
+    source: str,
+    tab: str,
+    issues: list[DataIssue],
+) -> float | None:
+    """The assignment's points from the Points row; None (its scores read as percentages)
+    when there is no Points row, or, with an issue, when its cell is blank or not positive."""
+    if points_row is None:
+        return None
+    points = _detail(grid, points_row, column)
+    if points is None:
+        issues.append(
+            DataIssue(
+                source,
+                tab,
+                a1(points_row, column),
+                "",
+                f"'{show(title)}' has no points in the Points row, so its scores "
+                "were read as percentages",
+                "type the assignment's maximum points",
+                Severity.WARNING,
+            )
+        )
+        return None
+    parsed_points = values.parse_score(points)
+    if (
+        isinstance(parsed_points, values.Score)
+        and parsed_points.kind is values.ScoreKind.POINTS
+        and (parsed_points.value or 0) > 0
+    ):
+        return parsed_points.value
+    issues.append(
+        DataIssue(
+            source,
+            tab,
+            a1(points_row, column),
+            show(points),
+            f"Points '{show(points)}' for '{show(title)}' is not a positive number, "
+            "so its scores were read as percentages",
+            "type the assignment's maximum points, e.g. 20",
+        )
+    )
+    return None
+
+
+def _due(
+    grid: Sequence[Sequence[object]],
+    date_row: int | None,
+    column: int,
+    title: object,
+    day_first: bool,
+    source: str,
+    tab: str,
+    issues: list[DataIssue],
+) -> object:  # date | None
+    """The assignment's due date from the Date row; None when it has none, or, with an issue,
+    when its cell is not a date."""
+    if date_row is None:
+        return None
+    due = _detail(grid, date_row, column)
+    if due is None:
+        return None
+    parsed_due = values.parse_date(due, day_first=day_first)
+    if isinstance(parsed_due, values.Invalid):
+        issues.append(
+            DataIssue(
+                source,
+                tab,
+                a1(date_row, column),
+                show(due),
+                f"Date '{show(due)}' for '{show(title)}' {parsed_due.what}, so the "
+                "assignment counts as undated",
+                parsed_due.fix,
+                Severity.WARNING,
+            )
+        )
+        return None
+    return parsed_due
 
 
 def _detail(grid: Sequence[Sequence[object]], row_index: int | None, column: int) -> object:
