@@ -17,9 +17,9 @@ from jobs import cli as cli_module
 from jobs.cli import cli
 from jobs.demo import create_demo
 from jobs.errors import WorkspaceError
-from jobs.fleet import shard_of
 from jobs.infra.lock import program_lock
 from jobs.settings import Settings, load
+from jobs.shards import shard_of
 
 TODAY = date(2026, 11, 23)
 

@@ -9,9 +9,10 @@ import pytest
 
 from jobs import fleet
 from jobs.errors import ConfigError, LockedError, WorkspaceError
-from jobs.fleet import UNSHARDED, Shard, find_programs, run_shard, shard_of
+from jobs.fleet import find_programs, run_shard
 from jobs.report import RunReport
 from jobs.settings import Settings, parse
+from jobs.shards import UNSHARDED, Shard, shard_of
 
 PROGRAMS = 25
 
