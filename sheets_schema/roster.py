@@ -5,14 +5,15 @@ One row per enrolment: a student with two teachers has two rows with the same ID
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
 from sheets_schema import values
 from sheets_schema.fields import FIRST_NAME, LAST_NAME, STUDENT_EMAIL, STUDENT_ID, STUDENT_NAME
-from sheets_schema.headers import Field, SheetKind, find_header
+from sheets_schema.headers import Field, HeaderMatch, SheetKind, find_header
 from sheets_schema.issues import DataIssue, Severity, a1
 from sheets_schema.table import ROW, ColumnParser, raw_frame, shown_or_none
 
@@ -89,7 +90,21 @@ def parse(
     frame = raw_frame(grid, header)
 
     column = ColumnParser(frame, header, KIND, source=source, tab=tab)
+    enrolments = _enrolments(frame, header, column)
+    issues += column.issues
 
+    # Plain lists read by position: a Series read cell by cell is slow for a big roster.
+    typed_ids = frame["student_id"].tolist() if "student_id" in header.columns else None
+    records = _student_records(enrolments, typed_ids, header, source, tab, issues)
+    return Roster(_students(records), source, tab, dict(header.columns)), issues
+
+
+def _enrolments(
+    frame: pd.DataFrame, header: HeaderMatch, column: ColumnParser
+) -> Iterator[tuple[Any, ...]]:
+    """Each row's (row, student ID, first name, last name, e-mail, grade level, active,
+    teachers, tutors), each column read whole into a plain list (a bad cell's issue goes to
+    `column`)."""
     ids = column("student_id", values.parse_student_id)
     emails = column("student_email", values.parse_email, Severity.WARNING)
     teachers = column("teacher_email", _parse_emails, Severity.WARNING)
@@ -97,12 +112,7 @@ def parse(
     active = column("active", _parse_active, Severity.WARNING)
     grade_levels = column("grade_level", _grade_level)
     firsts, lasts = _names(column, header.columns)
-    issues += column.issues
-
-    records: dict[str, dict] = {}
-    # Plain lists read by position: a Series read cell by cell is slow for a big roster.
-    typed_ids = frame["student_id"].tolist() if "student_id" in header.columns else None
-    rows = zip(
+    return zip(
         frame[ROW].tolist(),
         ids.tolist(),
         firsts.tolist(),
@@ -114,6 +124,20 @@ def parse(
         tutors.tolist(),
         strict=True,
     )
+
+
+def _student_records(
+    enrolments: Iterable[tuple[Any, ...]],
+    typed_ids: Sequence[object] | None,
+    header: HeaderMatch,
+    source: str,
+    tab: str,
+    issues: list[DataIssue],
+) -> dict[str, dict]:
+    """One record per student ID, its enrolments combined: active when any is, with the
+    teachers and tutors of the active ones. A row without an ID, or with another name for
+    an ID already read, adds an issue to `issues`."""
+    records: dict[str, dict] = {}
     for position, (
         row,
         student_id,
@@ -124,20 +148,10 @@ def parse(
         active_cell,
         taught,
         tutored,
-    ) in enumerate(rows):
+    ) in enumerate(enrolments):
         if student_id is None:
             if typed_ids is not None and values.is_blank(typed_ids[position]):
-                issues.append(
-                    DataIssue(
-                        source,
-                        tab,
-                        a1(row, header.columns["student_id"]),
-                        "",
-                        f"the row for '{values.display_name(first, last)}' "
-                        "has no student ID, so it was skipped",
-                        "type the student's ID from your student information system",
-                    )
-                )
+                issues.append(_no_id_issue(source, tab, header, row, first, last))
             continue
         is_active = active_cell is not False
         record = records.get(student_id)
@@ -157,23 +171,54 @@ def parse(
             }
             record = records[student_id]
         elif values.normalise_name(f"{first} {last}") != record["name_key"]:
-            name_column = header.columns.get("student_name", header.columns.get("last_name", 0))
             issues.append(
-                DataIssue(
-                    source,
-                    tab,
-                    a1(row, name_column),
-                    values.display_name(first, last),
-                    f"student ID {student_id} is also on row {record[ROW] + 1} with the name "
-                    f"'{record['name']}'",
-                    "use one spelling of the name for every row of this student, or fix the ID",
-                    Severity.WARNING,
-                )
+                _other_name_issue(source, tab, header, row, first, last, student_id, record)
             )
         record["active"] = record["active"] or is_active
         if is_active:
             record["teachers"].extend(taught or [])
             record["tutors"].extend(tutored or [])
+    return records
+
+
+def _no_id_issue(
+    source: str, tab: str, header: HeaderMatch, row: int, first: str, last: str
+) -> DataIssue:
+    return DataIssue(
+        source,
+        tab,
+        a1(row, header.columns["student_id"]),
+        "",
+        f"the row for '{values.display_name(first, last)}' has no student ID, so it was skipped",
+        "type the student's ID from your student information system",
+    )
+
+
+def _other_name_issue(
+    source: str,
+    tab: str,
+    header: HeaderMatch,
+    row: int,
+    first: str,
+    last: str,
+    student_id: str,
+    record: Mapping[str, Any],
+) -> DataIssue:
+    name_column = header.columns.get("student_name", header.columns.get("last_name", 0))
+    return DataIssue(
+        source,
+        tab,
+        a1(row, name_column),
+        values.display_name(first, last),
+        f"student ID {student_id} is also on row {record[ROW] + 1} with the name "
+        f"'{record['name']}'",
+        "use one spelling of the name for every row of this student, or fix the ID",
+        Severity.WARNING,
+    )
+
+
+def _students(records: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """The STUDENT_COLUMNS frame of the records, indexed by student ID."""
     students = pd.DataFrame.from_dict(records, orient="index", columns=STUDENT_COLUMNS)
     students.index.name = "student_id"
     # A blank e-mail or grade level stays None: pandas makes it NaN in a column it reads as
@@ -185,7 +230,7 @@ def parse(
     for people in ("teachers", "tutors"):
         students[people] = students[people].map(lambda emails: tuple(dict.fromkeys(emails)))
     students["active"] = students["active"].astype(bool)
-    return Roster(students, source, tab, dict(header.columns)), issues
+    return students
 
 
 def _names(column: ColumnParser, found: Mapping[str, int]) -> tuple[pd.Series, pd.Series]:
