@@ -308,7 +308,27 @@ def _roster(program_name: str, people: _ExamplePeople) -> SpreadsheetLayout:
 def _tutor_log(
     program_name: str, program_key: str, people: _ExamplePeople, today: date
 ) -> SpreadsheetLayout:
-    columns = (
+    columns = _tutor_log_columns(people)
+    examples = _example_sessions(people, today)
+    validations = _tutor_log_validations(columns)
+    data = _header_row_tab(SESSIONS_TAB, columns, examples, validations, "the tutor log's")
+    owned = (OwnedTabLayout(student_list_key(program_key), STUDENT_LIST_TAB, STUDENT_LIST_HEADER),)
+    intro = (
+        f"{SESSIONS_TAB}: one row per tutoring session, newest at the bottom. Log every "
+        "session, including the ones that did not happen (Absent, No-show, Cancelled): "
+        "attendance is worked out from them.",
+    )
+    return SpreadsheetLayout(
+        SpreadsheetKind.TUTOR_LOG,
+        "Tutor log",
+        data,
+        _instructions(program_name, "Tutor log", data, intro, owned=owned),
+        owned,
+    )
+
+
+def _tutor_log_columns(people: _ExamplePeople) -> tuple[Column, ...]:
+    return (
         Column("Date", "the day of the session", "2026-01-05 or 1/5/2026", ColumnFormat.DATE),
         Column("Tutor e-mail", "your school e-mail", f"tutor@{people.domain}"),
         Column(
@@ -333,8 +353,11 @@ def _tutor_log(
             "Yes",
         ),
     )
+
+
+def _example_sessions(people: _ExamplePeople, today: date) -> tuple[tuple[Cell, ...], ...]:
     (first_id, first_name), (second_id, second_name) = people.students
-    examples: tuple[tuple[Cell, ...], ...] = (
+    return (
         (
             today - timedelta(days=2),
             people.tutor,
@@ -358,7 +381,10 @@ def _tutor_log(
             True,
         ),
     )
-    validations = (
+
+
+def _tutor_log_validations(columns: tuple[Column, ...]) -> tuple[Validation, ...]:
+    return (
         Validation(
             _column(columns, "Date"),
             IsDate(),
@@ -392,20 +418,6 @@ def _tutor_log(
             strict=True,
             help="Tick when someone should follow up.",
         ),
-    )
-    data = _header_row_tab(SESSIONS_TAB, columns, examples, validations, "the tutor log's")
-    owned = (OwnedTabLayout(student_list_key(program_key), STUDENT_LIST_TAB, STUDENT_LIST_HEADER),)
-    intro = (
-        f"{SESSIONS_TAB}: one row per tutoring session, newest at the bottom. Log every "
-        "session, including the ones that did not happen (Absent, No-show, Cancelled): "
-        "attendance is worked out from them.",
-    )
-    return SpreadsheetLayout(
-        SpreadsheetKind.TUTOR_LOG,
-        "Tutor log",
-        data,
-        _instructions(program_name, "Tutor log", data, intro, owned=owned),
-        owned,
     )
 
 
