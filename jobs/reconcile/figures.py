@@ -51,27 +51,39 @@ def count_sessions(
     minutes_in_window, attendance_rate (NaN when nothing to divide), last_session_date and
     follow_up_date.
     """
-    issues: list[DataIssue] = []
     # Only the columns used: every selection below copies what it keeps, for millions of rows.
     sessions = sessions[[name for name in _SESSION_FIELDS if name in sessions.columns]]
     dates = pd.to_datetime(sessions["session_date"])
-    as_of_ts = pd.Timestamp(as_of)
-    future = dates > as_of_ts
-    for _, session in sessions[future].iterrows():
-        issues.append(
-            DataIssue(
-                session["source"],
-                session["tab"],
-                session["date_cell"],
-                session["session_date"].isoformat(),
-                f"this session is dated after {as_of.isoformat()}, the day the figures are "
-                "for, so it was not counted",
-                "check the date; if it is a planned session, log it after it happens",
-            )
+    future = dates > pd.Timestamp(as_of)
+    issues = _future_session_issues(sessions[future], as_of)
+    keep, found = _sessions_counted(sessions, dates, ~future.to_numpy())
+    issues += found
+    kept = sessions[keep].assign(session_date=dates[keep])
+    return _session_figures(kept, as_of, window_days), issues
+
+
+def _future_session_issues(future: pd.DataFrame, as_of: date) -> list[DataIssue]:
+    return [
+        DataIssue(
+            session["source"],
+            session["tab"],
+            session["date_cell"],
+            session["session_date"].isoformat(),
+            f"this session is dated after {as_of.isoformat()}, the day the figures are "
+            "for, so it was not counted",
+            "check the date; if it is a planned session, log it after it happens",
         )
+        for _, session in future.iterrows()
+    ]
+
+
+def _sessions_counted(
+    sessions: pd.DataFrame, dates: pd.Series, not_future: np.ndarray
+) -> tuple[np.ndarray, list[DataIssue]]:
+    """Which sessions count: those not in the future, each logged once (a repeat of the
+    same student, date, tutor and minutes is dropped with an issue)."""
     # Duplicates are found and reported from the few columns they need, and the kept rows
     # are selected once: each selection of the whole frame copies millions of rows.
-    not_future = ~future.to_numpy()
     reported = [name for name in ("source", "tab", ROW) if name in sessions.columns]
     identity = sessions.loc[not_future, ["student_id", "minutes", *reported]]
     identity["session_date"] = dates[not_future]
@@ -80,38 +92,51 @@ def count_sessions(
         sessions.loc[not_future, "tutor"].tolist(),
         lambda tutor: tutor.strip().lower() if isinstance(tutor, str) else np.nan,
     )
-    duplicate = identity.duplicated(["student_id", "session_date", "tutor_key", "minutes"])
+    duplicate = identity.duplicated(_SAME_SESSION)
     keep = not_future.copy()
-    if duplicate.any():
-        first_rows = identity[~duplicate]  # drop_duplicates, without finding them again
-        first_at = first_rows.set_index(["student_id", "session_date", "tutor_key", "minutes"])
-        for _, session in identity[duplicate].iterrows():
-            original = first_at.loc[
-                (
-                    session["student_id"],
-                    session["session_date"],
-                    session["tutor_key"],
-                    session["minutes"],
-                )
-            ]
-            if isinstance(original, pd.DataFrame):
-                original = original.iloc[0]
-            issues.append(
-                DataIssue(
-                    session["source"],
-                    session["tab"],
-                    f"row {session['row'] + 1}",
-                    session["session_date"].date().isoformat(),
-                    "this session (same student, date, tutor and minutes) is also logged in "
-                    f"{original['tab']} row {original['row'] + 1}, so it was counted once",
-                    "delete one of the two rows, or correct it if they were different sessions",
-                    Severity.WARNING,
-                )
-            )
-        keep[np.flatnonzero(not_future)[duplicate.to_numpy()]] = False
-    kept = sessions[keep].assign(session_date=dates[keep])
+    if not duplicate.any():
+        return keep, []
+    keep[np.flatnonzero(not_future)[duplicate.to_numpy()]] = False
+    return keep, _duplicate_session_issues(identity, duplicate)
 
-    in_window = kept["session_date"] > as_of_ts - pd.Timedelta(days=window_days)
+
+# What makes two logged sessions the same session.
+_SAME_SESSION = ["student_id", "session_date", "tutor_key", "minutes"]
+
+
+def _duplicate_session_issues(identity: pd.DataFrame, duplicate: pd.Series) -> list[DataIssue]:
+    issues = []
+    first_rows = identity[~duplicate]  # drop_duplicates, without finding them again
+    first_at = first_rows.set_index(_SAME_SESSION)
+    for _, session in identity[duplicate].iterrows():
+        original = first_at.loc[
+            (
+                session["student_id"],
+                session["session_date"],
+                session["tutor_key"],
+                session["minutes"],
+            )
+        ]
+        if isinstance(original, pd.DataFrame):
+            original = original.iloc[0]
+        issues.append(
+            DataIssue(
+                session["source"],
+                session["tab"],
+                f"row {session['row'] + 1}",
+                session["session_date"].date().isoformat(),
+                "this session (same student, date, tutor and minutes) is also logged in "
+                f"{original['tab']} row {original['row'] + 1}, so it was counted once",
+                "delete one of the two rows, or correct it if they were different sessions",
+                Severity.WARNING,
+            )
+        )
+    return issues
+
+
+def _session_figures(kept: pd.DataFrame, as_of: date, window_days: int) -> pd.DataFrame:
+    """count_sessions' figures from the sessions counted."""
+    in_window = kept["session_date"] > pd.Timestamp(as_of) - pd.Timedelta(days=window_days)
     attended = kept["attendance"] == Attendance.ATTENDED
     counted_for_rate = kept["attendance"].isin(
         [Attendance.ATTENDED, Attendance.ABSENT, Attendance.NO_SHOW]
@@ -140,7 +165,7 @@ def count_sessions(
     figures["minutes_per_week"] = (figures["minutes_in_window"] / weeks).round(0)
     figures["latest_tutor_notes"] = _latest_text(kept, "notes")
     figures["next_steps"] = _latest_text(kept, "next_steps")
-    return figures.drop(columns="attendance_denominator"), issues
+    return figures.drop(columns="attendance_denominator")
 
 
 # What count_sessions reads of a session.
