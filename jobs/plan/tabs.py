@@ -103,66 +103,18 @@ def progress_tab(
     carried = _read_educator_content(current, columns)
     header = [column.header for column in columns] + carried.extra_headers
     educator_headers = [c.header for c in columns if c.educator] + carried.extra_headers
-    rows: list[tuple[CellValue, ...]] = []
-    attention: set[int] = set()
-    # Column by column, each converted whole, then zipped into rows: a Series per student
-    # (iterrows) is slow for a program of thousands.
     student_ids = progress.index.tolist()
-    cells_by_column = [
-        None
-        if column.educator
-        else [_figure(column, student_id) for student_id in student_ids]
-        if column.field == "student_id"
-        else _figures(column, progress[column.field])
-        for column in (columns if student_ids else ())  # no rows: no field need be there
-    ]
-    statuses = progress["status"].tolist() if "status" in progress.columns else None
-    header_keys = [header_key(column.header) for column in columns]
-    extra_keys = [header_key(h) for h in carried.extra_headers]
-    # Educator columns are read per student only when the tab holds educator content (a new
-    # tab holds none); then the rows are put together from the columns, in C.
-    notes_of = (
-        [carried.by_student.get(str(student_id), {}) for student_id in student_ids]
-        if carried.by_student
-        else None
-    )
-
-    def educator_cells(key: str) -> list[CellValue]:
-        if notes_of is None:
-            return [None] * len(student_ids)
-        return [notes.get(key) for notes in notes_of]
-
-    if student_ids:
-        full_columns = [
-            educator_cells(key) if cells is None else cells
-            for cells, key in zip(cells_by_column, header_keys, strict=True)
-        ] + [educator_cells(key) for key in extra_keys]
-        rows.extend(zip(*full_columns, strict=True) if full_columns else [()] * len(student_ids))
+    rows = _student_rows(columns, progress, student_ids, carried)
     listed = set(student_ids)
-    if statuses is not None:
-        attention.update(
-            position for position, status in enumerate(statuses) if status == ATTENTION_STATUS
-        )
-
     archived = [student_id for student_id in carried.order if student_id not in listed]
     sections: set[int] = set()
     if archived or carried.loose_rows:
         sections.add(len(rows))
         rows.append((ARCHIVE_HEADING,))
     for student_id in archived:
-        notes = carried.by_student[student_id]
-        row: list[CellValue] = []
-        for column_header in header:
-            key_ = header_key(column_header)
-            if key_ == header_key(STUDENT_ID_HEADER):
-                row.append(student_id)
-            elif key_ == header_key(STATUS_HEADER):
-                row.append(ARCHIVED_STATUS)
-            elif column_header in educator_headers or key_ == "student":
-                row.append(notes.get(key_))
-            else:
-                row.append(None)
-        rows.append(tuple(row))
+        rows.append(
+            _archived_row(student_id, carried.by_student[student_id], header, educator_headers)
+        )
     rows.extend(carried.loose_rows)
     if updated:
         sections.add(len(rows))
@@ -174,13 +126,89 @@ def progress_tab(
         header=tuple(header),
         rows=tuple(rows),
         column_formats=formats,
-        attention_rows=frozenset(attention),
+        attention_rows=_attention_rows(progress),
         section_rows=frozenset(sections),
         highlights=tuple(
             Highlight(index, rule, tone, value)
             for index, column in enumerate(columns)
             for rule, value, tone in column.highlights
         ),
+    )
+
+
+def _student_rows(
+    columns: Sequence[OutputColumn],
+    progress: pd.DataFrame,
+    student_ids: list[object],
+    carried: _EducatorContent,
+) -> list[tuple[CellValue, ...]]:
+    """One row per listed student: their figures, and what educators typed for them."""
+    if not student_ids:
+        return []  # no rows: no field need be there
+    # Column by column, each converted whole, then zipped into rows: a Series per student
+    # (iterrows) is slow for a program of thousands.
+    cells_by_column = [
+        None
+        if column.educator
+        else [_figure(column, student_id) for student_id in student_ids]
+        if column.field == "student_id"
+        else _figures(column, progress[column.field])
+        for column in columns
+    ]
+    header_keys = [header_key(column.header) for column in columns]
+    extra_keys = [header_key(h) for h in carried.extra_headers]
+    # Educator columns are read per student only when the tab holds educator content (a new
+    # tab holds none); then the rows are put together from the columns, in C.
+    notes_of = (
+        [carried.by_student.get(str(student_id), {}) for student_id in student_ids]
+        if carried.by_student
+        else None
+    )
+    full_columns = [
+        _educator_cells(notes_of, key, len(student_ids)) if cells is None else cells
+        for cells, key in zip(cells_by_column, header_keys, strict=True)
+    ] + [_educator_cells(notes_of, key, len(student_ids)) for key in extra_keys]
+    return list(zip(*full_columns, strict=True)) if full_columns else [()] * len(student_ids)
+
+
+def _educator_cells(
+    notes_of: list[dict[str, CellValue]] | None, key: str, students: int
+) -> list[CellValue]:
+    """Per student, what educators typed under the header `key` (None throughout when the
+    tab holds no educator content)."""
+    if notes_of is None:
+        return [None] * students
+    return [notes.get(key) for notes in notes_of]
+
+
+def _archived_row(
+    student_id: str,
+    notes: Mapping[str, CellValue],
+    header: Sequence[str],
+    educator_headers: Sequence[str],
+) -> tuple[CellValue, ...]:
+    """A past student's row in the archive: their ID, the archived status and their notes."""
+    row: list[CellValue] = []
+    for column_header in header:
+        key_ = header_key(column_header)
+        if key_ == header_key(STUDENT_ID_HEADER):
+            row.append(student_id)
+        elif key_ == header_key(STATUS_HEADER):
+            row.append(ARCHIVED_STATUS)
+        elif column_header in educator_headers or key_ == "student":
+            row.append(notes.get(key_))
+        else:
+            row.append(None)
+    return tuple(row)
+
+
+def _attention_rows(progress: pd.DataFrame) -> frozenset[int]:
+    """Positions of the students whose status asks for attention."""
+    if "status" not in progress.columns:
+        return frozenset()
+    statuses = progress["status"].tolist()
+    return frozenset(
+        position for position, status in enumerate(statuses) if status == ATTENTION_STATUS
     )
 
 
