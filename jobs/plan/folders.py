@@ -19,6 +19,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from jobs.model.drive import (
     ROOT,
     ChangeRole,
@@ -79,56 +81,12 @@ def plan_folders(
     if term_folder is not None and term_folder.trashed:
         plan.issues.append(_trashed_issue(roster, term_folder, f"the folder for term {term}"))
         return plan
-    needs_term = False
-    needs_archive = False
     active = roster.active
-
+    needs_term = False
     for student_id, student in active.iterrows():
-        student_id = str(student_id)
-        key = student_key(term, student_id)
-        people = _people(settings, student, plan.issues, roster, student_id)
-        folder = by_key.get(key)
-        if folder is None:
+        if _plan_student_folder(plan, settings, roster, by_key, str(student_id), student):
             needs_term = True
-            plan.changes.append(
-                CreateFolder(
-                    key,
-                    FolderKind.STUDENT,
-                    folder_name(settings.name, student, student_id),
-                    term_key(term),
-                    student_id,
-                    reason=f"student {student_id} is on the roster and has no folder",
-                )
-            )
-            folder = Folder(key, FolderKind.STUDENT, "", term_key(term), "")
-        elif folder.trashed:
-            plan.issues.append(_trashed_issue(roster, folder, f"student {student_id}'s folder"))
-            continue
-        else:
-            plan.links[student_id] = folder.url
-            if folder.parent_key == archive_key(term):
-                needs_term = True
-                plan.changes.append(
-                    MoveFolder(key, term_key(term), reason=f"student {student_id} is back")
-                )
-        plan.changes += _sharing(settings, folder, people, student_id)
-        plan.issues += _hand_grants_below(settings, roster, folder, people, student_id)
-        plan.changes += _copies(settings, folder, student, student_id)
-
-    coordinators = {email for email in settings.coordinators}
-    for folder in folders:
-        if folder.kind != FolderKind.STUDENT or not folder.key.startswith(f"student:{term}:"):
-            continue
-        if folder.student_id in active.index or folder.trashed:
-            continue
-        reason = f"student {folder.student_id} is no longer active on the roster"
-        if folder.parent_key == term_key(term):
-            needs_archive = True
-            plan.changes.append(MoveFolder(folder.key, archive_key(term), reason=reason))
-        if settings.revoke_on_leave:
-            keep = [_Person(email, "coordinator") for email in sorted(coordinators) if email]
-            plan.changes += _sharing(settings, folder, keep, folder.student_id, leaving=True)
-
+    needs_archive = _plan_leavers(plan, settings, active, folders)
     structure: list[FolderChange] = []
     if needs_term and term_folder is None:
         structure.append(
@@ -148,6 +106,73 @@ def plan_folders(
         )
     plan.changes = structure + plan.changes
     return plan
+
+
+def _plan_student_folder(
+    plan: FolderPlan,
+    settings: FolderSettings,
+    roster: Roster,
+    by_key: Mapping[str, Folder],
+    student_id: str,
+    student: Mapping[str, object],
+) -> bool:
+    """Add to `plan` what an active student's folder needs: made, moved back from the
+    archive, shared, filled with templates. True when that needs the term's folder."""
+    term = settings.term
+    key = student_key(term, student_id)
+    people = _people(settings, student, plan.issues, roster, student_id)
+    folder = by_key.get(key)
+    needs_term = False
+    if folder is None:
+        needs_term = True
+        plan.changes.append(
+            CreateFolder(
+                key,
+                FolderKind.STUDENT,
+                folder_name(settings.name, student, student_id),
+                term_key(term),
+                student_id,
+                reason=f"student {student_id} is on the roster and has no folder",
+            )
+        )
+        folder = Folder(key, FolderKind.STUDENT, "", term_key(term), "")
+    elif folder.trashed:
+        plan.issues.append(_trashed_issue(roster, folder, f"student {student_id}'s folder"))
+        return False
+    else:
+        plan.links[student_id] = folder.url
+        if folder.parent_key == archive_key(term):
+            needs_term = True
+            plan.changes.append(
+                MoveFolder(key, term_key(term), reason=f"student {student_id} is back")
+            )
+    plan.changes += _sharing(settings, folder, people, student_id)
+    plan.issues += _hand_grants_below(settings, roster, folder, people, student_id)
+    plan.changes += _copies(settings, folder, student, student_id)
+    return needs_term
+
+
+def _plan_leavers(
+    plan: FolderPlan, settings: FolderSettings, active: pd.DataFrame, folders: Sequence[Folder]
+) -> bool:
+    """Add to `plan` what the folders of students no longer `active` need: archived and
+    (revoke_on_leave) unshared. True when that needs the term's archive folder."""
+    term = settings.term
+    needs_archive = False
+    coordinators = {email for email in settings.coordinators}
+    for folder in folders:
+        if folder.kind != FolderKind.STUDENT or not folder.key.startswith(f"student:{term}:"):
+            continue
+        if folder.student_id in active.index or folder.trashed:
+            continue
+        reason = f"student {folder.student_id} is no longer active on the roster"
+        if folder.parent_key == term_key(term):
+            needs_archive = True
+            plan.changes.append(MoveFolder(folder.key, archive_key(term), reason=reason))
+        if settings.revoke_on_leave:
+            keep = [_Person(email, "coordinator") for email in sorted(coordinators) if email]
+            plan.changes += _sharing(settings, folder, keep, folder.student_id, leaving=True)
+    return needs_archive
 
 
 def links_of(folders: Iterable[Folder], term: str) -> dict[str, str]:
