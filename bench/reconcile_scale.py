@@ -54,15 +54,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from jobs.demo import FORM_HEADER, OLDER_HEADER, ROSTER_HEADER  # noqa: E402
+from jobs.links import progress_links  # noqa: E402
+from jobs.parse import parse_sources  # noqa: E402
 from jobs.plan import tabs as planning  # noqa: E402
-from jobs.progress import (  # noqa: E402
-    configured_targets,
-    desired_tabs,
-    parse_sources,
-    reconcile_program,
-    tutor_log_tabs,
-    tutor_log_targets,
-)
+from jobs.plan.progress import desired_tabs, tutor_log_tabs  # noqa: E402
+from jobs.plan.spreadsheets import teacher_spreadsheets, written_spreadsheets  # noqa: E402
+from jobs.read import Reading  # noqa: E402
+from jobs.reconcile.program import reconcile  # noqa: E402
 from jobs.settings import Settings, parse  # noqa: E402
 from jobs.workspace.local.workspace import LocalWorkspace  # noqa: E402
 from sheets_schema.cells import Grid, SpreadsheetState  # noqa: E402
@@ -357,16 +355,16 @@ def run_one(students: int) -> dict[str, Any]:
     parsed = parse_sources(settings, grids, [])
     parsed_at = time.perf_counter()
     del grids  # as read_program does once every cell is parsed
-    reconciled = reconcile_program(settings, parsed, as_of=AS_OF)
+    reconciled = reconcile(settings, parsed, as_of=AS_OF)
     reconciled_at = time.perf_counter()
     workspace = LocalWorkspace(ROOT / "nowhere")  # only builds links; reads and writes nothing
-    targets = configured_targets(settings)
-    written = {settings.outputs.coordinator_spreadsheet, *targets.values()}
-    written |= set(tutor_log_targets(settings))
-    states = {name: SpreadsheetState(False, {}, frozenset()) for name in written}
-    desired = desired_tabs(
-        settings, reconciled, targets, states, workspace, updated="2026-03-20 08:00"
-    )
+    placed = teacher_spreadsheets(settings)
+    states = {
+        name: SpreadsheetState(False, {}, frozenset()) for name in written_spreadsheets(settings)
+    }
+    reading = Reading(reconciled, states, placed, ())
+    links = progress_links(settings, workspace, reading, None, None)
+    desired = desired_tabs(settings, reconciled, placed, states, links, updated="2026-03-20 08:00")
     desired += tutor_log_tabs(settings, reconciled, states, as_of=AS_OF)
     actions = planning.plan_writes(desired, states)
     planned_at = time.perf_counter()

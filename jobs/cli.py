@@ -30,6 +30,7 @@ from jobs.init import new_program, run_init
 from jobs.report import DEBUG_NOTICE, SENSITIVE_NOTICE, RunReport
 from jobs.run import jobs_of, run_all
 from jobs.settings import Settings, load, load_google_base
+from jobs.validate import run_validate
 from jobs.workspace import open_program_init, open_workspace
 from jobs.workspace.google import auth as google_auth
 from jobs.workspace.google.scopes import scopes_for
@@ -472,7 +473,7 @@ def validate(options: JobOptions) -> None:
     settings, day = options.setup()
     # Run by a coordinator at a terminal to read the issues: the values and names, said so.
     options.finish(
-        [progress.validate(settings, open_workspace(settings), as_of=day)],
+        [run_validate(settings, open_workspace(settings), as_of=day)],
         several=False,
         sensitive=True,
     )

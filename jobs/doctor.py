@@ -7,8 +7,8 @@ from collections import defaultdict
 from collections.abc import Callable, Sized
 from dataclasses import dataclass
 
-from jobs import progress
 from jobs.errors import TutorsyncError
+from jobs.plan.spreadsheets import teacher_spreadsheets
 from jobs.settings import Settings
 from jobs.workspace.port import Workspace
 
@@ -76,7 +76,7 @@ def _sources(settings: Settings) -> dict[str, list[str]]:
 
 
 def _targets(settings: Settings) -> list[str]:
-    targets = set(progress.configured_targets(settings).values())
+    targets = set(teacher_spreadsheets(settings).values())
     return [settings.outputs.coordinator_spreadsheet, *sorted(targets)]
 
 

@@ -1,18 +1,21 @@
 """The folders job: keep one shared Drive folder per active student, shared with exactly the
-student's tutors, teachers and the coordinators. read → plan (jobs.plan.folders) → apply →
-report. `audit_folders` reads and compares, and changes nothing."""
+student's tutors, teachers and the coordinators.
+
+read (jobs.read) → plan (jobs.plan.folders) → apply → report. `run_audit` reads and compares,
+and changes nothing.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from jobs import progress
 from jobs.errors import FoldersChanged, WorkspaceError
-from jobs.model.drive import CreateFolder, FolderChange, FolderKind
-from jobs.plan.folders import FolderPlan, audit_folders, plan_folders, student_key
+from jobs.model.drive import FolderChange
+from jobs.plan.folders import FolderPlan, audit_folders, links_after, plan_folders
+from jobs.read import FolderLinks, read_roster
 from jobs.report import RunReport
 from jobs.settings import FolderSettings, Settings
 from jobs.workspace.drive_port import PendingApply
@@ -24,31 +27,28 @@ log = logging.getLogger(__name__)
 
 
 def run_folders(
-    settings: Settings,
-    workspace: Workspace,
-    *,
-    as_of: date,
-    dry_run: bool = False,
-    roster: Roster | None = None,
+    settings: Settings, workspace: Workspace, *, as_of: date, dry_run: bool = False
 ) -> RunReport:
-    """Create, share, archive and fill student folders so Drive matches the roster. `roster` is
-    the one `tutorsync run` already read."""
-    return begin_folders(
-        settings, workspace, as_of=as_of, dry_run=dry_run, roster=roster, background=False
-    ).finish()
+    """`tutorsync folders`: create, share, archive and fill student folders so Drive matches
+    the roster."""
+    roster, issues = read_roster(settings, workspace)
+    under_way = begin_folders(
+        settings, workspace, roster, issues, as_of=as_of, dry_run=dry_run, background=False
+    )
+    return under_way.finish()
 
 
 @dataclass
 class FoldersUnderWay:
     """The folders job with its Drive changes perhaps still being made (`background`): its
-    report's folder links are already the links after them. `finish()` waits for them and
-    completes the report."""
+    `links` are already the links after them. `finish()` waits for them and completes the
+    report."""
 
     report: RunReport
-    plan: FolderPlan
     pending: PendingApply | None
     workspace: Workspace
     started: float
+    links: FolderLinks = field(default_factory=lambda: FolderLinks(None))
 
     def finish(self) -> RunReport:
         report = self.report
@@ -57,7 +57,6 @@ class FoldersUnderWay:
                 self.pending.wait()
             except WorkspaceError as error:
                 report.failures.append(str(error))
-                report.folder_links = dict(self.plan.links)
         report.seconds = time.perf_counter() - self.started
         # Drive's alone: with `background`, the other jobs' requests went out meanwhile.
         report.requests = {
@@ -78,10 +77,11 @@ class FoldersUnderWay:
 def begin_folders(
     settings: Settings,
     workspace: Workspace,
+    roster: Roster,
+    roster_issues: list[DataIssue],
     *,
     as_of: date,
-    dry_run: bool = False,
-    roster: Roster | None = None,
+    dry_run: bool,
     background: bool,
 ) -> FoldersUnderWay:
     """List, plan, and start the changes: with `background` Drive goes on making them (it has
@@ -89,26 +89,20 @@ def begin_folders(
     Call finish() on the result before the run ends."""
     started = time.perf_counter()
     folders_settings = _settings(settings)
-    issues: list[DataIssue] = []
-    if roster is None:
-        roster, issues = progress.read_roster(settings, workspace)
-    drive = workspace.drive
     root, program_key = folders_settings.root, settings.program.key
     try:
-        folders = drive.list_folders(root, program_key)
+        folders = workspace.drive.list_folders(root, program_key)
     except WorkspaceError as error:
         # The jobs after this one still run; they keep the folder links they had.
-        report = _report(settings, as_of, dry_run, roster, FolderPlan())
-        report.issues = issues
+        report = _report(settings, as_of, dry_run, roster, FolderPlan(), roster_issues)
         report.failures.append(f"student folders could not be read: {error}")
-        report.folder_links = None
-        return FoldersUnderWay(report, FolderPlan(), None, workspace, started)
+        return FoldersUnderWay(report, None, workspace, started)
     plan = plan_folders(settings=folders_settings, roster=roster, folders=folders)
 
     def begin(changes: list[FolderChange]) -> PendingApply | None:
         if not changes or dry_run:
             return None
-        return drive.begin_apply(
+        return workspace.drive.begin_apply(
             root, program_key, changes, notify=folders_settings.notify, background=background
         )
 
@@ -121,36 +115,29 @@ def begin_folders(
             # Another machine's run made some of these folders meanwhile: plan again from
             # what is there now, once. (Should that happen twice, the next run goes on.)
             log.info("folders: %s; listing and planning again", changed)
-            folders = drive.list_folders(root, program_key)
+            folders = workspace.drive.list_folders(root, program_key)
             plan = plan_folders(settings=folders_settings, roster=roster, folders=folders)
             pending = begin(plan.changes)
     except WorkspaceError as error:
         failure = str(error)
-    report = _report(settings, as_of, dry_run, roster, plan)
-    report.issues = issues + plan.issues
-    report.folder_links = dict(plan.links)
+    report = _report(settings, as_of, dry_run, roster, plan, roster_issues + plan.issues)
+    links = dict(plan.links)
     if failure:
         report.failures.append(failure)
     elif pending is not None:
-        report.folder_links = _links_after(plan, pending.urls, folders_settings.term)
-    return FoldersUnderWay(report, plan, pending, workspace, started)
+        links = links_after(plan, pending.urls, folders_settings.term)
+    return FoldersUnderWay(report, pending, workspace, started, FolderLinks(links))
 
 
 def run_audit(settings: Settings, workspace: Workspace, *, as_of: date) -> RunReport:
     """Who can open each folder and how that differs from the roster; changes nothing."""
     started = time.perf_counter()
     folders_settings = _settings(settings)
-    roster, issues = progress.read_roster(settings, workspace)
+    roster, issues = read_roster(settings, workspace)
     folders = workspace.drive.list_folders(folders_settings.root, settings.program.key)
-    report = RunReport(
-        job="folders audit",
-        program=settings.program.name,
-        as_of=as_of,
-        dry_run=True,
-        students=len(roster.active),
-        issues=issues,
-        audit=audit_folders(settings=folders_settings, roster=roster, folders=folders),
-    )
+    report = _report(settings, as_of, True, roster, FolderPlan(), issues)
+    report.job = "folders audit"
+    report.audit = audit_folders(settings=folders_settings, roster=roster, folders=folders)
     report.seconds = time.perf_counter() - started
     report.requests = workspace.request_counts()
     return report
@@ -162,7 +149,12 @@ def _settings(settings: Settings) -> FolderSettings:
 
 
 def _report(
-    settings: Settings, as_of: date, dry_run: bool, roster: Roster, plan: FolderPlan
+    settings: Settings,
+    as_of: date,
+    dry_run: bool,
+    roster: Roster,
+    plan: FolderPlan,
+    issues: list[DataIssue],
 ) -> RunReport:
     return RunReport(
         job="folders",
@@ -170,21 +162,6 @@ def _report(
         as_of=as_of,
         dry_run=dry_run,
         students=len(roster.active),
+        issues=list(issues),
         folder_changes=list(plan.changes),
     )
-
-
-def _links_after(plan: FolderPlan, urls: dict[str, str], term: str) -> dict[str, str]:
-    """Student ID -> folder URL after the changes: the folders that were there (a local move
-    changes a path) and the ones this run created."""
-    created = [
-        change.student_id
-        for change in plan.changes
-        if isinstance(change, CreateFolder) and change.kind == FolderKind.STUDENT
-    ]
-    students = [*plan.links, *created]
-    return {
-        student_id: url
-        for student_id in students
-        if (url := urls.get(student_key(term, student_id)) or plan.links.get(student_id))
-    }

@@ -11,14 +11,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from jobs.model.calendar import CalendarEvent
 from jobs.model.drive import FolderChange
 from jobs.plan.checkins import EventChange
 from jobs.plan.folders import FolderAudit
 from jobs.plan.tabs import WriteTab, issue_order
+from jobs.reconcile.program import Reconciled
+from jobs.settings import Settings
 from sheets_schema import gradebook, roster, tutor_log
 from sheets_schema.issues import DataIssue, Severity
 
@@ -49,17 +50,6 @@ class RunReport:
     event_changes: list[EventChange] = field(default_factory=list)  # check-ins job
     folder_changes: list[FolderChange] = field(default_factory=list)  # folders job
     audit: list[FolderAudit] | None = None  # `folders --audit`
-    # Student ID -> folder URL, for the jobs that follow in the same run to link to.
-    # (student ID, teacher) -> (start, event) of the next check-in, for the progress tabs;
-    # None when the check-ins job did not run.
-    next_checkins: dict[tuple[str, str], tuple[datetime, CalendarEvent]] | None = field(
-        default=None, repr=False, compare=False
-    )
-    # None when the folders could not be read (the links are then kept as they were).
-    folder_links: dict[str, str] | None = field(default=None, repr=False, compare=False)
-    # The sources as this run read them, so a job that follows in the same run (check-ins
-    # after progress) does not read them again. Not part of the report's output.
-    sources: Any = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -192,6 +182,28 @@ class RunReport:
             lines.append(f"  API requests: {sum(self.requests.values())} ({by_method})")
         lines.append(f"  took {self.seconds:.1f} s")
         return "\n".join(lines)
+
+
+def figures_report(
+    job: str,
+    settings: Settings,
+    reconciled: Reconciled,
+    as_of: date,
+    dry_run: bool,
+    actions: list[WriteTab],
+) -> RunReport:
+    """The report of a job that read and reconciled the sources (progress, validate)."""
+    return RunReport(
+        job=job,
+        program=settings.program.name,
+        as_of=as_of,
+        dry_run=dry_run,
+        students=len(reconciled.summary),
+        sessions=len(reconciled.sessions),
+        scores=len(reconciled.scores),
+        issues=list(reconciled.issues),
+        actions=list(actions),
+    )
 
 
 def _issue_sentences(issues: list[DataIssue], shown: int) -> list[str]:

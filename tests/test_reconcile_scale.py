@@ -10,7 +10,8 @@ if str(ROOT) not in sys.path:  # bench is a package at the repository's root
     sys.path.insert(0, str(ROOT))
 
 from bench import reconcile_scale  # noqa: E402
-from jobs.progress import parse_sources, reconcile_program  # noqa: E402
+from jobs.parse import parse_sources  # noqa: E402
+from jobs.reconcile.program import reconcile  # noqa: E402
 
 
 def test_a_generated_program_is_deterministic_and_its_mess_is_reported():
@@ -19,7 +20,7 @@ def test_a_generated_program_is_deterministic_and_its_mess_is_reported():
     assert first.sessions > 15 * 3_000 and first.grade_cells > 45 * 3_000
 
     parsed = parse_sources(first.settings, first.grids, [])
-    program = reconcile_program(first.settings, parsed, as_of=reconcile_scale.AS_OF)
+    program = reconcile(first.settings, parsed, as_of=reconcile_scale.AS_OF)
 
     problems = " ".join(issue.problem for issue in program.issues)
     for planted in (

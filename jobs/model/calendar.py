@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,3 +48,8 @@ class CalendarEvent:
 class Busy:
     start: datetime
     end: datetime
+
+
+# (student ID, teacher e-mail) -> the start and event of the pair's next check-in about the
+# student: what the check-ins job hands the progress tabs.
+NextCheckins = Mapping[tuple[str, str], tuple[datetime, CalendarEvent]]

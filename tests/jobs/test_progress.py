@@ -7,8 +7,9 @@ import openpyxl
 import pytest
 
 from jobs.errors import TutorsyncError
-from jobs.progress import run_progress, validate
+from jobs.progress import run_progress
 from jobs.settings import parse
+from jobs.validate import run_validate
 from jobs.workspace.local.workspace import LocalWorkspace
 from sheets_schema.outputs import ARCHIVE_HEADING
 
@@ -140,7 +141,7 @@ def test_teacher_tab_shows_only_grades_from_that_teachers_gradebook(tmp_path):
 def test_validate_reads_everything_and_writes_nothing(tmp_path):
     settings, workspace = program(tmp_path)
     before = sorted(p.name for p in tmp_path.iterdir())
-    report = validate(settings, workspace, as_of=AS_OF)
+    report = run_validate(settings, workspace, as_of=AS_OF)
     assert report.students == 2 and report.actions == []
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 

@@ -31,7 +31,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jobs.progress import read_program, run_progress
+from jobs.progress import run_progress
+from jobs.read import read_program
 from jobs.settings import parse as parse_settings
 from jobs.workspace.local.workspace import LocalWorkspace
 from sheets_schema import gradebook, roster, tutor_log

@@ -1,0 +1,87 @@
+"""Links, made by the workspace for the spreadsheet or calendar each is written into (locally
+a path relative to that file; on Google an address). The job shells build them here, so the
+planners receive plain values and never a Workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from jobs.model.calendar import NextCheckins
+from jobs.plan.progress import SUMMARY, TabLinks, issue_place, soonest_checkins
+from jobs.plan.spreadsheets import teacher_spreadsheets
+from jobs.read import Reading
+from jobs.settings import Settings
+from jobs.workspace.port import Workspace
+from sheets_schema.cells import Link
+from sheets_schema.outputs import FOLDER_LINK_TEXT
+
+
+def progress_links(
+    settings: Settings,
+    workspace: Workspace,
+    reading: Reading,
+    folder_urls: Mapping[str, str] | None,
+    next_checkins: NextCheckins | None,
+) -> TabLinks:
+    """The folder, next check-in and data issue links of every progress tab; folder or
+    check-in links this run does not know (None) stay None, and are carried as they are."""
+    reconciled = reading.reconciled
+    coordinator = settings.outputs.coordinator_spreadsheet
+    # Each tab's owner, the spreadsheet it is written into, and its students.
+    tabs: dict[str | None, tuple[str, pd.Index]] = {
+        teacher: (spreadsheet, reconciled.by_teacher[teacher].index)
+        for teacher, spreadsheet in reading.teacher_spreadsheets.items()
+    }
+    tabs[SUMMARY] = (coordinator, reconciled.summary.index)
+    folders = None
+    if settings.folders and folder_urls is not None:
+        folders = {
+            owner: {
+                student_id: Link(
+                    FOLDER_LINK_TEXT, workspace.drive.link(url, from_spreadsheet=spreadsheet)
+                )
+                for student_id in map(str, students)
+                if (url := folder_urls.get(student_id))
+            }
+            for owner, (spreadsheet, students) in tabs.items()
+        }
+    checkins = None
+    if settings.checkins and next_checkins is not None:
+        calendar = settings.checkins.calendar
+        soonest = soonest_checkins(next_checkins)
+        checkins = {
+            owner: {
+                student_id: Link(
+                    start.strftime("%a %Y-%m-%d %H:%M"),
+                    workspace.calendar.link(calendar, event, from_spreadsheet=spreadsheet),
+                )
+                for student_id, (start, event) in soonest.get(owner, {}).items()
+            }
+            for owner, (spreadsheet, _) in tabs.items()
+        }
+    issues = {
+        place: workspace.link(*place, from_spreadsheet=coordinator)
+        for place in {issue_place(issue) for issue in reconciled.issues if issue.cell}
+    }
+    return TabLinks(folders, checkins, issues)
+
+
+def checkin_links(
+    settings: Settings, workspace: Workspace, folder_urls: Mapping[str, str] | None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Each teacher's progress tab and each student's folder, as linked from a check-in in the
+    program calendar (locally, relative to the calendar file)."""
+    calendar = settings.checkins.calendar if settings.checkins else ""
+    progress_tabs = {
+        teacher: workspace.link(
+            spreadsheet, settings.outputs.teacher_tab, "", from_spreadsheet=calendar
+        )
+        for teacher, spreadsheet in teacher_spreadsheets(settings).items()
+    }
+    folders = {
+        student_id: workspace.drive.link(url, from_spreadsheet=calendar)
+        for student_id, url in (folder_urls or {}).items()
+    }
+    return progress_tabs, folders

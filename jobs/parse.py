@@ -1,0 +1,102 @@
+"""Parse: every source's grid into typed rows and data issues, not yet matched to students.
+Pure; the grids come from `jobs.read`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from jobs.errors import TutorsyncError, WorkspaceError
+from jobs.plan.tabs import cycle_collection_paused
+from jobs.settings import Settings
+from sheets_schema import gradebook, roster, tutor_log
+from sheets_schema.cells import Grid
+from sheets_schema.issues import DataIssue
+from sheets_schema.roster import Roster
+
+Grids = Mapping[tuple[str, str], Grid]  # (spreadsheet, tab) -> grid
+
+
+@dataclass(frozen=True)
+class ParsedSources:
+    """Every source parsed, rows not yet matched to students."""
+
+    roster: Roster
+    sessions: pd.DataFrame  # tutor_log.SESSION_COLUMNS, every log's tabs in config order
+    scores: pd.DataFrame  # gradebook.SCORE_COLUMNS and the gradebook's teacher
+    issues: list[DataIssue]  # the read issues given, then the roster's, logs', gradebooks'
+
+
+@cycle_collection_paused
+def parse_sources(settings: Settings, grids: Grids, read_issues: list[DataIssue]) -> ParsedSources:
+    """Parse the grids `read_sources` gave. Stops the run without a usable roster."""
+    issues = list(read_issues)
+    parsed_roster, found = usable_roster(settings, grids, issues)
+    issues += found
+    sessions, found = _parse_sessions(settings, grids)
+    issues += found
+    scores, found = _parse_scores(settings, grids)
+    issues += found
+    return ParsedSources(parsed_roster, sessions, scores, issues)
+
+
+def usable_roster(
+    settings: Settings, grids: Grids, read_issues: list[DataIssue]
+) -> tuple[Roster, list[DataIssue]]:
+    """The parsed roster and its issues; stops the run if there is no usable roster, since
+    writing from an unreadable or empty one would archive every student."""
+    source = settings.sources.roster
+    grid = grids.get((source.spreadsheet, source.tab))
+    if grid is None:
+        raise WorkspaceError(
+            next(i.sentence() for i in read_issues if i.source == source.spreadsheet)
+        )
+    parsed, found = roster.parse(
+        grid, source=source.spreadsheet, tab=source.tab, columns=source.columns
+    )
+    if parsed is None or parsed.active.empty:
+        problem = found[-1].sentence() if parsed is None else "it lists no active students"
+        raise TutorsyncError(f"The roster cannot be used, so nothing was written: {problem}")
+    return parsed, found
+
+
+def _parse_sessions(settings: Settings, grids: Grids) -> tuple[pd.DataFrame, list[DataIssue]]:
+    frames, issues = [], []
+    for source in settings.sources.tutor_logs:
+        for tab in source.tabs:
+            if (source.spreadsheet, tab) not in grids:
+                continue
+            frame, found = tutor_log.parse(
+                grids[(source.spreadsheet, tab)],
+                source=source.spreadsheet,
+                tab=tab,
+                columns=source.columns,
+                day_first=settings.program.day_first,
+            )
+            issues += found
+            if frame is not None:
+                frames.append(frame)
+    empty = pd.DataFrame(columns=tutor_log.SESSION_COLUMNS)
+    return (pd.concat(frames, ignore_index=True) if frames else empty), issues
+
+
+def _parse_scores(settings: Settings, grids: Grids) -> tuple[pd.DataFrame, list[DataIssue]]:
+    books = [b for b in settings.sources.gradebooks if (b.spreadsheet, b.tab) in grids]
+    # All gradebooks at once: a program keeps one per class, thousands of small tabs.
+    parsed = gradebook.parse_many(
+        [
+            gradebook.GradebookTab(grids[(b.spreadsheet, b.tab)], b.spreadsheet, b.tab, b.columns)
+            for b in books
+        ],
+        day_first=settings.program.day_first,
+        missing_counts_as_zero=settings.grades.missing_counts_as_zero,
+    )
+    if not any(parsed.found):
+        return pd.DataFrame(columns=[*gradebook.SCORE_COLUMNS, "teacher"]), parsed.issues
+    teachers = np.array([b.teacher for b in books], dtype=object)
+    # Text, as a column assigned one teacher's e-mail per gradebook would be.
+    scores = parsed.scores.assign(teacher=teachers[parsed.tab_of_score])
+    return scores.astype({"teacher": "str"}), parsed.issues

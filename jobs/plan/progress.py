@@ -1,0 +1,249 @@
+"""Plan the progress tabs: each owned tab's desired content, from the reconciled program, the
+tabs as they stand and the links the shell made. Pure."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+import pandas as pd
+
+from jobs.model.calendar import CalendarEvent, NextCheckins
+from jobs.plan import feedback
+from jobs.plan import tabs as planning
+from jobs.plan.spreadsheets import (
+    feedback_spreadsheet,
+    tab_keys,
+    teacher_key,
+    teacher_spreadsheets,
+    tutor_logs_written,
+)
+from jobs.reconcile.program import Reconciled
+from jobs.settings import Settings
+from sheets_schema import outputs
+from sheets_schema.cells import CellValue, FilterView, Link, SpreadsheetState, TabWrite
+from sheets_schema.issues import DataIssue
+
+DesiredTab = tuple[str, TabWrite, str]  # spreadsheet, the tab's content, why it is written
+SUMMARY = None  # a tab's owner in TabLinks: a teacher's e-mail, or SUMMARY for the coordinator's
+
+
+@dataclass(frozen=True)
+class TabLinks:
+    """The links the progress tabs carry, each made for the spreadsheet its tab is written
+    into, by tab owner (a teacher's e-mail, or SUMMARY) and student ID. `folders` or
+    `next_checkins` is None when this run does not know them: that column is then carried
+    as it is."""
+
+    folders: Mapping[str | None, Mapping[str, Link]] | None = None
+    next_checkins: Mapping[str | None, Mapping[str, Link]] | None = None
+    issues: Mapping[tuple[str, str, str], str] | None = None  # (spreadsheet, tab, A1) -> URL
+
+
+@planning.cycle_collection_paused
+def desired_tabs(
+    settings: Settings,
+    reconciled: Reconciled,
+    placed: Mapping[str, str],
+    states: Mapping[str, SpreadsheetState],
+    links: TabLinks,
+    *,
+    updated: str = "",
+) -> list[DesiredTab]:
+    """Every progress tab's desired content, teacher tabs first so the coordinator spreadsheet,
+    which carries the run log, is written last. `placed` is teacher e-mail -> spreadsheet of
+    the teachers whose spreadsheet could be read."""
+    desired = [
+        _teacher_tab(settings, reconciled, teacher, spreadsheet, states, links, updated, placed)
+        for teacher, spreadsheet in sorted(placed.items())
+    ]
+    desired.append(_summary_tab(settings, reconciled, states, links, updated))
+    desired.append(_issues_tab(settings, reconciled.issues, links))
+    return desired
+
+
+def _teacher_tab(
+    settings: Settings,
+    reconciled: Reconciled,
+    teacher: str,
+    spreadsheet: str,
+    states: Mapping[str, SpreadsheetState],
+    links: TabLinks,
+    updated: str,
+    placed: Mapping[str, str],
+) -> DesiredTab:
+    out = settings.outputs
+    key = teacher_key(settings, teacher)
+    # Two teachers whose tabs share one spreadsheet need two titles.
+    shared = sum(1 for other in placed.values() if other == spreadsheet) > 1
+    tab = planning.progress_tab(
+        key=key,
+        title=f"{out.teacher_tab} ({teacher})" if shared else out.teacher_tab,
+        columns=outputs.teacher_columns(
+            settings.thresholds.window_days,
+            _folder_column(settings, links),
+            settings.targets,
+            _checkin_column(settings, links),
+        ),
+        progress=_with_links(reconciled.by_teacher[teacher], links, teacher),
+        current=states[spreadsheet].owned.get(key),
+        updated=updated,
+    )
+    return spreadsheet, tab, f"progress of {teacher}'s students"
+
+
+def _summary_tab(
+    settings: Settings,
+    reconciled: Reconciled,
+    states: Mapping[str, SpreadsheetState],
+    links: TabLinks,
+    updated: str,
+) -> DesiredTab:
+    coordinator = settings.outputs.coordinator_spreadsheet
+    key = tab_keys(settings)["summary"]
+    summary = planning.progress_tab(
+        key=key,
+        title=settings.outputs.summary_tab,
+        columns=outputs.summary_columns(
+            settings.thresholds.window_days,
+            _folder_column(settings, links),
+            settings.targets,
+            _checkin_column(settings, links),
+        ),
+        progress=_with_links(reconciled.summary, links, SUMMARY),
+        current=states[coordinator].owned.get(key),
+        updated=updated,
+    )
+    # Each teacher opens the summary filtered to their students, without changing anyone's view.
+    teachers_column = summary.header.index("Teachers")
+    summary = replace(
+        summary,
+        filter_views=tuple(
+            FilterView(f"Students of {teacher}", teachers_column, teacher)
+            for teacher in sorted(reconciled.by_teacher)
+            if not reconciled.by_teacher[teacher].empty
+        ),
+    )
+    return coordinator, summary, "progress of every active student"
+
+
+def _issues_tab(settings: Settings, issues: list[DataIssue], links: TabLinks) -> DesiredTab:
+    urls = links.issues or {}
+    tab = planning.issues_tab(
+        key=tab_keys(settings)["issues"],
+        title=settings.outputs.issues_tab,
+        issues=issues,
+        link=lambda issue: urls.get(issue_place(issue), ""),
+    )
+    return settings.outputs.coordinator_spreadsheet, tab, f"{len(issues)} data issue(s)"
+
+
+def issue_place(issue: DataIssue) -> tuple[str, str, str]:
+    """Where a data issue's link opens: spreadsheet, tab and A1 cell."""
+    return issue.source, issue.tab, planning.issue_a1(issue)
+
+
+def soonest_checkins(
+    next_checkins: NextCheckins,
+) -> dict[str | None, dict[str, tuple[datetime, CalendarEvent]]]:
+    """Per tab owner (a teacher, or SUMMARY: any teacher), each student's soonest check-in,
+    found in one pass rather than one pass over every check-in per tab."""
+    soonest: dict[str | None, dict[str, tuple[datetime, CalendarEvent]]] = defaultdict(dict)
+    for (student_id, with_teacher), meeting in next_checkins.items():
+        for of_owner in (soonest[with_teacher], soonest[SUMMARY]):
+            if student_id not in of_owner or meeting[0] < of_owner[student_id][0]:
+                of_owner[student_id] = meeting
+    return soonest
+
+
+def _folder_column(settings: Settings, links: TabLinks) -> outputs.OutputColumn | None:
+    return outputs.folder_column(links.folders is not None) if settings.folders else None
+
+
+def _checkin_column(settings: Settings, links: TabLinks) -> outputs.OutputColumn | None:
+    if not settings.checkins:
+        return None
+    return outputs.next_checkin_column(links.next_checkins is not None)
+
+
+def _with_links(progress: pd.DataFrame, links: TabLinks, owner: str | None) -> pd.DataFrame:
+    """The progress rows with the tab owner's folder and next check-in links, where known."""
+    if links.folders is not None:
+        progress = progress.assign(folder=_column(progress, links.folders.get(owner, {})))
+    if links.next_checkins is not None:
+        progress = progress.assign(
+            next_checkin=_column(progress, links.next_checkins.get(owner, {}))
+        )
+    return progress
+
+
+def _column(progress: pd.DataFrame, cells: Mapping[str, Link]) -> pd.Series:
+    """A column of link cells, one per student (the frame's index); None where none."""
+    return pd.Series(
+        [cells.get(str(i)) for i in progress.index], index=progress.index, dtype=object
+    )
+
+
+@planning.cycle_collection_paused
+def tutor_log_tabs(
+    settings: Settings,
+    reconciled: Reconciled,
+    states: Mapping[str, SpreadsheetState],
+    *,
+    as_of: date,
+) -> list[DesiredTab]:
+    """The Student list in each tutor log tutorsync can write, and Teacher feedback in the
+    first: teachers' notes to tutors, from the teacher tabs as they stand before this run."""
+    keys = tab_keys(settings)
+    active = reconciled.roster.active
+    desired: list[DesiredTab] = []
+    listing = None  # the same in every tutor log: built once, shared (TabWrite is frozen)
+    for spreadsheet in tutor_logs_written(settings):
+        if spreadsheet not in states:
+            continue
+        listing = listing or feedback.student_list_tab(
+            key=keys["student_list"], title=settings.outputs.student_list_tab, students=active
+        )
+        desired.append((spreadsheet, listing, "the student IDs the tutor log is checked against"))
+    target = feedback_spreadsheet(settings)
+    if target is None or target not in states:
+        return desired
+    notes = [
+        note
+        for teacher, spreadsheet in teacher_spreadsheets(settings).items()
+        if spreadsheet in states
+        for note in feedback.notes_on_tab(
+            teacher, states[spreadsheet].owned.get(teacher_key(settings, teacher))
+        )
+    ]
+    tab = feedback.feedback_tab(
+        key=keys["feedback"],
+        title=settings.outputs.feedback_tab,
+        notes=notes,
+        students=active,
+        current=states[target].owned.get(keys["feedback"]),
+        today=as_of,
+    )
+    desired.append((target, tab, "teachers' notes to tutors"))
+    return desired
+
+
+def run_log_writes(
+    settings: Settings,
+    states: Mapping[str, SpreadsheetState],
+    entry: Mapping[str, CellValue],
+) -> list[planning.WriteTab]:
+    """The run log with one more row for this run."""
+    coordinator = settings.outputs.coordinator_spreadsheet
+    key = tab_keys(settings)["run_log"]
+    tab = planning.run_log_tab(
+        key=key,
+        title=settings.outputs.run_log_tab,
+        current=states[coordinator].owned.get(key),
+        entry=dict(entry),
+    )
+    return planning.plan_writes(
+        [(coordinator, tab, "one row for this run")], states, appended=[key]
+    )

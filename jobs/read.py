@@ -1,0 +1,166 @@
+"""Read: the one place jobs read what educators keep (the sources), what tutorsync wrote last
+time (the owned tabs of every spreadsheet it writes) and where the student folders are. Every
+job reads through here; parsing and reconciling what was read is pure (`jobs.parse`,
+`jobs.reconcile`)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+
+from jobs.errors import WorkspaceError
+from jobs.parse import Grids, parse_sources, usable_roster
+from jobs.plan.folders import links_of
+from jobs.plan.spreadsheets import teacher_spreadsheets, unplaced_teachers, written_spreadsheets
+from jobs.reconcile.program import Reconciled, reconcile
+from jobs.settings import Settings
+from jobs.workspace.port import Workspace
+from sheets_schema.cells import Grid, SpreadsheetState
+from sheets_schema.issues import DataIssue
+from sheets_schema.roster import Roster
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a run reads before it writes anything: the current owned tabs of every spreadsheet
+    it writes, then the sources, reconciled. `tutorsync run` reads this once for every job."""
+
+    reconciled: Reconciled
+    states: Mapping[str, SpreadsheetState]
+    teacher_spreadsheets: Mapping[str, str]  # teacher e-mail -> spreadsheet (readable ones)
+    failures: tuple[str, ...]  # spreadsheets that could not be read, left alone this run
+
+    def with_issues(self, issues: list[DataIssue]) -> Reading:
+        """The same reading with more data issues (e.g. the folders job's) to report."""
+        if not issues:
+            return self
+        reconciled = replace(self.reconciled, issues=[*self.reconciled.issues, *issues])
+        return replace(self, reconciled=reconciled)
+
+
+@dataclass(frozen=True)
+class FolderLinks:
+    """Student ID -> folder URL of every active student with a folder, or None when the
+    folders could not be read (or are not configured): links to them are then kept as they
+    are. `failures` says why they could not be read."""
+
+    urls: Mapping[str, str] | None
+    failures: tuple[str, ...] = ()
+
+
+def read_all(settings: Settings, workspace: Workspace, *, as_of: date) -> Reading:
+    """Read the spreadsheets tutorsync writes, then the sources: in this order no owned tab in
+    them can be mistaken for a source, on any adapter."""
+    coordinator = settings.outputs.coordinator_spreadsheet
+    states, failures = read_states(workspace, written_spreadsheets(settings), needed=coordinator)
+    reconciled = read_program(settings, workspace, as_of=as_of)
+    reconciled = replace(
+        reconciled, issues=[*reconciled.issues, *unplaced_teachers(settings, reconciled)]
+    )
+    placed = {t: s for t, s in teacher_spreadsheets(settings).items() if s in states}
+    return Reading(reconciled, states, placed, tuple(failures))
+
+
+def read_program(settings: Settings, workspace: Workspace, *, as_of: date) -> Reconciled:
+    """Read every source, parse it, match rows to students and compute their progress."""
+    grids, issues = read_sources(settings, workspace)
+    parsed = parse_sources(settings, grids, issues)
+    del grids  # every cell is parsed: the grids' rows need not outlive reconciling
+    return reconcile(settings, parsed, as_of=as_of)
+
+
+def read_sources(settings: Settings, workspace: Workspace) -> tuple[Grids, list[DataIssue]]:
+    """Every source tab's grid, one read per spreadsheet. A source that cannot be read is a
+    data issue (the run goes on without it); the caller decides if the roster is missing."""
+    wanted: dict[str, list[str]] = defaultdict(list)
+    sources = settings.sources
+    wanted[sources.roster.spreadsheet].append(sources.roster.tab)
+    for log_source in sources.tutor_logs:
+        wanted[log_source.spreadsheet].extend(log_source.tabs)
+    for book in sources.gradebooks:
+        wanted[book.spreadsheet].append(book.tab)
+    grids: dict[tuple[str, str], Grid] = {}
+    issues: list[DataIssue] = []
+    for spreadsheet, tabs in wanted.items():
+        read, unreadable = _read_tabs(workspace, spreadsheet, list(dict.fromkeys(tabs)))
+        grids.update({(spreadsheet, tab): grid for tab, grid in read.items()})
+        issues += unreadable
+    return grids, issues
+
+
+def _read_tabs(
+    workspace: Workspace, spreadsheet: str, tabs: list[str]
+) -> tuple[dict[str, Grid], list[DataIssue]]:
+    """The tabs in one read; if that fails, tab by tab, so one bad tab does not hide the
+    others."""
+    try:
+        return workspace.spreadsheets.read_tabs(spreadsheet, tabs), []
+    except WorkspaceError as error:
+        if len(tabs) == 1:
+            return {}, [_unreadable_source(spreadsheet, tabs[0], error)]
+    read: dict[str, Grid] = {}
+    issues = []
+    for tab in tabs:
+        try:
+            read.update(workspace.spreadsheets.read_tabs(spreadsheet, [tab]))
+        except WorkspaceError as tab_error:
+            issues.append(_unreadable_source(spreadsheet, tab, tab_error))
+    return read, issues
+
+
+def _unreadable_source(spreadsheet: str, tab: str, error: WorkspaceError) -> DataIssue:
+    return DataIssue(
+        spreadsheet,
+        tab,
+        "",
+        "",
+        f"this source could not be read ({error}), so it was skipped",
+        "check the config's spreadsheet and tab names, and the access to the spreadsheet",
+    )
+
+
+def read_roster(settings: Settings, workspace: Workspace) -> tuple[Roster, list[DataIssue]]:
+    """Only the roster (one read), for a job that needs no sessions or grades."""
+    source = settings.sources.roster
+    try:
+        read = workspace.spreadsheets.read_tabs(source.spreadsheet, [source.tab])
+    except WorkspaceError as error:
+        issue = _unreadable_source(source.spreadsheet, source.tab, error)
+        raise WorkspaceError(issue.sentence()) from None
+    grids = {(source.spreadsheet, tab): grid for tab, grid in read.items()}
+    return usable_roster(settings, grids, [])
+
+
+def read_states(
+    workspace: Workspace, spreadsheets: set[str], *, needed: str
+) -> tuple[dict[str, SpreadsheetState], list[str]]:
+    """Current owned tabs of every spreadsheet tutorsync will write, and the spreadsheets that
+    could not be read (e.g. open in Excel): those are left alone this run. Only `needed`, the
+    coordinator's, stops the run, before anything is written."""
+    states, failures = {}, []
+    for spreadsheet in sorted(spreadsheets):
+        try:
+            states[spreadsheet] = workspace.spreadsheets.read_state(spreadsheet)
+        except WorkspaceError as error:
+            if spreadsheet == needed:
+                raise
+            failures.append(f"{spreadsheet} was left as it is: {error}")
+    return states, failures
+
+
+def read_folder_links(settings: Settings, workspace: Workspace) -> FolderLinks:
+    """Each active student's folder, as the folders job last left them (a read, no writes).
+    Unknown (None) without [folders], or with a failure if Drive cannot be read."""
+    if settings.folders is None:
+        return FolderLinks(None)
+    try:
+        folders = workspace.drive.list_folders(
+            settings.folders.root, settings.program.key, grants=False
+        )
+    except WorkspaceError as error:
+        return FolderLinks(
+            None, (f"student folders could not be listed, so links to them were kept: {error}",)
+        )
+    return FolderLinks(links_of(folders, settings.folders.term))

@@ -1,0 +1,153 @@
+"""Reconcile a program: the parsed rows matched to roster students, and every active student's
+progress, for the coordinator and for each teacher. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from jobs.parse import ParsedSources
+from jobs.plan.tabs import cycle_collection_paused
+from jobs.reconcile.figures import (
+    count_sessions,
+    grade_figures,
+    student_progress,
+    unweighted_categories,
+)
+from jobs.reconcile.matching import match_students
+from jobs.settings import Settings
+from sheets_schema.issues import DataIssue, Severity
+from sheets_schema.outputs import ATTENTION_STATUS
+from sheets_schema.roster import Roster
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """A program's sources parsed and reconciled: who the students are and how they do."""
+
+    roster: Roster
+    sessions: pd.DataFrame  # matched sessions (student_id set)
+    scores: pd.DataFrame  # matched scores with the gradebook's teacher
+    summary: pd.DataFrame  # progress of every active student, all gradebooks
+    by_teacher: dict[str, pd.DataFrame]  # teacher e-mail -> progress of their active students
+    issues: list[DataIssue] = field(default_factory=list)
+
+
+@cycle_collection_paused
+def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reconciled:
+    """Match the parsed rows to roster students and compute their progress as of `as_of`."""
+    parsed_roster, issues = parsed.roster, list(parsed.issues)
+    sessions, found = _match(parsed.sessions, parsed_roster)
+    issues += found
+    scores, found = _match(parsed.scores, parsed_roster)
+    issues += found
+    session_figures, found = count_sessions(
+        sessions, as_of=as_of, window_days=settings.thresholds.window_days
+    )
+    issues += found
+    issues += unweighted_categories(scores, settings.grades.category_weights)
+    active = parsed_roster.active
+
+    def progress(students: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+        return _progress(settings, students, session_figures, scores, by=by, as_of=as_of)
+
+    summary = _in_reading_order(progress(active, ["student_id"]))
+    # One row per student and teacher: a teacher's tab shows grades from their gradebooks only.
+    enrolments = active.explode("teachers").rename(columns={"teachers": "teacher"})
+    enrolments = enrolments[enrolments["teacher"].notna()]
+    teacher_rows = progress(enrolments, ["student_id", "teacher"])
+    # Sorted once, then split: each teacher's rows keep the reading order (student IDs are
+    # unique within a teacher, so the order is total).
+    by_teacher = {
+        str(teacher): rows
+        for teacher, rows in _in_reading_order(teacher_rows).groupby("teacher", sort=True)
+    }
+    # A configured teacher with no active students still gets their tab rewritten, so the
+    # students who left move to its archive instead of lingering with stale figures.
+    for teacher in configured_teachers(settings):
+        by_teacher.setdefault(teacher, teacher_rows.iloc[0:0])
+    issues += _roster_teacher_mismatches(scores, active)
+    return Reconciled(parsed_roster, sessions, scores, summary, by_teacher, issues)
+
+
+def configured_teachers(settings: Settings) -> list[str]:
+    """Every teacher the config names, with a gradebook or a spreadsheet for their tab."""
+    teachers = [book.teacher for book in settings.sources.gradebooks]
+    return list(dict.fromkeys([*teachers, *settings.outputs.teacher_spreadsheets]))
+
+
+def _progress(
+    settings: Settings,
+    students: pd.DataFrame,
+    session_figures: pd.DataFrame,
+    scores: pd.DataFrame,
+    *,
+    by: list[str],
+    as_of: date,
+) -> pd.DataFrame:
+    """Each of `students`' progress, grades grouped `by` student (and teacher)."""
+    thresholds = settings.thresholds
+    grades = grade_figures(
+        scores,
+        by=by,
+        as_of=as_of,
+        window_days=thresholds.window_days,
+        category_weights=settings.grades.category_weights,
+    )
+    return student_progress(
+        students,
+        session_figures,
+        grades,
+        thresholds=thresholds,
+        as_of=as_of,
+        by=by,
+        targets=settings.targets,
+    )
+
+
+def _match(records: pd.DataFrame, parsed_roster: Roster) -> tuple[pd.DataFrame, list[DataIssue]]:
+    student_ids, issues = match_students(records, parsed_roster.students)
+    # Unmatched rows are dropped before the student IDs are added: one copy of millions of
+    # rows, not two.
+    found = student_ids.notna().to_numpy()
+    matched = records[found].assign(student_id=student_ids[found])
+    return matched.reset_index(drop=True), issues
+
+
+def _roster_teacher_mismatches(scores: pd.DataFrame, active: pd.DataFrame) -> list[DataIssue]:
+    """A student graded in a gradebook whose teacher the roster does not list for them."""
+    if scores.empty:
+        return []
+    rows = scores.drop_duplicates(["source", "tab", "student_id"])
+    rows = rows[rows["student_id"].isin(active.index)]
+    teachers_of = active["teachers"].to_dict()  # a dict: one lookup per row, not a frame's
+    listed = [t in teachers_of[s] for s, t in zip(rows["student_id"], rows["teacher"], strict=True)]
+    rows = rows[~np.array(listed, dtype=bool)]
+    return [
+        DataIssue(
+            row["source"],
+            row["tab"],
+            row["student_cell"],
+            row["student_id"],
+            f"{active.at[row['student_id'], 'name']} is in {row['teacher']}'s gradebook, but the "
+            "roster does not list that teacher for them, so these grades count only in the "
+            "coordinator summary",
+            "add a roster row for this student with this teacher, or remove the row from the "
+            "gradebook",
+            Severity.WARNING,
+        )
+        for _, row in rows.iterrows()
+    ]
+
+
+def _in_reading_order(progress: pd.DataFrame) -> pd.DataFrame:
+    """Students who need attention first, then by name, then ID, so rows stay put between runs."""
+    order = progress.assign(
+        _attention=progress["status"] != ATTENTION_STATUS,
+        _name=progress["name_key"],
+        _id=progress.index,
+    ).sort_values(["_attention", "_name", "_id"])
+    return order.drop(columns=["_attention", "_name", "_id"])
