@@ -134,10 +134,18 @@ def plan_checkins(
     folder_links: Mapping[str, str] | None = None,  # student ID -> link to their folder
 ) -> tuple[list[EventChange], list[SlotWarning]]:
     """The events to create, update or end so the calendar holds exactly the check-ins due."""
-    zone = ZoneInfo(timezone)
-    closed = settings.closed_days()
+    scheduling = _Scheduling(
+        program=program,
+        timezone=timezone,
+        zone=ZoneInfo(timezone),
+        settings=settings,
+        closed=settings.closed_days(),
+        schedule=fingerprint(settings, timezone),
+        busy=busy,
+        as_of=as_of,
+        folder_links=folder_links or {},
+    )
     by_key = {event.key: event for event in existing}
-    schedule = fingerprint(settings, timezone)
     changes: list[EventChange] = []
     warnings: list[SlotWarning] = []
     desired_series: dict[str, CalendarEvent] = {}
@@ -145,75 +153,130 @@ def plan_checkins(
     for pair in pairs:
         key = series_key(program, pair)
         current = by_key.get(key)
-        if current is not None and current.schedule == schedule and _active(current, as_of):
-            start = current.start
-        else:
-            first_day = _first_weekday_on_or_after(
-                max(settings.start_date, as_of), WEEKDAYS.index(settings.weekday)
-            )
-            start, found = _first_free_slot([first_day], pair, settings, zone, busy)
-            if not found:
-                warnings.append(_no_common_slot(pair, first_day, settings))
-        series = CalendarEvent(
-            key=key,
-            summary=f"Tutor-teacher check-in: {pair.tutor} and {pair.teacher}",
-            description=_series_description(
-                pair, (progress_link or {}).get(pair.teacher), folder_links or {}
-            ),
-            start=start,
-            end=start + timedelta(minutes=settings.duration_minutes),
-            timezone=timezone,
-            recurrence=_recurrence(start, settings, zone, closed),
-            attendees=_attendees(pair, settings),
-            schedule=schedule,
-        )
+        link = (progress_link or {}).get(pair.teacher)
+        series = _series(scheduling, pair, current, link, warnings)
         desired_series[key] = series
         changes.extend(_change(current, series, "series for the students they share"))
 
     for event in existing:
         if ":checkin:" in event.key and event.key not in desired_series:
-            ended = _ended(event, as_of, zone)
+            ended = _ended(event, as_of, scheduling.zone)
             if ended is not None:
                 changes.append(
                     EventChange("end", ended, "the pair no longer shares an active student")
                 )
 
-    horizon = _school_days_after(as_of, settings.within_school_days, closed)
+    horizon = _school_days_after(as_of, settings.within_school_days, scheduling.closed)
     for pair in pairs:
         series = desired_series[series_key(program, pair)]
-        meets_soon = bool(_occurrences(series, horizon[0], horizon[-1] + timedelta(days=1), zone))
-        for student_id, name in pair.students:
-            wanted = [flag for flag in flagged.get(student_id, ()) if flag in settings.on_flags]
-            if not wanted or meets_soon:
-                continue
-            key = followup_key(program, student_id, pair, as_of)
-            if key in by_key:
-                continue  # this week's follow-up exists: never a second one
-            start, found = _first_free_slot(horizon, pair, settings, zone, busy)
-            if not found:
-                warnings.append(_no_common_slot(pair, horizon[0], settings))
-            followup = CalendarEvent(
-                key=key,
-                summary=f"Follow-up check-in about {name}",
-                description=(
-                    f"A follow-up between tutor and teacher about {name}, set up because the "
-                    f"regular check-in does not come within {settings.within_school_days} "
-                    "school days. See the progress tab for why."
-                    + (
-                        f"\nFolder: {folder_links[student_id]}"
-                        if folder_links and student_id in folder_links
-                        else ""
-                    )
-                ),
-                start=start,
-                end=start + timedelta(minutes=settings.duration_minutes),
-                timezone=timezone,
-                attendees=_attendees(pair, settings),
-                schedule=schedule,
-            )
-            why = f"{', '.join(wanted)} for student {student_id}"  # a report's: no name
-            changes.append(EventChange("create", followup, why))
+        changes += _followups(scheduling, pair, series, horizon, flagged, by_key, warnings)
     return changes, warnings
+
+
+@dataclass(frozen=True)
+class _Scheduling:
+    """What every check-in of one plan is placed and described with."""
+
+    program: str
+    timezone: str
+    zone: ZoneInfo
+    settings: CheckinSettings
+    closed: frozenset[date]  # days the school is closed
+    schedule: str  # the settings' fingerprint
+    busy: Mapping[str, Sequence[Busy]]
+    as_of: date
+    folder_links: Mapping[str, str]  # student ID -> link to their folder
+
+
+def _series(
+    scheduling: _Scheduling,
+    pair: Pair,
+    current: CalendarEvent | None,
+    progress_link: str | None,
+    warnings: list[SlotWarning],
+) -> CalendarEvent:
+    """The pair's series as it should be: kept where it is while its settings stand, else
+    placed at the first slot both are free (a warning in `warnings` when there is none)."""
+    settings, zone = scheduling.settings, scheduling.zone
+    if (
+        current is not None
+        and current.schedule == scheduling.schedule
+        and _active(current, scheduling.as_of)
+    ):
+        start = current.start
+    else:
+        first_day = _first_weekday_on_or_after(
+            max(settings.start_date, scheduling.as_of), WEEKDAYS.index(settings.weekday)
+        )
+        start, found = _first_free_slot([first_day], pair, settings, zone, scheduling.busy)
+        if not found:
+            warnings.append(_no_common_slot(pair, first_day, settings))
+    return CalendarEvent(
+        key=series_key(scheduling.program, pair),
+        summary=f"Tutor-teacher check-in: {pair.tutor} and {pair.teacher}",
+        description=_series_description(pair, progress_link, scheduling.folder_links),
+        start=start,
+        end=start + timedelta(minutes=settings.duration_minutes),
+        timezone=scheduling.timezone,
+        recurrence=_recurrence(start, settings, zone, scheduling.closed),
+        attendees=_attendees(pair, settings),
+        schedule=scheduling.schedule,
+    )
+
+
+def _followups(
+    scheduling: _Scheduling,
+    pair: Pair,
+    series: CalendarEvent,
+    horizon: Sequence[date],
+    flagged: Mapping[str, Sequence[str]],
+    by_key: Mapping[str, CalendarEvent],
+    warnings: list[SlotWarning],
+) -> list[EventChange]:
+    """A follow-up for each of the pair's students with a flag to follow up, when their series
+    does not meet within the `horizon` school days and this week has none yet."""
+    settings, zone = scheduling.settings, scheduling.zone
+    meets_soon = bool(_occurrences(series, horizon[0], horizon[-1] + timedelta(days=1), zone))
+    changes = []
+    for student_id, name in pair.students:
+        wanted = [flag for flag in flagged.get(student_id, ()) if flag in settings.on_flags]
+        if not wanted or meets_soon:
+            continue
+        key = followup_key(scheduling.program, student_id, pair, scheduling.as_of)
+        if key in by_key:
+            continue  # this week's follow-up exists: never a second one
+        start, found = _first_free_slot(horizon, pair, settings, zone, scheduling.busy)
+        if not found:
+            warnings.append(_no_common_slot(pair, horizon[0], settings))
+        followup = _followup(scheduling, key, pair, student_id, name, start)
+        why = f"{', '.join(wanted)} for student {student_id}"  # a report's: no name
+        changes.append(EventChange("create", followup, why))
+    return changes
+
+
+def _followup(
+    scheduling: _Scheduling, key: str, pair: Pair, student_id: str, name: str, start: datetime
+) -> CalendarEvent:
+    settings, folder_links = scheduling.settings, scheduling.folder_links
+    return CalendarEvent(
+        key=key,
+        summary=f"Follow-up check-in about {name}",
+        description=(
+            f"A follow-up between tutor and teacher about {name}, set up because the "
+            f"regular check-in does not come within {settings.within_school_days} "
+            "school days. See the progress tab for why."
+            + (
+                f"\nFolder: {folder_links[student_id]}"
+                if folder_links and student_id in folder_links
+                else ""
+            )
+        ),
+        start=start,
+        end=start + timedelta(minutes=settings.duration_minutes),
+        timezone=scheduling.timezone,
+        attendees=_attendees(pair, settings),
+        schedule=scheduling.schedule,
+    )
 
 
 NEXT_CHECKIN_DAYS = 70  # how far ahead the progress tabs look for a student's next check-in
