@@ -23,6 +23,7 @@ from jobs.workspace.google.transport import is_retryable
 from sheets_schema.cells import (
     CellValue,
     ColumnFormat,
+    FilterView,
     Grid,
     Link,
     OwnedTab,
@@ -340,101 +341,121 @@ def batch_requests(metadata: Mapping[str, Any], writes: Sequence[TabWrite]) -> l
         if sheet_id is None:
             sheet_id = new_sheet_id(write.key, used_ids)
             used_ids.add(sheet_id)
-            requests_.append(
-                {
-                    "addSheet": {
-                        "properties": {
-                            "sheetId": sheet_id,
-                            "title": write.title,
-                            "gridProperties": grid,
-                        }
-                    }
-                }
-            )
-            requests_.append(
-                {
-                    "createDeveloperMetadata": {
-                        "developerMetadata": {
-                            "metadataKey": OWNED_TAB_KEY,
-                            "metadataValue": write.key,
-                            "location": {"sheetId": sheet_id},
-                            "visibility": "DOCUMENT",
-                        }
-                    }
-                }
-            )
+            requests_ += _new_tab_requests(write, sheet_id, grid)
         else:
-            requests_.append(
-                {
-                    "updateSheetProperties": {
-                        "properties": {"sheetId": sheet_id, "gridProperties": grid},
-                        "fields": "gridProperties(rowCount,columnCount,frozenRowCount)",
-                    }
-                }
+            requests_ += _cleared_tab_requests(
+                sheet_id, grid, rules_on.get(sheet_id, 0), views_on.get(sheet_id, [])
             )
-            # Clearing everything first leaves no stale value, format or link behind.
-            requests_.append({"updateCells": {"range": {"sheetId": sheet_id}, "fields": "*"}})
-            requests_ += [
-                {"deleteConditionalFormatRule": {"sheetId": sheet_id, "index": 0}}
-            ] * rules_on.get(sheet_id, 0)
-            requests_ += [
-                {"deleteFilterView": {"filterId": view_id}}
-                for view_id in views_on.get(sheet_id, [])
-            ]
-        requests_.append(
-            {
-                "updateCells": {
-                    "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
-                    "rows": _rows(write),
-                    "fields": "userEnteredValue,userEnteredFormat",
-                }
-            }
-        )
-        # The whole tab, header included: what its filter buttons and saved views cover.
-        table = {
-            "sheetId": sheet_id,
-            "startRowIndex": 0,
-            "endRowIndex": rows,
-            "startColumnIndex": 0,
-            "endColumnIndex": len(write.header) or 1,
-        }
-        requests_.append({"setBasicFilter": {"filter": {"range": table}}})
-        requests_ += _highlight_requests(write, sheet_id)
-        requests_ += [
-            {
-                "addFilterView": {
-                    "filter": {
-                        "title": view.title,
-                        "range": table,
-                        "filterSpecs": [
-                            {
-                                "columnIndex": view.column,
-                                "filterCriteria": {
-                                    "condition": {
-                                        "type": "TEXT_CONTAINS",
-                                        "values": [{"userEnteredValue": view.text}],
-                                    }
-                                },
-                            }
-                        ],
-                    }
-                }
-            }
-            for view in write.filter_views
-        ]
-        requests_.append(
-            {
-                "autoResizeDimensions": {
-                    "dimensions": {
-                        "sheetId": sheet_id,
-                        "dimension": "COLUMNS",
-                        "startIndex": 0,
-                        "endIndex": width,
-                    }
-                }
-            }
-        )
+        requests_ += _content_requests(write, sheet_id, rows, width)
     return requests_
+
+
+def _new_tab_requests(
+    write: TabWrite, sheet_id: int, grid: Mapping[str, int]
+) -> list[dict[str, Any]]:
+    """Add the tab, marked as owned by its key."""
+    return [
+        {
+            "addSheet": {
+                "properties": {
+                    "sheetId": sheet_id,
+                    "title": write.title,
+                    "gridProperties": grid,
+                }
+            }
+        },
+        {
+            "createDeveloperMetadata": {
+                "developerMetadata": {
+                    "metadataKey": OWNED_TAB_KEY,
+                    "metadataValue": write.key,
+                    "location": {"sheetId": sheet_id},
+                    "visibility": "DOCUMENT",
+                }
+            }
+        },
+    ]
+
+
+def _cleared_tab_requests(
+    sheet_id: int, grid: Mapping[str, int], rules: int, view_ids: Sequence[int]
+) -> list[dict[str, Any]]:
+    """Resize an owned tab and clear it: its cells, its `rules` conditional format rules and
+    its filter views."""
+    requests_: list[dict[str, Any]] = [
+        {
+            "updateSheetProperties": {
+                "properties": {"sheetId": sheet_id, "gridProperties": grid},
+                "fields": "gridProperties(rowCount,columnCount,frozenRowCount)",
+            }
+        },
+        # Clearing everything first leaves no stale value, format or link behind.
+        {"updateCells": {"range": {"sheetId": sheet_id}, "fields": "*"}},
+    ]
+    requests_ += [{"deleteConditionalFormatRule": {"sheetId": sheet_id, "index": 0}}] * rules
+    requests_ += [{"deleteFilterView": {"filterId": view_id}} for view_id in view_ids]
+    return requests_
+
+
+def _content_requests(
+    write: TabWrite, sheet_id: int, rows: int, width: int
+) -> list[dict[str, Any]]:
+    """Write the tab's cells, then its filter, highlights, filter views and column widths."""
+    requests_: list[dict[str, Any]] = [
+        {
+            "updateCells": {
+                "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
+                "rows": _rows(write),
+                "fields": "userEnteredValue,userEnteredFormat",
+            }
+        }
+    ]
+    # The whole tab, header included: what its filter buttons and saved views cover.
+    table = {
+        "sheetId": sheet_id,
+        "startRowIndex": 0,
+        "endRowIndex": rows,
+        "startColumnIndex": 0,
+        "endColumnIndex": len(write.header) or 1,
+    }
+    requests_.append({"setBasicFilter": {"filter": {"range": table}}})
+    requests_ += _highlight_requests(write, sheet_id)
+    requests_ += [_filter_view_request(view, table) for view in write.filter_views]
+    requests_.append(
+        {
+            "autoResizeDimensions": {
+                "dimensions": {
+                    "sheetId": sheet_id,
+                    "dimension": "COLUMNS",
+                    "startIndex": 0,
+                    "endIndex": width,
+                }
+            }
+        }
+    )
+    return requests_
+
+
+def _filter_view_request(view: FilterView, table: Mapping[str, int]) -> dict[str, Any]:
+    return {
+        "addFilterView": {
+            "filter": {
+                "title": view.title,
+                "range": table,
+                "filterSpecs": [
+                    {
+                        "columnIndex": view.column,
+                        "filterCriteria": {
+                            "condition": {
+                                "type": "TEXT_CONTAINS",
+                                "values": [{"userEnteredValue": view.text}],
+                            }
+                        },
+                    }
+                ],
+            }
+        }
+    }
 
 
 def _highlight_requests(write: TabWrite, sheet_id: int) -> list[dict[str, Any]]:
