@@ -19,11 +19,12 @@ from click.core import ParameterSource
 
 from jobs import demo as demo_program
 from jobs import fleet, progress
+from jobs.audit import run_audit
 from jobs.checkins import run_checkins
 from jobs.doctor import run_doctor
 from jobs.errors import ConfigError, TutorsyncError
 from jobs.fleet import ProgramRun, Shard
-from jobs.folders import run_audit, run_folders
+from jobs.folders import run_folders
 from jobs.infra import logs
 from jobs.infra.lock import program_lock
 from jobs.init import new_program, run_init

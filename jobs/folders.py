@@ -1,8 +1,6 @@
 """The folders job: keep one shared Drive folder per active student, shared with exactly the
-student's tutors, teachers and the coordinators.
-
-read (jobs.read) → plan (jobs.plan.folders) → apply → report. `run_audit` reads and compares,
-and changes nothing.
+student's tutors, teachers and the coordinators. read (jobs.read) → plan (jobs.plan.folders)
+→ apply → report; the sharing audit is jobs.audit.
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ from datetime import date
 
 from jobs.errors import FoldersChanged, WorkspaceError
 from jobs.model.drive import FolderChange
-from jobs.plan.folders import FolderPlan, audit_folders, links_after, plan_folders
+from jobs.plan.folders import FolderPlan, links_after, plan_folders
 from jobs.read import FolderLinks, read_roster
 from jobs.report import RunReport
 from jobs.settings import FolderSettings, Settings
@@ -32,10 +30,9 @@ def run_folders(
     """`tutorsync folders`: create, share, archive and fill student folders so Drive matches
     the roster."""
     roster, issues = read_roster(settings, workspace)
-    under_way = begin_folders(
+    return begin_folders(
         settings, workspace, roster, issues, as_of=as_of, dry_run=dry_run, background=False
-    )
-    return under_way.finish()
+    ).finish()
 
 
 @dataclass
@@ -48,7 +45,7 @@ class FoldersUnderWay:
     pending: PendingApply | None
     workspace: Workspace
     started: float
-    links: FolderLinks = field(default_factory=lambda: FolderLinks(None))
+    links: FolderLinks = field(default_factory=FolderLinks)
 
     def finish(self) -> RunReport:
         report = self.report
@@ -64,13 +61,8 @@ class FoldersUnderWay:
             for method, count in self.workspace.request_counts().items()
             if method.startswith("drive.")
         }
-        log.info(
-            "folders: %d students, %d changes, %d failures, %.1fs",
-            report.students,
-            len(report.folder_changes),
-            len(report.failures),
-            report.seconds,
-        )
+        counts = (report.students, len(report.folder_changes), len(report.failures))
+        log.info("folders: %d students, %d changes, %d failures, %.1fs", *counts, report.seconds)
         return report
 
 
@@ -88,39 +80,21 @@ def begin_folders(
     its own quota) while the jobs after this one run, linking to the folders as they will be.
     Call finish() on the result before the run ends."""
     started = time.perf_counter()
-    folders_settings = _settings(settings)
+    folders_settings = settings.folders
+    assert folders_settings is not None  # the CLI runs this job only with [folders]
     root, program_key = folders_settings.root, settings.program.key
     try:
         folders = workspace.drive.list_folders(root, program_key)
     except WorkspaceError as error:
         # The jobs after this one still run; they keep the folder links they had.
-        report = _report(settings, as_of, dry_run, roster, FolderPlan(), roster_issues)
+        report = folders_report(settings, as_of, dry_run, roster, FolderPlan(), roster_issues)
         report.failures.append(f"student folders could not be read: {error}")
         return FoldersUnderWay(report, None, workspace, started)
     plan = plan_folders(settings=folders_settings, roster=roster, folders=folders)
-
-    def begin(changes: list[FolderChange]) -> PendingApply | None:
-        if not changes or dry_run:
-            return None
-        return workspace.drive.begin_apply(
-            root, program_key, changes, notify=folders_settings.notify, background=background
-        )
-
-    pending: PendingApply | None = None
-    failure = ""
-    try:
-        try:
-            pending = begin(plan.changes)
-        except FoldersChanged as changed:
-            # Another machine's run made some of these folders meanwhile: plan again from
-            # what is there now, once. (Should that happen twice, the next run goes on.)
-            log.info("folders: %s; listing and planning again", changed)
-            folders = workspace.drive.list_folders(root, program_key)
-            plan = plan_folders(settings=folders_settings, roster=roster, folders=folders)
-            pending = begin(plan.changes)
-    except WorkspaceError as error:
-        failure = str(error)
-    report = _report(settings, as_of, dry_run, roster, plan, roster_issues + plan.issues)
+    plan, pending, failure = _begin(
+        folders_settings, program_key, workspace, roster, plan, dry_run, background
+    )
+    report = folders_report(settings, as_of, dry_run, roster, plan, roster_issues + plan.issues)
     links = dict(plan.links)
     if failure:
         report.failures.append(failure)
@@ -129,26 +103,40 @@ def begin_folders(
     return FoldersUnderWay(report, pending, workspace, started, FolderLinks(links))
 
 
-def run_audit(settings: Settings, workspace: Workspace, *, as_of: date) -> RunReport:
-    """Who can open each folder and how that differs from the roster; changes nothing."""
-    started = time.perf_counter()
-    folders_settings = _settings(settings)
-    roster, issues = read_roster(settings, workspace)
-    folders = workspace.drive.list_folders(folders_settings.root, settings.program.key)
-    report = _report(settings, as_of, True, roster, FolderPlan(), issues)
-    report.job = "folders audit"
-    report.audit = audit_folders(settings=folders_settings, roster=roster, folders=folders)
-    report.seconds = time.perf_counter() - started
-    report.requests = workspace.request_counts()
-    return report
+def _begin(
+    folders_settings: FolderSettings,
+    program_key: str,
+    workspace: Workspace,
+    roster: Roster,
+    plan: FolderPlan,
+    dry_run: bool,
+    background: bool,
+) -> tuple[FolderPlan, PendingApply | None, str]:
+    """Start the plan's changes: the plan started, its changes under way, and what failed."""
+    root = folders_settings.root
+
+    def begin(changes: list[FolderChange]) -> PendingApply | None:
+        if not changes or dry_run:
+            return None
+        return workspace.drive.begin_apply(
+            root, program_key, changes, notify=folders_settings.notify, background=background
+        )
+
+    try:
+        try:
+            return plan, begin(plan.changes), ""
+        except FoldersChanged as changed:
+            # Another machine's run made some of these folders meanwhile: plan again from
+            # what is there now, once. (Should that happen twice, the next run goes on.)
+            log.info("folders: %s; listing and planning again", changed)
+            folders = workspace.drive.list_folders(root, program_key)
+            plan = plan_folders(settings=folders_settings, roster=roster, folders=folders)
+            return plan, begin(plan.changes), ""
+    except WorkspaceError as error:
+        return plan, None, str(error)
 
 
-def _settings(settings: Settings) -> FolderSettings:
-    assert settings.folders is not None  # the CLI runs this job only with [folders]
-    return settings.folders
-
-
-def _report(
+def folders_report(
     settings: Settings,
     as_of: date,
     dry_run: bool,
@@ -156,12 +144,6 @@ def _report(
     plan: FolderPlan,
     issues: list[DataIssue],
 ) -> RunReport:
-    return RunReport(
-        job="folders",
-        program=settings.program.name,
-        as_of=as_of,
-        dry_run=dry_run,
-        students=len(roster.active),
-        issues=list(issues),
-        folder_changes=list(plan.changes),
-    )
+    report = RunReport("folders", settings.program.name, as_of, dry_run, len(roster.active))
+    report.issues, report.folder_changes = list(issues), list(plan.changes)
+    return report

@@ -46,7 +46,7 @@ class FolderLinks:
     folders could not be read (or are not configured): links to them are then kept as they
     are. `failures` says why they could not be read."""
 
-    urls: Mapping[str, str] | None
+    urls: Mapping[str, str] | None = None
     failures: tuple[str, ...] = ()
 
 

@@ -1,0 +1,29 @@
+"""The folders audit job (`tutorsync folders --audit`): who can open each student folder, and
+how that differs from the roster. Reads and compares; changes nothing."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+from jobs.folders import folders_report
+from jobs.plan.folders import FolderPlan, audit_folders
+from jobs.read import read_roster
+from jobs.report import RunReport
+from jobs.settings import Settings
+from jobs.workspace.port import Workspace
+
+
+def run_audit(settings: Settings, workspace: Workspace, *, as_of: date) -> RunReport:
+    """Who can open each folder and how that differs from the roster; changes nothing."""
+    started = time.perf_counter()
+    folders_settings = settings.folders
+    assert folders_settings is not None  # the CLI runs this job only with [folders]
+    roster, issues = read_roster(settings, workspace)
+    folders = workspace.drive.list_folders(folders_settings.root, settings.program.key)
+    report = folders_report(settings, as_of, True, roster, FolderPlan(), issues)
+    report.job = "folders audit"
+    report.audit = audit_folders(settings=folders_settings, roster=roster, folders=folders)
+    report.seconds = time.perf_counter() - started
+    report.requests = workspace.request_counts()
+    return report
