@@ -22,14 +22,15 @@ from jobs.plan.checkins import (
     SlotWarning,
     next_checkins,
     pairs_of,
+    people_to_place,
     plan_checkins,
+    slot_issues,
 )
 from jobs.read import FolderLinks, read_folder_links, read_program
 from jobs.reconcile.program import Reconciled
 from jobs.report import RunReport
-from jobs.settings import CheckinSettings, Settings
+from jobs.settings import Settings
 from jobs.workspace.port import Workspace
-from sheets_schema.issues import DataIssue, Severity
 
 log = logging.getLogger(__name__)
 FREE_BUSY_DAYS = 21  # how far ahead free/busy is asked, to place new series and follow-ups
@@ -85,7 +86,7 @@ def schedule_checkins(
         as_of=as_of,
         dry_run=dry_run,
         students=len(reconciled.summary),
-        issues=_warning_issues(checkins, warnings),
+        issues=slot_issues(checkins.calendar, warnings),
         event_changes=changes,
         failures=list(folders.failures),
     )
@@ -131,14 +132,7 @@ def _plan(
         )
 
     changes, warnings = plan({})
-    placed = {event.key: event.start for event in existing}
-    placing = [
-        c.event
-        for c in changes
-        if c.kind == "create" or (c.kind == "update" and placed.get(c.event.key) != c.event.start)
-    ]
-    coordinators = {c.lower() for c in checkins.coordinators}
-    people = sorted({a for event in placing for a in event.attendees} - coordinators)
+    people = people_to_place(changes, existing, checkins.coordinators)
     if not people:
         return changes, warnings
     first_day = max(as_of, checkins.start_date)
@@ -149,22 +143,6 @@ def _plan(
         _midnight(first_day + timedelta(days=FREE_BUSY_DAYS), timezone),
     )
     return plan(busy)
-
-
-def _warning_issues(checkins: CheckinSettings, warnings: list[SlotWarning]) -> list[DataIssue]:
-    # The pair (staff e-mails) is the place: a report shows it, never an issue's value.
-    return [
-        DataIssue(
-            checkins.calendar,
-            f"check-ins of {w.subject}",
-            "",
-            w.subject,
-            w.problem,
-            w.fix,
-            Severity.WARNING,
-        )
-        for w in warnings
-    ]
 
 
 def _midnight(day: date, timezone: str) -> datetime:

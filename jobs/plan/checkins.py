@@ -19,6 +19,7 @@ from dateutil.rrule import rrulestr
 
 from jobs.model.calendar import Busy, CalendarEvent
 from jobs.settings import WEEKDAYS, CheckinSettings
+from sheets_schema.issues import DataIssue, Severity
 
 SLOT_STEP = timedelta(minutes=15)
 _BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -75,6 +76,40 @@ class SlotWarning:
     subject: str
     problem: str
     fix: str
+
+
+def slot_issues(calendar: str, warnings: Iterable[SlotWarning]) -> list[DataIssue]:
+    """Pairs with no common free slot, as data issues of the calendar."""
+    # The pair (staff e-mails) is the place: a report shows it, never an issue's value.
+    return [
+        DataIssue(
+            calendar,
+            f"check-ins of {w.subject}",
+            "",
+            w.subject,
+            w.problem,
+            w.fix,
+            Severity.WARNING,
+        )
+        for w in warnings
+    ]
+
+
+def people_to_place(
+    changes: Iterable[EventChange],
+    existing: Iterable[CalendarEvent],
+    coordinators: Iterable[str],
+) -> list[str]:
+    """Who must be asked for free/busy: the attendees (not coordinators) of the events the
+    changes create or move."""
+    placed = {event.key: event.start for event in existing}
+    placing = [
+        c.event
+        for c in changes
+        if c.kind == "create" or (c.kind == "update" and placed.get(c.event.key) != c.event.start)
+    ]
+    skipped = {c.lower() for c in coordinators}
+    return sorted({a for event in placing for a in event.attendees} - skipped)
 
 
 def pairs_of(students: pd.DataFrame) -> list[Pair]:
