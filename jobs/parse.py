@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from jobs.errors import TutorsyncError, WorkspaceError
-from jobs.plan.tabs import cycle_collection_paused
 from jobs.settings import Settings
+from jobs.stage import cycle_collection_paused
 from sheets_schema import gradebook, roster, tutor_log
 from sheets_schema.cells import Grid
 from sheets_schema.issues import DataIssue

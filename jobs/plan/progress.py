@@ -22,6 +22,7 @@ from jobs.plan.spreadsheets import (
 )
 from jobs.reconcile.program import Reconciled
 from jobs.settings import Settings
+from jobs.stage import cycle_collection_paused
 from sheets_schema import outputs
 from sheets_schema.cells import CellValue, FilterView, Link, SpreadsheetState, TabWrite
 from sheets_schema.issues import DataIssue
@@ -42,7 +43,7 @@ class TabLinks:
     issues: Mapping[tuple[str, str, str], str] | None = None  # (spreadsheet, tab, A1) -> URL
 
 
-@planning.cycle_collection_paused
+@cycle_collection_paused
 def desired_tabs(
     settings: Settings,
     reconciled: Reconciled,
@@ -186,7 +187,7 @@ def _column(progress: pd.DataFrame, cells: Mapping[str, Link]) -> pd.Series:
     )
 
 
-@planning.cycle_collection_paused
+@cycle_collection_paused
 def tutor_log_tabs(
     settings: Settings,
     reconciled: Reconciled,

@@ -8,17 +8,15 @@ A tab whose content would not change is not written at all.
 
 from __future__ import annotations
 
-import functools
-import gc
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import chain
-from typing import ParamSpec, TypeVar
 
 import pandas as pd
 
+from jobs.stage import cycle_collection_paused
 from sheets_schema.cells import (
     CellValue,
     ColumnFormat,
@@ -42,31 +40,6 @@ from sheets_schema.outputs import (
     STUDENT_ID_HEADER,
     OutputColumn,
 )
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def cycle_collection_paused(stage: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run a pure stage with CPython's cyclic garbage collector paused, as it was before.
-
-    The stages build millions of small tuples and lists (cells, rows) that form no cycles, and
-    each time enough pile up the collector rescans every live container, the sources' millions
-    of cells included: at 100k students that doubled the time of planning. Cycles made during
-    the stage are still collected, once it returns.
-    """
-
-    @functools.wraps(stage)
-    def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return stage(*args, **kwargs)
-        finally:
-            if was_enabled:
-                gc.enable()
-
-    return paused
 
 
 @dataclass(frozen=True)

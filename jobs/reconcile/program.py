@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from jobs.parse import ParsedSources
-from jobs.plan.tabs import cycle_collection_paused
 from jobs.reconcile.figures import (
     count_sessions,
     grade_figures,
@@ -19,6 +18,7 @@ from jobs.reconcile.figures import (
 )
 from jobs.reconcile.matching import match_students
 from jobs.settings import Settings
+from jobs.stage import cycle_collection_paused
 from sheets_schema.issues import DataIssue, Severity
 from sheets_schema.outputs import ATTENTION_STATUS
 from sheets_schema.roster import Roster
