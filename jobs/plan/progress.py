@@ -208,8 +208,8 @@ def tutor_log_tabs(
             key=keys["student_list"], title=settings.outputs.student_list_tab, students=active
         )
         desired.append((spreadsheet, listing, "the student IDs the tutor log is checked against"))
-    target = feedback_spreadsheet(settings)
-    if target is None or target not in states:
+    feedback_at = feedback_spreadsheet(settings)
+    if feedback_at is None or feedback_at not in states:
         return desired
     notes = [
         note
@@ -224,10 +224,10 @@ def tutor_log_tabs(
         title=settings.outputs.feedback_tab,
         notes=notes,
         students=active,
-        current=states[target].owned.get(keys["feedback"]),
+        current=states[feedback_at].owned.get(keys["feedback"]),
         today=as_of,
     )
-    desired.append((target, tab, "teachers' notes to tutors"))
+    desired.append((feedback_at, tab, "teachers' notes to tutors"))
     return desired
 
 
