@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -190,6 +190,48 @@ def _roster(rng: np.random.Generator, students: int) -> Grid:
 
 def _tutor_log(rng: np.random.Generator, numbers: range) -> tuple[Grid, Grid]:
     """A form tab (weeks 5-10) and a hand-typed tab (weeks 1-4) for these students."""
+    draws = _draw_sessions(rng, numbers)
+    per_student = WEEKS * SESSIONS_PER_WEEK
+    form: Grid = [list(FORM_HEADER)]
+    older: Grid = [list(OLDER_HEADER)]
+    for position, number in enumerate(numbers):
+        sid, name = student_id(number), f"Student {student_id(number)}"
+        for k in range(position * per_student, (position + 1) * per_student):
+            session_week = k % per_student // SESSIONS_PER_WEEK
+            if number in draws.no_recent and session_week >= WEEKS - 3:
+                break
+            session = _logged_session(draws, k, sid, name)
+            name = session.name  # an unknown ID's name stays for the student's later sessions
+            if session_week < OLDER_WEEKS:
+                older.append(_older_row(draws, number, session))
+                continue
+            row = _form_row(draws, k, number, session)
+            form.append(row)
+            if session.roll > 0.9998:  # submitted twice
+                form.append(list(row))
+    return form, older
+
+
+@dataclass(frozen=True)
+class _SessionDraws:
+    """Every random draw for one tutor log's sessions, drawn up front and indexed by k, which
+    counts the sessions student after student; and the days they fall on."""
+
+    days: list[date]
+    typed_days: dict[date, tuple[str, str, str]]  # each day as educators type it
+    offset: list[int]  # the session's day in `days`
+    present: list[bool]
+    minutes: list[int]
+    style: list[float]  # how the form's date and minutes are typed
+    word: list[int]  # which attendance word
+    note: list[int]
+    follow: list[float]
+    second: list[int]  # when the form was submitted, after 15:00
+    mess: list[float]  # what an educator got wrong, if anything
+    no_recent: set[int]  # students with no session in the last three weeks
+
+
+def _draw_sessions(rng: np.random.Generator, numbers: range) -> _SessionDraws:
     start = AS_OF - timedelta(days=7 * WEEKS - 1)
     days = [start + timedelta(days=offset) for offset in range(7 * WEEKS + 7)]
     typed_days = {
@@ -201,87 +243,121 @@ def _tutor_log(rng: np.random.Generator, numbers: range) -> tuple[Grid, Grid]:
     # Session k of a student is in week k // 2, early (Mon/Tue) or late (Wed/Thu) in the week.
     week = np.tile(np.arange(per_student) // SESSIONS_PER_WEEK, len(numbers))
     weekday = np.tile(np.arange(per_student) % SESSIONS_PER_WEEK * 2, len(numbers))
-    offset = (week * 7 + weekday + rng.integers(0, 2, count)).tolist()
-    present = (rng.random(count) < 0.87).tolist()
-    minutes = rng.choice([30, 45, 60, 75], size=count, p=[0.27, 0.37, 0.27, 0.09]).tolist()
-    style = rng.random(count).tolist()
-    word = rng.integers(0, 13, count).tolist()
-    note = rng.integers(0, len(NOTES) * 5 // 4, count).tolist()  # a fifth without notes
-    follow = rng.random(count).tolist()
-    second = rng.integers(0, 6 * 3600, count).tolist()
-    mess = rng.random(count).tolist()
-    no_recent = set(rng.choice(list(numbers), size=max(1, len(numbers) // 10), replace=False))
-    present_words = ("Present",) * 10 + ("P", "P", "present")
-    absent_words = ("Absent", "Absent", "No show", "Tutor cancelled")
-    form: Grid = [list(FORM_HEADER)]
-    older: Grid = [list(OLDER_HEADER)]
-    for position, number in enumerate(numbers):
-        sid, name = student_id(number), f"Student {student_id(number)}"
-        tutor = number // STUDENTS_PER_TUTOR
-        for k in range(position * per_student, (position + 1) * per_student):
-            session_week = k % per_student // SESSIONS_PER_WEEK
-            if number in no_recent and session_week >= WEEKS - 3:
-                break
-            day = days[offset[k]]
-            attended = present[k]
-            session_minutes: object = minutes[k] if attended else None
-            attendance = present_words[word[k]] if attended else absent_words[word[k] % 4]
-            notes = NOTES[note[k]] if attended and note[k] < len(NOTES) else None
-            follow_up = "Yes" if follow[k] < 0.02 else "No" if follow[k] < 0.5 else None
-            typed_id: object = sid
-            typed_date: object = day
-            roll = mess[k]
-            # Read without an issue: an ID without its zeros, a name only, numbers as text.
-            if roll < 0.002:
-                typed_id = int(sid) if int(sid) else sid
-            elif roll < 0.003:
-                typed_id = None
-            # Each an issue: an unknown ID, "#N/A", minutes "abc", attendance "maybe", a future
-            # date, a session logged twice (below).
-            elif roll < 0.0032:
-                typed_id, name = "999999", "Kit Marlowe-Vance"
-            elif roll < 0.0034:
-                typed_id = "#N/A"
-            elif roll < 0.0036:
-                session_minutes = "abc"
-            elif roll < 0.0038:
-                attendance = "maybe"
-            elif roll < 0.0039:
-                day = typed_date = AS_OF + timedelta(days=3)
-            if session_week < OLDER_WEEKS:
-                older.append(
-                    [
-                        typed_days[day][0],
-                        f"Tutor {tutor:05d}",
-                        typed_id,
-                        name,
-                        session_minutes,
-                        "Yes" if attended else "No",
-                        "yes" if follow_up == "Yes" else None,
-                    ]
-                )
-                continue
-            if style[k] < 0.2 and day <= AS_OF:
-                typed_date = typed_days[day][k % 3]
-            if attended and isinstance(session_minutes, int) and 0.2 <= style[k] < 0.5:
-                session_minutes = _duration_text(session_minutes, k % 3)
-            row = [
-                datetime.combine(day, datetime.min.time()) + timedelta(hours=15, seconds=second[k]),
-                tutor_email(tutor),
-                typed_id,
-                name,
-                typed_date,
-                session_minutes,
-                attendance,
-                "Math" if number % 5 < 3 else "Reading",
-                notes,
-                NEXT_STEPS[note[k] % len(NEXT_STEPS)] if notes else None,
-                follow_up,
-            ]
-            form.append(row)
-            if roll > 0.9998:  # submitted twice
-                form.append(list(row))
-    return form, older
+    return _SessionDraws(
+        days=days,
+        typed_days=typed_days,
+        offset=(week * 7 + weekday + rng.integers(0, 2, count)).tolist(),
+        present=(rng.random(count) < 0.87).tolist(),
+        minutes=rng.choice([30, 45, 60, 75], size=count, p=[0.27, 0.37, 0.27, 0.09]).tolist(),
+        style=rng.random(count).tolist(),
+        word=rng.integers(0, 13, count).tolist(),
+        note=rng.integers(0, len(NOTES) * 5 // 4, count).tolist(),  # a fifth without notes
+        follow=rng.random(count).tolist(),
+        second=rng.integers(0, 6 * 3600, count).tolist(),
+        mess=rng.random(count).tolist(),
+        no_recent=set(rng.choice(list(numbers), size=max(1, len(numbers) // 10), replace=False)),
+    )
+
+
+_PRESENT_WORDS = ("Present",) * 10 + ("P", "P", "present")
+_ABSENT_WORDS = ("Absent", "Absent", "No show", "Tutor cancelled")
+
+
+class _Session(NamedTuple):
+    """One session as the tutor logged it, mistakes included."""
+
+    day: date
+    attended: bool
+    minutes: object
+    attendance: str
+    notes: str | None
+    follow_up: str | None
+    typed_id: object
+    typed_date: object
+    name: str
+    roll: float  # the draw that chose its mistake
+
+
+def _logged_session(draws: _SessionDraws, k: int, sid: str, name: str) -> _Session:
+    day = draws.days[draws.offset[k]]
+    attended = draws.present[k]
+    session_minutes: object = draws.minutes[k] if attended else None
+    word = draws.word[k]
+    attendance = _PRESENT_WORDS[word] if attended else _ABSENT_WORDS[word % 4]
+    notes = NOTES[draws.note[k]] if attended and draws.note[k] < len(NOTES) else None
+    follow = draws.follow[k]
+    follow_up = "Yes" if follow < 0.02 else "No" if follow < 0.5 else None
+    typed_id: object = sid
+    typed_date: object = day
+    roll = draws.mess[k]
+    # Read without an issue: an ID without its zeros, a name only, numbers as text.
+    if roll < 0.002:
+        typed_id = int(sid) if int(sid) else sid
+    elif roll < 0.003:
+        typed_id = None
+    # Each an issue: an unknown ID, "#N/A", minutes "abc", attendance "maybe", a future
+    # date, a session logged twice (in _tutor_log).
+    elif roll < 0.0032:
+        typed_id, name = "999999", "Kit Marlowe-Vance"
+    elif roll < 0.0034:
+        typed_id = "#N/A"
+    elif roll < 0.0036:
+        session_minutes = "abc"
+    elif roll < 0.0038:
+        attendance = "maybe"
+    elif roll < 0.0039:
+        day = typed_date = AS_OF + timedelta(days=3)
+    return _Session(
+        day,
+        attended,
+        session_minutes,
+        attendance,
+        notes,
+        follow_up,
+        typed_id,
+        typed_date,
+        name,
+        roll,
+    )
+
+
+def _older_row(draws: _SessionDraws, number: int, session: _Session) -> list[object]:
+    """The session in the hand-typed tab: dates typed as text, Yes/No attendance."""
+    return [
+        draws.typed_days[session.day][0],
+        f"Tutor {number // STUDENTS_PER_TUTOR:05d}",
+        session.typed_id,
+        session.name,
+        session.minutes,
+        "Yes" if session.attended else "No",
+        "yes" if session.follow_up == "Yes" else None,
+    ]
+
+
+def _form_row(draws: _SessionDraws, k: int, number: int, session: _Session) -> list[object]:
+    """The session as the Google Form records it, some dates and minutes typed as text."""
+    typed_date = session.typed_date
+    if draws.style[k] < 0.2 and session.day <= AS_OF:
+        typed_date = draws.typed_days[session.day][k % 3]
+    session_minutes = session.minutes
+    if session.attended and isinstance(session_minutes, int) and 0.2 <= draws.style[k] < 0.5:
+        session_minutes = _duration_text(session_minutes, k % 3)
+    submitted = datetime.combine(session.day, datetime.min.time()) + timedelta(
+        hours=15, seconds=draws.second[k]
+    )
+    return [
+        submitted,
+        tutor_email(number // STUDENTS_PER_TUTOR),
+        session.typed_id,
+        session.name,
+        typed_date,
+        session_minutes,
+        session.attendance,
+        "Math" if number % 5 < 3 else "Reading",
+        session.notes,
+        NEXT_STEPS[draws.note[k] % len(NEXT_STEPS)] if session.notes else None,
+        session.follow_up,
+    ]
 
 
 def _duration_text(minutes: int, style: int) -> str:
