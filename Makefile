@@ -1,10 +1,13 @@
 # Two commands matter: `make demo` and `make test`. Both build .venv from PyPI first.
+# While developing, `make check` is the quick loop: the same lint, then only the tests not
+# marked slow (end-to-end runs, fake-Google-server runs, benchmarks, long property tests).
+# `make test`, which CI runs, runs every test, slow ones included.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo-workspace
 
-.PHONY: demo test lint install clean
+.PHONY: demo test check lint install clean
 
 $(BIN)/tutorsync: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +28,9 @@ lint: install
 
 test: lint
 	$(BIN)/pytest -q
+
+check: lint
+	$(BIN)/pytest -q -m "not slow"
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

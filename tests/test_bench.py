@@ -16,6 +16,8 @@ if str(ROOT) not in sys.path:  # bench is a package at the repository's root
 from bench import google_requests, under_quota, vs_baseline  # noqa: E402
 from bench.harness import APIS, VirtualClock, markdown_table  # noqa: E402
 
+pytestmark = pytest.mark.slow  # whole benchmark runs on the fake Google server
+
 STUDENTS = 100
 
 

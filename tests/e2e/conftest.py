@@ -9,6 +9,16 @@ from jobs.cli import cli
 from jobs.demo import create_demo
 
 TODAY = date(2026, 11, 23)
+HERE = Path(__file__).parent
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by mark
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every end-to-end test is slow: `make check` leaves them out, `make test` runs them.
+    The hook sees the whole session's tests, so it marks only those under tests/e2e/."""
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

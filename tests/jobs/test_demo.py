@@ -16,6 +16,8 @@ import pytest
 from jobs import settings
 from jobs.demo import MAX_STUDENTS, MIN_STUDENTS, PLANTED_MESS, create_demo
 
+pytestmark = pytest.mark.slow  # most tests generate a whole demo program
+
 TODAY = date(2026, 11, 23)
 START = TODAY - timedelta(days=69)  # first day of week 1 of 10
 FORM, OLDER = "Form Responses 1", "Older sessions"

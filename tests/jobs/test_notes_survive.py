@@ -5,12 +5,15 @@ that changes nothing."""
 import random
 
 import openpyxl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_progress import AS_OF, program
 
 from jobs.progress import run_progress
 from jobs.workspace.local.workspace import LocalWorkspace
+
+pytestmark = pytest.mark.slow  # each example runs the progress job three times
 
 NOTE = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20

@@ -28,6 +28,7 @@ from typing import Any
 
 import openpyxl
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,6 +41,8 @@ from sheets_schema.headers import SheetKind, header_key
 from sheets_schema.issues import DataIssue, a1
 from sheets_schema.table import ROW, is_example_row
 from sheets_schema.values import is_blank, parse_student_id
+
+pytestmark = pytest.mark.slow  # property tests; one runs the progress job on every example
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

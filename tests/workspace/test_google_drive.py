@@ -44,6 +44,8 @@ from jobs.workspace.google.scopes import DRIVE_FILE
 from jobs.workspace.google.transport import PacedSession, RetryPolicy
 from jobs.workspace.google.workspace import GoogleWorkspace
 
+pytestmark = pytest.mark.slow  # every test drives the fake Google server
+
 PROGRAM = "spring-2027"
 TERM = "term:2026-27"
 ARCHIVE = "archive:2026-27"

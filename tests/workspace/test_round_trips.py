@@ -23,6 +23,8 @@ from openpyxl import load_workbook
 from jobs.workspace.local.workspace import LocalWorkspace
 from sheets_schema.cells import ColumnFormat, TabWrite, stored_text
 
+pytestmark = pytest.mark.slow  # property tests, locally and on the fake Google server
+
 ROUND_TRIP = settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
