@@ -10,9 +10,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from datetime import time as time_of_day
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from jobs.links import checkin_links
 from jobs.model.calendar import Busy, CalendarEvent, NextCheckins
@@ -20,6 +18,7 @@ from jobs.plan.checkins import (
     EventChange,
     Pair,
     SlotWarning,
+    free_busy_window,
     next_checkins,
     pairs_of,
     people_to_place,
@@ -33,7 +32,6 @@ from jobs.settings import Settings
 from jobs.workspace.port import Workspace
 
 log = logging.getLogger(__name__)
-FREE_BUSY_DAYS = 21  # how far ahead free/busy is asked, to place new series and follow-ups
 
 
 @dataclass(frozen=True)
@@ -69,6 +67,11 @@ def schedule_checkins(
     started = time.perf_counter()
     checkins = settings.checkins
     assert checkins is not None  # the CLI runs this job only when [checkins] is configured
+    blockers = [*(i.sentence() for i in reconciled.unusable_sources), *folders.failures]
+    if blockers:  # fail closed: the follow-ups and descriptions would be wrong
+        report = RunReport("checkins", settings.program.name, as_of, dry_run)
+        report.failures = [f"the check-ins were left as they are: {b}" for b in blockers]
+        return CheckinsDone(report, {})
     pairs = pairs_of(reconciled.summary)
     existing = workspace.calendar.list_events(checkins.calendar, settings.program.key)
     changes, warnings = _plan(settings, workspace, reconciled, pairs, existing, folders, as_of)
@@ -135,15 +138,5 @@ def _plan(
     people = people_to_place(changes, existing, checkins.coordinators)
     if not people:
         return changes, warnings
-    first_day = max(as_of, checkins.start_date)
-    timezone = settings.program.timezone
-    busy = workspace.calendar.busy(
-        people,
-        _midnight(first_day, timezone),
-        _midnight(first_day + timedelta(days=FREE_BUSY_DAYS), timezone),
-    )
-    return plan(busy)
-
-
-def _midnight(day: date, timezone: str) -> datetime:
-    return datetime.combine(day, time_of_day.min, tzinfo=ZoneInfo(timezone))
+    start, end = free_busy_window(as_of, checkins, settings.program.timezone)
+    return plan(workspace.calendar.busy(people, start, end))

@@ -16,7 +16,7 @@ from jobs.errors import WorkspaceError
 from jobs.links import progress_links
 from jobs.model.calendar import NextCheckins
 from jobs.plan import limits
-from jobs.plan.progress import desired_tabs, run_log_writes, tutor_log_tabs
+from jobs.plan.progress import desired_tabs, issues_tab, run_log_writes, tutor_log_tabs
 from jobs.plan.tabs import WriteTab, plan_writes
 from jobs.read import FolderLinks, Reading, read_all, read_folder_links
 from jobs.report import RunReport, figures_report
@@ -25,6 +25,7 @@ from jobs.workspace.port import Workspace
 from sheets_schema.cells import CellValue, TabWrite
 
 log = logging.getLogger(__name__)
+NO_FIGURES = "no figures were written, since a source could not be used"
 
 
 def run_progress(
@@ -63,22 +64,27 @@ def write_progress(
     run_at = now().astimezone(ZoneInfo(settings.program.timezone))
     updated = f"{run_at:%Y-%m-%d %H:%M} ({settings.program.timezone}), figures as of {as_of}"
     links = progress_links(settings, workspace, reading, folders.urls, next_checkins)
-    desired = desired_tabs(
-        settings, reading.reconciled, reading.teacher_spreadsheets, states, links, updated=updated
-    )
-    desired += tutor_log_tabs(settings, reading.reconciled, states, as_of=as_of)
+    # Fail closed: with a source or the folders unusable, only Data issues says so.
+    blockers = [*(i.sentence() for i in reading.reconciled.unusable_sources), *folders.failures]
+    if blockers:
+        desired = [issues_tab(settings, reading.reconciled.issues, links)]
+    else:
+        desired = desired_tabs(
+            settings, reading.reconciled, reading.teacher_spreadsheets, states, links, updated
+        )
+        desired += tutor_log_tabs(settings, reading.reconciled, states, as_of=as_of)
     # A tab over the spreadsheets' size limits is refused before anything is written, and
     # reported by a dry run too.
     actions, refused = limits.within_limits(
         plan_writes(desired, states), states, limits.for_workspace(settings.workspace.kind)
     )
     report = figures_report("progress", settings, reading.reconciled, as_of, dry_run, actions)
-    report.failures = [*reading.failures, *folders.failures, *refused]
+    report.failures = [*reading.failures, *(f"{NO_FIGURES}: {b}" for b in blockers), *refused]
     if not dry_run:
         report.failures += apply(workspace, [a for a in actions if a.spreadsheet != coordinator])
     # A run that changes nothing writes nothing, not even a run-log row (DESIGN rule 1).
     if report.actions or report.failures:
-        entry = _run_log_entry(report, now(), time.perf_counter() - started)
+        entry = _run_log_entry(report, now(), time.perf_counter() - started, blocked=bool(blockers))
         report.actions += run_log_writes(settings, states, entry)
     if not dry_run:
         report.failures += apply(
@@ -113,13 +119,18 @@ def apply(workspace: Workspace, actions: Sequence[WriteTab]) -> list[str]:
     return failures
 
 
-def _run_log_entry(report: RunReport, run_at: datetime, seconds: float) -> dict[str, CellValue]:
+def _run_log_entry(
+    report: RunReport, run_at: datetime, seconds: float, *, blocked: bool
+) -> dict[str, CellValue]:
+    status = "ok"
+    if blocked:
+        status = f"failed: {NO_FIGURES} (see Data issues)"
+    elif not report.ok:
+        status = f"failed: {len(report.failures)} spreadsheet(s) not written"
     return {
         "run_at": run_at.replace(microsecond=0, tzinfo=None),
         "job": report.job,
-        "status": "ok"
-        if report.ok
-        else f"failed: {len(report.failures)} spreadsheet(s) not written",
+        "status": status,
         "as_of": report.as_of,
         "students": report.students,
         "sessions": report.sessions,

@@ -43,8 +43,9 @@ class Reading:
 @dataclass(frozen=True)
 class FolderLinks:
     """Student ID -> folder URL of every active student with a folder, or None when the
-    folders could not be read (or are not configured): links to them are then kept as they
-    are. `failures` says why they could not be read."""
+    folders are not configured or could not be read. `failures` says why they could not be
+    read or used (a root or template that is not there): the jobs after stop before writing
+    figures (fail closed)."""
 
     urls: Mapping[str, str] | None = None
     failures: tuple[str, ...] = ()
@@ -55,12 +56,37 @@ def read_all(settings: Settings, workspace: Workspace, *, as_of: date) -> Readin
     them can be mistaken for a source, on any adapter."""
     coordinator = settings.outputs.coordinator_spreadsheet
     states, failures = read_states(workspace, written_spreadsheets(settings), needed=coordinator)
+    states, failures = _without_missing_sources(settings, states, failures)
     reconciled = read_program(settings, workspace, as_of=as_of)
     reconciled = replace(
         reconciled, issues=[*reconciled.issues, *unplaced_teachers(settings, reconciled)]
     )
     placed = {t: s for t, s in teacher_spreadsheets(settings).items() if s in states}
     return Reading(reconciled, states, placed, tuple(failures))
+
+
+def _without_missing_sources(
+    settings: Settings, states: dict[str, SpreadsheetState], failures: list[str]
+) -> tuple[dict[str, SpreadsheetState], list[str]]:
+    """tutorsync never creates a spreadsheet the config names as a source (a gradebook that
+    would hold the teacher's tab, a tutor log): a mistyped path must not become a new file."""
+    sources = source_spreadsheets(settings)
+    missing = sorted(s for s, state in states.items() if s in sources and not state.exists)
+    kept = {s: state for s, state in states.items() if s not in missing}
+    return kept, [
+        *failures,
+        *(f"{s} was not written: it is a source in the config but does not exist" for s in missing),
+    ]
+
+
+def source_spreadsheets(settings: Settings) -> set[str]:
+    """Every spreadsheet the config names as a source."""
+    sources = settings.sources
+    return {
+        sources.roster.spreadsheet,
+        *(log.spreadsheet for log in sources.tutor_logs),
+        *(book.spreadsheet for book in sources.gradebooks),
+    }
 
 
 def read_program(settings: Settings, workspace: Workspace, *, as_of: date) -> Reconciled:
@@ -116,8 +142,10 @@ def _unreadable_source(spreadsheet: str, tab: str, error: WorkspaceError) -> Dat
         tab,
         "",
         "",
-        f"this source could not be read ({error}), so it was skipped",
-        "check the config's spreadsheet and tab names, and the access to the spreadsheet",
+        f"this source could not be read ({error}), so no figures were written from this run",
+        "check the spreadsheet's path or address and the tab's name in the config, and that "
+        "tutorsync may open it",
+        source_unusable=True,
     )
 
 
@@ -160,7 +188,5 @@ def read_folder_links(settings: Settings, workspace: Workspace) -> FolderLinks:
             settings.folders.root, settings.program.key, grants=False
         )
     except WorkspaceError as error:
-        return FolderLinks(
-            None, (f"student folders could not be listed, so links to them were kept: {error}",)
-        )
+        return FolderLinks(None, (f"the student folders could not be read: {error}",))
     return FolderLinks(links_of(folders, settings.folders.term))

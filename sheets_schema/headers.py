@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
 
+from rapidfuzz import fuzz
+
 from sheets_schema.issues import DataIssue, Severity, a1, column_letter
 
 _SYMBOLS = {"#": " number ", "%": " percent ", "&": " and ", "+": " plus "}
@@ -99,7 +101,7 @@ def find_header(
             HEADER_SEARCH_ROWS,
         )
     )
-    best: tuple[HeaderMatch, list[str]] | None = None
+    best: tuple[HeaderMatch, list[tuple[str, ...]]] | None = None
     for row_index in candidates:
         columns, duplicates = _map_columns(grid[row_index], kind, custom)
         missing = _missing_groups(kind, columns)
@@ -109,20 +111,91 @@ def find_header(
         if best is None:
             best = (HeaderMatch(row_index, columns), missing)
     first_row = candidates[0] if candidates else 0
-    missing = best[1] if best else [" or ".join(group) for group in kind.required]
-    issues.append(
-        DataIssue(
-            source,
-            tab,
-            f"row {first_row + 1}",
-            "",
-            f"this {kind.name} has no column for {' and no column for '.join(missing)}, "
-            "so the whole tab was skipped",
-            "add the column with one of the usual headers, or map your header in the config "
-            '(columns = { field = "Your header" })',
-        )
-    )
+    header_row = grid[best[0].row] if best else []
+    missing = best[1] if best else _missing_groups(kind, {})
+    issues.append(_missing_columns_issue(kind, missing, header_row, best, first_row, source, tab))
     return None, issues
+
+
+def _missing_columns_issue(
+    kind: SheetKind,
+    missing: list[tuple[str, ...]],
+    header_row: Sequence[object],
+    best: tuple[HeaderMatch, list[tuple[str, ...]]] | None,
+    first_row: int,
+    source: str,
+    tab: str,
+) -> DataIssue:
+    """The tab is skipped: say which columns are missing, which header each probably is, and
+    the headers tutorsync reads for it."""
+    mapped = set(best[0].columns.values()) if best else set()
+    unused = [str(cell).strip() for i, cell in enumerate(header_row) if i not in mapped]
+    unused = [header for header in unused if header and header != "None"]
+    labels = [" or ".join(f"'{kind.field(name).label}'" for name in group) for group in missing]
+    fixes = [_missing_column_fix(kind, group, unused) for group in missing]
+    return DataIssue(
+        source,
+        tab,
+        f"row {first_row + 1}",
+        "",
+        f"this {kind.name} has no column for {' and no column for '.join(labels)}, so the "
+        "whole tab was skipped and no figures were written from it",
+        "; ".join(fixes),
+        source_unusable=True,
+    )
+
+
+def _missing_column_fix(kind: SheetKind, group: tuple[str, ...], unused: Sequence[str]) -> str:
+    """Did you mean one of the tab's headers, and the headers tutorsync reads for the field."""
+    for name in group:
+        field = kind.field(name)
+        guess = likely_header(field, unused)
+        if guess is not None:
+            return (
+                f"did you mean '{guess}'? Rename it '{field.label}', or map it in the config: "
+                f'columns = {{ {name} = "{guess}" }}. {_accepted(field)}'
+            )
+    return f"add the column. {_accepted(kind.field(group[0]))}"
+
+
+def _accepted(field: Field) -> str:
+    headers = list(dict.fromkeys([field.label, *field.aliases]))
+    return f"Headers read as {field.label}: {', '.join(headers)}"
+
+
+def likely_header(field: Field, headers: Sequence[str]) -> str | None:
+    """The header among `headers` that most looks like `field` without matching it: it shares
+    a word with one of the field's headers (a word may be cut short: "min" for "minutes"), or
+    is a close spelling of one. None when none does."""
+    names = [field.label, *field.aliases]
+    wanted_words = {word for name in names for word in _words(name)}
+    wanted_keys = [header_key(name) for name in names]
+    best: tuple[float, str] | None = None
+    for header in headers:
+        words = _words(header)
+        shared = sum(1 for word in words if _word_matches(word, wanted_words))
+        spelling = max((fuzz.ratio(header_key(header), key) for key in wanted_keys), default=0)
+        if shared == 0 and spelling < CLOSE_SPELLING:
+            continue
+        score = shared * 100 + spelling
+        if best is None or score > best[0]:
+            best = (score, header)
+    return best[1] if best else None
+
+
+CLOSE_SPELLING = 80  # rapidfuzz ratio from which two headers read as one misspelt
+_STOP_WORDS = frozenset({"of", "the", "a", "an", "in", "for", "to", "and", "or", "per", "e"})
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP_WORDS]
+
+
+def _word_matches(word: str, wanted: set[str]) -> bool:
+    if word in wanted:
+        return True
+    # A word cut short ("min", "attend") counts when it is a real part of a wanted word.
+    return len(word) >= 3 and any(w.startswith(word) or word.startswith(w) for w in wanted)
 
 
 def _present(cell: object) -> bool:
@@ -154,12 +227,8 @@ def _map_columns(
     return columns, duplicates
 
 
-def _missing_groups(kind: SheetKind, columns: Mapping[str, int]) -> list[str]:
-    missing = []
-    for group in kind.required:
-        if not any(name in columns for name in group):
-            missing.append(" or ".join(f"'{kind.field(name).label}'" for name in group))
-    return missing
+def _missing_groups(kind: SheetKind, columns: Mapping[str, int]) -> list[tuple[str, ...]]:
+    return [group for group in kind.required if not any(name in columns for name in group)]
 
 
 def _duplicate_issues(

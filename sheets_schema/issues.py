@@ -22,6 +22,9 @@ class DataIssue:
     problem: str  # plain language: "Minutes 'abc' is not a number of minutes"
     fix: str  # plain language: "type 45, '45 min' or '1:15'"
     severity: Severity = Severity.ERROR
+    # The whole source tab could not be used (missing, unreadable, a required column not
+    # found): no figures are written from such a reading, since they would pretend it empty.
+    source_unusable: bool = False
 
     @property
     def where(self) -> str:

@@ -78,6 +78,21 @@ class SlotWarning:
     fix: str
 
 
+FREE_BUSY_DAYS = 21  # how far ahead free/busy is asked, to place new series and follow-ups
+
+
+def free_busy_window(
+    as_of: date, settings: CheckinSettings, timezone: str
+) -> tuple[datetime, datetime]:
+    """The days free/busy is asked about: from the first day check-ins may be placed."""
+    first_day = max(as_of, settings.start_date)
+    zone = ZoneInfo(timezone)
+    midnight = datetime.combine(first_day, time.min, tzinfo=zone)
+    return midnight, datetime.combine(
+        first_day + timedelta(days=FREE_BUSY_DAYS), time.min, tzinfo=zone
+    )
+
+
 def slot_issues(calendar: str, warnings: Iterable[SlotWarning]) -> list[DataIssue]:
     """Pairs with no common free slot, as data issues of the calendar."""
     # The pair (staff e-mails) is the place: a report shows it, never an issue's value.

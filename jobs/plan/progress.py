@@ -50,8 +50,7 @@ def desired_tabs(
     placed: Mapping[str, str],
     states: Mapping[str, SpreadsheetState],
     links: TabLinks,
-    *,
-    updated: str = "",
+    updated: str,
 ) -> list[DesiredTab]:
     """Every progress tab's desired content, teacher tabs first so the coordinator spreadsheet,
     which carries the run log, is written last. `placed` is teacher e-mail -> spreadsheet of
@@ -61,7 +60,7 @@ def desired_tabs(
         for teacher, spreadsheet in sorted(placed.items())
     ]
     desired.append(_summary_tab(settings, reconciled, states, links, updated))
-    desired.append(_issues_tab(settings, reconciled.issues, links))
+    desired.append(issues_tab(settings, reconciled.issues, links))
     return desired
 
 
@@ -130,7 +129,8 @@ def _summary_tab(
     return coordinator, summary, "progress of every active student"
 
 
-def _issues_tab(settings: Settings, issues: list[DataIssue], links: TabLinks) -> DesiredTab:
+def issues_tab(settings: Settings, issues: list[DataIssue], links: TabLinks) -> DesiredTab:
+    """The Data issues tab: every issue, linking to its cell."""
     urls = links.issues or {}
     tab = planning.issues_tab(
         key=tab_keys(settings)["issues"],

@@ -35,6 +35,12 @@ class Reconciled:
     by_teacher: dict[str, pd.DataFrame]  # teacher e-mail -> progress of their active students
     issues: list[DataIssue] = field(default_factory=list)
 
+    @property
+    def unusable_sources(self) -> list[DataIssue]:
+        """The source tabs that could not be used at all: figures from them would pretend
+        them empty, so none are written (fail closed)."""
+        return [issue for issue in self.issues if issue.source_unusable]
+
 
 @cycle_collection_paused
 def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reconciled:

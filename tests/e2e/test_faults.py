@@ -232,12 +232,24 @@ def test_a_source_google_cannot_serve_stops_the_run_before_any_write(site, statu
     assert run_tutorsync(site).ok
 
 
-def test_a_source_nobody_shared_is_still_a_data_issue_and_the_run_goes_on(site):
+def test_a_source_nobody_shared_stops_the_figures_and_is_named(site):
+    assert run_tutorsync(site).ok
+    before = end_state(site)
     site.fake.sheets.forbid(banda_gradebook(site))
     outcome = run_tutorsync(site)
-    assert outcome.ok
+    assert outcome.exit_code == 1 and not outcome.crash
+    named = [f for f in outcome.failures() if banda_gradebook(site) in f]
+    assert named and all("no figures were written" in f or "left as they are" in f for f in named)
     [progress] = [job for job in outcome.report["jobs"] if job["job"] == "progress"]
     assert any(banda_gradebook(site) in issue["spreadsheet"] for issue in progress["issues"])
+    # Fail closed: the figures of the last good run stay, not ones that pretend it empty.
+    after = end_state(site)
+    assert _figures(after) == _figures(before)
+    assert after["series"] == before["series"]
+
+
+def _figures(state: dict[str, Any]) -> dict[str, Any]:
+    return {key: tab for key, tab in state["tabs"].items() if not key.endswith(":data-issues")}
 
 
 def test_a_rate_limit_403_that_outlasts_the_retries_says_busy_not_share_it(site):
