@@ -6,10 +6,9 @@ from __future__ import annotations
 import time
 from datetime import date
 
-from jobs.folders import folders_report
-from jobs.plan.folders import FolderPlan, audit_folders
+from jobs.plan.folders import audit_folders
 from jobs.read import read_roster
-from jobs.report import RunReport
+from jobs.report import RunReport, folders_report
 from jobs.settings import Settings
 from jobs.workspace.port import Workspace
 
@@ -21,7 +20,7 @@ def run_audit(settings: Settings, workspace: Workspace, *, as_of: date) -> RunRe
     assert folders_settings is not None  # the CLI runs this job only with [folders]
     roster, issues = read_roster(settings, workspace)
     folders = workspace.drive.list_folders(folders_settings.root, settings.program.key)
-    report = folders_report(settings, as_of, True, roster, FolderPlan(), issues)
+    report = folders_report(settings, as_of, True, roster, [], issues)
     report.job = "folders audit"
     report.audit = audit_folders(settings=folders_settings, roster=roster, folders=folders)
     report.seconds = time.perf_counter() - started

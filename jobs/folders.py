@@ -14,7 +14,7 @@ from jobs.errors import FoldersChanged, WorkspaceError
 from jobs.model.drive import FolderChange
 from jobs.plan.folders import FolderPlan, links_after, plan_folders
 from jobs.read import FolderLinks, read_roster
-from jobs.report import RunReport
+from jobs.report import RunReport, folders_report
 from jobs.settings import FolderSettings, Settings
 from jobs.workspace.drive_port import PendingApply
 from jobs.workspace.port import Workspace
@@ -37,9 +37,8 @@ def run_folders(
 
 @dataclass
 class FoldersUnderWay:
-    """The folders job with its Drive changes perhaps still being made (`background`): its
-    `links` are already the links after them. `finish()` waits for them and completes the
-    report."""
+    """The folders job, its Drive changes perhaps still being made (`background`) and its
+    `links` already those after them. `finish()` waits for them and completes the report."""
 
     report: RunReport
     pending: PendingApply | None
@@ -85,16 +84,20 @@ def begin_folders(
     root, program_key = folders_settings.root, settings.program.key
     try:
         folders = workspace.drive.list_folders(root, program_key)
+        problems = workspace.drive.check_templates([t.file for t in folders_settings.templates])
     except WorkspaceError as error:
-        # The jobs after this one still run; they keep the folder links they had.
-        report = folders_report(settings, as_of, dry_run, roster, FolderPlan(), roster_issues)
-        report.failures.append(f"student folders could not be read: {error}")
-        return FoldersUnderWay(report, None, workspace, started)
+        folders, problems = [], [f"the student folders could not be read: {error}"]
+    if problems:  # fail closed: nothing is changed, and the jobs after write no figures
+        report = folders_report(settings, as_of, dry_run, roster, [], roster_issues)
+        report.failures += problems
+        return FoldersUnderWay(report, None, workspace, started, FolderLinks(None, (*problems,)))
     plan = plan_folders(settings=folders_settings, roster=roster, folders=folders)
     plan, pending, failure = _begin(
         folders_settings, program_key, workspace, roster, plan, dry_run, background
     )
-    report = folders_report(settings, as_of, dry_run, roster, plan, roster_issues + plan.issues)
+    report = folders_report(
+        settings, as_of, dry_run, roster, plan.changes, roster_issues + plan.issues
+    )
     links = dict(plan.links)
     if failure:
         report.failures.append(failure)
@@ -134,16 +137,3 @@ def _begin(
             return plan, begin(plan.changes), ""
     except WorkspaceError as error:
         return plan, None, str(error)
-
-
-def folders_report(
-    settings: Settings,
-    as_of: date,
-    dry_run: bool,
-    roster: Roster,
-    plan: FolderPlan,
-    issues: list[DataIssue],
-) -> RunReport:
-    report = RunReport("folders", settings.program.name, as_of, dry_run, len(roster.active))
-    report.issues, report.folder_changes = list(issues), list(plan.changes)
-    return report

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -22,6 +23,7 @@ from jobs.reconcile.program import Reconciled
 from jobs.settings import Settings
 from sheets_schema import gradebook, roster, tutor_log
 from sheets_schema.issues import DataIssue, Severity
+from sheets_schema.roster import Roster
 
 # The first line of any output that may name students, so nobody keeps it by mistake.
 DEBUG_NOTICE = "DEBUG output includes student names and notes; do not keep it in shared logs"
@@ -204,6 +206,20 @@ def figures_report(
         issues=list(reconciled.issues),
         actions=list(actions),
     )
+
+
+def folders_report(
+    settings: Settings,
+    as_of: date,
+    dry_run: bool,
+    roster: Roster,
+    changes: Sequence[FolderChange],
+    issues: list[DataIssue],
+) -> RunReport:
+    """The report of the folders job (and of its audit)."""
+    report = RunReport("folders", settings.program.name, as_of, dry_run, len(roster.active))
+    report.issues, report.folder_changes = list(issues), list(changes)
+    return report
 
 
 def _issue_sentences(issues: list[DataIssue], shown: int) -> list[str]:

@@ -66,6 +66,11 @@ class Drive(Protocol):
         at once). Raises FoldersChanged, as `apply` does, before anything is made."""
         ...
 
+    def check_templates(self, templates: Sequence[str]) -> list[str]:
+        """What is wrong with each template (as configured) that could not be copied: not
+        found, not a file, or in the trash; [] when all can be. Changes nothing."""
+        ...
+
     def link(self, url: str, *, from_spreadsheet: str) -> str:
         """A folder's URL as a link written into `from_spreadsheet` (or a calendar)."""
         ...

@@ -236,6 +236,7 @@ class DriveHarness:
     access: Callable[[str], set[tuple[str, str]]]  # folder url -> {(email, role)} as stored
     files_in: Callable[[str], list[str]]  # folder url -> names of the files in it (not folders)
     delete_file: Callable[[str, str], None]  # (folder url, file name): deleted for good
+    delete_template: Callable[[str], None]  # template reference: deleted for good
     snapshot: Callable[[], object]  # everything stored, to compare before and after a rerun
 
 
@@ -286,6 +287,7 @@ def local_drive_harness(tmp_path: Path) -> DriveHarness:
         access=access,
         files_in=files_in,
         delete_file=lambda url, name: (tmp_path / url / name).unlink(),
+        delete_template=lambda reference: (tmp_path / reference).unlink(),
         snapshot=snapshot,
     )
 
@@ -348,6 +350,9 @@ def google_drive_harness(fake_google, google_harness: Harness) -> DriveHarness:
         [found] = [f for f in children(url) if f["name"] == name]
         educator.files().delete(fileId=found["id"], supportsAllDrives=True).execute()
 
+    def delete_template(reference: str) -> None:
+        educator.files().delete(fileId=reference, supportsAllDrives=True).execute()
+
     def snapshot() -> object:
         return [
             (f, fake_google.drive.permissions(f["id"]))
@@ -365,5 +370,6 @@ def google_drive_harness(fake_google, google_harness: Harness) -> DriveHarness:
         access=access,
         files_in=files_in,
         delete_file=delete_file,
+        delete_template=delete_template,
         snapshot=snapshot,
     )

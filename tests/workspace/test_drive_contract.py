@@ -251,3 +251,14 @@ def test_begin_apply_knows_every_folders_url_before_the_changes_are_made(
     assert made == pending.urls
     assert {folder.key: folder.url for folder in listed(drive_harness)} == made
     assert plan(drive_harness, settings).changes == []
+
+
+def test_a_template_that_is_not_there_is_named_before_anything_is_copied(drive_harness) -> None:
+    present = drive_harness.template("Learning plan")
+    gone = drive_harness.template("Reading log")
+    assert drive_harness.drive.check_templates([present, gone]) == []
+    drive_harness.delete_template(gone)
+    before = drive_harness.snapshot()
+    [problem] = drive_harness.drive.check_templates([present, gone])
+    assert gone in problem and "folders.templates" in problem
+    assert drive_harness.snapshot() == before  # a check changes nothing

@@ -271,6 +271,40 @@ class GoogleDrive:
                 "next run makes the rest"
             ) from None
 
+    def check_templates(self, templates: Sequence[str]) -> list[str]:
+        """One files.get per template: found, a file, not in the trash."""
+        problems = []
+        for template in templates:
+            try:
+                found = self._call(
+                    f"the template {template}",
+                    self._service.files()
+                    .get(
+                        fileId=template_id(template),
+                        fields="id,name,mimeType,trashed",
+                        supportsAllDrives=True,
+                    )
+                    .execute,
+                    not_found=(
+                        f"the template {template} was not found by {self._account}: share it "
+                        f"with {self._account} (Viewer is enough) and check folders.templates"
+                    ),
+                )
+            except WorkspaceError as error:
+                problems.append(str(error))
+                continue
+            if found.get("mimeType") == FOLDER_MIME_TYPE:
+                problems.append(
+                    f"the template {template} is a folder, not a file; set folders.templates "
+                    "to the document to copy"
+                )
+            elif found.get("trashed"):
+                problems.append(
+                    f"the template {template} ('{found.get('name', '')}') is in Drive's trash; "
+                    "restore it, or change folders.templates"
+                )
+        return problems
+
     def link(self, url: str, *, from_spreadsheet: str) -> str:
         """Drive links open the same way from anywhere."""
         del from_spreadsheet

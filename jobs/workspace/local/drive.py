@@ -140,6 +140,19 @@ class LocalDrive:
             {}, lambda: self.apply(root, program_key, changes, notify=notify), background=False
         )
 
+    def check_templates(self, templates: Sequence[str]) -> list[str]:
+        """Each template must be a file inside the workspace folder."""
+        problems = []
+        for template in templates:
+            try:
+                source = _inside(self.root, template, _outside_message(template))
+            except WorkspaceError as error:
+                problems.append(str(error))
+                continue
+            if not source.is_file():
+                problems.append(_not_a_file_message(template))
+        return problems
+
     def link(self, url: str, *, from_spreadsheet: str) -> str:
         """The folder's path relative to `from_spreadsheet`'s directory, as LocalWorkspace
         links spreadsheets: a link cell in an .xlsx file (or a line in an .ics file next to
@@ -543,17 +556,10 @@ class _State:
             record.templates.add(template_token)
             return
         source = _inside(
-            self.workspace_root,
-            change.template,
-            f"the template {change.template!r} is not a path inside the workspace folder; name "
-            "it in folders.templates by its path relative to it, like templates/log.xlsx",
-            error=_Failed,
+            self.workspace_root, change.template, _outside_message(change.template), error=_Failed
         )
         if not source.is_file():
-            raise _Failed(
-                f"the template {change.template} is not a file in the workspace folder; check "
-                "its path in folders.templates"
-            )
+            raise _Failed(_not_a_file_message(change.template))
         suffix = source.suffix
         name = _safe_name(change.name, limit=_MAX_NAME - len(suffix)) + suffix
         target = found.path / name
@@ -654,6 +660,20 @@ def _what(change: FolderChange) -> str:
 
 
 # --- Files and names ----------------------------------------------------------------------------
+
+
+def _outside_message(template: str) -> str:
+    return (
+        f"the template {template!r} is not a path inside the workspace folder; name it in "
+        "folders.templates by its path relative to it, like templates/log.xlsx"
+    )
+
+
+def _not_a_file_message(template: str) -> str:
+    return (
+        f"the template {template} is not a file in the workspace folder; check its path in "
+        "folders.templates"
+    )
 
 
 def _inside(
