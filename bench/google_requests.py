@@ -16,7 +16,8 @@ Lower bounds, from the program and what the run had to change:
 - Drive: one files.list per folder root (plus a page per 1,000 items: the program's folders and
   template copies there were before the run), ceil(changes/100) batches, and, once folders
   exist in a shared drive (whose listing carries no sharing), ceil(folders/100) batches of
-  permission reads.
+  permission reads, and one files.get per template: a run checks each is there before it
+  writes anything (fail closed), since a copy planned from a missing one would fail.
 A no-op rerun's bound has no writes; it must make no write call at all.
 """
 
@@ -138,6 +139,7 @@ def lower_bounds(
             _pages(items_before, FOLDERS_PAGE)
             + math.ceil(result.changes("folders") / DRIVE_BATCH)
             + math.ceil(folders_before / DRIVE_BATCH)
+            + len(program.settings.folders.templates)
         )
     return {"sheets": sheets, "calendar": calendar, "drive": drive}
 

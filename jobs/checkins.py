@@ -69,7 +69,9 @@ def schedule_checkins(
     assert checkins is not None  # the CLI runs this job only when [checkins] is configured
     blockers = [*(i.sentence() for i in reconciled.unusable_sources), *folders.failures]
     if blockers:  # fail closed: the follow-ups and descriptions would be wrong
-        report = RunReport("checkins", settings.program.name, as_of, dry_run)
+        report = RunReport(
+            "checkins", settings.program.name, as_of, dry_run, len(reconciled.summary)
+        )
         report.failures = [f"the check-ins were left as they are: {b}" for b in blockers]
         return CheckinsDone(report, {})
     pairs = pairs_of(reconciled.summary)

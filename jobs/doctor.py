@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sized
 from dataclasses import dataclass
+from datetime import date
 
 from jobs.errors import TutorsyncError
 from jobs.plan.spreadsheets import teacher_spreadsheets
+from jobs.read import read_program
 from jobs.settings import Settings
 from jobs.workspace.port import Workspace
 
@@ -53,7 +55,23 @@ def run_doctor(settings: Settings, open_workspace: Callable[[], Workspace]) -> l
                 "folder(s) of this program",
             )
         )
-    return checks
+        templates = [template.file for template in settings.folders.templates]
+        missing = workspace.drive.check_templates(templates)
+        checks.append(Check("templates", not missing, "; ".join(missing) or "all found"))
+    return [*checks, *_source_columns(settings, workspace)]
+
+
+def _source_columns(settings: Settings, workspace: Workspace) -> list[Check]:
+    """Each source tab read and parsed as a run would: the columns it needs are there."""
+    try:
+        reconciled = read_program(settings, workspace, as_of=date.today())
+    except TutorsyncError as error:
+        return [Check("sources' columns", False, str(error))]
+    unusable = [
+        Check(f"use {issue.where}", False, f"{issue.problem}; {issue.fix}")
+        for issue in reconciled.unusable_sources
+    ]
+    return unusable or [Check("sources' columns", True, "every source has the columns it needs")]
 
 
 def _check_listing(what: str, listing: Callable[[], Sized], found: str) -> Check:

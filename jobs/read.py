@@ -190,3 +190,23 @@ def read_folder_links(settings: Settings, workspace: Workspace) -> FolderLinks:
     except WorkspaceError as error:
         return FolderLinks(None, (f"the student folders could not be read: {error}",))
     return FolderLinks(links_of(folders, settings.folders.term))
+
+
+def check_places(settings: Settings, workspace: Workspace) -> list[str]:
+    """What a run would find wrong with the places it writes besides spreadsheets: the student
+    folders' root and templates, and the check-ins calendar. Reads only."""
+    problems = []
+    if settings.folders is not None:
+        try:
+            workspace.drive.list_folders(settings.folders.root, settings.program.key, grants=False)
+        except WorkspaceError as error:
+            problems.append(f"the student folders could not be read: {error}")
+        else:
+            templates = [template.file for template in settings.folders.templates]
+            problems += workspace.drive.check_templates(templates)
+    if settings.checkins is not None:
+        try:
+            workspace.calendar.list_events(settings.checkins.calendar, settings.program.key)
+        except WorkspaceError as error:
+            problems.append(f"the check-ins calendar could not be read: {error}")
+    return problems

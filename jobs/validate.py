@@ -1,21 +1,34 @@
-"""The validate job: read and parse every source and report its data issues; write nothing."""
+"""The validate job: read and parse every source, look at the folders and the calendar, and
+report what a run would find wrong; write nothing."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import date
 
-from jobs.read import read_program
+from jobs.plan.spreadsheets import unplaced_teachers
+from jobs.read import check_places, read_program
 from jobs.report import RunReport, figures_report
 from jobs.settings import Settings
 from jobs.workspace.port import Workspace
 
+UNUSABLE = "a run would write no figures, since a source could not be used"
+
 
 def run_validate(settings: Settings, workspace: Workspace, *, as_of: date) -> RunReport:
-    """Every source read, parsed and reconciled as of `as_of`, and what was wrong in it."""
+    """Every source read, parsed and reconciled as of `as_of`, and what was wrong in it: the
+    data issues a run would report, and as failures what would stop a run's figures."""
     started = time.perf_counter()
     reconciled = read_program(settings, workspace, as_of=as_of)
-    report = figures_report("validate", settings, reconciled, as_of, True, [])
+    issues = [*reconciled.issues, *unplaced_teachers(settings, reconciled)]
+    report = figures_report(
+        "validate", settings, replace(reconciled, issues=issues), as_of, True, []
+    )
+    report.failures = [
+        *(f"{UNUSABLE}: {issue.sentence()}" for issue in reconciled.unusable_sources),
+        *check_places(settings, workspace),
+    ]
     report.seconds = time.perf_counter() - started
     report.requests = workspace.request_counts()
     return report
