@@ -125,7 +125,7 @@ def _student_rows(
         if column.educator
         else [_figure(column, student_id) for student_id in student_ids]
         if column.field == "student_id"
-        else _figures(column, progress[column.field])
+        else figure_cells(column, progress[column.field])
         for column in columns
     ]
     header_keys = [header_key(column.header) for column in columns]
@@ -309,11 +309,18 @@ def cells_changed(before: Grid, after: Grid) -> int:
     return changed
 
 
-def _figures(column: OutputColumn, values: pd.Series) -> list[CellValue]:
-    """`_figure` of each value of a column, the common dtypes without a call per cell."""
+# Figures stay exact until they are shown: each is rounded once, here, to its column's
+# precision (a percentage to a tenth of a percent, the precision tabs have always held).
+DISPLAY_DECIMALS = {ColumnFormat.DECIMAL: 1, ColumnFormat.INTEGER: 0, ColumnFormat.PERCENT: 3}
+
+
+def figure_cells(column: OutputColumn, values: pd.Series) -> list[CellValue]:
+    """Each value of a column as the cell the tab shows: rounded once, to its precision."""
     if column.format != ColumnFormat.SPARKLINE:
         if values.dtype == "float64":
-            return [None if math.isnan(value) else value for value in values.tolist()]
+            decimals = DISPLAY_DECIMALS.get(column.format)
+            shown = values if decimals is None else values.round(decimals)
+            return [None if math.isnan(value) else value for value in shown.tolist()]
         if values.dtype == "int64" or values.dtype == "bool":
             return values.tolist()  # Python ints and bools, as cell_value gives them
     # As objects in C (text, nullable and date columns give their values one by one otherwise).
@@ -324,7 +331,11 @@ def _figure(column: OutputColumn, value: object) -> CellValue:
     if column.format == ColumnFormat.SPARKLINE:
         points = tuple(value) if isinstance(value, tuple | list) else ()
         return Sparkline(points) if len(points) > 1 else None
-    return cell_value(value)
+    cell = cell_value(value)
+    decimals = DISPLAY_DECIMALS.get(column.format)
+    if type(cell) is float and decimals is not None:
+        return round(cell, decimals)
+    return cell
 
 
 def cell_value(value: object) -> CellValue:

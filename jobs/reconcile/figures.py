@@ -151,18 +151,20 @@ def _session_figures(kept: pd.DataFrame, as_of: date, window_days: int) -> pd.Da
     figures = pd.DataFrame(
         {
             "sessions_in_window": by_student["attended_in_window"].sum().astype("int64"),
-            "minutes_in_window": by_student["minutes_in_window"].sum().round(1),
+            "minutes_in_window": by_student["minutes_in_window"].sum(),
             "attendance_denominator": by_student["rate_denominator"].sum(),
             "last_session_date": by_student["attended_date"].max(),
             "follow_up_date": by_student["follow_up_date"].max(),
         }
     )
-    figures["attendance_rate"] = (
-        figures["sessions_in_window"] / figures["attendance_denominator"].replace(0, np.nan)
-    ).round(3)
+    # Exact figures: a tab rounds them only as it shows them (plan.tabs), so what is worked
+    # out from them (a rate, a change, a flag) is never worked out from a rounded number.
+    figures["attendance_rate"] = figures["sessions_in_window"] / figures[
+        "attendance_denominator"
+    ].replace(0, np.nan)
     weeks = window_days / 7
-    figures["sessions_per_week"] = (figures["sessions_in_window"] / weeks).round(1)
-    figures["minutes_per_week"] = (figures["minutes_in_window"] / weeks).round(0)
+    figures["sessions_per_week"] = figures["sessions_in_window"] / weeks
+    figures["minutes_per_week"] = figures["minutes_in_window"] / weeks
     figures["latest_tutor_notes"] = _latest_text(kept, "notes")
     figures["next_steps"] = _latest_text(kept, "next_steps")
     return figures.drop(columns="attendance_denominator")
@@ -270,7 +272,7 @@ def grade_figures(
     figures["missing_count"] = figures["missing_count"].fillna(0).astype("int64")
     figures["grade_change_points"] = (
         figures["grade_recent_percent"] - figures["grade_prior_percent"]
-    ).round(1)
+    )
     trended = marks[["_group", "due", "earned", "possible"]]
     figures["grade_trend"] = _trend(trended[counted & to_date & due.notna().to_numpy()], groups)
     return figures
@@ -336,7 +338,7 @@ def _percent(marks: pd.DataFrame, groups: pd.Index, weighted: bool) -> pd.Series
     """Per group present in `marks`, the percentage earned (each category's share weighted)."""
     if not weighted:
         sums = marks.groupby("_group")[["earned", "possible"]].sum()
-        percent = (100 * sums["earned"] / sums["possible"]).round(1)
+        percent = 100 * sums["earned"] / sums["possible"]
         return percent.set_axis(groups[sums.index.to_numpy()])
     per_category = marks.groupby(["_group", "category"])[["earned", "possible", "weight"]].agg(
         {"earned": "sum", "possible": "sum", "weight": "first"}
@@ -345,7 +347,7 @@ def _percent(marks: pd.DataFrame, groups: pd.Index, weighted: bool) -> pd.Series
         per_category["weight"] * per_category["earned"] / per_category["possible"]
     )
     totals = per_category.groupby(level="_group")[["weighted", "weight"]].sum()
-    percent = (100 * totals["weighted"] / totals["weight"]).round(1)
+    percent = 100 * totals["weighted"] / totals["weight"]
     return percent.set_axis(groups[totals.index.to_numpy()])
 
 
@@ -438,7 +440,7 @@ def _wins(row, thresholds: Thresholds, targets: Targets) -> tuple[Win, ...]:
         wins.append(
             Win(
                 "dosage_met",
-                f"Met the tutoring target: {row.sessions_per_week:g} sessions and "
+                f"Met the tutoring target: {round(row.sessions_per_week, 1):g} sessions and "
                 f"{row.minutes_per_week:.0f} minutes a week.",
             )
         )

@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from jobs.plan.tabs import figure_cells
 from jobs.reconcile.figures import (
     count_sessions,
     grade_figures,
@@ -14,6 +15,8 @@ from jobs.reconcile.figures import (
     unweighted_categories,
 )
 from jobs.settings import Thresholds
+from sheets_schema.cells import ColumnFormat
+from sheets_schema.outputs import OutputColumn
 from sheets_schema.values import Attendance
 
 AS_OF = date(2026, 3, 1)
@@ -161,6 +164,19 @@ def test_grade_change_is_this_window_minus_the_one_before():
         ("s", date(2026, 1, 20), "T", 90, 100, False), ("s", date(2026, 2, 20), "T", 70, 100, False)
     )
     assert result.at["s", "grade_change_points"] == -20.0
+
+
+def test_grade_change_is_the_difference_of_the_exact_grades_rounded_once():
+    # 80.06% before, 70.04% now: rounded first, 70.0 - 80.1 would show a change of -10.1.
+    result = grades(
+        ("s", date(2026, 1, 20), "T", 8006, 10000, False),
+        ("s", date(2026, 2, 20), "T", 7004, 10000, False),
+    )
+    change = result.at["s", "grade_change_points"]
+    assert change == pytest.approx(-10.02)
+    column = OutputColumn("Grade change", "grade_change_points", ColumnFormat.DECIMAL)
+    [shown] = figure_cells(column, result["grade_change_points"])
+    assert shown == -10.0
 
 
 def test_grade_change_is_blank_if_either_window_is_empty():
