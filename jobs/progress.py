@@ -19,13 +19,12 @@ from jobs.plan import limits
 from jobs.plan.progress import desired_tabs, issues_tab, run_log_writes, tutor_log_tabs
 from jobs.plan.tabs import WriteTab, plan_writes
 from jobs.read import FolderLinks, Reading, read_all, read_folder_links
-from jobs.report import RunReport, figures_report
+from jobs.report import NO_FIGURES, RunReport, figures_report, log_row
 from jobs.settings import Settings
 from jobs.workspace.port import Workspace
-from sheets_schema.cells import CellValue, TabWrite
+from sheets_schema.cells import TabWrite
 
 log = logging.getLogger(__name__)
-NO_FIGURES = "no figures were written, since a source could not be used"
 
 
 def run_progress(
@@ -41,7 +40,7 @@ def run_progress(
     reading = read_all(settings, workspace, as_of=as_of)
     folders = read_folder_links(settings, workspace)
     return write_progress(
-        settings, workspace, reading, folders, None, as_of=as_of, dry_run=dry_run, now=now
+        settings, workspace, reading, folders, None, tuple, as_of=as_of, dry_run=dry_run, now=now
     )
 
 
@@ -51,6 +50,7 @@ def write_progress(
     reading: Reading,
     folders: FolderLinks,
     next_checkins: NextCheckins | None,
+    jobs_before: Callable[[], Sequence[RunReport]],
     *,
     as_of: date,
     dry_run: bool = False,
@@ -58,7 +58,9 @@ def write_progress(
 ) -> RunReport:
     """Write every progress tab from what was read, as of `as_of`: teachers' spreadsheets
     first, then the coordinator's with the run log, so the log can say whether everything
-    else was written. `next_checkins` is None when the check-ins job did not run."""
+    else was written. `next_checkins` is None when the check-ins job did not run;
+    `jobs_before` gives the reports of the run's earlier jobs once they are finished (the
+    folders job's Drive work may still be going), for their rows in the run log."""
     started = time.perf_counter()
     states, coordinator = reading.states, settings.outputs.coordinator_spreadsheet
     run_at = now().astimezone(ZoneInfo(settings.program.timezone))
@@ -82,10 +84,13 @@ def write_progress(
     report.failures = [*reading.failures, *(f"{NO_FIGURES}: {b}" for b in blockers), *refused]
     if not dry_run:
         report.failures += apply(workspace, [a for a in actions if a.spreadsheet != coordinator])
+    report.seconds = time.perf_counter() - started
+    jobs = [*jobs_before(), report]
     # A run that changes nothing writes nothing, not even a run-log row (DESIGN rule 1).
-    if report.actions or report.failures:
-        entry = _run_log_entry(report, now(), time.perf_counter() - started, blocked=bool(blockers))
-        report.actions += run_log_writes(settings, states, entry)
+    if any(job.changes or not job.ok for job in jobs):
+        at, zone = now().astimezone(ZoneInfo(settings.program.timezone)), settings.program.timezone
+        rows = [log_row(job, at, zone, job.seconds) for job in jobs]
+        report.actions += run_log_writes(settings, states, rows)
     if not dry_run:
         report.failures += apply(
             workspace, [a for a in report.actions if a.spreadsheet == coordinator]
@@ -117,25 +122,3 @@ def apply(workspace: Workspace, actions: Sequence[WriteTab]) -> list[str]:
             log.warning("could not write %s: %s", spreadsheet, error)
             failures.append(f"{spreadsheet}: {error}")
     return failures
-
-
-def _run_log_entry(
-    report: RunReport, run_at: datetime, seconds: float, *, blocked: bool
-) -> dict[str, CellValue]:
-    status = "ok"
-    if blocked:
-        status = f"failed: {NO_FIGURES} (see Data issues)"
-    elif not report.ok:
-        status = f"failed: {len(report.failures)} spreadsheet(s) not written"
-    return {
-        "run_at": run_at.replace(microsecond=0, tzinfo=None),
-        "job": report.job,
-        "status": status,
-        "as_of": report.as_of,
-        "students": report.students,
-        "sessions": report.sessions,
-        "scores": report.scores,
-        "issues": len(report.issues),
-        "cells_changed": report.cells_changed,
-        "seconds": round(seconds, 1),
-    }

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from jobs.model.drive import FolderChange
@@ -22,6 +22,7 @@ from jobs.plan.tabs import WriteTab, issue_order
 from jobs.reconcile.program import Reconciled
 from jobs.settings import Settings
 from sheets_schema import gradebook, roster, tutor_log
+from sheets_schema.cells import CellValue
 from sheets_schema.issues import DataIssue, Severity
 from sheets_schema.roster import Roster
 
@@ -32,6 +33,7 @@ SENSITIVE_NOTICE = (
     "and notes); do not keep this output in shared logs"
 )
 UNCATEGORISED = "see the Data issues tab"
+NO_FIGURES = "no figures were written, since a source could not be used"
 ISSUE_CELLS_SHOWN = 8  # cells listed per group of data issues before "+N more"
 
 
@@ -206,6 +208,37 @@ def figures_report(
         issues=list(reconciled.issues),
         actions=list(actions),
     )
+
+
+def log_row(
+    report: RunReport, run_at: datetime, timezone: str, seconds: float
+) -> dict[str, CellValue]:
+    """One job of a run as a Run log row; `run_at` is wall-clock time in `timezone`."""
+    return {
+        "run_at": run_at.replace(microsecond=0, tzinfo=None),
+        "timezone": timezone,
+        "job": report.job,
+        "status": _log_status(report),
+        "as_of": report.as_of,
+        "students": report.students,
+        "sessions": report.sessions if report.job == "progress" else None,
+        "scores": report.scores if report.job == "progress" else None,
+        "issues": len(report.issues),
+        "cells_changed": report.cells_changed if report.job == "progress" else None,
+        "changes": report.changes,
+        "seconds": round(seconds, 1),
+    }
+
+
+def _log_status(report: RunReport) -> str:
+    if report.ok:
+        return "ok"
+    if any(failure.startswith(NO_FIGURES) for failure in report.failures):
+        return f"failed: {NO_FIGURES} (see Data issues)"
+    if report.job == "progress":
+        return f"failed: {len(report.failures)} spreadsheet(s) not written"
+    more = f" (+{len(report.failures) - 1} more)" if len(report.failures) > 1 else ""
+    return f"failed: {report.failures[0]}{more}"
 
 
 def folders_report(

@@ -5,6 +5,7 @@ check-ins."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from jobs.checkins import schedule_checkins
@@ -34,7 +35,7 @@ def run_all(
     leaves."""
     reading = read_all(settings, workspace, as_of=as_of)
     if not settings.folders:
-        return _after_folders(settings, workspace, reading, FolderLinks(None), as_of, dry_run)
+        return _after_folders(settings, workspace, reading, FolderLinks(), list, as_of, dry_run)
     with logs.context(job="folders"):
         # Drive (its own quota) goes on making the folders in the background while check-ins
         # and progress, paced by theirs, link to the folders as they will be.
@@ -49,12 +50,21 @@ def run_all(
         )
     # Folder problems (an address outside the allowed domains) belong on Data issues.
     reading = reading.with_issues(folders.report.issues)
+    finished: list[RunReport] = []
+
+    def folders_finished() -> list[RunReport]:
+        if not finished:
+            with logs.context(job="folders"):
+                finished.append(folders.finish())
+        return finished
+
     try:
-        later = _after_folders(settings, workspace, reading, folders.links, as_of, dry_run)
+        later = _after_folders(
+            settings, workspace, reading, folders.links, folders_finished, as_of, dry_run
+        )
     finally:  # Drive changes never outlive the run (nor its lock)
-        with logs.context(job="folders"):
-            finished = folders.finish()
-    return [finished, *later]
+        folders_finished()
+    return [*finished, *later]
 
 
 def _after_folders(
@@ -62,10 +72,12 @@ def _after_folders(
     workspace: Workspace,
     reading: Reading,
     folders: FolderLinks,
+    folders_finished: Callable[[], list[RunReport]],
     as_of: date,
     dry_run: bool,
 ) -> list[RunReport]:
-    """Check-ins, then the progress tabs (which link to the next check-in)."""
+    """Check-ins, then the progress tabs (which link to the next check-in, and log every job
+    of the run once the folders job has finished)."""
     reports = []
     next_checkins = None
     if settings.checkins:
@@ -78,7 +90,14 @@ def _after_folders(
     with logs.context(job="progress"):
         reports.append(
             write_progress(
-                settings, workspace, reading, folders, next_checkins, as_of=as_of, dry_run=dry_run
+                settings,
+                workspace,
+                reading,
+                folders,
+                next_checkins,
+                lambda: [*folders_finished(), *reports],
+                as_of=as_of,
+                dry_run=dry_run,
             )
         )
     return reports

@@ -199,4 +199,7 @@ RUN_LOG_COLUMNS = (
     OutputColumn("Data issues", "issues", F.INTEGER),
     OutputColumn("Cells changed", "cells_changed", F.INTEGER),
     OutputColumn("Seconds", "seconds", F.DECIMAL),
+    # Added later, so at the end: earlier rows stay as they were.
+    OutputColumn("Changes", "changes", F.INTEGER),  # tabs, events or folders the job changed
+    OutputColumn("Time zone", "timezone"),  # of Run at: the program's
 )

@@ -4,7 +4,7 @@ tabs as they stand and the links the shell made. Pure."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -234,16 +234,16 @@ def tutor_log_tabs(
 def run_log_writes(
     settings: Settings,
     states: Mapping[str, SpreadsheetState],
-    entry: Mapping[str, CellValue],
+    entries: Sequence[Mapping[str, CellValue]],
 ) -> list[planning.WriteTab]:
-    """The run log with one more row for this run."""
+    """The run log with a row for each job of this run."""
     coordinator = settings.outputs.coordinator_spreadsheet
     key = tab_keys(settings)["run_log"]
     tab = planning.run_log_tab(
         key=key,
         title=settings.outputs.run_log_tab,
         current=states[coordinator].owned.get(key),
-        entry=dict(entry),
+        entries=entries,
     )
     return planning.plan_writes(
         [(coordinator, tab, "one row for this run")], states, appended=[key]

@@ -211,19 +211,24 @@ def issues_tab(
 
 
 def run_log_tab(
-    *, key: str, title: str, current: OwnedTab | None, entry: Mapping[str, CellValue]
+    *,
+    key: str,
+    title: str,
+    current: OwnedTab | None,
+    entries: Sequence[Mapping[str, CellValue]],
 ) -> TabWrite:
-    """The run log with one more row appended; earlier rows are kept as they are."""
+    """The run log with a row appended per entry; earlier rows are kept as they are."""
     earlier = [tuple(row) for row in current.grid[1:]] if current else []
-    new_row = tuple(entry.get(column.field or "") for column in RUN_LOG_COLUMNS)
+    new_rows = [tuple(e.get(column.field or "") for column in RUN_LOG_COLUMNS) for e in entries]
+    rows = (*earlier, *new_rows)
     return TabWrite(
         key=key,
         title=title,
         header=tuple(c.header for c in RUN_LOG_COLUMNS),
-        rows=(*earlier, new_row),
+        rows=rows,
         column_formats=tuple(c.format for c in RUN_LOG_COLUMNS),
         attention_rows=frozenset(
-            i for i, row in enumerate((*earlier, new_row)) if len(row) > 2 and row[2] != "ok"
+            i for i, row in enumerate(rows) if len(row) > 2 and row[2] != "ok"
         ),
     )
 

@@ -126,8 +126,14 @@ def test_a_broken_program_writes_no_figures_and_names_the_fix(demo, mistake):
     assert any("no figures were written" in failure for failure in progress["failures"])
     assert figures(demo) == before
     assert not (demo / "gradebooks" / "hart.xlsx").exists()  # a source is never created
+    # The Run log has a row for each job of the run, failed where the job failed.
     run_log = list(openpyxl.load_workbook(demo / "coordinator.xlsx")["Run log"].values)
-    assert str(run_log[-1][2]).startswith("failed")
+    jobs = document["jobs"]
+    logged = {row[1]: str(row[2]) for row in run_log[-len(jobs) :]}
+    assert {job["job"]: job["ok"] for job in jobs} == {
+        name: status == "ok" for name, status in logged.items()
+    }
+    assert logged["progress"].startswith("failed: no figures were written")
 
 
 @pytest.mark.parametrize("mistake", BROKEN, ids=list(BROKEN))

@@ -65,7 +65,8 @@ def test_second_run_changes_nothing_and_writes_nothing(demo, tutorsync):
     assert report["changes"] == 0 and report["cells_changed"] == 0
     assert report["actions"] == []
     assert {p: digest(p) for p in written} == before  # not even the run log was rewritten
-    assert len(rows(demo / "coordinator.xlsx", "Run log")) == 2
+    log = rows(demo / "coordinator.xlsx", "Run log")
+    assert [row[1] for row in log[1:]] == ["folders", "checkins", "progress"]  # the first run
 
 
 def test_a_run_that_changes_something_appends_one_log_row(demo, tutorsync):
@@ -76,7 +77,11 @@ def test_a_run_that_changes_something_appends_one_log_row(demo, tutorsync):
     report = tutorsync.json("run")
     assert report["changes"] >= 1
     log = rows(demo / "coordinator.xlsx", "Run log")
-    assert len(log) == 3 and log[-1][2] == "ok"
+    # One row per job of each run that changed something, in the program's time zone.
+    assert [row[1] for row in log[1:]] == ["folders", "checkins", "progress"] * 2
+    assert all(row[2] == "ok" for row in log[1:])
+    zone = log[0].index("Time zone")
+    assert {row[zone] for row in log[1:]} == {"America/Chicago"}
 
 
 def test_notes_typed_between_runs_survive(demo, tutorsync):

@@ -181,16 +181,20 @@ def test_issues_tab_lists_errors_first_in_reading_order():
 
 def test_run_log_appends_and_keeps_earlier_rows():
     first = run_log_tab(
-        key="r", title="Run log", current=None, entry={"job": "progress", "status": "ok"}
+        key="r", title="Run log", current=None, entries=[{"job": "progress", "status": "ok"}]
     )
     second = run_log_tab(
         key="r",
         title="Run log",
         current=owned(first),
-        entry={"job": "progress", "status": "failed"},
+        entries=[{"job": "folders", "status": "ok"}, {"job": "progress", "status": "failed"}],
     )
-    assert [row[1:3] for row in second.rows] == [("progress", "ok"), ("progress", "failed")]
-    assert second.attention_rows == frozenset({1})
+    assert [row[1:3] for row in second.rows] == [
+        ("progress", "ok"),
+        ("folders", "ok"),
+        ("progress", "failed"),
+    ]
+    assert second.attention_rows == frozenset({2})
 
 
 def test_new_titles_fit_31_characters_and_never_collide():
