@@ -224,6 +224,7 @@ FLAG_CODES = (
     "grade_drop",
     "missing_work",
     "follow_up",
+    "low_dosage",
 )
 
 

@@ -55,8 +55,12 @@ ARCHIVED_STATUS = "Archived"
 TEACHER_NOTES = "Teacher notes"
 COORDINATOR_NOTES = "Coordinator notes"
 NOTE_TO_TUTOR = "Note to tutor"
-ATTENTION_STATUS = "Needs attention"  # the statuses jobs.reconcile.figures gives students
+# The statuses jobs.reconcile.figures gives students, most urgent first (README: The figures).
+ACT_NOW_STATUS = "Act now"
+WATCH_STATUS = "Watch"
 ON_TRACK_STATUS = "On track"
+STATUS_LEVELS = (ACT_NOW_STATUS, WATCH_STATUS, ON_TRACK_STATUS)
+ATTENTION_STATUS = ACT_NOW_STATUS  # the status whose rows a tab highlights
 FOLDER_HEADER = "Folder"
 # The Student list tab tutorsync keeps in a tutor log: what its Student ID column is checked
 # against (tutorsync init points the validation at its first column).
@@ -78,7 +82,7 @@ def _why(with_tutor_notes: bool) -> tuple[OutputColumn, ...]:
             STATUS_HEADER,
             "status",
             highlights=(
-                ("equals", ATTENTION_STATUS, Tone.ATTENTION),
+                ("equals", ACT_NOW_STATUS, Tone.ATTENTION),
                 ("equals", ON_TRACK_STATUS, Tone.GOOD),
             ),
         ),

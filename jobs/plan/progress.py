@@ -55,6 +55,7 @@ def desired_tabs(
     """Every progress tab's desired content, teacher tabs first so the coordinator spreadsheet,
     which carries the run log, is written last. `placed` is teacher e-mail -> spreadsheet of
     the teachers whose spreadsheet could be read."""
+    updated = f"{updated}. {status_note(settings)}"
     desired = [
         _teacher_tab(settings, reconciled, teacher, spreadsheet, states, links, updated, placed)
         for teacher, spreadsheet in sorted(placed.items())
@@ -62,6 +63,18 @@ def desired_tabs(
     desired.append(_summary_tab(settings, reconciled, states, links, updated))
     desired.append(issues_tab(settings, reconciled.issues, links))
     return desired
+
+
+def status_note(settings: Settings) -> str:
+    """What each status means, under every progress tab (the README says the same)."""
+    thresholds = settings.thresholds
+    return (
+        f"Status: Act now = no session for over {thresholds.no_session_days} days (or none "
+        f"yet), a grade down "
+        f"{thresholds.grade_drop_points:g} points or more, or a tutor asking for a follow-up; "
+        "Watch = any other reason in Why, tutoring below the target among them; "
+        "On track = none"
+    )
 
 
 def _teacher_tab(

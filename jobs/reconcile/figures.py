@@ -16,12 +16,13 @@ import pandas as pd
 from jobs.settings import Targets, Thresholds
 from sheets_schema.headers import header_key
 from sheets_schema.issues import DataIssue, Severity
-from sheets_schema.outputs import ATTENTION_STATUS, ON_TRACK_STATUS
+from sheets_schema.outputs import ACT_NOW_STATUS, ON_TRACK_STATUS, WATCH_STATUS
 from sheets_schema.table import ROW, map_distinct
 from sheets_schema.values import Attendance
 
-NEEDS_ATTENTION = ATTENTION_STATUS  # the statuses the output tabs highlight
-ON_TRACK = ON_TRACK_STATUS
+# Flags that call for action now: no tutoring lately, a falling grade, a tutor asking. Any
+# other flag (dosage below target among them) means Watch; none, On track.
+ACT_NOW_FLAGS = frozenset({"no_recent_session", "grade_drop", "follow_up"})
 
 
 @dataclass(frozen=True)
@@ -380,16 +381,14 @@ def student_progress(
     last = pd.to_datetime(progress["last_session_date"])
     progress["days_since_last_session"] = (pd.Timestamp(as_of) - last).dt.days.astype("Int64")
     progress["last_session_date"] = last.dt.date.astype(object).where(last.notna(), None)
-    # Rows of only the fields read: a tuple of every column per student is slow for thousands.
-    progress["student_flags"] = [
-        _flags(row, thresholds) for row in progress[_FLAG_FIELDS].itertuples(index=False)
-    ]
-    progress["status"] = progress["student_flags"].map(
-        lambda flags: NEEDS_ATTENTION if flags else ON_TRACK
-    )
     targets = targets or Targets()
     for column in ("sessions_per_week", "minutes_per_week"):
         progress[column] = progress[column].fillna(0.0) if column in progress else 0.0
+    # Rows of only the fields read: a tuple of every column per student is slow for thousands.
+    progress["student_flags"] = [
+        _flags(row, thresholds, targets) for row in progress[_FLAG_FIELDS].itertuples(index=False)
+    ]
+    progress["status"] = progress["student_flags"].map(status_of)
     progress["student_wins"] = [
         _wins(row, thresholds, targets) for row in progress[_WIN_FIELDS].itertuples(index=False)
     ]
@@ -407,6 +406,9 @@ _FLAG_FIELDS = [
     "grade_recent_percent",
     "missing_count",
     "follow_up_date",
+    "sessions_in_window",
+    "sessions_per_week",
+    "minutes_per_week",
 ]
 _WIN_FIELDS = [
     "grade_change_points",
@@ -456,7 +458,48 @@ def _wins(row, thresholds: Thresholds, targets: Targets) -> tuple[Win, ...]:
     return tuple(wins)
 
 
-def _flags(row, thresholds: Thresholds) -> tuple[Flag, ...]:
+def status_of(flags: tuple[Flag, ...]) -> str:
+    """Act now, Watch or On track, from the student's flags."""
+    if any(flag.code in ACT_NOW_FLAGS for flag in flags):
+        return ACT_NOW_STATUS
+    return WATCH_STATUS if flags else ON_TRACK_STATUS
+
+
+def _flags(row, thresholds: Thresholds, targets: Targets) -> tuple[Flag, ...]:
+    flags = list(_attendance_flags(row, thresholds))
+    flags += _grade_flags(row, thresholds)
+    dosage = _dosage_flag(row, targets)
+    if dosage is not None:
+        flags.append(dosage)
+    follow_up = row.follow_up_date
+    if not pd.isna(follow_up):
+        flags.append(
+            Flag(
+                "follow_up",
+                f"Tutor asked for a follow-up on {pd.Timestamp(follow_up).date().isoformat()}.",
+            )
+        )
+    return tuple(flags)
+
+
+def _dosage_flag(row, targets: Targets) -> Flag | None:
+    """Tutored lately, but less than the target: a student with no session at all already
+    has a flag that says so."""
+    if row.sessions_in_window == 0 or (
+        row.sessions_per_week >= targets.sessions_per_week
+        and row.minutes_per_week >= targets.minutes_per_week
+    ):
+        return None
+    sessions = round(row.sessions_per_week, 1)
+    return Flag(
+        "low_dosage",
+        f"Tutoring below target: {sessions:g} session{'' if sessions == 1 else 's'} a week "
+        f"(target {targets.sessions_per_week:g}) and {row.minutes_per_week:.0f} minutes a "
+        f"week (target {targets.minutes_per_week:g}).",
+    )
+
+
+def _attendance_flags(row, thresholds: Thresholds) -> list[Flag]:
     flags = []
     window = thresholds.window_days
     days = row.days_since_last_session
@@ -484,6 +527,12 @@ def _flags(row, thresholds: Thresholds) -> tuple[Flag, ...]:
                 f"{window} days, below {thresholds.min_attendance:.0%}.",
             )
         )
+    return flags
+
+
+def _grade_flags(row, thresholds: Thresholds) -> list[Flag]:
+    flags = []
+    window = thresholds.window_days
     grade = row.grade_percent
     if not pd.isna(grade) and grade < thresholds.grade_floor:
         flags.append(
@@ -501,12 +550,4 @@ def _flags(row, thresholds: Thresholds) -> tuple[Flag, ...]:
         )
     if row.missing_count >= thresholds.missing_threshold:
         flags.append(Flag("missing_work", f"{row.missing_count} assignments marked missing."))
-    follow_up = row.follow_up_date
-    if not pd.isna(follow_up):
-        flags.append(
-            Flag(
-                "follow_up",
-                f"Tutor asked for a follow-up on {pd.Timestamp(follow_up).date().isoformat()}.",
-            )
-        )
-    return tuple(flags)
+    return flags

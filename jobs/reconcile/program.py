@@ -20,7 +20,7 @@ from jobs.reconcile.matching import match_students
 from jobs.settings import Settings
 from jobs.stage import cycle_collection_paused
 from sheets_schema.issues import DataIssue, Severity
-from sheets_schema.outputs import ATTENTION_STATUS
+from sheets_schema.outputs import STATUS_LEVELS
 from sheets_schema.roster import Roster
 
 
@@ -150,10 +150,12 @@ def _roster_teacher_mismatches(scores: pd.DataFrame, active: pd.DataFrame) -> li
 
 
 def _in_reading_order(progress: pd.DataFrame) -> pd.DataFrame:
-    """Students who need attention first, then by name, then ID, so rows stay put between runs."""
+    """By status level (Act now, Watch, On track), then by name, then ID, so rows stay put
+    between runs."""
+    level = {status: rank for rank, status in enumerate(STATUS_LEVELS)}
     order = progress.assign(
-        _attention=progress["status"] != ATTENTION_STATUS,
+        _level=progress["status"].map(level),
         _name=progress["name_key"],
         _id=progress.index,
-    ).sort_values(["_attention", "_name", "_id"])
-    return order.drop(columns=["_attention", "_name", "_id"])
+    ).sort_values(["_level", "_name", "_id"])
+    return order.drop(columns=["_level", "_name", "_id"])

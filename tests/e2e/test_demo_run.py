@@ -39,9 +39,11 @@ def test_run_writes_summary_teacher_issue_and_run_log_tabs(demo, tutorsync):
         assert "Tutoring progress" in tabs(demo / target)
     summary = rows(demo / "coordinator.xlsx", "Progress summary")
     assert summary[0][:2] == ("Student ID", "Student")
-    assert {"Needs attention", "On track"} <= {
-        row[summary[0].index("Status")] for row in summary[1:]
-    }
+    statuses = [row[summary[0].index("Status")] for row in summary[1:] if row[1]]
+    # The demo's tutoring falls short of the dosage target (3 x 30 minutes a week): nobody is
+    # On track; Act now comes first.
+    assert statuses[0] == "Act now" and set(statuses) == {"Act now", "Watch"}
+    assert statuses == sorted(statuses, key=["Act now", "Watch", "On track"].index)
 
 
 def test_teacher_tab_holds_only_that_teachers_students(demo, tutorsync):
@@ -213,6 +215,6 @@ def test_status_why_wins_and_dosage_carry_conditional_formats(demo, tutorsync):
         for rule_range in sheet.conditional_formatting
     }
     status = openpyxl.utils.get_column_letter(header.index("Status") + 1)
-    assert formulas[status] == [f'${status}2="Needs attention"', f'${status}2="On track"']
+    assert formulas[status] == [f'${status}2="Act now"', f'${status}2="On track"']
     sessions = openpyxl.utils.get_column_letter(header.index("Sessions / week (target 3)") + 1)
     assert formulas[sessions] == [f"AND(ISNUMBER(${sessions}2),${sessions}2<3)"]

@@ -21,9 +21,7 @@ def progress_of(*students):
                 grade_level="6",
                 tutors=("tu@s.example",),
                 status=status,
-                student_flags=(Flag("low_grade", "Grade is 60%."),)
-                if status == "Needs attention"
-                else (),
+                student_flags=(Flag("low_grade", "Grade is 60%."),) if status == "Act now" else (),
                 student_wins=(),
                 latest_tutor_notes="2026-02-27: fractions",
                 next_steps=None,
@@ -66,7 +64,7 @@ def with_note(grid, student_id, header, text):
 
 
 def test_rows_hold_figures_as_cells_with_flags_as_sentences():
-    write = tab(progress_of(("1", "Lee, Sam", "Needs attention"), ("2", "Kim, Jo", "On track")))
+    write = tab(progress_of(("1", "Lee, Sam", "Act now"), ("2", "Kim, Jo", "On track")))
     first = dict(zip(write.header, write.rows[0], strict=False))
     assert first["Student ID"] == "1" and first["Why"] == "Grade is 60%."
     assert first["Attendance (last 28 days)"] is None
@@ -234,7 +232,7 @@ def test_the_last_updated_line_alone_never_causes_a_write_and_is_not_carried():
     )  # fmt: skip
     assert tuesday.rows[-1] == ("Last updated Tuesday",) and len(tuesday.rows) == 2
     assert plan_writes([("g.xlsx", tuesday, "progress")], {"g.xlsx": state}) == []
-    changed = progress_of(("1", "Lee, Sam", "Needs attention"))
+    changed = progress_of(("1", "Lee, Sam", "Act now"))
     write = progress_tab(
         key="k", title="T", columns=COLUMNS, progress=changed, current=owned(monday),
         updated="Tuesday",

@@ -165,7 +165,7 @@ def test_empty_log_and_gradebook_tabs_give_a_summary_without_figures(tmp_path):
     report = run_progress(settings, workspace, as_of=AS_OF)
     assert report.ok and report.sessions == 0 and report.scores == 0
     summary = tab(tmp_path / "coordinator.xlsx", "Progress summary")
-    assert column(summary, "Status") == {"001": "Needs attention", "002": "Needs attention"}
+    assert column(summary, "Status") == {"001": "Act now", "002": "Act now"}
 
 
 def test_a_tutor_log_without_tutors_or_with_odd_cells_still_runs(tmp_path):

@@ -219,20 +219,22 @@ def codes(row):
 def test_never_tutored_is_flagged_no_recent_session():
     row = progress()
     assert codes(row) == ["no_recent_session"]
-    assert row.status == "Needs attention"
+    assert row.status == "Act now"
     assert "No tutoring session" in row.student_flags[0].sentence
 
 
 def test_no_recent_session_uses_days_since_strictly_greater():
-    assert codes(progress([("s", date(2026, 2, 15), 30, A)])) == []  # 14 days: not yet
+    # One session in four weeks is also below the dosage target.
+    assert codes(progress([("s", date(2026, 2, 15), 30, A)])) == ["low_dosage"]  # 14 days
     row = progress([("s", date(2026, 2, 14), 30, A)])  # 15 days
-    assert codes(row) == ["no_recent_session"] and row.days_since_last_session == 15
+    assert codes(row) == ["no_recent_session", "low_dosage"]
+    assert row.days_since_last_session == 15
     assert "15 days" in row.student_flags[0].sentence
 
 
 def test_low_attendance_flag():
     row = progress([("s", date(2026, 2, 25), 30, A), ("s", date(2026, 2, 26), 0, AB)])
-    assert codes(row) == ["low_attendance"]
+    assert codes(row) == ["low_attendance", "low_dosage"]
     assert "50%" in row.student_flags[0].sentence
 
 
@@ -247,7 +249,7 @@ def test_low_grade_and_grade_drop_and_missing_flags():
             ("s", None, "HW", 0, 10, True),
         ],
     )
-    assert codes(row) == ["low_grade", "grade_drop", "missing_work"]
+    assert codes(row) == ["low_grade", "grade_drop", "missing_work", "low_dosage"]
     assert "fell 40 points" in row.student_flags[1].sentence
 
 
@@ -262,13 +264,32 @@ def test_grade_drop_threshold_is_inclusive():
 
 def test_follow_up_in_window_is_flagged():
     row = progress([("s", date(2026, 2, 27), 30, A, "t", True)])
-    assert codes(row) == ["follow_up"]
-    assert "2026-02-27" in row.student_flags[0].sentence
+    assert codes(row) == ["low_dosage", "follow_up"]
+    assert "2026-02-27" in row.student_flags[-1].sentence
 
 
 def test_on_track_without_flags():
-    row = progress([("s", date(2026, 2, 27), 30, A)], [("s", None, "T", 90, 100, False)])
+    twelve = [("s", date(2026, 2, d), 30, A) for d in range(4, 28, 2)]  # 3 a week, 90 minutes
+    row = progress(twelve, [("s", None, "T", 90, 100, False)])
     assert row.status == "On track" and row.student_flags == ()
+
+
+def test_tutored_below_the_dosage_target_is_watch_with_the_reason_in_why():
+    weekly = [("s", date(2026, 2, d), 30, A) for d in (6, 13, 20, 27)]  # 1 a week, 30 minutes
+    row = progress(weekly, [("s", None, "T", 90, 100, False)])
+    assert codes(row) == ["low_dosage"] and row.status == "Watch"
+    assert row.student_flags[0].sentence == (
+        "Tutoring below target: 1 session a week (target 3) and 30 minutes a week (target 90)."
+    )
+
+
+def test_status_is_act_now_for_urgent_flags_watch_for_the_others():
+    recent = [("s", date(2026, 2, d), 30, A) for d in range(4, 28, 2)]
+    absent = [*recent, *[("s", date(2026, 2, d), 0, AB) for d in range(5, 28, 2)]]
+    assert progress(absent).status == "Watch"  # low attendance alone
+    assert progress().status == "Act now"  # never tutored
+    asked = [*recent[:-1], ("s", date(2026, 2, 26), 30, A, "t", True)]
+    assert progress(asked).status == "Act now"  # the tutor asked for a follow-up
 
 
 def wins(row):
