@@ -14,6 +14,7 @@ from jobs.settings import Settings
 from jobs.stage import cycle_collection_paused
 from sheets_schema import gradebook, roster, tutor_log
 from sheets_schema.cells import Grid
+from sheets_schema.headers import ColumnMapping, map_headers
 from sheets_schema.issues import DataIssue
 from sheets_schema.roster import Roster
 
@@ -28,6 +29,35 @@ class ParsedSources:
     sessions: pd.DataFrame  # tutor_log.SESSION_COLUMNS, every log's tabs in config order
     scores: pd.DataFrame  # gradebook.SCORE_COLUMNS and the gradebook's teacher
     issues: list[DataIssue]  # the read issues given, then the roster's, logs', gradebooks'
+
+
+@dataclass(frozen=True)
+class SourceColumns:
+    """How one source tab's headers were read (`tutorsync validate` shows it)."""
+
+    spreadsheet: str
+    tab: str
+    kind: str  # "roster", "tutor log", "gradebook"
+    mapping: ColumnMapping
+
+
+def source_columns(settings: Settings, grids: Grids) -> list[SourceColumns]:
+    """Every source tab read, in config order, with how its headers map to fields."""
+    sources = settings.sources
+    tabs = [(sources.roster.spreadsheet, sources.roster.tab, roster.KIND, sources.roster.columns)]
+    tabs += [
+        (log.spreadsheet, tab, tutor_log.KIND, log.columns)
+        for log in sources.tutor_logs
+        for tab in log.tabs
+    ]
+    tabs += [(b.spreadsheet, b.tab, gradebook.KIND, b.columns) for b in sources.gradebooks]
+    return [
+        SourceColumns(
+            spreadsheet, tab, kind.name, map_headers(grids[(spreadsheet, tab)], kind, custom or {})
+        )
+        for spreadsheet, tab, kind, custom in tabs
+        if (spreadsheet, tab) in grids
+    ]
 
 
 @cycle_collection_paused

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from jobs.model.drive import FolderChange
+from jobs.parse import SourceColumns
 from jobs.plan.checkins import EventChange
 from jobs.plan.folders import FolderAudit
 from jobs.plan.tabs import WriteTab, issue_order
@@ -54,6 +55,7 @@ class RunReport:
     event_changes: list[EventChange] = field(default_factory=list)  # check-ins job
     folder_changes: list[FolderChange] = field(default_factory=list)  # folders job
     audit: list[FolderAudit] | None = None  # `folders --audit`
+    columns: list[SourceColumns] | None = None  # `validate`: how each source's headers read
 
     @property
     def ok(self) -> bool:
@@ -131,6 +133,11 @@ class RunReport:
                 if self.audit is not None
                 else {}
             ),
+            **(
+                {"columns": [_columns_dict(c) for c in self.columns]}
+                if self.columns is not None
+                else {}
+            ),
             "issues": [
                 {
                     "severity": str(i.severity),
@@ -179,6 +186,8 @@ class RunReport:
             lines.append(f"    {would}{folder_change.describe(sensitive=sensitive)}")
         if self.audit is not None:
             lines += render_audit(self.audit, sensitive=sensitive)
+        if self.columns is not None:
+            lines += render_columns(self.columns)
         for failure in self.failures:
             lines.append(f"  FAILED: {failure}")
         if self.requests:
@@ -346,6 +355,41 @@ def issue_category(issue: DataIssue) -> str:
 
 
 # --- Sharing audit --------------------------------------------------------------------------
+
+
+def render_columns(columns: list[SourceColumns]) -> list[str]:
+    """How each source tab's headers were read, and the headers that look like a field that
+    was not found, with the config line that would read them."""
+    lines = ["  columns read:"]
+    for source in columns:
+        mapping = source.mapping
+        row = f"row {mapping.header_row + 1}" if mapping.header_row is not None else "no header"
+        lines.append(f"    {source.spreadsheet} › {source.tab} ({source.kind}, headers in {row}):")
+        for known, header in mapping.fields:
+            lines.append(f"      {known.label}: {repr(header) if header else 'not found'}")
+        if mapping.unused and source.kind == "gradebook":
+            lines.append(f"      {len(mapping.unused)} other column(s), read as assignments")
+        elif mapping.unused:
+            lines.append(f"      not used: {', '.join(repr(h) for h in mapping.unused)}")
+        for header, known in mapping.near_misses:
+            lines.append(
+                f"      warning: {header!r} looks like {known.label}, which was not found; if it "
+                f'is, add to this source in the config: columns = {{ {known.name} = "{header}" }}'
+            )
+    return lines
+
+
+def _columns_dict(source: SourceColumns) -> dict[str, Any]:
+    mapping = source.mapping
+    return {
+        "spreadsheet": source.spreadsheet,
+        "tab": source.tab,
+        "kind": source.kind,
+        "header_row": None if mapping.header_row is None else mapping.header_row + 1,
+        "fields": {known.name: header for known, header in mapping.fields},
+        "unused": list(mapping.unused),
+        "near_misses": [{"header": h, "field": known.name} for h, known in mapping.near_misses],
+    }
 
 
 def render_audit(audits: list[FolderAudit], *, sensitive: bool = False) -> list[str]:

@@ -7,8 +7,10 @@ import time
 from dataclasses import replace
 from datetime import date
 
+from jobs.parse import parse_sources, source_columns
 from jobs.plan.spreadsheets import unplaced_teachers
-from jobs.read import check_places, read_program
+from jobs.read import check_places, read_sources
+from jobs.reconcile.program import reconcile
 from jobs.report import RunReport, figures_report
 from jobs.settings import Settings
 from jobs.workspace.port import Workspace
@@ -17,10 +19,14 @@ UNUSABLE = "a run would write no figures, since a source could not be used"
 
 
 def run_validate(settings: Settings, workspace: Workspace, *, as_of: date) -> RunReport:
-    """Every source read, parsed and reconciled as of `as_of`, and what was wrong in it: the
-    data issues a run would report, and as failures what would stop a run's figures."""
+    """Every source read, parsed and reconciled as of `as_of`, and what was wrong in it: how
+    each tab's headers were read, the data issues a run would report, and as failures what
+    would stop a run's figures."""
     started = time.perf_counter()
-    reconciled = read_program(settings, workspace, as_of=as_of)
+    grids, read_issues = read_sources(settings, workspace)
+    columns = source_columns(settings, grids)
+    parsed = parse_sources(settings, grids, read_issues)
+    reconciled = reconcile(settings, parsed, as_of=as_of)
     issues = [*reconciled.issues, *unplaced_teachers(settings, reconciled)]
     report = figures_report(
         "validate", settings, replace(reconciled, issues=issues), as_of, True, []
@@ -29,6 +35,7 @@ def run_validate(settings: Settings, workspace: Workspace, *, as_of: date) -> Ru
         *(f"{UNUSABLE}: {issue.sentence()}" for issue in reconciled.unusable_sources),
         *check_places(settings, workspace),
     ]
+    report.columns = columns
     report.seconds = time.perf_counter() - started
     report.requests = workspace.request_counts()
     return report

@@ -167,20 +167,22 @@ def likely_header(field: Field, headers: Sequence[str]) -> str | None:
     """The header among `headers` that most looks like `field` without matching it: it shares
     a word with one of the field's headers (a word may be cut short: "min" for "minutes"), or
     is a close spelling of one. None when none does."""
+    scored = [(likeness(field, header), header) for header in headers]
+    best = max(scored, default=(0.0, ""), key=lambda pair: pair[0])
+    return best[1] if best[0] > 0 else None
+
+
+def likeness(field: Field, header: str) -> float:
+    """How much `header` looks like one of `field`'s headers: 100 per shared word plus the
+    closest spelling's ratio; 0 when it shares no word and is no close spelling."""
     names = [field.label, *field.aliases]
     wanted_words = {word for name in names for word in _words(name)}
-    wanted_keys = [header_key(name) for name in names]
-    best: tuple[float, str] | None = None
-    for header in headers:
-        words = _words(header)
-        shared = sum(1 for word in words if _word_matches(word, wanted_words))
-        spelling = max((fuzz.ratio(header_key(header), key) for key in wanted_keys), default=0)
-        if shared == 0 and spelling < CLOSE_SPELLING:
-            continue
-        score = shared * 100 + spelling
-        if best is None or score > best[0]:
-            best = (score, header)
-    return best[1] if best else None
+    shared = sum(1 for word in _words(header) if _word_matches(word, wanted_words))
+    key = header_key(header)
+    spelling = max(fuzz.ratio(key, header_key(name)) for name in names)
+    if shared == 0 and spelling < CLOSE_SPELLING:
+        return 0.0
+    return shared * 100 + spelling
 
 
 CLOSE_SPELLING = 80  # rapidfuzz ratio from which two headers read as one misspelt
@@ -196,6 +198,45 @@ def _word_matches(word: str, wanted: set[str]) -> bool:
         return True
     # A word cut short ("min", "attend") counts when it is a real part of a wanted word.
     return len(word) >= 3 and any(w.startswith(word) or word.startswith(w) for w in wanted)
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """How a tab's headers were read: each field and the header it was read from (None: not
+    found), the headers not used, and those that look like a field not found (a near miss:
+    probably that field, under a header tutorsync does not know)."""
+
+    header_row: int | None  # 0-based; None when the tab has no row to read headers from
+    fields: tuple[tuple[Field, str | None], ...]
+    unused: tuple[str, ...]
+    near_misses: tuple[tuple[str, Field], ...]  # (header, the field it looks like)
+
+
+def map_headers(
+    grid: Sequence[Sequence[object]], kind: SheetKind, custom: Mapping[str, str]
+) -> ColumnMapping:
+    """The header row `find_header` reads (or, when no row has the required columns, the
+    first non-blank one), mapped as `find_header` maps it."""
+    header = find_header(grid, kind, custom, source="", tab="")[0]
+    if header is None:
+        row = next((i for i, r in enumerate(grid) if any(_present(c) for c in r)), None)
+        if row is None:
+            return ColumnMapping(None, tuple((f, None) for f in kind.fields), (), ())
+        header = HeaderMatch(row, _map_columns(grid[row], kind, custom)[0])
+    cells = [str(cell).strip() if _present(cell) else "" for cell in grid[header.row]]
+    found = tuple(
+        (field, cells[header.columns[field.name]] if field.name in header.columns else None)
+        for field in kind.fields
+    )
+    taken = set(header.columns.values())
+    unused = tuple(cell for i, cell in enumerate(cells) if cell and i not in taken)
+    missing = [field for field, read_from in found if read_from is None]
+    near = []
+    for cell in unused:  # each header is a near miss of the one field it looks most like
+        scores = [likeness(f, cell) for f in missing]
+        if scores and max(scores) > 0:
+            near.append((cell, missing[scores.index(max(scores))]))
+    return ColumnMapping(header.row, found, unused, tuple(near))
 
 
 def _present(cell: object) -> bool:

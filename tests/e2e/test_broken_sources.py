@@ -162,3 +162,33 @@ def test_the_demo_as_generated_passes_all_four(demo):
     assert code == 0 and "all checks passed" in out
     code, document = run_json(demo)
     assert code == 0 and not failures(document)
+
+
+def test_validate_and_run_report_the_same_data_issues_on_the_demo(demo):
+    code, out = invoke(demo, "validate", "--as-of", TODAY.isoformat(), "--json")
+    assert code == 0
+    validated = json.loads(out)["issues"]
+    code, document = run_json(demo)
+    assert code == 0
+    [progress] = [job for job in document["jobs"] if job["job"] == "progress"]
+
+    def places(issues: list[dict]) -> list[tuple[str, str, str, str]]:
+        return [(i["spreadsheet"], i["tab"], i["cell"], i["category"]) for i in issues]
+
+    assert places(validated) == places(progress["issues"]) and validated
+
+
+def test_validate_shows_how_each_tab_was_read_and_a_header_that_looks_like_a_field(demo):
+    _retitle(demo / "tutor_log.xlsx", {"Subject": "Subject area"})
+
+    code, out = invoke(demo, "validate", "--as-of", TODAY.isoformat(), "--json")
+
+    assert code == 0  # a near miss is a warning, not a failure
+    columns = {(c["spreadsheet"], c["tab"]): c for c in json.loads(out)["columns"]}
+    form = columns[("tutor_log.xlsx", "Form Responses 1")]
+    assert form["fields"]["minutes"] == "Duration" and form["fields"]["subject"] is None
+    assert form["near_misses"] == [{"header": "Subject area", "field": "subject"}]
+    okafor = columns[("gradebooks/okafor.xlsx", "Grades")]
+    assert okafor["fields"]["student_id"] == "Learner #"  # mapped in the config
+    code, out = invoke(demo, "validate", "--as-of", TODAY.isoformat())
+    assert code == 0 and 'columns = { subject = "Subject area" }' in out

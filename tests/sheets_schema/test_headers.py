@@ -1,7 +1,9 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sheets_schema import roster, tutor_log
-from sheets_schema.headers import find_header, header_key
+from sheets_schema.headers import find_header, header_key, map_headers
 
 
 @pytest.mark.parametrize(
@@ -90,3 +92,44 @@ def test_unknown_field_in_config_mapping_is_reported():
     grid = [["ID", "Name", "Teacher", "Tutor"]]
     _, issues = find_header(grid, roster.KIND, {"shoe_size": "Shoes"}, source="s", tab="t")
     assert any("shoe_size" in i.problem for i in issues)
+
+
+def test_map_headers_says_where_each_field_was_read_and_what_was_not_used():
+    grid = [["Roster 2026"], ["Student ID", "Name", "Teacher Email", "Tutor Email", "Bus route"]]
+    mapping = map_headers(grid, roster.KIND, {})
+    assert mapping.header_row == 1
+    read = {field.name: header for field, header in mapping.fields}
+    assert read["student_id"] == "Student ID" and read["student_name"] == "Name"
+    assert read["grade_level"] is None
+    assert mapping.unused == ("Bus route",)
+    assert mapping.near_misses == ()
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("Length of session (min)", "minutes"),  # shares words with "Session Length"
+        ("Atendance", "attendance"),  # a close spelling
+        ("Tutoring subject", "subject"),
+    ],
+)
+def test_a_header_like_a_field_not_found_is_a_near_miss(header, field):
+    grid = [["Date", "Tutor", "Student ID", "Minutes", "Attendance", "Subject"]]
+    grid[0][[h.lower() for h in grid[0]].index(field)] = header
+    mapping = map_headers(grid, tutor_log.KIND, {})
+    assert [(h, f.name) for h, f in mapping.near_misses] == [(header, field)]
+
+
+def test_a_mapped_header_is_read_not_a_near_miss():
+    grid = [["Date", "Tutor", "Student ID", "Length of session (min)", "Attendance"]]
+    mapping = map_headers(grid, tutor_log.KIND, {"minutes": "Length of session (min)"})
+    read = {field.name: header for field, header in mapping.fields}
+    assert read["minutes"] == "Length of session (min)" and mapping.near_misses == ()
+
+
+@given(st.lists(st.text(max_size=30), max_size=12))
+def test_map_headers_takes_any_header_row(headers):
+    mapping = map_headers([headers], tutor_log.KIND, {})
+    used = {header for _, header in mapping.fields if header is not None}
+    assert all(header in mapping.unused for header, _ in mapping.near_misses)
+    assert not used & set(mapping.unused) or len(headers) != len(set(headers))
