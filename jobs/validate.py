@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import date
 
 from jobs.parse import parse_sources, source_columns
+from jobs.plan.folders import plan_folders
 from jobs.plan.spreadsheets import unplaced_teachers
 from jobs.read import check_places, read_sources
 from jobs.reconcile.program import reconcile
@@ -35,6 +36,11 @@ def run_validate(settings: Settings, workspace: Workspace, *, as_of: date) -> Ru
         *(f"{UNUSABLE}: {issue.sentence()}" for issue in reconciled.unusable_sources),
         *check_places(settings, workspace),
     ]
+    if settings.folders is not None and not report.failures:
+        # The folders job's own issues, such as an address outside the allowed domains.
+        folders = workspace.drive.list_folders(settings.folders.root, settings.program.key)
+        plan = plan_folders(settings=settings.folders, roster=reconciled.roster, folders=folders)
+        report.issues += plan.issues
     report.columns = columns
     report.seconds = time.perf_counter() - started
     report.requests = workspace.request_counts()

@@ -165,6 +165,12 @@ def test_the_demo_as_generated_passes_all_four(demo):
 
 
 def test_validate_and_run_report_the_same_data_issues_on_the_demo(demo):
+    # A tutor outside the allowed domains: a folders issue, which validate finds too.
+    book = openpyxl.load_workbook(demo / "roster.xlsx")
+    sheet = book["Roster"]
+    header = [cell.value for cell in sheet[1]]
+    sheet.cell(row=2, column=header.index("Tutor Email") + 1, value="pat@gmail.example")
+    book.save(demo / "roster.xlsx")
     code, out = invoke(demo, "validate", "--as-of", TODAY.isoformat(), "--json")
     assert code == 0
     validated = json.loads(out)["issues"]
@@ -175,7 +181,10 @@ def test_validate_and_run_report_the_same_data_issues_on_the_demo(demo):
     def places(issues: list[dict]) -> list[tuple[str, str, str, str]]:
         return [(i["spreadsheet"], i["tab"], i["cell"], i["category"]) for i in issues]
 
-    assert places(validated) == places(progress["issues"]) and validated
+    assert places(validated) == places(progress["issues"])
+    assert ("roster.xlsx", "Roster", "E2", "address outside folders.allowed_domains") in places(
+        validated
+    )
 
 
 def test_validate_shows_how_each_tab_was_read_and_a_header_that_looks_like_a_field(demo):
