@@ -640,3 +640,30 @@ def test_a_link_to_a_place_in_another_file_round_trips(workspace):
     write = TabWrite(key="k", title="Issues", header=("Cell",), rows=((Link("L18", url),),))
     workspace.spreadsheets.write_owned_tabs("c.xlsx", [write])
     assert workspace.spreadsheets.read_state("c.xlsx").owned["k"].grid == write.grid()
+
+
+@pytest.mark.parametrize("rows", [50, 400])
+def test_writing_a_tab_of_long_sentences_asks_openpyxl_its_width_once(
+    workspace, monkeypatch, rows
+):
+    # openpyxl works max_column out over every cell each time: asked per row, a Data issues
+    # tab of 5,000 wrapped sentences took minutes (time in the square of its rows).
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    asked = []
+    max_column = Worksheet.max_column
+
+    def counted(sheet):
+        asked.append(1)
+        return max_column.fget(sheet)
+
+    monkeypatch.setattr(Worksheet, "max_column", property(counted))
+    sentence = "this session has no usable date, so it was skipped; " * 3
+    tab = TabWrite(
+        key="k",
+        title="Data issues",
+        header=("Where", "Problem"),
+        rows=tuple((f"A{i}", sentence) for i in range(rows)),
+    )
+    workspace.spreadsheets.write_owned_tabs("coordinator.xlsx", [tab])
+    assert len(asked) <= 3  # not one per row

@@ -567,9 +567,13 @@ def _fill_tab(sheet: Any, write: TabWrite) -> None:
                 text_widths.extend([0] * (column - len(text_widths)))
             if not section:  # a heading or "Last updated" line runs across: not a width
                 text_widths[column - 1] = max(text_widths[column - 1], _shown_length(value))
+    # Measured once: openpyxl works max_column out over every cell each time it is asked, and
+    # asking per tall row made a tab of many data issues take time in the square of its rows.
+    last_column = sheet.max_column
     for row_number in tall_rows:
         # A row as tall as its wrapped sentences reads along its top, not its bottom.
-        for cell in sheet[row_number]:
+        for column in range(1, last_column + 1):
+            cell = sheet.cell(row=row_number, column=column)
             if cell.alignment != _WRAPPED:
                 cell.alignment = _TOP
     for column, longest in enumerate(text_widths, 1):
