@@ -6,7 +6,8 @@
 1. requests per API against the lower bound (first run <= 1.05x; a no-op rerun writes nothing);
 2. against the per-row script (>= 100x fewer requests, >= 20x less wall time at 1,000);
 3. wall time under Google's quotas against the quota floor (target <= 1.2x at 1,000);
-4. reconciliation at scale (bench.reconcile_scale).
+4. reconciliation at scale (bench.reconcile_scale);
+5. a run on junk tutor-log rows: time linear in the rows (growth exponent <= 1.2).
 Timings in 2 and 3 are on a simulated clock (see bench.harness).
 """
 
@@ -18,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import google_requests, under_quota, vs_baseline
+from bench import google_requests, junk_rows, under_quota, vs_baseline
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL_SIZES = (100, 1000, 10_000)
@@ -27,6 +28,8 @@ REQUESTS_TARGET = 1.05
 REQUEST_RATIO_TARGET = 100
 TIME_RATIO_TARGET = 20
 QUOTA_TARGET = 1.2
+JUNK_ROWS = {True: [500, 2000], False: [1000, 5000, 50_000]}  # by --quick
+GROWTH_TARGET = 1.2  # time in junk rows: linear, give or take noise
 
 
 def requests_section(sizes: tuple[int, ...]) -> str:
@@ -84,6 +87,14 @@ def reconcile_section(quick: bool) -> str:
     return done.stdout.rstrip()
 
 
+def junk_section(quick: bool) -> str:
+    timed = junk_rows.measure(JUNK_ROWS[quick])
+    worst = max(junk_rows.growth(timed))
+    return "\n".join(
+        [junk_rows.table(timed), "", _target("growth exponent, worst step", worst, GROWTH_TARGET)]
+    )
+
+
 def _target(what: str, ratio: float, target: float) -> str:
     verdict = "met" if ratio <= target else "MISSED"
     return f"- {what}: {ratio:.3f}x (target <= {target}x: {verdict})"
@@ -100,6 +111,7 @@ def main(argv: list[str] | None = None) -> None:
         ("Against the per-row script", lambda: baseline_section(students)),
         ("Wall time under quota", lambda: quota_section(students)),
         ("Reconciliation at scale", lambda: reconcile_section(quick)),
+        ("A run on junk tutor-log rows", lambda: junk_section(quick)),
     ]
     for number, (title, section) in enumerate(sections, start=1):
         started = time.perf_counter()
