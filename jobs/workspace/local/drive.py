@@ -46,7 +46,7 @@ from jobs.model.drive import (
     token,
 )
 from jobs.workspace.drive_port import PendingApply
-from jobs.workspace.local.files import read_bytes, replace_file
+from jobs.workspace.local.files import discard, read_bytes, replace_file
 from jobs.workspace.pending import PendingChanges
 
 log = logging.getLogger(__name__)
@@ -757,7 +757,7 @@ def _copy_file(source: Path, target: Path) -> None:
         shutil.copyfile(source, temporary)
         os.replace(temporary, target)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
+        discard(temporary)
         raise _Failed(
             f"the template could not be copied ({error.strerror or error}); check the disk has "
             "space and that you may write to the folder"

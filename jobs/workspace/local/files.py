@@ -3,8 +3,11 @@ errors, and replace a file atomically so a failure never leaves half a file."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import time
+from glob import escape as glob_escape
 from pathlib import Path
 
 from jobs.errors import WorkspaceError
@@ -34,7 +37,8 @@ def read_bytes(path: Path, spreadsheet: str) -> bytes:
 def replace_file(path: Path, data: bytes, spreadsheet: str) -> None:
     """Write `data` to `path` atomically: a temporary file beside it, flushed to disk, then
     renamed over it. On any failure the temporary file goes and the original stays as it was."""
-    temporary = path.with_name(f".{path.name}.tutorsync-tmp-{os.getpid()}")
+    temporary = path.with_name(f".{path.name}{TEMPORARY}{os.getpid()}")
+    _discard_stale(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with temporary.open("wb") as file:
@@ -45,7 +49,7 @@ def replace_file(path: Path, data: bytes, spreadsheet: str) -> None:
             shutil.copymode(path, temporary)
         os.replace(temporary, path)
     except BaseException as error:
-        temporary.unlink(missing_ok=True)
+        discard(temporary)
         if isinstance(error, PermissionError):
             raise WorkspaceError(
                 f"{spreadsheet} could not be written (permission denied); close it if it is "
@@ -58,6 +62,27 @@ def replace_file(path: Path, data: bytes, spreadsheet: str) -> None:
             ) from None
         raise
     _sync_folder(path.parent)
+
+
+TEMPORARY = ".tutorsync-tmp-"  # .<name>.tutorsync-tmp-<pid>: a file being replaced
+STALE_SECONDS = 3600  # a temporary file this old was left by a run that was killed
+
+
+def _discard_stale(path: Path) -> None:
+    """Temporary copies of `path` that a killed run left (whole copies of student data,
+    hidden): removed once they are an hour old, so a run on another machine that shares the
+    folder is never disturbed."""
+    try:
+        leftovers = list(path.parent.glob(f".{glob_escape(path.name)}{TEMPORARY}*"))
+    except OSError:
+        return
+    now = time.time()
+    for leftover in leftovers:
+        try:
+            if now - leftover.stat().st_mtime > STALE_SECONDS:
+                discard(leftover)
+        except OSError:
+            continue
 
 
 def _sync_folder(folder: Path) -> None:
@@ -98,6 +123,14 @@ def create_new_file(path: Path, data: bytes, name: str) -> None:
             "write to its folder and that the disk has space"
         ) from None
     finally:
+        discard(temporary)
+
+
+def discard(temporary: Path) -> None:
+    """Remove a temporary file if it is there. A disk that refuses even that (a read-only
+    file system) must not hide the error that matters, nor show the file's path (a folder
+    path holds a student's name)."""
+    with contextlib.suppress(OSError):
         temporary.unlink(missing_ok=True)
 
 
