@@ -241,12 +241,17 @@ def shown_or_none(value: object) -> str | None:
 
 
 def show(value: object) -> str:
-    """A cell as an educator would recognise it in a message."""
+    """A cell as an educator would recognise it in a message: cut at 80 characters."""
+    text = whole_text(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def whole_text(value: object) -> str:
+    """A cell's text, all of it (a tutor's note is read in full: what matters may be last)."""
     if value is None:
         return ""
     if isinstance(value, datetime) and value.time() == datetime.min.time():
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    text = str(value).strip()
-    return text if len(text) <= 80 else text[:77] + "..."
+    return str(value).strip()

@@ -11,7 +11,15 @@ from sheets_schema import values
 from sheets_schema.fields import STUDENT_EMAIL, STUDENT_ID, STUDENT_NAME
 from sheets_schema.headers import Field, SheetKind, find_header
 from sheets_schema.issues import DataIssue, Severity, a1
-from sheets_schema.table import ROW, ColumnParser, a1_cells, map_distinct, raw_frame, show
+from sheets_schema.table import (
+    ROW,
+    ColumnParser,
+    a1_cells,
+    map_distinct,
+    raw_frame,
+    show,
+    whole_text,
+)
 
 KIND = SheetKind(
     "tutor log",
@@ -199,7 +207,7 @@ def _unusable(
 
 
 def _text(value: object) -> str | None:
-    return None if values.is_blank(value) else show(value)
+    return None if values.is_blank(value) else whole_text(value)
 
 
 def _tutor(value: object) -> str | None:

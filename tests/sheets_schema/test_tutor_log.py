@@ -89,3 +89,14 @@ def test_missing_required_column_skips_the_tab():
     sessions, issues = tutor_log.parse([["Date", "Tutor", "Student"]], source="s", tab="t")
     assert sessions is None
     assert len(issues) == 1 and "Minutes" in issues[0].problem
+
+
+def test_a_long_note_is_read_whole_what_matters_may_be_at_its_end():
+    note = "Worked on fractions and decimals, then reviewed the homework. " * 2 + (
+        "IMPORTANT: she told me something at school is upsetting her; please check in."
+    )
+    sessions, issues = parse(
+        ["2026-01-05", "lee@s.example", "00123", "Ada", "45", "Present", "no", note],
+        header=[*HEADER, "Notes"],
+    )
+    assert sessions.iloc[0].notes == note and issues == []

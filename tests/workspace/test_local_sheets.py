@@ -643,9 +643,7 @@ def test_a_link_to_a_place_in_another_file_round_trips(workspace):
 
 
 @pytest.mark.parametrize("rows", [50, 400])
-def test_writing_a_tab_of_long_sentences_asks_openpyxl_its_width_once(
-    workspace, monkeypatch, rows
-):
+def test_writing_a_tab_of_long_sentences_asks_openpyxl_its_width_once(workspace, monkeypatch, rows):
     # openpyxl works max_column out over every cell each time: asked per row, a Data issues
     # tab of 5,000 wrapped sentences took minutes (time in the square of its rows).
     from openpyxl.worksheet.worksheet import Worksheet
