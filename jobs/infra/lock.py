@@ -7,8 +7,12 @@ host, start time, command) only so the second run can say so.
 
 Where the file lives:
 - local workspace: `.tutorsync-<program key>.lock` in the workspace folder, the files it guards;
-- Google: `$XDG_RUNTIME_DIR` (else the system temp folder), named with the program key and a
-  short hash of the config's absolute path.
+- Google: `$XDG_RUNTIME_DIR`, else a folder only this user may use (`tutorsync-<uid>` in the
+  system temp folder, mode 0700, else `~/.local/state/tutorsync`), named with the program key
+  and a short hash of the config's absolute path. A folder of that name that someone else
+  could write is never used: they could hold every run with a lock file of their own.
+
+A lock file that is a symbolic link is never followed (it could point at a teacher's file).
 
 Two machines do not share a lock: their tabs and check-ins still converge, but two folders
 runs racing can each create a student's folder (the oldest is kept; README: Scheduling).
@@ -21,6 +25,7 @@ import json
 import logging
 import os
 import socket
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -83,16 +88,49 @@ class Holder:
             return None
 
 
-def lock_path(settings: Settings, config_path: Path, *, runtime_dir: Path | None = None) -> Path:
+def lock_path(
+    settings: Settings, config_path: Path, *, runtime_dir: Path | None = None
+) -> Path | None:
     """The lock file of this program: next to the files it guards for a local workspace; for
-    Google, in the per-user runtime folder, keyed by program and config (a short hash of the
-    config's absolute path, so two programs' configs never share a lock by accident)."""
+    Google, in a per-user folder, keyed by program and config (a short hash of the config's
+    absolute path, so two programs' configs never share a lock by accident). None when no
+    folder only this user may use can be had."""
     key = settings.program.key
     if settings.workspace.kind == "local":
         return settings.workspace_root / f".tutorsync-{key}.lock"
     config_hash = hashlib.sha256(str(config_path.resolve()).encode()).hexdigest()[:12]
-    folder = runtime_dir or Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
-    return folder / f"tutorsync-{key}-{config_hash}.lock"
+    folder = runtime_dir or _private_folder()
+    return None if folder is None else folder / f"tutorsync-{key}-{config_hash}.lock"
+
+
+def _private_folder() -> Path | None:
+    """$XDG_RUNTIME_DIR (private by definition), else the first folder, made if need be,
+    that is this user's own and that nobody else may write."""
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        return Path(os.environ["XDG_RUNTIME_DIR"])
+    candidates = [
+        Path(tempfile.gettempdir()) / f"tutorsync-{os.getuid()}",
+        Path.home() / ".local" / "state" / "tutorsync",
+    ]
+    for folder in candidates:
+        with suppress(OSError):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if _is_private(folder):
+            return folder
+        log.warning("the lock folder %s may be written by others; not used", folder)
+    return None
+
+
+def _is_private(folder: Path) -> bool:
+    try:
+        found = os.lstat(folder)
+    except OSError:
+        return False
+    return (
+        stat.S_ISDIR(found.st_mode)  # not a symbolic link to somewhere else
+        and found.st_uid == os.getuid()
+        and found.st_mode & 0o077 == 0
+    )
 
 
 @contextmanager
@@ -109,11 +147,16 @@ def program_lock(
     """Hold the program's lock for the duration of the block. A dry run writes nothing, so it
     takes no lock (and leaves no lock file behind). Raises LockedError if another run still
     holds the lock after `wait_seconds`."""
-    if dry_run:
+    path = lock_path(settings, config_path)
+    if dry_run or path is None:
+        if path is None and not dry_run:
+            log.warning(
+                "no private folder for the run lock; %s runs without it", settings.program.key
+            )
         yield
         return
     with hold(
-        lock_path(settings, config_path),
+        path,
         program=settings.program.key,
         command=command,
         wait_seconds=wait_seconds,
@@ -197,11 +240,12 @@ def _open(path: Path) -> int | None:
     cannot be opened at all: the lock guards against overlapping runs, but runs are
     idempotent, so a run without it is still correct."""
     try:
-        return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        # Never through a symbolic link: it could point at a file the lock would truncate.
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     except PermissionError:
-        # e.g. another user's lock file in a shared temp folder: locking needs only reading.
+        # e.g. another user's lock file in a shared folder: locking needs only reading.
         try:
-            return os.open(path, os.O_RDONLY)
+            return os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
         except OSError as error:
             log.warning("could not open the run lock %s (%s); running without it", path, error)
     except OSError as error:

@@ -212,3 +212,44 @@ def test_the_holder_is_described_with_its_day_when_not_today():
     )
     assert Holder.from_json(holder.to_json()) == holder
     assert Holder.from_json("") is None and Holder.from_json('{"pid": 1') is None
+
+
+def test_a_lock_file_that_is_a_symbolic_link_is_never_followed(tmp_path):
+    precious = tmp_path / "gradebook.xlsx"
+    precious.write_text("a teacher's file")
+    path = tmp_path / "program.lock"
+    path.symlink_to(precious)
+    with hold(path, program="lincoln", command="tutorsync run"):
+        pass
+    assert precious.read_text() == "a teacher's file"  # not truncated, nothing written
+
+
+@pytest.fixture
+def no_runtime_folder(tmp_path, monkeypatch) -> Path:
+    """No $XDG_RUNTIME_DIR (a cron job, a container): the temp folder is tmp_path/tmp."""
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(lock.tempfile, "gettempdir", lambda: str(temp))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    return temp
+
+
+def test_without_a_runtime_folder_a_google_lock_is_in_a_folder_only_this_user_can_use(
+    tmp_path, no_runtime_folder
+):
+    path = lock_path(settings_for(tmp_path, "google"), tmp_path / "tutorsync.toml")
+    assert path is not None
+    folder = path.parent
+    assert folder == no_runtime_folder / f"tutorsync-{os.getuid()}"
+    assert folder.stat().st_mode & 0o777 == 0o700 and folder.stat().st_uid == os.getuid()
+
+
+def test_a_lock_folder_another_user_could_have_made_is_not_used(tmp_path, no_runtime_folder):
+    # Someone made the predictable folder first (open to all) and planted a lock in it.
+    planted = no_runtime_folder / f"tutorsync-{os.getuid()}"
+    planted.mkdir()
+    planted.chmod(0o777)
+    path = lock_path(settings_for(tmp_path, "google"), tmp_path / "tutorsync.toml")
+    assert path is not None and planted not in path.parents
+    assert path.parent.stat().st_mode & 0o777 == 0o700
