@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from jobs.checkins import schedule_checkins
+from jobs.checkins import CheckinsDone, schedule_checkins
+from jobs.errors import WorkspaceError
 from jobs.folders import begin_folders
 from jobs.infra import logs
 from jobs.progress import write_progress
@@ -82,9 +83,16 @@ def _after_folders(
     next_checkins = None
     if settings.checkins:
         with logs.context(job="checkins"):
-            checkins = schedule_checkins(
-                settings, workspace, reading.reconciled, folders, as_of=as_of, dry_run=dry_run
-            )
+            try:
+                checkins = schedule_checkins(
+                    settings, workspace, reading.reconciled, folders, as_of=as_of, dry_run=dry_run
+                )
+            except WorkspaceError as error:
+                # Jobs are independent: a calendar that cannot be read fails the check-ins
+                # alone, and the progress tabs (which keep their Next check-in) still go out.
+                failed = RunReport("checkins", settings.program.name, as_of, dry_run)
+                failed.failures = [f"the check-ins were left as they are: {error}"]
+                checkins = CheckinsDone(failed, {})
         reports.append(checkins.report)
         next_checkins = checkins.next_checkins if checkins.report.ok else None
     with logs.context(job="progress"):

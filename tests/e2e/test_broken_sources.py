@@ -201,3 +201,25 @@ def test_validate_shows_how_each_tab_was_read_and_a_header_that_looks_like_a_fie
     assert okafor["fields"]["student_id"] == "Learner #"  # mapped in the config
     code, out = invoke(demo, "validate", "--as-of", TODAY.isoformat())
     assert code == 0 and 'columns = { subject = "Subject area" }' in out
+
+
+def test_a_calendar_that_cannot_be_read_fails_check_ins_alone(demo):
+    code, _ = run_json(demo)
+    assert code == 0
+    (demo / "calendar.ics").write_bytes(b"BEGIN:VCALENDAR\r\n\xff\xfe not UTF-8\r\n")
+    roster = openpyxl.load_workbook(demo / "roster.xlsx")
+    roster["Roster"].cell(row=2, column=3, value=9)  # a grade level changes: progress writes
+    roster.save(demo / "roster.xlsx")
+
+    code, document = run_json(demo)
+
+    assert code == 1
+    jobs = {job["job"]: job for job in document["jobs"]}
+    assert not jobs["checkins"]["ok"] and "calendar.ics" in jobs["checkins"]["failures"][0]
+    assert jobs["progress"]["ok"] and jobs["progress"]["changes"] >= 1  # written regardless
+    run_log = list(openpyxl.load_workbook(demo / "coordinator.xlsx")["Run log"].values)
+    assert {row[1]: str(row[2])[:6] for row in run_log[-3:]} == {
+        "folders": "ok",
+        "checkins": "failed",
+        "progress": "ok",
+    }
