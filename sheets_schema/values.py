@@ -511,7 +511,12 @@ def parse_student_id(value: object) -> str | Invalid | None:
 
 _EMAIL_FIX = "type an e-mail address such as name@school.org"
 _ANGLE_ADDRESS = re.compile(r"<([^<>]*)>")
-_EMAIL = re.compile(r"[^\s@<>()\[\],;:\"]+@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}")
+# The local part in plain ASCII (RFC 5322's atext and dots), as Google Workspace accounts
+# have it: a fullwidth "＠" or a right-to-left override is never part of an address, so
+# "a＠evil.example@school.example" is not one address at the school.
+_EMAIL = re.compile(
+    r"[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}"
+)
 
 
 def parse_email(value: object) -> str | Invalid | None:

@@ -210,11 +210,21 @@ def folder_name(pattern: str, student: Mapping[str, object], student_id: str) ->
     text = pattern.format(first=first, last=last, name=name, id=student_id)
     text = re.sub(r"^[\s,]+|[\s,]+$", "", text)  # "{last}, {first}" with no first name
     text = re.sub(r"\s*,\s*(?=\()", " ", text)  # "{last}, {first} ({id})" with no first
-    return " ".join(text.split())
+    return " ".join(_without_direction_marks(text).split())
 
 
 def copy_name(template_name: str, student: Mapping[str, object]) -> str:
-    return f"{template_name} - {str(student.get('name') or '').strip()}".strip(" -")
+    name = f"{template_name} - {str(student.get('name') or '').strip()}".strip(" -")
+    return _without_direction_marks(name)
+
+
+# Bidirectional controls (U+202E, right-to-left override, among them) make a name show other
+# than it is: "Lee (00123)\u202exlsx.exe" reads as a different file. Never in a name made.
+_DIRECTION_MARKS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _without_direction_marks(text: str) -> str:
+    return _DIRECTION_MARKS.sub("", text)
 
 
 # --- Sharing -------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from jobs.model.drive import (
 from jobs.plan.folders import (
     archive_key,
     audit_folders,
+    copy_name,
     folder_name,
     links_of,
     plan_folders,
@@ -404,3 +405,9 @@ def test_made_meanwhile_names_only_creates_and_copies_already_done(keys, copied,
     ]
     made = made_meanwhile(changes, frozenset(keys), frozenset(copied))
     assert made == [changes[i] for i in stale]
+
+
+def test_folder_and_copy_names_carry_no_direction_controls():
+    student = {"first_name": "Sam\u202e", "last_name": "Lee\u2066", "name": "Lee\u200f, Sam"}
+    assert folder_name("{last}, {first} ({id})", student, "00123") == "Lee, Sam (00123)"
+    assert copy_name("Learning plan\u202a", student) == "Learning plan - Lee, Sam"

@@ -829,3 +829,19 @@ def test_minutes_as_a_spreadsheet_time_serial_are_that_time(
 ) -> None:
     """Sheets hands a typed 1:15 over as a fraction of a day."""
     assert parse_minutes(day_fraction) == pytest.approx(minutes)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "a\uff20evil.example@school.example",  # a fullwidth at sign inside the local part
+        "pat\u202e@school.example",  # a right-to-left override
+        "\uff50\uff41\uff54@school.example",  # fullwidth letters
+    ],
+)
+def test_an_address_with_a_look_alike_or_control_character_is_not_an_address(typed):
+    assert isinstance(values.parse_email(typed), values.Invalid)
+
+
+def test_plain_ascii_local_parts_with_dots_plus_and_apostrophes_are_addresses():
+    assert values.parse_email("O'Brien.K+tutor@School.example") == "o'brien.k+tutor@school.example"

@@ -20,3 +20,27 @@ def test_a_source_reads_the_same_from_its_state_read_as_from_values_batch_get(go
 
     assert from_state == by_batch_get
     assert from_state["Grades"][1][:5] == ["00123", 46082, 17, 34, True]
+
+
+def test_a_filter_view_for_text_that_starts_like_a_formula_filters_by_that_text(
+    google_harness, fake_google
+):
+    from jobs.workspace.google.sheets import spreadsheet_id
+    from sheets_schema.cells import FilterView, TabWrite
+
+    reference = google_harness.seed("coordinator", {"Notes": [["kept"]]})
+    teacher = "=ops+x@school.example"  # a valid address, and a formula to Sheets' parser
+    tab = TabWrite(
+        key="tutorsync:t:summary",
+        title="Progress summary",
+        header=("Teachers",),
+        rows=((teacher,),),
+        filter_views=(FilterView(f"Students of {teacher}", 0, teacher),),
+    )
+    google_harness.workspace.spreadsheets.write_owned_tabs(reference, [tab])
+
+    stored = fake_google.sheets.spreadsheet(spreadsheet_id(reference))
+    [view] = [view for sheet in stored["sheets"] for view in sheet.get("filterViews", [])]
+    [spec] = view["filterSpecs"]
+    [value] = spec["filterCriteria"]["condition"]["values"]
+    assert value["userEnteredValue"] == '="=ops+x@school.example"'

@@ -15,6 +15,7 @@ import pytest
 from jobs.errors import WorkspaceError
 from jobs.workspace.local import drive as local_drive
 from jobs.workspace.local.files import create_new_file, replace_file
+from jobs.workspace.local.workspace import LocalWorkspace
 
 
 @pytest.fixture
@@ -71,3 +72,11 @@ def test_a_temporary_copy_a_killed_run_left_is_removed_by_the_next_write(tmp_pat
 
     assert target.read_bytes() == b"data"
     assert not stale.exists() and fresh.exists()
+
+
+def test_a_hash_in_a_folder_or_file_name_does_not_cut_its_link(tmp_path):
+    workspace = LocalWorkspace(tmp_path)
+    folder = workspace.drive.link("folders/2026-27/Lee #2, Sam (00123)", from_spreadsheet="c.xlsx")
+    assert folder == "folders/2026-27/Lee %232, Sam (00123)"
+    tab = workspace.link("gradebooks/Room #4 100%.xlsx", "Grades", "B2", from_spreadsheet="c.xlsx")
+    assert tab == "gradebooks/Room %234 100%25.xlsx#'Grades'!B2"  # one "#": before the cell

@@ -448,7 +448,7 @@ def _filter_view_request(view: FilterView, table: Mapping[str, int]) -> dict[str
                         "filterCriteria": {
                             "condition": {
                                 "type": "TEXT_CONTAINS",
-                                "values": [{"userEnteredValue": view.text}],
+                                "values": [{"userEnteredValue": _condition_text(view.text)}],
                             }
                         },
                     }
@@ -456,6 +456,15 @@ def _filter_view_request(view: FilterView, table: Mapping[str, int]) -> dict[str
             }
         }
     }
+
+
+def _condition_text(text: str) -> str:
+    """`text` as a condition value: Sheets parses one as if typed into a cell, so text that
+    starts like a formula (an e-mail such as =ops@school.org) is given as the formula that
+    returns it, never run as one."""
+    if text.startswith(("=", "+")):
+        return '="' + text.replace('"', '""') + '"'
+    return text
 
 
 def _highlight_requests(write: TabWrite, sheet_id: int) -> list[dict[str, Any]]:

@@ -46,7 +46,7 @@ from jobs.model.drive import (
     token,
 )
 from jobs.workspace.drive_port import PendingApply
-from jobs.workspace.local.files import discard, read_bytes, replace_file
+from jobs.workspace.local.files import discard, link_path, read_bytes, replace_file
 from jobs.workspace.pending import PendingChanges
 
 log = logging.getLogger(__name__)
@@ -158,7 +158,7 @@ class LocalDrive:
         links spreadsheets: a link cell in an .xlsx file (or a line in an .ics file next to
         it) opens the folder, and the workspace folder can be moved as a whole."""
         here = PurePath(from_spreadsheet).parent.as_posix()
-        return posixpath.relpath(PurePath(url).as_posix(), here)
+        return link_path(posixpath.relpath(PurePath(url).as_posix(), here))
 
     # --- Paths ----------------------------------------------------------------------------------
 

@@ -13,6 +13,12 @@ from pathlib import Path
 from jobs.errors import WorkspaceError
 
 
+def link_path(relative: str) -> str:
+    """A relative path as the target of a link cell: "#" would end the path there (what
+    follows is a place in the file) and "%" starts an escape, so both are escaped."""
+    return relative.replace("%", "%25").replace("#", "%23")
+
+
 def check_not_open(path: Path, spreadsheet: str) -> None:
     """Refuse a file another program has open: its lock file says so, and a save from that
     program would undo ours (or ours would be lost on Windows)."""

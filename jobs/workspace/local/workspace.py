@@ -8,6 +8,7 @@ import posixpath
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
+from jobs.workspace.local.files import link_path
 from jobs.workspace.local.sheets import LocalSpreadsheets
 
 if TYPE_CHECKING:
@@ -56,4 +57,4 @@ class LocalWorkspace:
             return f"#{place}"
         here = PurePath(from_spreadsheet).parent
         relative = posixpath.relpath(PurePath(spreadsheet).as_posix(), here.as_posix() or ".")
-        return f"{relative}#{place}"
+        return f"{link_path(relative)}#{place}"
