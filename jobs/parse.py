@@ -15,7 +15,7 @@ from jobs.stage import cycle_collection_paused
 from sheets_schema import gradebook, roster, tutor_log
 from sheets_schema.cells import Grid
 from sheets_schema.headers import ColumnMapping, map_headers
-from sheets_schema.issues import DataIssue
+from sheets_schema.issues import DataIssue, Severity, a1
 from sheets_schema.roster import Roster
 
 Grids = Mapping[tuple[str, str], Grid]  # (spreadsheet, tab) -> grid
@@ -70,7 +70,30 @@ def parse_sources(settings: Settings, grids: Grids, read_issues: list[DataIssue]
     issues += found
     scores, found = _parse_scores(settings, grids)
     issues += found
+    issues += _unreadable_characters(grids)
     return ParsedSources(parsed_roster, sessions, scores, issues)
+
+
+def _unreadable_characters(grids: Grids) -> list[DataIssue]:
+    """Cells of a .csv file holding bytes its encoding could not read (U+FFFD stands in for
+    them): what was typed there may be wrong, so it is said where, never guessed silently."""
+    return [
+        DataIssue(
+            spreadsheet,
+            tab,
+            a1(row, column),
+            "",
+            "some characters in this cell could not be read (the file is not all in one "
+            "text encoding), so they show as \ufffd",
+            "retype them, then save the file as CSV UTF-8 (in Excel: Save As, CSV UTF-8)",
+            Severity.WARNING,
+        )
+        for (spreadsheet, tab), grid in grids.items()
+        if spreadsheet.lower().endswith(".csv")
+        for row, cells in enumerate(grid)
+        for column, cell in enumerate(cells)
+        if isinstance(cell, str) and "\ufffd" in cell
+    ]
 
 
 def usable_roster(

@@ -223,3 +223,19 @@ def test_a_calendar_that_cannot_be_read_fails_check_ins_alone(demo):
         "checkins": "failed",
         "progress": "ok",
     }
+
+
+def test_a_byte_a_csv_cannot_read_is_a_data_issue_at_its_cell(demo):
+    path = demo / "gradebooks" / "banda.csv"
+    raw = path.read_bytes()
+    # A name typed in UTF-8, one stray byte after it (row 6: Ibrahim Bergström, in column B).
+    path.write_bytes(raw.replace("Bergström".encode(), "Bergström".encode() + b"\xff", 1))
+
+    code, document = run_json(demo)
+
+    assert code == 0  # a warning: the row still counts
+    [progress] = [job for job in document["jobs"] if job["job"] == "progress"]
+    found = {(i["spreadsheet"], i["cell"]): i["category"] for i in progress["issues"]}
+    assert "B6" in {cell for sheet, cell in found if sheet == "gradebooks/banda.csv"}
+    sheet = openpyxl.load_workbook(demo / "progress" / "banda-progress.xlsx")["Tutoring progress"]
+    assert any("Bergström" in str(row[1]) for row in sheet.iter_rows(values_only=True))

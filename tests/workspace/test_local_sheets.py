@@ -665,3 +665,29 @@ def test_writing_a_tab_of_long_sentences_asks_openpyxl_its_width_once(workspace,
     )
     workspace.spreadsheets.write_owned_tabs("coordinator.xlsx", [tab])
     assert len(asked) <= 3  # not one per row
+
+
+def test_a_utf8_csv_with_one_stray_byte_keeps_its_accents(workspace, tmp_path):
+    text = "Name,Note\r\nZoë Ávila,José's note\r\nAda,bad \xff byte\r\n"
+    raw = text.encode("utf-8").replace("\xff".encode(), b"\xff")
+    (tmp_path / "roster.csv").write_bytes(raw)
+
+    grid = workspace.spreadsheets.read_tabs("roster.csv", ["roster"])["roster"]
+
+    assert grid[1] == ["Zoë Ávila", "José's note"]  # not mojibake
+    assert grid[2] == ["Ada", "bad \ufffd byte"]  # the one byte that is not UTF-8
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_csv_reads_whole(workspace, tmp_path, encoding):
+    # Excel's "Unicode text" is UTF-16 with a byte order mark, separated by tabs.
+    rows = "Student ID\tStudent\tScore\r\n00123\tZoë\t17\r\n00124\tKim\t18\r\n"
+    (tmp_path / "grades.csv").write_bytes(rows.encode(encoding))
+
+    grid = workspace.spreadsheets.read_tabs("grades.csv", ["grades"])["grades"]
+
+    assert grid == [
+        ["Student ID", "Student", "Score"],
+        ["00123", "Zoë", "17"],
+        ["00124", "Kim", "18"],
+    ]

@@ -12,6 +12,7 @@ reference that would need updating, so a renamed tab is still found by its key.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import logging
@@ -388,17 +389,37 @@ def _no_tab_message(spreadsheet: str, tab: str, titles: Sequence[str]) -> str:
 
 def _read_csv(path: Path, spreadsheet: str) -> Grid:
     """Every cell as text ("" as None), whichever of , ; or tab separates the values."""
-    raw = read_bytes(path, spreadsheet)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel on Windows saves "CSV" in the ANSI code page, usually cp1252.
-        text = raw.decode("cp1252", errors="replace")
+    text = csv_text(read_bytes(path, spreadsheet))
     try:
         rows = csv.reader(io.StringIO(text, newline=""), delimiter=_csv_delimiter(text))
         return trim_grid([[cell if cell != "" else None for cell in row] for row in rows])
     except csv.Error as error:
         raise WorkspaceError(f"{spreadsheet} is not a readable .csv file ({error})") from None
+
+
+def csv_text(raw: bytes) -> str:
+    """A CSV file's text in the encoding that reads it cleanly: UTF-8 or UTF-16 by their byte
+    order marks (Excel's "CSV UTF-8" and "Unicode text"), UTF-16 by its zero bytes, UTF-8,
+    else Windows' cp1252 (Excel's plain "CSV"). A UTF-8 file with a stray byte stays UTF-8:
+    the byte alone becomes U+FFFD (reported at its cell), not every accent turned to mojibake."""
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16", errors="replace")
+    sample = raw[:4096]
+    if len(sample) >= 4 and sample.count(0) * 3 >= len(sample):  # one byte in two is zero
+        odd_zeros = sample[1::2].count(0) >= sample[0::2].count(0)
+        return raw.decode("utf-16-le" if odd_zeros else "utf-16-be", errors="replace")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    as_utf8 = raw.decode("utf-8", errors="replace")
+    unreadable = as_utf8.count("\ufffd")
+    readable = sum(1 for char in as_utf8 if ord(char) > 127) - unreadable
+    if readable > unreadable:
+        return as_utf8
+    return raw.decode("cp1252", errors="replace")
 
 
 def _csv_delimiter(text: str) -> str:
