@@ -691,3 +691,32 @@ def test_a_utf16_csv_reads_whole(workspace, tmp_path, encoding):
         ["00123", "Zoë", "17"],
         ["00124", "Kim", "18"],
     ]
+
+
+def test_a_stray_cell_far_right_of_every_row_is_not_read_as_16384_columns(workspace, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Roster"
+    sheet.append(["Student ID", "Name"])
+    for number in range(2000):
+        sheet.append([f"{number:05d}", "Ada"])
+        sheet.cell(row=number + 2, column=16384, value="x")  # column XFD
+    book.save(tmp_path / "roster.xlsx")
+
+    grid = workspace.spreadsheets.read_tabs("roster.xlsx", ["Roster"])["Roster"]
+
+    assert len(grid) == 2001 and max(len(row) for row in grid) == 2
+
+
+def test_a_source_past_the_cell_limit_is_refused_naming_it(workspace, tmp_path, monkeypatch):
+    monkeypatch.setattr(local, "MAX_SOURCE_CELLS", 1000)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Log"
+    for number in range(600):
+        sheet.append([f"{number:05d}", "Ada", 45])
+    book.save(tmp_path / "log.xlsx")
+
+    with pytest.raises(WorkspaceError) as raised:
+        workspace.spreadsheets.read_tabs("log.xlsx", ["Log"])
+    assert "log.xlsx › Log holds more than 1,000 cells" in str(raised.value)

@@ -148,9 +148,7 @@ class LocalSpreadsheets:
                         f"{spreadsheet} › {tab} is a tab tutorsync writes, not a source; "
                         "name an educator's tab instead"
                     )
-                # Some programs write a wrong <dimension>; ignore it and read every row.
-                sheet.reset_dimensions()
-                grids[tab] = _values_grid(sheet.iter_rows())
+                grids[tab] = _source_grid(sheet, f"{spreadsheet} › {tab}")
         return grids
 
     def list_tabs(self, spreadsheet: str) -> list[str]:
@@ -468,6 +466,56 @@ def _unreadable(spreadsheet: str, error: Exception) -> str:
         f"{spreadsheet} is not a readable .xlsx file ({reason}); "
         "open it in Excel or LibreOffice and save it as .xlsx"
     )
+
+
+MAX_SOURCE_CELLS = 10_000_000  # Google Sheets' own limit for a whole spreadsheet
+HEADER_ROWS = 10  # as sheets_schema.headers looks for the header: the first non-blank rows
+
+
+def _source_grid(sheet: Any, where: str) -> Grid:
+    """A source tab's values, as wide as the table in its first rows (where the header is): a
+    column with no header is never read by a parser, and a stray cell at column XFD in every
+    row would otherwise make each row 16,384 cells (a 113 KB file took 5.3 GB). Past
+    MAX_SOURCE_CELLS, a clear error."""
+    # Some programs write a wrong <dimension>; ignore it and read every row.
+    sheet.reset_dimensions()
+    width = 0
+    seen = 0
+    for row in sheet.iter_rows(values_only=True):
+        extent = _extent(row)
+        if extent:
+            width, seen = max(width, extent), seen + 1
+            if seen == HEADER_ROWS:
+                break
+    if width == 0:
+        return []
+    grid: Grid = []
+    for row in sheet.iter_rows(max_col=width):
+        grid.append([_cell_value(cell.value, cell) for cell in row])
+        if len(grid) * width > MAX_SOURCE_CELLS:
+            raise WorkspaceError(
+                f"{where} holds more than {MAX_SOURCE_CELLS:,} cells, {len(grid):,} rows as "
+                f"wide as column {get_column_letter(width)}, tutorsync's limit for a source: "
+                "delete any stray cell right of its last column, or move older rows to "
+                "another tab"
+            )
+    return trim_grid(grid)
+
+
+MAX_GAP = 256  # blank columns after which a cell is stray, not part of the table
+
+
+def _extent(values: Sequence[Any]) -> int:
+    """How far a row's table reaches: to its last cell before a gap of more than MAX_GAP blank
+    columns (what lies beyond is a stray cell, such as one typed in column XFD)."""
+    last = -1
+    for index, value in enumerate(values):
+        if value is None or value == "":
+            if index - last > MAX_GAP:
+                break
+            continue
+        last = index
+    return last + 1
 
 
 def _values_grid(rows: Iterable[Sequence[Any]], *, links: bool = False) -> Grid:
