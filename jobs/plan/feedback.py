@@ -178,6 +178,19 @@ def _read_current(current: OwnedTab | None) -> _Current:
                 found.loose.append(tuple(raw))
             continue
         row_key = (row[0], str(row[1]), row[3])
+        extras = [raw[i] if i < len(raw) else None for i in added]
+        if row_key in found.rows:  # the row copied, or typed twice: keep what both hold
+            row[_REPLY] = _merged(found.rows[row_key][_REPLY], row[_REPLY])
+            extras = [_merged(a, b) for a, b in zip(found.extras[row_key], extras, strict=True)]
         found.rows[row_key] = row
-        found.extras[row_key] = [raw[i] if i < len(raw) else None for i in added]
+        found.extras[row_key] = extras
     return found
+
+
+def _merged(first: CellValue, second: CellValue) -> CellValue:
+    """Two cells typed for one row, as progress tabs merge them: both, a line apart."""
+    if first in (None, "") or first == second:
+        return second
+    if second in (None, ""):
+        return first
+    return f"{first}\n{second}"

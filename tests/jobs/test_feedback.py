@@ -126,3 +126,16 @@ def test_a_column_and_rows_a_tutor_added_are_kept_with_their_rows():
     # Once the note is gone, the row stays for what the tutor typed in their column.
     gone = tab([], current)
     assert [row[-1] for row in gone.rows[:-1]] == ["yes"]
+
+
+def test_two_rows_for_one_note_keep_both_replies():
+    note = TeacherNote("t1@s.example", "001", "Quiz on Friday")
+    first = owned(tab([note]))
+    row = list(first.grid[1]) + [None] * (len(FEEDBACK_HEADER) - len(first.grid[1]))
+    copy = list(row)
+    row[-1], copy[-1] = "We practised for it", "She got 18/20!"  # a row copied, then typed in
+    current = OwnedTab("k", "Teacher feedback", [list(first.grid[0]), row, copy])
+
+    again = as_dicts(tab([note], current))
+
+    assert [r["Tutor's reply"] for r in again] == ["We practised for it\nShe got 18/20!"]
