@@ -476,6 +476,9 @@ def _read_educator_content(
     )
     for row in current.grid[1:]:
         if row and (row[0] == ARCHIVE_HEADING or _is_updated_line(row)):
+            # The line is ours and is written anew; what someone typed beside it is theirs.
+            if any(cell not in (None, "") for cell in row[1:]):
+                content.loose_rows.append((None, *row[1:]))
             continue
         student_id = row[id_column] if id_column < len(row) else None
         if student_id in (None, ""):

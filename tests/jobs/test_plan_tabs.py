@@ -239,3 +239,35 @@ def test_the_last_updated_line_alone_never_causes_a_write_and_is_not_carried():
     )  # fmt: skip
     [action] = plan_writes([("g.xlsx", write, "progress")], {"g.xlsx": state})
     assert action.tab.rows[-1] == ("Last updated Tuesday",)
+
+
+def test_a_note_typed_beside_the_last_updated_line_is_kept():
+    first = progress_tab(
+        key="k",
+        title="T",
+        columns=COLUMNS,
+        progress=progress_of(("1", "Lee, Sam", "On track")),
+        current=None,
+        updated="2026-11-23 06:30",
+    )
+    grid = first.grid()
+    assert str(grid[-1][0]).startswith("Last updated")
+    grid[-1] = [grid[-1][0], None, "ask about the field trip"]
+    second = progress_tab(
+        key="k",
+        title="T",
+        columns=COLUMNS,
+        progress=progress_of(("1", "Lee, Sam", "On track")),
+        current=OwnedTab("k", "T", grid),
+        updated="2026-11-24 06:30",
+    )
+    assert (None, None, "ask about the field trip") in second.rows
+    again = progress_tab(
+        key="k",
+        title="T",
+        columns=COLUMNS,
+        progress=progress_of(("1", "Lee, Sam", "On track")),
+        current=owned(second),
+        updated="2026-11-25 06:30",
+    )
+    assert again.rows == (*second.rows[:-1], again.rows[-1])  # kept once, not again and again
