@@ -207,12 +207,26 @@ def _latest_text(sessions: pd.DataFrame, column: str) -> pd.Series:
     latest = written.groupby("student_id").tail(1).set_index("student_id")
     return pd.Series(
         [
-            f"{d.date().isoformat()}: {t}"
+            f"{d.date().isoformat()}: {_within_a_cell(t)}"
             for d, t in zip(latest["session_date"], latest["_text"], strict=True)
         ],
         index=latest.index,
         dtype=object,
     )
+
+
+# UTF-16 code units, as spreadsheets count: a cell holds 32,767 in Excel, 50,000 on Sheets.
+NOTE_LIMIT = 30_000
+
+
+def _within_a_cell(text: str) -> str:
+    """A note whole, unless no spreadsheet cell could hold it: then it says where the rest is
+    (never cut silently)."""
+    units = text.encode("utf-16-le")
+    if len(units) <= 2 * NOTE_LIMIT:
+        return text
+    kept = units[: 2 * NOTE_LIMIT].decode("utf-16-le", errors="ignore")  # whole characters
+    return f"{kept} … (the rest is in the tutor log)"
 
 
 def grade_figures(

@@ -343,3 +343,10 @@ def test_latest_tutor_notes_and_next_steps_come_from_the_latest_session_with_som
     result, _ = count_sessions(frame, as_of=AS_OF, window_days=28)
     assert result.loc["s", "latest_tutor_notes"] == "2026-02-25: Decimals"
     assert result.loc["s", "next_steps"] == "2026-02-20: More fractions"
+
+
+def test_a_note_longer_than_a_cell_holds_says_where_the_rest_is():
+    frame = sessions(("s", date(2026, 2, 20), 30, A)).assign(notes=["x" * 40_000])
+    result, _ = count_sessions(frame, as_of=AS_OF, window_days=28)
+    shown = result.loc["s", "latest_tutor_notes"]
+    assert len(shown) < 32_767 and shown.endswith("(the rest is in the tutor log)")
