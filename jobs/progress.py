@@ -69,7 +69,7 @@ def write_progress(
     # Fail closed: with a source or the folders unusable, only Data issues says so.
     blockers = [*(i.sentence() for i in reading.reconciled.unusable_sources), *folders.failures]
     if blockers:
-        desired = [issues_tab(settings, reading.reconciled.issues, links)]
+        desired = [issues_tab(settings, reading.reconciled.issues, links, states)]
     else:
         desired = desired_tabs(
             settings, reading.reconciled, reading.teacher_spreadsheets, states, links, updated

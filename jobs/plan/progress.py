@@ -61,7 +61,7 @@ def desired_tabs(
         for teacher, spreadsheet in sorted(placed.items())
     ]
     desired.append(_summary_tab(settings, reconciled, states, links, updated))
-    desired.append(issues_tab(settings, reconciled.issues, links))
+    desired.append(issues_tab(settings, reconciled.issues, links, states))
     return desired
 
 
@@ -142,14 +142,21 @@ def _summary_tab(
     return coordinator, summary, "progress of every active student"
 
 
-def issues_tab(settings: Settings, issues: list[DataIssue], links: TabLinks) -> DesiredTab:
-    """The Data issues tab: every issue, linking to its cell."""
+def issues_tab(
+    settings: Settings,
+    issues: list[DataIssue],
+    links: TabLinks,
+    states: Mapping[str, SpreadsheetState],
+) -> DesiredTab:
+    """The Data issues tab: every issue, linking to its cell, and what educators typed in it."""
     urls = links.issues or {}
+    key = tab_keys(settings)["issues"]
     tab = planning.issues_tab(
-        key=tab_keys(settings)["issues"],
+        key=key,
         title=settings.outputs.issues_tab,
         issues=issues,
         link=lambda issue: urls.get(issue_place(issue), ""),
+        current=states[settings.outputs.coordinator_spreadsheet].owned.get(key),
     )
     return settings.outputs.coordinator_spreadsheet, tab, f"{len(issues)} data issue(s)"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import chain
 
@@ -29,7 +29,7 @@ from sheets_schema.cells import (
     TabWrite,
 )
 from sheets_schema.headers import header_key
-from sheets_schema.issues import DataIssue, column_letter
+from sheets_schema.issues import DataIssue, Severity, column_letter
 from sheets_schema.outputs import (
     ARCHIVE_HEADING,
     ARCHIVED_STATUS,
@@ -186,10 +186,16 @@ def _attention_rows(progress: pd.DataFrame) -> frozenset[int]:
 
 
 def issues_tab(
-    *, key: str, title: str, issues: Iterable[DataIssue], link: Callable[[DataIssue], str]
+    *,
+    key: str,
+    title: str,
+    issues: Iterable[DataIssue],
+    link: Callable[[DataIssue], str],
+    current: OwnedTab | None = None,
 ) -> TabWrite:
     """Every data issue, errors first, then in sheet order; each cell reference links to the
-    cell (`link` gives the URL)."""
+    cell (`link` gives the URL). What educators typed in it is kept: a column they added, by
+    issue, and rows of their own (a row typed beside an issue that is gone among them)."""
     ordered = sorted(issues, key=issue_order)
 
     def cell(issue: DataIssue, field: str) -> CellValue:
@@ -197,17 +203,70 @@ def issues_tab(
             return Link(issue.cell, link(issue))
         return str(getattr(issue, field))
 
-    rows = tuple(
-        tuple(cell(issue, column.field or "") for column in ISSUE_COLUMNS) for issue in ordered
-    )
+    rows = [tuple(cell(issue, column.field or "") for column in ISSUE_COLUMNS) for issue in ordered]
+    typed = _typed_beside_issues(current)
+    blank = (None,) * len(typed.extra_headers)
+    listed = {_issue_key(row) for row in rows}
+    rows = [row + typed.extras.get(_issue_key(row), blank) for row in rows]
+    rows += [row for row_key, row in typed.gone.items() if row_key not in listed]
+    rows += typed.loose
     return TabWrite(
         key=key,
         title=title,
-        header=tuple(c.header for c in ISSUE_COLUMNS),
-        rows=rows,
+        header=(*(c.header for c in ISSUE_COLUMNS), *typed.extra_headers),
+        rows=tuple(rows),
         column_formats=tuple(c.format for c in ISSUE_COLUMNS),
         attention_rows=frozenset(i for i, issue in enumerate(ordered) if issue.severity == "error"),
     )
+
+
+@dataclass
+class _TypedBesideIssues:
+    extra_headers: tuple[str, ...] = ()
+    extras: dict[tuple[str, ...], tuple[CellValue, ...]] = field(default_factory=dict)
+    gone: dict[tuple[str, ...], tuple[CellValue, ...]] = field(default_factory=dict)
+    loose: list[tuple[CellValue, ...]] = field(default_factory=list)
+
+
+def _issue_key(row: Sequence[CellValue]) -> tuple[str, ...]:
+    """An issue row's identity: spreadsheet, tab, cell and what is wrong."""
+
+    def text(value: CellValue) -> str:
+        return str(value.text if isinstance(value, Link) else (value or ""))
+
+    return tuple(text(row[i]) if i < len(row) else "" for i in (1, 2, 3, 5))
+
+
+def _typed_beside_issues(current: OwnedTab | None) -> _TypedBesideIssues:
+    typed = _TypedBesideIssues()
+    if current is None or len(current.grid) < 1:
+        return typed
+    ours = len(ISSUE_COLUMNS)
+    width = max(len(row) for row in current.grid)
+    header = current.grid[0]
+    added = [
+        i
+        for i in range(ours, width)
+        if (i < len(header) and header[i] not in (None, ""))
+        or any(i < len(row) and row[i] not in (None, "") for row in current.grid[1:])
+    ]
+    typed.extra_headers = tuple(
+        str(header[i]) if i < len(header) and header[i] not in (None, "")
+        else f"Notes (column {column_letter(i)})"
+        for i in added
+    )  # fmt: skip
+    for row in current.grid[1:]:
+        extras = tuple(row[i] if i < len(row) else None for i in added)
+        has_typed = any(value not in (None, "") for value in extras)
+        if not row or str(row[0]) not in {str(severity) for severity in Severity}:
+            if any(value not in (None, "") for value in row):  # a row of someone's own
+                typed.loose.append(tuple(row))
+        elif has_typed:
+            typed.extras[_issue_key(row)] = extras
+            # Kept as it stands if its issue is gone: what was typed beside it stays.
+            padded = tuple(row[i] if i < len(row) else None for i in range(ours))
+            typed.gone[_issue_key(row)] = padded + extras
+    return typed
 
 
 def run_log_tab(

@@ -271,3 +271,28 @@ def test_a_note_typed_beside_the_last_updated_line_is_kept():
         updated="2026-11-25 06:30",
     )
     assert again.rows == (*second.rows[:-1], again.rows[-1])  # kept once, not again and again
+
+
+def test_a_column_and_rows_added_to_data_issues_are_kept():
+    issues = [
+        DataIssue("log.xlsx", "Log", "F2", "y", "not a date", "f", Severity.ERROR),
+        DataIssue("log.xlsx", "Log", "F14", "x", "not a date", "f", Severity.ERROR),
+    ]
+
+    def write(listed, current=None):
+        return issues_tab(
+            key="i", title="Data issues", issues=listed, link=lambda i: "#", current=current
+        )
+
+    grid = write(issues).grid()
+    grid[0].append("Who fixes it")
+    grid[1].append("Ms Okafor")  # F2
+    grid[2].append("done")  # F14
+    grid.append([None, "Call the tutor about the log"])
+    again = write(issues, OwnedTab("i", "Data issues", grid))
+    assert again.header[-1] == "Who fixes it"
+    assert [row[-1] for row in again.rows[:2]] == ["Ms Okafor", "done"]
+    assert (None, "Call the tutor about the log") in again.rows
+    fixed = write(issues[:1], owned(again))  # F14 was fixed: its row and its "done" stay
+    assert [row[-1] for row in fixed.rows if row[0]] == ["Ms Okafor", "done"]
+    assert write(issues[:1], owned(fixed)).grid() == fixed.grid()  # and only once
