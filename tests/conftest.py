@@ -1,6 +1,8 @@
 """Suite-wide settings and the fixtures that put tutorsync on the fake Google server."""
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +16,26 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Google programs' run locks go to $XDG_RUNTIME_DIR: one folder for this test run (and
+    the processes it starts), removed at its end, instead of a thousand lock files left in
+    the machine's own runtime or temp folder."""
+    config.stash[_RUNTIME_DIR] = os.environ.get("XDG_RUNTIME_DIR")
+    os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="tutorsync-tests-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(os.environ["XDG_RUNTIME_DIR"], ignore_errors=True)
+    before = config.stash.get(_RUNTIME_DIR, None)
+    if before is None:
+        os.environ.pop("XDG_RUNTIME_DIR", None)
+    else:
+        os.environ["XDG_RUNTIME_DIR"] = before
+
+
+_RUNTIME_DIR = pytest.StashKey[str | None]()
 
 
 @pytest.fixture(scope="session")
