@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from jobs.errors import FoldersChanged
@@ -47,8 +47,41 @@ class FolderKind(StrEnum):
 
 def token(text: str) -> str:
     """A short stable token for an e-mail address (case-insensitive) or a template reference:
-    8 hex digits, so a dozen fit in one appProperty."""
-    return hashlib.sha256(text.strip().lower().encode("utf-8")).hexdigest()[:8]
+    16 hex digits (64 bits), so no two addresses of a school share one, and six fit in one
+    appProperty. (Runs before recorded 8 digits: `with_current_tokens` reads those.)"""
+    return hashlib.sha256(text.strip().lower().encode("utf-8")).hexdigest()[:16]
+
+
+LEGACY_TOKEN_DIGITS = 8  # what earlier runs recorded: 32 bits, and addresses did collide
+
+
+def with_current_tokens(folder: Folder, templates: Sequence[str]) -> Folder:
+    """`folder` with the 8-digit tokens earlier runs recorded read as today's: a grant's as the
+    token of the one grant on the folder that starts with it (if two grants do, it is ours
+    for neither: a grant someone made by hand is never taken for ours), a template's as the
+    configured template's. A short token nothing matches stays, and is forgotten as before."""
+    recorded = (*folder.ours, *folder.templates, *folder.copies)
+    if not any(len(t) == LEGACY_TOKEN_DIGITS for t in recorded):
+        return folder
+    grants = [grant.token for grant in folder.grants]
+    configured = [token(template) for template in templates]
+    return replace(
+        folder,
+        ours=_current(folder.ours, grants),
+        templates=_current(folder.templates, configured),
+        copies=_current(folder.copies, configured),
+    )
+
+
+def _current(recorded: frozenset[str], tokens: Sequence[str]) -> frozenset[str]:
+    found: set[str] = set()
+    for old in recorded:
+        matches = (
+            {t for t in tokens if t.startswith(old)} if len(old) == LEGACY_TOKEN_DIGITS else {old}
+        )
+        if len(matches) == 1 or not matches:
+            found |= matches or {old}
+    return frozenset(found)
 
 
 def role_covers(held: str, wanted: str) -> bool:

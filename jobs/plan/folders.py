@@ -37,6 +37,7 @@ from jobs.model.drive import (
     ShareFolder,
     role_covers,
     token,
+    with_current_tokens,
 )
 from jobs.settings import FolderSettings
 from sheets_schema.issues import DataIssue, Severity, a1
@@ -73,6 +74,7 @@ def plan_folders(
     *, settings: FolderSettings, roster: Roster, folders: Sequence[Folder]
 ) -> FolderPlan:
     """The changes that bring this term's folders in line with the roster."""
+    folders = _current_tokens(folders, settings)
     plan = FolderPlan()
     term = settings.term
     by_key = {folder.key: folder for folder in folders}
@@ -184,6 +186,11 @@ def links_of(folders: Iterable[Folder], term: str) -> dict[str, str]:
         and folder.key == student_key(term, folder.student_id)
         and not folder.trashed
     }
+
+
+def _current_tokens(folders: Sequence[Folder], settings: FolderSettings) -> list[Folder]:
+    templates = [template.file for template in settings.templates]
+    return [with_current_tokens(folder, templates) for folder in folders]
 
 
 def links_after(plan: FolderPlan, urls: Mapping[str, str], term: str) -> dict[str, str]:
@@ -460,6 +467,7 @@ def audit_folders(
     people, grants outside the allowed domains, link and domain-wide grants. Changes nothing."""
     active = roster.active
     audits = []
+    folders = _current_tokens(folders, settings)
     for folder in sorted(folders, key=lambda f: (f.kind != FolderKind.TERM, f.key)):
         intended: set[str] = set()
         status = "structure"

@@ -411,3 +411,42 @@ def test_folder_and_copy_names_carry_no_direction_controls():
     student = {"first_name": "Sam\u202e", "last_name": "Lee\u2066", "name": "Lee\u200f, Sam"}
     assert folder_name("{last}, {first} ({id})", student, "00123") == "Lee, Sam (00123)"
     assert copy_name("Learning plan\u202a", student) == "Learning plan - Lee, Sam"
+
+
+# Two addresses of one domain whose old 8-hex-digit tokens were the same (found by search).
+OURS, HAND_MADE = "staff36139@school.example", "staff39376@school.example"
+
+
+def test_a_hand_made_grant_is_never_taken_for_ours_by_a_token_it_shares():
+    roster = make_roster(["001", "Doe, Jane", "teach@school.example", OURS, "no"])  # left
+    folder = student_folder(
+        "001", writer(OURS), writer(HAND_MADE), writer("teach@school.example"), ours={OURS}
+    )
+    plan = plan_folders(settings=make_settings(), roster=roster, folders=[term_folder(), folder])
+    revoked = {c.email for c in plan.changes if isinstance(c, RevokeGrant)}
+    assert OURS in revoked and HAND_MADE not in revoked
+
+
+def legacy(email: str) -> str:
+    """A grant's token as runs before 64-bit tokens recorded it: 8 hex digits."""
+    return token(email)[:8]
+
+
+def test_grants_recorded_with_old_short_tokens_are_still_ours():
+    folder = settled("001", "tutor@school.example")
+    folder = replace(folder, ours=frozenset(legacy(g.email) for g in folder.grants))
+    plan = plan_folders(
+        settings=make_settings(),
+        roster=ROSTER,
+        folders=[term_folder(), folder, settled("002", "tutor2@school.example")],
+    )
+    assert plan.changes == []  # all still ours: nothing to share, revoke or forget
+
+
+def test_an_old_short_token_two_grants_share_is_ours_for_neither():
+    roster = make_roster(["001", "Doe, Jane", "teach@school.example", "tutor@school.example", "no"])
+    folder = student_folder("001", writer(OURS), writer(HAND_MADE), writer("teach@school.example"))
+    folder = replace(folder, ours=frozenset({legacy(OURS), legacy("teach@school.example")}))
+    plan = plan_folders(settings=make_settings(), roster=roster, folders=[term_folder(), folder])
+    revoked = {c.email for c in plan.changes if isinstance(c, RevokeGrant)}
+    assert "teach@school.example" in revoked and not revoked & {OURS, HAND_MADE}
