@@ -20,9 +20,9 @@ from datetime import date
 
 import pandas as pd
 
+from jobs.plan.tabs import added_columns, merged_cell
 from sheets_schema.cells import CellValue, ColumnFormat, FilterView, OwnedTab, TabWrite, stored_cell
 from sheets_schema.headers import header_key
-from sheets_schema.issues import column_letter
 from sheets_schema.outputs import NOTE_TO_TUTOR, STUDENT_ID_HEADER, STUDENT_LIST_HEADER
 
 FEEDBACK_HEADER = (
@@ -156,21 +156,7 @@ def _read_current(current: OwnedTab | None) -> _Current:
     keys = [header_key(str(cell or "")) for cell in header]
     ours = [header_key(name) for name in FEEDBACK_HEADER]
     positions = [keys.index(key) if key in keys else None for key in ours]
-    width = max(len(row) for row in current.grid)
-    added = [
-        index
-        for index in range(width)
-        if (index >= len(keys) or keys[index] not in ours)
-        and (
-            (index < len(header) and header[index] not in (None, ""))
-            or any(index < len(row) and row[index] not in (None, "") for row in current.grid)
-        )
-    ]
-    found.extra_headers = [
-        str(header[i]) if i < len(header) and header[i] not in (None, "") else
-        f"Notes (column {column_letter(i)})"
-        for i in added
-    ]  # fmt: skip
+    added, found.extra_headers = added_columns(current.grid, set(ours))
     for raw in current.grid[1:]:
         row = [raw[p] if p is not None and p < len(raw) else None for p in positions]
         if row[0] in (None, "") or row[1] in (None, ""):
@@ -180,17 +166,8 @@ def _read_current(current: OwnedTab | None) -> _Current:
         row_key = (row[0], str(row[1]), row[3])
         extras = [raw[i] if i < len(raw) else None for i in added]
         if row_key in found.rows:  # the row copied, or typed twice: keep what both hold
-            row[_REPLY] = _merged(found.rows[row_key][_REPLY], row[_REPLY])
-            extras = [_merged(a, b) for a, b in zip(found.extras[row_key], extras, strict=True)]
+            row[_REPLY] = merged_cell(found.rows[row_key][_REPLY], row[_REPLY])
+            extras = [merged_cell(a, b) for a, b in zip(found.extras[row_key], extras, strict=True)]
         found.rows[row_key] = row
         found.extras[row_key] = extras
     return found
-
-
-def _merged(first: CellValue, second: CellValue) -> CellValue:
-    """Two cells typed for one row, as progress tabs merge them: both, a line apart."""
-    if first in (None, "") or first == second:
-        return second
-    if second in (None, ""):
-        return first
-    return f"{first}\n{second}"

@@ -9,7 +9,7 @@ A tab whose content would not change is not written at all.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import chain
@@ -228,45 +228,78 @@ class _TypedBesideIssues:
     loose: list[tuple[CellValue, ...]] = field(default_factory=list)
 
 
+_ISSUE_KEY = [
+    i for i, c in enumerate(ISSUE_COLUMNS) if c.field in ("source", "tab", "cell", "problem")
+]
+_SEVERITIES = {str(severity) for severity in Severity}
+
+
 def _issue_key(row: Sequence[CellValue]) -> tuple[str, ...]:
-    """An issue row's identity: spreadsheet, tab, cell and what is wrong."""
+    """An issue row's identity (its cells in ISSUE_COLUMNS order): spreadsheet, tab, cell and
+    what is wrong."""
 
     def text(value: CellValue) -> str:
         return str(value.text if isinstance(value, Link) else (value or ""))
 
-    return tuple(text(row[i]) if i < len(row) else "" for i in (1, 2, 3, 5))
+    return tuple(text(row[i]) if i < len(row) else "" for i in _ISSUE_KEY)
 
 
 def _typed_beside_issues(current: OwnedTab | None) -> _TypedBesideIssues:
+    """The Data issues tab as it stands, found by header (columns an educator moved still
+    line up): what was typed beside each issue, and rows of someone's own."""
     typed = _TypedBesideIssues()
-    if current is None or len(current.grid) < 1:
+    if current is None or not current.grid:
         return typed
-    ours = len(ISSUE_COLUMNS)
-    width = max(len(row) for row in current.grid)
-    header = current.grid[0]
+    keys = [header_key(str(cell or "")) for cell in current.grid[0]]
+    positions = [
+        keys.index(header_key(c.header)) if header_key(c.header) in keys else None
+        for c in ISSUE_COLUMNS
+    ]
+    added, headers = added_columns(current.grid, {header_key(c.header) for c in ISSUE_COLUMNS})
+    typed.extra_headers = tuple(headers)
+    for raw in current.grid[1:]:
+        ours = tuple(raw[p] if p is not None and p < len(raw) else None for p in positions)
+        extras = tuple(raw[i] if i < len(raw) else None for i in added)
+        if str(ours[0]) not in _SEVERITIES:
+            if any(value not in (None, "") for value in raw):  # a row of someone's own
+                typed.loose.append(tuple(raw))
+        elif any(value not in (None, "") for value in extras):
+            typed.extras[_issue_key(ours)] = extras
+            # Kept as it stands if its issue is gone: what was typed beside it stays.
+            typed.gone[_issue_key(ours)] = ours + extras
+    return typed
+
+
+def merged_cell(first: CellValue, second: CellValue) -> CellValue:
+    """Two cells typed for one row (a pasted or copied row): both texts, a line apart."""
+    if first in (None, "") or first == second:
+        return second
+    if second in (None, ""):
+        return first
+    return f"{first}\n{second}"
+
+
+def added_columns(grid: Grid, ours: Collection[str]) -> tuple[list[int], list[str]]:
+    """The columns someone added to an owned tab: those whose header is none of `ours` (header
+    keys) and that hold a header or a value; with the header each is kept under (its own, or
+    "Notes (column X)" when it has none)."""
+    header = grid[0]
+    width = max(len(row) for row in grid)
     added = [
         i
-        for i in range(ours, width)
-        if (i < len(header) and header[i] not in (None, ""))
-        or any(i < len(row) and row[i] not in (None, "") for row in current.grid[1:])
+        for i in range(width)
+        if (i >= len(header) or header_key(str(header[i] or "")) not in ours)
+        and (
+            (i < len(header) and header[i] not in (None, ""))
+            or any(i < len(row) and row[i] not in (None, "") for row in grid[1:])
+        )
     ]
-    typed.extra_headers = tuple(
-        str(header[i]) if i < len(header) and header[i] not in (None, "")
-        else f"Notes (column {column_letter(i)})"
+    names = [
+        str(header[i]) if i < len(header) and header[i] not in (None, "") else
+        f"Notes (column {column_letter(i)})"
         for i in added
-    )  # fmt: skip
-    for row in current.grid[1:]:
-        extras = tuple(row[i] if i < len(row) else None for i in added)
-        has_typed = any(value not in (None, "") for value in extras)
-        if not row or str(row[0]) not in {str(severity) for severity in Severity}:
-            if any(value not in (None, "") for value in row):  # a row of someone's own
-                typed.loose.append(tuple(row))
-        elif has_typed:
-            typed.extras[_issue_key(row)] = extras
-            # Kept as it stands if its issue is gone: what was typed beside it stays.
-            padded = tuple(row[i] if i < len(row) else None for i in range(ours))
-            typed.gone[_issue_key(row)] = padded + extras
-    return typed
+    ]  # fmt: skip
+    return added, names
 
 
 def run_log_tab(
@@ -556,11 +589,10 @@ def _read_educator_content(
             continue
         merged = content.by_student[student_id]
         for key_, value in values.items():
-            # The same student twice (a pasted row): keep both texts rather than pick one.
-            if key_ in merged and merged[key_] != value and key_ != "student":
-                merged[key_] = f"{merged[key_]}\n{value}"
-            else:
-                merged.setdefault(key_, value)
+            # The same student twice (a pasted row): both texts rather than one; the first
+            # row's name.
+            if key_ != "student" or key_ not in merged:
+                merged[key_] = merged_cell(merged.get(key_), value)
     return content
 
 

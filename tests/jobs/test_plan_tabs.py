@@ -296,3 +296,16 @@ def test_a_column_and_rows_added_to_data_issues_are_kept():
     fixed = write(issues[:1], owned(again))  # F14 was fixed: its row and its "done" stay
     assert [row[-1] for row in fixed.rows if row[0]] == ["Ms Okafor", "done"]
     assert write(issues[:1], owned(fixed)).grid() == fixed.grid()  # and only once
+
+
+def test_what_was_typed_in_data_issues_stays_with_its_issue_when_columns_are_moved():
+    issue = DataIssue("log.xlsx", "Log", "F2", "y", "not a date", "f", Severity.ERROR)
+    first = issues_tab(key="i", title="Data issues", issues=[issue], link=lambda i: "#")
+    grid = first.grid()
+    grid[0].append("Who fixes it")
+    grid[1].append("Ms Okafor")
+    moved = OwnedTab("i", "Data issues", [list(reversed(row)) for row in grid])
+    again = issues_tab(
+        key="i", title="Data issues", issues=[issue], link=lambda i: "#", current=moved
+    )
+    assert again.header[-1] == "Who fixes it" and again.rows == (first.rows[0] + ("Ms Okafor",),)
