@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from jobs.errors import WorkspaceError
+from jobs.model.drive import Folder
 from jobs.parse import Grids, parse_sources, usable_roster
 from jobs.plan.folders import links_of
 from jobs.plan.spreadsheets import teacher_spreadsheets, unplaced_teachers, written_spreadsheets
@@ -192,13 +193,22 @@ def read_folder_links(settings: Settings, workspace: Workspace) -> FolderLinks:
     return FolderLinks(links_of(folders, settings.folders.term))
 
 
-def check_places(settings: Settings, workspace: Workspace) -> list[str]:
-    """What a run would find wrong with the places it writes besides spreadsheets: the student
-    folders' root and templates, and the check-ins calendar. Reads only."""
+@dataclass(frozen=True)
+class Places:
+    """What a run would find of the places it writes besides spreadsheets."""
+
+    problems: list[str]  # the folders' root or a template not there, a calendar unreadable
+    folders: list[Folder] | None  # the program's folders, if [folders] is set and readable
+
+
+def check_places(settings: Settings, workspace: Workspace) -> Places:
+    """The student folders' root and templates, and the check-ins calendar, as a run would
+    find them. Reads only."""
     problems = []
+    folders = None
     if settings.folders is not None:
         try:
-            workspace.drive.list_folders(settings.folders.root, settings.program.key, grants=False)
+            folders = workspace.drive.list_folders(settings.folders.root, settings.program.key)
         except WorkspaceError as error:
             problems.append(f"the student folders could not be read: {error}")
         else:
@@ -209,4 +219,4 @@ def check_places(settings: Settings, workspace: Workspace) -> list[str]:
             workspace.calendar.list_events(settings.checkins.calendar, settings.program.key)
         except WorkspaceError as error:
             problems.append(f"the check-ins calendar could not be read: {error}")
-    return problems
+    return Places(problems, folders)

@@ -32,14 +32,15 @@ def run_validate(settings: Settings, workspace: Workspace, *, as_of: date) -> Ru
     report = figures_report(
         "validate", settings, replace(reconciled, issues=issues), as_of, True, []
     )
+    places = check_places(settings, workspace)
     report.failures = [
         *(f"{UNUSABLE}: {issue.sentence()}" for issue in reconciled.unusable_sources),
-        *check_places(settings, workspace),
+        *places.problems,
     ]
-    if settings.folders is not None and not report.failures:
+    if settings.folders is not None and places.folders is not None and not report.failures:
         # The folders job's own issues, such as an address outside the allowed domains.
-        folders = workspace.drive.list_folders(settings.folders.root, settings.program.key)
-        plan = plan_folders(settings=settings.folders, roster=reconciled.roster, folders=folders)
+        roster = reconciled.roster
+        plan = plan_folders(settings=settings.folders, roster=roster, folders=places.folders)
         report.issues += plan.issues
     report.columns = columns
     report.seconds = time.perf_counter() - started
