@@ -720,3 +720,19 @@ def test_a_source_past_the_cell_limit_is_refused_naming_it(workspace, tmp_path, 
     with pytest.raises(WorkspaceError) as raised:
         workspace.spreadsheets.read_tabs("log.xlsx", ["Log"])
     assert "log.xlsx › Log holds more than 1,000 cells" in str(raised.value)
+
+
+def test_rows_of_spaces_above_the_header_do_not_narrow_what_is_read(workspace, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Log"
+    for title in range(9):
+        sheet.append([f"Title line {title}"])
+    sheet.append([" "])  # blank to the parsers, who look past it for the header
+    sheet.append(["Date", "Tutor", "Student ID", "Minutes", "Attendance"])
+    sheet.append(["2026-11-02", "t@school.example", "00123", 45, "Present"])
+    book.save(tmp_path / "log.xlsx")
+
+    grid = workspace.spreadsheets.read_tabs("log.xlsx", ["Log"])["Log"]
+
+    assert grid[-2] == ["Date", "Tutor", "Student ID", "Minutes", "Attendance"]

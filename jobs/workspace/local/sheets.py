@@ -469,7 +469,7 @@ def _unreadable(spreadsheet: str, error: Exception) -> str:
 
 
 MAX_SOURCE_CELLS = 10_000_000  # Google Sheets' own limit for a whole spreadsheet
-HEADER_ROWS = 10  # as sheets_schema.headers looks for the header: the first non-blank rows
+HEADER_ROWS = 10  # sheets_schema.headers.HEADER_SEARCH_ROWS: the first non-blank rows it reads
 
 
 def _source_grid(sheet: Any, where: str) -> Grid:
@@ -510,7 +510,7 @@ def _extent(values: Sequence[Any]) -> int:
     columns (what lies beyond is a stray cell, such as one typed in column XFD)."""
     last = -1
     for index, value in enumerate(values):
-        if value is None or value == "":
+        if value is None or (isinstance(value, str) and not value.strip()):  # as parsers see it
             if index - last > MAX_GAP:
                 break
             continue
