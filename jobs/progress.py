@@ -23,6 +23,7 @@ from jobs.report import NO_FIGURES, RunReport, figures_report, log_row
 from jobs.settings import Settings
 from jobs.workspace.port import Workspace
 from sheets_schema.cells import TabWrite
+from sheets_schema.issues import DataIssue
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,8 @@ def write_progress(
     # Fail closed: with a source or the folders unusable, only Data issues says so.
     blockers = [*(i.sentence() for i in reading.reconciled.unusable_sources), *folders.failures]
     if blockers:
-        desired = [issues_tab(settings, reading.reconciled.issues, links, states)]
+        issues = [*reading.reconciled.issues, *_folder_issues(settings, folders)]
+        desired = [issues_tab(settings, issues, links, states)]
     else:
         desired = desired_tabs(
             settings, reading.reconciled, reading.teacher_spreadsheets, states, links, updated
@@ -106,6 +108,15 @@ def write_progress(
         report.seconds,
     )
     return report
+
+
+def _folder_issues(settings: Settings, folders: FolderLinks) -> list[DataIssue]:
+    """Why the student folders stopped the figures, on Data issues with the rest."""
+    root = settings.folders.root if settings.folders else ""
+    return [
+        DataIssue(root, "student folders", "", "", failure, "see folders in the config")
+        for failure in folders.failures
+    ]
 
 
 def apply(workspace: Workspace, actions: Sequence[WriteTab]) -> list[str]:

@@ -134,6 +134,9 @@ def test_a_broken_program_writes_no_figures_and_names_the_fix(demo, mistake):
         name: status == "ok" for name, status in logged.items()
     }
     assert logged["progress"].startswith("failed: no figures were written")
+    # ... and Data issues, which the Run log points to, says why.
+    issues = list(openpyxl.load_workbook(demo / "coordinator.xlsx")["Data issues"].values)
+    assert any(all(word in " ".join(map(str, row)) for word in words[:1]) for row in issues)
 
 
 @pytest.mark.parametrize("mistake", BROKEN, ids=list(BROKEN))
