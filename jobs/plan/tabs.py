@@ -265,8 +265,9 @@ def _typed_beside_issues(current: OwnedTab | None) -> _TypedBesideIssues:
                 typed.loose.append(tuple(raw))
         elif any(value not in (None, "") for value in extras):
             typed.extras[_issue_key(ours)] = extras
-            # Kept as it stands if its issue is gone: what was typed beside it stays.
-            typed.gone[_issue_key(ours)] = ours + extras
+            # If its issue is gone, what was typed beside it stays, no longer marked as an
+            # issue (from then on a row of someone's own).
+            typed.gone[_issue_key(ours)] = (None, *ours[1:], *extras)
     return typed
 
 

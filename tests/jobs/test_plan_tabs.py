@@ -294,7 +294,8 @@ def test_a_column_and_rows_added_to_data_issues_are_kept():
     assert [row[-1] for row in again.rows[:2]] == ["Ms Okafor", "done"]
     assert (None, "Call the tutor about the log") in again.rows
     fixed = write(issues[:1], owned(again))  # F14 was fixed: its row and its "done" stay
-    assert [row[-1] for row in fixed.rows if row[0]] == ["Ms Okafor", "done"]
+    assert [row[-1] for row in fixed.rows if row[1] == "log.xlsx"] == ["Ms Okafor", "done"]
+    assert [row[0] for row in fixed.rows if row[1] == "log.xlsx"] == ["error", None]
     assert write(issues[:1], owned(fixed)).grid() == fixed.grid()  # and only once
 
 
