@@ -93,7 +93,6 @@ def schedule_checkins(
         students=len(reconciled.summary),
         issues=slot_issues(checkins.calendar, warnings),
         event_changes=changes,
-        failures=list(folders.failures),
     )
     after = {event.key: event for event in existing} | {c.event.key: c.event for c in changes}
     upcoming = next_checkins(settings.program.key, pairs, list(after.values()), as_of)

@@ -24,6 +24,7 @@ from jobs.reconcile.program import Reconciled
 from jobs.settings import Settings
 from sheets_schema import gradebook, roster, tutor_log
 from sheets_schema.cells import CellValue
+from sheets_schema.headers import toml_string
 from sheets_schema.issues import DataIssue, Severity
 from sheets_schema.roster import Roster
 
@@ -374,7 +375,8 @@ def render_columns(columns: list[SourceColumns]) -> list[str]:
         for header, known in mapping.near_misses:
             lines.append(
                 f"      warning: {header!r} looks like {known.label}, which was not found; if it "
-                f'is, add to this source in the config: columns = {{ {known.name} = "{header}" }}'
+                "is, add to this source in the config: "
+                f"columns = {{ {known.name} = {toml_string(header)} }}"
             )
     return lines
 

@@ -26,8 +26,15 @@ from pydantic import (
 
 from jobs.errors import ConfigError
 from sheets_schema.outputs import DEFAULT_DOSAGE
+from sheets_schema.values import parse_email
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+def is_email(text: str) -> bool:
+    """An e-mail address as the sources read one (sheets_schema.values.parse_email)."""
+    parsed = parse_email(text)
+    return isinstance(parsed, str) and parsed == text.strip().lower()
+
+
 PROGRAM_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 
 
@@ -146,7 +153,7 @@ class GradebookSource(_Strict):
     @field_validator("teacher")
     @classmethod
     def _teacher_email(cls, value: str) -> str:
-        if not EMAIL.match(value.strip()):
+        if not is_email(value):
             raise ValueError(f"'{value}' is not an e-mail address")
         return value.strip().lower()
 
@@ -231,7 +238,7 @@ FLAG_CODES = (
 def _emails(value: list[str]) -> list[str]:
     """E-mail addresses, trimmed and lowercased; ValueError naming the first that is not one."""
     for email in value:
-        if not EMAIL.match(email.strip()):
+        if not is_email(email):
             raise ValueError(f"'{email}' is not an e-mail address")
     return [email.strip().lower() for email in value]
 

@@ -37,7 +37,8 @@ def run_validate(settings: Settings, workspace: Workspace, *, as_of: date) -> Ru
         *(f"{UNUSABLE}: {issue.sentence()}" for issue in reconciled.unusable_sources),
         *places.problems,
     ]
-    if settings.folders is not None and places.folders is not None and not report.failures:
+    unusable = reconciled.unusable_sources
+    if settings.folders is not None and places.folders is not None and not unusable:
         # The folders job's own issues, such as an address outside the allowed domains.
         roster = reconciled.roster
         plan = plan_folders(settings=settings.folders, roster=roster, folders=places.folders)

@@ -7,6 +7,7 @@ columns are ignored; a missing required column is one data issue for the whole t
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -129,8 +130,9 @@ def _missing_columns_issue(
     """The tab is skipped: say which columns are missing, which header each probably is, and
     the headers tutorsync reads for it."""
     mapped = set(best[0].columns.values()) if best else set()
-    unused = [str(cell).strip() for i, cell in enumerate(header_row) if i not in mapped]
-    unused = [header for header in unused if header and header != "None"]
+    unused = [
+        str(cell).strip() for i, cell in enumerate(header_row) if i not in mapped and _present(cell)
+    ]
     labels = [" or ".join(f"'{kind.field(name).label}'" for name in group) for group in missing]
     fixes = [_missing_column_fix(kind, group, unused) for group in missing]
     return DataIssue(
@@ -153,9 +155,14 @@ def _missing_column_fix(kind: SheetKind, group: tuple[str, ...], unused: Sequenc
         if guess is not None:
             return (
                 f"did you mean '{guess}'? Rename it '{field.label}', or map it in the config: "
-                f'columns = {{ {name} = "{guess}" }}. {_accepted(field)}'
+                f"columns = {{ {name} = {toml_string(guess)} }}. {_accepted(field)}"
             )
     return f"add the column. {_accepted(kind.field(group[0]))}"
+
+
+def toml_string(text: str) -> str:
+    """`text` as a TOML string, for a config line to copy: quotes and backslashes escaped."""
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a TOML basic string
 
 
 def _accepted(field: Field) -> str:

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from jobs.errors import ConfigError
 from jobs.model.init import FoundSpreadsheet
-from jobs.settings import DOMAIN, EMAIL, Program
+from jobs.settings import DOMAIN, Program, is_email
 from sheets_schema.cells import ColumnFormat, TabWrite
 from sheets_schema.new_program import (
     ProgramLayouts,
@@ -64,7 +64,7 @@ def check_options(
     if not DOMAIN.match(domain):
         raise ConfigError(f"--domain: '{domain}' is not a domain; write it like school.org")
     teacher = (teacher or f"teacher@{domain}").strip().lower()
-    if not EMAIL.match(teacher):
+    if not is_email(teacher):
         raise ConfigError(f"--teacher: '{teacher}' is not an e-mail address")
     return program, domain, teacher
 

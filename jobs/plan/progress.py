@@ -3,7 +3,7 @@ tabs as they stand and the links the shell made. Pure."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -56,8 +56,9 @@ def desired_tabs(
     which carries the run log, is written last. `placed` is teacher e-mail -> spreadsheet of
     the teachers whose spreadsheet could be read."""
     updated = f"{updated}. {status_note(settings)}"
+    tabs_in = Counter(placed.values())  # teacher tabs per spreadsheet
     desired = [
-        _teacher_tab(settings, reconciled, teacher, spreadsheet, states, links, updated, placed)
+        _teacher_tab(settings, reconciled, teacher, spreadsheet, states, links, updated, tabs_in)
         for teacher, spreadsheet in sorted(placed.items())
     ]
     desired.append(_summary_tab(settings, reconciled, states, links, updated))
@@ -85,12 +86,12 @@ def _teacher_tab(
     states: Mapping[str, SpreadsheetState],
     links: TabLinks,
     updated: str,
-    placed: Mapping[str, str],
+    tabs_in: Counter[str],
 ) -> DesiredTab:
     out = settings.outputs
     key = teacher_key(settings, teacher)
     # Two teachers whose tabs share one spreadsheet need two titles.
-    shared = sum(1 for other in placed.values() if other == spreadsheet) > 1
+    shared = tabs_in[spreadsheet] > 1
     tab = planning.progress_tab(
         key=key,
         title=f"{out.teacher_tab} ({teacher})" if shared else out.teacher_tab,

@@ -46,7 +46,7 @@ from jobs.model.drive import (
     token,
 )
 from jobs.workspace.drive_port import PendingApply
-from jobs.workspace.local.files import discard, link_path, read_bytes, replace_file
+from jobs.workspace.local.files import TEMPORARY, discard, link_path, read_bytes, replace_file
 from jobs.workspace.pending import PendingChanges
 
 log = logging.getLogger(__name__)
@@ -752,12 +752,14 @@ def _remove_empty(path: Path) -> None:
 def _copy_file(source: Path, target: Path) -> None:
     """Copy `source` to `target` by way of a temporary file, so a stopped run leaves either
     the whole copy or none."""
-    temporary = target.with_name(f".{target.name}.tutorsync-tmp-{os.getpid()}")
+    temporary = target.with_name(f".{target.name}{TEMPORARY}{os.getpid()}")
     try:
         shutil.copyfile(source, temporary)
         os.replace(temporary, target)
-    except OSError as error:
+    except BaseException as error:
         discard(temporary)
+        if not isinstance(error, OSError):
+            raise
         raise _Failed(
             f"the template could not be copied ({error.strerror or error}); check the disk has "
             "space and that you may write to the folder"
