@@ -4,13 +4,13 @@ reachable with the access it needs; what to fix, without changing anything."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sized
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 
 from jobs.errors import TutorsyncError
+from jobs.parse import parse_sources
 from jobs.plan.spreadsheets import teacher_spreadsheets
-from jobs.read import read_program
+from jobs.read import check_places, read_sources
 from jobs.settings import Settings
 from jobs.workspace.port import Workspace
 
@@ -36,51 +36,33 @@ def run_doctor(settings: Settings, open_workspace: Callable[[], Workspace]) -> l
         checks.append(_check_source(workspace, spreadsheet, tabs))
     for spreadsheet in _targets(settings):
         checks.append(_check_target(workspace, spreadsheet))
-    program = settings.program.key
-    if settings.checkins:
-        calendar = settings.checkins.calendar
+    if settings.folders or settings.checkins:
+        # As a run and validate find them: the folders' root and templates, the calendar.
+        places = check_places(settings, workspace)
+        found = f"{len(places.folders)} folder(s) of this program" if places.folders else ""
         checks.append(
-            _check_listing(
-                f"calendar {calendar}",
-                lambda: workspace.calendar.list_events(calendar, program),
-                "check-in(s) of this program in it",
+            Check(
+                "student folders and check-ins calendar",
+                not places.problems,
+                "; ".join(places.problems) or f"readable; {found or 'no folder yet'}",
             )
         )
-    if settings.folders:
-        root = settings.folders.root
-        checks.append(
-            _check_listing(
-                f"folders root {root}",
-                lambda: workspace.drive.list_folders(root, program, grants=False),
-                "folder(s) of this program",
-            )
-        )
-        templates = [template.file for template in settings.folders.templates]
-        missing = workspace.drive.check_templates(templates)
-        checks.append(Check("templates", not missing, "; ".join(missing) or "all found"))
     return [*checks, *_source_columns(settings, workspace)]
 
 
 def _source_columns(settings: Settings, workspace: Workspace) -> list[Check]:
     """Each source tab read and parsed as a run would: the columns it needs are there."""
     try:
-        reconciled = read_program(settings, workspace, as_of=date.today())
+        grids, read_issues = read_sources(settings, workspace)
+        parsed = parse_sources(settings, grids, read_issues)
     except TutorsyncError as error:
         return [Check("sources' columns", False, str(error))]
     unusable = [
         Check(f"use {issue.where}", False, f"{issue.problem}; {issue.fix}")
-        for issue in reconciled.unusable_sources
+        for issue in parsed.issues
+        if issue.source_unusable
     ]
     return unusable or [Check("sources' columns", True, "every source has the columns it needs")]
-
-
-def _check_listing(what: str, listing: Callable[[], Sized], found: str) -> Check:
-    """A read of what tutorsync keeps there: proves access, changes nothing."""
-    try:
-        count = len(listing())
-    except TutorsyncError as error:
-        return Check(what, False, str(error))
-    return Check(what, True, f"readable; {count} {found}")
 
 
 def _sources(settings: Settings) -> dict[str, list[str]]:
