@@ -67,3 +67,26 @@ def test_educator_edits_survive_the_next_runs(tmp_path_factory, notes, extra, sh
     if extra is not None:
         assert all(kept[s]["Called home?"] == extra for s in ("001", "002"))
     assert run_progress(settings, workspace, as_of=AS_OF).changes == 0
+
+
+def test_a_formula_typed_in_a_notes_cell_is_kept_as_its_text(tmp_path):
+    """As on Google: the formula's text, not its last result (gone when the file was never
+    recalculated) and never run again as a formula in tutorsync's tab."""
+    settings, workspace = program(tmp_path)
+    run_progress(settings, workspace, as_of=AS_OF)
+    path = tmp_path / "coordinator.xlsx"
+    book = openpyxl.load_workbook(path)
+    sheet = book["Progress summary"]
+    header = [cell.value for cell in sheet[1]]
+    notes = header.index("Coordinator notes") + 1
+    sheet.cell(row=2, column=notes, value="=2+2")  # openpyxl saves no result, as many tools
+    student = sheet.cell(row=2, column=1).value
+    sheet.cell(row=1, column=1, value="Changed")  # so that the run rewrites the tab
+    book.save(path)
+
+    assert run_progress(settings, workspace, as_of=AS_OF).ok
+
+    sheet = openpyxl.load_workbook(path)["Progress summary"]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == student)
+    assert row[notes - 1].value == "=2+2"
+    assert row[notes - 1].data_type == "s"  # text: the tab runs no educator's formula

@@ -2,7 +2,9 @@
 
 An `.xlsx` file is a spreadsheet whose worksheets are its tabs; a `.csv` file is a spreadsheet
 with one read-only tab named after the file. Sources are read with openpyxl and never written.
-Owned tabs are written into `.xlsx` files with openpyxl, one atomic file replacement per write.
+Owned tabs are written by openpyxl into a workbook of their own and moved into the `.xlsx` file
+part by part (`package.py`), so what openpyxl does not model in the teacher's tabs stays as it
+was; one atomic file replacement per write.
 
 Tabs tutorsync owns carry a sheet-scoped defined name, `tutorsync_owned_tab`, whose value is
 the tab's key as a text constant (`="tutorsync:demo:summary"`). Excel and LibreOffice keep a
@@ -21,27 +23,25 @@ import os
 import posixpath
 import re
 import warnings
-import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from pathlib import Path, PurePath
 from typing import Any
-from xml.etree import ElementTree
-from xml.sax.saxutils import escape
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.drawing.image import PILImage
 from openpyxl.formatting.rule import Rule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.styles.numbers import is_datetime
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from jobs.errors import WorkspaceError
 from jobs.workspace.local.files import check_not_open, read_bytes, replace_file
+from jobs.workspace.local.package import Package, PackageError, read_package, splice
 from sheets_schema.cells import (
     CellValue,
     ColumnFormat,
@@ -103,20 +103,6 @@ _LINE_HEIGHT = 15  # points, for the default 11-point font
 _TITLE_FORBIDDEN = frozenset("[]:*?/\\")
 _TITLE_MAX = 31
 
-_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_DOC_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_CELL, _FORMULA, _VALUE = (f"{{{_MAIN_NS}}}{tag}" for tag in ("c", "f", "v"))
-# How openpyxl writes a formula cell: the formula, then an empty result.
-_EMPTY_FORMULA_CELL = re.compile(
-    rb'<c r="(?P<ref>[A-Z]{1,3}[0-9]{1,7})"(?P<attributes>[^>]*)>'
-    rb"(?P<formula><f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v>\s*</v>)?</c>"
-)
-_TYPE_ATTRIBUTE = re.compile(rb'\st="[^"]*"')
-# Parts of a drawing openpyxl does not write back: it keeps charts (and pictures only when
-# Pillow is installed), and silently drops everything else.
-_DRAWN_SHAPE = re.compile(rb"<(?:\w+:)?(?:sp|grpSp|cxnSp)[\s>/]")
-_DRAWN_PICTURE = re.compile(rb"<(?:\w+:)?pic[\s>/]")
-
 
 class LocalSpreadsheets:
     """The `Spreadsheets` port over `.xlsx` and `.csv` files under `root`."""
@@ -170,8 +156,9 @@ class LocalSpreadsheets:
             return SpreadsheetState(exists=True, owned={}, other_titles=frozenset({path.stem}))
         owned: dict[str, OwnedTab] = {}
         others: set[str] = set()
-        # Full mode, because read-only mode does not read hyperlinks.
-        with _open_xlsx(path, spreadsheet, read_only=False) as workbook:
+        # Full mode, because read-only mode does not read hyperlinks. A formula someone typed
+        # into an owned tab reads as its text, as on Google, and is carried as that text.
+        with _open_xlsx(path, spreadsheet, read_only=False, formulas=True) as workbook:
             for sheet in workbook.worksheets:
                 key = owned_key(sheet)
                 # A copy of an owned tab (Excel copies a sheet's names too) is left alone:
@@ -214,43 +201,41 @@ class LocalSpreadsheets:
             return
         check_not_open(path, spreadsheet)
         original = read_bytes(path, spreadsheet) if path.exists() else None
-        if original is None:
-            workbook = Workbook()
-            workbook.remove(workbook.active)  # its empty "Sheet" would be left in the file
-        else:
-            workbook = _workbook_for_writing(original, spreadsheet)
-
-        owned_sheets: dict[str, Any] = {}
-        for sheet in workbook.worksheets:
-            key = owned_key(sheet)
-            if key and key not in owned_sheets:
-                owned_sheets[key] = sheet
-        titles = _tab_titles(spreadsheet, workbook.sheetnames, owned_sheets, writes)
-
-        written: set[str] = set()
+        if original is None and path.suffix.lower() == ".xlsm":
+            raise WorkspaceError(
+                f"there is no {spreadsheet} to add tutorsync's tabs to; tutorsync makes a new "
+                "spreadsheet only as .xlsx (name it so in the config)"
+            )
+        package = _package(original, spreadsheet) if original is not None else None
+        owned: dict[str, str] = {}  # key -> title
+        for tab in package.tabs if package else ():
+            key = _owned_key_in(tab.names)
+            # A copy of an owned tab (Excel copies a sheet's names too) is left alone.
+            if key and key not in owned and tab.worksheet:
+                owned[key] = tab.title
+        titles = _tab_titles(
+            spreadsheet, [tab.title for tab in package.tabs] if package else [], owned, writes
+        )
+        # openpyxl writes tutorsync's tabs only; the teacher's file gets them part by part.
+        workbook = Workbook()
+        workbook.remove(workbook.active)  # its empty "Sheet" would be left in the file
+        if package and package.date1904:
+            workbook.epoch = CALENDAR_MAC_1904
         for write in writes:
-            current = owned_sheets.get(write.key)
-            if current is None:
-                sheet = workbook.create_sheet(titles[write.key])
-            else:
-                # Clearing a sheet in place leaves styles, merges, validations and pictures
-                # behind; a fresh sheet at the same place with the same title leaves nothing.
-                index = workbook.index(current)
-                state, colour = current.sheet_state, current.sheet_properties.tabColor
-                workbook.remove(current)
-                sheet = workbook.create_sheet(titles[write.key], index)
-                sheet.sheet_state, sheet.sheet_properties.tabColor = state, colour
+            sheet = workbook.create_sheet(titles[write.key])
+            if package:
+                sheet.sheet_view.tabSelected = False  # the teacher's selected tab stays so
             _mark_owned(sheet, write.key)
             _fill_tab(sheet, write)
-            written.add(sheet.title)
-        if original is None:
-            workbook.active = 0
-
         content = io.BytesIO()
         workbook.save(content)
         data = content.getvalue()
         if original is not None:
-            data = _with_formula_results(data, original, rewritten=written)
+            replacing = {owned[write.key] for write in writes if write.key in owned}
+            try:
+                data = splice(original, data, replacing)
+            except PackageError as error:
+                raise WorkspaceError(_unreadable(spreadsheet, error)) from None
         replace_file(path, data, spreadsheet)
 
     # --- References -------------------------------------------------------------------------
@@ -265,10 +250,10 @@ class LocalSpreadsheets:
                 "name spreadsheets by their path relative to it, like gradebooks/smith.xlsx"
             )
         path = self.root.joinpath(*parts)
-        if path.suffix.lower() not in (".xlsx", ".csv"):
-            hint = " (save it as .xlsx)" if path.suffix.lower() in (".xls", ".ods", ".xlsm") else ""
+        if path.suffix.lower() not in (".xlsx", ".xlsm", ".csv"):
+            hint = " (save it as .xlsx)" if path.suffix.lower() in (".xls", ".ods") else ""
             raise WorkspaceError(
-                f"{spreadsheet} is not an .xlsx or .csv file{hint}; "
+                f"{spreadsheet} is not an .xlsx, .xlsm or .csv file{hint}; "
                 "the local workspace reads only those"
             )
         return path
@@ -294,6 +279,12 @@ def owned_key(sheet: Any) -> str | None:
         if name.casefold() == OWNED_TAB_MARKER:
             return _key_from_formula(definition.attr_text or "")
     return None
+
+
+def _owned_key_in(names: Mapping[str, str]) -> str | None:
+    """Like `owned_key`, from a tab's sheet-scoped names (casefolded) as the package lists them."""
+    definition = names.get(OWNED_TAB_MARKER)
+    return None if definition is None else _key_from_formula(definition)
 
 
 def _mark_owned(sheet: Any, key: str) -> None:
@@ -331,18 +322,18 @@ def _check_keys(spreadsheet: str, writes: Sequence[TabWrite]) -> None:
 def _tab_titles(
     spreadsheet: str,
     current_titles: Iterable[str],
-    owned_sheets: Mapping[str, Any],
+    owned: Mapping[str, str],
     writes: Sequence[TabWrite],
 ) -> dict[str, str]:
     """The title each write's tab will have: an owned tab keeps its (maybe renamed) title, a
     new tab takes the write's title if no other tab has it (Excel compares titles without
     case)."""
     taken = {title.casefold(): title for title in current_titles}
-    ours = {sheet.title for sheet in owned_sheets.values()}
+    ours = set(owned.values())
     titles: dict[str, str] = {}
     for write in writes:
-        if write.key in owned_sheets:
-            titles[write.key] = owned_sheets[write.key].title
+        if write.key in owned:
+            titles[write.key] = owned[write.key]
             continue
         _check_title(spreadsheet, write.title)
         clash = taken.get(write.title.casefold())
@@ -434,17 +425,23 @@ def _csv_delimiter(text: str) -> str:
 
 @contextmanager
 def _open_xlsx(
-    path: Path, spreadsheet: str, *, read_only: bool, refuse_if_open: bool = True
+    path: Path,
+    spreadsheet: str,
+    *,
+    read_only: bool,
+    refuse_if_open: bool = True,
+    formulas: bool = False,
 ) -> Iterator[Any]:
-    """A workbook opened for reading values (formula cells give their last result). The file
-    is opened here and closed on leaving, even in read-only mode, which reads lazily."""
+    """A workbook opened for reading values (formula cells give their last result, or with
+    `formulas` their formula). The file is opened here and closed on leaving, even in
+    read-only mode, which reads lazily."""
     if refuse_if_open:
         check_not_open(path, spreadsheet)
     try:
         with path.open("rb") as file, warnings.catch_warnings():
             # Warnings about features openpyxl cannot keep do not matter to a read.
             warnings.simplefilter("ignore")
-            workbook = load_workbook(file, read_only=read_only, data_only=True)
+            workbook = load_workbook(file, read_only=read_only, data_only=not formulas)
             try:
                 yield workbook
             finally:
@@ -549,51 +546,19 @@ def _cell_value(value: Any, cell: Any) -> CellValue:
         return f"{minutes // 60}:{minutes % 60:02d}"
     if value is None or isinstance(value, str | int | float | bool | date | time):
         return value
+    if isinstance(getattr(value, "text", None), str):  # an array formula's text
+        return str(value.text)
     return str(value)
 
 
 # --- Writing ----------------------------------------------------------------------------------
 
 
-def _workbook_for_writing(original: bytes, spreadsheet: str) -> Workbook:
-    """The whole workbook, formulas as formulas (data_only would save their last results in
-    their place), external links and rich text kept."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            workbook = load_workbook(
-                io.BytesIO(original), data_only=False, keep_links=True, rich_text=True
-            )
-        except Exception as error:
-            raise WorkspaceError(_unreadable(spreadsheet, error)) from None
-    lost = _content_openpyxl_drops(original)
-    if lost:
-        raise WorkspaceError(
-            f"{spreadsheet} was not written: it holds {' and '.join(lost)}, which tutorsync "
-            "cannot keep when it saves an .xlsx file; have tutorsync write its tabs to a "
-            "spreadsheet of their own (see the config's [outputs]), or remove them"
-        )
-    for warning in caught:
-        log.warning("%s: saving will not keep everything: %s", spreadsheet, warning.message)
-    return workbook
-
-
-def _content_openpyxl_drops(original: bytes) -> list[str]:
-    """What an openpyxl load-and-save would silently remove from the workbook."""
-    lost = []
-    with zipfile.ZipFile(io.BytesIO(original)) as archive:
-        drawings = [
-            archive.read(name)
-            for name in archive.namelist()
-            if name.startswith("xl/drawings/") and name.endswith(".xml")
-        ]
-        if any(_DRAWN_PICTURE.search(xml) for xml in drawings) and not PILImage:
-            lost.append("pictures")
-        if any(_DRAWN_SHAPE.search(xml) for xml in drawings):
-            lost.append("shapes or text boxes")
-        if any(name.startswith("xl/ctrlProps/") for name in archive.namelist()):
-            lost.append("form controls")
-    return lost
+def _package(original: bytes, spreadsheet: str) -> Package:
+    try:
+        return read_package(original)
+    except PackageError as error:
+        raise WorkspaceError(_unreadable(spreadsheet, error)) from None
 
 
 def _fill_tab(sheet: Any, write: TabWrite) -> None:
@@ -755,98 +720,3 @@ def _shown_length(value: CellValue) -> int:
     if isinstance(value, float):
         return len(f"{value:.1f}")
     return max((len(line) for line in str(value).splitlines()), default=0)
-
-
-# --- Saving -----------------------------------------------------------------------------------
-
-
-def _with_formula_results(saved: bytes, original: bytes, *, rewritten: set[str]) -> bytes:
-    """`saved` with the formula results of `original` put back, except in `rewritten` tabs.
-
-    openpyxl keeps a formula but drops its last result, so a later read of the teacher's tab
-    (formula cells give their last result) would find those cells empty until someone opened
-    and saved the file in Excel. The tabs' cells are unchanged, so the results still hold.
-    """
-    try:
-        with zipfile.ZipFile(io.BytesIO(original)) as before:
-            results = {
-                title: found
-                for title, part in _sheet_parts(before).items()
-                if title not in rewritten and (found := _formula_results(before.read(part)))
-            }
-    except (KeyError, ElementTree.ParseError) as error:
-        # openpyxl read this file, so this is unlikely; the write is still worth making.
-        log.warning("formula results could not be carried over: %s", error)
-        return saved
-    if not results:
-        return saved
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(saved)) as after,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as patched,
-    ):
-        parts = {part: title for title, part in _sheet_parts(after).items() if title in results}
-        for item in after.infolist():
-            data = after.read(item)
-            if item.filename in parts:
-                data = _put_formula_results(data, results[parts[item.filename]])
-            patched.writestr(item, data)
-    return out.getvalue()
-
-
-def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Tab title -> the archive member holding that worksheet."""
-    package_rels = ElementTree.fromstring(archive.read("_rels/.rels"))
-    workbook_part = next(
-        (
-            rel.get("Target", "").lstrip("/")
-            for rel in package_rels
-            if rel.get("Type", "").endswith("/officeDocument")
-        ),
-        "xl/workbook.xml",
-    )
-    folder, name = posixpath.split(workbook_part)
-    rels = ElementTree.fromstring(archive.read(posixpath.join(folder, "_rels", name + ".rels")))
-    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
-    parts = {}
-    for sheet in ElementTree.fromstring(archive.read(workbook_part)).iter(f"{{{_MAIN_NS}}}sheet"):
-        target = targets.get(sheet.get(f"{{{_DOC_REL_NS}}}id"))
-        if target:
-            member = (
-                target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-            )
-            parts[sheet.get("name", "")] = posixpath.normpath(member)
-    return parts
-
-
-def _formula_results(sheet_xml: bytes) -> dict[str, tuple[str | None, str]]:
-    """Cell reference -> (result type, result text) of every formula cell with a result."""
-    if b"<f" not in sheet_xml and b":f" not in sheet_xml:
-        return {}
-    results = {}
-    for _, element in ElementTree.iterparse(io.BytesIO(sheet_xml)):
-        if element.tag == _CELL:
-            formula, result = element.find(_FORMULA), element.find(_VALUE)
-            reference = element.get("r")
-            if formula is not None and result is not None and result.text and reference:
-                results[reference] = (element.get("t"), result.text)
-            element.clear()
-    return results
-
-
-def _put_formula_results(sheet_xml: bytes, results: Mapping[str, tuple[str | None, str]]) -> bytes:
-    """openpyxl's sheet XML with each formula cell's empty result filled in. Edited as text:
-    this is openpyxl's own regular output, and the rest of the part stays byte for byte."""
-
-    def filled(match: re.Match[bytes]) -> bytes:
-        found = results.get(match["ref"].decode())
-        if found is None:
-            return match[0]
-        kind, text = found
-        attributes = _TYPE_ATTRIBUTE.sub(b"", match["attributes"])
-        if kind in ("str", "b", "e"):
-            attributes += b' t="' + kind.encode() + b'"'
-        value = escape(text).encode()
-        return b'<c r="%s"%s>%s<v>%s</v></c>' % (match["ref"], attributes, match["formula"], value)
-
-    return _EMPTY_FORMULA_CELL.sub(filled, sheet_xml)
