@@ -6,13 +6,28 @@ never leaves a stale lock behind; no pid is ever checked. The file records who h
 host, start time, command) only so the second run can say so.
 
 Where the file lives:
-- local workspace: `.tutorsync-<program key>.lock` in the workspace folder, the files it guards;
+- local workspace: `.tutorsync-<program key>.lock` in the workspace folder, the files it guards,
+  so that two people running the same workspace from one machine exclude each other too;
 - Google: `$XDG_RUNTIME_DIR`, else a folder only this user may use (`tutorsync-<uid>` in the
   system temp folder, mode 0700, else `~/.local/state/tutorsync`), named with the program key
   and a short hash of the config's absolute path. A folder of that name that someone else
   could write is never used: they could hold every run with a lock file of their own.
 
 A lock file that is a symbolic link is never followed (it could point at a teacher's file).
+
+A lock belongs to a file, not to its name, and a name can be deleted while a run holds its
+file (`rm`, a temp-folder cleaner). Two things follow:
+- A cleaner can delete the file after a run opened it and before the run locks it: the run
+  would hold a file no later run can find. So once locked, a run checks that the name still
+  gives the file it locked, and if not, locks the file the name gives now.
+- A run that starts after the deletion creates a new file and locks it: nothing on that file
+  says a run is going. A workspace folder is where people delete files, so a local program's
+  run also locks an anchor, a file of its own in the private folder above, where nobody
+  deletes a file in use: a recent systemd-tmpfiles passes a locked file by, and the holder
+  keeps its files' times fresh for cleaners that go by age. (The anchor is per user: the file
+  in the workspace is what keeps out another user's run.) A Google program's lock file is in
+  the private folder already. A holder re-checking its file now and then was not chosen:
+  until it looked again, a second run would be in.
 
 Two machines do not share a lock: their tabs and check-ins still converge, but two folders
 runs racing can each create a student's folder (the oldest is kept; README: Scheduling).
@@ -29,7 +44,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -45,6 +60,7 @@ except ImportError:  # pragma: no cover - Windows, which tutorsync does not targ
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0  # how often --wait looks again
+ATTEMPTS = 5  # lock files deleted in a row while taking the lock, before a warning
 
 
 @dataclass(frozen=True)
@@ -97,10 +113,27 @@ def lock_path(
     folder only this user may use can be had."""
     key = settings.program.key
     if settings.workspace.kind == "local":
-        return settings.workspace_root / f".tutorsync-{key}.lock"
+        return _in_workspace(settings)
     config_hash = hashlib.sha256(str(config_path.resolve()).encode()).hexdigest()[:12]
     folder = runtime_dir or _private_folder()
     return None if folder is None else folder / f"tutorsync-{key}-{config_hash}.lock"
+
+
+def anchor_path(settings: Settings, *, runtime_dir: Path | None = None) -> Path | None:
+    """Where a local program's run also takes its lock, so that deleting the lock file in the
+    workspace lets no second run in: in the private folder, keyed by program and by the lock
+    file's absolute path (two configs of one workspace share it, as they share the lock file).
+    None for a Google program, whose lock file is there already, or with no private folder."""
+    if settings.workspace.kind != "local":
+        return None
+    digest = hashlib.sha256(str(_in_workspace(settings).resolve()).encode()).hexdigest()[:12]
+    folder = runtime_dir or _private_folder()
+    key = settings.program.key
+    return None if folder is None else folder / f"tutorsync-{key}-{digest}.lock"
+
+
+def _in_workspace(settings: Settings) -> Path:
+    return settings.workspace_root / f".tutorsync-{settings.program.key}.lock"
 
 
 def _private_folder() -> Path | None:
@@ -155,6 +188,13 @@ def program_lock(
             )
         yield
         return
+    anchor = anchor_path(settings)
+    if anchor is None and settings.workspace.kind == "local":
+        log.warning(
+            "no private folder for the run lock's anchor; should %s be deleted during the run, "
+            "a second run could start",
+            path,
+        )
     with hold(
         path,
         program=settings.program.key,
@@ -162,6 +202,7 @@ def program_lock(
         wait_seconds=wait_seconds,
         sleep=sleep,
         clock=clock,
+        anchor=anchor,
     ):
         yield
 
@@ -175,20 +216,42 @@ def hold(
     wait_seconds: float = 0,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    anchor: Path | None = None,
 ) -> Iterator[None]:
-    """Hold an exclusive lock on `path` for the duration of the block, polling for up to
-    `wait_seconds` while another process holds it; then raise LockedError naming that
-    process."""
+    """Hold an exclusive lock on `path` (then on `anchor`, if given) for the duration of the
+    block, polling for up to `wait_seconds` while another process holds it; then raise
+    LockedError naming that process."""
     if fcntl is None:  # pragma: no cover - Windows
         log.debug("no file locking on this system; %s runs without a lock", program)
         yield
         return
-    descriptor = _open(path)
+    wait = _Wait(program, wait_seconds, clock() + wait_seconds, sleep, clock)
+    with ExitStack() as held:
+        for each in (path, anchor):
+            if each is not None:
+                held.enter_context(_held(each, wait, command))
+        yield
+
+
+@dataclass(frozen=True)
+class _Wait:
+    """How long a run waits for a lock, and how it tells the time and sleeps meanwhile."""
+
+    program: str
+    seconds: float
+    deadline: float
+    sleep: Callable[[float], None]
+    clock: Callable[[], float]
+
+
+@contextmanager
+def _held(path: Path, wait: _Wait, command: str) -> Iterator[None]:
+    """The lock on the file `path` names, recording this process in it while held."""
+    descriptor = _open_locked(path, wait)
     if descriptor is None:
         yield
         return
     try:
-        _acquire(descriptor, program, wait_seconds, sleep, clock)
         found = os.fstat(descriptor)
         _record(descriptor, Holder(os.getpid(), socket.gethostname(), _now(), command))
         try:
@@ -204,24 +267,51 @@ def hold(
         os.close(descriptor)
 
 
-def _acquire(
-    descriptor: int,
-    program: str,
-    wait_seconds: float,
-    sleep: Callable[[float], None],
-    clock: Callable[[], float],
-) -> None:
-    deadline = clock() + wait_seconds
+def _open_locked(path: Path, wait: _Wait) -> int | None:
+    """`path` opened and locked, and still the file its name gives once locked (see the
+    module's docstring); None if it cannot be opened (see _open)."""
+    attempt = 1
+    while True:
+        descriptor = _open(path)
+        if descriptor is None:
+            return None
+        try:
+            _acquire(descriptor, wait)
+        except BaseException:
+            os.close(descriptor)
+            raise
+        if _names(path, descriptor):
+            return descriptor
+        if attempt == ATTEMPTS:
+            # Never seen to hold (a file system whose inode numbers change, say): kept as
+            # taken, as every lock was before this check.
+            log.warning("the run lock %s kept being replaced while it was taken", path)
+            return descriptor
+        os.close(descriptor)
+        attempt += 1
+
+
+def _names(path: Path, descriptor: int) -> bool:
+    """Whether `path` (not followed, if a link) gives the open file `descriptor`."""
+    try:
+        named = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return False
+    opened = os.fstat(descriptor)
+    return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
+
+
+def _acquire(descriptor: int, wait: _Wait) -> None:
     while True:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return
         except BlockingIOError:
-            remaining = deadline - clock()
+            remaining = wait.deadline - wait.clock()
             if remaining <= 0:
                 holder = _read(descriptor)
-                raise LockedError(_locked_message(program, holder, wait_seconds)) from None
-            sleep(min(POLL_SECONDS, remaining))
+                raise LockedError(_locked_message(wait.program, holder, wait.seconds)) from None
+            wait.sleep(min(POLL_SECONDS, remaining))
 
 
 def _locked_message(program: str, holder: Holder | None, wait_seconds: float) -> str:
@@ -258,6 +348,7 @@ def _record(descriptor: int, holder: Holder | None) -> None:
         os.ftruncate(descriptor, 0)
         if holder is not None:
             os.pwrite(descriptor, holder.to_json().encode(), 0)
+            os.utime(descriptor)  # fresh, read time too, for a cleaner that goes by age
     except OSError:
         pass  # opened read-only: the lock still holds, the message is only less specific
 

@@ -15,8 +15,8 @@ import pytest
 
 from jobs.errors import LockedError
 from jobs.infra import lock
-from jobs.infra.lock import Holder, hold, lock_path, program_lock
-from jobs.settings import parse
+from jobs.infra.lock import Holder, anchor_path, hold, lock_path, program_lock
+from jobs.settings import load, parse
 
 # A second process that takes the lock, says so, and keeps it until its stdin closes.
 HOLDER = """
@@ -29,10 +29,24 @@ with hold(Path(sys.argv[1]), program="lincoln", command="tutorsync run"):
 """
 
 
+# A run in progress: takes a program's lock the way `tutorsync run` does, keeps it until stdin
+# closes.
+RUN_IN_PROGRESS = """
+import sys
+from pathlib import Path
+from jobs.infra.lock import program_lock
+from jobs.settings import load
+config = Path(sys.argv[1])
+with program_lock(load(config), config, command="tutorsync run"):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
 class OtherProcess:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, script: str = HOLDER):
         self.process = subprocess.Popen(
-            [sys.executable, "-c", HOLDER, str(path)],
+            [sys.executable, "-c", script, str(path)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -81,6 +95,40 @@ def settings_for(tmp_path: Path, kind: str = "local"):
         },
         config_dir=tmp_path,
     )
+
+
+CONFIG = """
+[program]
+name = "Lincoln Tutoring"
+key = "lincoln"
+
+[workspace]
+kind = "local"
+path = "files"
+
+[sources.roster]
+spreadsheet = "roster.xlsx"
+tab = "Roster"
+
+[[sources.tutor_logs]]
+spreadsheet = "log.xlsx"
+tabs = ["Log"]
+
+[outputs]
+coordinator_spreadsheet = "coordinator.xlsx"
+"""
+
+
+@pytest.fixture
+def local_config(tmp_path, monkeypatch) -> Path:
+    """A local program's config, its workspace folder `files` beside it, and a runtime folder
+    of its own (the processes it starts see it too)."""
+    (tmp_path / "run").mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    (tmp_path / "files").mkdir()
+    config = tmp_path / "tutorsync.toml"
+    config.write_text(CONFIG)
+    return config
 
 
 def test_the_lock_records_its_holder_and_is_free_again_after(tmp_path):
@@ -169,6 +217,48 @@ def test_wait_gives_up_when_the_time_runs_out(tmp_path, other_process):
     assert str(refused.value).endswith("pass a longer --wait")
 
 
+def test_a_lock_file_deleted_during_a_run_lets_no_second_run_in(local_config):
+    settings = load(local_config)
+    path = lock_path(settings, local_config)
+    assert path is not None
+    run = OtherProcess(local_config, RUN_IN_PROGRESS)
+    try:
+        path.unlink()  # `rm .tutorsync-lincoln.lock`, or a cleaner, while the run goes on
+        with (
+            pytest.raises(LockedError) as refused,
+            program_lock(settings, local_config, command="tutorsync run"),
+        ):
+            pytest.fail("a second run got in while the first still runs")
+        assert refused.value.exit_code == 4
+        assert f"(pid {run.pid} on {socket.gethostname()} since " in str(refused.value)
+        run.release()
+        with program_lock(settings, local_config, command="tutorsync run"):
+            assert json.loads(path.read_text())["pid"] == os.getpid()  # the next run goes
+    finally:
+        if run.process.poll() is None:
+            run.kill()
+        assert run.process.stdout is not None
+        run.process.stdout.close()
+
+
+def test_a_lock_file_deleted_while_a_run_waits_for_it_is_not_the_one_it_keeps(
+    tmp_path, other_process
+):
+    # The waiting run opened the file; the run in progress ends and a cleaner deletes the
+    # file before the waiting run takes it: the lock it takes must be on the file a third run
+    # would open, not on the deleted one.
+    path = tmp_path / "program.lock"
+
+    def sleep(seconds: float) -> None:
+        other_process.release()
+        path.unlink()
+
+    with hold(path, program="lincoln", command="tutorsync run", wait_seconds=600, sleep=sleep):
+        assert json.loads(path.read_text())["pid"] == os.getpid()
+        with pytest.raises(LockedError), hold(path, program="lincoln", command="tutorsync run"):
+            pass
+
+
 def test_a_killed_run_leaves_no_stale_lock(tmp_path, other_process):
     other_process.kill()
     with hold(tmp_path / "program.lock", program="lincoln", command="tutorsync run"):
@@ -189,6 +279,16 @@ def test_a_google_program_locks_in_the_runtime_folder_per_config(tmp_path):
     other = lock_path(settings, tmp_path / "b" / "tutorsync.toml", runtime_dir=runtime)
     assert first == again != other
     assert first.parent == runtime and first.name.startswith("tutorsync-lincoln-")
+
+
+def test_a_local_programs_anchor_is_in_the_private_folder_a_google_program_needs_none(tmp_path):
+    runtime = tmp_path / "run"
+    anchor = anchor_path(settings_for(tmp_path), runtime_dir=runtime)
+    again = anchor_path(settings_for(tmp_path), runtime_dir=runtime)
+    assert anchor == again and anchor is not None
+    assert anchor.parent == runtime and anchor.name.startswith("tutorsync-lincoln-")
+    assert anchor_path(settings_for(tmp_path / "other"), runtime_dir=runtime) != anchor
+    assert anchor_path(settings_for(tmp_path, "google"), runtime_dir=runtime) is None
 
 
 def test_a_dry_run_takes_no_lock_and_leaves_no_file(tmp_path):
