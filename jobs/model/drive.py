@@ -73,6 +73,14 @@ def with_current_tokens(folder: Folder, templates: Sequence[str]) -> Folder:
     )
 
 
+def recorded_as(email: str) -> frozenset[str]:
+    """The tokens a grant to `email` may be recorded under: today's and the 8-digit one of runs
+    before. A revoke drops both: a short token left behind would be forgotten only by the next
+    run, and until then a grant someone makes by hand that shares it would be taken for ours."""
+    current = token(email)
+    return frozenset({current, current[:LEGACY_TOKEN_DIGITS]})
+
+
 def _current(recorded: frozenset[str], tokens: Sequence[str]) -> frozenset[str]:
     found: set[str] = set()
     for old in recorded:

@@ -8,7 +8,8 @@ add a fixture named `<adapter>_harness` and its name to `ADAPTERS`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,16 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from jobs.model.drive import (
+    FOLDER_PROPERTY,
+    GRANTS_PROPERTY,
+    KEY_PROPERTY,
+    LEGACY_TOKEN_DIGITS,
+    TEMPLATE_PROPERTY,
+    TEMPLATES_PROPERTY,
+    chunk_tokens,
+    read_tokens,
+)
 from jobs.workspace.local.workspace import LocalWorkspace
 from jobs.workspace.port import Workspace
 from sheets_schema.cells import Grid
@@ -238,6 +249,13 @@ class DriveHarness:
     delete_file: Callable[[str, str], None]  # (folder url, file name): deleted for good
     delete_template: Callable[[str], None]  # template reference: deleted for good
     snapshot: Callable[[], object]  # everything stored, to compare before and after a rerun
+    # folder url -> its records (grants, templates, and the tags of its template copies) as
+    # a tutorsync before 64-bit tokens wrote them: every token its first 8 hex digits
+    shorten_tokens: Callable[[str], None]
+
+
+def _short(tokens: Iterable[str]) -> list[str]:
+    return sorted({t[:LEGACY_TOKEN_DIGITS] for t in tokens})
 
 
 DRIVE_ADAPTERS = ["local", "google"]
@@ -278,6 +296,13 @@ def local_drive_harness(tmp_path: Path) -> DriveHarness:
             if p.is_file()
         }
 
+    def shorten_tokens(url: str) -> None:
+        data = manifest(tmp_path, url)
+        data["ours"], data["templates"] = _short(data["ours"]), _short(data["templates"])
+        data["copies"] = {t[:LEGACY_TOKEN_DIGITS]: name for t, name in data["copies"].items()}
+        text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        (tmp_path / url / MANIFEST).write_text(text, encoding="utf-8")
+
     return DriveHarness(
         drive=LocalDrive(tmp_path),
         root="folders",
@@ -289,6 +314,7 @@ def local_drive_harness(tmp_path: Path) -> DriveHarness:
         delete_file=lambda url, name: (tmp_path / url / name).unlink(),
         delete_template=lambda reference: (tmp_path / reference).unlink(),
         snapshot=snapshot,
+        shorten_tokens=shorten_tokens,
     )
 
 
@@ -297,7 +323,8 @@ def google_drive_harness(fake_google, google_harness: Harness) -> DriveHarness:
     from google.auth.credentials import AnonymousCredentials
     from googleapiclient.discovery import build
 
-    from jobs.workspace.google.drive import GoogleDrive
+    from jobs.workspace.google.discovery import build_service
+    from jobs.workspace.google.drive import API_ROOT, GoogleDrive
 
     session = google_harness.workspace.session  # type: ignore[attr-defined]
     drive_id = fake_google.drive.add_shared_drive("Tutoring program")
@@ -311,6 +338,8 @@ def google_drive_harness(fake_google, google_harness: Harness) -> DriveHarness:
         static_discovery=True,
         cache_discovery=False,
     )
+    # An earlier tutorsync's client: its records are written with tutorsync's own access.
+    tutorsync = build_service(session, "drive", "v3", API_ROOT)
 
     def file_id(url: str) -> str:
         return url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
@@ -359,6 +388,26 @@ def google_drive_harness(fake_google, google_harness: Harness) -> DriveHarness:
             for f in sorted(fake_google.drive.files(), key=lambda f: f["id"])
         ]
 
+    def shorten_tokens(url: str) -> None:
+        folder = fake_google.drive.file(file_id(url))
+        properties = folder.get("appProperties", {})
+        changes: dict[str, str | None] = {}
+        for name in (GRANTS_PROPERTY, TEMPLATES_PROPERTY):
+            chunks = [p for p in properties if p == name or p.removeprefix(f"{name}-").isdigit()]
+            changes |= dict.fromkeys(chunks) | chunk_tokens(
+                _short(read_tokens(properties, name)), name
+            )
+        tutorsync.files().update(
+            fileId=folder["id"], body={"appProperties": changes}, supportsAllDrives=True
+        ).execute()
+        for copy in fake_google.drive.files(include_trashed=False):
+            tags = copy.get("appProperties", {})
+            if tags.get(FOLDER_PROPERTY) == properties[KEY_PROPERTY] and TEMPLATE_PROPERTY in tags:
+                short = {TEMPLATE_PROPERTY: tags[TEMPLATE_PROPERTY][:LEGACY_TOKEN_DIGITS]}
+                tutorsync.files().update(
+                    fileId=copy["id"], body={"appProperties": short}, supportsAllDrives=True
+                ).execute()
+
     return DriveHarness(
         drive=GoogleDrive(session),
         root=root,
@@ -372,4 +421,5 @@ def google_drive_harness(fake_google, google_harness: Harness) -> DriveHarness:
         delete_file=delete_file,
         delete_template=delete_template,
         snapshot=snapshot,
+        shorten_tokens=shorten_tokens,
     )

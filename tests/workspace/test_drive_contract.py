@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.model.drive import Folder, FolderKind, ShareFolder
+from jobs.model.drive import (
+    LEGACY_TOKEN_DIGITS,
+    CopyTemplate,
+    Folder,
+    FolderKind,
+    RevokeGrant,
+    ShareFolder,
+    token,
+    with_current_tokens,
+)
 from jobs.plan.folders import FolderPlan, audit_folders, plan_folders, student_key
 from jobs.settings import FolderSettings
 from sheets_schema import roster as roster_schema
@@ -262,3 +271,105 @@ def test_a_template_that_is_not_there_is_named_before_anything_is_copied(drive_h
     [problem] = drive_harness.drive.check_templates([present, gone])
     assert gone in problem and "folders.templates" in problem
     assert drive_harness.snapshot() == before  # a check changes nothing
+
+
+# --- Records an earlier tutorsync wrote with 8-digit tokens ------------------------------------
+
+# Two addresses of one domain whose 8-digit tokens are the same (tests/jobs/test_plan_folders.py).
+TUTOR, LOOKALIKE = "staff36139@school.example", "staff39376@school.example"
+LEGACY_ROSTER = make_roster(
+    ["001", "Doe, Jane", "teach@school.example", TUTOR, "yes"],
+    ["002", "Roe, Rick", "teach@school.example", "tutor2@school.example", "yes"],
+)
+
+
+def short(email: str) -> str:
+    return token(email)[:LEGACY_TOKEN_DIGITS]
+
+
+def left_by_an_earlier_version(harness) -> FolderSettings:
+    """Folders made, shared and given a template copy, then every token in their records
+    (grants, templates, the copies' tags) cut to the 8 digits tutorsync recorded before."""
+    template = harness.template("Learning plan")
+    settings = folder_settings(harness, templates=[{"file": template, "name": "Learning plan"}])
+    sync(harness, settings, LEGACY_ROSTER)
+    for folder in listed(harness):
+        harness.shorten_tokens(folder.url)
+    students = [f for f in listed(harness) if f.kind == FolderKind.STUDENT]
+    recorded = [t for f in students for t in (*f.ours, *f.templates, *f.copies)]
+    assert recorded and all(len(t) == LEGACY_TOKEN_DIGITS for t in recorded)
+    return settings
+
+
+def test_records_with_short_tokens_stay_tutorsyncs_and_change_nothing(drive_harness) -> None:
+    settings = left_by_an_earlier_version(drive_harness)
+    [template] = [t.file for t in settings.templates]
+    jane, rick = url_of(drive_harness, "001"), url_of(drive_harness, "002")
+    # Shared by hand with people not on the roster, one of them sharing the tutor's short token.
+    drive_harness.add_hand_grant(jane, "parent@school.example", "reader")
+    drive_harness.add_hand_grant(jane, LOOKALIKE, "writer")
+    [copy] = drive_harness.files_in(rick)
+    drive_harness.delete_file(rick, copy)  # its template is still recorded as copied
+    before = drive_harness.snapshot()
+
+    # Nothing revoked, shared again or forgotten, no template copied again, nothing rewritten.
+    assert plan(drive_harness, settings, LEGACY_ROSTER).changes == []
+    sync(drive_harness, settings, LEGACY_ROSTER)
+    sync(drive_harness, settings, LEGACY_ROSTER)
+
+    assert drive_harness.snapshot() == before
+    assert drive_harness.files_in(rick) == [] and len(drive_harness.files_in(jane)) == 1
+    assert {("parent@school.example", "reader"), (LOOKALIKE, "writer")} <= drive_harness.access(
+        jane
+    )
+    # Read as today's 64-bit tokens; the tutor's short token, which a hand-made grant shares,
+    # is taken for neither grant's.
+    folders = {f.url: with_current_tokens(f, [template]) for f in listed(drive_harness)}
+    assert folders[rick].ours == {
+        token(e) for e in ("teach@school.example", "tutor2@school.example", COORDINATOR)
+    }
+    assert folders[jane].ours == {token("teach@school.example"), token(COORDINATOR)}
+    assert folders[rick].templates == folders[jane].templates == {token(template)}
+    assert folders[jane].copies == {token(template)}
+
+
+def test_a_grant_recorded_with_a_short_token_is_revoked_once_record_and_all(
+    drive_harness,
+) -> None:
+    settings = left_by_an_earlier_version(drive_harness)
+    drive_harness.add_hand_grant(url_of(drive_harness, "002"), "parent@school.example", "reader")
+    # Jane has a new tutor; Rick leaves.
+    after = make_roster(
+        ["001", "Doe, Jane", "teach@school.example", "new.tutor@school.example", "yes"],
+        ["002", "Roe, Rick", "teach@school.example", "tutor2@school.example", "no"],
+    )
+    changes = plan(drive_harness, settings, after).changes
+    jane, rick = student_key(TERM, "001"), student_key(TERM, "002")
+    assert {(c.folder_key, c.email) for c in changes if isinstance(c, RevokeGrant)} == {
+        (jane, TUTOR),
+        (rick, "teach@school.example"),
+        (rick, "tutor2@school.example"),
+    }
+    assert [(c.folder_key, c.email) for c in changes if isinstance(c, ShareFolder)] == [
+        (jane, "new.tutor@school.example")
+    ]
+    assert not [c for c in changes if isinstance(c, CopyTemplate)]
+
+    drive_harness.drive.apply(drive_harness.root, PROGRAM, changes, notify=False)
+
+    assert plan(drive_harness, settings, after).changes == []  # nothing left to forget
+    folders = {f.key: f for f in listed(drive_harness)}
+    # The new grant is recorded in 64 bits; the others stay as the earlier version wrote them.
+    assert folders[jane].ours == {
+        token("new.tutor@school.example"),
+        short("teach@school.example"),
+        short(COORDINATOR),
+    }
+    assert folders[rick].ours == {short(COORDINATOR)}
+    assert {e for e, r in drive_harness.access(folders[rick].url) if r != "owner"} == {
+        COORDINATOR,
+        "parent@school.example",  # shared by hand: never revoked
+    }
+    before = drive_harness.snapshot()
+    sync(drive_harness, settings, after)
+    assert drive_harness.snapshot() == before

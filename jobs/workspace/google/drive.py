@@ -60,6 +60,7 @@ from jobs.model.drive import (
     made_meanwhile,
     meanwhile_error,
     read_tokens,
+    recorded_as,
     token,
 )
 from jobs.workspace.drive_port import PendingApply
@@ -909,7 +910,7 @@ class _Apply:
         moves: dict[str, str] = {}  # folder key -> its new parent's key
         involved: dict[str, list[FolderChange]] = {}
         for revoke in self.revoked:
-            dropped.setdefault(revoke.folder_key, set()).add(token(revoke.email))
+            dropped.setdefault(revoke.folder_key, set()).update(recorded_as(revoke.email))
             involved.setdefault(revoke.folder_key, []).append(revoke)
         for copy in self.copied:
             added.setdefault(copy.folder_key, set()).add(copy.template_token)

@@ -43,6 +43,7 @@ from jobs.model.drive import (
     RecordTemplate,
     RevokeGrant,
     ShareFolder,
+    recorded_as,
     token,
 )
 from jobs.workspace.drive_port import PendingApply
@@ -522,7 +523,7 @@ class _State:
             record.put_grant(change.email, change.role)
         elif isinstance(change, RevokeGrant):
             record.drop_grant(change.email)
-            record.ours.discard(token(change.email))
+            record.ours -= recorded_as(change.email)
         elif isinstance(change, ForgetGrant):
             record.ours.discard(change.grant_token)
 
