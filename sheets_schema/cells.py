@@ -85,6 +85,16 @@ class FilterView:
 
 
 @dataclass(frozen=True)
+class CellComment:
+    """A comment (Excel, LibreOffice) or note (Sheets) someone put on a cell of an owned tab.
+    `row` and `column` count from 0 in the tab's grid, the header being row 0."""
+
+    row: int
+    column: int
+    text: str
+
+
+@dataclass(frozen=True)
 class TabWrite:
     """The whole desired content of one owned tab.
 
@@ -105,6 +115,7 @@ class TabWrite:
     section_rows: frozenset[int] = field(default_factory=frozenset)
     highlights: tuple[Highlight, ...] = ()
     filter_views: tuple[FilterView, ...] = ()
+    comments: tuple[CellComment, ...] = ()  # carried from the tab as it stood (plan_writes)
 
     def grid(self) -> Grid:
         """The tab as an adapter reads it back: header first, text normalised as stored,
@@ -120,6 +131,7 @@ class OwnedTab:
     key: str
     title: str
     grid: Grid
+    comments: tuple[CellComment, ...] = ()
 
 
 @dataclass(frozen=True)

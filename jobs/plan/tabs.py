@@ -18,6 +18,7 @@ import pandas as pd
 
 from jobs.stage import cycle_collection_paused
 from sheets_schema.cells import (
+    CellComment,
     CellValue,
     ColumnFormat,
     Grid,
@@ -27,6 +28,7 @@ from sheets_schema.cells import (
     Sparkline,
     SpreadsheetState,
     TabWrite,
+    stored_cell,
 )
 from sheets_schema.headers import header_key
 from sheets_schema.issues import DataIssue, Severity, column_letter
@@ -346,6 +348,8 @@ def plan_writes(
             title = _free_title(tab.title, state, taken)
             taken.add(title)
         tab = replace(tab, title=current.title if current else title)
+        if current is not None and current.comments:
+            tab = replace(tab, comments=carried_comments(current, tab))
         changed = (
             _cells_of_new_tab(tab)
             if current is None
@@ -365,6 +369,35 @@ def plan_writes(
             )
         )
     return actions
+
+
+def carried_comments(current: OwnedTab, tab: TabWrite) -> tuple[CellComment, ...]:
+    """The comments on `current`'s cells, each where its cell is in `tab`: the row with the
+    same first cell (a student's ID, an issue's spreadsheet...) and the column with the same
+    header. One whose row or column is gone goes on the header of its column (or the first),
+    saying where it was: a comment is something typed, and is never dropped."""
+    header = [stored_cell(text) for text in tab.header]
+    rows: dict[CellValue, int] = {}
+    for index, cells in enumerate(tab.rows, 1):
+        if cells and cells[0] is not None:
+            rows.setdefault(stored_cell(cells[0]), index)
+    placed: dict[tuple[int, int], list[str]] = {}
+    for comment in current.comments:
+        old_row = current.grid[comment.row] if comment.row < len(current.grid) else []
+        old_header = current.grid[0] if current.grid else []
+        heading = old_header[comment.column] if comment.column < len(old_header) else None
+        column = header.index(heading) if heading in header else None
+        row = 0 if comment.row == 0 else rows.get(old_row[0] if old_row else None)
+        text = comment.text
+        if row is None or column is None:
+            where = f"{old_row[0]}, {heading}" if old_row and row is None else f"{heading}"
+            text = f"(on {where}) {text}" if not text.startswith("(on ") else text
+            row, column = 0, column if column is not None else 0
+        placed.setdefault((row, column), []).append(text)
+    return tuple(
+        CellComment(row, column, "\n\n".join(texts))
+        for (row, column), texts in sorted(placed.items())
+    )
 
 
 UPDATED_PREFIX = "Last updated "

@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl.comments import Comment
 from test_progress import AS_OF, program
 
 from jobs.progress import run_progress
@@ -90,3 +91,27 @@ def test_a_formula_typed_in_a_notes_cell_is_kept_as_its_text(tmp_path):
     row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == student)
     assert row[notes - 1].value == "=2+2"
     assert row[notes - 1].data_type == "s"  # text: the tab runs no educator's formula
+
+
+def test_a_comment_on_a_notes_cell_follows_its_student_through_a_sort(tmp_path):
+    settings, workspace = program(tmp_path)
+    run_progress(settings, workspace, as_of=AS_OF)
+    path = tmp_path / "coordinator.xlsx"
+    book = openpyxl.load_workbook(path)
+    sheet = book["Progress summary"]
+    header = [cell.value for cell in sheet[1]]
+    notes = header.index("Coordinator notes") + 1
+    student = sheet.cell(row=2, column=1).value
+    sheet.cell(row=2, column=notes).comment = Comment("Mum prefers e-mail", "Ms Fictional")
+    sheet.cell(row=1, column=1, value="Changed")  # so that the run rewrites the tab
+    sheet.move_range(f"A2:{sheet.cell(row=2, column=sheet.max_column).coordinate}", rows=50)
+    book.save(path)
+
+    assert run_progress(settings, workspace, as_of=AS_OF).ok
+
+    sheet = openpyxl.load_workbook(path)["Progress summary"]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == student)
+    assert row[notes - 1].comment is not None
+    assert "Mum prefers e-mail" in row[notes - 1].comment.text
+    assert run_progress(settings, workspace, as_of=AS_OF).ok  # and the run after
+    assert not run_progress(settings, workspace, as_of=AS_OF).changes

@@ -2,9 +2,16 @@ from datetime import date
 
 import pandas as pd
 
-from jobs.plan.tabs import cells_changed, issues_tab, plan_writes, progress_tab, run_log_tab
+from jobs.plan.tabs import (
+    carried_comments,
+    cells_changed,
+    issues_tab,
+    plan_writes,
+    progress_tab,
+    run_log_tab,
+)
 from jobs.reconcile.figures import Flag
-from sheets_schema.cells import Link, OwnedTab, SpreadsheetState
+from sheets_schema.cells import CellComment, Link, OwnedTab, SpreadsheetState, TabWrite
 from sheets_schema.issues import DataIssue, Severity
 from sheets_schema.outputs import ARCHIVE_HEADING, teacher_columns
 
@@ -310,3 +317,31 @@ def test_what_was_typed_in_data_issues_stays_with_its_issue_when_columns_are_mov
         key="i", title="Data issues", issues=[issue], link=lambda i: "#", current=moved
     )
     assert again.header[-1] == "Who fixes it" and again.rows == (first.rows[0] + ("Ms Okafor",),)
+
+
+def test_a_comment_follows_its_student_and_column_when_rows_move():
+    current = OwnedTab(
+        "k",
+        "T",
+        [["Student ID", "Sessions", "Notes"], ["S2", 1, "typed"], ["S1", 3]],
+        (CellComment(1, 2, "Call home"), CellComment(0, 1, "Since Sept")),
+    )
+    write = TabWrite(
+        "k", "T", ("Student ID", "Notes", "Sessions"), (("S1", None, 3), ("S2", "typed", 2))
+    )
+    state = SpreadsheetState(exists=True, owned={"k": current}, other_titles=frozenset())
+
+    [action] = plan_writes([("book", write, "why")], {"book": state})
+
+    assert action.tab.comments == (CellComment(0, 2, "Since Sept"), CellComment(2, 1, "Call home"))
+
+
+def test_a_comment_whose_row_is_gone_goes_on_its_column_header_saying_where_it_was():
+    current = OwnedTab(
+        "k", "T", [["Student ID", "Notes"], ["S9", "x"], ["S1"]], (CellComment(1, 1, "Moved?"),)
+    )
+    write = TabWrite("k", "T", ("Student ID", "Notes"), (("S1",),))
+
+    assert carried_comments(current, write) == (CellComment(0, 1, "(on S9, Notes) Moved?"),)
+    again = OwnedTab("k", "T", write.grid(), carried_comments(current, write))
+    assert carried_comments(again, write) == again.comments  # and stays there

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from jobs.errors import WorkspaceError
-from sheets_schema.cells import ColumnFormat, Link, TabWrite
+from sheets_schema.cells import CellComment, ColumnFormat, Link, TabWrite
 
 F = ColumnFormat
 
@@ -328,3 +328,22 @@ def test_text_reads_back_as_the_port_says_it_is_stored(workspace, new_reference,
     write = TabWrite(key="k", title="T", header=("a",), rows=((text,),))
     workspace.spreadsheets.write_owned_tabs(reference, [write])
     assert workspace.spreadsheets.read_state(reference).owned["k"].grid == write.grid()
+
+
+def test_comments_on_cells_are_written_and_read_back(workspace, new_reference):
+    """A comment someone put on a cell of an owned tab (an Excel comment, a Sheets note) is
+    read with the tab, and written where a write puts it: plan_writes carries it."""
+    reference = new_reference("comments")
+    write = TabWrite(
+        key="k",
+        title="T",
+        header=("Student ID", "Notes"),
+        rows=(("S1", "ok"), ("S2",)),
+        comments=(CellComment(0, 1, "Header note"), CellComment(2, 1, "Call home\nFriday")),
+    )
+
+    workspace.spreadsheets.write_owned_tabs(reference, [write])
+
+    tab = workspace.spreadsheets.read_state(reference).owned["k"]
+    assert tab.grid == [["Student ID", "Notes"], ["S1", "ok"], ["S2"]]
+    assert tab.comments == write.comments

@@ -21,6 +21,7 @@ from gspread.http_client import HTTPClient
 from jobs.errors import TutorsyncError, WorkspaceError
 from jobs.workspace.google.transport import is_retryable
 from sheets_schema.cells import (
+    CellComment,
     CellValue,
     ColumnFormat,
     FilterView,
@@ -32,6 +33,7 @@ from sheets_schema.cells import (
     TabWrite,
     Tone,
     stored_cell,
+    stored_text,
     trim_grid,
 )
 
@@ -49,7 +51,7 @@ _STATE_FIELDS = (
     "developerMetadata(metadataKey,metadataValue),conditionalFormats(ranges(sheetId)),"
     "filterViews(filterViewId),"
     "data(rowData(values(userEnteredValue,effectiveValue,userEnteredFormat/numberFormat,"
-    "hyperlink))))"
+    "hyperlink,note))))"
 )
 NUMBER_FORMATS = {
     ColumnFormat.TEXT: {"type": "TEXT"},
@@ -162,7 +164,7 @@ class GoogleSpreadsheets:
             title = sheet["properties"]["title"]
             key = _owned_key(sheet)
             if key and key not in owned:
-                owned[key] = OwnedTab(key, title, _grid_of(sheet))
+                owned[key] = OwnedTab(key, title, _grid_of(sheet), _notes_of(sheet))
             else:
                 others.add(title)
                 sources[title] = _values_grid(sheet)
@@ -406,7 +408,7 @@ def _content_requests(
             "updateCells": {
                 "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
                 "rows": _rows(write),
-                "fields": "userEnteredValue,userEnteredFormat",
+                "fields": "userEnteredValue,userEnteredFormat,note",
             }
         }
     ]
@@ -541,6 +543,13 @@ def _rows(write: TabWrite) -> list[dict[str, Any]]:
             column_format = formats[column] if column < len(formats) else None
             cells.append(_cell(value, column_format, background, index in write.section_rows))
         rows.append({"values": cells})
+    for comment in write.comments:
+        # Carried from the tab as it stood: a note, which Sheets shows as Excel a comment.
+        while len(rows) <= comment.row:
+            rows.append({"values": []})
+        cells = rows[comment.row]["values"]
+        cells.extend({} for _ in range(comment.column + 1 - len(cells)))
+        cells[comment.column]["note"] = stored_text(comment.text)
     return rows
 
 
@@ -598,6 +607,16 @@ def _owned_key(sheet: Mapping[str, Any]) -> str | None:
         if metadata.get("metadataKey") == OWNED_TAB_KEY:
             return str(metadata.get("metadataValue", ""))
     return None
+
+
+def _notes_of(sheet: Mapping[str, Any]) -> tuple[CellComment, ...]:
+    data = sheet.get("data") or [{}]
+    return tuple(
+        CellComment(row, column, str(cell["note"]))
+        for row, cells in enumerate(data[0].get("rowData", []))
+        for column, cell in enumerate(cells.get("values", []))
+        if cell.get("note")
+    )
 
 
 def _grid_of(sheet: Mapping[str, Any]) -> Grid:

@@ -30,6 +30,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
 from openpyxl.formatting.rule import Rule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.differential import DifferentialStyle
@@ -43,6 +44,7 @@ from jobs.errors import WorkspaceError
 from jobs.workspace.local.files import check_not_open, read_bytes, replace_file
 from jobs.workspace.local.package import Package, PackageError, read_package, splice
 from sheets_schema.cells import (
+    CellComment,
     CellValue,
     ColumnFormat,
     Grid,
@@ -164,8 +166,9 @@ class LocalSpreadsheets:
                 # A copy of an owned tab (Excel copies a sheet's names too) is left alone:
                 # the first tab with a key is the one tutorsync writes.
                 if key and key not in owned:
-                    grid = _values_grid(sheet.iter_rows(), links=True)
-                    owned[key] = OwnedTab(key=key, title=sheet.title, grid=grid)
+                    comments: list[CellComment] = []
+                    grid = _values_grid(sheet.iter_rows(), links=True, comments=comments)
+                    owned[key] = OwnedTab(key, sheet.title, grid, tuple(comments))
                 else:
                     others.add(sheet.title)
             others.update(sheet.title for sheet in workbook.chartsheets)
@@ -515,11 +518,22 @@ def _extent(values: Sequence[Any]) -> int:
     return last + 1
 
 
-def _values_grid(rows: Iterable[Sequence[Any]], *, links: bool = False) -> Grid:
+def _values_grid(
+    rows: Iterable[Sequence[Any]],
+    *,
+    links: bool = False,
+    comments: list[CellComment] | None = None,
+) -> Grid:
+    """The cells' values (links as `Link`, if `links`), and their comments added to
+    `comments` if given."""
     grid: Grid = []
     for row in rows:
         values = []
         for cell in row:
+            if comments is not None and getattr(cell, "comment", None) is not None:
+                text = stored_text(cell.comment.text or "")
+                if text:
+                    comments.append(CellComment(cell.row - 1, cell.column - 1, text))
             value = _cell_value(cell.value, cell)
             if links and isinstance(value, str) and getattr(cell, "hyperlink", None):
                 link = cell.hyperlink
@@ -618,6 +632,13 @@ def _fill_tab(sheet: Any, write: TabWrite) -> None:
             # typing 00123 into a text column keeps the zeros.
             dimension.number_format = NUMBER_FORMATS[write.column_formats[column - 1]]
     _add_highlights(sheet, write)
+    for comment in write.comments:
+        # Carried from the tab as it stood; openpyxl adds the comment box Excel shows.
+        text = _xml_text(comment.text)
+        if text:
+            box = Comment(text, "")
+            box.width, box.height = 240, 100
+            sheet.cell(row=comment.row + 1, column=comment.column + 1).comment = box
     sheet.freeze_panes = "A2"
     if width:
         # Filter buttons on the header: educators sort and filter these tabs, and tutorsync
