@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from jobs.errors import TutorsyncError
+from jobs.errors import SignInError, TutorsyncError
 from jobs.parse import parse_sources
 from jobs.plan.spreadsheets import teacher_spreadsheets
 from jobs.read import check_places, read_sources
@@ -31,7 +31,16 @@ def run_doctor(settings: Settings, open_workspace: Callable[[], Workspace]) -> l
         workspace = open_workspace()
     except TutorsyncError as error:
         return [*checks, Check("credentials", False, str(error))]
-    checks.append(Check("credentials", True, "loaded"))
+    try:
+        # Google signs in on the first request, so a refused sign-in shows here, not above.
+        return [*checks, Check("credentials", True, "loaded"), *_reach(settings, workspace)]
+    except SignInError as error:
+        return [*checks, Check("credentials", False, str(error))]
+
+
+def _reach(settings: Settings, workspace: Workspace) -> list[Check]:
+    """Every check that reads or proves access; a refused sign-in stops them all."""
+    checks = []
     for spreadsheet, tabs in _sources(settings).items():
         checks.append(_check_source(workspace, spreadsheet, tabs))
     for spreadsheet in _targets(settings):
@@ -55,6 +64,8 @@ def _source_columns(settings: Settings, workspace: Workspace) -> list[Check]:
     try:
         grids, read_issues = read_sources(settings, workspace)
         parsed = parse_sources(settings, grids, read_issues)
+    except SignInError:
+        raise
     except TutorsyncError as error:
         return [Check("sources' columns", False, str(error))]
     unusable = [
@@ -84,6 +95,8 @@ def _check_source(workspace: Workspace, spreadsheet: str, tabs: list[str]) -> Ch
     what = f"read {spreadsheet}"
     try:
         found = workspace.spreadsheets.list_tabs(spreadsheet)
+    except SignInError:
+        raise
     except TutorsyncError as error:
         return Check(what, False, str(error))
     if spreadsheet.lower().endswith(".csv"):
@@ -103,6 +116,8 @@ def _check_target(workspace: Workspace, spreadsheet: str) -> Check:
     what = f"write {spreadsheet}"
     try:
         workspace.spreadsheets.check_writable(spreadsheet)
+    except SignInError:
+        raise
     except TutorsyncError as error:
         return Check(what, False, str(error))
     return Check(what, True, "tutorsync can write its tabs here")

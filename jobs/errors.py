@@ -17,6 +17,13 @@ class WorkspaceError(TutorsyncError):
     """A spreadsheet (or later a calendar or folder) could not be read or written."""
 
 
+class SignInError(TutorsyncError):
+    """Google refused to sign in with the configured credentials (a deleted key, a delegated
+    user that does not exist, domain-wide delegation not granted), or could not be reached to
+    sign in. Nothing can be read or written, so the whole run stops: not a WorkspaceError,
+    which a job survives by leaving one spreadsheet, calendar or folder as it is."""
+
+
 class LimitError(WorkspaceError):
     """A write would break a spreadsheet limit (characters in a cell, cells in a spreadsheet),
     so it was refused before anything was written."""

@@ -11,14 +11,17 @@ the discovery documents bundled with google-api-python-client. See FakeGoogle::
         assert fake.rejections == []
 
 Modules: discovery (routing and validation), fieldmask, a1, sheets_values, fake_sheets,
-fake_calendar, fake_drive (+ drive_query), faults, server. Where Google's documentation leaves
-room, the choices are written at the top of fake_calendar.py and fake_drive.py and on the
-FakeSheets helpers; a request kind or method the fake does not implement answers 501 and is
-listed in `rejections`, so it can never pass silently.
+fake_calendar, fake_drive (+ drive_query), fake_auth (the token endpoint: deleted keys,
+unknown delegated users, delegation not granted), faults (with `refuse` for an exact Google
+error, such as errors.storage_quota_exceeded()), server. Where Google's documentation leaves
+room, the choices, and what is not modelled, are written at the top of fake_calendar.py,
+fake_drive.py and fake_auth.py and on the FakeSheets helpers; a request kind or method the fake
+does not implement answers 501 and is listed in `rejections`, so it can never pass silently.
 """
 
 from .common import Call, Reply
 from .errors import GoogleError
+from .fake_auth import FakeAuth
 from .fake_calendar import FakeCalendar
 from .fake_drive import FOLDER, SPREADSHEET, FakeDrive
 from .fake_sheets import BATCH_UPDATE_KINDS, FakeSheets
@@ -31,6 +34,7 @@ __all__ = [
     "FOLDER",
     "SPREADSHEET",
     "Call",
+    "FakeAuth",
     "FakeCalendar",
     "FakeDrive",
     "FakeGoogle",

@@ -89,3 +89,29 @@ def bad_request(message: str, *, location: str | None = None) -> GoogleError:
 
 def not_found(message: str, *, location: str | None = None) -> GoogleError:
     return GoogleError(404, message, location=location)
+
+
+# Drive's answer to a service account creating or copying a file it would own outside a shared
+# drive (since 2025 service accounts have no storage quota of their own). Not a rate limit:
+# waiting never helps.
+NO_STORAGE_QUOTA = (
+    "Service Accounts do not have storage quota. Leverage shared drives "
+    "(https://developers.google.com/workspace/drive/api/guides/about-shareddrives), or use "
+    "OAuth delegation (http://support.google.com/a/answer/7281227) instead."
+)
+# Calendar's answer once an account made too many changes (events, invitations, calendars)
+# recently: the calendar is read-only for that account for some hours (Google Workspace Admin
+# help, "Avoid Calendar use limits"). Not a rate limit either.
+CALENDAR_USAGE_LIMITS = "Calendar usage limits exceeded."
+
+
+def storage_quota_exceeded() -> GoogleError:
+    """Drive: 403 usageLimits/storageQuotaExceeded, as a service account's create or copy of a
+    file outside a shared drive gets it."""
+    return GoogleError(403, NO_STORAGE_QUOTA, reason="storageQuotaExceeded", domain="usageLimits")
+
+
+def calendar_usage_limits_exceeded() -> GoogleError:
+    """Calendar: 403 usageLimits/quotaExceeded, as every change gets it while Google keeps the
+    calendar read-only for the account (hours, not seconds)."""
+    return GoogleError(403, CALENDAR_USAGE_LIMITS, reason="quotaExceeded", domain="usageLimits")

@@ -81,6 +81,7 @@ class _Rule:
     seen: int = 0
     fired: int = 0
     how: str = "503"  # after apply: "503", "dropped" or "timeout"
+    error: GoogleError | None = None  # a `refuse` rule's answer
 
     def fires(self, method_id: str, rng: random.Random) -> bool:
         if not _matches(self.method, method_id):
@@ -178,6 +179,22 @@ class Faults:
         """
         self._fail_rules.append(_Rule(method, nth, times, rate, status, reason, retry_after))
 
+    def refuse(
+        self,
+        error: GoogleError,
+        *,
+        method: str | None = None,
+        nth: int | None = None,
+        times: int = 1,
+        rate: float | None = None,
+    ) -> None:
+        """Answer `error` (a GoogleError with Google's exact body, such as
+        errors.storage_quota_exceeded() or errors.calendar_usage_limits_exceeded()), on the
+        requests `fail` would pick with the same `method`, `nth`, `times` and `rate` (rate=1:
+        every matching request, as a refusal that lasts). Counted in `injected` as
+        "<status> <reason>"."""
+        self._fail_rules.append(_Rule(method, nth, times, rate, error.code, error=error))
+
     def drop(self, method: str | None = None, nth: int | None = None, times: int = 1) -> None:
         """Close the connection without answering (top-level requests only, not batch parts).
 
@@ -263,6 +280,8 @@ class Faults:
             return Fault("dropped", drop=True)
         for rule in self._fail_rules:
             if rule.fires(method_id, self._rng):
+                if rule.error is not None:
+                    return Fault(f"{rule.error.code} {rule.error.reason}", error=rule.error)
                 error = fault_error(rule.status, rule.reason, rule.retry_after)
                 return Fault(_kind_of(rule.status, rule.reason), error=error)
         over_quota = self._check_quota(method_id)

@@ -11,9 +11,17 @@ import openpyxl
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from .fake_auth import key_id_of
 from .server import FakeGoogle
 
 PROGRAM_CALENDAR = "checkins@group.calendar.google.com"
+SERVICE_ACCOUNT = "tutorsync@tutorsync-tests.iam.gserviceaccount.com"
+CLIENT_ID = "100000000000000000000"  # the service account's OAuth client ID (its "Unique ID")
+# Outside Google's own universe, google-auth makes no Regional Access Boundary lookup (a
+# background call to iamcredentials.googleapis.com that would leave this machine; google-auth
+# 2.63 makes it only when an experimental environment variable asks for it).
+TEST_UNIVERSE = "tutorsync-tests.example"
+GOOGLE_UNIVERSE = "googleapis.com"
 UNPACED = {"sheets_read": 6000, "sheets_write": 6000, "calendar": 6000, "drive": 6000}
 
 
@@ -27,21 +35,32 @@ def new_private_key() -> str:
     ).decode()
 
 
-def write_service_account_key(fake: FakeGoogle, path: Path, private_key: str) -> Path:
-    """A service account key whose token endpoint is the fake's, so the production auth path
-    (a signed JWT exchanged for a token) runs unchanged."""
+def write_service_account_key(
+    fake: FakeGoogle, path: Path, private_key: str, *, universe_domain: str = TEST_UNIVERSE
+) -> Path:
+    """A service account key whose token endpoint is the fake's. The fake's token endpoint
+    knows the key (`fake.auth`); `fake.auth.delete_key(key["private_key_id"])` deletes it.
+
+    In the test universe (the default) google-auth signs its own JWT for each API and never
+    asks the token endpoint, and it refuses domain-wide delegation outright. With
+    universe_domain=GOOGLE_UNIVERSE the production auth path runs unchanged: the first API
+    call trades a signed JWT for a token at the fake, which refuses it as Google would."""
     key = {
         "type": "service_account",
         "project_id": "tutorsync-tests",
-        "private_key_id": "test-key",
+        "private_key_id": key_id_of(private_key),
         "private_key": private_key,
-        "client_email": "tutorsync@tutorsync-tests.iam.gserviceaccount.com",
-        "client_id": "100000000000000000000",
+        "client_email": SERVICE_ACCOUNT,
+        "client_id": CLIENT_ID,
         "token_uri": fake.token_uri,
-        # Outside Google's own universe, google-auth makes no Regional Access Boundary lookup
-        # (a background call to iamcredentials.googleapis.com that would leave this machine).
-        "universe_domain": "tutorsync-tests.example",
+        "universe_domain": universe_domain,
     }
+    fake.auth.add_key(
+        key["private_key_id"],
+        client_email=SERVICE_ACCOUNT,
+        client_id=CLIENT_ID,
+        private_key_pem=private_key,
+    )
     path.write_text(json.dumps(key), encoding="utf-8")
     path.chmod(0o600)  # as a key should be kept (tutorsync warns otherwise)
     return path

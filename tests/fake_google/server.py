@@ -27,6 +27,7 @@ from requests.adapters import HTTPAdapter
 from . import discovery, fieldmask
 from .common import Call, Reply
 from .errors import GoogleError, bad_request
+from .fake_auth import FakeAuth
 from .fake_calendar import FakeCalendar
 from .fake_drive import FakeDrive
 from .fake_sheets import FakeSheets
@@ -131,6 +132,7 @@ class FakeGoogle:
         self.sheets = FakeSheets(self._rng, on_create=self._spreadsheet_created)
         self.drive = FakeDrive(self._rng, self.sheets)
         self.calendar = FakeCalendar(self._rng)
+        self.auth = FakeAuth()  # keys, users and delegations the token endpoint knows
         self.faults = Faults(random.Random(seed + 1), clock)
         self.requests: list[RecordedRequest] = []
         self.rejections: list[str] = []
@@ -394,13 +396,13 @@ class FakeGoogle:
 
     def _token(self, raw_body: bytes) -> _Answer:
         """OAuth 2.0 token endpoint: a service account's signed JWT (or a refresh token) for an
-        access token, as oauth2.googleapis.com/token answers."""
-        form = parse_qs(raw_body.decode())
-        grant = form.get("grant_type", [""])[0]
-        if grant not in ("urn:ietf:params:oauth:grant-type:jwt-bearer", "refresh_token"):
-            return _json_answer(400, {"error": "unsupported_grant_type"})
-        if grant == "refresh_token" and not form.get("refresh_token"):
-            return _json_answer(400, {"error": "invalid_grant"})
+        access token, as oauth2.googleapis.com/token answers, refused as it refuses
+        (`self.auth`)."""
+        refused = self.auth.answer(parse_qs(raw_body.decode()))
+        if refused is not None:  # a deleted key, an unknown user, no delegation (fake_auth.py)
+            status, payload = refused
+            self._record(RecordedRequest("oauth2.token", "POST", _TOKEN_PATH, {}, status))
+            return _json_answer(status, payload)
         with self._lock:
             self.tokens_issued += 1
             self._record(RecordedRequest("oauth2.token", "POST", _TOKEN_PATH, {}, 200, None, False))

@@ -23,6 +23,7 @@ import gspread
 import pytest
 import requests
 from google.auth.credentials import AnonymousCredentials, Credentials
+from google.auth.exceptions import RefreshError, TransportError
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
@@ -30,6 +31,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from requests.structures import CaseInsensitiveDict
 
+from jobs.errors import SignInError, WorkspaceError
+from jobs.workspace.google.discovery import send_batch
 from jobs.workspace.google.transport import (
     DEFAULT_QUOTAS,
     PacedSession,
@@ -296,11 +299,10 @@ def test_403_forbidden_is_returned_immediately_after_one_attempt() -> None:
     [
         error_body(403, "rateLimitExceeded", "usageLimits"),
         error_body(403, "userRateLimitExceeded", "usageLimits"),
-        error_body(403, "quotaExceeded", "global"),
         error_body(403, "somethingNew", "usageLimits"),
         error_body(403, "", "global", state="RESOURCE_EXHAUSTED"),
     ],
-    ids=["rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded", "usageLimits", "rpc"],
+    ids=["rateLimitExceeded", "userRateLimitExceeded", "usageLimits", "rpc"],
 )
 def test_403_rate_limit_is_retried(body: dict) -> None:
     clock = FakeClock()
@@ -312,6 +314,157 @@ def test_403_rate_limit_is_retried(body: dict) -> None:
     assert response.status_code == 200
     assert len(script.received) == 2
     assert session.retries == {"calendar.events.insert": 1}
+
+
+def google_error(status: int, reason: str, message: str, domain: str = "usageLimits") -> dict:
+    """Google's error body, word for word."""
+    detail = {"message": message, "domain": domain, "reason": reason}
+    return {"error": {"code": status, "message": message, "errors": [detail]}}
+
+
+NO_STORAGE = google_error(
+    403,
+    "storageQuotaExceeded",
+    "Service Accounts do not have storage quota. Leverage shared drives "
+    "(https://developers.google.com/workspace/drive/api/guides/about-shareddrives), or use "
+    "OAuth delegation (http://support.google.com/a/answer/7281227) instead.",
+)
+CALENDAR_LIMITED = google_error(403, "quotaExceeded", "Calendar usage limits exceeded.")
+DRIVE_FULL = google_error(403, "quotaExceeded", "The user has exceeded their Drive storage quota")
+
+
+@pytest.mark.parametrize(
+    "url, body, fix",
+    [
+        (
+            f"{GOOGLE}/drive/v3/files?supportsAllDrives=true",
+            NO_STORAGE,
+            "Use a folder in a shared drive that the service account is a member of, or "
+            'domain-wide delegation (auth = "delegated") so that the files are owned by a person',
+        ),
+        (
+            f"{GOOGLE}/drive/v3/files/tmpl/copy",
+            DRIVE_FULL,
+            "the Google Drive storage of sa@p.iam.gserviceaccount.com is full (403 quotaExceeded: "
+            "The user has exceeded their Drive storage quota); free space in it, or use a folder "
+            "in a shared drive",
+        ),
+        (
+            f"{GOOGLE}/calendar/v3/calendars/checkins%40group.calendar.google.com/events",
+            CALENDAR_LIMITED,
+            "Google has limited changes to calendar checkins@group.calendar.google.com by "
+            "sa@p.iam.gserviceaccount.com for some hours (403 quotaExceeded: Calendar usage "
+            "limits exceeded.); the calendar can still be read. Run again later in the day",
+        ),
+    ],
+    ids=["service account has no storage", "drive storage full", "calendar usage limits"],
+)
+def test_a_403_that_lasts_hours_is_not_retried_and_names_its_fix(
+    url: str, body: dict, fix: str
+) -> None:
+    clock = FakeClock()
+    script = Script(Reply(403, body), Reply(200, {"id": "x"}))
+    credentials = ServiceAccountStub("sa@p.iam.gserviceaccount.com")
+    session = paced(script, clock, credentials=credentials)
+
+    with pytest.raises(WorkspaceError) as raised:
+        session.post(url, json={"name": "x"})
+
+    assert fix in str(raised.value)
+    assert "busy" not in str(raised.value)
+    assert len(script.received) == 1
+    assert clock.sleeps == []
+    assert session.retries == {}
+
+
+def test_a_lasting_403_in_a_batch_stops_the_batch_with_its_fix() -> None:
+    clock = FakeClock()
+    parts = [(200, {"id": "e1"}), (403, CALENDAR_LIMITED), (403, CALENDAR_LIMITED)]
+    script = Script(lambda request: batch_reply(request, parts))
+    session = paced(script, clock, endpoint=EMULATOR)
+    calendar = build("calendar", "v3", http=RequestsHttp(session), static_discovery=True)
+    inserts = [
+        calendar.events().insert(calendarId="c@group.calendar.google.com", body={"id": f"e{i}"})
+        for i in range(3)
+    ]
+
+    with pytest.raises(WorkspaceError, match="Google has limited changes to calendar c@group"):
+        send_batch(inserts, f"{EMULATOR}/batch/calendar/v3")
+
+    assert len(script.received) == 1
+    assert clock.sleeps == []
+
+
+def batch_reply(request: requests.PreparedRequest, parts: list[tuple[int, dict]]) -> Reply:
+    """A multipart/mixed batch reply: one application/http part per (status, JSON body), in
+    the order of the request's Content-IDs."""
+    body = request.body.decode() if isinstance(request.body, bytes) else str(request.body)
+    ids = re.findall(r"Content-ID: <([^>]+)>", body)
+    chunks = []
+    for content_id, (status, document) in zip(ids, parts, strict=True):
+        payload = json.dumps(document)
+        chunks.append(
+            "--BOUNDARY\r\nContent-Type: application/http\r\n"
+            f"Content-ID: <response-{content_id}>\r\n\r\n"
+            f"HTTP/1.1 {status} Status\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(payload)}\r\n\r\n{payload}\r\n"
+        )
+    text = "".join(chunks) + "--BOUNDARY--\r\n"
+    return Reply(200, text, {"Content-Type": "multipart/mixed; boundary=BOUNDARY"})
+
+
+class ServiceAccountStub(Credentials):
+    """Stands in for a service account's credentials: an e-mail and a valid token."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__()
+        self.service_account_email = email
+        self.token = "token"
+
+    def refresh(self, request: Any) -> None:
+        pass
+
+
+class RefusedCredentials(Credentials):
+    """Credentials whose every sign-in fails as google-auth fails it."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+        self.attempts = 0
+
+    def refresh(self, request: Any) -> None:
+        self.attempts += 1
+        raise self.error
+
+
+def test_a_refused_sign_in_raises_a_sign_in_error_and_sends_nothing() -> None:
+    clock = FakeClock()
+    script = Script(Reply(200))
+    reply = {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
+    credentials = RefusedCredentials(RefreshError("invalid_grant: Invalid JWT Signature.", reply))
+    session = paced(script, clock, credentials=credentials)
+
+    with pytest.raises(SignInError, match=r"Google refused .*\(invalid_grant: Invalid JWT"):
+        session.get(f"{SHEETS}/abc")
+
+    assert credentials.attempts == 1  # never retried
+    assert script.received == []
+    assert clock.sleeps == []
+
+
+def test_google_sign_in_out_of_reach_is_retried_then_named() -> None:
+    clock = FakeClock()
+    script = Script(Reply(200))
+    credentials = RefusedCredentials(TransportError("Failed to connect to oauth2.googleapis.com"))
+    session = paced(script, clock, credentials=credentials, retry=RetryPolicy(max_attempts=3))
+
+    with pytest.raises(SignInError, match="could not reach Google to sign in"):
+        session.get(f"{SHEETS}/abc")
+
+    assert credentials.attempts == 3
+    assert len(clock.sleeps) == 2
+    assert script.received == []
 
 
 @pytest.mark.parametrize("status", [400, 404, 409])
@@ -396,6 +549,16 @@ def test_a_body_that_can_be_read_only_once_is_not_retried() -> None:
         (403, json.dumps(error_body(403, "dailyLimitExceeded", "usageLimits")).encode(), False),
         (403, json.dumps(error_body(403, "accessNotConfigured", "usageLimits")).encode(), False),
         (403, json.dumps(error_body(403, "rateLimitExceeded", "usageLimits")).encode(), True),
+        (403, json.dumps(error_body(403, "storageQuotaExceeded", "usageLimits")).encode(), False),
+        (403, json.dumps(error_body(403, "quotaExceeded", "usageLimits")).encode(), False),
+        (403, json.dumps(error_body(403, "quotaExceeded", "global")).encode(), False),
+        (
+            403,
+            json.dumps(
+                error_body(403, "storageQuotaExceeded", "usageLimits", state="RESOURCE_EXHAUSTED")
+            ).encode(),
+            False,
+        ),
         (403, b"<html>Forbidden</html>", False),
         (403, b"", False),
         (403, b'["not", "an", "object"]', False),

@@ -20,13 +20,14 @@ from typing import Any
 
 from google.auth import default as google_auth_default
 from google.auth.credentials import Credentials
-from google.auth.exceptions import GoogleAuthError, MalformedError, RefreshError
+from google.auth.exceptions import GoogleAuthError, MalformedError, RefreshError, TransportError
 from google.auth.transport.requests import Request
 from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 
-from jobs.errors import ConfigError, WorkspaceError
+from jobs.errors import ConfigError, SignInError, WorkspaceError
 from jobs.settings import GoogleSettings, Settings, config_relative
+from jobs.workspace.google.scopes import every_scope
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,111 @@ def credentials_for(google: GoogleSettings, config_dir: Path, scopes: Sequence[s
         # Application Default Credentials: the first argument is google-auth's sentence (it
         # names a file or a variable); later ones can carry a parser's error.
         raise ConfigError(f"workspace.google: {_first_sentence(error)}") from None
+
+
+def delegation_client_id(settings: Settings) -> str | None:
+    """The OAuth client ID of the delegated service account (the key's `client_id`, its
+    "Unique ID"), which a Workspace admin names to grant domain-wide delegation; None in any
+    other mode. Read after load_credentials has checked the key file."""
+    google = _google(settings)
+    if google.auth != "delegated":
+        return None
+    try:
+        info = json.loads(config_relative(settings.config_dir, google.key_file).read_bytes())
+    except (OSError, ValueError):
+        return None
+    found = info.get("client_id") if isinstance(info, dict) else None
+    return str(found) if found else None
+
+
+def sign_in_error(
+    error: GoogleAuthError, credentials: object, *, delegation_client_id: str | None = None
+) -> SignInError:
+    """Google's refusal to sign in (google-auth raises it on the first request, and when a
+    token is renewed, never when credentials are built) as a message naming the fix.
+
+    Only Google's error code and description are quoted: never the key, a token, or the rest
+    of the token endpoint's reply."""
+    code, description = _token_error(error)
+    if not code:
+        if isinstance(error, TransportError):
+            return SignInError(
+                f"could not reach Google to sign in ({type(error).__name__}); check the "
+                "network and run again"
+            )
+        return SignInError(
+            f"Google sign-in failed ({_first_sentence(error)[:200]}); check [workspace.google]"
+        )
+    said = f"{code}: {description}" if description else code
+    if isinstance(credentials, service_account.Credentials):
+        return SignInError(_service_account_refused(code, said, credentials, delegation_client_id))
+    if isinstance(credentials, user_credentials.Credentials):
+        return SignInError(
+            f"Google refused the coordinator's sign-in ({said}): it was revoked or has expired "
+            "(a sign-in to an OAuth client still in Testing lasts 7 days). Run `tutorsync auth "
+            "login` again"
+        )
+    return SignInError(
+        f"Google refused to sign in with Application Default Credentials ({said}); check "
+        "GOOGLE_APPLICATION_CREDENTIALS, or run `gcloud auth application-default login` again"
+    )
+
+
+def _service_account_refused(
+    code: str, said: str, credentials: service_account.Credentials, client_id: str | None
+) -> str:
+    account = credentials.service_account_email
+    subject = getattr(credentials, "_subject", None)
+    # google.auth.default (auth = "adc") notes the key file it read; key_file's it does not.
+    from_adc = bool(getattr(credentials, "_cred_file_path", None))
+    key_setting = "GOOGLE_APPLICATION_CREDENTIALS" if from_adc else "workspace.google.key_file"
+    acting = f"as {subject} through {account}" if subject else f"as {account}"
+    if code == "unauthorized_client":
+        client = (
+            f"client ID {client_id}"
+            if client_id
+            else (f"the client ID of {account} (its Unique ID; client_id in the key file)")
+        )
+        return (
+            f"Google refused to sign in {acting} ({said}): domain-wide delegation is not "
+            "granted for this client ID and these scopes. In the Google Admin console, "
+            "Security › Access and data control › API controls › Domain-wide delegation, add "
+            f"{client} with the scopes {','.join(every_scope())} (a new grant can take some "
+            "hours to apply)"
+        )
+    if code == "invalid_grant":
+        causes = "the service account key was deleted or is wrong"
+        fixes = (
+            f"make a new JSON key for {account} (Google Cloud console › IAM & Admin › Service "
+            f"accounts › Keys) and point {key_setting} at it"
+        )
+        if subject:
+            causes += ", or the delegated user does not exist"
+            fixes += (
+                f", and check that workspace.google.subject ({subject}) is a user of the domain"
+            )
+        if "timeframe" in said or " iat" in said:
+            causes += ", or this computer's clock is wrong"
+            fixes += "; set the clock right"
+        return f"Google refused to sign in {acting} ({said}): {causes}. To fix it, {fixes}"
+    return f"Google refused to sign in {acting} ({said}); check {key_setting}" + (
+        " and workspace.google.subject" if subject else ""
+    )
+
+
+def _token_error(error: GoogleAuthError) -> tuple[str, str]:
+    """(error, error_description) of the token endpoint's JSON reply that google-auth attached
+    to a RefreshError, or ("", "") when it attached none."""
+    reply = error.args[1] if isinstance(error, RefreshError) and len(error.args) > 1 else None
+    if isinstance(reply, str | bytes):
+        try:
+            reply = json.loads(reply)
+        except ValueError:
+            return "", ""
+    if not isinstance(reply, dict) or not isinstance(reply.get("error"), str):
+        return "", ""
+    description = reply.get("error_description")
+    return reply["error"], description if isinstance(description, str) else ""
 
 
 def login(settings: Settings, scopes: Sequence[str], *, open_browser: bool = True) -> Path:

@@ -12,11 +12,19 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol, TypeVar
 
+from google.auth.exceptions import GoogleAuthError
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest, HttpRequest
 
-from jobs.workspace.google.transport import PacedSession, RequestsHttp, Sleep, retry_after_seconds
+from jobs.errors import WorkspaceError
+from jobs.workspace.google.transport import (
+    PacedSession,
+    RequestsHttp,
+    Sleep,
+    lasting_refusal,
+    retry_after_seconds,
+)
 
 DEFAULT_UNIVERSE = "googleapis.com"
 
@@ -63,7 +71,10 @@ def batch_uri(session: PacedSession, default: str) -> str:
 def send_batch(requests: Sequence[HttpRequest], uri: str) -> list[Outcome | None]:
     """Send the requests as one batch HTTP request (through the session of the client that made
     them); each call's outcome, in order, or None for a call the reply said nothing about.
-    Raises what the batch request as a whole raised (HttpError, BatchError, requests errors)."""
+    Raises what the batch request as a whole raised (HttpError, BatchError, requests errors),
+    and, as the session does for a single request, a SignInError when Google refuses to sign
+    in and a WorkspaceError when a call met a refusal that lasts for hours and names its own
+    fix (`lasting_refusal`): the calls after it would meet it too, so none is sent again."""
     outcomes: dict[str, Outcome] = {}
 
     def collect(request_id: str, response: Any, exception: Any) -> None:
@@ -72,8 +83,30 @@ def send_batch(requests: Sequence[HttpRequest], uri: str) -> list[Outcome | None
     batch = BatchHttpRequest(callback=collect, batch_uri=uri)
     for index, request in enumerate(requests):
         batch.add(request, request_id=str(index))
-    batch.execute()
-    return [outcomes.get(str(index)) for index in range(len(requests))]
+    session = _session_of(requests)
+    try:
+        # googleapiclient renews an expired token itself here, outside the session.
+        batch.execute()
+    except GoogleAuthError as error:
+        if session is None:
+            raise
+        raise session.sign_in_refused(error) from None
+    found = [outcomes.get(str(index)) for index in range(len(requests))]
+    account = session.service_account() if session is not None else ""
+    for request, outcome in zip(requests, found, strict=True):
+        failed = outcome[1] if outcome is not None else None
+        if isinstance(failed, HttpError):
+            status, _, _, content = error_parts(failed)
+            refusal = lasting_refusal(request.methodId or "", request.uri, status, content, account)
+            if refusal:
+                raise WorkspaceError(refusal)
+    return found
+
+
+def _session_of(requests: Sequence[HttpRequest]) -> PacedSession | None:
+    http = requests[0].http if requests else None
+    session = getattr(http, "session", None)
+    return session if isinstance(session, PacedSession) else None
 
 
 class Resendable(Protocol):

@@ -31,3 +31,10 @@ def scopes_for(jobs: Iterable[str]) -> tuple[str, ...]:
     if SPREADSHEETS in wanted:
         wanted.discard(SPREADSHEETS_READONLY)
     return tuple(sorted(wanted))
+
+
+def every_scope() -> tuple[str, ...]:
+    """Every scope some tutorsync command asks for: what a Workspace admin grants a delegated
+    service account so that every command can sign in (Google refuses a token when any scope
+    asked for is not granted)."""
+    return tuple(sorted({scope for scopes in JOB_SCOPES.values() for scope in scopes}))

@@ -8,8 +8,8 @@ names the call after its discovery method id (`sheets.spreadsheets.values.batchG
 bounded retries with jittered exponential backoff for rate limits, server errors and dropped
 connections, and (for tests and emulators) an endpoint that replaces Google's hosts.
 
-Nothing here knows about tutoring; nothing here logs URLs, since they hold calendar and
-spreadsheet IDs and e-mail addresses.
+Nothing here knows about tutoring (a refusal's message names at most the setting that fixes
+it); nothing here logs URLs, since they hold calendar and spreadsheet IDs and e-mail addresses.
 """
 
 from __future__ import annotations
@@ -29,12 +29,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httplib2
 import requests
+from google.auth.exceptions import GoogleAuthError, RefreshError, TransportError
 from google.auth.transport.requests import AuthorizedSession
 from googleapiclient.discovery_cache import get_static_doc
+
+from jobs.errors import SignInError, WorkspaceError
+from jobs.workspace.google.auth import sign_in_error
 
 _LOG = logging.getLogger(__name__)
 
@@ -60,11 +64,24 @@ DEFAULT_QUOTAS: Mapping[str, float] = {
 }
 
 # Reasons inside a 403 (or 429) body that mean "slow down", not "you may not".
-_RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
+_RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+# Drive: a service account would own the file, and it has no storage of its own.
+_NO_STORAGE = "storageQuotaExceeded"
+# Calendar: the account made too many changes lately, and Google keeps the calendar read-only
+# for it for hours. Drive: the account's storage is full. Never a short rate limit.
+_QUOTA_EXCEEDED = "quotaExceeded"
 # usageLimits reasons that no amount of waiting within a run fixes.
 _PERMANENT_USAGE_LIMIT_REASONS = frozenset(
-    {"accessNotConfigured", "dailyLimitExceeded", "dailyLimitExceededUnreg", "keyInvalid"}
+    {
+        "accessNotConfigured",
+        "dailyLimitExceeded",
+        "dailyLimitExceededUnreg",
+        "keyInvalid",
+        _NO_STORAGE,
+        _QUOTA_EXCEEDED,
+    }
 )
+_CALENDAR_IN_URL = re.compile(r"/calendars/([^/?#]+)")
 _RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 _DROPPED_CONNECTION = (
     requests.ConnectionError,
@@ -376,18 +393,19 @@ DEFAULT_RETRY = RetryPolicy()
 
 def is_retryable(status: int, body: bytes) -> bool:
     """Whether a response is worth sending again: 408, 429 and 5xx gateway/server errors, and
-    a 403 whose error says a rate limit or quota was hit. Other 403s (permission), 400, 401
-    (the authorized session refreshes the token itself), 404 and 409 never are."""
+    a 403 whose error says a rate limit was hit. Other 403s (permission; a quota that lasts
+    hours or days, such as Calendar's usage limits or a service account's missing Drive
+    storage), 400, 401 (the authorized session refreshes the token itself), 404 and 409 never
+    are."""
     if status in _RETRYABLE_STATUSES:
         return True
     if status != 403:
         return False
-    try:
-        document = json.loads(body or b"null")
-    except ValueError:
+    error = _error_object(body)
+    if error is None:
         return False
-    error = document.get("error") if isinstance(document, dict) else None
-    if not isinstance(error, dict):
+    reasons = [item.get("reason") for item in _dicts(error.get("errors"))]
+    if any(reason in _PERMANENT_USAGE_LIMIT_REASONS for reason in reasons):
         return False
     if error.get("status") == "RESOURCE_EXHAUSTED":
         return True
@@ -395,10 +413,63 @@ def is_retryable(status: int, body: bytes) -> bool:
         reason = item.get("reason")
         if reason in _RATE_LIMIT_REASONS:
             return True
-        if item.get("domain") == "usageLimits" and reason not in _PERMANENT_USAGE_LIMIT_REASONS:
+        if item.get("domain") == "usageLimits":
             return True
     # google.rpc.ErrorInfo, as newer APIs (Sheets v4) send it
     return any(item.get("reason") == "RATE_LIMIT_EXCEEDED" for item in _dicts(error.get("details")))
+
+
+def lasting_refusal(call: str, url: str, status: int, body: bytes, account: str = "") -> str:
+    """For a 403 that no retry in this run gets past and whose fix is known, a plain message
+    naming the fix; "" for any other response. `call` is the method id, `url` the request's
+    (it names the calendar), `account` the service account signed in as, if known.
+
+    - Drive `storageQuotaExceeded`: a service account creating or copying a file it would own
+      outside a shared drive (it has no storage of its own).
+    - Drive `quotaExceeded`: the Drive storage of the account is full.
+    - Calendar `quotaExceeded` ("Calendar usage limits exceeded."): Google keeps the calendar
+      read-only for the account for some hours.
+    """
+    if status != 403:
+        return ""
+    error = _error_object(body)
+    if error is None:
+        return ""
+    reasons = {item.get("reason") for item in _dicts(error.get("errors"))}
+    said = str(error.get("message") or "").strip()
+    who = account or "the account tutorsync signs in as"
+    if call.startswith("drive.") and _NO_STORAGE in reasons:
+        return (
+            f"Google Drive refused to store a file that {who} would own (403 {_NO_STORAGE}: "
+            "a service account has no Drive storage of its own, so it can make files only in "
+            "a shared drive). Use a folder in a shared drive that the service account is a "
+            'member of, or domain-wide delegation (auth = "delegated") so that the files '
+            "are owned by a person"
+        )
+    if call.startswith("drive.") and _QUOTA_EXCEEDED in reasons:
+        return (
+            f"the Google Drive storage of {who} is full (403 {_QUOTA_EXCEEDED}: {said}); free "
+            "space in it, or use a folder in a shared drive"
+        )
+    if call.startswith("calendar.") and _QUOTA_EXCEEDED in reasons:
+        found = _CALENDAR_IN_URL.search(urlsplit(url).path)
+        calendar = f"calendar {unquote(found.group(1))}" if found else "the calendar"
+        return (
+            f"Google has limited changes to {calendar} by {who} for some hours (403 "
+            f"{_QUOTA_EXCEEDED}: {said or 'Calendar usage limits exceeded.'}); the calendar "
+            "can still be read. Run again later in the day: trying again sooner does not help"
+        )
+    return ""
+
+
+def _error_object(body: bytes) -> dict[str, Any] | None:
+    """The `error` object of Google's JSON error body, or None."""
+    try:
+        document = json.loads(body or b"null")
+    except ValueError:
+        return None
+    error = document.get("error") if isinstance(document, dict) else None
+    return error if isinstance(error, dict) else None
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
@@ -448,6 +519,10 @@ class PacedSession(AuthorizedSession):
       `timeout_seconds` when the caller gave none (gspread passes timeout=None), and retries
       per `retry`: after the last attempt it returns the last response (callers turn non-2xx
       into errors) or re-raises the last connection error.
+    - Two failures no caller can do better with are raised here, never retried: Google
+      refusing to sign in (google-auth's RefreshError, on the first request or a token's
+      renewal) as a SignInError, and a 403 that lasts for hours and names its own fix
+      (`lasting_refusal`: Drive storage, a calendar's usage limits) as a WorkspaceError.
 
     Writes are retried too (a 503 or a dropped connection may come after Google applied the
     write), so whatever creates things must be idempotent: deterministic IDs, or
@@ -465,8 +540,12 @@ class PacedSession(AuthorizedSession):
         sleep: Sleep = wall_sleep,
         clock: Clock = time.monotonic,
         rng: random.Random | None = None,
+        delegation_client_id: str | None = None,
     ) -> None:
+        """`delegation_client_id`: the client ID a refused delegated sign-in names (the key's
+        client_id; google-auth's credentials do not keep it)."""
         super().__init__(credentials)
+        self.delegation_client_id = delegation_client_id
         unknown = sorted(set(quotas or {}) - set(DEFAULT_QUOTAS))
         if unknown:
             raise ValueError(
@@ -526,6 +605,27 @@ class PacedSession(AuthorizedSession):
                 timeout=timeout,
                 **kwargs,
             )
+        try:
+            return self._request(method, url, data, headers, max_allowed_time, timeout, **kwargs)
+        except RefreshError as error:  # a refused sign-in: no retry signs in any better
+            raise self.sign_in_refused(error) from None
+
+    def sign_in_refused(self, error: GoogleAuthError) -> SignInError:
+        """Google's refusal to sign in (or failure to answer), as the message naming the fix."""
+        return sign_in_error(
+            error, self.credentials, delegation_client_id=self.delegation_client_id
+        )
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        data: Any,
+        headers: Any,
+        max_allowed_time: float | None,
+        timeout: Any,
+        **kwargs: Any,
+    ) -> requests.Response:
         url = self.rewrite_url(url)
         if timeout is None:
             timeout = self.timeout_seconds
@@ -542,14 +642,21 @@ class PacedSession(AuthorizedSession):
                     timeout=timeout,
                     **kwargs,
                 )
-            except _DROPPED_CONNECTION as error:
+            except (*_DROPPED_CONNECTION, TransportError) as error:
+                # TransportError: google-auth could not reach the token endpoint to sign in.
                 if attempt == attempts:
+                    if isinstance(error, TransportError):
+                        raise self.sign_in_refused(error) from None
                     raise
                 wait = self.retry.wait_seconds(attempt - 1, self._rng)
                 self._back_off(call, type(error).__name__, wait, attempt, attempts)
                 continue
             status = response.status_code
             body = response.content if status == 403 else b""  # don't read streamed bodies
+            refusal = lasting_refusal(call, url, status, body, self.service_account())
+            if refusal:
+                response.close()
+                raise WorkspaceError(refusal)
             if attempt == attempts or not is_retryable(status, body):
                 return response
             retry_after = retry_after_seconds(response.headers)
@@ -560,6 +667,12 @@ class PacedSession(AuthorizedSession):
             response.close()
             self._back_off(call, str(status), wait, attempt, attempts)
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def service_account(self) -> str:
+        """The service account signed in as, if it is one (a delegated one acts as a person)."""
+        if getattr(self.credentials, "_subject", None):
+            return ""
+        return str(getattr(self.credentials, "service_account_email", "") or "")
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         verb = _effective_method(request.method or "GET", request.headers)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from gspread.http_client import HTTPClient
 
 from jobs.settings import Settings
-from jobs.workspace.google.auth import load_credentials
+from jobs.workspace.google.auth import delegation_client_id, load_credentials
 from jobs.workspace.google.scopes import scopes_for
 from jobs.workspace.google.sheets import GoogleSpreadsheets, spreadsheet_id
 from jobs.workspace.google.transport import PacedSession
@@ -32,6 +32,7 @@ class GoogleWorkspace:
             quotas=google.quotas.model_dump(),
             timeout_seconds=google.timeout_seconds,
             endpoint=google.endpoint or None,
+            delegation_client_id=delegation_client_id(settings),
         )
         http = HTTPClient(auth=credentials, session=self.session)
         http.set_timeout(google.timeout_seconds)
