@@ -2,7 +2,9 @@
 
 An event is identified for ever by its `key` (stored on the event: extendedProperties.private
 on Google, X-TUTORSYNC-KEY in an .ics file); its `event_id` is derived from the key, so an
-insert retried after a lost reply, or by a run after a crash, names the same event.
+insert retried after a lost reply, or by a run after a crash, names the same event. Google
+keeps the id of an event a person deleted, so a check-in made again takes the key's next id
+(`event_id(key, generation)`), derived the same way.
 """
 
 from __future__ import annotations
@@ -18,10 +20,29 @@ PROGRAM_PROPERTY = "tutorsync-program"  # the program's key: one filtered listin
 SCHEDULE_PROPERTY = "tutorsync-schedule"  # fingerprint of the schedule settings that placed it
 
 
-def event_id(key: str) -> str:
-    """Google's rule for client-chosen ids: base32hex (a-v, 0-9), 5 to 1024 characters."""
+def event_id(key: str, generation: int = 0) -> str:
+    """The key's id of this generation, by Google's rule for client-chosen ids: base32hex
+    (a-v, 0-9), 5 to 1024 characters. Generation 0 is the key's SHA-1 in base32hex, 32
+    characters. Google keeps the id of a deleted event for ever (an insert with it answers 409,
+    a patch 403), so a check-in a person deleted is made again under the next generation: the
+    same 32 characters, "g", then the generation in decimal ("...g1", "...g2"). Longer than 32
+    characters, it is never another key's generation 0."""
+    if generation < 0:
+        raise ValueError(f"an event id's generation is 0 or more, not {generation}")
     digest = hashlib.sha1(key.encode("utf-8")).digest()
-    return base64.b32hexencode(digest).decode("ascii").lower().rstrip("=")
+    first = base64.b32hexencode(digest).decode("ascii").lower().rstrip("=")
+    return first if generation == 0 else f"{first}g{generation}"
+
+
+def generation_of(key: str, google_id: str) -> int | None:
+    """Which of the key's ids (`event_id`) this is; None if it is none of them."""
+    first = event_id(key)
+    if google_id == first:
+        return 0
+    rest = google_id.removeprefix(first + "g")
+    if rest != google_id and rest.isascii() and rest.isdigit() and not rest.startswith("0"):
+        return int(rest)
+    return None
 
 
 @dataclass(frozen=True)
@@ -41,6 +62,8 @@ class CalendarEvent:
 
     @property
     def event_id(self) -> str:
+        """The key's first id (generation 0); on Google, an event a person deleted is made
+        again under a later one (the adapter knows which)."""
         return event_id(self.key)
 
 

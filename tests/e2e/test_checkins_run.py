@@ -3,6 +3,7 @@
 from icalendar import Calendar as ICalendar
 
 from jobs.settings import load
+from jobs.workspace.local.calendar import delete_event
 from jobs.workspace.local.workspace import LocalWorkspace
 
 
@@ -65,3 +66,20 @@ def test_reassigning_a_tutor_changes_only_the_series_of_the_two_pairs_involved(d
         f"Tutor-teacher check-in: {old_tutor} and {teacher}",
     }
     assert tutorsync.json("checkins")["changes"] == 0
+
+
+def test_a_check_in_a_person_deleted_from_the_ics_file_is_made_again_once(demo, tutorsync):
+    tutorsync("checkins")
+    path = demo / "calendar.ics"
+    vevents = ICalendar.from_ical(path.read_bytes()).walk("VEVENT")
+    gone = next(str(c["X-TUTORSYNC-KEY"]) for c in vevents if ":checkin:" in c["X-TUTORSYNC-KEY"])
+    delete_event(path, gone)  # as a calendar program deletes it
+
+    report = tutorsync.json("checkins")
+
+    assert report["ok"] and report["changes"] == 1
+    keys = [str(c.get("X-TUTORSYNC-KEY")) for c in ICalendar.from_ical(path.read_bytes()).walk()]
+    assert keys.count(gone) == 1
+    before = path.read_bytes()
+    again = tutorsync.json("checkins")
+    assert again["changes"] == 0 and path.read_bytes() == before

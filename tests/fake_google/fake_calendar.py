@@ -3,8 +3,10 @@
 Behaviours chosen where Google's docs leave room:
 - events.get of a deleted event returns it with status "cancelled" (the Event.status docs: "The
   get method always returns them"); deleting it again answers 410 "Resource has been deleted".
-- A deleted event keeps its id: inserting the same id again answers 409 duplicate; restore it
-  with update/patch and status "confirmed".
+- A deleted event keeps its id, as on Google (google-api-python-client#846,
+  google-api-ruby-client#1811, GAMADV-X#82): inserting the same id again answers 409
+  duplicate "The requested identifier already exists.", and patch or update of it answers 403
+  forbidden "Forbidden". Only a person can restore it (from Calendar's Trash: `undelete`).
 - A sync token remembers the extended-property filters of the list call that produced it;
   combining syncToken with timeMin/timeMax/q/iCalUID/orderBy/updatedMin/extended-property
   filters answers 400, as documented.
@@ -140,6 +142,13 @@ class FakeCalendar:
             if include_cancelled or e["status"] != "cancelled"
         ]
 
+    def undelete(self, calendar_id: str, event_id: str) -> None:
+        """A person restores a deleted event from Calendar's Trash (the API cannot)."""
+        calendar = self._calendar(calendar_id)
+        event = calendar.events[event_id]
+        event["status"] = "confirmed"
+        self._touch(calendar, event)
+
     def expire_sync_tokens(self) -> None:
         """Every sync token issued so far now answers 410 (full sync required)."""
         self._token_epoch += 1
@@ -200,6 +209,14 @@ class FakeCalendar:
             raise GoogleError(404, "Not Found", reason="notFound")
         return calendar, event
 
+    def _live_event(self, call: Call) -> tuple[_Calendar, dict[str, Any]]:
+        """The event to change: a deleted one answers 403 (patch and update cannot restore
+        it), as Google does."""
+        calendar, event = self._event(call)
+        if event["status"] == "cancelled":
+            raise GoogleError(403, "Forbidden", reason="forbidden")
+        return calendar, event
+
     # -------------------------------------------------------------------------------- handlers
 
     def handlers(self) -> dict[str, Callable[[Call], Reply]]:
@@ -220,7 +237,7 @@ class FakeCalendar:
         return Reply(copy.deepcopy(self._event(call)[1]))
 
     def _handle_patch(self, call: Call) -> Reply:
-        calendar, event = self._event(call)
+        calendar, event = self._live_event(call)
         patched = copy.deepcopy(event)
         _merge(patched, {k: v for k, v in (call.body or {}).items() if k not in _SERVER_FIELDS})
         self._check_times(patched)
@@ -231,7 +248,7 @@ class FakeCalendar:
         return Reply(copy.deepcopy(event))
 
     def _handle_update(self, call: Call) -> Reply:
-        calendar, event = self._event(call)
+        calendar, event = self._live_event(call)
         body = {k: v for k, v in (call.body or {}).items() if v is not None}
         self._check_times(body)
         kept = {k: event[k] for k in _SERVER_FIELDS if k in event}

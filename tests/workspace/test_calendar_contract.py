@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 
 from jobs.errors import WorkspaceError
-from jobs.model.calendar import Busy, CalendarEvent, event_id
+from jobs.model.calendar import Busy, CalendarEvent, event_id, generation_of
 from jobs.settings import PROGRAM_KEY
 from jobs.workspace.local.calendar import LocalCalendar
 
@@ -149,6 +149,28 @@ def test_ending_a_series_early_keeps_its_key_id_and_start(calendar_harness):
     )
 
 
+@pytest.mark.parametrize("deletions", [1, 3])
+def test_a_check_in_a_person_deleted_is_made_again_once_then_left_alone(
+    calendar_harness, deletions
+):
+    events, deleted = [series(), one_off()], series()
+    upsert(calendar_harness, events)
+    for _ in range(deletions):
+        calendar_harness.delete_event(deleted.key)
+        assert listed(calendar_harness) == [one_off()]
+
+        upsert(calendar_harness, events)
+
+        assert listed(calendar_harness) == by_key(events)
+    stored = calendar_harness.stored()
+    assert sorted(item["key"] for item in stored) == sorted(event.key for event in events)
+
+    upsert(calendar_harness, events)
+
+    assert calendar_harness.stored() == stored
+    assert listed(calendar_harness) == by_key(events)
+
+
 def test_events_of_another_program_are_not_listed(calendar_harness):
     ours, theirs = series(), one_off(key="checkin:other-program:lee")
     upsert(calendar_harness, [ours])
@@ -210,6 +232,29 @@ def test_event_ids_follow_googles_rule_for_client_chosen_ids(calendar_harness, k
     assert found.key == key
     assert found.event_id == event_id(key)
     assert GOOGLE_EVENT_ID.match(found.event_id)
+
+
+@settings(max_examples=200, deadline=None)
+@given(key=st.text(min_size=1), generation=st.integers(0, 10**9))
+def test_each_generation_of_a_keys_id_follows_googles_rule_and_is_the_keys_alone(key, generation):
+    made = event_id(key, generation)
+
+    assert GOOGLE_EVENT_ID.match(made)
+    assert made.startswith(event_id(key)) and len(made) == 32 + (generation > 0) * (
+        1 + len(str(generation))
+    )
+    assert generation_of(key, made) == generation
+    assert generation_of(key + "'", made) is None
+    assert made != event_id(key, generation + 1)
+
+
+def test_an_id_that_is_none_of_the_keys_generations_has_none():
+    first = event_id("checkin:rivera:ana")
+
+    for other in (first + "g", first + "g01", first + "g-1", first + "1", first[:-1], "abcde"):
+        assert generation_of("checkin:rivera:ana", other) is None
+    with pytest.raises(ValueError):
+        event_id("checkin:rivera:ana", -1)
 
 
 def test_a_weekly_series_across_the_end_of_daylight_saving_keeps_its_local_time(
@@ -526,6 +571,23 @@ class TestLocalCalendarFile:
 
         assert file_text(path).count("BEGIN:VEVENT") == 1
         assert listed(harness) == [series(description="Once.")]
+
+    def test_a_check_in_marked_cancelled_by_hand_is_made_again_in_its_place(self, harness, path):
+        # Some calendar programs keep a deleted event in the file as STATUS:CANCELLED.
+        upsert(harness, [series(), one_off()])
+        text = file_text(path)
+        first_end = text.index("END:VEVENT")
+        path.write_text(
+            text[:first_end] + "STATUS:CANCELLED\r\n" + text[first_end:],
+            encoding="utf-8",
+            newline="",
+        )
+        assert len(listed(harness)) == 1
+
+        upsert(harness, [series(), one_off()])
+
+        assert listed(harness) == by_key([series(), one_off()])
+        assert file_text(path) == text
 
     @settings(max_examples=150, deadline=None)
     @given(event=check_ins(), program=st.from_regex(PROGRAM_KEY, fullmatch=True))

@@ -3,7 +3,9 @@ nothing, recovery from lost replies and half-finished runs, errors, free/busy.""
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -18,6 +20,7 @@ from jobs.model.calendar import (
     SCHEDULE_PROPERTY,
     Busy,
     CalendarEvent,
+    event_id,
 )
 from jobs.workspace.google.calendar import GoogleCalendar
 from jobs.workspace.google.transport import RetryPolicy
@@ -25,6 +28,7 @@ from jobs.workspace.google.transport import RetryPolicy
 CHICAGO = ZoneInfo("America/Chicago")
 PROGRAM = "spring-2027"
 WRITES = ("calendar.events.insert", "calendar.events.patch", "calendar.batch")
+GOOGLE_EVENT_ID = re.compile(r"[a-v0-9]{5,1024}")
 
 
 def checkin(number: int, **changes: object) -> CalendarEvent:
@@ -224,22 +228,195 @@ def test_an_insert_answered_409_leaves_the_existing_event_as_wanted(
     assert len(fake_google.calendar.events(calendar_id)) == 1
 
 
-def test_an_event_deleted_earlier_is_restored_by_the_next_upsert(
-    google_calendar_harness, fake_google
+def delete(fake_google, calendar_id: str, google_id: str) -> None:
+    """A person deletes the event in Google Calendar: it stays, cancelled, under its id."""
+    fake_google.build("calendar").events().delete(
+        calendarId=calendar_id, eventId=google_id
+    ).execute()
+
+
+def live_ids(fake_google, calendar_id: str) -> list[str]:
+    return [e["id"] for e in fake_google.calendar.events(calendar_id, include_cancelled=False)]
+
+
+def batch_calls(fake_google) -> list[tuple[str, str, int]]:
+    """(method, event id, status) of each call inside a batch."""
+    calls = []
+    for r in fake_google.requests:
+        if r.in_batch:
+            _, _, event = r.path.partition("/events/")
+            event = event or (r.body or {}).get("id", "")
+            calls.append((r.method_id.removeprefix("calendar.events."), event, r.status))
+    return calls
+
+
+def test_an_event_a_person_deleted_is_made_again_under_the_next_id_and_never_patched(
+    google_calendar_harness, fake_google, session
 ):
     calendar, calendar_id = google_calendar_harness.calendar, google_calendar_harness.calendar_id
     wanted = checkin(5)
     upsert(calendar, calendar_id, [wanted])
-    fake_google.build("calendar").events().delete(
-        calendarId=calendar_id, eventId=wanted.event_id
-    ).execute()
+    delete(fake_google, calendar_id, wanted.event_id)
     assert calendar.list_events(calendar_id, PROGRAM) == []
+    fake_google.reset_log()
 
     upsert(calendar, calendar_id, [wanted])
 
-    (stored,) = fake_google.calendar.events(calendar_id)
-    assert stored["status"] == "confirmed"
+    again = event_id(wanted.key, 1)
+    assert again == wanted.event_id + "g1" and GOOGLE_EVENT_ID.fullmatch(again)
+    assert batch_calls(fake_google) == [
+        ("insert", wanted.event_id, 409),
+        ("get", wanted.event_id, 200),
+        ("insert", again, 200),
+    ]
+    assert live_ids(fake_google, calendar_id) == [again]
     assert calendar.list_events(calendar_id, PROGRAM) == [wanted]
+    fake_google.reset_log()
+
+    upsert(GoogleCalendar(session), calendar_id, [wanted])  # a rerun: listed, left alone
+
+    assert set(fake_google.counts()) == {"calendar.events.list"}
+
+
+def test_an_event_deleted_again_and_again_takes_the_next_free_id_each_time(
+    google_calendar_harness, fake_google
+):
+    calendar, calendar_id = google_calendar_harness.calendar, google_calendar_harness.calendar_id
+    wanted = checkin(6)
+    upsert(calendar, calendar_id, [wanted])
+    for generation in range(1, 4):
+        delete(fake_google, calendar_id, live_ids(fake_google, calendar_id)[0])
+
+        upsert(calendar, calendar_id, [wanted])
+
+        assert live_ids(fake_google, calendar_id) == [event_id(wanted.key, generation)]
+    assert not any(r.status == 403 for r in fake_google.requests)
+    assert len(fake_google.calendar.events(calendar_id)) == 4  # three of them cancelled
+
+
+def test_a_remade_event_applied_but_answered_503_is_found_not_duplicated(
+    google_calendar_harness, fake_google, session
+):
+    calendar, calendar_id = google_calendar_harness.calendar, google_calendar_harness.calendar_id
+    wanted = checkin(7)
+    upsert(calendar, calendar_id, [wanted])
+    delete(fake_google, calendar_id, wanted.event_id)
+    fake_google.reset_log()
+    # The insert under the new id is applied, then answered 503 (the 409 is no success); the
+    # session fixture makes the backoff before it is sent again instant.
+    fake_google.faults.fail_after_apply("calendar.events.insert", times=1)
+
+    upsert(calendar, calendar_id, [wanted])
+
+    again = event_id(wanted.key, 1)
+    assert batch_calls(fake_google) == [
+        ("insert", wanted.event_id, 409),
+        ("get", wanted.event_id, 200),
+        ("insert", again, 503),
+        ("insert", again, 409),
+        ("get", again, 200),
+    ]
+    assert live_ids(fake_google, calendar_id) == [again]
+
+
+@pytest.mark.parametrize("applied", [False, True], ids=["before-the-insert", "after-it"])
+def test_a_run_killed_while_making_a_deleted_event_again_is_finished_by_the_next(
+    google_calendar_harness, fake_google, session, monkeypatch, applied
+):
+    calendar, calendar_id = google_calendar_harness.calendar, google_calendar_harness.calendar_id
+    events = [checkin(n) for n in range(3)]
+    upsert(calendar, calendar_id, events)
+    for event in events:
+        delete(fake_google, calendar_id, event.event_id)
+    sent = GoogleCalendar._send_batch
+    rounds: list[int] = []
+
+    def killed_in_the_third_round(self, *args):
+        # Rounds: inserts (409), gets (cancelled), inserts under the next ids.
+        rounds.append(1)
+        if len(rounds) < 3:
+            return sent(self, *args)
+        if applied:
+            sent(self, *args)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(GoogleCalendar, "_send_batch", killed_in_the_third_round)
+    with pytest.raises(KeyboardInterrupt):
+        upsert(calendar, calendar_id, events)
+    monkeypatch.setattr(GoogleCalendar, "_send_batch", sent)
+    fake_google.reset_log()
+
+    upsert(GoogleCalendar(session), calendar_id, events)
+
+    assert ("calendar.events.insert" in fake_google.counts()) is not applied
+    assert sorted(live_ids(fake_google, calendar_id)) == sorted(event_id(e.key, 1) for e in events)
+    fake_google.reset_log()
+    upsert(GoogleCalendar(session), calendar_id, events)
+    assert not any(m in fake_google.counts() for m in WRITES)
+
+
+def test_the_link_of_an_event_made_again_opens_the_new_event(
+    google_calendar_harness, fake_google, session
+):
+    calendar, calendar_id = google_calendar_harness.calendar, google_calendar_harness.calendar_id
+    wanted = checkin(8)
+    upsert(calendar, calendar_id, [wanted])
+    delete(fake_google, calendar_id, wanted.event_id)
+
+    upsert(calendar, calendar_id, [wanted])
+    later = GoogleCalendar(session)  # a later run: it lists, then links
+    later.list_events(calendar_id, PROGRAM)
+
+    for adapter in (calendar, later):
+        link = adapter.link(calendar_id, wanted, from_spreadsheet="unused")
+        eid = urlsplit(link).query.removeprefix("eid=")
+        decoded = base64.urlsafe_b64decode(eid + "=" * (-len(eid) % 4)).decode()
+        assert decoded == f"{event_id(wanted.key, 1)} {calendar_id}"
+
+
+def test_a_deleted_event_restored_from_the_trash_after_it_was_made_again_is_listed_once(
+    google_calendar_harness, fake_google
+):
+    calendar, calendar_id = google_calendar_harness.calendar, google_calendar_harness.calendar_id
+    wanted = checkin(9)
+    upsert(calendar, calendar_id, [wanted])
+    delete(fake_google, calendar_id, wanted.event_id)
+    upsert(calendar, calendar_id, [wanted])
+    fake_google.calendar.undelete(calendar_id, wanted.event_id)
+    fake_google.reset_log()
+
+    assert calendar.list_events(calendar_id, PROGRAM) == [wanted]
+    upsert(calendar, calendar_id, [wanted])
+
+    assert not any(m in fake_google.counts() for m in WRITES)
+
+
+def test_an_event_deleted_more_times_than_ids_are_tried_fails_once_saying_so(
+    google_calendar_harness, fake_google, monkeypatch
+):
+    import jobs.workspace.google.calendar as module
+
+    monkeypatch.setattr(module, "GENERATIONS", 2)
+    calendar, calendar_id = google_calendar_harness.calendar, google_calendar_harness.calendar_id
+    wanted = checkin(10)
+    upsert(calendar, calendar_id, [wanted])
+    delete(fake_google, calendar_id, wanted.event_id)
+    upsert(calendar, calendar_id, [wanted])  # under its second id, the last one tried
+    delete(fake_google, calendar_id, event_id(wanted.key, 1))
+    fake_google.reset_log()
+
+    with pytest.raises(WorkspaceError) as raised:
+        upsert(calendar, calendar_id, [wanted])
+
+    message = str(raised.value)
+    assert "'Check-in: tutor 010'" in message and "deleted" in message
+    assert "may not change events" not in message
+    assert [(method, status) for method, _, status in batch_calls(fake_google)] == [
+        ("insert", 409),
+        ("get", 200),
+        ("insert", 409),
+        ("get", 200),
+    ]
 
 
 def test_inserts_applied_then_answered_503_are_retried_and_counted_as_done(

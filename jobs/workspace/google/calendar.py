@@ -5,10 +5,13 @@ One filtered events.list (paged) finds the program's events by their private ext
 properties; changes go out in batches of at most 50 calls; freebusy.query asks at most 50
 calendars at a time.
 
-Events have ids derived from their keys (`calendar_port.event_id`), so an insert that answers
-409 "duplicate" names an event that already exists: a retried insert whose first reply was
-lost, a run killed halfway, or an event deleted earlier. It is read back and, if it is not
-as wanted (or is cancelled), patched into shape.
+Events have ids derived from their keys (`jobs.model.calendar.event_id`), so an insert that
+answers 409 "duplicate" names an event that already exists: a retried insert whose first reply
+was lost, a run killed halfway, or an event a person deleted. It is read back. A live one is
+patched into shape if it is not as wanted. A deleted one (status "cancelled") keeps its id for
+ever and refuses patches (403), so it is left alone and the check-in is inserted under the
+key's next id (generation 1, 2, ...): a rerun lists the event made again by its tags, and a
+run killed halfway walks the same ids and finds what it made.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from jobs.model.calendar import (
     SCHEDULE_PROPERTY,
     Busy,
     CalendarEvent,
+    event_id,
+    generation_of,
 )
 from jobs.workspace.google.discovery import (
     Outcome,
@@ -50,6 +55,7 @@ BATCH_URI = "https://www.googleapis.com/batch/calendar/v3"  # likewise
 BATCH_LIMIT = 50  # calls per batch: the older documented limit (the current guide says 1000)
 FREEBUSY_LIMIT = 50  # calendars per freebusy.query (calendarExpansionMax)
 PART_RETRIES = 3  # rounds a rate-limited or failed batch part is sent again
+GENERATIONS = 100  # ids tried per key (each one Google keeps after a person deletes the event)
 _PAGE_SIZE = 2500  # events.list maxResults maximum
 _LIST_FIELDS = (
     "nextPageToken,items(id,status,summary,description,start,end,recurrence,"
@@ -71,6 +77,7 @@ class _Op:
     current: _Found | None = None  # for a patch: the event as Google has it
     retries: int = 0  # times sent again after a rate limit or server error
     retry_after: float | None = None  # what the last such answer asked to wait
+    generation: int = 0  # of the key's ids (`event_id`), for an insert or a get after one
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,9 @@ class GoogleCalendar:
         self._account = account
         self._sleep = sleep
         self._last_listing: dict[tuple[str, str], list[_Found]] = {}
+        # (calendar, key) -> the id of the event tutorsync keeps for the key, as last listed or
+        # written: not the key's first id once a person deleted the event (for links).
+        self._google_ids: dict[tuple[str, str], str] = {}
         self._rng = rng if rng is not None else random.Random()
         # Google's own URLs: the session rewrites them to its endpoint (a fake, an emulator).
         self._service: Any = build_service(session, "calendar", "v3", API_ROOT)
@@ -185,7 +195,7 @@ class GoogleCalendar:
         ops: list[_Op] = []
         for event in wanted:
             if event.key not in existing:
-                ops.append(_Op("insert", event, event.event_id, new_updates))
+                ops.append(_Op("insert", event, event_id(event.key), new_updates))
                 continue
             found = existing[event.key]
             if found.event != event:
@@ -195,8 +205,10 @@ class GoogleCalendar:
             raise WorkspaceError(self._explain_failures(calendar, failures))
 
     def link(self, calendar: str, event: CalendarEvent, *, from_spreadsheet: str) -> str:
-        """Google Calendar's address of the event: its eid is the event and calendar IDs."""
-        eid = base64.urlsafe_b64encode(f"{event.event_id} {calendar}".encode()).decode()
+        """Google Calendar's address of the event: its eid is the event and calendar IDs (the
+        event's id as listed or written by this adapter; else the key's first id)."""
+        google_id = self._google_ids.get((calendar, event.key), event.event_id)
+        eid = base64.urlsafe_b64encode(f"{google_id} {calendar}".encode()).decode()
         return f"https://calendar.google.com/calendar/event?eid={eid.rstrip('=')}"
 
     # --- Writing ---------------------------------------------------------------------------
@@ -212,6 +224,8 @@ class GoogleCalendar:
             follow_up, failure = self._next_step(op, response, error, program_key, restore_updates)
             if failure is not None:
                 failures.append(failure)
+            elif follow_up is None:  # done: the event is as wanted under this id
+                self._google_ids[(calendar, op.event.key)] = op.google_id
             return follow_up
 
         send_in_rounds(
@@ -237,19 +251,17 @@ class GoogleCalendar:
             assert response is not None
             if op.kind != "get":
                 return None, None
+            if response.get("status") == "cancelled":
+                return _made_again(op)
             # Read back after a 409: the event exists. Patch it unless it is as wanted, tags
             # included (untagged, the next run's listing would miss it again).
             found = _found(response)
-            if (
-                response.get("status") != "cancelled"
-                and found.event == op.event
-                and _private(response).get(PROGRAM_PROPERTY) == program_key
-            ):
+            if found.event == op.event and _private(response).get(PROGRAM_PROPERTY) == program_key:
                 return None, None
             return _Op("patch", op.event, op.google_id, restore_updates, found), None
         status, reason, message, content = error_parts(error)
         if op.kind == "insert" and status == 409:
-            return _Op("get", op.event, op.google_id, op.send_updates), None
+            return replace(op, kind="get", retries=0, retry_after=None), None
         if is_retryable(status, content) and op.retries < PART_RETRIES:
             return replace(op, retries=op.retries + 1, retry_after=retry_after(error)), None
         return None, _Failure(op.event, status, reason, message, is_retryable(status, content))
@@ -287,17 +299,18 @@ class GoogleCalendar:
     # --- Reading ---------------------------------------------------------------------------
 
     def _listed(self, calendar: str, program_key: str) -> list[_Found]:
-        """The program's events, one per key: the one with the id the key derives, if two
-        events carry the same key."""
+        """The program's live events, one per key: if two carry the same key (say, a person
+        restored a deleted one that had been made again), the one of the key's earliest id."""
         by_key: dict[str, _Found] = {}
         for item in self._items(calendar, program_key):
             if item.get("status") == "cancelled":
                 continue
             found = _found(item)
             key = found.event.key
-            if key in by_key and by_key[key].google_id == found.event.event_id:
-                continue
-            by_key[key] = found
+            if key not in by_key or _rank(found) < _rank(by_key[key]):
+                by_key[key] = found
+        for key, found in by_key.items():
+            self._google_ids[(calendar, key)] = found.google_id
         return list(by_key.values())
 
     def _items(self, calendar: str, program_key: str) -> Iterator[dict[str, Any]]:
@@ -384,6 +397,8 @@ class GoogleCalendar:
         for failure in failures:
             if failure.reason == _SERVICE_ACCOUNT_INVITES:
                 why = self._no_invites(f"calendar {calendar}")
+            elif failure.reason == _DELETED_TOO_OFTEN:
+                why = failure.message
             elif failure.retryable:
                 why = (
                     f"Google Calendar kept answering {failure.status} {failure.message} "
@@ -407,6 +422,29 @@ class GoogleCalendar:
 
 # Google's reason when a service account without domain-wide delegation invites attendees.
 _SERVICE_ACCOUNT_INVITES = "forbiddenForServiceAccounts"
+# Ours, for a check-in whose every id is held by an event a person deleted.
+_DELETED_TOO_OFTEN = "tutorsync:deletedTooOften"
+
+
+def _made_again(op: _Op) -> tuple[_Op | None, _Failure | None]:
+    """After a get finds the id held by a deleted event: insert under the key's next id. A
+    deleted event is never patched (Google answers 403); it stays in the calendar's Trash."""
+    generation = op.generation + 1
+    if generation < GENERATIONS:
+        again = _Op("insert", op.event, event_id(op.event.key, generation), op.send_updates)
+        return replace(again, generation=generation), None
+    message = (
+        f"each of the {GENERATIONS} IDs tutorsync gives such a check-in is held by one that was "
+        "deleted, so it is no longer made again; restore the latest from the calendar's Trash "
+        "to keep it, or change the roster or [checkins] so that it is not planned"
+    )
+    return None, _Failure(op.event, 409, _DELETED_TOO_OFTEN, message, False)
+
+
+def _rank(found: _Found) -> tuple[bool, int]:
+    """Events of one key in order of preference: the key's ids, earliest first, then others."""
+    generation = generation_of(found.event.key, found.google_id)
+    return generation is None, generation or 0
 
 
 # --- Pure helpers ---------------------------------------------------------------------------

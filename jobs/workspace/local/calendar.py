@@ -182,6 +182,22 @@ def add_foreign_event(path: Path, summary: str, start: datetime, end: datetime) 
     replace_file(path, document.text().encode("utf-8"), path.name)
 
 
+def delete_event(path: Path, key: str) -> None:
+    """Delete the check-in with this key from the .ics file at `path`, as a calendar program
+    deletes an event from a file: its VEVENT is gone, every other line stays as it was."""
+    document = _document(_read_text(path, path.name), path.name)
+    blocks = document.blocks if document is not None else []
+    kept = [
+        block
+        for block in blocks
+        if block.kind != "VEVENT" or _series_key(block.component(path.name)) != key
+    ]
+    if document is None or len(kept) == len(blocks):
+        raise WorkspaceError(f"{path.name} holds no check-in {key!r}")
+    document.blocks = kept
+    replace_file(path, document.text().encode("utf-8"), path.name)
+
+
 def stored_events(path: Path) -> list[dict[str, Any]]:
     """Every VEVENT in the file as a calendar program sees it: {"summary", "key" (None if
     tutorsync did not write it), "uid", "start"}. A missing file holds none."""
