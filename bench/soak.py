@@ -26,13 +26,14 @@ import shutil
 import sys
 import tempfile
 import time
+import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from unittest import mock
 
 import openpyxl
@@ -147,7 +148,11 @@ class Outcome:
         return found or [line for line in self.error.splitlines() if line.startswith("Error")]
 
 
-def run_tutorsync(site: Site, as_of: date = TODAY, *args: str) -> Outcome:
+class Configured(Protocol):
+    config: Path  # the program's config file
+
+
+def run_tutorsync(site: Configured, as_of: date = TODAY, *args: str) -> Outcome:
     """`tutorsync run --json` through the CLI, as a scheduler would start it."""
     result = CliRunner().invoke(
         cli, ["run", "--config", str(site.config), "--as-of", as_of.isoformat(), "--json", *args]
@@ -159,6 +164,12 @@ def run_tutorsync(site: Site, as_of: date = TODAY, *args: str) -> Outcome:
     crash = ""
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         crash = f"{type(result.exception).__name__}: {result.exception}"
+        if result.exc_info is not None:  # where it escaped from, in tutorsync's code
+            frames = traceback.extract_tb(result.exc_info[2])
+            ours = [f for f in frames if "/jobs/" in f.filename]
+            if ours:
+                where = ours[-1].filename[ours[-1].filename.rindex("/jobs/") + 1 :]
+                crash += f" (at {where}:{ours[-1].lineno})"
     return Outcome(result.exit_code, report, result.stderr, crash)
 
 
@@ -188,7 +199,7 @@ def end_state(site: Site, as_of: date = TODAY) -> dict[str, Any]:
         for key, title, grid in _owned_tabs(fake, spreadsheet):
             if key.endswith(":run-log"):
                 continue
-            active, archived = _sections(grid)
+            active, archived = sections(grid)
             tabs[f"{labels[spreadsheet]} › {key}"] = {
                 "title": title,
                 "rows": active,
@@ -323,7 +334,7 @@ def _is_updated_line(row: Sequence[Any]) -> bool:
     return bool(row) and isinstance(row[0], str) and row[0].startswith(UPDATED_PREFIX)
 
 
-def _sections(rows: list[list[Any]]) -> tuple[list[list[Any]], list[list[Any]]]:
+def sections(rows: list[list[Any]]) -> tuple[list[list[Any]], list[list[Any]]]:
     """(header and active rows, archived rows) of a tab, without its "Last updated" line."""
     rows = [row for row in rows if not _is_updated_line(row)]
     for index, row in enumerate(rows):
@@ -405,11 +416,11 @@ def duplicates(site: Site) -> list[str]:
         keys = Counter(key for key, _, _ in owned)
         found += [f"{n} tabs carry the key {key}" for key, n in keys.items() if n > 1]
         for key, title, grid in owned:
-            found += [f"{title} ({key}): {line}" for line in _duplicate_rows(grid)]
+            found += [f"{title} ({key}): {line}" for line in duplicate_rows(grid)]
     return found
 
 
-def _duplicate_rows(grid: list[list[Any]]) -> list[str]:
+def duplicate_rows(grid: list[list[Any]]) -> list[str]:
     if not grid or STUDENT_ID_HEADER not in grid[0]:
         return []
     header = grid[0]
@@ -428,7 +439,14 @@ def _duplicate_rows(grid: list[list[Any]]) -> list[str]:
 def roster_now(site: Site) -> Any:
     """The roster as it stands on the fake, parsed as tutorsync parses it."""
     source = site.settings.sources.roster
-    grid = site.fake.sheets.values(site.sheet(source.spreadsheet), source.tab)
+    return parse_roster(
+        site.settings, site.fake.sheets.values(site.sheet(source.spreadsheet), source.tab)
+    )
+
+
+def parse_roster(settings: Settings, grid: list[list[Any]]) -> Any:
+    """The roster tab's values, parsed as tutorsync parses them."""
+    source = settings.sources.roster
     parsed, _ = roster_schema.parse(
         grid, source=source.spreadsheet, tab=source.tab, columns=source.columns
     )
@@ -441,22 +459,48 @@ def wrong_grants(site: Site, *, exact: bool) -> list[str]:
     any file of the program; and, with `exact` (after a run that succeeded), each student
     folder's direct grants must be exactly the roster's tutors, teachers (inside the allowed
     domains) and the coordinators, in folders.role; a student who left, the coordinators."""
-    folders = site.settings.folders
-    assert folders is not None
-    found = []
-    students = roster_now(site).students
-    seen = set()
+    shared = []
     for file in site.fake.drive.files():
         properties = file.get("appProperties") or {}
         if properties.get("tutorsync-program") != site.settings.program.key:
             continue
-        grants = _direct_grants(site.fake, file["id"])
-        name = properties.get("tutorsync-key") or file["name"]
+        shared.append(
+            Shared(
+                name=properties.get("tutorsync-key") or file["name"],
+                kind=properties.get("tutorsync-kind", ""),
+                student_id=properties.get("tutorsync-student"),
+                trashed=bool(file["trashed"]),
+                grants=_direct_grants(site.fake, file["id"]),
+            )
+        )
+    return grant_problems(site.settings, roster_now(site).students, shared, exact=exact)
+
+
+@dataclass(frozen=True)
+class Shared:
+    """A file of the program and its direct grants (principal -> role, as `_direct_grants`)."""
+
+    name: str
+    kind: str  # tutorsync-kind: "student", "term", "archive", "template-copy"...
+    student_id: str | None
+    trashed: bool
+    grants: dict[str, str]
+
+
+def grant_problems(
+    settings: Settings, students: Any, shared: Sequence[Shared], *, exact: bool
+) -> list[str]:
+    """What `wrong_grants` finds, given the program's files and the roster's students."""
+    folders = settings.folders
+    assert folders is not None
+    found = []
+    seen = set()
+    for file in shared:
+        grants, name, student_id = file.grants, file.name, file.student_id
         for who in grants:
             if who == "anyone" or who.startswith("domain:") or not folders.allows(who):
                 found.append(f"{name} is shared with {who}")
-        student_id = properties.get("tutorsync-student")
-        if not exact or properties.get("tutorsync-kind") != "student" or file["trashed"]:
+        if not exact or file.kind != "student" or file.trashed:
             continue
         seen.add(student_id)
         wanted = set(folders.coordinators)
@@ -484,21 +528,35 @@ def lost_cells(site: Site, notes: dict[NoteKey, str], *, placed: bool) -> list[s
     """Educators' notes no longer where they were typed: each must still be on its student's
     row of its tab; with `placed` (after a run that succeeded), in the active section while
     the student is active, in the archive section once they left."""
+    grids: dict[str, dict[str, list[list[Any]]]] = {}
+
+    def tabs_of(reference: str) -> dict[str, list[list[Any]]]:
+        if reference not in grids:
+            spreadsheet = site.sheet(reference)
+            grids[reference] = {k: grid for k, _, grid in _owned_tabs(site.fake, spreadsheet)}
+        return grids[reference]
+
+    return notes_lost(notes, roster_now(site).students, tabs_of, placed=placed)
+
+
+def notes_lost(
+    notes: dict[NoteKey, str],
+    students: Any,
+    tabs_of: Callable[[str], dict[str, list[list[Any]]]],
+    *,
+    placed: bool,
+) -> list[str]:
+    """What `lost_cells` finds, given the roster's students and a spreadsheet's owned tabs
+    (key -> values) by reference."""
     found = []
-    students = roster_now(site).students
-    grids: dict[tuple[str, str], list[list[Any]]] = {}
     for (reference, key, header, student_id), text in notes.items():
-        spreadsheet = site.sheet(reference)
-        if (spreadsheet, key) not in grids:
-            tabs = {k: grid for k, _, grid in _owned_tabs(site.fake, spreadsheet)}
-            grids[(spreadsheet, key)] = tabs.get(key, [])
-        grid = grids[(spreadsheet, key)]
+        grid = tabs_of(reference).get(key, [])
         where = f"{header} of student {student_id} in {key}"
         if not grid or header not in grid[0]:
             found.append(f"{where}: the column is gone")
             continue
         column, id_column = grid[0].index(header), grid[0].index(STUDENT_ID_HEADER)
-        active, archived = _sections(grid)
+        active, archived = sections(grid)
         rows = [
             (row, section)
             for section, part in (("active", active[1:]), ("archive", archived))
@@ -534,31 +592,51 @@ def set_cell(fake: FakeGoogle, spreadsheet: str, tab: str, row: int, column: int
 class Educators:
     """People typing into the program's spreadsheets between runs, on every site alike: notes
     in owned tabs, tutors reassigned, students leaving and returning, grades changed. `edit`
-    picks one at random; the other methods make a given one."""
+    picks one at random; the other methods make a given one. Sites are on fakes; a subclass
+    types elsewhere by overriding `values`, `set_cells` and `owned_tabs`."""
 
-    def __init__(self, rng: random.Random, sites: Sequence[Site]) -> None:
+    def __init__(self, rng: random.Random, sites: Sequence[Any]) -> None:
         self.rng = rng
         self.sites = list(sites)
         self.notes: dict[NoteKey, str] = {}  # every note typed, as last typed
         self.typed = 0
-        first = self.sites[0]
-        grid = self._roster_grid(first)
+        grid = self._roster_grid(self.sites[0])
         column = grid[0].index("Tutor Email")
         self.tutors = sorted({str(r[column]) for r in grid[1:] if len(r) > column and r[column]})
 
+    # --- Where educators type (on a fake) -------------------------------------------------------
+
+    def values(self, site: Any, reference: str, tab: str) -> list[list[Any]]:
+        """The values of a source tab."""
+        return list(site.fake.sheets.values(site.sheet(reference), tab))
+
+    def set_cells(
+        self, site: Any, reference: str, tab: str, cells: Sequence[tuple[int, int, Any]]
+    ) -> None:
+        """Type values into cells (0-based row and column, value) of a tab, as a person would."""
+        for row, column, value in cells:
+            set_cell(site.fake, site.sheet(reference), tab, row, column, value)
+
+    def owned_tabs(self, site: Any, reference: str) -> list[tuple[str, str, list[list[Any]]]]:
+        """(key, title, values) of each owned tab of a spreadsheet."""
+        return list(_owned_tabs(site.fake, site.sheet(reference)))
+
+    # --- Edits ----------------------------------------------------------------------------------
+
+    def choices(self) -> list[tuple[Callable[[], str], int]]:
+        """The edits `edit` picks from, with their weights."""
+        return [
+            (self.type_teacher_note, 3),
+            (self.type_coordinator_note, 2),
+            (self.reassign, 2),
+            (self.leave_or_return, 2),
+            (self.change_grade, 2),
+        ]
+
     def edit(self) -> str:
         """One edit, chosen at random; what it was (or "" if none could be made)."""
-        action = self.rng.choices(
-            [
-                self.type_teacher_note,
-                self.type_coordinator_note,
-                self.reassign,
-                self.leave_or_return,
-                self.change_grade,
-            ],
-            weights=[3, 2, 2, 2, 2],
-        )[0]
-        return action()
+        actions, weights = zip(*self.choices(), strict=True)
+        return self.rng.choices(actions, weights=weights)[0]()
 
     def type_teacher_note(self) -> str:
         teachers = self.teacher_tabs()
@@ -583,7 +661,7 @@ class Educators:
 
     def leave_or_return(self) -> str:
         """A student leaves, or one who left comes back (at least half stay active)."""
-        students = roster_now(self.sites[0]).students
+        students = self.roster().students
         gone = [str(s) for s in students.index if not students.at[s, "active"]]
         active = [str(s) for s in students.index if students.at[s, "active"]]
         if gone and (self.rng.random() < 0.5 or len(active) <= len(students) // 2):
@@ -596,7 +674,7 @@ class Educators:
         """A score in a gradebook changes (within the assignment's points)."""
         settings = self.sites[0].settings
         book = self.rng.choice(settings.sources.gradebooks)
-        grid = self.sites[0].fake.sheets.values(self.sites[0].sheet(book.spreadsheet), book.tab)
+        grid = self.values(self.sites[0], book.spreadsheet, book.tab)
         points = grid[1] if len(grid) > 1 else []
         rows = [i for i, row in enumerate(grid) if i > 3 and row and row[0] not in (None, "")]
         if not rows or len(grid[0]) < 3:
@@ -606,7 +684,7 @@ class Educators:
         most = points[column] if column < len(points) else None
         score = self.rng.randint(0, int(most) if isinstance(most, int | float) else 10)
         for site in self.sites:
-            set_cell(site.fake, site.sheet(book.spreadsheet), book.tab, row, column, score)
+            self.set_cells(site, book.spreadsheet, book.tab, [(row, column, score)])
         return "grade"
 
     def type_note(
@@ -620,7 +698,7 @@ class Educators:
             if not grid or header not in grid[0]:
                 return ""
             id_column = grid[0].index(STUDENT_ID_HEADER)
-            active = _sections(grid)[0][1:]
+            active = sections(grid)[0][1:]
             present = {str(row[id_column]) for row in active if len(row) > id_column}
             ids = present if ids is None else ids & present
         if not ids or (student_id is not None and student_id not in ids):
@@ -634,10 +712,10 @@ class Educators:
             id_column = grid[0].index(STUDENT_ID_HEADER)
             row = next(
                 i
-                for i, cells in enumerate(_sections(grid)[0])
+                for i, cells in enumerate(sections(grid)[0])
                 if i and len(cells) > id_column and str(cells[id_column]) == student_id
             )
-            set_cell(site.fake, site.sheet(reference), title, row, grid[0].index(header), text)
+            self.set_cells(site, reference, title, [(row, grid[0].index(header), text)])
         self.notes[(reference, key, header, student_id)] = text
         return "note"
 
@@ -649,33 +727,39 @@ class Educators:
         references = {b.spreadsheet for b in settings.sources.gradebooks}
         references |= set(settings.outputs.teacher_spreadsheets.values())
         for reference in sorted(references):
-            for key, _, _ in _owned_tabs(self.sites[0].fake, self.sites[0].sheet(reference)):
+            for key, _, _ in self.owned_tabs(self.sites[0], reference):
                 if key.startswith(prefix):
                     found.append((reference, key))
         return found
 
+    def roster(self) -> Any:
+        """The roster as it stands (on the first site), parsed as tutorsync parses it."""
+        return parse_roster(self.sites[0].settings, self._roster_grid(self.sites[0]))
+
     def active_students(self) -> list[str]:
-        students = roster_now(self.sites[0]).students
+        students = self.roster().students
         return sorted(str(s) for s in students.index if students.at[s, "active"])
 
     def set_roster(self, student_id: str, header: str, value: str) -> None:
         """Set `header` on every roster row of the student, on every site."""
         source = self.sites[0].settings.sources.roster
         for site in self.sites:
-            spreadsheet = site.sheet(source.spreadsheet)
             grid = self._roster_grid(site)
             column, id_column = grid[0].index(header), grid[0].index("Student ID")
-            for row, cells in enumerate(grid):
-                if row and len(cells) > id_column and str(cells[id_column]) == student_id:
-                    set_cell(site.fake, spreadsheet, source.tab, row, column, value)
+            cells = [
+                (row, column, value)
+                for row, found in enumerate(grid)
+                if row and len(found) > id_column and str(found[id_column]) == student_id
+            ]
+            self.set_cells(site, source.spreadsheet, source.tab, cells)
 
-    def _roster_grid(self, site: Site) -> list[list[Any]]:
+    def _roster_grid(self, site: Any) -> list[list[Any]]:
         source = site.settings.sources.roster
-        return site.fake.sheets.values(site.sheet(source.spreadsheet), source.tab)
+        return self.values(site, source.spreadsheet, source.tab)
 
-    def _tab(self, site: Site, reference: str, key: str) -> tuple[str, list[list[Any]]]:
+    def _tab(self, site: Any, reference: str, key: str) -> tuple[str, list[list[Any]]]:
         """(title, values) of the owned tab `key` ("" and no rows if there is none)."""
-        for found, title, grid in _owned_tabs(site.fake, site.sheet(reference)):
+        for found, title, grid in self.owned_tabs(site, reference):
             if found == key:
                 return title, grid
         return "", []
@@ -699,6 +783,8 @@ class SoakResult:
     unclean: list[str] = field(default_factory=list)  # crashed, or failed naming nothing
     fault_free_off: list[str] = field(default_factory=list)  # fault-free run not converged
     seconds: float = 0.0
+    fired: Counter[str] = field(default_factory=Counter)  # runs whose fault made something fail
+    notes: list[str] = field(default_factory=list)  # how the soak ran, for its reader
 
     @property
     def passed(self) -> bool:
@@ -730,16 +816,26 @@ def inject_random_faults(fake: FakeGoogle, rng: random.Random, rate: float) -> N
 def names_a_resource(site: Site, failures: Sequence[str]) -> bool:
     """Whether every failure message names what failed: a spreadsheet, the calendar, the
     folders' root or a folder's key."""
-    settings = site.settings
-    names = {site.sheet(s) for s in _spreadsheets(settings)}
+    return names_any(failures, resource_names(site.settings, site.sheet))
+
+
+def resource_names(settings: Settings, sheet: Callable[[str], str]) -> set[str]:
+    """What a failure may name: spreadsheets (as `sheet` names them), the calendar, the
+    folders' root, a folder's key."""
+    names = {sheet(s) for s in spreadsheets_of(settings)}
     if settings.checkins is not None:
         names.add(settings.checkins.calendar)
     if settings.folders is not None:
         names |= {settings.folders.root, "student:", "term:", "archive:", "folders.root"}
+    return names
+
+
+def names_any(failures: Sequence[str], names: set[str]) -> bool:
+    """Whether there are failures and each names one of `names`."""
     return bool(failures) and all(any(name in text for name in names) for text in failures)
 
 
-def _spreadsheets(settings: Settings) -> set[str]:
+def spreadsheets_of(settings: Settings) -> set[str]:
     sources = settings.sources
     found = {sources.roster.spreadsheet, settings.outputs.coordinator_spreadsheet}
     found |= {s.spreadsheet for s in sources.tutor_logs}
@@ -775,13 +871,7 @@ def soak(
         twin_state: dict[str, Any] | None = None
         for number in range(1, runs + 1):
             fault_free = number % FAULT_FREE_EVERY == 0 or number == runs
-            edited = False
-            if number > 1 and rng.random() < EDIT_CHANCE:
-                for _ in range(rng.randint(1, 2)):
-                    made = educators.edit()
-                    if made:
-                        result.edits[made] += 1
-                        edited = True
+            edited = number > 1 and edit_between_runs(rng, educators, result, EDIT_CHANCE)
             if edited or twin_state is None:
                 reference = run_tutorsync(twin)
                 if not reference.ok:
@@ -810,6 +900,41 @@ def soak(
     return result
 
 
+@dataclass(frozen=True)
+class Checks:
+    """What `judge` asks of a site after a run, wherever the site is."""
+
+    state: Callable[[], dict[str, Any]]  # end_state
+    names_a_resource: Callable[[Sequence[str]], bool]
+    duplicates: Callable[[], list[str]]
+    lost: Callable[[bool], list[str]]  # placed -> lost_cells
+    wrong_grants: Callable[[bool], list[str]]  # exact -> wrong_grants
+
+
+def google_checks(site: Site, educators: Educators) -> Checks:
+    return Checks(
+        state=lambda: end_state(site),
+        names_a_resource=lambda failures: names_a_resource(site, failures),
+        duplicates=lambda: duplicates(site),
+        lost=lambda placed: lost_cells(site, educators.notes, placed=placed),
+        wrong_grants=lambda exact: wrong_grants(site, exact=exact),
+    )
+
+
+def edit_between_runs(
+    rng: random.Random, educators: Educators, result: SoakResult, chance: float
+) -> bool:
+    """With `chance`, one or two edits; whether any was made."""
+    edited = False
+    if rng.random() < chance:
+        for _ in range(rng.randint(1, 2)):
+            made = educators.edit()
+            if made:
+                result.edits[made] += 1
+                edited = True
+    return edited
+
+
 def _judge(
     result: SoakResult,
     number: int,
@@ -820,34 +945,49 @@ def _judge(
     fault_free: bool,
     injected: Counter[str],
 ) -> None:
-    """Check one run's outcome and what it left; add what is wrong to `result`."""
     label = f"run {number}" + (" (fault-free)" if fault_free else "")
+    checks = google_checks(site, educators)
+    judge(result, label, outcome, checks, twin_state, fault_free=fault_free, faulted=bool(injected))
+
+
+def judge(
+    result: SoakResult,
+    label: str,
+    outcome: Outcome,
+    checks: Checks,
+    twin_state: dict[str, Any],
+    *,
+    fault_free: bool,
+    faulted: bool,
+) -> None:
+    """Check one run's outcome and what it left; add what is wrong to `result`."""
+    failures = [f for job in (outcome.report or {}).get("jobs", []) for f in job["failures"]]
+    if outcome.ok and (failures or (outcome.report or {}).get("ok") is False):
+        result.unclean.append(f"{label}: exit 0, but failures {failures!r:.300}")
     if outcome.crash:
         result.unclean.append(f"{label}: crashed: {outcome.crash}")
     elif outcome.ok:
-        differences = state_differences(end_state(site), twin_state)
+        differences = state_differences(checks.state(), twin_state)
         if differences:
             where = result.fault_free_off if fault_free else result.false_ok
             where.append(f"{label}: ok, but {differences[0]} ({len(differences)} differences)")
-        elif injected:
+        elif faulted:
             result.recovered += 1
     elif fault_free:
         result.fault_free_off.append(f"{label}: failed: {outcome.failures()}")
     elif (
         outcome.exit_code == 1
         and (outcome.report is None or outcome.report.get("ok") is False)
-        and names_a_resource(site, outcome.failures())
+        and checks.names_a_resource(outcome.failures())
     ):
         result.failed_cleanly += 1
     else:
         result.unclean.append(
             f"{label}: exit {outcome.exit_code}, failures {outcome.failures()!r:.300}"
         )
-    result.duplicates.update(f"{label}: {line}" for line in duplicates(site))
-    result.lost.update(
-        f"{label}: {line}" for line in lost_cells(site, educators.notes, placed=outcome.ok)
-    )
-    result.wrong_grants.update(f"{label}: {line}" for line in wrong_grants(site, exact=outcome.ok))
+    result.duplicates.update(f"{label}: {line}" for line in checks.duplicates())
+    result.lost.update(f"{label}: {line}" for line in checks.lost(outcome.ok))
+    result.wrong_grants.update(f"{label}: {line}" for line in checks.wrong_grants(outcome.ok))
 
 
 def render(result: SoakResult, *, command: str = "") -> str:
@@ -867,9 +1007,13 @@ def render(result: SoakResult, *, command: str = "") -> str:
         ("educator edits", ", ".join(f"{k} {n}" for k, n in sorted(result.edits.items()))),
         ("wall time", f"{result.seconds:.0f} s"),
     ]
+    if result.fired:
+        fired = ", ".join(f"{kind} {n}" for kind, n in sorted(result.fired.items()))
+        rows.append(("faulted runs where the fault made something fail", fired))
     width = max(len(name) for name, _ in rows)
     lines = [command] if command else []
     lines += [f"{name:<{width}}  {value}" for name, value in rows]
+    lines += [f"note: {note}" for note in result.notes]
     for title, findings in (
         ("duplicates", sorted(result.duplicates)),
         ("lost", sorted(result.lost)),
@@ -886,22 +1030,40 @@ def render(result: SoakResult, *, command: str = "") -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workspace", choices=("google", "local"), default="google")
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--students", type=int, default=24)
-    parser.add_argument("--fault-rate", type=float, default=0.1)
+    parser.add_argument(
+        "--fault-rate",
+        type=float,
+        default=None,
+        help="google: of a request failing (default 0.1); local: of a run having a fault "
+        "(default 0.6)",
+    )
     options = parser.parse_args(argv)
-    result = soak(
+    say = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    if options.workspace == "local":
+        from bench.soak_local import FAULT_CHANCE, soak_local
+
+        options.fault_rate = FAULT_CHANCE if options.fault_rate is None else options.fault_rate
+        run = soak_local
+    else:
+        options.fault_rate = 0.1 if options.fault_rate is None else options.fault_rate
+        run = soak
+    result = run(
         runs=options.runs,
         seed=options.seed,
         students=options.students,
         fault_rate=options.fault_rate,
-        progress=lambda line: print(line, file=sys.stderr, flush=True),
+        progress=say,
     )
     command = (
         f"python -m bench.soak --runs {options.runs} --seed {options.seed} "
         f"--students {options.students} --fault-rate {options.fault_rate}"
     )
+    if options.workspace == "local":
+        command += " --workspace local"
     print(render(result, command=command))
     return 0 if result.passed and result.injected else 1
 

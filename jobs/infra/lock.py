@@ -141,16 +141,17 @@ def _private_folder() -> Path | None:
     that is this user's own and that nobody else may write."""
     if os.environ.get("XDG_RUNTIME_DIR"):
         return Path(os.environ["XDG_RUNTIME_DIR"])
-    candidates = [
-        Path(tempfile.gettempdir()) / f"tutorsync-{os.getuid()}",
-        Path.home() / ".local" / "state" / "tutorsync",
-    ]
+    candidates = [Path.home() / ".local" / "state" / "tutorsync"]
+    # gettempdir() raises when no temporary folder can be written (a full disk).
+    with suppress(OSError):
+        candidates.insert(0, Path(tempfile.gettempdir()) / f"tutorsync-{os.getuid()}")
     for folder in candidates:
         with suppress(OSError):
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         if _is_private(folder):
             return folder
-        log.warning("the lock folder %s may be written by others; not used", folder)
+        if folder.exists():
+            log.warning("the lock folder %s may be written by others; not used", folder)
     return None
 
 

@@ -147,6 +147,26 @@ def test_a_renamed_folder_is_still_found_and_not_duplicated(demo, tutorsync):
     assert len(list((demo / "folders").rglob(MANIFEST))) == len(manifests(demo)) + 1  # + term
 
 
+def test_a_damaged_manifest_fails_the_folders_job_and_never_makes_the_folder_twice(demo, tutorsync):
+    tutorsync("folders")
+    folder = next(iter(manifests(demo).values()))
+    path = folder["dir"] / MANIFEST
+    stored = path.read_bytes()
+    path.write_bytes(stored[: len(stored) // 2])  # a write cut short, say
+    before = sorted(p.name for p in folder["dir"].parent.iterdir())
+
+    result = tutorsync("run", "--json", expect=1)  # not 0: the student's folder is not kept
+
+    jobs = {job["job"]: job for job in json.loads(result.stdout)["jobs"]}
+    [failure] = jobs["folders"]["failures"]
+    assert f"{folder['key']}: creating the folder: 1 folder(s) or {MANIFEST}" in failure
+    assert jobs["checkins"]["ok"] and jobs["progress"]["ok"]  # the other jobs go on
+    assert sorted(p.name for p in folder["dir"].parent.iterdir()) == before  # no second one
+    path.write_bytes(stored)
+    assert tutorsync.json("run")["ok"]
+    assert len(list((demo / "folders").rglob(MANIFEST))) == len(manifests(demo)) + 1  # + term
+
+
 def test_dry_run_lists_every_change_and_creates_nothing(demo, tutorsync):
     result = tutorsync("folders", "--dry-run")
     assert "would create folder" in result.output and "would share" in result.output

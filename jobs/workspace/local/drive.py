@@ -342,9 +342,12 @@ class _Record:
     stored: bytes  # the manifest's encoding when last read or written: unchanged, not written
 
 
-def _scan(top: Path, program_key: str, workspace_root: Path) -> list[_Record]:
+def _scan(
+    top: Path, program_key: str, workspace_root: Path, skipped: list[str] | None = None
+) -> list[_Record]:
     """The program's folders under `top` (not `top` itself) in path order, parents first;
-    unreadable manifests are left out with a warning."""
+    unreadable manifests (and directories) are left out with a warning, and added to
+    `skipped`."""
     records: list[_Record] = []
 
     # Folder paths hold students' names: warnings say how many and where to look (the
@@ -380,6 +383,8 @@ def _scan(top: Path, program_key: str, workspace_root: Path) -> list[_Record]:
         )
         for detail in unreadable:
             log.debug("cannot read %s", detail)
+    if skipped is not None:
+        skipped += unreadable
     return records
 
 
@@ -445,7 +450,10 @@ class _State:
         self.workspace_root = workspace_root
         self.top = top
         self.program_key = program_key
-        self.records = _by_key(_scan(top, program_key, workspace_root))
+        # What cannot be read may be any folder: while there is any, none is made, so a
+        # folder whose manifest is damaged is never made a second time.
+        self.skipped: list[str] = []
+        self.records = _by_key(_scan(top, program_key, workspace_root, self.skipped))
         self.not_created: set[str] = set()  # keys whose CreateFolder failed in this apply
         self.unsaved: set[str] = set()  # keys whose manifest could not be written (said once)
         self.shares: dict[str, list[ShareFolder]] = {}  # a new folder is made shared
@@ -492,6 +500,12 @@ class _State:
         if change.key in self.records:
             return
         try:
+            if self.skipped:
+                raise _Failed(
+                    f"{len(self.skipped)} folder(s) or {MANIFEST} file(s) under the root folder "
+                    "cannot be read, and one may be this folder's; it is made once they can be "
+                    "read (run with -vv to see which)"
+                )
             parent = self.directory(change.parent_key)
             path, made = _new_directory(parent, _safe_name(change.name))
             record = _Manifest(self.program_key, change.key, change.kind, change.student_id)

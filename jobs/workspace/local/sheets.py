@@ -231,7 +231,13 @@ class LocalSpreadsheets:
             _mark_owned(sheet, write.key)
             _fill_tab(sheet, write)
         content = io.BytesIO()
-        workbook.save(content)
+        try:
+            workbook.save(content)  # openpyxl passes each tab through a temporary file
+        except OSError as error:
+            raise WorkspaceError(
+                f"{spreadsheet} could not be written ({error.strerror or error}); check the "
+                "disk has space, the system's temporary folder included"
+            ) from None
         data = content.getvalue()
         if original is not None:
             replacing = {owned[write.key] for write in writes if write.key in owned}
