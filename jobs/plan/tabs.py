@@ -460,7 +460,8 @@ def figure_cells(column: OutputColumn, values: pd.Series) -> list[CellValue]:
 
 def _figure(column: OutputColumn, value: object) -> CellValue:
     if column.format == ColumnFormat.SPARKLINE:
-        points = tuple(value) if isinstance(value, tuple | list) else ()
+        # Whole percentages: what a sparkline can show, and what every adapter stores alike.
+        points = tuple(float(round(p)) for p in value) if isinstance(value, tuple | list) else ()
         return Sparkline(points) if len(points) > 1 else None
     cell = cell_value(value)
     decimals = DISPLAY_DECIMALS.get(column.format)

@@ -12,6 +12,9 @@ Behaviours chosen where Google's docs leave room:
 - createDeveloperMetadata needs metadataKey and visibility ("must always have ... specified").
 - effectiveFormat is a copy of userEnteredFormat (no theme defaults); formattedValue is a
   compact en_US model (DATE/DATE_TIME/TIME patterns, PERCENT, CURRENCY, 0.00 / #,##0).
+- A formula written by updateCells is parsed in the spreadsheet's locale only so far as an
+  array literal goes: in a comma-decimal locale a "," or decimal point inside {...} is
+  #ERROR! ("Formula parse error."). Nothing else of a formula is evaluated.
 - USER_ENTERED input: "=..." formula, numbers, TRUE/FALSE, leading ' forces text; dates typed
   as text stay text. R1C1 and named ranges are not supported ("Unable to parse range").
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -219,6 +223,67 @@ def cell_output(cell: dict[str, Any], fields: fieldmask.FieldTree | None = None)
     return out
 
 
+# Locales whose decimal separator is a comma: their formulas separate arguments with ";" and an
+# array literal's columns with "\\" (Ben Collins, "Google Sheets location"; Google's API docs
+# leave it to the spreadsheet's locale, google-api-nodejs-client issue 1994). Rows are ";"
+# everywhere. A rough list by language, enough to tell the two syntaxes apart.
+_COMMA_DECIMAL_LANGUAGES = frozenset(
+    [
+        "bg",
+        "ca",
+        "cs",
+        "da",
+        "de",
+        "el",
+        "es",
+        "et",
+        "fi",
+        "fr",
+        "hr",
+        "hu",
+        "id",
+        "it",
+        "lt",
+        "lv",
+        "nb",
+        "nl",
+        "nn",
+        "no",
+        "pl",
+        "pt",
+        "ro",
+        "ru",
+        "sk",
+        "sl",
+        "sr",
+        "sv",
+        "tr",
+        "uk",
+        "vi",
+    ]
+)
+_DOT_DECIMAL_LOCALES = frozenset({"es_MX", "es_US", "de_CH", "it_CH"})
+_ARRAY_LITERAL = re.compile(r"\{([^{}]*)\}")
+
+
+def comma_decimal(locale: str) -> bool:
+    return locale not in _DOT_DECIMAL_LOCALES and locale.split("_")[0] in _COMMA_DECIMAL_LANGUAGES
+
+
+def _parse_in_locale(cell: dict[str, Any] | None, locale: str) -> None:
+    """A formula the locale cannot parse shows Google's #ERROR! ("Formula parse error."): in a
+    comma-decimal locale, a comma or a decimal point inside an array literal."""
+    formula = ((cell or {}).get("userEnteredValue") or {}).get("formulaValue")
+    if cell is None or not isinstance(formula, str) or not comma_decimal(locale):
+        return
+    for literal in _ARRAY_LITERAL.findall(formula):
+        if "," in literal or re.search(r"\d\.\d", literal):
+            cell["effectiveValue"] = {
+                "errorValue": {"type": "ERROR", "message": "Formula parse error."}
+            }
+            return
+
+
 def _metadata_sheet_id(metadata: dict[str, Any]) -> int | None:
     location = metadata["location"]
     if "sheetId" in location:
@@ -334,6 +399,10 @@ class FakeSheets:
 
     def ids(self) -> list[str]:
         return list(self._spreadsheets)
+
+    def set_locale(self, spreadsheet_id: str, locale: str) -> None:
+        """As File > Settings > Locale: formulas written later are parsed in `locale`."""
+        self._spreadsheet(spreadsheet_id).properties["locale"] = locale
 
     def forbid(self, spreadsheet_id: str) -> None:
         """Every later request touching this spreadsheet answers 403 PERMISSION_DENIED."""
@@ -936,9 +1005,11 @@ class FakeSheets:
                     sheet.write_cell(r, c, {}, tree)
         else:
             raise Invalid("Either start or range must be set.")
+        locale = str(work.properties.get("locale") or "en_US")
         for r, row in enumerate(rows):
             for c, value in enumerate(row.get("values") or []):
                 sheet.write_cell(row0 + r, col0 + c, value or {}, tree)
+                _parse_in_locale(sheet.cells.get((row0 + r, col0 + c)), locale)
 
     def _request_repeatCell(self, work: Spreadsheet, params: dict[str, Any]) -> None:
         tree = self._mask(params, "CellData")

@@ -44,3 +44,31 @@ def test_a_filter_view_for_text_that_starts_like_a_formula_filters_by_that_text(
     [spec] = view["filterSpecs"]
     [value] = spec["filterCriteria"]["condition"]["values"]
     assert value["userEnteredValue"] == '="=ops+x@school.example"'
+
+
+def test_a_sparkline_parses_in_a_comma_decimal_locale_and_reads_back_unchanged(
+    google_harness, fake_google
+):
+    """In a de_DE spreadsheet `{62,70.5}` is a parse error (#ERROR!), and the read-back would
+    differ and rewrite the tab every run. Whole numbers in rows (`;`) parse in every locale."""
+    from jobs.plan.tabs import plan_writes
+    from jobs.workspace.google.sheets import spreadsheet_id
+    from sheets_schema.cells import ColumnFormat, Sparkline, TabWrite
+
+    reference = google_harness.seed("coordinator", {"Notes": [["kept"]]})
+    fake_google.sheets.set_locale(spreadsheet_id(reference), "de_DE")
+    tab = TabWrite(
+        key="k",
+        title="Progress",
+        header=("Student ID", "Trend"),
+        rows=(("S1", Sparkline((62.0, 70.0, 91.0))),),
+        column_formats=(ColumnFormat.TEXT, ColumnFormat.SPARKLINE),
+    )
+    spreadsheets = google_harness.workspace.spreadsheets
+    spreadsheets.write_owned_tabs(reference, [tab])
+
+    cells = fake_google.sheets.cells(spreadsheet_id(reference), "Progress")
+    assert not any("errorValue" in cell.get("effectiveValue", {}) for row in cells for cell in row)
+    state = spreadsheets.read_state(reference)
+    assert state.owned["k"].grid[1] == ["S1", Sparkline((62.0, 70.0, 91.0))]
+    assert plan_writes([(reference, tab, "why")], {reference: state}) == []

@@ -63,7 +63,9 @@ NUMBER_FORMATS = {
     ColumnFormat.SPARKLINE: {"type": "NUMBER"},
 }
 # The one formula tutorsync writes, and only with numbers in it; read back as a Sparkline.
-_SPARKLINE = re.compile(r"=SPARKLINE\(\{(-?\d+(?:\.\d+)?(?:,-?\d+(?:\.\d+)?)*)\}\)")
+# A sparkline tutorsync wrote: `{62;70;91}` now; `{62,70.5}` before (which a comma-decimal
+# locale cannot parse), or as such a locale shows it, `{62\\70,5}`.
+_SPARKLINE = re.compile(r"=SPARKLINE\(\{(-?\d+(?:[.,]\d+)?(?:[;,\\]-?\d+(?:[.,]\d+)?)*)\}\)")
 HEADER_BACKGROUND = {"red": 0.93, "green": 0.93, "blue": 0.93}
 _ATTENTION_BACKGROUND = {"red": 1.0, "green": 0.957, "blue": 0.808}  # FFF4CE, as locally
 _SECTION_BACKGROUND = {"red": 0.85, "green": 0.85, "blue": 0.85}
@@ -567,7 +569,9 @@ def _cell(
     ):
         cell_format["numberFormat"] = dict(NUMBER_FORMATS[column_format])
     if isinstance(value, Sparkline):
-        numbers = ",".join(f"{point:g}" for point in value.values if math.isfinite(point))
+        # Whole numbers, one a row: an array literal every locale parses the same (a comma
+        # or a decimal point in it is a parse error where decimals are written with a comma).
+        numbers = ";".join(str(round(point)) for point in value.values if math.isfinite(point))
         entered = {"formulaValue": f"=SPARKLINE({{{numbers}}})"}
     elif isinstance(value, Link):
         entered = {"stringValue": value.text}
@@ -607,6 +611,12 @@ def _owned_key(sheet: Mapping[str, Any]) -> str | None:
         if metadata.get("metadataKey") == OWNED_TAB_KEY:
             return str(metadata.get("metadataValue", ""))
     return None
+
+
+def _sparkline_points(literal: str) -> tuple[float, ...]:
+    if ";" in literal or "\\" in literal:  # separators that leave "," for decimals
+        return tuple(float(n.replace(",", ".")) for n in re.split(r"[;\\]", literal))
+    return tuple(float(n) for n in literal.split(","))
 
 
 def _notes_of(sheet: Mapping[str, Any]) -> tuple[CellComment, ...]:
@@ -669,7 +679,7 @@ def _value_of(cell: Mapping[str, Any]) -> CellValue:
         formula = str(entered["formulaValue"])
         sparkline = _SPARKLINE.fullmatch(formula.replace(" ", ""))
         if sparkline:
-            return Sparkline(tuple(float(n) for n in sparkline.group(1).split(",")))
+            return Sparkline(_sparkline_points(sparkline.group(1)))
         return formula  # an educator's formula is carried as its text
     if "boolValue" in entered:
         return bool(entered["boolValue"])
