@@ -1,6 +1,7 @@
 """The progress job on Google: the demo program uploaded to the fake Google server, run through
 the real gspread client, the production auth path and the paced transport."""
 
+import base64
 import json
 import re
 from datetime import date
@@ -163,7 +164,7 @@ def test_formula_like_notes_reach_google_as_text(google_demo, fake_google):
     ]
     # The only formulas are the grade-trend sparklines tutorsync builds from numbers.
     written = [f for f in formulas if f]
-    assert written and all(re.fullmatch(r"=SPARKLINE\(\{[0-9.,-]+\}\)", f) for f in written)
+    assert written and all(re.fullmatch(r"=SPARKLINE\(\{[0-9;-]+\}\)", f) for f in written)
 
 
 def test_rate_limits_and_dropped_connections_are_retried_to_the_same_result(
@@ -421,3 +422,50 @@ def test_progress_tabs_link_each_students_next_check_in_on_google(google_demo, f
         event_id, calendar = base64.urlsafe_b64decode(eid + "==").decode().split(" ")
         assert event_id in event_ids and calendar == PROGRAM_CALENDAR
         assert link.text.startswith(("Mon", "Tue", "Wed", "Thu", "Fri"))
+
+
+def test_a_check_in_a_person_deleted_on_google_is_made_again_once(google_demo, fake_google):
+    # Google keeps a deleted event's id: it cannot be inserted again, nor patched back.
+    from fake_google.programs import PROGRAM_CALENDAR
+
+    def live() -> dict[str, str]:
+        """Each live check-in's key -> its event id."""
+        return {
+            e["extendedProperties"]["private"]["tutorsync-key"]: e["id"]
+            for e in fake_google.calendar.events(PROGRAM_CALENDAR, include_cancelled=False)
+            if "tutorsync-key" in e.get("extendedProperties", {}).get("private", {})
+        }
+
+    run_all_jobs(google_demo)
+    before = live()
+    key = next(k for k in sorted(before) if ":checkin:" in k)
+    fake_google.build("calendar").events().delete(
+        calendarId=PROGRAM_CALENDAR, eventId=before[key]
+    ).execute()
+
+    checkins = {job["job"]: job for job in run_all_jobs(google_demo)}["checkins"]
+
+    assert checkins["ok"] and checkins["changes"] == 1
+    assert live() == before | {key: before[key] + "g1"}
+    settings = load(google_demo)
+    summary = (
+        open_workspace_for(settings)
+        .read_state(settings.outputs.coordinator_spreadsheet)
+        .owned[f"tutorsync:{settings.program.key}:summary"]
+    )
+    column = summary.grid[0].index("Next check-in")
+    linked = {
+        base64.urlsafe_b64decode(row[column].url.split("eid=")[1] + "==").decode().split(" ")[0]
+        for row in summary.grid[1:]
+        if len(row) > column and row[column]
+    }
+    assert linked and linked <= set(live().values())  # no link opens the deleted event
+    fake_google.reset_log()
+
+    again = {job["job"]: job for job in run_all_jobs(google_demo)}["checkins"]
+
+    assert again["ok"] and again["changes"] == 0
+    assert not {m for m in fake_google.counts() if m.startswith("calendar.")} - {
+        "calendar.events.list",
+        "calendar.freebusy.query",
+    }

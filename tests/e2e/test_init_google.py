@@ -81,12 +81,13 @@ def test_init_makes_four_tagged_spreadsheets_with_one_batch_update_each(
         assert file["appProperties"] == {"tutorsync-program": KEY, "tutorsync-init": kind}
         assert file["mimeType"] == "application/vnd.google-apps.spreadsheet"
     counts = fake_google.counts()
+    # No generated IDs: Drive gives none to a spreadsheet (generatedIdNotSupported).
     assert counts == {
         "drive.files.list": 1,
-        "drive.files.generateIds": 1,
         "drive.files.create": 4,
         "sheets.spreadsheets.batchUpdate": 4,
     }
+    assert fake_google.rejections == []
     written = [r.path for r in fake_google.requests if r.method_id.endswith("batchUpdate")]
     assert len(set(written)) == 4  # one per spreadsheet
     settings = load(tmp_path / "cedar" / "tutorsync.toml")
@@ -267,5 +268,73 @@ def test_creates_and_writes_answered_503_after_landing_make_no_duplicate(
         assert [m["metadataValue"] for m in metadata if m["metadataKey"] == FILLED_KEY] == [
             file["appProperties"]["tutorsync-init"]
         ]
-    assert report.requests["drive.files.create"] == 4 + 2  # two sent again, answered 409
+    # Without an ID a create is never sent again blind: after each lost answer the folder is
+    # listed again by the tags, and the spreadsheet is found there.
+    assert report.requests["drive.files.create"] == 4
+    assert report.requests["drive.files.list"] == 1 + 2
     assert load(folder / "tutorsync.toml").program.key == KEY
+
+
+@pytest.mark.parametrize("how", ["dropped", "timeout"])
+def test_a_create_whose_answer_is_lost_is_found_by_its_tags_not_made_again(
+    fake_google, base_toml, drive_folder, tmp_path, how
+):
+    fake_google.faults.hold_seconds = 1.0
+    fake_google.faults.fail_after_apply("drive.files.create", how=how)
+    base = load_google_base(base_toml)
+    new = new_program(
+        tmp_path / "cedar", name=NAME, timezone="UTC", domain=DOMAIN, teacher=None, google=base
+    )
+    setup = GoogleInit(base, sleep=lambda seconds: None)
+    setup.session.timeout_seconds = 0.5
+
+    run_init(new, setup, today=date(2026, 11, 23))
+
+    assert set(made_in(fake_google, drive_folder)) == KINDS
+    assert len(fake_google.drive.files()) == 5  # the four, and the folder
+    assert fake_google.faults.injected[f"applied+{how}"] == 1
+    assert setup.session.retries["drive.files.create"] == 0
+
+
+def test_a_create_that_is_rate_limited_is_sent_again_after_a_wait(
+    fake_google, base_toml, drive_folder, tmp_path
+):
+    fake_google.faults.fail(429, method="drive.files.create", reason="rateLimitExceeded")
+    waits: list[float] = []
+    base = load_google_base(base_toml)
+    new = new_program(
+        tmp_path / "cedar", name=NAME, timezone="UTC", domain=DOMAIN, teacher=None, google=base
+    )
+
+    report = run_init(new, GoogleInit(base, sleep=waits.append), today=date(2026, 11, 23))
+
+    assert set(made_in(fake_google, drive_folder)) == KINDS
+    assert report.requests["drive.files.create"] == 4 + 1
+    assert report.requests["drive.files.list"] == 1  # Drive made nothing: no need to look
+    assert len(waits) == 1
+
+
+def test_a_service_account_asked_to_make_spreadsheets_in_my_drive_is_told_to_use_a_shared_drive(
+    fake_google, tmp_path, google_workspace_settings
+):
+    mine = fake_google.drive.add_folder("Programs")  # a person's folder, shared with it
+    google = google_workspace_settings["google"]
+    lines = ["[workspace]", 'kind = "google"', "", "[workspace.google]"]
+    lines += [f"{k} = {json.dumps(v)}" for k, v in google.items() if k != "quotas"]
+    lines += ["", "[init]", f'drive_folder = "{mine}"']
+    base = tmp_path / "base.toml"
+    base.write_text("\n".join(lines) + "\n")
+
+    result = CliRunner().invoke(
+        cli,
+        [
+            *("init", str(tmp_path / "cedar"), "--name", NAME, "--timezone", "UTC"),
+            *("--domain", DOMAIN, "--google-config", str(base)),
+        ],
+    )
+
+    assert result.exit_code != 0
+    assert "storageQuotaExceeded" in result.output or "no Drive storage" in result.output
+    assert "shared drive" in result.output
+    assert [f["id"] for f in fake_google.drive.files()] == [mine]
+    assert fake_google.counts()["drive.files.create"] == 1

@@ -11,7 +11,22 @@ Behaviours chosen where Google's docs leave room:
 - permissions.create for a principal that already has a permission updates its role and keeps
   its id (user/group ids are derived from the email address, as Google's are per account).
 - files.generateIds hands out ids that files.create and files.copy accept as the body's `id`
-  (an id that was not generated answers 400, one already used 409 duplicate).
+  (an id that was not generated answers 400, one already used 409 duplicate), for folders and
+  files of no Google type only: a Google Doc, Sheet, Slides deck (any other
+  application/vnd.google-apps.* type but a folder or a drive-sdk file) created or copied with
+  one answers 400 generatedIdNotSupported, as Drive does ("Generated IDs are not supported for
+  Docs Editors formats").
+- The caller (`caller`, FAKE_OWNER unless a test changes it) is a member of each shared drive
+  with a role (organizer unless add_shared_drive says otherwise). Sharing in a shared drive
+  (permissions.create/update/delete) needs: organizer for the drive itself; organizer for a
+  folder, or fileOrganizer where the drive's restriction
+  sharingFoldersRequiresOrganizerPermission is false (Google's default for new drives;
+  drives made before folder sharing came keep true); writer or above for a file. Otherwise
+  403 insufficientFilePermissions. Outside shared drives the caller may share anything.
+- The caller is a service account acting as itself (`caller_is_service_account`, true unless a
+  test says it signs in as a person): it owns nothing, so files.create and files.copy outside
+  a shared drive answer 403 usageLimits storageQuotaExceeded. Files seeded with add_file and
+  add_folder are made by people and exempt; spreadsheets.create is not checked.
 - An item's permissions are its own plus those of every folder above it (a shared drive's
   members are the permissions on the drive itself), one entry per principal with the highest
   role; `permissionDetails` says which are inherited (`inheritedFrom` only in shared drives).
@@ -33,12 +48,17 @@ from typing import Any
 
 from .common import Call, Reply, now_rfc3339, paginate, random_id
 from .drive_query import compile_query
-from .errors import GoogleError, bad_request
+from .errors import GoogleError, bad_request, storage_quota_exceeded
 from .fake_sheets import FakeSheets
 
 FOLDER = "application/vnd.google-apps.folder"
 SPREADSHEET = "application/vnd.google-apps.spreadsheet"
-FAKE_OWNER = "tutorsync-test@example.com"
+GOOGLE_TYPES = "application/vnd.google-apps."
+# The Google types that take a generated id (Drive's create-file guide).
+_GOOGLE_TYPES_TAKING_IDS = frozenset({FOLDER, "application/vnd.google-apps.drive-sdk"})
+# The caller: the service account of the tests' key files (programs.SERVICE_ACCOUNT), which
+# owns what it makes outside shared drives.
+FAKE_OWNER = "tutorsync@tutorsync-tests.iam.gserviceaccount.com"
 FILE_DEFAULT_FIELDS = "kind,id,name,mimeType"
 PERMISSION_DEFAULT_FIELDS = "kind,id,type,role"
 _ROLES = ("owner", "organizer", "fileOrganizer", "writer", "commenter", "reader")
@@ -48,6 +68,19 @@ _WRITABLE = (
     *("createdTime", "modifiedTime", "copyRequiresWriterPermission", "writersCanShare"),
     *("contentHints", "originalFilename", "viewedByMeTime", "contentRestrictions"),
 )
+
+
+def takes_generated_id(mime_type: str) -> bool:
+    """Whether Drive accepts an id from files.generateIds for a file of this type."""
+    return not mime_type.startswith(GOOGLE_TYPES) or mime_type in _GOOGLE_TYPES_TAKING_IDS
+
+
+def _insufficient_permissions() -> GoogleError:
+    return GoogleError(
+        403,
+        "The user does not have sufficient permissions for this file.",
+        reason="insufficientFilePermissions",
+    )
 
 
 def _permission_id(principal: str) -> str:
@@ -84,6 +117,10 @@ class FakeDrive:
         self._drives: dict[str, dict[str, Any]] = {}
         self._generated: set[str] = set()  # ids handed out by files.generateIds
         self.notifications: list[dict[str, str]] = []  # sharing e-mails Drive would have sent
+        self.caller = FAKE_OWNER  # who the requests come from (and owns what they make)
+        # Whether the caller is a service account acting as itself (not delegated to a person):
+        # it owns nothing, so it may create or copy files only in shared drives.
+        self.caller_is_service_account = True
         self.root_id = "0A" + random_id(rng, 17, string.ascii_letters + string.digits) + "PVA"
         self._files[self.root_id] = self._new_file(
             self.root_id, "My Drive", FOLDER, parents=[], drive_id=None
@@ -112,13 +149,45 @@ class FakeDrive:
         call = Call("seed", {}, {"supportsAllDrives": ["true"]}, body)
         return str(self._create(call).body["id"])
 
-    def add_shared_drive(self, name: str) -> str:
+    def add_shared_drive(
+        self,
+        name: str,
+        *,
+        caller_role: str | None = "organizer",
+        folder_sharing_needs_organizer: bool = False,
+    ) -> str:
+        """A shared drive with the caller as a member (`caller_role`: organizer is a Manager,
+        fileOrganizer a Content manager; None, not a member). `folder_sharing_needs_organizer`
+        is the drive's restriction sharingFoldersRequiresOrganizerPermission: false on drives
+        made since Content managers may share folders (Google's default), true on older ones
+        or where an admin turned it on."""
         drive_id = "0A" + random_id(self._rng, 17, string.ascii_letters + string.digits) + "PVA"
-        self._drives[drive_id] = {"kind": "drive#drive", "id": drive_id, "name": name}
+        self._drives[drive_id] = {
+            "kind": "drive#drive",
+            "id": drive_id,
+            "name": name,
+            "restrictions": {
+                "adminManagedRestrictions": False,
+                "copyRequiresWriterPermission": False,
+                "domainUsersOnly": False,
+                "driveMembersOnly": False,
+                "sharingFoldersRequiresOrganizerPermission": folder_sharing_needs_organizer,
+            },
+        }
         root = self._new_file(drive_id, name, FOLDER, parents=[], drive_id=drive_id)
         root["_drive_root"] = True
         self._files[drive_id] = root
+        if caller_role is not None:
+            self.add_permission(drive_id, self.caller, caller_role)
         return drive_id
+
+    def set_drive_restrictions(self, drive_id: str, **restrictions: bool) -> None:
+        """Change a shared drive's restrictions by hand (as its Manager would)."""
+        known = self._drives[drive_id]["restrictions"]
+        unknown = sorted(set(restrictions) - set(known))
+        if unknown:
+            raise KeyError(f"no shared drive restriction {', '.join(unknown)}")
+        known.update(restrictions)
 
     def files(self, include_trashed: bool = True) -> list[dict[str, Any]]:
         """Every file except drive roots, as full resources."""
@@ -182,17 +251,17 @@ class FakeDrive:
             stored["driveId"] = drive_id
         else:
             stored["ownedByMe"] = True
-            stored["owners"] = [{"kind": "drive#user", "emailAddress": FAKE_OWNER, "me": True}]
+            stored["owners"] = [{"kind": "drive#user", "emailAddress": self.caller, "me": True}]
         return stored
 
     def _add_owner(self, file_id: str) -> None:
         self._permissions[file_id] = [
             {
                 "kind": "drive#permission",
-                "id": _permission_id(FAKE_OWNER),
+                "id": _permission_id(self.caller),
                 "type": "user",
                 "role": "owner",
-                "emailAddress": FAKE_OWNER,
+                "emailAddress": self.caller,
             }
         ]
 
@@ -235,11 +304,18 @@ class FakeDrive:
             holder = self._files.get(parents[0]) if parents else None
         return list(merged.values())
 
-    def _use_id(self, body: dict[str, Any]) -> str:
-        """The id for a new file: the body's (generated earlier), or a new one."""
+    def _use_id(self, body: dict[str, Any], mime_type: str) -> str:
+        """The id for a new file of `mime_type`: the body's (generated earlier), or a new one."""
         file_id = body.get("id")
         if not file_id:
             return self._new_id()
+        if not takes_generated_id(mime_type):
+            raise GoogleError(
+                400,
+                "Generated IDs are not supported for Docs Editors formats.",
+                reason="generatedIdNotSupported",
+                location="file.id",
+            )
         if file_id in self._files:
             raise GoogleError(
                 409, "A file already exists with the provided ID.", reason="duplicate"
@@ -247,6 +323,17 @@ class FakeDrive:
         if file_id not in self._generated:
             raise bad_request("The provided file ID is not usable.", location="file.id")
         return str(file_id)
+
+    def _check_may_own(self, stored: dict[str, Any], call: Call) -> None:
+        """A service account has no Drive storage: outside a shared drive, where it would own
+        the new file, Drive answers 403 storageQuotaExceeded. Files seeded by tests (made by
+        people) are exempt."""
+        if (
+            self.caller_is_service_account
+            and not stored.get("driveId")
+            and call.method_id != "seed"
+        ):
+            raise storage_quota_exceeded()
 
     def _resolve_id(self, file_id: str) -> str:
         return self.root_id if file_id == "root" else file_id
@@ -317,10 +404,11 @@ class FakeDrive:
 
     def _create(self, call: Call) -> Reply:
         body = call.body or {}
-        file_id = self._use_id(body)
         mime_type = body.get("mimeType") or "application/octet-stream"
+        file_id = self._use_id(body, mime_type)
         stored = self._new_file(file_id, body.get("name") or "Untitled", mime_type, [], None)
         self._set_parents(stored, body.get("parents") or [self.root_id], call)
+        self._check_may_own(stored, call)
         self._apply_metadata(stored, body)
         self._files[file_id] = stored
         if "driveId" not in stored:
@@ -379,10 +467,11 @@ class FakeDrive:
                 403, "This file cannot be copied by the user.", reason="cannotCopyFile"
             )
         body = call.body or {}
-        file_id = self._use_id(body)
+        file_id = self._use_id(body, body.get("mimeType") or source["mimeType"])
         name = body.get("name") or f"Copy of {source['name']}"
         stored = self._new_file(file_id, name, source["mimeType"], [], None)
         self._set_parents(stored, body.get("parents") or source["parents"], call)
+        self._check_may_own(stored, call)
         inherited: dict[str, Any] = {
             k: source[k] for k in ("appProperties", "properties", "description") if k in source
         }
@@ -480,6 +569,7 @@ class FakeDrive:
             raise GoogleError(
                 403, "This role is only for shared drive items.", reason="invalidSharingRole"
             )
+        self._check_may_share(stored_file)
         principal = {
             "user": body.get("emailAddress", ""),
             "group": body.get("emailAddress", ""),
@@ -508,6 +598,32 @@ class FakeDrive:
         existing[:] = [p for p in existing if p["id"] != permission_id]
         existing.append(permission)
         return permission
+
+    def _check_may_share(self, stored_file: dict[str, Any]) -> None:
+        """403 unless the caller's role in the shared drive lets it change who may open the
+        item (see the module's notes); outside shared drives the caller may share anything."""
+        drive_id = stored_file.get("driveId")
+        if not drive_id:
+            return
+        role = self._caller_role(stored_file)
+        restrictions = self._drives[drive_id]["restrictions"]
+        if stored_file.get("_drive_root"):
+            allowed = role == "organizer"
+        elif stored_file["mimeType"] == FOLDER:
+            needs_organizer = restrictions["sharingFoldersRequiresOrganizerPermission"]
+            allowed = role == "organizer" or (role == "fileOrganizer" and not needs_organizer)
+        else:
+            allowed = role in ("organizer", "fileOrganizer", "writer")
+        if not allowed:
+            raise _insufficient_permissions()
+
+    def _caller_role(self, stored_file: dict[str, Any]) -> str | None:
+        """The caller's highest role on the item, its own or inherited (None: no access)."""
+        caller = _permission_id(self.caller)
+        for permission in self._effective_permissions(stored_file):
+            if permission["id"] == caller:
+                return str(permission["role"])
+        return None
 
     def _find_permission(self, call: Call) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """The file's own permission the call names; 403 for one it only inherits."""
@@ -558,6 +674,7 @@ class FakeDrive:
             raise GoogleError(
                 403, "This role is only for shared drive items.", reason="invalidSharingRole"
             )
+        self._check_may_share(stored_file)
         permission["role"] = role
         if body.get("expirationTime") is not None:
             permission["expirationTime"] = body["expirationTime"]
@@ -583,6 +700,7 @@ class FakeDrive:
             raise GoogleError(
                 403, "The owner of a file cannot be removed.", reason="cannotRemoveOwner"
             )
+        self._check_may_share(self._file(call.path_params["fileId"], call))
         permissions.remove(permission)
         return Reply(None, status=204)
 

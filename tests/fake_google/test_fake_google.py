@@ -23,6 +23,7 @@ VALUES_PARAMS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption
 @pytest.fixture
 def fake() -> Iterator[FakeGoogle]:
     with FakeGoogle(seed=7) as running:
+        running.drive.caller_is_service_account = False  # a person: My Drive is theirs
         yield running
 
 
@@ -836,6 +837,41 @@ def test_calendar_patch_merges_update_replaces_and_deleted_events_stay_readable(
     assert raised.value.status_code == 410
 
 
+def test_calendar_a_deleted_event_keeps_its_id_and_cannot_be_restored_through_the_api(fake):
+    # As Google answers (google-api-python-client#846, google-api-ruby-client#1811): the id
+    # of a deleted event stays taken, and the cancelled event refuses patch and update.
+    events = fake.build("calendar").events()
+    private = {"private": {"program": "p1"}}
+    events.insert(calendarId="c", body=event_body("gone001", extendedProperties=private)).execute()
+    events.delete(calendarId="c", eventId="gone001").execute()
+
+    with pytest.raises(HttpError) as inserted:
+        events.insert(calendarId="c", body=event_body("gone001")).execute()
+    refusals = []
+    for call in (
+        lambda: events.patch(
+            calendarId="c", eventId="gone001", body={"status": "confirmed"}
+        ).execute(),
+        lambda: events.update(calendarId="c", eventId="gone001", body=event_body()).execute(),
+    ):
+        with pytest.raises(HttpError) as refused:
+            call()
+        refusals.append(refused.value)
+
+    assert inserted.value.status_code == 409
+    assert inserted.value.error_details[0]["reason"] == "duplicate"
+    assert "The requested identifier already exists." in str(inserted.value)
+    assert [(e.status_code, e.error_details[0]["reason"]) for e in refusals] == [
+        (403, "forbidden"),
+        (403, "forbidden"),
+    ]
+    assert events.get(calendarId="c", eventId="gone001").execute()["status"] == "cancelled"
+    listed = events.list(calendarId="c", privateExtendedProperty="program=p1").execute()
+    assert listed["items"] == []
+    shown = events.list(calendarId="c", showDeleted=True).execute()["items"]
+    assert [(e["id"], e["status"]) for e in shown] == [("gone001", "cancelled")]
+
+
 def test_calendar_time_window_filters_events(fake):
     fake.calendar.add_event("c", event_body("erl0001"))
     fake.calendar.add_event(
@@ -1302,7 +1338,7 @@ def test_field_masks_prune_nested_selections():
 
 def test_drive_generated_ids_are_accepted_once_by_create_and_copy(fake):
     files = fake.build("drive").files()
-    template = fake.drive.add_file("Template", "application/vnd.google-apps.document")
+    template = fake.drive.add_file("Template", "application/pdf")  # Google types take none
 
     generated = files.generateIds(count=3, space="drive", type="files").execute()
     first, second, unused = generated["ids"]
@@ -1433,7 +1469,8 @@ def test_drive_permissions_are_inherited_from_folders_and_shared_drives_above(fa
     assert coordinator["role"] == "writer"  # the highest of its own and the inherited
     assert [d["inherited"] for d in coordinator["permissionDetails"]] == [False, True]
     assert "inheritedFrom" not in coordinator["permissionDetails"][1]
-    assert theirs == [
+    caller = next(p["id"] for p in fake.drive.permissions(drive_id) if p["id"] != member)
+    assert sorted(theirs, key=lambda p: p["id"] != member) == [
         {
             "id": member,
             "role": "organizer",
@@ -1444,7 +1481,18 @@ def test_drive_permissions_are_inherited_from_folders_and_shared_drives_above(fa
                     "permissionType": "member",
                 }
             ],
-        }
+        },
+        {  # the caller: a member of every shared drive it is given
+            "id": caller,
+            "role": "organizer",
+            "permissionDetails": [
+                {
+                    "inherited": True,
+                    "inheritedFrom": drive_id,
+                    "permissionType": "member",
+                }
+            ],
+        },
     ]
     with pytest.raises(HttpError) as raised:
         permissions.delete(

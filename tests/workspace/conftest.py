@@ -162,8 +162,10 @@ class CalendarHarness:
     # (email, start, end) -> that person is busy then; None if the adapter has no free/busy
     set_busy: Callable[[str, object, object], None] | None
     # the calendar's events as stored, for assertions on what others see (list of dicts with
-    # at least "summary" and "key" (None for foreign events))
+    # at least "summary" and "key" (None for foreign events)); deleted events are left out
     stored: Callable[[], list[dict]]
+    # key -> a person deletes that check-in in their calendar program
+    delete_event: Callable[[str], None]
 
 
 CALENDAR_ADAPTERS = ["local", "google"]
@@ -176,7 +178,12 @@ def calendar_harness(request: pytest.FixtureRequest) -> CalendarHarness:
 
 @pytest.fixture
 def local_calendar_harness(tmp_path: Path) -> CalendarHarness:
-    from jobs.workspace.local.calendar import LocalCalendar, add_foreign_event, stored_events
+    from jobs.workspace.local.calendar import (
+        LocalCalendar,
+        add_foreign_event,
+        delete_event,
+        stored_events,
+    )
 
     path = tmp_path / "calendar.ics"
     return CalendarHarness(
@@ -185,6 +192,7 @@ def local_calendar_harness(tmp_path: Path) -> CalendarHarness:
         add_foreign_event=lambda summary, start, end: add_foreign_event(path, summary, start, end),
         set_busy=None,
         stored=lambda: stored_events(path),
+        delete_event=lambda key: delete_event(path, key),
     )
 
 
@@ -222,12 +230,20 @@ def google_calendar_harness(fake_google, google_harness: Harness) -> CalendarHar
             events.append({**event, "key": private.get("tutorsync-key")})
         return events
 
+    def delete_event(key: str) -> None:
+        # As a person deletes it in Google Calendar: it stays, cancelled, under its id.
+        [google_id] = [event["id"] for event in stored() if event["key"] == key]
+        fake_google.build("calendar").events().delete(
+            calendarId=calendar_id, eventId=google_id
+        ).execute()
+
     return CalendarHarness(
         calendar=GoogleCalendar(session),
         calendar_id=calendar_id,
         add_foreign_event=add_foreign,
         set_busy=set_busy,
         stored=stored,
+        delete_event=delete_event,
     )
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from fake_google.fake_drive import FAKE_OWNER
 
 from jobs.errors import FoldersChanged, WorkspaceError
 from jobs.model.drive import (
@@ -50,6 +51,8 @@ PROGRAM = "spring-2027"
 TERM = "term:2026-27"
 ARCHIVE = "archive:2026-27"
 DOC = "application/vnd.google-apps.document"
+SLIDES = "application/vnd.google-apps.presentation"
+PDF = "application/pdf"
 WRITES = (
     "drive.files.create",
     "drive.files.update",
@@ -141,11 +144,19 @@ def drive(session: PacedSession, sleeps: list[float]) -> GoogleDrive:
 
 @pytest.fixture(params=["my-drive", "shared-drive"])
 def root(request: pytest.FixtureRequest, fake_google) -> str:
-    """The configured root folder: in My Drive, or in a shared drive."""
+    """The configured root folder: in My Drive, or in a shared drive. In My Drive tutorsync
+    acts as a person (signed in with OAuth, or a service account delegated to them): a
+    service account acting as itself owns nothing, and may create only in shared drives."""
     if request.param == "my-drive":
+        as_a_person(fake_google)
         return fake_google.drive.add_folder("Tutoring")
     drive_id = fake_google.drive.add_shared_drive("Tutoring")
     return fake_google.drive.add_folder("Student folders", parents=[drive_id])
+
+
+def as_a_person(fake) -> None:
+    fake.drive.caller = "signed.in@school.org"
+    fake.drive.caller_is_service_account = False
 
 
 def create(drive: GoogleDrive, root: str, students: Iterable[int], **kwargs) -> dict[str, str]:
@@ -461,6 +472,9 @@ def test_a_shared_drives_members_are_inherited_grants_of_its_folders(drive, fake
     folder = listed(drive, drive_id)[student_key(1)]
     assert folder.parent_key == TERM
     assert Grant("principal@school.org", "organizer", "user", inherited=True) in folder.grants
+    # tutorsync's own account is a member too (as Drive lists it), but not a person's access.
+    assert FAKE_OWNER in {p["emailAddress"] for p in fake_google.drive.permissions(drive_id)}
+    assert FAKE_OWNER not in {grant.email for grant in folder.grants}
 
 
 def test_permissions_of_shared_drive_folders_are_read_in_pages(drive, fake_google):
@@ -489,7 +503,7 @@ def test_permissions_that_cannot_be_read_fail_the_listing_naming_the_folder(driv
 
     message = str(raised.value)
     assert "could not read who has access to 2 folder(s)" in message
-    assert student_key(1) in message and "Content manager" in message
+    assert student_key(1) in message and "a Manager of the shared drive" in message
 
 
 # --- Moving and copying ---------------------------------------------------------------------
@@ -584,7 +598,8 @@ def test_a_copy_found_but_not_recorded_is_listed_and_record_template_records_it(
 
 
 def test_a_copy_refused_a_generated_id_is_made_without_one(drive, root, fake_google):
-    template = fake_google.drive.add_file("Reading log", DOC)
+    # A type thought to take an ID (no Google type) that Drive refuses one all the same.
+    template = fake_google.drive.add_file("Reading log", PDF)
     create(drive, root, [1])
     listed(drive, root)
     fake_google.faults.fail(400, method="drive.files.copy", reason="generatedIdNotSupported")
@@ -602,7 +617,6 @@ def test_a_copy_without_an_id_is_not_sent_again_after_a_server_error(drive, root
     template = fake_google.drive.add_file("Reading log", DOC)
     create(drive, root, [1])
     listed(drive, root)
-    fake_google.faults.fail(400, method="drive.files.copy", reason="generatedIdNotSupported")
     fake_google.faults.fail(503, method="drive.files.copy")
 
     with pytest.raises(WorkspaceError) as raised:
@@ -614,10 +628,123 @@ def test_a_copy_without_an_id_is_not_sent_again_after_a_server_error(drive, root
         )
 
     copies = [r.status for r in fake_google.requests if r.method_id == "drive.files.copy"]
-    assert copies == [400, 503]
+    assert copies == [503]
     message = str(raised.value)
     assert f"copy 'Reading log - 1' into {student_key(1)}" in message
     assert "the next run finds the copy if Drive made it" in message
+
+
+def copies_in(fake) -> list[tuple[str, str]]:
+    """(folder key, template token) of every template copy in the fake, one entry a copy."""
+    return sorted(
+        (f["appProperties"][FOLDER_PROPERTY], f["appProperties"][TEMPLATE_PROPERTY])
+        for f in fake.drive.files()
+        if f.get("appProperties", {}).get(KIND_PROPERTY) == COPY_KIND
+    )
+
+
+def test_copies_of_google_types_carry_no_id_and_cost_one_call_each(drive, root, fake_google):
+    # Drive refuses a generated ID for a Google Doc, Sheet or Slides deck (400
+    # generatedIdNotSupported): only the PDF's copies carry one.
+    templates = {
+        mime: fake_google.drive.add_file(name, mime)
+        for name, mime in (("Log", DOC), ("Deck", SLIDES), ("Rubric", PDF))
+    }
+    create(drive, root, [1, 2])
+    listed(drive, root)
+    assert drive.check_templates(list(templates.values())) == []  # as the folders job does
+    fake_google.reset_log()
+    copies = [
+        CopyTemplate(student_key(n), template, f"{mime} - {n}")
+        for n in (1, 2)
+        for mime, template in templates.items()
+    ]
+
+    drive.apply(root, PROGRAM, copies, notify=False)
+
+    sent = [r for r in fake_google.requests if r.method_id == "drive.files.copy"]
+    assert sorted((r.path.split("/")[-2], "id" in r.body, r.status) for r in sent) == sorted(
+        (template, mime == PDF, 200) for _ in (1, 2) for mime, template in templates.items()
+    )
+    asked = [r.query["count"] for r in fake_google.requests if "generateIds" in r.method_id]
+    assert asked == [["2"]]  # the PDF's two copies
+    assert fake_google.rejections == []
+    assert len(copies_in(fake_google)) == 6
+    folders = listed(drive, root)
+    assert all(len(folders[student_key(n)].templates) == 3 for n in (1, 2))
+
+
+def test_a_template_not_checked_first_has_its_type_read_once(drive, root, fake_google):
+    template = fake_google.drive.add_file("Log", DOC)
+    create(drive, root, [1, 2, 3])
+    listed(drive, root)
+    fake_google.reset_log()
+
+    drive.apply(
+        root,
+        PROGRAM,
+        [CopyTemplate(student_key(n), template, f"Log - {n}") for n in (1, 2, 3)],
+        notify=False,
+    )
+
+    gets = [r for r in fake_google.requests if r.method_id == "drive.files.get"]
+    assert [r.query["fields"] for r in gets] == [["mimeType"]]
+    assert fake_google.counts()["drive.files.generateIds"] == 0
+    assert [r.status for r in fake_google.requests if r.method_id == "drive.files.copy"] == [
+        200
+    ] * 3
+
+
+@pytest.mark.parametrize("how", ["dropped", "timeout"])
+def test_doc_copies_whose_batch_reply_is_lost_are_never_made_twice(
+    drive, session, root, fake_google, how
+):
+    # The batch request is not sent again (by the session's retries, as it is for calls that
+    # carry an ID): Drive made the copies, and without an ID a second send makes them again.
+    template = fake_google.drive.add_file("Reading log", DOC)
+    session.timeout_seconds = 0.5
+    fake_google.faults.hold_seconds = 1.0
+    create(drive, root, [1, 2])
+    listed(drive, root)
+    copies = [CopyTemplate(student_key(n), template, f"Reading log - {n}") for n in (1, 2)]
+    fake_google.faults.fail_after_apply("drive.files.copy", how=how)
+
+    with pytest.raises(WorkspaceError) as raised:
+        drive.apply(root, PROGRAM, copies, notify=False)
+
+    assert session.retries["drive.batch"] == 0
+    assert copies_in(fake_google) == [(student_key(n), token(template)) for n in (1, 2)]
+    message = str(raised.value)
+    assert f"copy 'Reading log - 1' into {student_key(1)}" in message
+    assert "found by the next run, never made again" in message
+    # The next run finds the copies by their tags: it records them and copies nothing.
+    fake_google.faults.clear()
+    found = listed(drive, root)
+    assert all(found[student_key(n)].copies == {token(template)} for n in (1, 2))
+    assert all(found[student_key(n)].templates == frozenset() for n in (1, 2))
+    fake_google.reset_log()
+    drive.apply(
+        root,
+        PROGRAM,
+        [RecordTemplate(student_key(n), token(template)) for n in (1, 2)],
+        notify=False,
+    )
+    assert fake_google.counts()["drive.files.copy"] == 0
+    assert all(listed(drive, root)[student_key(n)].templates == {token(template)} for n in (1, 2))
+
+
+def test_a_pdf_copy_applied_then_answered_503_is_sent_again_and_made_once(drive, root, fake_google):
+    template = fake_google.drive.add_file("Rubric", PDF)
+    create(drive, root, [1])
+    listed(drive, root)
+    fake_google.faults.fail_after_apply("drive.files.copy")
+
+    drive.apply(root, PROGRAM, [CopyTemplate(student_key(1), template, "Rubric - 1")], notify=False)
+
+    statuses = [r.status for r in fake_google.requests if r.method_id == "drive.files.copy"]
+    assert statuses == [503, 409]  # sent again with its ID: Drive had made it
+    assert copies_in(fake_google) == [(student_key(1), token(template))]
+    assert listed(drive, root)[student_key(1)].templates == {token(template)}
 
 
 # --- Lost replies, retries, batches ---------------------------------------------------------
@@ -828,7 +955,7 @@ def test_a_missing_root_says_who_to_share_it_with(drive, fake_google):
     message = str(raised.value)
     assert "was not found by the service account" in message
     assert "share the folder with the service account" in message
-    assert "Content manager" in message and "folders.root" in message
+    assert "to the shared drive as Manager" in message and "folders.root" in message
 
 
 def test_a_root_that_is_a_file_or_not_a_reference_is_refused(drive, fake_google):
@@ -865,6 +992,93 @@ def test_sharing_refused_by_the_organisation_is_explained_and_the_rest_is_done(
     assert f"share {student_key(1)} with someone@gmail.com" in message
     assert "outside the organisation" in message
     assert "b@school.org" in direct(listed(drive, root)[student_key(2)])
+
+
+def test_a_content_manager_refused_sharing_folders_is_told_to_make_the_account_a_manager(
+    drive, fake_google
+):
+    # A shared drive made before Content managers could share folders (or where an admin
+    # turned that off): only its Managers may share its folders.
+    drive_id = fake_google.drive.add_shared_drive(
+        "Tutoring", caller_role="fileOrganizer", folder_sharing_needs_organizer=True
+    )
+    root = fake_google.drive.add_folder("Student folders", parents=[drive_id])
+
+    with pytest.raises(WorkspaceError) as raised:
+        create(drive, root, [1, 2])
+
+    message = str(raised.value)
+    assert "4 folder change(s)" in message
+    assert f"share {student_key(1)} with {tutor(1)}" in message
+    assert "insufficientFilePermissions" in message
+    assert "make the service account a Manager of the shared drive" in message
+    assert len(listed(drive, root)) == 3  # the folders were made, and recorded the grants
+    # Made a Manager, the next run shares them.
+    fake_google.drive.add_permission(drive_id, FAKE_OWNER, "organizer")
+    create(drive, root, [1, 2])
+    assert all(len(direct(f)) == 2 for k, f in listed(drive, root).items() if k != TERM)
+
+
+def test_a_content_manager_shares_folders_where_the_drive_lets_them(drive, fake_google):
+    drive_id = fake_google.drive.add_shared_drive("Tutoring", caller_role="fileOrganizer")
+    root = fake_google.drive.add_folder("Student folders", parents=[drive_id])
+
+    create(drive, root, [1])
+
+    assert direct(listed(drive, root)[student_key(1)]) == {tutor(1): "writer", teacher(1): "writer"}
+
+
+def test_the_older_refusal_of_folder_sharing_in_a_shared_drive_is_explained_alike(
+    drive, fake_google
+):
+    drive_id = fake_google.drive.add_shared_drive("Tutoring")
+    root = fake_google.drive.add_folder("Student folders", parents=[drive_id])
+    create(drive, root, [1])
+    listed(drive, root)
+    fake_google.faults.fail(
+        403, method="drive.permissions.create", reason="teamDrivesFolderSharingNotSupported"
+    )
+
+    with pytest.raises(WorkspaceError) as raised:
+        drive.apply(
+            root, PROGRAM, [ShareFolder(student_key(1), "coach@school.org", "reader")], notify=False
+        )
+
+    assert "make the service account a Manager of the shared drive" in str(raised.value)
+
+
+def test_a_refused_share_in_my_drive_says_to_share_the_root_as_editor(drive, fake_google):
+    as_a_person(fake_google)
+    root = fake_google.drive.add_folder("Tutoring")
+    create(drive, root, [1])
+    listed(drive, root)
+    fake_google.faults.fail(
+        403, method="drive.permissions.create", reason="insufficientFilePermissions"
+    )
+
+    with pytest.raises(WorkspaceError) as raised:
+        drive.apply(
+            root, PROGRAM, [ShareFolder(student_key(1), "coach@school.org", "reader")], notify=False
+        )
+
+    message = str(raised.value)
+    assert "share folders.root with the service account as Editor" in message
+    assert "only its Managers may share folders" not in message
+
+
+def test_a_service_account_with_a_root_in_my_drive_is_told_to_use_a_shared_drive(
+    drive, fake_google
+):
+    root = fake_google.drive.add_folder("Tutoring")  # a person's folder, shared with it
+
+    with pytest.raises(WorkspaceError) as raised:
+        create(drive, root, [1])
+
+    message = str(raised.value)
+    assert f"folders.root {root}" in message
+    assert "storageQuotaExceeded" in message and "shared drive" in message
+    assert [f["id"] for f in fake_google.drive.files()] == [root]
+    assert fake_google.counts()["drive.files.create"] == 1  # a refusal that lasts: not resent
 
 
 def test_a_missing_template_is_explained(drive, root, fake_google):

@@ -11,10 +11,16 @@ they are read with permissions.list, in batches.
 Writing (`apply`) goes in steps, each in batches of at most 100 calls, parts that were rate
 limited or met a server error sent again in rounds:
 1. folders, parents first, with IDs from files.generateIds: a create sent again after its reply
-   was lost answers 409 and is done, so there is never a second folder (copies likewise);
+   was lost answers 409 and is done, so there is never a second folder;
 2. the grants record of each folder about to be shared, before any grant is made;
 3. shares, role changes and revokes;
-4. template copies;
+4. template copies, each tagged with its folder and template. Drive takes a generated ID only
+   for a folder or a file of no Google type ("Generated IDs are not supported for Docs Editors
+   formats"): a copy of a PDF carries one (sent again, it answers 409); a copy of a Google Doc,
+   Sheet or Slides deck carries none, and is sent once (`SendOnce`): never again after a
+   server error or a lost reply, since Drive may have made it. The next run finds such a copy
+   by its tags and records it instead of copying again. The template's type comes from
+   check_templates (or one files.get per template);
 5. one files.update per folder that needs it: records of revoked grants and copied templates,
    and moves.
 Every change that can be made is made; then one WorkspaceError names each that failed, by
@@ -27,9 +33,11 @@ import random
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import requests
+from google.auth.exceptions import GoogleAuthError
+from google.auth.transport.requests import AuthorizedSession
 from googleapiclient.errors import BatchError, HttpError
 
 from jobs.errors import WorkspaceError
@@ -73,7 +81,13 @@ from jobs.workspace.google.discovery import (
     send_batch,
     send_in_rounds,
 )
-from jobs.workspace.google.transport import PacedSession, Sleep, is_retryable, wall_sleep
+from jobs.workspace.google.transport import (
+    PacedSession,
+    RequestsHttp,
+    Sleep,
+    is_retryable,
+    wall_sleep,
+)
 from jobs.workspace.pending import PendingChanges
 
 API_ROOT = "https://www.googleapis.com/drive/v3/"  # rewritten by the session, if it has one
@@ -109,8 +123,18 @@ _SHARING_REFUSED = frozenset(
 )
 # Drive's limit on sharing too much too fast: worth waiting for, like a rate limit.
 _SHARING_RATE_LIMIT = "sharingRateLimitExceeded"
-# files.copy refusing an ID from files.generateIds (reported for Slides; then copied without).
+# files.copy refusing an ID from files.generateIds (for a type thought to take one: then the
+# copy is made without).
 _GENERATED_ID_NOT_SUPPORTED = "generatedIdNotSupported"
+_GOOGLE_TYPES = "application/vnd.google-apps."
+# The Google types Drive gives a generated ID to (Drive guide "Create and manage files").
+_GOOGLE_TYPES_TAKING_IDS = frozenset({FOLDER_MIME_TYPE, "application/vnd.google-apps.drive-sdk"})
+# A shared drive refusing a Content manager (or a Contributor) the sharing of a folder: only
+# its Managers may, unless the drive lets Content managers share folders. The second is the
+# reason Drive gave before folders in shared drives could be shared at all.
+_FOLDER_SHARING_REFUSED = frozenset(
+    {"insufficientFilePermissions", "teamDrivesFolderSharingNotSupported"}
+)
 
 
 def folder_id(reference: str) -> str:
@@ -138,6 +162,56 @@ def _file_id(reference: str, expected: str, whose: str) -> str:
 
 def folder_url(file_id: str) -> str:
     return f"https://drive.google.com/drive/folders/{file_id}"
+
+
+def takes_generated_id(mime_type: str) -> bool:
+    """Whether Drive creates or copies a file of this type with an ID from files.generateIds:
+    a folder, or a file of no Google type; never a Google Doc, Sheet, Slides deck or other
+    Google type (nor one whose type is not known: "")."""
+    if not mime_type:
+        return False
+    return not mime_type.startswith(_GOOGLE_TYPES) or mime_type in _GOOGLE_TYPES_TAKING_IDS
+
+
+class SendOnce(RequestsHttp):
+    """googleapiclient's http over the program's session that sends each request once: paced,
+    counted and signed in as every request is, but never sent again after a server error or a
+    lost connection, as the session's retries would. For creates and copies that carry no ID:
+    sent again after Google made them, they would be made twice. (A 401 still renews the
+    token and sends again: Google refused the request, so it made nothing.)"""
+
+    def request(
+        self,
+        uri: str,
+        method: str = "GET",
+        body: bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        redirections: int = 5,
+        connection_type: object = None,
+    ) -> Any:
+        session = cast(requests.Session, _Once(self.session))
+        once = RequestsHttp(session, timeout=self.timeout)
+        return once.request(uri, method, body, headers, redirections, connection_type)
+
+
+class _Once:
+    """The session's request without its retry loop: its `send` still paces and counts."""
+
+    def __init__(self, session: requests.Session) -> None:
+        assert isinstance(session, PacedSession)
+        self._session = session
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        session = self._session
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = session.timeout_seconds
+        try:
+            response: requests.Response = AuthorizedSession.request(
+                session, method, session.rewrite_url(url), **kwargs
+            )
+        except GoogleAuthError as error:  # as the session says a refused sign-in
+            raise session.sign_in_refused(error) from None
+        return response
 
 
 @dataclass
@@ -210,9 +284,14 @@ class GoogleDrive:
         self._sleep = sleep
         self._rng = rng if rng is not None else random.Random()
         self._last_listing: dict[tuple[str, str], _Listing] = {}
+        self._template_types: dict[str, str] = {}  # template file ID -> its mimeType
+        # Who tutorsync acts as, by address: the account named, or the service account.
+        signed_in = getattr(session.credentials, "service_account_email", None) or ""
+        self._me = {account.strip().lower(), str(signed_in).strip().lower()} - {""}
         # Google's own URLs: the session rewrites them to its endpoint (a fake, an emulator).
         self._service: Any = build_service(session, "drive", "v3", API_ROOT)
         self._batch_uri = batch_uri(session, BATCH_URI)
+        self._send_once = SendOnce(session)
 
     # --- The port --------------------------------------------------------------------------
 
@@ -255,7 +334,9 @@ class GoogleDrive:
         def make() -> dict[str, str]:
             urls = self._stopped_at(root, lambda: run.make(changes))
             if run.failures:
-                raise WorkspaceError(self._explain_failures(root, run.failures))
+                raise WorkspaceError(
+                    self._explain_failures(root, run.failures, shared_drive=run.in_shared_drive)
+                )
             return urls
 
         return PendingChanges(run.urls_after(), make, background=background)
@@ -294,6 +375,7 @@ class GoogleDrive:
             except WorkspaceError as error:
                 problems.append(str(error))
                 continue
+            self._template_types[template_id(template)] = str(found.get("mimeType") or "")
             if found.get("mimeType") == FOLDER_MIME_TYPE:
                 problems.append(
                     f"the template {template} is a folder, not a file; set folders.templates "
@@ -330,7 +412,11 @@ class GoogleDrive:
             properties = dict(item.get("appProperties") or {})
             given = item.get("permissions")
             held = permissions.get(key, []) if given is None else given
-            access = [(permission["id"], _grant(permission)) for permission in held]
+            access = [
+                (permission["id"], grant)
+                for permission in held
+                if not self._is_membership_of_mine(grant := _grant(permission))
+            ]
             parents = tuple(item.get("parents") or ())
             parent = parents[0] if parents else None
             parent_key = ROOT if parent == root_id else key_of_id.get(parent or "")
@@ -351,6 +437,11 @@ class GoogleDrive:
             permission_ids = {grant.email: permission_id for permission_id, grant in access}
             folders[key] = _Listed(folder, str(item["id"]), parents, properties, permission_ids)
         return _Listing(root_file, folders)
+
+    def _is_membership_of_mine(self, grant: Grant) -> bool:
+        """The account tutorsync acts as, a member of the shared drive: every folder in it
+        inherits that access. Not a person's access to a student's folder, so not listed."""
+        return grant.inherited and grant.kind == "user" and grant.email in self._me
 
     def _check_not_made_meanwhile(
         self, listing: _Listing, program_key: str, changes: Sequence[FolderChange]
@@ -382,8 +473,8 @@ class GoogleDrive:
             not_found=(
                 f"folders.root {root} was not found by {self._account}: share the folder with "
                 f"{self._account} as Editor (for a folder in a shared drive, add "
-                f"{self._account} to the shared drive as Content manager), and check that "
-                "folders.root is the folder's address"
+                f"{self._account} to the shared drive as Manager, which sharing its folders "
+                "needs), and check that folders.root is the folder's address"
             ),
         )
         if found.get("mimeType") != FOLDER_MIME_TYPE:
@@ -452,8 +543,8 @@ class GoogleDrive:
                 fix = (
                     "run again later"
                     if all(error.retryable for _, error in failures)
-                    else f"give {self._account} Editor access to folders.root (Content manager "
-                    "in a shared drive) and run again"
+                    else f"give {self._account} Editor access to folders.root (in a shared "
+                    f"drive, make {self._account} a Manager of the shared drive) and run again"
                 )
                 raise WorkspaceError(
                     f"{self._account} could not read who has access to {len(failures)} "
@@ -472,6 +563,22 @@ class GoogleDrive:
                 pageToken=page_token,
             )
         )
+
+    def _template_type(self, source: str) -> str:
+        """A template's mimeType, as check_templates read it, or else one files.get; "" when
+        it cannot be read (its copy then says why)."""
+        if source not in self._template_types:
+            try:
+                found = self._call(
+                    f"the template {source}",
+                    self._service.files()
+                    .get(fileId=source, fields="mimeType", supportsAllDrives=True)
+                    .execute,
+                )
+            except WorkspaceError:
+                return ""
+            self._template_types[source] = str(found.get("mimeType") or "")
+        return self._template_types[source]
 
     # --- Sending ---------------------------------------------------------------------------
 
@@ -570,17 +677,21 @@ class GoogleDrive:
         if status in (401, 403):
             return (
                 f"{self._account} may not read or change {what} ({detail}); check that "
-                f"folders.root is shared with {self._account} as Editor (Content manager in a "
-                "shared drive) and that the Google Drive API is enabled for its project"
+                f"folders.root is shared with {self._account} as Editor (in a shared drive, "
+                f"that {self._account} is a Manager of the shared drive) and that the Google "
+                "Drive API is enabled for its project"
             )
         return f"Google Drive refused a request for {what}: {detail}"
 
-    def _explain_failures(self, root: str, failures: Sequence[_Failure]) -> str:
-        """One message for every change not made, grouped by why."""
+    def _explain_failures(
+        self, root: str, failures: Sequence[_Failure], *, shared_drive: bool = False
+    ) -> str:
+        """One message for every change not made, grouped by why (`shared_drive`: the root is
+        in a shared drive)."""
         groups: dict[str, list[FolderChange]] = {}
         for failure in failures:
             for change in failure.changes:
-                groups.setdefault(self._why(failure, change), []).append(change)
+                groups.setdefault(self._why(failure, change, shared_drive), []).append(change)
         count = sum(len(changes) for changes in groups.values())
         lines = [f"{count} folder change(s) under folders.root {root} were not made:"]
         for why, changes in groups.items():
@@ -589,7 +700,7 @@ class GoogleDrive:
             lines.append(f"- {'; '.join(named)}{f' and {more} more' if more else ''}: {why}")
         return "\n".join(lines)
 
-    def _why(self, failure: _Failure, change: FolderChange) -> str:
+    def _why(self, failure: _Failure, change: FolderChange, shared_drive: bool) -> str:
         if failure.why or failure.error is None:
             return failure.why
         error = failure.error
@@ -624,10 +735,18 @@ class GoogleDrive:
                 f"the template {change.template} was not found by {self._account}: share it "
                 f"with {self._account} (Viewer is enough) and check folders.templates"
             )
+        if shared_drive and _folder_sharing_refused(change, error):
+            return (
+                "in a shared drive only its Managers may share folders (Google Drive answered "
+                f"{error.status} {error.reason}: {error.message}); make {self._account} a "
+                "Manager of the shared drive (Content manager is enough only on a shared drive "
+                "whose settings let Content managers share folders) and run again"
+            )
         if error.status in (401, 403):
             return (
                 f"{self._account} may not change this folder ({detail}); share folders.root "
-                f"with {self._account} as Editor (Content manager in a shared drive)"
+                f"with {self._account} as Editor (in a shared drive, make {self._account} a "
+                "Manager of the shared drive)"
             )
         if error.status == 404:
             return f"the folder is no longer in Google Drive ({detail}); run again"
@@ -644,6 +763,7 @@ class _Apply:
         self.files = drive._service.files()
         self.permissions = drive._service.permissions()
         self.root_id = listing.root_id
+        self.in_shared_drive = bool(listing.root_file.get("driveId"))
         self.program_key = program_key
         self.notify = notify
         self.listed = listing.folders
@@ -658,14 +778,25 @@ class _Apply:
         self.revoked: list[RevokeGrant] = []  # revokes done (or found done)
         self.copied: list[CopyTemplate] = []  # copies made (or found made)
         self.creates: list[CreateFolder] = []  # the folders to make, IDs taken (reserve)
-        self.new_ids: list[str] = []  # for the creates, then the copies, in order
+        self.with_ids: set[CopyTemplate] = set()  # copies of templates that take an ID
+        self.new_ids: list[str] = []  # for the creates, then those copies, in order
 
     def reserve(self, changes: Sequence[FolderChange]) -> dict[str, str]:
-        """Take an ID for every folder and copy to be made: each folder's URL is then known."""
+        """Take an ID for every folder to be made, and every copy of a template whose type
+        takes one: each folder's URL is then known."""
         self.creates = [c for c in changes if isinstance(c, CreateFolder) and c.key not in self.ids]
         copies = [c for c in changes if isinstance(c, CopyTemplate)]
-        self.new_ids = self.drive._generate_ids(len(self.creates) + len(copies))
+        self.with_ids = {copy for copy in copies if self._takes_id(copy)}
+        wanted = len(self.creates) + sum(copy in self.with_ids for copy in copies)
+        self.new_ids = self.drive._generate_ids(wanted) if wanted else []
         return self.urls_after()
+
+    def _takes_id(self, copy: CopyTemplate) -> bool:
+        try:
+            source = template_id(copy.template)
+        except WorkspaceError:
+            return False  # the copy fails, saying why
+        return takes_generated_id(self.drive._template_type(source))
 
     def urls_after(self) -> dict[str, str]:
         """Every folder's URL once the changes are made (reserve() first)."""
@@ -853,9 +984,12 @@ class _Apply:
     # --- 4. Template copies ----------------------------------------------------------------
 
     def _copy(self, copies: list[CopyTemplate], new_ids: Iterator[str]) -> None:
-        sent: list[tuple[CopyTemplate, str, dict[str, Any]]] = []
+        """Copies with a generated ID, sent again as need be; then those without one (Google
+        types, or refused the ID), each sent once."""
+        with_id: list[tuple[CopyTemplate, str, dict[str, Any]]] = []
+        without_id: list[tuple[CopyTemplate, str, dict[str, Any]]] = []
         for copy in copies:
-            new_id = next(new_ids)
+            new_id = next(new_ids) if copy in self.with_ids else None
             if not self._exists(copy.folder_key, [copy]):
                 continue
             try:
@@ -863,37 +997,55 @@ class _Apply:
             except WorkspaceError as problem:
                 self._fail([copy], why=f"check folders.templates: {problem}")
                 continue
-            body = {
-                "id": new_id,
-                "name": copy.name,
-                "parents": [self.ids[copy.folder_key]],
-                "appProperties": {
-                    PROGRAM_PROPERTY: self.program_key,
-                    KIND_PROPERTY: COPY_KIND,
-                    FOLDER_PROPERTY: copy.folder_key,
-                    TEMPLATE_PROPERTY: copy.template_token,
-                },
-            }
-            sent.append((copy, source, body))
-        results = self.drive._send([self._copy_call(s, b) for _, s, b in sent], "template copies")
-        without_ids: list[tuple[CopyTemplate, str, dict[str, Any]]] = []
-        for (copy, source, body), (_, error) in zip(sent, results, strict=True):
+            body = self._copy_body(copy)
+            if new_id is None:
+                without_id.append((copy, source, body))
+            else:
+                with_id.append((copy, source, {"id": new_id} | body))
+        calls = [self._copy_call(source, body) for _, source, body in with_id]
+        results = self.drive._send(calls, "template copies")
+        for (copy, source, body), (_, error) in zip(with_id, results, strict=True):
             if error is not None and error.reason == _GENERATED_ID_NOT_SUPPORTED:
-                without_ids.append((copy, source, {k: v for k, v in body.items() if k != "id"}))
+                without_id.append((copy, source, {k: v for k, v in body.items() if k != "id"}))
             else:
                 self._copied(copy, error)
-        # Without an ID, a copy sent twice makes two copies: it is not sent again after a
-        # server error (if it was made, the next run's listing finds it).
-        calls = [self._copy_call(s, b, resend=False) for _, s, b in without_ids]
-        results = self.drive._send(calls, "template copies")
-        for (copy, _, _), (_, error) in zip(without_ids, results, strict=True):
+        self._copy_once(without_id)
+
+    def _copy_body(self, copy: CopyTemplate) -> dict[str, Any]:
+        return {
+            "name": copy.name,
+            "parents": [self.ids[copy.folder_key]],
+            "appProperties": {
+                PROGRAM_PROPERTY: self.program_key,
+                KIND_PROPERTY: COPY_KIND,
+                FOLDER_PROPERTY: copy.folder_key,
+                TEMPLATE_PROPERTY: copy.template_token,
+            },
+        }
+
+    def _copy_once(self, copies: list[tuple[CopyTemplate, str, dict[str, Any]]]) -> None:
+        """Copies without an ID: a copy sent twice is two copies, so each is sent once, in
+        batches never sent again after a server error or a lost reply (rate-limited parts,
+        which Drive did not make, are). The next run's listing finds any copy Drive made."""
+        calls = [self._copy_call(source, body, once=True) for _, source, body in copies]
+        try:
+            results = self.drive._send(calls, "template copies")
+        except WorkspaceError as lost:
+            why = f"{lost} (a copy Drive made is found by the next run, never made again)"
+            for copy, _, _ in copies:
+                self._fail([copy], why=why)
+            return
+        for (copy, _, _), (_, error) in zip(copies, results, strict=True):
             self._copied(copy, error)
 
-    def _copy_call(self, source: str, body: dict[str, Any], *, resend: bool = True) -> _Call:
-        return _Call(
-            lambda: self.files.copy(fileId=source, body=body, supportsAllDrives=True, fields="id"),
-            resend_after_server_error=resend,
-        )
+    def _copy_call(self, source: str, body: dict[str, Any], *, once: bool = False) -> _Call:
+        def request() -> Any:
+            made = self.files.copy(fileId=source, body=body, supportsAllDrives=True, fields="id")
+            if once:
+                made.http = self.drive._send_once
+            return made
+
+        return _Call(request, resend_after_server_error=not once)
 
     def _copied(self, copy: CopyTemplate, error: _Error | None) -> None:
         if error is None or error.status == 409:  # 409: made by an earlier send
@@ -1075,6 +1227,13 @@ def _shared_anyway(error: _Error) -> bool:
     """Drive's 400 invalidSharingRequest when the grant was made but its e-mail could not be
     sent ("the items were successfully shared but emails could not be sent")."""
     return error.reason == "invalidSharingRequest" and "successfully shared" in error.message
+
+
+def _folder_sharing_refused(change: FolderChange, error: _Error) -> bool:
+    """A share, role change or revoke refused because the account may not share folders of
+    the shared drive (a Content manager where only Managers may)."""
+    sharing = isinstance(change, ShareFolder | ChangeRole | RevokeGrant)
+    return sharing and error.status == 403 and error.reason in _FOLDER_SHARING_REFUSED
 
 
 def _gone(email: str) -> str:

@@ -6,9 +6,12 @@ scopes `init` needs: `drive.file` to make the files, `spreadsheets` to fill them
 - find: ONE filtered files.list (the folder, the program's key and the spreadsheet type), then,
   for each spreadsheet found, one spreadsheets.get of its tabs and developer metadata, which
   says whether it was filled in.
-- create: files.create with a generated ID (a create sent again after its reply was lost
-  answers 409 instead of making a second spreadsheet), tagged with Drive appProperties
-  {"tutorsync-program": key, "tutorsync-init": kind}; then fill.
+- create: files.create tagged with Drive appProperties {"tutorsync-program": key,
+  "tutorsync-init": kind}; then fill. Drive gives no generated ID to a spreadsheet ("Generated
+  IDs are not supported for Docs Editors formats"), so a create is sent once (`SendOnce`): if
+  its answer is lost (a server error, a dropped connection), the folder is listed again by the
+  tags, and the create is sent again only if the spreadsheet is not there. A rate limit is
+  waited out (Drive made nothing).
 - fill: ONE all-or-nothing spreadsheets.batchUpdate: tabs, headers, example rows, formats,
   data validation, frozen rows, a warning-only protected header, the owned tabs (built by the
   same `batch_requests` as the Spreadsheets port's write_owned_tabs, so they are marked as
@@ -32,8 +35,8 @@ from jobs.errors import WorkspaceError
 from jobs.model.init import INIT_PROPERTY, PROGRAM_PROPERTY, FoundSpreadsheet
 from jobs.settings import GoogleBase, Program
 from jobs.workspace.google.auth import credentials_for
-from jobs.workspace.google.discovery import build_service, error_parts
-from jobs.workspace.google.drive import API_ROOT, folder_id
+from jobs.workspace.google.discovery import build_service, error_parts, retry_after
+from jobs.workspace.google.drive import API_ROOT, SendOnce, folder_id
 from jobs.workspace.google.scopes import scopes_for
 from jobs.workspace.google.sheets import (
     EPOCH,
@@ -70,7 +73,6 @@ _STATE_FIELDS = (
     "developerMetadata(metadataKey,metadataValue),sheets(properties(sheetId,title,index))"
 )
 _PAGE_SIZE = 100
-_GENERATED_ID_NOT_SUPPORTED = "generatedIdNotSupported"
 _HEADER = {"textFormat": {"bold": True}, "backgroundColor": HEADER_BACKGROUND}
 _LABEL = {"textFormat": {"bold": True, "italic": True}}
 _EXAMPLE = {
@@ -96,6 +98,8 @@ class GoogleInit:
         """`sleep` and `rng` pace and jitter retries (injectable, so tests need not wait)."""
         google = base.google
         credentials = credentials_for(google, base.config_dir, scopes_for(["init"]))
+        self._sleep = sleep or wall_sleep
+        self._rng = rng if rng is not None else random.Random()
         self.session = PacedSession(
             credentials,
             quotas=google.quotas.model_dump(),
@@ -109,10 +113,10 @@ class GoogleInit:
         account = getattr(credentials, "service_account_email", None) or google.subject
         self._account = account or "the signed-in account"
         self._drive: Any = build_service(self.session, "drive", "v3", API_ROOT)
+        self._send_once = SendOnce(self.session)
         self._folder_reference = base.init.drive_folder
         self._folder = folder_id(base.init.drive_folder)
         self._states: dict[str, dict[str, Any]] = {}  # spreadsheet ID -> tabs and metadata read
-        self._new_ids: list[str] = []
         self._titles: dict[str, str] = {}  # reference -> the spreadsheet's title, once known
 
     # --- The port --------------------------------------------------------------------------
@@ -143,13 +147,14 @@ class GoogleInit:
         """files.create in the folder, tagged; then one batchUpdate fills it in."""
         title = f"{program.name} - {layout.name}"
         body: dict[str, Any] = {
-            "id": self._new_id(),
             "name": title,
             "mimeType": SPREADSHEET_MIME_TYPE,
             "parents": [self._folder],
             "appProperties": {PROGRAM_PROPERTY: program.key, INIT_PROPERTY: layout.kind.value},
         }
-        created = self._drive_call(f"the spreadsheet '{title}'", lambda: self._create_file(body))
+        created = self._drive_call(
+            f"the spreadsheet '{title}'", lambda: self._create_file(body, program.key)
+        )
         reference = spreadsheet_url(str(created["id"]))
         self._titles[reference] = title
         # A spreadsheet Drive makes has one tab, sheet ID 0, which the fill renames.
@@ -217,36 +222,44 @@ class GoogleInit:
             if not page_token:
                 return items
 
-    def _new_id(self) -> str:
-        """A generated file ID; one files.generateIds hands out enough for a whole init."""
-        if not self._new_ids:
-            answer = self._drive_call(
-                "new file IDs",
-                self._drive.files()
-                .generateIds(count=len(SpreadsheetKind), space="drive", type="files")
-                .execute,
+    def _create_file(self, body: Mapping[str, Any], program_key: str) -> dict[str, Any]:
+        """files.create, sent once at a time: after a lost answer, the spreadsheet is looked
+        for by its tags before the create is sent again; a rate limit is waited out."""
+        kind = str(body["appProperties"][INIT_PROPERTY])
+        lost: Exception | None = None
+        asked: float | None = None  # the Retry-After of a rate limit
+        for attempt in range(self.session.retry.max_attempts):
+            if attempt:
+                self._sleep(self.session.retry.wait_seconds(attempt - 1, self._rng, asked))
+            request = self._drive.files().create(
+                body=dict(body), supportsAllDrives=True, fields="id,name,webViewLink"
             )
-            self._new_ids = [str(each) for each in answer.get("ids") or []]
-            if not self._new_ids:
-                raise WorkspaceError("Google Drive gave no new file IDs; run init again")
-        return self._new_ids.pop(0)
+            request.http = self._send_once  # never sent again by the session's retries
+            try:
+                created: dict[str, Any] = request.execute()
+                return created
+            except HttpError as error:
+                status, _, _, content = error_parts(error)
+                if not is_retryable(status, content):
+                    raise
+                lost, asked = error, retry_after(error)
+                if status < 500 and status != 408:
+                    continue  # a rate limit: Drive made nothing
+            except requests.RequestException as error:
+                lost, asked = error, None
+            # The answer is lost: Drive may have made the spreadsheet.
+            made = self._made(program_key, kind)
+            if made is not None:
+                return made
+        assert lost is not None
+        raise lost
 
-    def _create_file(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        request = self._drive.files().create(
-            body=dict(body), supportsAllDrives=True, fields="id,name,webViewLink"
-        )
-        try:
-            created: dict[str, Any] = request.execute()
-        except HttpError as error:
-            _, reason, _, _ = error_parts(error)
-            if body.get("id") and int(error.resp.status) == 409:
-                return {"id": body["id"]}  # made by an earlier send whose reply was lost
-            if body.get("id") and reason == _GENERATED_ID_NOT_SUPPORTED:
-                # Without an ID, a create sent twice makes two spreadsheets; the next init
-                # finds both and says which to delete.
-                return self._create_file(_without_id(body))
-            raise
-        return created
+    def _made(self, program_key: str, kind: str) -> dict[str, Any] | None:
+        """The program's spreadsheet of this kind in the folder, if Drive made one."""
+        for item in self._listing(program_key):
+            if (item.get("appProperties") or {}).get(INIT_PROPERTY) == kind:
+                return {"id": item["id"], "name": item.get("name", "")}
+        return None
 
     def _drive_call(self, what: str, call: Callable[[], T]) -> T:
         try:
@@ -327,10 +340,6 @@ class GoogleInit:
 def _is_filled(state: Mapping[str, Any]) -> bool:
     """Whether the spreadsheet carries the marker the fill's batchUpdate ends with."""
     return any(m.get("metadataKey") == FILLED_KEY for m in state.get("developerMetadata", []))
-
-
-def _without_id(body: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in body.items() if key != "id"}
 
 
 # --- The batchUpdate that fills a spreadsheet in (pure) ---------------------------------------
