@@ -735,3 +735,21 @@ def test_rows_of_spaces_above_the_header_do_not_narrow_what_is_read(workspace, t
     grid = workspace.spreadsheets.read_tabs("log.xlsx", ["Log"])["Log"]
 
     assert grid[-2] == ["Date", "Tutor", "Student ID", "Minutes", "Attendance"]
+
+
+def test_a_full_temporary_folder_does_not_stop_a_write(workspace, tmp_path, monkeypatch):
+    """openpyxl passes each tab through a file in the temporary folder; tutorsync keeps its
+    tabs in memory, so a full /tmp (a full disk, a small tmpfs) is no traceback."""
+    import tempfile
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", full)
+    import openpyxl.worksheet._writer as openpyxl_writer
+
+    monkeypatch.setattr(openpyxl_writer, "NamedTemporaryFile", full)
+
+    workspace.spreadsheets.write_owned_tabs("book.xlsx", [progress()])
+
+    assert load_workbook(tmp_path / "book.xlsx")["Progress"]["A2"].value == "S0"

@@ -23,6 +23,7 @@ import os
 import posixpath
 import re
 import warnings
+import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
@@ -31,6 +32,7 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.formatting.rule import Rule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.differential import DifferentialStyle
@@ -38,7 +40,9 @@ from openpyxl.styles.numbers import is_datetime
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.writer.excel import ExcelWriter
 
 from jobs.errors import WorkspaceError
 from jobs.workspace.local.files import check_not_open, read_bytes, replace_file
@@ -230,15 +234,7 @@ class LocalSpreadsheets:
                 sheet.sheet_view.tabSelected = False  # the teacher's selected tab stays so
             _mark_owned(sheet, write.key)
             _fill_tab(sheet, write)
-        content = io.BytesIO()
-        try:
-            workbook.save(content)  # openpyxl passes each tab through a temporary file
-        except OSError as error:
-            raise WorkspaceError(
-                f"{spreadsheet} could not be written ({error.strerror or error}); check the "
-                "disk has space, the system's temporary folder included"
-            ) from None
-        data = content.getvalue()
+        data = _saved(workbook)
         if original is not None:
             replacing = {owned[write.key] for write in writes if write.key in owned}
             try:
@@ -572,6 +568,28 @@ def _cell_value(value: Any, cell: Any) -> CellValue:
 
 
 # --- Writing ----------------------------------------------------------------------------------
+
+
+class _InMemoryWriter(ExcelWriter):
+    """openpyxl's writer, each worksheet in memory: openpyxl's own passes it through a file in
+    the system's temporary folder, and a full disk then ended a run in a traceback (and an
+    'exception ignored' when its half-written stream was collected)."""
+
+    def write_worksheet(self, ws: Any) -> None:
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts, ws._drawing.images = ws._charts, ws._images
+        writer = WorksheetWriter(ws, out=io.BytesIO())
+        writer.write()
+        ws._rels = writer._rels
+        self._archive.writestr(ws.path[1:], writer.read())
+        self.manifest.append(ws)
+
+
+def _saved(workbook: Workbook) -> bytes:
+    out = io.BytesIO()
+    archive = zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    _InMemoryWriter(workbook, archive).save()  # closes the archive
+    return out.getvalue()
 
 
 def _package(original: bytes, spreadsheet: str) -> Package:
