@@ -95,6 +95,28 @@ class CellComment:
 
 
 @dataclass(frozen=True)
+class CellStyle:
+    """Formatting someone gave a cell of an owned tab (colours as "RRGGBB"). Only what the
+    adapters can both show; tutorsync's own formatting (header, amber and grey rows, links) is
+    never read as someone's."""
+
+    bold: bool = False
+    italic: bool = False
+    strikethrough: bool = False
+    color: str | None = None
+    background: str | None = None
+
+
+@dataclass(frozen=True)
+class CellFormat:
+    """`style` on the cell at `row`, `column` (counted as for CellComment)."""
+
+    row: int
+    column: int
+    style: CellStyle
+
+
+@dataclass(frozen=True)
 class TabWrite:
     """The whole desired content of one owned tab.
 
@@ -116,6 +138,7 @@ class TabWrite:
     highlights: tuple[Highlight, ...] = ()
     filter_views: tuple[FilterView, ...] = ()
     comments: tuple[CellComment, ...] = ()  # carried from the tab as it stood (plan_writes)
+    formats: tuple[CellFormat, ...] = ()  # likewise
 
     def grid(self) -> Grid:
         """The tab as an adapter reads it back: header first, text normalised as stored,
@@ -132,6 +155,7 @@ class OwnedTab:
     title: str
     grid: Grid
     comments: tuple[CellComment, ...] = ()
+    formats: tuple[CellFormat, ...] = ()
 
 
 @dataclass(frozen=True)

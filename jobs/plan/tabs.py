@@ -19,6 +19,7 @@ import pandas as pd
 from jobs.stage import cycle_collection_paused
 from sheets_schema.cells import (
     CellComment,
+    CellFormat,
     CellValue,
     ColumnFormat,
     Grid,
@@ -348,8 +349,12 @@ def plan_writes(
             title = _free_title(tab.title, state, taken)
             taken.add(title)
         tab = replace(tab, title=current.title if current else title)
-        if current is not None and current.comments:
-            tab = replace(tab, comments=carried_comments(current, tab))
+        if current is not None and (current.comments or current.formats):
+            tab = replace(
+                tab,
+                comments=carried_comments(current, tab),
+                formats=carried_formats(current, tab),
+            )
         changed = (
             _cells_of_new_tab(tab)
             if current is None
@@ -372,32 +377,66 @@ def plan_writes(
 
 
 def carried_comments(current: OwnedTab, tab: TabWrite) -> tuple[CellComment, ...]:
-    """The comments on `current`'s cells, each where its cell is in `tab`: the row with the
-    same first cell (a student's ID, an issue's spreadsheet...) and the column with the same
-    header. One whose row or column is gone goes on the header of its column (or the first),
-    saying where it was: a comment is something typed, and is never dropped."""
-    header = [stored_cell(text) for text in tab.header]
-    rows: dict[CellValue, int] = {}
-    for index, cells in enumerate(tab.rows, 1):
-        if cells and cells[0] is not None:
-            rows.setdefault(stored_cell(cells[0]), index)
+    """The comments on `current`'s cells, each where its cell is in `tab` (see _Places). One
+    whose row or column is gone goes on the header of its column (or the first), saying
+    where it was: a comment is something typed, and is never dropped."""
+    places = _Places(current, tab)
     placed: dict[tuple[int, int], list[str]] = {}
     for comment in current.comments:
-        old_row = current.grid[comment.row] if comment.row < len(current.grid) else []
-        old_header = current.grid[0] if current.grid else []
-        heading = old_header[comment.column] if comment.column < len(old_header) else None
-        column = header.index(heading) if heading in header else None
-        row = 0 if comment.row == 0 else rows.get(old_row[0] if old_row else None)
+        found = places.new(comment.row, comment.column)
         text = comment.text
-        if row is None or column is None:
-            where = f"{old_row[0]}, {heading}" if old_row and row is None else f"{heading}"
+        if found is None:
+            first, heading = places.old(comment.row, comment.column)
+            column = places.column(heading)
+            where = f"{first}, {heading}" if comment.row and first is not None else f"{heading}"
             text = f"(on {where}) {text}" if not text.startswith("(on ") else text
-            row, column = 0, column if column is not None else 0
-        placed.setdefault((row, column), []).append(text)
+            found = (0, column if column is not None else 0)
+        placed.setdefault(found, []).append(text)
     return tuple(
         CellComment(row, column, "\n\n".join(texts))
         for (row, column), texts in sorted(placed.items())
     )
+
+
+def carried_formats(current: OwnedTab, tab: TabWrite) -> tuple[CellFormat, ...]:
+    """The formatting someone gave `current`'s cells, each where its cell is in `tab`; not on
+    the header or a heading row, which tutorsync formats, nor where the row is gone."""
+    places = _Places(current, tab)
+    carried = {}
+    for cell in current.formats:
+        found = places.new(cell.row, cell.column)
+        if found and found[0] > 0 and found[0] - 1 not in tab.section_rows:
+            carried[found] = CellFormat(found[0], found[1], cell.style)
+    return tuple(carried[place] for place in sorted(carried))
+
+
+class _Places:
+    """Where a cell of the tab as it stands goes in the tab to be written: the row with the
+    same first cell (a student's ID, an issue's spreadsheet...), the column with the same
+    header; the header stays the header."""
+
+    def __init__(self, current: OwnedTab, tab: TabWrite) -> None:
+        self.grid = current.grid
+        self.header = [stored_cell(text) for text in tab.header]
+        self.rows: dict[CellValue, int] = {}
+        for index, cells in enumerate(tab.rows, 1):
+            if cells and cells[0] is not None:
+                self.rows.setdefault(stored_cell(cells[0]), index)
+
+    def old(self, row: int, column: int) -> tuple[CellValue, CellValue]:
+        """The first cell of `row` and the header of `column` in the tab as it stands."""
+        cells = self.grid[row] if row < len(self.grid) else []
+        heading = self.grid[0][column] if self.grid and column < len(self.grid[0]) else None
+        return (cells[0] if cells else None), heading
+
+    def column(self, heading: CellValue) -> int | None:
+        return self.header.index(heading) if heading in self.header else None
+
+    def new(self, row: int, column: int) -> tuple[int, int] | None:
+        first, heading = self.old(row, column)
+        new_column = self.column(heading)
+        new_row = 0 if row == 0 else self.rows.get(first)
+        return None if new_row is None or new_column is None else (new_row, new_column)
 
 
 UPDATED_PREFIX = "Last updated "

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
 from test_progress import AS_OF, program
 
 from jobs.progress import run_progress
@@ -114,4 +115,30 @@ def test_a_comment_on_a_notes_cell_follows_its_student_through_a_sort(tmp_path):
     assert row[notes - 1].comment is not None
     assert "Mum prefers e-mail" in row[notes - 1].comment.text
     assert run_progress(settings, workspace, as_of=AS_OF).ok  # and the run after
+    assert not run_progress(settings, workspace, as_of=AS_OF).changes
+
+
+def test_formatting_a_teacher_gives_a_notes_cell_follows_its_student(tmp_path):
+    settings, workspace = program(tmp_path)
+    run_progress(settings, workspace, as_of=AS_OF)
+    path = tmp_path / "coordinator.xlsx"
+    book = openpyxl.load_workbook(path)
+    sheet = book["Progress summary"]
+    header = [cell.value for cell in sheet[1]]
+    notes = header.index("Coordinator notes") + 1
+    student = sheet.cell(row=2, column=1).value
+    cell = sheet.cell(row=2, column=notes, value="Follow up")
+    cell.font = Font(bold=True, color="FFC00000")
+    cell.fill = PatternFill("solid", fgColor="FFC6EFCE")
+    sheet.cell(row=1, column=1, value="Changed")  # so that the run rewrites the tab
+    sheet.move_range(f"A2:{sheet.cell(row=2, column=sheet.max_column).coordinate}", rows=50)
+    book.save(path)
+
+    assert run_progress(settings, workspace, as_of=AS_OF).ok
+
+    sheet = openpyxl.load_workbook(path)["Progress summary"]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == student)
+    kept = row[notes - 1]
+    assert kept.value == "Follow up" and kept.font.b and kept.font.color.rgb.endswith("C00000")
+    assert kept.fill.fgColor.rgb.endswith("C6EFCE")
     assert not run_progress(settings, workspace, as_of=AS_OF).changes

@@ -4,6 +4,7 @@ import pandas as pd
 
 from jobs.plan.tabs import (
     carried_comments,
+    carried_formats,
     cells_changed,
     issues_tab,
     plan_writes,
@@ -11,7 +12,15 @@ from jobs.plan.tabs import (
     run_log_tab,
 )
 from jobs.reconcile.figures import Flag
-from sheets_schema.cells import CellComment, Link, OwnedTab, SpreadsheetState, TabWrite
+from sheets_schema.cells import (
+    CellComment,
+    CellFormat,
+    CellStyle,
+    Link,
+    OwnedTab,
+    SpreadsheetState,
+    TabWrite,
+)
 from sheets_schema.issues import DataIssue, Severity
 from sheets_schema.outputs import ARCHIVE_HEADING, teacher_columns
 
@@ -345,3 +354,23 @@ def test_a_comment_whose_row_is_gone_goes_on_its_column_header_saying_where_it_w
     assert carried_comments(current, write) == (CellComment(0, 1, "(on S9, Notes) Moved?"),)
     again = OwnedTab("k", "T", write.grid(), carried_comments(current, write))
     assert carried_comments(again, write) == again.comments  # and stays there
+
+
+def test_formatting_follows_its_student_and_never_lands_on_the_header_or_a_heading():
+    red = CellStyle(background="FFC7CE")
+    current = OwnedTab(
+        "k",
+        "T",
+        [["Student ID", "Notes"], ["S2", "x"], ["Archived"], ["S9", "y"]],
+        formats=(
+            CellFormat(1, 1, red),
+            CellFormat(2, 0, CellStyle(bold=True)),
+            CellFormat(3, 1, red),
+        ),
+    )
+    write = TabWrite(
+        "k", "T", ("Student ID", "Notes"), (("S1",), ("S2", "x"), ("Archived",)),
+        section_rows=frozenset({2}),
+    )  # fmt: skip
+
+    assert carried_formats(current, write) == (CellFormat(2, 1, red),)  # S9 is gone

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from jobs.errors import WorkspaceError
-from sheets_schema.cells import CellComment, ColumnFormat, Link, TabWrite
+from sheets_schema.cells import CellComment, CellFormat, CellStyle, ColumnFormat, Link, TabWrite
 
 F = ColumnFormat
 
@@ -347,3 +347,26 @@ def test_comments_on_cells_are_written_and_read_back(workspace, new_reference):
     tab = workspace.spreadsheets.read_state(reference).owned["k"]
     assert tab.grid == [["Student ID", "Notes"], ["S1", "ok"], ["S2"]]
     assert tab.comments == write.comments
+
+
+def test_formatting_on_cells_is_written_and_read_back_and_tutorsyncs_own_is_not_read(
+    workspace, new_reference
+):
+    reference = new_reference("formats")
+    marked = CellStyle(bold=True, strikethrough=True, color="C00000", background="C6EFCE")
+    write = TabWrite(
+        key="k",
+        title="T",
+        header=("Student ID", "Notes"),
+        rows=(("S1", "ok"), ("S2", "call")),
+        attention_rows=frozenset({0}),  # tutorsync's amber row: its fill is not someone's
+        formats=(CellFormat(2, 1, marked), CellFormat(1, 0, CellStyle(italic=True))),
+    )
+
+    workspace.spreadsheets.write_owned_tabs(reference, [write])
+
+    formats = workspace.spreadsheets.read_state(reference).owned["k"].formats
+    assert {(f.row, f.column): f.style for f in formats if f.row > 0} == {
+        (2, 1): marked,
+        (1, 0): CellStyle(italic=True),
+    }

@@ -22,6 +22,8 @@ from jobs.errors import TutorsyncError, WorkspaceError
 from jobs.workspace.google.transport import is_retryable
 from sheets_schema.cells import (
     CellComment,
+    CellFormat,
+    CellStyle,
     CellValue,
     ColumnFormat,
     FilterView,
@@ -50,8 +52,8 @@ _STATE_FIELDS = (
     "properties.title,sheets(properties(sheetId,title,index),"
     "developerMetadata(metadataKey,metadataValue),conditionalFormats(ranges(sheetId)),"
     "filterViews(filterViewId),"
-    "data(rowData(values(userEnteredValue,effectiveValue,userEnteredFormat/numberFormat,"
-    "hyperlink,note))))"
+    "data(rowData(values(userEnteredValue,effectiveValue,"
+    "userEnteredFormat(numberFormat,textFormat,backgroundColor),hyperlink,note))))"
 )
 NUMBER_FORMATS = {
     ColumnFormat.TEXT: {"type": "TEXT"},
@@ -166,7 +168,9 @@ class GoogleSpreadsheets:
             title = sheet["properties"]["title"]
             key = _owned_key(sheet)
             if key and key not in owned:
-                owned[key] = OwnedTab(key, title, _grid_of(sheet), _notes_of(sheet))
+                owned[key] = OwnedTab(
+                    key, title, _grid_of(sheet), _notes_of(sheet), _formats_of(sheet)
+                )
             else:
                 others.add(title)
                 sources[title] = _values_grid(sheet)
@@ -545,14 +549,63 @@ def _rows(write: TabWrite) -> list[dict[str, Any]]:
             column_format = formats[column] if column < len(formats) else None
             cells.append(_cell(value, column_format, background, index in write.section_rows))
         rows.append({"values": cells})
+    # Carried from the tab as it stood: notes (Sheets' comments) and formatting.
     for comment in write.comments:
-        # Carried from the tab as it stood: a note, which Sheets shows as Excel a comment.
-        while len(rows) <= comment.row:
-            rows.append({"values": []})
-        cells = rows[comment.row]["values"]
-        cells.extend({} for _ in range(comment.column + 1 - len(cells)))
-        cells[comment.column]["note"] = stored_text(comment.text)
+        _cell_at(rows, comment.row, comment.column)["note"] = stored_text(comment.text)
+    for carried in write.formats:
+        cell_format = _cell_at(rows, carried.row, carried.column).setdefault(
+            "userEnteredFormat", {}
+        )
+        style = carried.style
+        text = cell_format.setdefault("textFormat", {})
+        text.update(bold=style.bold, italic=style.italic, strikethrough=style.strikethrough)
+        if style.color:
+            text["foregroundColor"] = _colour(style.color)
+        if style.background:
+            cell_format["backgroundColor"] = _colour(style.background)
     return rows
+
+
+def _cell_at(rows: list[dict[str, Any]], row: int, column: int) -> dict[str, Any]:
+    while len(rows) <= row:
+        rows.append({"values": []})
+    cells = rows[row]["values"]
+    cells.extend({} for _ in range(column + 1 - len(cells)))
+    cell: dict[str, Any] = cells[column]
+    return cell
+
+
+def _colour(hex_rgb: str) -> dict[str, float]:
+    red, green, blue = (int(hex_rgb[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    return {"red": red, "green": green, "blue": blue}
+
+
+def _hex(colour: Mapping[str, Any] | None) -> str | None:
+    if not colour:
+        return None
+    return "".join(f"{round(float(colour.get(c, 0)) * 255):02X}" for c in ("red", "green", "blue"))
+
+
+def _formats_of(sheet: Mapping[str, Any]) -> tuple[CellFormat, ...]:
+    """Formatting someone gave the tab's cells; tutorsync's own colours are not theirs."""
+    own = {_hex(c) for c in (HEADER_BACKGROUND, _ATTENTION_BACKGROUND, _SECTION_BACKGROUND)}
+    data = sheet.get("data") or [{}]
+    found = []
+    for row, cells in enumerate(data[0].get("rowData", [])):
+        for column, cell in enumerate(cells.get("values", [])):
+            cell_format = cell.get("userEnteredFormat") or {}
+            text = cell_format.get("textFormat") or {}
+            background = _hex(cell_format.get("backgroundColor"))
+            style = CellStyle(
+                bold=bool(text.get("bold")),
+                italic=bool(text.get("italic")),
+                strikethrough=bool(text.get("strikethrough")),
+                color=_hex(text.get("foregroundColor")),
+                background=None if background in own else background,
+            )
+            if style != CellStyle():
+                found.append(CellFormat(row, column, style))
+    return tuple(found)
 
 
 def _cell(

@@ -15,6 +15,7 @@ reference that would need updating, so a renamed tab is still found by its key.
 from __future__ import annotations
 
 import codecs
+import copy
 import csv
 import io
 import logging
@@ -49,6 +50,8 @@ from jobs.workspace.local.files import check_not_open, read_bytes, replace_file
 from jobs.workspace.local.package import Package, PackageError, read_package, splice
 from sheets_schema.cells import (
     CellComment,
+    CellFormat,
+    CellStyle,
     CellValue,
     ColumnFormat,
     Grid,
@@ -98,6 +101,8 @@ _TONES = {
         fill=PatternFill("solid", bgColor="C6EFCE"), font=Font(color="006100")
     ),
 }
+_OWN_FILLS = frozenset({"EEEEEE", "FFF4CE", "D9D9D9"})  # header, attention, section rows
+_OWN_COLOURS = frozenset({"0563C1"})  # links
 _SECTION_FONT = Font(bold=True, italic=True)
 _LINK_FONT = Font(color="0563C1", underline="single")
 _SECTION_LINK_FONT = Font(color="0563C1", underline="single", bold=True, italic=True)
@@ -171,8 +176,11 @@ class LocalSpreadsheets:
                 # the first tab with a key is the one tutorsync writes.
                 if key and key not in owned:
                     comments: list[CellComment] = []
-                    grid = _values_grid(sheet.iter_rows(), links=True, comments=comments)
-                    owned[key] = OwnedTab(key, sheet.title, grid, tuple(comments))
+                    formats: list[CellFormat] = []
+                    grid = _values_grid(
+                        sheet.iter_rows(), links=True, comments=comments, formats=formats
+                    )
+                    owned[key] = OwnedTab(key, sheet.title, grid, tuple(comments), tuple(formats))
                 else:
                     others.add(sheet.title)
             others.update(sheet.title for sheet in workbook.chartsheets)
@@ -525,9 +533,10 @@ def _values_grid(
     *,
     links: bool = False,
     comments: list[CellComment] | None = None,
+    formats: list[CellFormat] | None = None,
 ) -> Grid:
-    """The cells' values (links as `Link`, if `links`), and their comments added to
-    `comments` if given."""
+    """The cells' values (links as `Link`, if `links`), and their comments and formatting
+    added to `comments` and `formats` if given."""
     grid: Grid = []
     for row in rows:
         values = []
@@ -536,6 +545,8 @@ def _values_grid(
                 text = stored_text(cell.comment.text or "")
                 if text:
                     comments.append(CellComment(cell.row - 1, cell.column - 1, text))
+            if formats is not None and cell.has_style and (style := _style_of(cell)):
+                formats.append(CellFormat(cell.row - 1, cell.column - 1, style))
             value = _cell_value(cell.value, cell)
             if links and isinstance(value, str) and getattr(cell, "hyperlink", None):
                 link = cell.hyperlink
@@ -656,13 +667,7 @@ def _fill_tab(sheet: Any, write: TabWrite) -> None:
             # typing 00123 into a text column keeps the zeros.
             dimension.number_format = NUMBER_FORMATS[write.column_formats[column - 1]]
     _add_highlights(sheet, write)
-    for comment in write.comments:
-        # Carried from the tab as it stood; openpyxl adds the comment box Excel shows.
-        text = _xml_text(comment.text)
-        if text:
-            box = Comment(text, "")
-            box.width, box.height = 240, 100
-            sheet.cell(row=comment.row + 1, column=comment.column + 1).comment = box
+    _add_carried(sheet, write)
     sheet.freeze_panes = "A2"
     if width:
         # Filter buttons on the header: educators sort and filter these tabs, and tutorsync
@@ -672,6 +677,46 @@ def _fill_tab(sheet: Any, write: TabWrite) -> None:
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _add_carried(sheet: Any, write: TabWrite) -> None:
+    """Comments and formatting someone gave the tab's cells, where plan_writes put them."""
+    for comment in write.comments:
+        text = _xml_text(comment.text)
+        if text:
+            box = Comment(text, "")  # openpyxl adds the comment box Excel shows
+            box.width, box.height = 240, 100
+            sheet.cell(row=comment.row + 1, column=comment.column + 1).comment = box
+    for carried in write.formats:
+        cell, style = sheet.cell(row=carried.row + 1, column=carried.column + 1), carried.style
+        font = copy.copy(cell.font)
+        font.b, font.i, font.strike = style.bold, style.italic, style.strikethrough
+        if style.color:
+            font.color = "FF" + style.color
+        cell.font = font
+        if style.background:
+            cell.fill = PatternFill("solid", fgColor="FF" + style.background)
+
+
+def _style_of(cell: Any) -> CellStyle | None:
+    """The formatting someone gave `cell`, None if none (tutorsync's own colours are not)."""
+    font, fill = cell.font, cell.fill
+    color = _rgb(font.color) if font is not None else None
+    background = _rgb(fill.fgColor) if fill is not None and fill.fill_type == "solid" else None
+    style = CellStyle(
+        bold=bool(font and font.b),
+        italic=bool(font and font.i),
+        strikethrough=bool(font and font.strike),
+        color=None if color in _OWN_COLOURS else color,
+        background=None if background in _OWN_FILLS else background,
+    )
+    return None if style == CellStyle() else style
+
+
+def _rgb(color: Any) -> str | None:
+    if color is None or getattr(color, "type", None) != "rgb" or not isinstance(color.rgb, str):
+        return None
+    return color.rgb[-6:].upper()
 
 
 def _add_highlights(sheet: Any, write: TabWrite) -> None:
