@@ -7,7 +7,9 @@
 2. against the per-row script (>= 100x fewer requests, >= 20x less wall time at 1,000);
 3. wall time under Google's quotas against the quota floor (target <= 1.2x at 1,000);
 4. reconciliation at scale (bench.reconcile_scale);
-5. a run on junk tutor-log rows: time linear in the rows (growth exponent <= 1.2).
+5. a run on junk tutor-log rows: time linear in the rows (growth exponent <= 1.2);
+6. tutorsync's tab into a teacher's .xlsx: <= 0.1x of an openpyxl load-and-save of the file,
+   growth in the teacher's rows at most linear (exponent <= 1.1).
 Timings in 2 and 3 are on a simulated clock (see bench.harness).
 """
 
@@ -19,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import google_requests, junk_rows, under_quota, vs_baseline
+from bench import google_requests, junk_rows, teacher_tab, under_quota, vs_baseline
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL_SIZES = (100, 1000, 10_000)
@@ -30,6 +32,9 @@ TIME_RATIO_TARGET = 20
 QUOTA_TARGET = 1.2
 JUNK_ROWS = {True: [500, 2000], False: [1000, 5000, 50_000]}  # by --quick
 GROWTH_TARGET = 1.2  # time in junk rows: linear, give or take noise
+TEACHER_ROWS = {True: [500, 2000], False: [2000, 20_000]}  # by --quick
+TEACHER_RATIO_TARGET = 0.1
+TEACHER_GROWTH_TARGET = 1.1
 
 
 def requests_section(sizes: tuple[int, ...]) -> str:
@@ -95,6 +100,26 @@ def junk_section(quick: bool) -> str:
     )
 
 
+def teacher_tab_section(quick: bool) -> str:
+    timed = teacher_tab.measure(TEACHER_ROWS[quick])
+    return "\n".join(
+        [
+            teacher_tab.table(timed),
+            "",
+            _target(
+                "write vs load-and-save, worst size",
+                max(t.ratio for t in timed),
+                TEACHER_RATIO_TARGET,
+            ),
+            _target(
+                "growth exponent in the teacher's rows",
+                max(teacher_tab.growth(timed)),
+                TEACHER_GROWTH_TARGET,
+            ),
+        ]
+    )
+
+
 def _target(what: str, ratio: float, target: float) -> str:
     verdict = "met" if ratio <= target else "MISSED"
     return f"- {what}: {ratio:.3f}x (target <= {target}x: {verdict})"
@@ -112,6 +137,7 @@ def main(argv: list[str] | None = None) -> None:
         ("Wall time under quota", lambda: quota_section(students)),
         ("Reconciliation at scale", lambda: reconcile_section(quick)),
         ("A run on junk tutor-log rows", lambda: junk_section(quick)),
+        ("Tutorsync's tab into a teacher's gradebook", lambda: teacher_tab_section(quick)),
     ]
     for number, (title, section) in enumerate(sections, start=1):
         started = time.perf_counter()

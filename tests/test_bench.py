@@ -84,3 +84,12 @@ def test_markdown_tables_right_align_numbers():
         "| a    |  1 |",
         "| bb   | 22 |",
     ]
+
+
+def test_tutorsyncs_tab_goes_into_a_teachers_gradebook_without_reading_the_teachers_tab():
+    from bench import teacher_tab
+
+    [small] = teacher_tab.measure([200])
+
+    assert small.write > 0 and small.resave > 0
+    assert "openpyxl load-and-save" in teacher_tab.table([small])
