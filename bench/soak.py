@@ -821,12 +821,13 @@ def names_a_resource(site: Site, failures: Sequence[str]) -> bool:
 
 def resource_names(settings: Settings, sheet: Callable[[str], str]) -> set[str]:
     """What a failure may name: spreadsheets (as `sheet` names them), the calendar, the
-    folders' root, a folder's key."""
+    folders' root, a folder's key, a template."""
     names = {sheet(s) for s in spreadsheets_of(settings)}
     if settings.checkins is not None:
         names.add(settings.checkins.calendar)
     if settings.folders is not None:
         names |= {settings.folders.root, "student:", "term:", "archive:", "folders.root"}
+        names |= {template.file for template in settings.folders.templates}
     return names
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .errors import bad_request
+from .fake_auth import Grant
 
 
 @dataclass
@@ -21,6 +22,10 @@ class Call:
     path_params: dict[str, str]
     query: dict[str, list[str]] = field(default_factory=dict)
     body: Any = None
+    # Who calls (fake_auth.Grant; None: the test's own hand), and whether its token reaches
+    # only its app's own files here (drive.file).
+    grant: Grant | None = None
+    per_file: bool = False
 
     def param(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)

@@ -35,6 +35,23 @@ Behaviours chosen where Google's docs leave room:
   files.get/list/create/update/copy replies that ask for the field.
 - Spreadsheets created through Sheets appear as Drive files with the same id; copying or
   deleting such a file copies or deletes the spreadsheet.
+- drive.file: each file records the apps that may reach it with that scope, as (account,
+  Cloud project of the OAuth client) pairs (`made_by`): the one whose token made it (files.create,
+  files.copy, spreadsheets.create), and any a person opened it with (`open_with_picker`, as the
+  Google Picker does). A token that reaches a method only through drive.file (scopes.py) sees
+  no other file: files.get/update/delete/copy and permissions.* answer 404 notFound "File not
+  found: <id>.", a parent it cannot reach answers the same for files.create/copy/update, and
+  files.list leaves such files out. My Drive's own root stays reachable (an app may create
+  there); a shared drive's root does not (a choice: Google's docs do not say). Drive grants it
+  per user and app, so another account through the same project does not reach the file
+  either. Files seeded by tests (add_file, add_folder) and requests without credentials
+  record no app: people made them.
+
+Not modelled: who may reach a file by its permissions (every identity reaches every file, in
+every shared drive, but for drive.file and `sheets.forbid`); the caller for ownership, storage
+and shared drive roles is `caller`/`caller_is_service_account`, not the token's account; and
+appProperties are one map for every app (Google keeps them per project, so another project's
+credentials see none of tutorsync's tags).
 """
 
 from __future__ import annotations
@@ -49,6 +66,7 @@ from typing import Any
 from .common import Call, Reply, now_rfc3339, paginate, random_id
 from .drive_query import compile_query
 from .errors import GoogleError, bad_request, storage_quota_exceeded
+from .fake_auth import Grant
 from .fake_sheets import FakeSheets
 
 FOLDER = "application/vnd.google-apps.folder"
@@ -218,6 +236,30 @@ class FakeDrive:
         body |= {"emailAddress": email} if kind in ("user", "group") else {}
         return str(self._grant(file_id, body, principal)["id"])
 
+    def made_by(self, file_id: str, grant: Grant) -> None:
+        """Record that the app of `grant` made the file: its drive.file token reaches it."""
+        stored = self._files.get(file_id)
+        if stored is not None:
+            stored.setdefault("_apps", set()).add(grant.app)
+
+    def open_with_picker(self, file_id: str, account: str, project: str) -> None:
+        """As `account` choosing the file in the Google Picker of the app of Cloud project
+        `project`: from then on that app's drive.file token reaches it, for that account."""
+        if file_id not in self._files:
+            raise KeyError(f"no file {file_id}")
+        self._files[file_id].setdefault("_apps", set()).add((account.lower(), project))
+
+    def reaches(self, file_id: str, grant: Grant | None) -> bool:
+        """Whether a drive.file token of `grant` reaches the file (a request without
+        credentials, the test's own hand, reaches every file)."""
+        stored = self._files.get(self._resolve_id(file_id))
+        return stored is not None and self._reached(stored, grant)
+
+    def _reached(self, stored: dict[str, Any], grant: Grant | None) -> bool:
+        if grant is None or stored["id"] == self.root_id:
+            return True
+        return grant.app in stored.get("_apps", ())
+
     def register_spreadsheet(self, spreadsheet_id: str, title: str) -> None:
         """Called when Sheets creates a spreadsheet: it is a Drive file too."""
         if spreadsheet_id not in self._files:
@@ -343,6 +385,8 @@ class FakeDrive:
         all_drives = call.flag("supportsAllDrives") or call.flag("supportsTeamDrives")
         if stored is None or (stored.get("driveId") and not all_drives):
             raise GoogleError(404, f"File not found: {file_id}.", location=location)
+        if call.per_file and not self._reached(stored, call.grant):  # drive.file: not its app's
+            raise GoogleError(404, f"File not found: {file_id}.", location=location)
         return stored
 
     def _new_id(self) -> str:
@@ -411,6 +455,8 @@ class FakeDrive:
         self._check_may_own(stored, call)
         self._apply_metadata(stored, body)
         self._files[file_id] = stored
+        if call.grant is not None:
+            self.made_by(file_id, call.grant)
         if "driveId" not in stored:
             self._add_owner(file_id)
         if mime_type == SPREADSHEET:
@@ -478,6 +524,8 @@ class FakeDrive:
         self._apply_metadata(stored, inherited)
         self._apply_metadata(stored, body)
         self._files[file_id] = stored
+        if call.grant is not None:
+            self.made_by(file_id, call.grant)
         if "driveId" not in stored:
             self._add_owner(file_id)
         if source["mimeType"] == SPREADSHEET and self._sheets.exists(source["id"]):
@@ -519,6 +567,8 @@ class FakeDrive:
             if in_drive and not all_drives:
                 continue
             if corpora == "drive" and in_drive != drive_id:
+                continue
+            if call.per_file and not self._reached(stored, call.grant):
                 continue
             if predicate(stored):
                 items.append(stored)

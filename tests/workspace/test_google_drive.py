@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 from fake_google.fake_drive import FAKE_OWNER
+from google.oauth2 import credentials as user_credentials
 
 from jobs.errors import FoldersChanged, WorkspaceError
 from jobs.model.drive import (
@@ -41,7 +42,7 @@ from jobs.model.drive import (
 from jobs.settings import parse
 from jobs.workspace.google import drive as drive_module
 from jobs.workspace.google.drive import GoogleDrive, folder_id, template_id
-from jobs.workspace.google.scopes import DRIVE_FILE
+from jobs.workspace.google.scopes import DRIVE, DRIVE_FILE, SPREADSHEETS
 from jobs.workspace.google.transport import PacedSession, RetryPolicy
 from jobs.workspace.google.workspace import GoogleWorkspace
 
@@ -958,6 +959,50 @@ def test_a_missing_root_says_who_to_share_it_with(drive, fake_google):
     assert "to the shared drive as Manager" in message and "folders.root" in message
 
 
+def test_a_missing_root_says_who_to_share_it_with_and_for_a_key_nothing_about_scopes(
+    drive, fake_google
+):
+    # A service account's token carries every scope asked for: only sharing can be missing.
+    with pytest.raises(WorkspaceError) as raised:
+        drive.list_folders("1" + "x" * 32, PROGRAM)
+
+    assert "drive.file" not in str(raised.value)
+
+
+def test_a_sign_in_that_allows_only_drive_file_is_told_the_root_is_beyond_it(fake_google):
+    """A person's sign-in that Google said grants drive.file, not drive (google-auth keeps the
+    scopes a renewal granted): the root a person made answers 404, and the message says why,
+    and that sharing it again does not help."""
+    drive_id = fake_google.drive.add_shared_drive("Tutoring")
+    root = fake_google.drive.add_folder("Student folders", parents=[drive_id])
+    granted = [SPREADSHEETS, DRIVE_FILE]
+    client = "123456789012-tutorsync.apps.googleusercontent.com"
+    tokens = fake_google.auth.sign_in_user("coordinator@school.org", granted, client_id=client)
+    credentials = user_credentials.Credentials(
+        tokens["access_token"],
+        refresh_token=tokens["refresh_token"],
+        client_id=client,
+        client_secret="not-a-secret",
+        token_uri="https://oauth2.googleapis.com/token",
+        scopes=granted,
+        granted_scopes=granted,
+    )
+    session = PacedSession(credentials, endpoint=fake_google.base_url)
+    drive = GoogleDrive(session, account="coordinator@school.org")
+
+    with pytest.raises(WorkspaceError) as raised:
+        drive.list_folders(root, PROGRAM)
+
+    message = str(raised.value)
+    assert message.startswith(
+        f"folders.root {root} was not found by coordinator@school.org because the sign-in "
+        "allows Google Drive only for files tutorsync made itself (the drive.file scope), and "
+        "a person made this folder: sharing it again does not help. To fix it, run "
+        "`tutorsync auth login` again"
+    )
+    assert [(r.method_id, r.status) for r in fake_google.requests] == [("drive.files.get", 404)]
+
+
 def test_a_root_that_is_a_file_or_not_a_reference_is_refused(drive, fake_google):
     document = fake_google.drive.add_file("Notes", DOC)
 
@@ -1111,8 +1156,9 @@ def test_changes_to_a_folder_whose_creation_failed_fail_with_it(drive, root, fak
     assert set(listed(drive, root)) == {TERM, student_key(2)}
 
 
-def test_the_folders_job_asks_only_for_the_drive_file_scope(session):
-    assert tuple(session.credentials.scopes) == (DRIVE_FILE,)
+def test_the_folders_job_asks_only_for_the_drive_scope(session):
+    # drive.file would not reach the root or the templates: a person made them (scopes.py).
+    assert tuple(session.credentials.scopes) == (DRIVE,)
 
 
 def test_link_is_the_folders_address(drive):

@@ -45,21 +45,79 @@ def test_tab_names_are_quoted_for_a1_ranges():
     assert a1_tab("Teacher's tab") == "'Teacher''s tab'"
 
 
-def test_scopes_are_the_least_each_job_needs_and_never_full_drive():
-    assert scopes.JOB_SCOPES == {
-        "progress": ("https://www.googleapis.com/auth/spreadsheets",),
-        "validate": ("https://www.googleapis.com/auth/spreadsheets.readonly",),
-        "doctor": ("https://www.googleapis.com/auth/spreadsheets",),
-        "checkins": ("https://www.googleapis.com/auth/calendar.events",),
-        "folders": ("https://www.googleapis.com/auth/drive.file",),
-        "init": (
-            "https://www.googleapis.com/auth/spreadsheets",
-            "https://www.googleapis.com/auth/drive.file",
-        ),
-    }
-    every = {scope for job in scopes.JOB_SCOPES.values() for scope in job}
-    assert "https://www.googleapis.com/auth/drive" not in every
+def test_scopes_are_the_least_each_job_needs_and_full_drive_only_where_a_person_made_the_folder():
+    """The rule in jobs/workspace/google/scopes.py: each job's narrowest scopes; `drive` for
+    the jobs that work in a folder a person made (the folders root and templates, init's
+    folder), which `drive.file` cannot reach; `drive.file` is never asked for."""
+    auth = "https://www.googleapis.com/auth/"
+    assert {
+        "progress": (auth + "spreadsheets",),
+        "validate": (auth + "spreadsheets.readonly",),
+        "doctor": (auth + "spreadsheets",),
+        "checkins": (auth + "calendar.events", auth + "calendar.events.freebusy"),
+        "folders": (auth + "drive",),
+        "init": (auth + "spreadsheets", auth + "drive"),
+    } == scopes.JOB_SCOPES
+    full_drive = {job for job, asked in scopes.JOB_SCOPES.items() if auth + "drive" in asked}
+    assert full_drive == {"folders", "init"}
+    assert auth + "drive.file" not in scopes.every_scope()
     assert scopes.scopes_for(["progress", "validate"]) == (scopes.SPREADSHEETS,)
+
+
+def test_a_wider_scope_gives_what_a_narrower_one_does_and_nothing_else_does():
+    given = [scopes.SPREADSHEETS, scopes.DRIVE]
+    assert scopes.not_covered(given, [scopes.SPREADSHEETS_READONLY, scopes.DRIVE_FILE]) == ()
+    earlier = [scopes.SPREADSHEETS, scopes.DRIVE_FILE, scopes.CALENDAR_EVENTS]
+    assert scopes.not_covered(earlier, scopes.scopes_for(["folders", "checkins"])) == (
+        scopes.CALENDAR_EVENTS_FREEBUSY,
+        scopes.DRIVE,
+    )
+
+
+# The calls each job makes (the methods its adapters call).
+CALLS = {
+    "progress": ("sheets.spreadsheets.get", "sheets.spreadsheets.values.batchGet"),
+    "validate": ("sheets.spreadsheets.get", "sheets.spreadsheets.values.batchGet"),
+    "doctor": ("sheets.spreadsheets.get", "sheets.spreadsheets.batchUpdate"),
+    "checkins": (
+        *("calendar.events.list", "calendar.events.insert", "calendar.events.patch"),
+        "calendar.freebusy.query",
+    ),
+    "folders": (
+        *("drive.files.get", "drive.files.list", "drive.files.create", "drive.files.copy"),
+        *("drive.files.update", "drive.files.generateIds", "drive.permissions.list"),
+        *("drive.permissions.create", "drive.permissions.update", "drive.permissions.delete"),
+    ),
+    "init": (
+        *("drive.files.list", "drive.files.create", "drive.files.generateIds"),
+        *("sheets.spreadsheets.get", "sheets.spreadsheets.batchUpdate"),
+    ),
+}
+CALLS["progress"] += ("sheets.spreadsheets.batchUpdate",)
+
+
+@pytest.mark.parametrize("job", sorted(CALLS))
+def test_each_call_a_job_makes_is_allowed_by_a_scope_it_asks_for(job):
+    """Checked against the scopes each method lists in Google's discovery documents (the fake
+    Google refuses a call the same way): a job asking for too narrow a scope would answer
+    403 "Request had insufficient authentication scopes." on Google."""
+    from googleapiclient.discovery_cache import get_static_doc
+
+    documents = {
+        api: json.loads(get_static_doc(api, version) or "{}")
+        for api, version in (("sheets", "v4"), ("drive", "v3"), ("calendar", "v3"))
+    }
+
+    def method(method_id: str) -> dict:
+        api, *path = method_id.split(".")
+        found = documents[api]
+        for name in path[:-1]:
+            found = found["resources"][name]
+        return found["methods"][path[-1]]
+
+    for call in CALLS[job]:
+        accepted = set(method(call)["scopes"])
+        assert accepted & set(scopes.JOB_SCOPES[job]), (job, call, sorted(accepted))
 
 
 WRITE = TabWrite(

@@ -27,7 +27,7 @@ from google.oauth2 import service_account
 
 from jobs.errors import ConfigError, SignInError, WorkspaceError
 from jobs.settings import GoogleSettings, Settings, config_relative
-from jobs.workspace.google.scopes import every_scope
+from jobs.workspace.google.scopes import DRIVE, DRIVE_FILE, every_scope, not_covered
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +156,48 @@ def _service_account_refused(
     )
 
 
+def drive_file_only(credentials: object) -> bool:
+    """Whether the sign-in is known to reach Google Drive only through `drive.file` (Google
+    said which scopes it granted when it renewed the token: a person's sign-in, through
+    `gcloud auth application-default login --scopes=...` or an older `tutorsync auth login`).
+    Such a token sees only files tutorsync made, never a folder or template a person made."""
+    granted = getattr(credentials, "granted_scopes", None) or ()
+    return DRIVE not in granted and DRIVE_FILE in granted
+
+
+def carries_scopes_asked(credentials: object) -> bool:
+    """Whether every token of these credentials carries exactly the scopes tutorsync asks for:
+    a service account's key (acting as itself or delegated; Google refuses a sign-in rather
+    than grant fewer). A person's sign-in carries what they allowed, and a VM's token its
+    access scopes."""
+    return isinstance(credentials, service_account.Credentials)
+
+
+def sign_in_again(credentials: object) -> str:
+    """How to sign in again so that the credentials carry every scope tutorsync asks for."""
+    wanted = ",".join(every_scope())
+    if isinstance(credentials, user_credentials.Credentials):
+        if getattr(credentials, "_cred_file_path", None):  # Application Default Credentials
+            # gcloud's own OAuth client grants Google Cloud scopes only (since June 2025).
+            return (
+                "run `gcloud auth application-default login --client-id-file=CLIENT.json "
+                f"--scopes=https://www.googleapis.com/auth/cloud-platform,{wanted}` again, "
+                "CLIENT.json being an OAuth client (Desktop app) of your Cloud project"
+            )
+        return (
+            "run `tutorsync auth login` again and allow every access Google's consent screen "
+            "asks for"
+        )
+    if isinstance(credentials, service_account.Credentials) and getattr(
+        credentials, "_subject", None
+    ):
+        return (
+            "grant the service account's client ID the scopes "
+            f"{wanted} under Domain-wide delegation in the Google Admin console"
+        )
+    return f"give the credentials the scopes {wanted} (on a Compute Engine VM, its access scopes)"
+
+
 def _token_error(error: GoogleAuthError) -> tuple[str, str]:
     """(error, error_description) of the token endpoint's JSON reply that google-auth attached
     to a RefreshError, or ("", "") when it attached none."""
@@ -210,9 +252,20 @@ def _stored_user_credentials(
         )
     setting = "workspace.google.token_file"
     info = _read_secret_json(token_file, setting, own_file=True)
+    signed_in = _signed_in_scopes(info)
+    missing = not_covered(signed_in, scopes) if signed_in else ()
+    if missing:
+        raise SignInError(
+            f"The sign-in at {token_file} does not allow {', '.join(missing)}, which this "
+            "command needs (it was made for fewer scopes, by an earlier tutorsync or before a "
+            "job was configured). Run `tutorsync auth login` again: it asks for every scope "
+            "the config's jobs need"
+        )
     try:
+        # Renewed for what it was signed in for: a refresh asking for other scopes than the
+        # sign-in granted is Google's to refuse.
         stored: Any = user_credentials.Credentials.from_authorized_user_info(
-            info, scopes=list(scopes)
+            info, scopes=list(signed_in or scopes)
         )
     except Exception:  # whatever the parser says may quote the token: name the file only
         raise ConfigError(
@@ -229,6 +282,16 @@ def _stored_user_credentials(
             ) from None
         save_token(token_file, stored.to_json())
     return stored
+
+
+def _signed_in_scopes(info: dict[str, Any]) -> tuple[str, ...]:
+    """The scopes a stored sign-in was made for (`tutorsync auth login` keeps them)."""
+    found = info.get("scopes")
+    if isinstance(found, str):
+        found = found.split()
+    if not isinstance(found, list):
+        return ()
+    return tuple(str(scope) for scope in found)
 
 
 def _service_account(key_file: Path, scopes: Sequence[str]) -> service_account.Credentials:

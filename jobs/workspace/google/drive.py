@@ -1,7 +1,9 @@
 """The Drive port on Google Drive v3, through google-api-python-client.
 
 Every request goes through the program's `PacedSession` (paced, retried, timed out, counted).
-Only the `drive.file` scope is used: tutorsync works on the folders it creates.
+It asks for the `drive` scope (scopes.py says why: `drive.file` would not reach the root or
+the templates, which a person made), and touches only the root's subtree, the files it tagged
+and the templates it copies.
 
 Reading: one files.get of the root, then ONE filtered files.list (paged) finds every folder and
 template copy of the program by its appProperties, wherever it was moved, trashed ones too.
@@ -41,6 +43,7 @@ from google.auth.transport.requests import AuthorizedSession
 from googleapiclient.errors import BatchError, HttpError
 
 from jobs.errors import WorkspaceError
+from jobs.model.doctor import is_scratch_key
 from jobs.model.drive import (
     COPY_KIND,
     FOLDER_PROPERTY,
@@ -72,6 +75,7 @@ from jobs.model.drive import (
     token,
 )
 from jobs.workspace.drive_port import PendingApply
+from jobs.workspace.google.auth import carries_scopes_asked, drive_file_only, sign_in_again
 from jobs.workspace.google.discovery import (
     Outcome,
     batch_uri,
@@ -105,6 +109,7 @@ _LIST_FIELDS = (
     f"appProperties,permissions({_PERMISSION_FIELDS}))"
 )
 _CHECK_FIELDS = "nextPageToken,files(id,mimeType,appProperties)"
+_SCRATCH_FIELDS = "nextPageToken,files(id,name,parents)"
 _SHOWN_FAILURES = 10  # changes named per reason in an error message; the rest are counted
 _KINDS = frozenset(kind.value for kind in FolderKind)
 
@@ -393,6 +398,71 @@ class GoogleDrive:
         del from_spreadsheet
         return url
 
+    # --- For `doctor --deep` ---------------------------------------------------------------
+
+    def try_changes(
+        self, root: str, program_key: str, changes: Sequence[FolderChange]
+    ) -> list[tuple[FolderChange, str]]:
+        """Make the changes as `apply` does (the same requests, at once, e-mailing nobody);
+        each change that failed with why, as apply's error would explain it, instead of
+        raising. Raises WorkspaceError when none could be tried: the root unreadable, new IDs
+        refused, or a refusal that stops every request (a service account's missing storage)."""
+        listing = self._list(root, program_key, with_grants=False)
+        run = _Apply(self, listing, program_key, notify=False)
+        run.reserve(changes)
+        run.make(changes)
+        return [
+            (change, self._why(failure, change, run.in_shared_drive))
+            for failure in run.failures
+            for change in failure.changes
+        ]
+
+    def remove_scratch(self, root: str, program_key: str) -> str:
+        """Delete every folder and file under `root` tagged with `program_key`, which must be
+        a scratch key of `doctor --deep` (tutorsync removes nothing of a program), found by
+        its tags; a folder goes with what is in it. Deleted for good where the account may
+        (the owner; a shared drive's Manager), else moved to Drive's trash. Returns what was
+        done; raises WorkspaceError naming each item left, by name and ID."""
+        if not is_scratch_key(program_key):
+            raise ValueError(f"{program_key!r} is not a scratch key; tutorsync removes no other")
+        items = list(self._items(self._root(root), program_key, fields=_SCRATCH_FIELDS))
+        ids = {str(item["id"]) for item in items}
+        done: list[str] = []
+        left: list[str] = []
+        for item in items:
+            if ids & set(item.get("parents") or ()):
+                continue  # inside a scratch folder: goes with it
+            label = f"'{item.get('name', '')}' (ID {item['id']})"
+            try:
+                done.append(self._delete_or_trash(str(item["id"]), label))
+            except WorkspaceError as error:
+                left.append(f"{label}: {error}")
+        if left:
+            raise WorkspaceError("left in Google Drive, for a person to delete: " + "; ".join(left))
+        return "; ".join(done) or "nothing was left to remove"
+
+    def _delete_or_trash(self, file_id: str, label: str) -> str:
+        files = self._service.files()
+        try:
+            files.delete(fileId=file_id, supportsAllDrives=True).execute()
+        except HttpError as error:
+            if error_parts(error)[0] != 404:  # 404: gone already (a reply lost, then resent)
+                self._call(
+                    label,
+                    files.update(
+                        fileId=file_id, body={"trashed": True}, supportsAllDrives=True, fields="id"
+                    ).execute,
+                )
+                return (
+                    f"moved {label} to Drive's trash ({self._account} may not delete it for "
+                    "good there; Drive empties the trash after 30 days)"
+                )
+        except requests.RequestException as error:
+            raise WorkspaceError(
+                f"could not reach Google Drive to delete it ({type(error).__name__})"
+            ) from None
+        return f"deleted {label}"
+
     # --- Reading ---------------------------------------------------------------------------
 
     def _list(self, root: str, program_key: str, *, with_grants: bool = True) -> _Listing:
@@ -470,12 +540,7 @@ class GoogleDrive:
             self._service.files()
             .get(fileId=root_id, fields=_ROOT_FIELDS, supportsAllDrives=True)
             .execute,
-            not_found=(
-                f"folders.root {root} was not found by {self._account}: share the folder with "
-                f"{self._account} as Editor (for a folder in a shared drive, add "
-                f"{self._account} to the shared drive as Manager, which sharing its folders "
-                "needs), and check that folders.root is the folder's address"
-            ),
+            not_found=self._root_not_found(root),
         )
         if found.get("mimeType") != FOLDER_MIME_TYPE:
             raise WorkspaceError(
@@ -488,6 +553,30 @@ class GoogleDrive:
                 "it, or set folders.root to another folder"
             )
         return found
+
+    def _root_not_found(self, root: str) -> str:
+        """Why Google Drive may answer 404 for the root, and what to do."""
+        if drive_file_only(self._session.credentials):
+            return (
+                f"folders.root {root} was not found by {self._account} because the sign-in "
+                "allows Google Drive only for files tutorsync made itself (the drive.file "
+                "scope), and a person made this folder: sharing it again does not help. "
+                f"To fix it, {sign_in_again(self._session.credentials)}, so that tutorsync "
+                "signs in with the drive scope"
+            )
+        share = (
+            f"folders.root {root} was not found by {self._account}: share the folder with "
+            f"{self._account} as Editor (for a folder in a shared drive, add {self._account} "
+            "to the shared drive as Manager, which sharing its folders needs), and check "
+            "that folders.root is the folder's address"
+        )
+        if carries_scopes_asked(self._session.credentials):
+            return share
+        return (
+            f"{share}. If it is shared already, the sign-in may allow Google Drive only for "
+            "files tutorsync made itself (the drive.file scope); then "
+            f"{sign_in_again(self._session.credentials)}"
+        )
 
     def _items(
         self, root_file: Mapping[str, Any], program_key: str, *, fields: str = _LIST_FIELDS

@@ -1,7 +1,8 @@
 """ProgramInit on Google: a new program's spreadsheets, made in a Drive folder and filled in.
 
 Every request goes through one PacedSession (paced, retried, timed out, counted), with the
-scopes `init` needs: `drive.file` to make the files, `spreadsheets` to fill them in.
+scopes `init` needs: `drive` to make the files in the folder a person made (`drive.file`
+would not reach it; scopes.py), `spreadsheets` to fill them in.
 
 - find: ONE filtered files.list (the folder, the program's key and the spreadsheet type), then,
   for each spreadsheet found, one spreadsheets.get of its tabs and developer metadata, which
@@ -34,7 +35,7 @@ from gspread.http_client import HTTPClient
 from jobs.errors import WorkspaceError
 from jobs.model.init import INIT_PROPERTY, PROGRAM_PROPERTY, FoundSpreadsheet
 from jobs.settings import GoogleBase, Program
-from jobs.workspace.google.auth import credentials_for
+from jobs.workspace.google.auth import credentials_for, drive_file_only, sign_in_again
 from jobs.workspace.google.discovery import build_service, error_parts, retry_after
 from jobs.workspace.google.drive import API_ROOT, SendOnce, folder_id
 from jobs.workspace.google.scopes import scopes_for
@@ -283,6 +284,13 @@ class GoogleInit:
                 f"Google Drive refused to store {what} ({detail}): a service account has no "
                 "Drive storage of its own. Use a folder in a shared drive, with "
                 f"{self._account} added to the shared drive as Content manager"
+            )
+        if status == 404 and drive_file_only(self.session.credentials):
+            return (
+                f"{folder} was not found by {self._account} ({detail}) because the sign-in "
+                "allows Google Drive only for files tutorsync made itself (the drive.file "
+                "scope), and a person made this folder. To fix it, "
+                f"{sign_in_again(self.session.credentials)}"
             )
         if status == 404:
             return (

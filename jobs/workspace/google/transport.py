@@ -38,6 +38,7 @@ from google.auth.transport.requests import AuthorizedSession
 from googleapiclient.discovery_cache import get_static_doc
 
 from jobs.errors import SignInError, WorkspaceError
+from jobs.workspace.google import scopes
 from jobs.workspace.google.auth import sign_in_error
 
 _LOG = logging.getLogger(__name__)
@@ -429,6 +430,8 @@ def lasting_refusal(call: str, url: str, status: int, body: bytes, account: str 
     - Drive `quotaExceeded`: the Drive storage of the account is full.
     - Calendar `quotaExceeded` ("Calendar usage limits exceeded."): Google keeps the calendar
       read-only for the account for some hours.
+    - Any API, insufficient scopes: the sign-in does not carry the scope the call needs (a
+      coordinator's token from before a job was configured; a VM's access scopes).
     """
     if status != 403:
         return ""
@@ -438,6 +441,8 @@ def lasting_refusal(call: str, url: str, status: int, body: bytes, account: str 
     reasons = {item.get("reason") for item in _dicts(error.get("errors"))}
     said = str(error.get("message") or "").strip()
     who = account or "the account tutorsync signs in as"
+    if _scope_missing(error):
+        return _scope_missing_message(call, said)
     if call.startswith("drive.") and _NO_STORAGE in reasons:
         return (
             f"Google Drive refused to store a file that {who} would own (403 {_NO_STORAGE}: "
@@ -460,6 +465,33 @@ def lasting_refusal(call: str, url: str, status: int, body: bytes, account: str 
             "can still be read. Run again later in the day: trying again sooner does not help"
         )
     return ""
+
+
+# Google's answer to a token without the scope a call needs: ErrorInfo reason
+# ACCESS_TOKEN_SCOPE_INSUFFICIENT (newer APIs), and this message (every API). Drive's own
+# `insufficientPermissions` reason alone is not enough: it has also meant a file's permissions.
+_SCOPE_INSUFFICIENT = "ACCESS_TOKEN_SCOPE_INSUFFICIENT"
+_SCOPE_MESSAGE = "insufficient authentication scopes"
+
+
+def _scope_missing(error: Mapping[str, Any]) -> bool:
+    if _SCOPE_MESSAGE in str(error.get("message") or "").lower():
+        return True
+    return any(item.get("reason") == _SCOPE_INSUFFICIENT for item in _dicts(error.get("details")))
+
+
+def _scope_missing_message(call: str, said: str) -> str:
+    scope = scopes.for_call(call) or f"the {call.split('.', 1)[0]} scope"
+    return (
+        f"the sign-in tutorsync uses does not carry the scope {scope} (403: "
+        f'{said or "insufficient authentication scopes"}). With auth = "oauth", run '
+        "`tutorsync auth login` again: it asks for every scope the config's jobs need. With "
+        'auth = "adc", give the credentials that scope (on a VM or Cloud Run, its access '
+        "scopes; on a workstation, `gcloud auth application-default login --client-id-file=... "
+        "--scopes=...` with an OAuth client of your project, since gcloud's own grants Google "
+        'Cloud scopes only); with auth = "delegated", add it to the domain-wide delegation of '
+        "the client ID"
+    )
 
 
 def _error_object(body: bytes) -> dict[str, Any] | None:
