@@ -17,8 +17,11 @@ from .errors import GoogleError
 
 Predicate = Callable[[dict[str, Any]], bool]
 
+# Values in single or double quotes: Drive takes both (gspread's cassette
+# ClientTest.test_no_found_exeption: name = "..." answered 200).
 _TOKEN = re.compile(
-    r"\s*(?:(?P<string>'(?:[^'\\]|\\.)*')|(?P<op>!=|<=|>=|=|<|>|\(|\)|\{|\})"
+    r"\s*(?:(?P<string>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")"
+    r"|(?P<op>!=|<=|>=|=|<|>|\(|\)|\{|\})"
     r"|(?P<word>[A-Za-z_][A-Za-z0-9_.]*))"
 )
 _STRING_FIELDS = {"name", "mimeType", "fullText"}

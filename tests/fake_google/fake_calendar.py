@@ -170,7 +170,13 @@ class FakeCalendar:
         if not event.get("end"):
             raise bad_request("Missing end time.", location="end")
         if parse_time(event["end"]) < parse_time(event["start"]):
-            raise GoogleError(400, "The specified time range is empty.", reason="timeRangeEmpty")
+            # Calendar's own domain (the Calendar errors guide's timeRangeEmpty body).
+            raise GoogleError(
+                400,
+                "The specified time range is empty.",
+                reason="timeRangeEmpty",
+                domain="calendar",
+            )
 
     def _insert(self, calendar_id: str, event: dict[str, Any]) -> dict[str, Any]:
         calendar = self._calendar(calendar_id)

@@ -10,6 +10,9 @@ Behaviours chosen where Google's docs leave room:
   mask, grid data is returned exactly when the mask selects sheets.data (includeGridData is
   then ignored, as documented).
 - createDeveloperMetadata needs metadataKey and visibility ("must always have ... specified").
+- As Google answers (test_conformance.py): a GridRange leaves sheetId 0 out; a basic filter is
+  stored with explicit bounds; a protected range answers requestingUserCanEdit true and
+  editors {} and leaves false or null fields out.
 - effectiveFormat is a copy of userEnteredFormat (no theme defaults); formattedValue is a
   compact en_US model (DATE/DATE_TIME/TIME patterns, PERCENT, CURRENCY, 0.00 / #,##0).
 - A formula written by updateCells is parsed in the spreadsheet's locale only so far as an
@@ -58,6 +61,73 @@ _READ_METHODS = frozenset(
         "sheets.spreadsheets.developerMetadata.search",
     }
 )
+
+
+def _rgb(hex_rgb: str) -> dict[str, Any]:
+    """A colour as Google writes it: channels 0..1, a channel that is 0 left out."""
+    channels = zip(("red", "green", "blue"), bytes.fromhex(hex_rgb), strict=True)
+    return {name: (1 if value == 255 else value / 255) for name, value in channels if value}
+
+
+# A new spreadsheet's defaultFormat and spreadsheetTheme, as spreadsheets.get answers them
+# (gspread cassettes ClientTest.test_access_private_spreadsheet and WorksheetTest.
+# test_basic_filters, 2023): black text is foregroundColor {}, and false booleans are present.
+DEFAULT_FORMAT: dict[str, Any] = {
+    "backgroundColor": _rgb("FFFFFF"),
+    "padding": {"top": 2, "right": 3, "bottom": 2, "left": 3},
+    "verticalAlignment": "BOTTOM",
+    "wrapStrategy": "OVERFLOW_CELL",
+    "textFormat": {
+        "foregroundColor": {},
+        "fontFamily": "arial,sans,sans-serif",
+        "fontSize": 10,
+        "bold": False,
+        "italic": False,
+        "strikethrough": False,
+        "underline": False,
+        "foregroundColorStyle": {"rgbColor": {}},
+    },
+    "backgroundColorStyle": {"rgbColor": _rgb("FFFFFF")},
+}
+DEFAULT_THEME: dict[str, Any] = {
+    "primaryFontFamily": "Arial",
+    "themeColors": [
+        {"colorType": kind, "color": {"rgbColor": _rgb(hex_rgb)}}
+        for kind, hex_rgb in (
+            ("TEXT", "000000"),
+            ("BACKGROUND", "FFFFFF"),
+            ("ACCENT1", "4285F4"),
+            ("ACCENT2", "EA4335"),
+            ("ACCENT3", "FBBC04"),
+            ("ACCENT4", "34A853"),
+            ("ACCENT5", "FF6D01"),
+            ("ACCENT6", "46BDC6"),
+            ("LINK", "1155CC"),
+        )
+    ],
+}
+
+
+def _zero_sheet_left_out(grid_range: dict[str, Any]) -> dict[str, Any]:
+    """A GridRange as Google writes it: sheetId is a plain proto3 int, left out when 0 (the
+    row and column indexes are optional fields, kept even when 0)."""
+    return {k: v for k, v in grid_range.items() if not (k == "sheetId" and v == 0)}
+
+
+def shown(item: dict[str, Any], *, merge: bool = False) -> dict[str, Any]:
+    """A stored basic filter, conditional format rule, protected range or filter view (or, with
+    `merge`, a merge's GridRange) as Google answers it: a copy whose GridRanges leave sheetId 0
+    out (gspread cassettes WorksheetTest.test_basic_filters and
+    WorksheetTest.test_add_protected_range_normal)."""
+    item = copy.deepcopy(item)
+    if merge:
+        return _zero_sheet_left_out(item)
+    if isinstance(item.get("range"), dict):
+        item["range"] = _zero_sheet_left_out(item["range"])
+    for key in ("ranges", "unprotectedRanges"):
+        if isinstance(item.get(key), list):
+            item[key] = [_zero_sheet_left_out(r) for r in item[key]]
+    return item
 
 
 def is_read(method_id: str) -> bool:
@@ -441,12 +511,8 @@ class FakeSheets:
             "locale": "en_US",
             "autoRecalc": "ON_CHANGE",
             "timeZone": "Etc/GMT",
-            "defaultFormat": {
-                "backgroundColor": {"red": 1, "green": 1, "blue": 1},
-                "verticalAlignment": "BOTTOM",
-                "wrapStrategy": "OVERFLOW_CELL",
-                "textFormat": {"fontFamily": "arial,sans,sans-serif", "fontSize": 10},
-            },
+            "defaultFormat": copy.deepcopy(DEFAULT_FORMAT),
+            "spreadsheetTheme": copy.deepcopy(DEFAULT_THEME),
         }
         return Spreadsheet(spreadsheet_id, properties, sheets)
 
@@ -499,7 +565,7 @@ class FakeSheets:
                 continue
             entry: dict[str, Any] = {"properties": sheet_properties(sheet)}
             if sheet.basic_filter:
-                entry["basicFilter"] = copy.deepcopy(sheet.basic_filter)
+                entry["basicFilter"] = shown(sheet.basic_filter)
             for key, items in (
                 ("conditionalFormats", sheet.conditional_formats),
                 ("protectedRanges", sheet.protected_ranges),
@@ -507,7 +573,7 @@ class FakeSheets:
                 ("merges", sheet.merges),
             ):
                 if items:
-                    entry[key] = copy.deepcopy(items)
+                    entry[key] = [shown(item, merge=key == "merges") for item in items]
             metadata = [
                 copy.deepcopy(m)
                 for m in spreadsheet.developer_metadata
@@ -1066,9 +1132,17 @@ class FakeSheets:
 
     def _request_setBasicFilter(self, work: Spreadsheet, params: dict[str, Any]) -> None:
         basic_filter = copy.deepcopy(params.get("filter") or {})
-        grid_range = basic_filter.get("range") or {}
-        sheet = self._bounds(work, grid_range)[0]
-        basic_filter["range"] = {"sheetId": sheet.sheet_id} | grid_range
+        # Stored with explicit bounds: a filter over {"sheetId": 0} reads back as the grid's.
+        sheet, start_row, start_col, end_row, end_col = self._bounds(
+            work, basic_filter.get("range") or {}
+        )
+        basic_filter["range"] = {
+            "sheetId": sheet.sheet_id,
+            "startRowIndex": start_row,
+            "endRowIndex": end_row,
+            "startColumnIndex": start_col,
+            "endColumnIndex": end_col,
+        }
         sheet.basic_filter = basic_filter
 
     def _request_clearBasicFilter(self, work: Spreadsheet, params: dict[str, Any]) -> None:
@@ -1166,15 +1240,20 @@ class FakeSheets:
         index = int(params.get("index") or 0)
         if not 0 <= index < len(sheet.conditional_formats):
             raise Invalid(f"No conditional format on sheet: {sheet.sheet_id} at index: {index}")
-        return {"deleteConditionalFormatRule": {"rule": sheet.conditional_formats.pop(index)}}
+        rule = sheet.conditional_formats.pop(index)
+        return {"deleteConditionalFormatRule": {"rule": shown(rule)}}
 
     def _request_addProtectedRange(
         self, work: Spreadsheet, params: dict[str, Any]
     ) -> dict[str, Any]:
-        protected = copy.deepcopy(params.get("protectedRange") or {})
+        # Unset (null, "", false) fields are left out, as Google leaves them out of answers.
+        given = copy.deepcopy(params.get("protectedRange") or {})
+        protected = {k: v for k, v in given.items() if v not in (None, "", False)}
+        editors = protected.get("editors") or {}
+        protected["editors"] = {k: v for k, v in editors.items() if v not in (None, [], False)}
         grid_range = protected.get("range") or {}
         sheet = self._bounds(work, grid_range)[0]
-        if protected.get("warningOnly") and protected.get("editors"):
+        if protected.get("warningOnly") and protected["editors"]:
             raise Invalid("Editors are not supported with warningOnly protection.")
         taken = {p["protectedRangeId"] for s in work.sheets for p in s.protected_ranges}
         protected_id = protected.get("protectedRangeId")
@@ -1184,9 +1263,10 @@ class FakeSheets:
             protected_id = self._rng.randrange(1, 2**31 - 1)
         protected["protectedRangeId"] = int(protected_id)
         protected["range"] = {"sheetId": sheet.sheet_id} | grid_range
-        protected.setdefault("requestingUserCanEdit", True)
+        # Read-only and computed by Google: the caller may edit a range it just protected.
+        protected["requestingUserCanEdit"] = True
         sheet.protected_ranges.append(protected)
-        return {"addProtectedRange": {"protectedRange": copy.deepcopy(protected)}}
+        return {"addProtectedRange": {"protectedRange": shown(protected)}}
 
     def _request_deleteProtectedRange(self, work: Spreadsheet, params: dict[str, Any]) -> None:
         wanted = int(params.get("protectedRangeId") or 0)
@@ -1255,7 +1335,7 @@ class FakeSheets:
         view["filterViewId"] = int(view_id)
         view["range"] = {"sheetId": sheet.sheet_id} | grid_range
         sheet.filter_views.append(view)
-        return {"addFilterView": {"filter": copy.deepcopy(view)}}
+        return {"addFilterView": {"filter": shown(view)}}
 
     def _request_deleteFilterView(self, work: Spreadsheet, params: dict[str, Any]) -> None:
         wanted = int(params.get("filterId") or 0)

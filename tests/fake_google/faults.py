@@ -8,7 +8,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .errors import USAGE_LIMIT_REASONS, GoogleError
+from .errors import USAGE_LIMIT_REASONS, GoogleError, sheets_rate_limit_info
 from .fake_sheets import is_read
 
 QUOTA_BUCKETS = ("sheets_read", "sheets_write", "calendar", "drive")
@@ -345,11 +345,24 @@ class Faults:
         if len(window) >= self._quotas[bucket]:
             self.quota_rejections += 1
             metric, service = _QUOTA_METRICS[bucket]
+            details = []
+            if service == "sheets.googleapis.com":  # Sheets names the quota in an ErrorInfo
+                kind = metric.split()[0]  # "Read" or "Write"
+                details = [
+                    sheets_rate_limit_info(
+                        {
+                            "consumer": "projects/0",
+                            "quota_limit": f"{kind}RequestsPerMinutePerUser",
+                            "quota_metric": f"{service}/{kind.lower()}_requests",
+                        }
+                    )
+                ]
             return GoogleError(
                 429,
                 f"Quota exceeded for quota metric '{metric}' and limit '{metric} per minute "
                 f"per user' of service '{service}' for consumer 'project_number:0'.",
                 reason="rateLimitExceeded",
+                details=details,
             )
         window.append(now)
         return None

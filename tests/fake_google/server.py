@@ -24,10 +24,10 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from . import discovery, fieldmask
+from . import discovery, fieldmask, scopes
 from .common import Call, Reply
-from .errors import GoogleError, bad_request
-from .fake_auth import FakeAuth
+from .errors import GoogleError, bad_request, sheets_body
+from .fake_auth import FakeAuth, Grant
 from .fake_calendar import FakeCalendar
 from .fake_drive import FakeDrive
 from .fake_sheets import FakeSheets
@@ -60,6 +60,9 @@ class RecordedRequest:
     # The order in which the fake decided how to answer (faults, cut-offs): requests served
     # at once, by a client's threads, may be answered and recorded in another order.
     decided: int = -1
+    # Who sent it (the account its token stands for; "" without credentials), for requests
+    # that got past the sign-in and scope checks.
+    caller: str = ""
 
 
 @dataclass
@@ -84,8 +87,11 @@ def _json_answer(status: int, payload: Any, headers: dict[str, str] | None = Non
     return _Answer(status, body, {"Content-Type": _JSON} | dict(headers or {}))
 
 
-def _error_answer(error: GoogleError) -> _Answer:
-    return _json_answer(error.code, error.body(), error.headers)
+def _error_answer(error: GoogleError, path: str = "") -> _Answer:
+    """Google's JSON for `error`; a Sheets v4 request (`path` under /v4/) gets Sheets' shape
+    (no legacy errors[]; google.rpc details), Drive and Calendar the legacy one."""
+    body = sheets_body(error) if path.startswith("/v4/") else error.body()
+    return _json_answer(error.code, body, error.headers)
 
 
 class FakeGoogle:
@@ -318,12 +324,30 @@ class FakeGoogle:
                 method.id, http_method, path, query, body, error, in_batch, invalid=True
             )
 
+        try:
+            grant, per_file = self._authorize(method, headers, path_params)
+        except GoogleError as refused:  # credentials Google does not know, or scopes missing
+            self._record(
+                RecordedRequest(method.id, http_method, path, query, refused.code, body, in_batch)
+            )
+            return _error_answer(refused, path)
+
         decided = -1
+
+        caller = grant.principal if grant is not None else ""
 
         def record(status: int) -> None:
             self._record(
                 RecordedRequest(
-                    method.id, http_method, path, query, status, body, in_batch, decided=decided
+                    method.id,
+                    http_method,
+                    path,
+                    query,
+                    status,
+                    body,
+                    in_batch,
+                    decided=decided,
+                    caller=caller,
                 )
             )
 
@@ -331,15 +355,15 @@ class FakeGoogle:
             decided = next(self._decisions)
             planned = self.faults.decide(method.id, in_batch=in_batch)
             if planned is not None and not planned.after_apply:
-                return self._act(planned, record, halt=True)
+                return self._act(planned, record, halt=True, path=path)
             refused = self._forbidden(path_params)
         if refused is not None:
             record(refused.code)
-            return _error_answer(refused)
+            return _error_answer(refused, path)
         if self.faults.latency_seconds and not in_batch:
             self._sleep(self.faults.latency_seconds)
 
-        call = Call(method.id, path_params, query, body)
+        call = Call(method.id, path_params, query, body, grant, per_file)
         handler = self._handlers.get(method.id)
         if handler is None:
             missing = GoogleError(501, f"fake_google does not implement {method.id}.")
@@ -350,7 +374,7 @@ class FakeGoogle:
             try:
                 reply = handler(call)
             except GoogleError as error:
-                answer = _error_answer(error)
+                answer = _error_answer(error, path)
                 if error.code in (400, 501):
                     rejection = f"{method.id} {http_method} {path}: {error.message}"
                     self._record(
@@ -368,10 +392,12 @@ class FakeGoogle:
                     RecordedRequest(method.id, http_method, path, query, 500, body, in_batch),
                     f"{method.id} {http_method} {path}: {crash.message}",
                 )
-                return _error_answer(crash)
+                return _error_answer(crash, path)
+            if method.id == "sheets.spreadsheets.create" and grant is not None:
+                self.drive.made_by(str(reply.body["spreadsheetId"]), grant)
             after = self.faults.after_apply(method.id, planned)
             if after is not None:  # the request was applied; its answer is lost or an error
-                return self._act(after, record, halt=False)
+                return self._act(after, record, halt=False, path=path)
             payload = reply.body
             mask = call.param("fields") or reply.default_fields
             if mask and isinstance(payload, dict):
@@ -379,7 +405,9 @@ class FakeGoogle:
             record(reply.status)
         return _json_answer(reply.status, payload)
 
-    def _act(self, fault: Fault, record: Callable[[int], None], *, halt: bool) -> _Answer:
+    def _act(
+        self, fault: Fault, record: Callable[[int], None], *, halt: bool, path: str = ""
+    ) -> _Answer:
         """Answer with an injected fault (counted in faults.injected by kind)."""
         self.faults.injected[fault.kind] += 1
         if fault.drop:
@@ -387,7 +415,7 @@ class FakeGoogle:
             return _Answer(_DROPPED, dropped=True, hold_seconds=fault.hold_seconds, halt=halt)
         assert fault.error is not None
         record(fault.error.code)
-        return _error_answer(fault.error)
+        return _error_answer(fault.error, path)
 
     @property
     def token_uri(self) -> str:
@@ -397,19 +425,13 @@ class FakeGoogle:
     def _token(self, raw_body: bytes) -> _Answer:
         """OAuth 2.0 token endpoint: a service account's signed JWT (or a refresh token) for an
         access token, as oauth2.googleapis.com/token answers, refused as it refuses
-        (`self.auth`)."""
-        refused = self.auth.answer(parse_qs(raw_body.decode()))
-        if refused is not None:  # a deleted key, an unknown user, no delegation (fake_auth.py)
-            status, payload = refused
-            self._record(RecordedRequest("oauth2.token", "POST", _TOKEN_PATH, {}, status))
-            return _json_answer(status, payload)
+        (`self.auth`: a deleted key, an unknown user, no delegation; fake_auth.py)."""
+        status, payload = self.auth.exchange(parse_qs(raw_body.decode()))
         with self._lock:
-            self.tokens_issued += 1
-            self._record(RecordedRequest("oauth2.token", "POST", _TOKEN_PATH, {}, 200, None, False))
-            token = f"fake-access-token-{self.tokens_issued}"
-        return _json_answer(
-            200, {"access_token": token, "expires_in": 3600, "token_type": "Bearer"}
-        )
+            if status == 200:
+                self.tokens_issued += 1
+            self._record(RecordedRequest("oauth2.token", "POST", _TOKEN_PATH, {}, status))
+        return _json_answer(status, payload)
 
     def _reject(
         self,
@@ -435,7 +457,27 @@ class FakeGoogle:
             RecordedRequest(method_id, http_method, path, query, error.code, body, in_batch),
             rejection,
         )
-        return _error_answer(error)
+        return _error_answer(error, path)
+
+    def _authorize(
+        self, method: discovery.Method, headers: dict[str, str], path_params: dict[str, str]
+    ) -> tuple[Grant | None, bool]:
+        """Who calls, and whether its token reaches only its app's own files (drive.file).
+        Raises GoogleError: 401 for credentials Google does not know, 403 when the token has
+        none of the method's scopes, and (Sheets) 404 for a spreadsheet a drive.file token's
+        app did not make."""
+        authorization = next(
+            (value for name, value in headers.items() if name.lower() == "authorization"), None
+        )
+        grant = self.auth.identify(authorization)
+        per_file = scopes.per_file_only(method, grant)
+        spreadsheet = path_params.get("spreadsheetId")
+        if per_file and spreadsheet and not self.drive.reaches(spreadsheet, grant):
+            with self._lock:
+                exists = self.sheets.exists(spreadsheet)
+            if exists:
+                raise GoogleError(404, "Requested entity was not found.")
+        return grant, per_file
 
     def _forbidden(self, path_params: dict[str, str]) -> GoogleError | None:
         for key in ("spreadsheetId", "fileId"):
@@ -493,6 +535,9 @@ class FakeGoogle:
                 malformed = bad_request("A batch part is not an application/http request.")
                 answer = self._reject(method_id, "POST", path, query, None, malformed, True)
             else:
+                # The batch request's own headers apply to each part that does not set them.
+                if not any(name.lower() == "authorization" for name in inner_headers):
+                    inner_headers = {**_outer_authorization(headers), **inner_headers}
                 answer = self.dispatch(
                     inner_method, inner_target, inner_headers, inner_body, in_batch=True
                 )
@@ -530,6 +575,12 @@ class FakeGoogle:
             )
         payload = ("".join(chunks) + f"--{boundary}--\r\n").encode()
         return _Answer(200, payload, {"Content-Type": f"multipart/mixed; boundary={boundary}"})
+
+
+def _outer_authorization(headers: dict[str, str]) -> dict[str, str]:
+    """The batch request's Authorization header, which a part without its own inherits (Google
+    applies the outer request's headers, Content- ones aside, to every part not setting them)."""
+    return {name: value for name, value in headers.items() if name.lower() == "authorization"}
 
 
 def _parse_inner_request(payload: Any) -> tuple[str, str, dict[str, str], bytes]:

@@ -341,7 +341,8 @@ def test_unknown_request_kind_is_rejected_naming_its_path(fake, gc):
 
     assert raised.value.code == 400
     assert raised.value.error["status"] == "INVALID_ARGUMENT"
-    assert raised.value.error["errors"][0]["reason"] == "badRequest"
+    [violations] = raised.value.error["details"]  # Sheets: no legacy errors[] (test_conformance)
+    assert violations["fieldViolations"][0]["field"] == "requests[0]"
     assert "requests[0].addSheeet" in raised.value.error["message"]
     assert len(fake.rejections) == 1 and "requests[0].addSheeet" in fake.rejections[0]
     assert fake.sheets.sheet_titles(spreadsheet_id) == ["Roster", "Tutor's Log"]
@@ -533,7 +534,13 @@ def test_formatting_requests_are_stored(fake, gc):
     sheet = fake.sheets.spreadsheet(spreadsheet_id, include_grid_data=True)["sheets"][0]
     assert sheet["properties"]["gridProperties"]["frozenRowCount"] == 1
     assert sheet["data"][0]["columnMetadata"][0] == {"pixelSize": 180}
-    assert sheet["basicFilter"]["range"] == whole_tab
+    # Stored with explicit bounds, sheetId 0 left out as Google does (test_conformance.py).
+    assert sheet["basicFilter"]["range"] == {
+        "startRowIndex": 0,
+        "endRowIndex": 5,
+        "startColumnIndex": 0,
+        "endColumnIndex": 26,
+    }
     assert sheet["conditionalFormats"][0]["booleanRule"]["condition"] == {"type": "BLANK"}
     cells = fake.sheets.cells(spreadsheet_id, "Roster")
     assert cells[0][0]["userEnteredFormat"] == {"textFormat": {"bold": True}}
@@ -591,7 +598,8 @@ def test_merged_cells_are_stored_and_may_not_overlap(fake, gc):
     merge = {"range": top | {"startColumnIndex": 0, "endColumnIndex": 3}, "mergeType": "MERGE_ALL"}
     gc.http_client.batch_update(spreadsheet_id, {"requests": [{"mergeCells": merge}]})
     sheet = fake.sheets.spreadsheet(spreadsheet_id)["sheets"][0]
-    assert sheet["merges"] == [merge["range"] | {"sheetId": 0}]
+    # A GridRange leaves sheetId 0 out, as Google does (test_conformance.py).
+    assert sheet["merges"] == [{k: v for k, v in merge["range"].items() if k != "sheetId"}]
     overlap = {
         "range": top | {"startColumnIndex": 2, "endColumnIndex": 4},
         "mergeType": "MERGE_ALL",
@@ -681,7 +689,7 @@ def test_forbidden_spreadsheet_answers_403_permission_denied(fake, gc):
     assert raised.value.code == 403
     assert raised.value.error["status"] == "PERMISSION_DENIED"
     assert raised.value.error["message"] == "The caller does not have permission"
-    assert raised.value.error["errors"][0]["reason"] == "forbidden"
+    assert "errors" not in raised.value.error  # Sheets sends no legacy errors[]
 
 
 # ------------------------------------------------------------------------------------ calendar
@@ -1142,11 +1150,8 @@ def test_nth_request_fails_with_429_then_a_manual_retry_succeeds(fake, gc):
 
     assert raised.value.code == 429
     assert raised.value.error["status"] == "RESOURCE_EXHAUSTED"
-    assert raised.value.error["errors"][0] == {
-        "message": raised.value.error["message"],
-        "domain": "usageLimits",
-        "reason": "rateLimitExceeded",
-    }
+    [info] = raised.value.error["details"]  # Sheets: an ErrorInfo, no legacy errors[]
+    assert (info["reason"], info["domain"]) == ("RATE_LIMIT_EXCEEDED", "googleapis.com")
     assert retried["valueRanges"][0]["values"][0][0] == "Student"
     assert [r.status for r in fake.requests] == [200, 429, 200]
 
