@@ -1,29 +1,42 @@
 """`tutorsync doctor`: can this program run? Config, credentials, and every spreadsheet
-reachable with the access it needs; what to fix, without changing anything."""
+reachable with the access it needs; what to fix, without changing anything. With `deep`, each
+change the jobs make is then tried on scratch things, removed again (`jobs/deep.py`)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from jobs.deep import run_deep
 from jobs.errors import SignInError, TutorsyncError
+from jobs.model.doctor import Check
 from jobs.parse import parse_sources
 from jobs.plan.spreadsheets import teacher_spreadsheets
 from jobs.read import check_places, read_sources
 from jobs.settings import Settings
 from jobs.workspace.port import Workspace
 
+__all__ = ["Check", "Deep", "run_doctor"]
+
 
 @dataclass(frozen=True)
-class Check:
-    what: str
-    ok: bool
-    detail: str  # what was found, or what to fix
+class Deep:
+    """`doctor --deep`: try each change on scratch things; share the scratch folder with
+    `share_with` ("": sharing is not tried)."""
+
+    share_with: str = ""
 
 
-def run_doctor(settings: Settings, open_workspace: Callable[[], Workspace]) -> list[Check]:
-    """Every check, in the order a person would fix things."""
+def run_doctor(
+    settings: Settings,
+    open_workspace: Callable[[], Workspace],
+    *,
+    deep: Deep | None = None,
+    now: datetime | None = None,
+) -> list[Check]:
+    """Every check, in the order a person would fix things; with `deep`, the tries last."""
     checks = [
         Check("config", True, f"program '{settings.program.name}' ({settings.workspace.kind})")
     ]
@@ -33,9 +46,13 @@ def run_doctor(settings: Settings, open_workspace: Callable[[], Workspace]) -> l
         return [*checks, Check("credentials", False, str(error))]
     try:
         # Google signs in on the first request, so a refused sign-in shows here, not above.
-        return [*checks, Check("credentials", True, "loaded"), *_reach(settings, workspace)]
+        checks += [Check("credentials", True, "loaded"), *_reach(settings, workspace)]
+        if deep is not None:
+            when = now or datetime.now(UTC)
+            checks += run_deep(settings, workspace, now=when, share_with=deep.share_with)
+        return checks
     except SignInError as error:
-        return [*checks, Check("credentials", False, str(error))]
+        return [*checks[:1], Check("credentials", False, str(error))]
 
 
 def _reach(settings: Settings, workspace: Workspace) -> list[Check]:

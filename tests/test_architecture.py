@@ -55,6 +55,7 @@ PORTS = (
     "jobs/workspace/calendar_port.py",
     "jobs/workspace/drive_port.py",
     "jobs/workspace/init_port.py",
+    "jobs/workspace/probe_port.py",
 )
 WORKSPACE_MAY_IMPORT = (
     "jobs.errors",
@@ -73,6 +74,7 @@ JOB_SHELLS = (
     "jobs/audit.py",
     "jobs/validate.py",
     "jobs/doctor.py",
+    "jobs/deep.py",
     "jobs/init.py",
     "jobs/run.py",
     "jobs/fleet.py",

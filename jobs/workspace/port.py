@@ -10,6 +10,7 @@ from typing import Protocol
 
 from jobs.workspace.calendar_port import Calendar
 from jobs.workspace.drive_port import Drive
+from jobs.workspace.probe_port import Probe
 from sheets_schema.cells import Grid, SpreadsheetState, TabWrite
 
 
@@ -58,6 +59,11 @@ class Workspace(Protocol):
 
     @property
     def drive(self) -> Drive: ...
+
+    @property
+    def probe(self) -> Probe:
+        """Scratch things made and removed again, for `tutorsync doctor --deep`."""
+        ...
 
     def describe(self, spreadsheet: str) -> str:
         """A short, human name for a spreadsheet reference, used in reports and data issues."""

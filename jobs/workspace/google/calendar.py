@@ -37,6 +37,7 @@ from jobs.model.calendar import (
     event_id,
     generation_of,
 )
+from jobs.model.doctor import is_scratch_key
 from jobs.workspace.google.discovery import (
     Outcome,
     batch_uri,
@@ -176,6 +177,18 @@ class GoogleCalendar:
         """Make each event exist exactly as given: insert new keys (with their derived ids),
         patch changed ones, leave identical ones alone (a rerun writes nothing). Batches of
         at most 50 calls; rate-limited parts are sent again up to PART_RETRIES rounds."""
+        failures = self._upsert(calendar, program_key, events, notify_new, notify_changed)
+        if failures:
+            raise WorkspaceError(self._explain_failures(calendar, failures))
+
+    def _upsert(
+        self,
+        calendar: str,
+        program_key: str,
+        events: Sequence[CalendarEvent],
+        notify_new: bool,
+        notify_changed: bool,
+    ) -> list[_Failure]:
         wanted = [_canonical(event) for event in events]
         keys = [event.key for event in wanted]
         if len(set(keys)) != len(keys):
@@ -185,7 +198,7 @@ class GoogleCalendar:
                 "nothing was written"
             )
         if not wanted:
-            return
+            return []
         listed = self._last_listing.pop((calendar, program_key), None)
         if listed is None:
             listed = self._listed(calendar, program_key)
@@ -200,9 +213,58 @@ class GoogleCalendar:
             found = existing[event.key]
             if found.event != event:
                 ops.append(_Op("patch", event, found.google_id, changed_updates, found))
-        failures = self._apply(calendar, program_key, ops, new_updates)
-        if failures:
-            raise WorkspaceError(self._explain_failures(calendar, failures))
+        return self._apply(calendar, program_key, ops, new_updates)
+
+    def try_upsert(
+        self, calendar: str, program_key: str, events: Sequence[CalendarEvent]
+    ) -> list[tuple[CalendarEvent, str]]:
+        """`upsert`, inviting nobody, for `doctor --deep`: each event not written with why
+        (as upsert's error would explain it), instead of raising."""
+        failures = self._upsert(calendar, program_key, events, False, False)
+        return [(failure.event, self._why(calendar, failure)) for failure in failures]
+
+    def remove_scratch(self, calendar: str, program_key: str) -> str:
+        """Delete every live event tagged with `program_key`, which must be a scratch key of
+        `doctor --deep` (tutorsync deletes no check-in), telling nobody. Returns what was
+        done; raises WorkspaceError naming each event left."""
+        if not is_scratch_key(program_key):
+            raise ValueError(f"{program_key!r} is not a scratch key; tutorsync removes no other")
+        done: list[str] = []
+        left: list[str] = []
+        for item in self._items(calendar, program_key):
+            if item.get("status") == "cancelled":
+                continue
+            label = f"'{item.get('summary', '')}' (event ID {item['id']})"
+            request = self._service.events().delete(
+                calendarId=calendar, eventId=item["id"], sendUpdates="none"
+            )
+            try:
+                self._delete(request, calendar, label)
+            except WorkspaceError as error:
+                left.append(f"{label}: {error}")
+            else:
+                done.append(f"deleted {label}")
+        if left:
+            raise WorkspaceError(
+                f"left in calendar {calendar}, for a person to delete: " + "; ".join(left)
+            )
+        return "; ".join(done) or "nothing was left to remove"
+
+    def _delete(self, request: Any, calendar: str, label: str) -> None:
+        """Send an events.delete; one that answers 410 (deleted already: a reply lost, then
+        sent again) or 404 is done."""
+        try:
+            request.execute()
+        except HttpError as error:
+            status, _, message, content = error_parts(error)
+            if status not in (404, 410):
+                raise WorkspaceError(
+                    self._explain(label, calendar, status, message, content)
+                ) from None
+        except requests.RequestException as error:
+            raise WorkspaceError(
+                f"could not reach Google Calendar to delete it ({type(error).__name__})"
+            ) from None
 
     def link(self, calendar: str, event: CalendarEvent, *, from_spreadsheet: str) -> str:
         """Google Calendar's address of the event: its eid is the event and calendar IDs (the
@@ -395,22 +457,7 @@ class GoogleCalendar:
         """One message for every event not written, grouped by why."""
         groups: dict[str, list[_Failure]] = {}
         for failure in failures:
-            if failure.reason == _SERVICE_ACCOUNT_INVITES:
-                why = self._no_invites(f"calendar {calendar}")
-            elif failure.reason == _DELETED_TOO_OFTEN:
-                why = failure.message
-            elif failure.retryable:
-                why = (
-                    f"Google Calendar kept answering {failure.status} {failure.message} "
-                    f"after {PART_RETRIES} retries; run again later"
-                )
-            elif failure.status == 403:
-                why = self._forbidden(calendar)
-            elif failure.status == 404:
-                why = self._not_found(calendar)
-            else:
-                why = f"Google Calendar refused them: {failure.status} {failure.message}"
-            groups.setdefault(why, []).append(failure)
+            groups.setdefault(self._why(calendar, failure), []).append(failure)
         lines = [f"{len(failures)} event(s) were not written to calendar {calendar}:"]
         for why, group in groups.items():
             names = [f"'{failure.event.summary}'" for failure in group[:_SHOWN_FAILURES]]
@@ -418,6 +465,23 @@ class GoogleCalendar:
             listed = ", ".join(names) + (f" and {more} more" if more else "")
             lines.append(f"- {listed}: {why}")
         return "\n".join(lines)
+
+    def _why(self, calendar: str, failure: _Failure) -> str:
+        """Why an event was not written, and what to change."""
+        if failure.reason == _SERVICE_ACCOUNT_INVITES:
+            return self._no_invites(f"calendar {calendar}")
+        if failure.reason == _DELETED_TOO_OFTEN:
+            return failure.message
+        if failure.retryable:
+            return (
+                f"Google Calendar kept answering {failure.status} {failure.message} "
+                f"after {PART_RETRIES} retries; run again later"
+            )
+        if failure.status == 403:
+            return self._forbidden(calendar)
+        if failure.status == 404:
+            return self._not_found(calendar)
+        return f"Google Calendar refused them: {failure.status} {failure.message}"
 
 
 # Google's reason when a service account without domain-wide delegation invites attendees.

@@ -17,6 +17,7 @@ from jobs.workspace.google.transport import PacedSession
 if TYPE_CHECKING:
     from jobs.workspace.google.calendar import GoogleCalendar
     from jobs.workspace.google.drive import GoogleDrive
+    from jobs.workspace.google.probe import GoogleProbe
 
 
 class GoogleWorkspace:
@@ -36,6 +37,7 @@ class GoogleWorkspace:
         )
         http = HTTPClient(auth=credentials, session=self.session)
         http.set_timeout(google.timeout_seconds)
+        self._http = http
         account = getattr(credentials, "service_account_email", None) or google.subject
         self._account = account or "the signed-in account"
         self._spreadsheets = GoogleSpreadsheets(http, account=self._account)
@@ -57,6 +59,13 @@ class GoogleWorkspace:
         from jobs.workspace.google.drive import GoogleDrive
 
         return GoogleDrive(self.session, account=self._account)
+
+    @functools.cached_property
+    def probe(self) -> GoogleProbe:
+        """Scratch things for `doctor --deep`, through the same adapters and session."""
+        from jobs.workspace.google.probe import GoogleProbe
+
+        return GoogleProbe(self, self._http)
 
     def describe(self, spreadsheet: str) -> str:
         """The spreadsheet's title once read, else its ID."""

@@ -14,6 +14,7 @@ from jobs.workspace.local.sheets import LocalSpreadsheets
 if TYPE_CHECKING:
     from jobs.workspace.local.calendar import LocalCalendar
     from jobs.workspace.local.drive import LocalDrive
+    from jobs.workspace.local.probe import LocalProbe
 
 
 class LocalWorkspace:
@@ -40,6 +41,13 @@ class LocalWorkspace:
         from jobs.workspace.local.drive import LocalDrive
 
         return LocalDrive(self.root)
+
+    @property
+    def probe(self) -> LocalProbe:
+        """Scratch things for `doctor --deep`, made by the same adapters as a run's."""
+        from jobs.workspace.local.probe import LocalProbe
+
+        return LocalProbe(self.root, self.drive, self.calendar)
 
     def describe(self, spreadsheet: str) -> str:
         """The reference as written in the config: it is already a short, readable path."""
