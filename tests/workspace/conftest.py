@@ -3,52 +3,36 @@
 A harness is an adapter's `Workspace` plus the adapter-specific ways a contract test sets the
 scene: creating a source spreadsheet as an educator would (`seed`), and naming a spreadsheet
 that does not exist yet (`new_reference`). To run the contract suite against another adapter,
-add a fixture named `<adapter>_harness` and its name to `ADAPTERS`.
+add a fixture named `<adapter>_harness` and its name to `ADAPTERS`. The harness values are in
+`harnesses.py`; `tests/live/` builds them on a real account.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-
-from jobs.model.drive import (
-    FOLDER_PROPERTY,
-    GRANTS_PROPERTY,
-    KEY_PROPERTY,
-    LEGACY_TOKEN_DIGITS,
-    TEMPLATE_PROPERTY,
-    TEMPLATES_PROPERTY,
-    chunk_tokens,
-    read_tokens,
+from workspace.harnesses import (
+    CalendarHarness,
+    DriveHarness,
+    Harness,
+    Seed,
+    drive_file_id,
+    missing_spreadsheet_id,
+    serial_if_date,
+    short_tokens,
+    shorten_drive_records,
 )
+
+from jobs.model.drive import LEGACY_TOKEN_DIGITS
 from jobs.workspace.local.workspace import LocalWorkspace
 from jobs.workspace.port import Workspace
 from sheets_schema.cells import Grid
 
 ADAPTERS = ["local", "google"]
-
-Seed = Callable[[str, Mapping[str, Grid]], str]
-
-
-@dataclass(frozen=True)
-class Harness:
-    workspace: Workspace
-    seed: Seed  # (name, {tab title: grid}) -> reference of a new spreadsheet with those tabs
-    # name -> a spreadsheet ready for tutorsync's tabs (locally a file not created yet; on
-    # Google a new empty spreadsheet, since a coordinator creates and shares it first)
-    new_reference: Callable[[str], str]
-    missing_reference: Callable[[str], str]  # name -> a spreadsheet that does not exist
-    blank_titles: frozenset[str] = frozenset()  # the tabs a new_reference spreadsheet has
-    creates_spreadsheets: bool = True  # writing to a missing spreadsheet creates it
-    # How read_tabs gives a date cell: a date, or (Sheets' values API) its serial number;
-    # the parsers read both.
-    source_value: Callable[[object], object] = lambda value: value
 
 
 @pytest.fixture(params=ADAPTERS, ids=ADAPTERS)
@@ -130,42 +114,23 @@ def google_harness(tmp_path: Path, fake_google, google_workspace_settings: dict)
         },
         "outputs": {"coordinator_spreadsheet": "unused-spreadsheet-id"},
     }
-    workspace = GoogleWorkspace(parse(config, config_dir=tmp_path), jobs=("progress",))
+    # The calendar and drive harnesses use this workspace too: the scopes of every job.
+    jobs = ("progress", "checkins", "folders")
+    workspace = GoogleWorkspace(parse(config, config_dir=tmp_path), jobs=jobs)
     return Harness(
         workspace=workspace,
         seed=lambda name, tabs: fake_google.sheets.create(name, dict(tabs)),
         # On Google a spreadsheet exists before tutorsync writes into it: a coordinator
         # creates it and shares it, so a "new" one is a new empty spreadsheet.
         new_reference=lambda name: fake_google.sheets.create(name),
-        missing_reference=lambda name: "1" + "x" * 30 + name.replace("/", "-"),
+        missing_reference=missing_spreadsheet_id,
         blank_titles=frozenset({"Sheet1"}),
         creates_spreadsheets=False,
-        source_value=_serial_if_date,
+        source_value=serial_if_date,
     )
 
 
-def _serial_if_date(value: object) -> object:
-    if isinstance(value, date):
-        return (value - date(1899, 12, 30)).days
-    return value
-
-
 # --- calendars ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CalendarHarness:
-    calendar: object  # a jobs.workspace.calendar_port.Calendar
-    calendar_id: str  # the program calendar's reference for this adapter
-    # (summary, start, end) -> adds an event tutorsync did not make to the program calendar
-    add_foreign_event: Callable[[str, object, object], None]
-    # (email, start, end) -> that person is busy then; None if the adapter has no free/busy
-    set_busy: Callable[[str, object, object], None] | None
-    # the calendar's events as stored, for assertions on what others see (list of dicts with
-    # at least "summary" and "key" (None for foreign events)); deleted events are left out
-    stored: Callable[[], list[dict]]
-    # key -> a person deletes that check-in in their calendar program
-    delete_event: Callable[[str], None]
 
 
 CALENDAR_ADAPTERS = ["local", "google"]
@@ -250,30 +215,6 @@ def google_calendar_harness(fake_google, google_harness: Harness) -> CalendarHar
 # --- drives ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DriveHarness:
-    """A Drive adapter and the ways a contract test plays the educators around it. Folders are
-    named by their url, as list_folders gives it."""
-
-    drive: object  # a jobs.workspace.drive_port.Drive
-    root: str  # the configured root folder's reference
-    template: Callable[[str], str]  # name -> reference of a new template file
-    add_hand_grant: Callable[[str, str, str], None]  # (folder url, email, role)
-    rename: Callable[[str, str], None]  # (folder url, new name), as an educator would
-    access: Callable[[str], set[tuple[str, str]]]  # folder url -> {(email, role)} as stored
-    files_in: Callable[[str], list[str]]  # folder url -> names of the files in it (not folders)
-    delete_file: Callable[[str, str], None]  # (folder url, file name): deleted for good
-    delete_template: Callable[[str], None]  # template reference: deleted for good
-    snapshot: Callable[[], object]  # everything stored, to compare before and after a rerun
-    # folder url -> its records (grants, templates, and the tags of its template copies) as
-    # a tutorsync before 64-bit tokens wrote them: every token its first 8 hex digits
-    shorten_tokens: Callable[[str], None]
-
-
-def _short(tokens: Iterable[str]) -> list[str]:
-    return sorted({t[:LEGACY_TOKEN_DIGITS] for t in tokens})
-
-
 DRIVE_ADAPTERS = ["local", "google"]
 
 
@@ -314,7 +255,8 @@ def local_drive_harness(tmp_path: Path) -> DriveHarness:
 
     def shorten_tokens(url: str) -> None:
         data = manifest(tmp_path, url)
-        data["ours"], data["templates"] = _short(data["ours"]), _short(data["templates"])
+        data["ours"] = short_tokens(data["ours"])
+        data["templates"] = short_tokens(data["templates"])
         data["copies"] = {t[:LEGACY_TOKEN_DIGITS]: name for t, name in data["copies"].items()}
         text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         (tmp_path / url / MANIFEST).write_text(text, encoding="utf-8")
@@ -357,8 +299,7 @@ def google_drive_harness(fake_google, google_harness: Harness) -> DriveHarness:
     # An earlier tutorsync's client: its records are written with tutorsync's own access.
     tutorsync = build_service(session, "drive", "v3", API_ROOT)
 
-    def file_id(url: str) -> str:
-        return url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+    file_id = drive_file_id
 
     def template(name: str) -> str:
         return fake_google.drive.add_file(
@@ -405,24 +346,16 @@ def google_drive_harness(fake_google, google_harness: Harness) -> DriveHarness:
         ]
 
     def shorten_tokens(url: str) -> None:
-        folder = fake_google.drive.file(file_id(url))
-        properties = folder.get("appProperties", {})
-        changes: dict[str, str | None] = {}
-        for name in (GRANTS_PROPERTY, TEMPLATES_PROPERTY):
-            chunks = [p for p in properties if p == name or p.removeprefix(f"{name}-").isdigit()]
-            changes |= dict.fromkeys(chunks) | chunk_tokens(
-                _short(read_tokens(properties, name)), name
-            )
-        tutorsync.files().update(
-            fileId=folder["id"], body={"appProperties": changes}, supportsAllDrives=True
-        ).execute()
-        for copy in fake_google.drive.files(include_trashed=False):
-            tags = copy.get("appProperties", {})
-            if tags.get(FOLDER_PROPERTY) == properties[KEY_PROPERTY] and TEMPLATE_PROPERTY in tags:
-                short = {TEMPLATE_PROPERTY: tags[TEMPLATE_PROPERTY][:LEGACY_TOKEN_DIGITS]}
-                tutorsync.files().update(
-                    fileId=copy["id"], body={"appProperties": short}, supportsAllDrives=True
-                ).execute()
+        def update(file_id: str, app_properties: dict) -> None:
+            tutorsync.files().update(
+                fileId=file_id, body={"appProperties": app_properties}, supportsAllDrives=True
+            ).execute()
+
+        shorten_drive_records(
+            fake_google.drive.file(file_id(url)),
+            fake_google.drive.files(include_trashed=False),
+            update,
+        )
 
     return DriveHarness(
         drive=GoogleDrive(session),
