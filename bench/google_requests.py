@@ -158,10 +158,8 @@ def _program_events(program: Program) -> int:
 def _program_items(fake: FakeGoogle) -> tuple[int, int]:
     """What the program's Drive listing finds, (items, folders): the folders tutorsync keeps
     (term, archive, students), tagged with a key, and the template copies in them."""
-    items = [f for f in fake.drive.files() if "tutorsync-program" in (f.get("appProperties") or {})]
-    folders = [
-        f for f in items if f["mimeType"] == FOLDER and "tutorsync-key" in f["appProperties"]
-    ]
+    items = [f for f in fake.drive.files() if "tutorsync-program" in (f.get("properties") or {})]
+    folders = [f for f in items if f["mimeType"] == FOLDER and "tutorsync-key" in f["properties"]]
     return len(items), len(folders)
 
 

@@ -222,7 +222,7 @@ def end_state(site: Site, as_of: date = TODAY) -> dict[str, Any]:
     folders = {}
     copies = set()
     for file in fake.drive.files():
-        properties = file.get("appProperties") or {}
+        properties = file.get("properties") or {}
         if properties.get("tutorsync-program") != program_key:
             continue
         if properties.get("tutorsync-kind") == "template-copy":
@@ -296,7 +296,7 @@ def _labels(fake: FakeGoogle) -> dict[str, str]:
     for spreadsheet in fake.sheets.ids():
         labels[spreadsheet] = f"<{fake.sheets.spreadsheet(spreadsheet)['properties']['title']}>"
     for file in fake.drive.files():
-        properties = file.get("appProperties") or {}
+        properties = file.get("properties") or {}
         if "tutorsync-key" in properties:
             labels[file["id"]] = f"<folder {properties['tutorsync-key']}>"
         elif properties.get("tutorsync-kind") == "template-copy":
@@ -387,7 +387,7 @@ def duplicates(site: Site) -> list[str]:
     folders: Counter[str] = Counter()
     copies: Counter[tuple[str, str]] = Counter()
     for file in fake.drive.files():
-        properties = file.get("appProperties") or {}
+        properties = file.get("properties") or {}
         if properties.get("tutorsync-program") != program_key:
             continue
         if properties.get("tutorsync-kind") == "template-copy":
@@ -461,7 +461,7 @@ def wrong_grants(site: Site, *, exact: bool) -> list[str]:
     domains) and the coordinators, in folders.role; a student who left, the coordinators."""
     shared = []
     for file in site.fake.drive.files():
-        properties = file.get("appProperties") or {}
+        properties = file.get("properties") or {}
         if properties.get("tutorsync-program") != site.settings.program.key:
             continue
         shared.append(

@@ -1,16 +1,16 @@
 """The Drive port: the student folders tutorsync keeps, who may open them, and what it copied
 into them.
 
-A folder is identified for ever by its `key` (stored on the folder: appProperties on Google, a
-manifest file in the folder's directory locally), never by its name: Drive allows many folders
-with one name, and educators rename folders. Each folder also records which of its grants
+A folder is identified for ever by its `key` (stored on the folder: public Drive properties on
+Google, a manifest file in the folder's directory locally), never by its name: Drive allows many
+folders with one name, and educators rename folders. Each folder also records which of its grants
 tutorsync made (`ours`) and which templates it has copied into it (`templates`), so a rerun
 revokes only its own grants and never copies a template twice, even after an educator renamed or
 deleted the copy. (A copy also carries its folder's key and its template's token, so a copy
 made by a run that stopped before recording it is found and recorded, not made again.)
 
 Grants and templates are recorded as short tokens (`token`) rather than addresses or file IDs:
-Google keeps at most 124 bytes per appProperty, and a token is all a comparison needs.
+Google keeps at most 124 bytes per property, and a token is all a comparison needs.
 
 Changes are small frozen dataclasses that also serve as the folders job's planned actions; each
 carries the reason it exists (adapters ignore it).
@@ -25,6 +25,7 @@ from enum import StrEnum
 
 from jobs.errors import FoldersChanged
 
+TAG_PREFIX = "tutorsync-"  # every tag tutorsync puts on a file; other apps' are left alone
 PROGRAM_PROPERTY = "tutorsync-program"  # the program's key: one filtered listing finds ours
 KEY_PROPERTY = "tutorsync-key"  # the folder's key
 KIND_PROPERTY = "tutorsync-kind"  # FolderKind, or COPY_KIND on a template copy
@@ -127,6 +128,9 @@ class Folder:
     copies: frozenset[str] = frozenset()  # tokens of the templates whose copy is found in it
     student_id: str = ""
     trashed: bool = False  # in Drive's trash (an educator put it there)
+    # Its record (or a template copy's in it) is kept as an earlier version kept it, where
+    # another sign-in may not read it (Google: appProperties, private to one Cloud project).
+    outdated_record: bool = False
     # Other folders carrying the same key (a race between two machines), left alone; the
     # folder kept is the oldest on Google, the first in path order locally.
     duplicate_urls: tuple[str, ...] = ()
@@ -246,6 +250,17 @@ class RecordTemplate:
         return f"record the template copy in {self.folder_key}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class RewriteRecord:
+    """Keep the folder's record (and its template copies') the way this version keeps it."""
+
+    folder_key: str
+    reason: str = ""
+
+    def describe(self, *, sensitive: bool = False) -> str:
+        return f"rewrite tutorsync's record on {self.folder_key}: {self.reason}"
+
+
 FolderChange = (
     CreateFolder
     | ShareFolder
@@ -255,6 +270,7 @@ FolderChange = (
     | MoveFolder
     | CopyTemplate
     | RecordTemplate
+    | RewriteRecord
 )
 
 
@@ -292,7 +308,7 @@ def meanwhile_error(made: Sequence[FolderChange]) -> FoldersChanged:
 def chunk_tokens(
     tokens: Sequence[str] | frozenset[str], key: str, limit_bytes: int = 124
 ) -> dict[str, str]:
-    """Tokens spread over appProperties `key`, `key-2`, `key-3`, ... so that each property's key
+    """Tokens spread over properties `key`, `key-2`, `key-3`, ... so that each property's key
     and value together stay within Google's 124 bytes."""
     ordered = sorted(tokens)
     properties: dict[str, str] = {}

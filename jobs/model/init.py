@@ -9,7 +9,7 @@ from sheets_schema.new_program import SpreadsheetKind
 
 __all__ = ["INIT_PROPERTY", "PROGRAM_PROPERTY", "FoundSpreadsheet"]
 
-# Drive appProperties of a spreadsheet init made: PROGRAM_PROPERTY holds the program's key (as
+# Drive properties of a spreadsheet init made: PROGRAM_PROPERTY holds the program's key (as
 # on the student folders, whose listing ignores these files), INIT_PROPERTY its SpreadsheetKind.
 INIT_PROPERTY = "tutorsync-init"
 

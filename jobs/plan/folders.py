@@ -34,6 +34,7 @@ from jobs.model.drive import (
     MoveFolder,
     RecordTemplate,
     RevokeGrant,
+    RewriteRecord,
     ShareFolder,
     role_covers,
     token,
@@ -106,8 +107,23 @@ def plan_folders(
                 reason=f"where folders of students who left during {term} are kept",
             )
         )
-    plan.changes = structure + plan.changes
+    plan.changes = structure + plan.changes + _rewrites(folders)
     return plan
+
+
+def _rewrites(folders: Sequence[Folder]) -> list[FolderChange]:
+    """Records an earlier version kept where only the sign-ins of one Cloud project read them
+    are moved where every sign-in does, before a new one (another service account, a
+    coordinator's OAuth client) would miss them and make every folder again."""
+    return [
+        RewriteRecord(
+            folder.key,
+            reason="an earlier tutorsync kept it where only sign-ins of the same Google Cloud "
+            "project can read it",
+        )
+        for folder in folders
+        if folder.outdated_record
+    ]
 
 
 def _plan_student_folder(

@@ -56,7 +56,7 @@ def scratch_left(fake: FakeGoogle, config: Path) -> list[str]:
         f"drive: {item['name']}"
         for item in fake.drive.files()
         if SCRATCH_NAME in item["name"]
-        or str((item.get("appProperties") or {}).get("tutorsync-program", "")).startswith(
+        or str((item.get("properties") or {}).get("tutorsync-program", "")).startswith(
             SCRATCH_PREFIX
         )
     ]

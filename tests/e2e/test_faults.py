@@ -98,7 +98,7 @@ def edit(sites: list[Site]) -> Educators:
         folder = next(
             f
             for f in site.fake.drive.files()
-            if (f.get("appProperties") or {}).get("tutorsync-student") == students[2]
+            if (f.get("properties") or {}).get("tutorsync-student") == students[2]
         )
         site.fake.drive.add_permission(folder["id"], settings.folders.coordinators[0], "reader")
     return educators

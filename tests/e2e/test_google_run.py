@@ -315,9 +315,9 @@ def test_folders_on_google_are_shared_linked_and_left_alone_by_a_rerun(google_de
     assert jobs["folders"]["ok"] and jobs["folders"]["changes"] > 0
     settings = load(google_demo)
     students = {
-        f["appProperties"]["tutorsync-student"]: f
+        f["properties"]["tutorsync-student"]: f
         for f in fake_google.drive.files()
-        if (f.get("appProperties") or {}).get("tutorsync-kind") == "student"
+        if (f.get("properties") or {}).get("tutorsync-kind") == "student"
     }
     assert len(students) == jobs["progress"]["students"]
     for folder in students.values():

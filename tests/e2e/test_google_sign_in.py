@@ -4,13 +4,12 @@ drive.file token for files its app made); then each way a sign-in can lack a sco
 message that names the fix."""
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 import google.oauth2.credentials
 import pytest
 from click.testing import CliRunner, Result
-from fake_google import FakeGoogle
 from fake_google.programs import (
     CLIENT_ID,
     GOOGLE_UNIVERSE,
@@ -18,6 +17,15 @@ from fake_google.programs import (
     upload_program,
     workspace_settings,
     write_service_account_key,
+)
+from fake_google.sign_in import (
+    COORDINATOR,
+    MODES,
+    OAUTH_CLIENT,
+    adc_workspace,
+    oauth_workspace,
+    sign_in,
+    write_token,
 )
 
 from jobs.cli import cli
@@ -34,11 +42,8 @@ from jobs.workspace.google.scopes import (
 )
 
 TODAY = date(2026, 11, 23)  # the demo template is generated for this day (conftest.py)
-COORDINATOR = "coordinator@school.example"
-OAUTH_CLIENT = "123456789012-tutorsync.apps.googleusercontent.com"
 # What an earlier tutorsync asked for: drive.file, and no free/busy scope.
 EARLIER_SCOPES = (CALENDAR_EVENTS, DRIVE_FILE, SPREADSHEETS)
-MODES = ["service_account", "delegated", "adc", "oauth"]
 
 
 def tutorsync(command: str, config: Path, *args: str) -> Result:
@@ -60,67 +65,13 @@ def login_scopes(demo: Path) -> tuple[str, ...]:
     return scopes_for([*jobs_of(load(demo / "tutorsync.toml")), "doctor"])
 
 
-def write_token(fake: FakeGoogle, path: Path, scopes: tuple[str, ...]) -> Path:
-    """The token file `tutorsync auth login` leaves after the coordinator allowed `scopes`."""
-    signed_in = fake.auth.sign_in_user(COORDINATOR, scopes, client_id=OAUTH_CLIENT)
-    token = {
-        "token": signed_in["access_token"],
-        "refresh_token": signed_in["refresh_token"],
-        "token_uri": "https://oauth2.googleapis.com/token",
-        "client_id": OAUTH_CLIENT,
-        "client_secret": "not-a-secret",
-        "scopes": list(scopes),
-        "expiry": (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-    }
-    path.write_text(json.dumps(token), encoding="utf-8")
-    path.chmod(0o600)
-    return path
-
-
-def oauth_workspace(fake: FakeGoogle, tmp_path: Path, token: Path) -> dict:
-    client = tmp_path / "client.json"
-    client.write_text(json.dumps({"installed": {"client_id": OAUTH_CLIENT}}), encoding="utf-8")
-    workspace = workspace_settings(fake, tmp_path / "unused.json")
-    google = workspace["google"]
-    del google["key_file"]
-    google |= {"auth": "oauth", "client_secrets_file": str(client), "token_file": str(token)}
-    return workspace
-
-
-def adc_workspace(fake: FakeGoogle) -> dict:
-    workspace = workspace_settings(fake, Path("unused.json"))
-    del workspace["google"]["key_file"]
-    workspace["google"]["auth"] = "adc"
-    return workspace
-
-
 @pytest.fixture
 def signed_in(request, demo, fake_google, tmp_path, private_key_pem, monkeypatch) -> Path:
     """The demo program on the fake, its config signed in the way `request.param` names."""
-    mode = request.param
-    if mode == "service_account":  # a key of the tests' universe: self-signed JWTs
-        key = write_service_account_key(fake_google, tmp_path / "sa.json", private_key_pem)
-        workspace = workspace_settings(fake_google, key)
-    elif mode == "delegated":  # Google's universe: a token from the token endpoint
-        key = write_service_account_key(
-            fake_google, tmp_path / "sa.json", private_key_pem, universe_domain=GOOGLE_UNIVERSE
-        )
-        fake_google.auth.add_user(COORDINATOR)
-        fake_google.auth.grant_delegation(CLIENT_ID, every_scope())
-        workspace = workspace_settings(fake_google, key)
-        workspace["google"] |= {
-            "auth": "delegated",
-            "subject": COORDINATOR,
-            "allowed_subjects": [COORDINATOR],
-        }
-    elif mode == "adc":  # GOOGLE_APPLICATION_CREDENTIALS naming a service account key
-        key = write_service_account_key(fake_google, tmp_path / "sa.json", private_key_pem)
-        monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key))
-        workspace = adc_workspace(fake_google)
-    else:  # a coordinator signed in with `tutorsync auth login`
-        token = write_token(fake_google, tmp_path / "token.json", login_scopes(demo))
-        workspace = oauth_workspace(fake_google, tmp_path, token)
-    return upload_program(fake_google, demo, workspace)
+    way = sign_in(fake_google, request.param, tmp_path, private_key_pem, login_scopes(demo))
+    for name, value in way.environment.items():
+        monkeypatch.setenv(name, value)
+    return upload_program(fake_google, demo, way.workspace)
 
 
 @pytest.mark.parametrize("signed_in", MODES, indirect=True)
@@ -287,3 +238,70 @@ def test_a_sign_in_limited_to_drive_file_is_told_why_the_root_is_not_found_and_t
         in (failure)
     )
     assert [r.status for r in fake_google.requests if r.method_id == "drive.files.get"] == [404]
+
+
+# --- Another Cloud project ----------------------------------------------------------------------
+
+
+def signed_in_instead(config: Path, workspace: dict) -> None:
+    """`config` signed in the way `workspace` says, everything else as it was."""
+    text = config.read_text(encoding="utf-8")
+    start = text.index("[workspace.google]\n")
+    end = text.index("[workspace.google.quotas]")
+    google = {k: v for k, v in workspace["google"].items() if k != "quotas"}
+    section = "[workspace.google]\n" + "".join(
+        f"{k} = {json.dumps(v)}\n" for k, v in google.items()
+    )
+    config.write_text(text[:start] + section + text[end:], encoding="utf-8")
+
+
+def test_a_sign_in_through_another_cloud_project_finds_everything_the_first_made(
+    demo, fake_google, tmp_path, private_key_pem
+):
+    """Drive keeps appProperties per Cloud project: a program that moves from a service
+    account to a coordinator's own OAuth client (another project) must still find its
+    folders and template copies by their tags, and make none again."""
+    key = write_service_account_key(fake_google, tmp_path / "sa.json", private_key_pem)
+    config = upload_program(fake_google, demo, workspace_settings(fake_google, key))
+    assert tutorsync("run", config).exit_code == 0
+    before = {f["id"] for f in fake_google.drive.files()}
+    token = write_token(fake_google, tmp_path / "token.json", login_scopes(demo))
+    signed_in_instead(config, oauth_workspace(fake_google, tmp_path, token))
+
+    result = tutorsync("run", config, "--json")
+
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    folders = jobs_of_run(result)["folders"]
+    assert folders["ok"] and folders["changes"] == 0, folders
+    assert {f["id"] for f in fake_google.drive.files()} == before
+
+
+def test_folders_an_earlier_version_tagged_privately_are_retagged_once_then_found_by_any_project(
+    demo, fake_google, tmp_path, private_key_pem
+):
+    key = write_service_account_key(fake_google, tmp_path / "sa.json", private_key_pem)
+    config = upload_program(fake_google, demo, workspace_settings(fake_google, key))
+    assert tutorsync("run", config).exit_code == 0
+    # As an earlier tutorsync left them: every tag in the service account's appProperties.
+    by_hand = fake_google.build("drive").files()  # the tests' hand acts through its project
+    tagged = [
+        f for f in fake_google.drive.files() if "tutorsync-program" in f.get("properties", {})
+    ]
+    for file in tagged:
+        tags = {k: v for k, v in file["properties"].items() if k.startswith("tutorsync-")}
+        body = {"properties": dict.fromkeys(tags), "appProperties": tags}
+        by_hand.update(fileId=file["id"], body=body, supportsAllDrives=True).execute()
+    folders = [f for f in tagged if f["mimeType"] == "application/vnd.google-apps.folder"]
+    before = {f["id"] for f in fake_google.drive.files()}
+
+    retagged = jobs_of_run(tutorsync("run", config, "--json"))["folders"]
+    again = jobs_of_run(tutorsync("run", config, "--json"))["folders"]
+    token = write_token(fake_google, tmp_path / "token.json", login_scopes(demo))
+    signed_in_instead(config, oauth_workspace(fake_google, tmp_path, token))
+    elsewhere = jobs_of_run(tutorsync("run", config, "--json"))["folders"]
+
+    assert retagged["ok"] and retagged["changes"] == len(folders), retagged
+    assert again["changes"] == 0 and elsewhere["changes"] == 0, (again, elsewhere)
+    assert {f["id"] for f in fake_google.drive.files()} == before
+    for file in fake_google.drive.files():
+        assert not any(k.startswith("tutorsync-") for k in file.get("appProperties", {})), file

@@ -62,12 +62,14 @@ def init(folder: Path, base: Path, *args: str):
 
 
 def made_in(fake, folder_id: str) -> dict[str, dict]:
-    """The spreadsheets in the folder, by their init tag."""
-    return {
-        f["appProperties"]["tutorsync-init"]: f
-        for f in fake.drive.files()
-        if f["parents"] == [folder_id] and "tutorsync-init" in f.get("appProperties", {})
-    }
+    """The spreadsheets in the folder, by their init tag (in appProperties, if an earlier
+    version made them)."""
+    made = {}
+    for f in fake.drive.files():
+        tags = f.get("appProperties", {}) | f.get("properties", {})
+        if f["parents"] == [folder_id] and "tutorsync-init" in tags:
+            made[tags["tutorsync-init"]] = f
+    return made
 
 
 def test_init_makes_four_tagged_spreadsheets_with_one_batch_update_each(
@@ -78,7 +80,7 @@ def test_init_makes_four_tagged_spreadsheets_with_one_batch_update_each(
     made = made_in(fake_google, drive_folder)
     assert set(made) == KINDS
     for kind, file in made.items():
-        assert file["appProperties"] == {"tutorsync-program": KEY, "tutorsync-init": kind}
+        assert file["properties"] == {"tutorsync-program": KEY, "tutorsync-init": kind}
         assert file["mimeType"] == "application/vnd.google-apps.spreadsheet"
     counts = fake_google.counts()
     # No generated IDs: Drive gives none to a spreadsheet (generatedIdNotSupported).
@@ -175,7 +177,8 @@ def test_dry_run_reads_and_makes_nothing(fake_google, base_toml, drive_folder, t
 def test_a_spreadsheet_left_empty_by_an_interrupted_init_is_filled_in_not_made_again(
     fake_google, base_toml, drive_folder, tmp_path
 ):
-    # Drive made the roster, then init stopped before its batchUpdate.
+    # Drive made the roster, then init (an earlier version's, tagging in appProperties)
+    # stopped before its batchUpdate.
     empty = fake_google.drive.add_file(
         f"{NAME} - Roster",
         "application/vnd.google-apps.spreadsheet",
@@ -266,7 +269,7 @@ def test_creates_and_writes_answered_503_after_landing_make_no_duplicate(
     for file in made.values():
         metadata = fake_google.sheets.developer_metadata(file["id"])
         assert [m["metadataValue"] for m in metadata if m["metadataKey"] == FILLED_KEY] == [
-            file["appProperties"]["tutorsync-init"]
+            file["properties"]["tutorsync-init"]
         ]
     # Without an ID a create is never sent again blind: after each lost answer the folder is
     # listed again by the tags, and the spreadsheet is found there.

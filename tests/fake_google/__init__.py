@@ -50,6 +50,13 @@ source. Still not modelled, or not checked against any recording:
   per-calendar errors [{domain global, reason notFound}] Google gives for one it cannot read.
   A list or free/busy query whose timeMax is before timeMin is not refused (the Calendar
   errors guide's timeRangeEmpty names the timeMax parameter).
+- Drive: custom properties are not limited (Google: 30 public per file from all apps, 30
+  private per app, 124 bytes a key and value); who may reach a file follows drive.file and
+  `sheets.forbid` only, not its permissions; a folder moved to the trash does not make its
+  descendants `trashed` as Drive does; files.list is never behind the writes before it
+  (Drive's search index may lag); in a shared drive anyone may delete.
+- Auth: a JWT's iat/exp and a token's expiry are not checked against the clock; tokens are
+  never revoked; the narrower Calendar scopes reach every calendar (fake_google/scopes.py).
 - No recording was found for the replies of updateCells, repeatCell, setDataValidation,
   add/deleteConditionalFormatRule, createDeveloperMetadata, add/deleteFilterView and
   autoResizeDimensions, nor for Drive files.list with items, files.update, files.generateIds,

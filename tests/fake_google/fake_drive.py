@@ -8,6 +8,11 @@ Behaviours chosen where Google's docs leave room:
   body answers 403 fieldNotWritable (use addParents/removeParents).
 - files.copy inherits the source's parents, appProperties and properties (body entries win,
   null clears); copying a folder answers 403 cannotCopyFile.
+- appProperties are kept per Cloud project, as Drive keeps them per app: a request sees,
+  queries (`appProperties has`) and changes only those of its token's project; another
+  project's credentials see none. `properties` are public: one map every app sees. A request
+  without credentials (the test's own hand, and add_file) acts through TEST_PROJECT, the
+  project of the tests' service account.
 - permissions.create for a principal that already has a permission updates its role and keeps
   its id (user/group ids are derived from the email address, as Google's are per account).
 - files.generateIds hands out ids that files.create and files.copy accept as the body's `id`
@@ -50,8 +55,7 @@ Behaviours chosen where Google's docs leave room:
 Not modelled: who may reach a file by its permissions (every identity reaches every file, in
 every shared drive, but for drive.file and `sheets.forbid`); the caller for ownership, storage
 and shared drive roles is `caller`/`caller_is_service_account`, not the token's account; and
-appProperties are one map for every app (Google keeps them per project, so another project's
-credentials see none of tutorsync's tags).
+the limits on custom properties (30 public per file, 30 private per app, 124 bytes each).
 """
 
 from __future__ import annotations
@@ -66,7 +70,7 @@ from typing import Any
 from .common import Call, Reply, now_rfc3339, paginate, random_id
 from .drive_query import compile_query
 from .errors import GoogleError, bad_request, storage_quota_exceeded
-from .fake_auth import Grant
+from .fake_auth import Grant, project_of
 from .fake_sheets import FakeSheets
 
 FOLDER = "application/vnd.google-apps.folder"
@@ -113,6 +117,15 @@ def _web_view_link(file_id: str, mime_type: str) -> str:
     return f"https://drive.google.com/file/d/{file_id}/view?usp=drivesdk"
 
 
+# The project a request without credentials acts through: that of the tests' service account
+# (programs.SERVICE_ACCOUNT), so a folder seeded with appProperties is one tutorsync's tests see.
+TEST_PROJECT = project_of("tutorsync@tutorsync-tests.iam.gserviceaccount.com")
+
+
+def _project(grant: Grant | None) -> str:
+    return TEST_PROJECT if grant is None else grant.project
+
+
 def _merge_map(current: dict[str, str] | None, changes: dict[str, Any] | None) -> dict[str, str]:
     """appProperties / properties update: keys merge, a null value removes the key."""
     merged = dict(current or {})
@@ -151,8 +164,11 @@ class FakeDrive:
         name: str,
         parents: list[str] | None = None,
         app_properties: dict[str, str] | None = None,
+        properties: dict[str, str] | None = None,
     ) -> str:
-        return self.add_file(name, FOLDER, parents=parents, app_properties=app_properties)
+        return self.add_file(
+            name, FOLDER, parents=parents, app_properties=app_properties, properties=properties
+        )
 
     def add_file(
         self,
@@ -210,15 +226,17 @@ class FakeDrive:
     def files(self, include_trashed: bool = True) -> list[dict[str, Any]]:
         """Every file except drive roots, as full resources."""
         return [
-            self._public(f)
+            self._view(f, TEST_PROJECT)
             for f in self._files.values()
             if f["id"] != self.root_id
             and not f.get("_drive_root")
             and (include_trashed or not f["trashed"])
         ]
 
-    def file(self, file_id: str) -> dict[str, Any]:
-        return self._public(self._files[file_id])
+    def file(self, file_id: str, project: str = TEST_PROJECT) -> dict[str, Any]:
+        """The file as a request through `project` sees it (its appProperties are that
+        project's)."""
+        return self._view(self._files[file_id], project)
 
     def permissions(self, file_id: str) -> list[dict[str, Any]]:
         """The permissions made on the file itself (not those it inherits)."""
@@ -311,9 +329,19 @@ class FakeDrive:
     def _public(stored: dict[str, Any]) -> dict[str, Any]:
         return {k: copy.deepcopy(v) for k, v in stored.items() if not k.startswith("_")}
 
-    def _resource(self, stored: dict[str, Any]) -> dict[str, Any]:
-        """A file as the API gives it: `permissions` too, outside shared drives."""
-        resource = self._public(stored)
+    @classmethod
+    def _view(cls, stored: dict[str, Any], project: str) -> dict[str, Any]:
+        """The file's metadata with the appProperties of `project` (none: no field)."""
+        view = cls._public(stored)
+        mine = stored.get("_app_properties", {}).get(project)
+        if mine:
+            view["appProperties"] = dict(mine)
+        return view
+
+    def _resource(self, stored: dict[str, Any], call: Call) -> dict[str, Any]:
+        """A file as the API gives it to the caller: its project's appProperties, and
+        `permissions` too outside shared drives."""
+        resource = self._view(stored, _project(call.grant))
         if not stored.get("driveId"):
             resource["permissions"] = self._effective_permissions(stored)
         return resource
@@ -412,19 +440,25 @@ class FakeDrive:
         elif "driveId" in stored:
             del stored["driveId"]
 
-    def _apply_metadata(self, stored: dict[str, Any], body: dict[str, Any]) -> None:
+    def _apply_metadata(self, stored: dict[str, Any], body: dict[str, Any], project: str) -> None:
         for key in _WRITABLE:
             if key in body and body[key] is not None:
                 stored[key] = copy.deepcopy(body[key])
         if body.get("trashed") is not None:
             stored["explicitlyTrashed"] = bool(body["trashed"])
-        for key in ("appProperties", "properties"):
-            if key in body:
-                merged = _merge_map(stored.get(key), body[key])
-                if merged:
-                    stored[key] = merged
-                else:
-                    stored.pop(key, None)
+        if "properties" in body:
+            merged = _merge_map(stored.get("properties"), body["properties"])
+            if merged:
+                stored["properties"] = merged
+            else:
+                stored.pop("properties", None)
+        if "appProperties" in body:
+            private = stored.setdefault("_app_properties", {})
+            merged = _merge_map(private.get(project), body["appProperties"])
+            if merged:
+                private[project] = merged
+            else:
+                private.pop(project, None)
 
     # -------------------------------------------------------------------------------- handlers
 
@@ -453,7 +487,7 @@ class FakeDrive:
         stored = self._new_file(file_id, body.get("name") or "Untitled", mime_type, [], None)
         self._set_parents(stored, body.get("parents") or [self.root_id], call)
         self._check_may_own(stored, call)
-        self._apply_metadata(stored, body)
+        self._apply_metadata(stored, body, _project(call.grant))
         self._files[file_id] = stored
         if call.grant is not None:
             self.made_by(file_id, call.grant)
@@ -461,11 +495,11 @@ class FakeDrive:
             self._add_owner(file_id)
         if mime_type == SPREADSHEET:
             self._sheets.create_empty(file_id, stored["name"])
-        return Reply(self._resource(stored), default_fields=FILE_DEFAULT_FIELDS)
+        return Reply(self._resource(stored, call), default_fields=FILE_DEFAULT_FIELDS)
 
     def _get(self, call: Call) -> Reply:
         stored = self._file(call.path_params["fileId"], call)
-        return Reply(self._resource(stored), default_fields=FILE_DEFAULT_FIELDS)
+        return Reply(self._resource(stored, call), default_fields=FILE_DEFAULT_FIELDS)
 
     def _generate_ids(self, call: Call) -> Reply:
         count = call.integer("count", 10)
@@ -492,7 +526,7 @@ class FakeDrive:
                 reason="fieldNotWritable",
             )
         updated = copy.deepcopy(stored)
-        self._apply_metadata(updated, body)
+        self._apply_metadata(updated, body, _project(call.grant))
         added = [p for p in (call.param("addParents") or "").split(",") if p]
         removed = {self._resolve_id(p) for p in (call.param("removeParents") or "").split(",") if p}
         if added or removed:
@@ -504,7 +538,7 @@ class FakeDrive:
         stored.update(updated)
         if stored["mimeType"] == SPREADSHEET and self._sheets.exists(stored["id"]):
             self._sheets.rename(stored["id"], stored["name"])
-        return Reply(self._resource(stored), default_fields=FILE_DEFAULT_FIELDS)
+        return Reply(self._resource(stored, call), default_fields=FILE_DEFAULT_FIELDS)
 
     def _copy(self, call: Call) -> Reply:
         source = self._file(call.path_params["fileId"], call)
@@ -519,10 +553,11 @@ class FakeDrive:
         self._set_parents(stored, body.get("parents") or source["parents"], call)
         self._check_may_own(stored, call)
         inherited: dict[str, Any] = {
-            k: source[k] for k in ("appProperties", "properties", "description") if k in source
+            k: source[k] for k in ("properties", "description") if k in source
         }
-        self._apply_metadata(stored, inherited)
-        self._apply_metadata(stored, body)
+        stored["_app_properties"] = copy.deepcopy(source.get("_app_properties", {}))
+        self._apply_metadata(stored, inherited, _project(call.grant))
+        self._apply_metadata(stored, body, _project(call.grant))
         self._files[file_id] = stored
         if call.grant is not None:
             self.made_by(file_id, call.grant)
@@ -530,7 +565,7 @@ class FakeDrive:
             self._add_owner(file_id)
         if source["mimeType"] == SPREADSHEET and self._sheets.exists(source["id"]):
             self._sheets.copy_spreadsheet(source["id"], file_id, name)
-        return Reply(self._resource(stored), default_fields=FILE_DEFAULT_FIELDS)
+        return Reply(self._resource(stored, call), default_fields=FILE_DEFAULT_FIELDS)
 
     def _delete(self, call: Call) -> Reply:
         stored = self._file(call.path_params["fileId"], call)
@@ -570,7 +605,7 @@ class FakeDrive:
                 continue
             if call.per_file and not self._reached(stored, call.grant):
                 continue
-            if predicate(stored):
+            if predicate(self._view(stored, _project(call.grant))):
                 items.append(stored)
         for key in reversed([k.strip() for k in (call.param("orderBy") or "").split(",") if k]):
             field, _, direction = key.partition(" ")
@@ -584,7 +619,7 @@ class FakeDrive:
         body: dict[str, Any] = {
             "kind": "drive#fileList",
             "incompleteSearch": False,
-            "files": [self._resource(f) for f in page],
+            "files": [self._resource(f, call) for f in page],
         }
         if next_page:
             body["nextPageToken"] = next_page

@@ -328,3 +328,41 @@ def test_a_request_without_credentials_is_the_tests_own_hand(fake, person_made):
     found = educator.files().get(fileId=person_made["folder"], supportsAllDrives=True).execute()
 
     assert found["id"] == person_made["folder"]
+
+
+# --- appProperties, per project ------------------------------------------------------------
+
+
+def test_app_properties_are_seen_and_queried_only_through_the_project_that_wrote_them(fake, key):
+    fake.drive.caller_is_service_account = False  # a person's My Drive can hold it
+    app = as_service_account(fake, key, AUTH + "drive")
+    body = {
+        "name": "Ana",
+        "mimeType": FOLDER,
+        "appProperties": {"tag": "private"},
+        "properties": {"tag": "public"},
+    }
+    made = app.post(DRIVE, json=body, params=ALL_DRIVES).json()["id"]
+    signed_in = fake.auth.sign_in_user(COORDINATOR, [AUTH + "drive"], client_id=OAUTH_CLIENT)
+    other_project = requests.Session()
+    fake.mount(other_project)
+    other_project.headers["Authorization"] = f"Bearer {signed_in['access_token']}"
+    fields = {"fields": "id,appProperties,properties", **ALL_DRIVES}
+
+    mine = app.get(f"{DRIVE}/{made}", params=fields).json()
+    theirs = other_project.get(f"{DRIVE}/{made}", params=fields).json()
+    private_query = {
+        "q": "appProperties has { key='tag' and value='private' }",
+        "fields": "files(id)",
+    }
+    public_query = {"q": "properties has { key='tag' and value='public' }", "fields": "files(id)"}
+
+    assert mine["appProperties"] == {"tag": "private"}
+    assert "appProperties" not in theirs  # Drive keeps them per app: none of its own here
+    assert theirs["properties"] == mine["properties"] == {"tag": "public"}
+    assert app.get(DRIVE, params=private_query).json()["files"] == [{"id": made}]
+    assert other_project.get(DRIVE, params=private_query).json()["files"] == []
+    assert other_project.get(DRIVE, params=public_query).json()["files"] == [{"id": made}]
+    # Its own appProperties, written beside the first project's, change only its own.
+    other_project.patch(f"{DRIVE}/{made}", json={"appProperties": {"tag": "theirs"}})
+    assert app.get(f"{DRIVE}/{made}", params=fields).json()["appProperties"] == {"tag": "private"}

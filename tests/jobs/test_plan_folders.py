@@ -18,6 +18,7 @@ from jobs.model.drive import (
     MoveFolder,
     RecordTemplate,
     RevokeGrant,
+    RewriteRecord,
     ShareFolder,
     made_meanwhile,
     token,
@@ -319,6 +320,29 @@ def test_other_terms_folders_are_left_alone() -> None:
         ["001", "Doe, Jane", "teach@school.example", "tutor@school.example", "yes"]
     )
     assert plan_folders(settings=make_settings(), roster=roster, folders=folders).changes == []
+
+
+def test_records_kept_as_an_earlier_version_kept_them_are_rewritten_once_with_other_changes():
+    old_term = replace(
+        settled("009", "tutor@school.example"),
+        key=student_key("2025-26", "009"),
+        outdated_record=True,
+    )
+    outdated = replace(settled("001", "tutor@school.example"), outdated_record=True)
+    roster = make_roster(
+        ["001", "Doe, Jane", "teach@school.example", "tutor2@school.example", "yes"]
+    )
+
+    plan = plan_folders(
+        settings=make_settings(), roster=roster, folders=[term_folder(), old_term, outdated]
+    )
+
+    rewrites = [c for c in plan.changes if isinstance(c, RewriteRecord)]
+    assert [c.folder_key for c in rewrites] == [old_term.key, outdated.key]
+    assert "Cloud project" in rewrites[0].reason
+    assert ShareFolder(outdated.key, "tutor2@school.example", "writer") in [
+        replace(c, reason="") for c in plan.changes if isinstance(c, ShareFolder)
+    ]
 
 
 @pytest.mark.parametrize(

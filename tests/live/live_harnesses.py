@@ -253,24 +253,22 @@ def drive_harness(sandbox: Sandbox, place: Place) -> DriveHarness:
         ]
 
     def shorten_tokens(url: str) -> None:
-        # Read and written with tutorsync's own access: its appProperties are its app's.
         mine = sandbox.tutorsync_drive
         folder = (
             mine.files()
-            .get(fileId=drive_file_id(url), fields="id,appProperties", supportsAllDrives=True)
+            .get(fileId=drive_file_id(url), fields="id,properties", supportsAllDrives=True)
             .execute()
         )
-        key = quoted(folder.get("appProperties", {}).get(FOLDER_KEY_PROPERTY, ""))
+        key = quoted(folder.get("properties", {}).get(FOLDER_KEY_PROPERTY, ""))
         copies = sandbox.files(
-            f"appProperties has {{ key='{FOLDER_PROPERTY}' and value='{key}' }} "
-            "and trashed = false",
+            f"properties has {{ key='{FOLDER_PROPERTY}' and value='{key}' }} and trashed = false",
             drive=mine,
         )
 
-        def update(file_id: str, app_properties: dict) -> None:
+        def update(file_id: str, properties: dict) -> None:
             mine.files().update(
                 fileId=file_id,
-                body={"appProperties": app_properties},
+                body={"properties": properties},
                 supportsAllDrives=True,
                 fields="id",
             ).execute()

@@ -66,7 +66,7 @@ DOCUMENT = "application/vnd.google-apps.document"
 FOREIGN_TAG = "tutorsync-live"
 # A fictional person at the contract's domain: can Google share a folder with such people?
 PROBE_ADDRESS = "sharing-probe@school.example"
-_FILE_FIELDS = "id,name,mimeType,parents,trashed,appProperties,modifiedTime"
+_FILE_FIELDS = "id,name,mimeType,parents,trashed,properties,modifiedTime"
 _PERMISSION_FIELDS = "id,type,role,emailAddress,domain,permissionDetails(inherited)"
 
 

@@ -346,9 +346,9 @@ def google_drive_harness(fake_google, google_harness: Harness) -> DriveHarness:
         ]
 
     def shorten_tokens(url: str) -> None:
-        def update(file_id: str, app_properties: dict) -> None:
+        def update(file_id: str, properties: dict) -> None:
             tutorsync.files().update(
-                fileId=file_id, body={"appProperties": app_properties}, supportsAllDrives=True
+                fileId=file_id, body={"properties": properties}, supportsAllDrives=True
             ).execute()
 
         shorten_drive_records(

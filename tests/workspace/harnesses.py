@@ -107,10 +107,9 @@ def shorten_drive_records(
     folder: Mapping, files: Iterable[Mapping], update: Callable[[str, dict], None]
 ) -> None:
     """`DriveHarness.shorten_tokens` on Google: `folder` is the folder's Drive resource and
-    `files` holds (at least) its template copies, each with id and appProperties; `update`
-    (file ID, appProperties change) writes the change with tutorsync's own access, since
-    appProperties are private to the app that wrote them."""
-    properties = folder.get("appProperties", {})
+    `files` holds (at least) its template copies, each with id and properties; `update`
+    (file ID, properties change) writes the change."""
+    properties = folder.get("properties", {})
     changes: dict[str, str | None] = {}
     for name in (GRANTS_PROPERTY, TEMPLATES_PROPERTY):
         chunks = [p for p in properties if p == name or p.removeprefix(f"{name}-").isdigit()]
@@ -119,6 +118,6 @@ def shorten_drive_records(
         )
     update(folder["id"], changes)
     for copy in files:
-        tags = copy.get("appProperties", {})
+        tags = copy.get("properties", {})
         if tags.get(FOLDER_PROPERTY) == properties[KEY_PROPERTY] and TEMPLATE_PROPERTY in tags:
             update(copy["id"], {TEMPLATE_PROPERTY: tags[TEMPLATE_PROPERTY][:LEGACY_TOKEN_DIGITS]})

@@ -36,6 +36,7 @@ from jobs.model.drive import (
     RecordTemplate,
     RevokeGrant,
     ShareFolder,
+    chunk_tokens,
     read_tokens,
     token,
 )
@@ -116,7 +117,7 @@ def batch_sizes(fake) -> list[int]:
 
 @pytest.fixture
 def session(tmp_path: Path, google_workspace_settings: dict) -> PacedSession:
-    """The session the folders job gets (drive.file scope only), its backoff made instant."""
+    """The session the folders job gets (the drive scope), its backoff made instant."""
     config = {
         "program": {"name": "Folders"},
         "workspace": copy.deepcopy(google_workspace_settings),
@@ -401,7 +402,7 @@ def test_new_grants_are_recorded_before_they_are_made(drive, root, fake_google):
     in_batch = [(r.method_id, r.body) for r in fake_google.requests if r.in_batch]
     (update, update_body), (share, share_body) = in_batch
     assert (update, share) == ("drive.files.update", "drive.permissions.create")
-    assert token("coach@school.org") in read_tokens(update_body["appProperties"], GRANTS_PROPERTY)
+    assert token("coach@school.org") in read_tokens(update_body["properties"], GRANTS_PROPERTY)
     assert share_body == {"type": "user", "role": "reader", "emailAddress": "coach@school.org"}
     assert direct(listed(drive, root)[student_key(1)])["coach@school.org"] == "reader"
 
@@ -429,7 +430,7 @@ def test_many_grants_spread_over_several_properties_and_shrink_back(drive, root,
         root, PROGRAM, [ShareFolder(student_key(1), c, "reader") for c in coaches], notify=False
     )
     folder = listed(drive, root)[student_key(1)]
-    stored = file_of(fake_google, folder.url)["appProperties"]
+    stored = file_of(fake_google, folder.url)["properties"]
     assert len([k for k in stored if k.startswith(GRANTS_PROPERTY)]) >= 3
     assert all(len(k) + len(v) <= 124 for k, v in stored.items())
 
@@ -437,7 +438,7 @@ def test_many_grants_spread_over_several_properties_and_shrink_back(drive, root,
 
     after = listed(drive, root)[student_key(1)]
     assert after.ours == {token(tutor(1)), token(teacher(1))}
-    stored = file_of(fake_google, after.url)["appProperties"]
+    stored = file_of(fake_google, after.url)["properties"]
     assert [k for k in stored if k.startswith(GRANTS_PROPERTY)] == [GRANTS_PROPERTY]
 
 
@@ -549,12 +550,12 @@ def test_a_template_is_copied_once_and_a_deleted_copy_stays_recorded(drive, root
     made = [
         f
         for f in fake_google.drive.files()
-        if f.get("appProperties", {}).get(KIND_PROPERTY) == COPY_KIND
+        if f.get("properties", {}).get(KIND_PROPERTY) == COPY_KIND
     ]
     assert sorted(f["name"] for f in made) == ["Reading log - 1", "Reading log - 2"]
     first = next(f for f in made if f["name"] == "Reading log - 1")
     assert first["parents"] == [file_of(fake_google, urls[student_key(1)])["id"]]
-    assert first["appProperties"] == {
+    assert first["properties"] == {
         PROGRAM_PROPERTY: PROGRAM,
         KIND_PROPERTY: COPY_KIND,
         FOLDER_PROPERTY: student_key(1),
@@ -562,7 +563,7 @@ def test_a_template_is_copied_once_and_a_deleted_copy_stays_recorded(drive, root
     }
     folder = listed(drive, root)[student_key(1)]
     assert folder.templates == {token(reference)}
-    recorded = file_of(fake_google, folder.url)["appProperties"]
+    recorded = file_of(fake_google, folder.url)["properties"]
     assert read_tokens(recorded, TEMPLATES_PROPERTY) == {token(reference)}
 
     fake_google.build("drive").files().delete(fileId=first["id"], supportsAllDrives=True).execute()
@@ -582,7 +583,7 @@ def test_a_copy_found_but_not_recorded_is_listed_and_record_template_records_it(
         "Reading log - 1",
         DOC,
         parents=[folder_file],
-        app_properties={
+        properties={
             PROGRAM_PROPERTY: PROGRAM,
             KIND_PROPERTY: COPY_KIND,
             FOLDER_PROPERTY: student_key(1),
@@ -594,7 +595,7 @@ def test_a_copy_found_but_not_recorded_is_listed_and_record_template_records_it(
     drive.apply(root, PROGRAM, [RecordTemplate(found.key, token(template))], notify=False)
 
     assert found.copies == {token(template)} and found.templates == frozenset()
-    stored = fake_google.drive.file(folder_file)["appProperties"]
+    stored = fake_google.drive.file(folder_file)["properties"]
     assert read_tokens(stored, TEMPLATES_PROPERTY) == {token(template)}
 
 
@@ -638,9 +639,9 @@ def test_a_copy_without_an_id_is_not_sent_again_after_a_server_error(drive, root
 def copies_in(fake) -> list[tuple[str, str]]:
     """(folder key, template token) of every template copy in the fake, one entry a copy."""
     return sorted(
-        (f["appProperties"][FOLDER_PROPERTY], f["appProperties"][TEMPLATE_PROPERTY])
+        (f["properties"][FOLDER_PROPERTY], f["properties"][TEMPLATE_PROPERTY])
         for f in fake.drive.files()
-        if f.get("appProperties", {}).get(KIND_PROPERTY) == COPY_KIND
+        if f.get("properties", {}).get(KIND_PROPERTY) == COPY_KIND
     )
 
 
@@ -762,9 +763,7 @@ def test_creates_applied_then_answered_503_leave_exactly_one_folder_each(
     assert creates.count(503) == 30
     assert creates.count(409) == 30  # the re-sent creates find their folders
     keys = [
-        f["appProperties"]["tutorsync-key"]
-        for f in fake_google.drive.files()
-        if f.get("appProperties")
+        f["properties"]["tutorsync-key"] for f in fake_google.drive.files() if f.get("properties")
     ]
     assert sorted(keys) == sorted([TERM, *(student_key(n) for n in range(40))])
     assert len(set(listed(drive, root))) == 41
@@ -798,7 +797,7 @@ def test_a_batch_applied_whose_reply_is_lost_is_resent_and_leaves_one_folder_eac
     assert session.retries["drive.batch"] == 1
     creates = [r.status for r in fake_google.requests if r.method_id == "drive.files.create"]
     assert creates.count(409) == 20 and creates.count(200) == 21
-    assert len([f for f in fake_google.drive.files() if f.get("appProperties")]) == 21
+    assert len([f for f in fake_google.drive.files() if f.get("properties")]) == 21
     assert all(len(direct(f)) == 2 for k, f in listed(drive, root).items() if k != TERM)
 
 
@@ -884,7 +883,7 @@ def test_two_folders_with_one_key_keep_the_earliest_and_report_the_other(drive, 
     copy_id = fake_google.drive.add_folder(
         "Student 00001 (2)",
         parents=[term_id],
-        app_properties={
+        properties={
             PROGRAM_PROPERTY: PROGRAM,
             "tutorsync-key": student_key(1),
             KIND_PROPERTY: "student",
@@ -1191,3 +1190,26 @@ def test_folder_ids_come_from_ids_and_addresses(reference, expected):
 )
 def test_template_ids_come_from_docs_sheets_and_drive_addresses(reference):
     assert template_id(reference) == "1AbCdEfGhIjK"
+
+
+def test_a_grant_recorded_on_a_folder_tagged_by_an_earlier_version_moves_its_whole_record(
+    drive, root, fake_google
+):
+    create(drive, root, [1])
+    folder_file = file_of(fake_google, listed(drive, root)[student_key(1)].url)["id"]
+    # As an earlier tutorsync left it: its tags in the appProperties of its Cloud project.
+    tags = fake_google.drive.file(folder_file)["properties"]
+    body = {"properties": dict.fromkeys(tags), "appProperties": tags}
+    fake_google.build("drive").files().update(
+        fileId=folder_file, body=body, supportsAllDrives=True
+    ).execute()
+    found = listed(drive, root)[student_key(1)]
+
+    drive.apply(root, PROGRAM, [ShareFolder(found.key, "coach@school.org", "writer")], notify=False)
+
+    stored = fake_google.drive.file(folder_file)
+    assert found.outdated_record and not listed(drive, root)[student_key(1)].outdated_record
+    assert "appProperties" not in stored
+    assert stored["properties"] == tags | chunk_tokens(
+        sorted(read_tokens(tags, GRANTS_PROPERTY) | {token("coach@school.org")}), GRANTS_PROPERTY
+    )

@@ -6,7 +6,11 @@ the templates, which a person made), and touches only the root's subtree, the fi
 and the templates it copies.
 
 Reading: one files.get of the root, then ONE filtered files.list (paged) finds every folder and
-template copy of the program by its appProperties, wherever it was moved, trashed ones too.
+template copy of the program by its tags, wherever it was moved, trashed ones too. Tags are
+public `properties`, which every sign-in reads: appProperties, where earlier versions kept
+them, are private to the Cloud project that wrote them, so a new service account or OAuth
+client would find nothing and make every folder again. A folder still tagged there is listed
+as `outdated_record`; the plan rewrites it (step 5), and its template copies with it.
 Drive gives an item's permissions in the listing only outside shared drives; for the others
 they are read with permissions.list, in batches.
 
@@ -24,7 +28,8 @@ limited or met a server error sent again in rounds:
    by its tags and records it instead of copying again. The template's type comes from
    check_templates (or one files.get per template);
 5. one files.update per folder that needs it: records of revoked grants and copied templates,
-   and moves.
+   moves, and records moved out of appProperties (a write to such a folder in step 2 moves
+   its whole record too); then the tags of their template copies.
 Every change that can be made is made; then one WorkspaceError names each that failed, by
 folder key, and what to do about it.
 """
@@ -33,8 +38,8 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import requests
@@ -53,6 +58,7 @@ from jobs.model.drive import (
     PROGRAM_PROPERTY,
     ROOT,
     STUDENT_PROPERTY,
+    TAG_PREFIX,
     TEMPLATE_PROPERTY,
     TEMPLATES_PROPERTY,
     ChangeRole,
@@ -66,6 +72,7 @@ from jobs.model.drive import (
     MoveFolder,
     RecordTemplate,
     RevokeGrant,
+    RewriteRecord,
     ShareFolder,
     chunk_tokens,
     made_meanwhile,
@@ -106,9 +113,9 @@ _PERMISSION_FIELDS = "id,type,role,emailAddress,domain,permissionDetails(inherit
 _ROOT_FIELDS = "id,name,mimeType,driveId,trashed"
 _LIST_FIELDS = (
     "nextPageToken,files(id,name,mimeType,parents,trashed,createdTime,"
-    f"appProperties,permissions({_PERMISSION_FIELDS}))"
+    f"properties,appProperties,permissions({_PERMISSION_FIELDS}))"
 )
-_CHECK_FIELDS = "nextPageToken,files(id,mimeType,appProperties)"
+_CHECK_FIELDS = "nextPageToken,files(id,mimeType,properties,appProperties)"
 _SCRATCH_FIELDS = "nextPageToken,files(id,name,parents)"
 _SHOWN_FAILURES = 10  # changes named per reason in an error message; the rest are counted
 _KINDS = frozenset(kind.value for kind in FolderKind)
@@ -226,7 +233,8 @@ class _Listed:
     folder: Folder
     file_id: str
     parents: tuple[str, ...]
-    properties: dict[str, str]  # its appProperties
+    properties: dict[str, str]  # its tags (_tags)
+    legacy: frozenset[str]  # tags still in appProperties, where an earlier version kept them
     permission_ids: dict[str, str]  # Grant.email -> the permission's ID
 
 
@@ -234,6 +242,8 @@ class _Listed:
 class _Listing:
     root_file: dict[str, Any]  # the root's metadata (its ID, and driveId in a shared drive)
     folders: dict[str, _Listed]  # by key
+    # Template copies still tagged in appProperties, by their folder's key: (ID, tags).
+    legacy_copies: dict[str, list[tuple[str, dict[str, str]]]] = field(default_factory=dict)
 
     @property
     def root_id(self) -> str:
@@ -468,7 +478,9 @@ class GoogleDrive:
     def _list(self, root: str, program_key: str, *, with_grants: bool = True) -> _Listing:
         root_file = self._root(root)
         root_id = str(root_file["id"])
-        by_key, copied = _sorted_out(self._items(root_file, program_key))
+        items = list(self._items(root_file, program_key))
+        by_key, copied = _sorted_out(items)
+        legacy_copies = _legacy_copies(items)
         key_of_id = {item["id"]: key for key, items in by_key.items() for item in items}
         kept: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
         for key, items in by_key.items():
@@ -479,7 +491,7 @@ class GoogleDrive:
         folders: dict[str, _Listed] = {}
         for key in sorted(kept):
             item, others = kept[key]
-            properties = dict(item.get("appProperties") or {})
+            properties = tags_of(item)
             given = item.get("permissions")
             held = permissions.get(key, []) if given is None else given
             access = [
@@ -502,11 +514,14 @@ class GoogleDrive:
                 copies=frozenset(copied.get(key, ())),
                 student_id=properties.get(STUDENT_PROPERTY, ""),
                 trashed=bool(item.get("trashed")),
+                outdated_record=bool(_legacy(item)) or key in legacy_copies,
                 duplicate_urls=tuple(_url(other) for other in others),
             )
             permission_ids = {grant.email: permission_id for permission_id, grant in access}
-            folders[key] = _Listed(folder, str(item["id"]), parents, properties, permission_ids)
-        return _Listing(root_file, folders)
+            folders[key] = _Listed(
+                folder, str(item["id"]), parents, properties, _legacy(item), permission_ids
+            )
+        return _Listing(root_file, folders, legacy_copies)
 
     def _is_membership_of_mine(self, grant: Grant) -> bool:
         """The account tutorsync acts as, a member of the shared drive: every folder in it
@@ -526,7 +541,7 @@ class GoogleDrive:
         copied = {(key, template) for key, templates in found.items() for template in templates}
         for key, items in by_key.items():  # recorded copies count too (their copy deleted)
             for item in items:
-                recorded = read_tokens(item.get("appProperties") or {}, TEMPLATES_PROPERTY)
+                recorded = read_tokens(tags_of(item), TEMPLATES_PROPERTY)
                 copied.update((key, template) for template in recorded)
         made = made_meanwhile(changes, frozenset(by_key), frozenset(copied))
         if made:
@@ -581,8 +596,8 @@ class GoogleDrive:
     def _items(
         self, root_file: Mapping[str, Any], program_key: str, *, fields: str = _LIST_FIELDS
     ) -> Iterator[dict[str, Any]]:
-        """Every file tagged with the program, trashed or not, in one paged listing."""
-        value = program_key.replace("\\", "\\\\").replace("'", "\\'")
+        """Every file tagged with the program, trashed or not, in one paged listing: tagged in
+        its public properties, or in the appProperties an earlier version tagged with."""
         where: dict[str, str] = {"corpora": "user"}
         if root_file.get("driveId"):
             where = {"corpora": "drive", "driveId": str(root_file["driveId"])}
@@ -592,7 +607,7 @@ class GoogleDrive:
                 f"the folders of program {program_key}",
                 self._service.files()
                 .list(
-                    q=f"appProperties has {{ key='{PROGRAM_PROPERTY}' and value='{value}' }}",
+                    q=program_tagged(program_key),
                     supportsAllDrives=True,
                     includeItemsFromAllDrives=True,
                     pageSize=_PAGE_SIZE,
@@ -860,6 +875,11 @@ class _Apply:
         self.urls = {key: listed.folder.url for key, listed in listing.folders.items()}
         self.parents = {key: list(listed.parents) for key, listed in listing.folders.items()}
         self.properties = {key: dict(listed.properties) for key, listed in listing.folders.items()}
+        # Tags still in appProperties, by folder key: any write of its record moves them all.
+        self.legacy = {
+            key: listed.legacy for key, listed in listing.folders.items() if listed.legacy
+        }
+        self.legacy_copies = listing.legacy_copies
         self.failures: list[_Failure] = []
         self.failed: set[FolderChange] = set()
         self.missing: dict[str, str] = {}  # folder key -> why it could not be created
@@ -969,7 +989,7 @@ class _Apply:
             "name": create.name,
             "mimeType": FOLDER_MIME_TYPE,
             "parents": [self._parent_id(create.parent_key)],
-            "appProperties": properties,
+            "properties": properties,
         }
         return _Call(lambda: self.files.create(body=body, supportsAllDrives=True, fields="id"))
 
@@ -996,6 +1016,7 @@ class _Apply:
         for (key, record), (_, error) in zip(updates, results, strict=True):
             if error is None:
                 self.properties[key] = _merged(self.properties[key], record)
+                self.legacy.pop(key, None)
             else:
                 self._fail(by_key[key], error)
                 self.unrecorded.add(key)
@@ -1104,7 +1125,7 @@ class _Apply:
         return {
             "name": copy.name,
             "parents": [self.ids[copy.folder_key]],
-            "appProperties": {
+            "properties": {
                 PROGRAM_PROPERTY: self.program_key,
                 KIND_PROPERTY: COPY_KIND,
                 FOLDER_PROPERTY: copy.folder_key,
@@ -1156,12 +1177,15 @@ class _Apply:
         for copy in self.copied:
             added.setdefault(copy.folder_key, set()).add(copy.template_token)
             involved.setdefault(copy.folder_key, []).append(copy)
+        rewrites: dict[str, RewriteRecord] = {}
         for change in changes:
-            if not isinstance(change, ForgetGrant | RecordTemplate | MoveFolder):
+            if not isinstance(change, ForgetGrant | RecordTemplate | MoveFolder | RewriteRecord):
                 continue
             if not self._exists(change.folder_key, [change]):
                 continue
-            if isinstance(change, ForgetGrant):
+            if isinstance(change, RewriteRecord):
+                rewrites[change.folder_key] = change
+            elif isinstance(change, ForgetGrant):
                 dropped.setdefault(change.folder_key, set()).add(change.grant_token)
             elif isinstance(change, RecordTemplate):
                 added.setdefault(change.folder_key, set()).add(change.template_token)
@@ -1176,16 +1200,38 @@ class _Apply:
         for key in sorted(involved):
             record = self._records(key, dropped.get(key, set()), added.get(key, set()))
             move = self._move(key, moves[key]) if key in moves else {}
-            if record or move:
+            if record or move or key in self.legacy:
                 updates.append((key, record, move))
         calls = [self._update_call(key, record, move) for key, record, move in updates]
         results = self.drive._send(calls, "records and moves")
         for (key, _, _), (_, error) in zip(updates, results, strict=True):
             if error is not None:
                 self._fail(involved[key], error)
+        self._rewrite_copies(rewrites)
+
+    def _rewrite_copies(self, rewrites: Mapping[str, RewriteRecord]) -> None:
+        """Move the tags of the template copies in these folders out of appProperties."""
+        copies = [
+            (rewrite, file_id, tags)
+            for key, rewrite in sorted(rewrites.items())
+            for file_id, tags in self.legacy_copies.get(key, [])
+        ]
+        calls = [self._retag_call(file_id, tags) for _, file_id, tags in copies]
+        results = self.drive._send(calls, "records of template copies")
+        for (rewrite, _, _), (_, error) in zip(copies, results, strict=True):
+            if error is not None:
+                self._fail([rewrite], error)
+
+    def _retag_call(self, file_id: str, tags: dict[str, str]) -> _Call:
+        body = {"properties": tags, "appProperties": dict.fromkeys(tags)}
+        return _Call(
+            lambda: self.files.update(
+                fileId=file_id, body=body, supportsAllDrives=True, fields="id"
+            )
+        )
 
     def _records(self, key: str, dropped: set[str], added: set[str]) -> dict[str, str | None]:
-        """The appProperties that record the grants and templates after this apply."""
+        """The property changes that record the grants and templates after this apply."""
         properties = self.properties[key]
         ours = read_tokens(properties, GRANTS_PROPERTY)
         templates = read_tokens(properties, TEMPLATES_PROPERTY)
@@ -1210,12 +1256,23 @@ class _Apply:
 
     def _update_call(self, key: str, record: dict[str, str | None], move: dict[str, str]) -> _Call:
         file_id = self.ids[key]
-        body = {"appProperties": record} if record else {}
+        body = self._record_body(key, record)
         return _Call(
             lambda: self.files.update(
                 fileId=file_id, body=body, supportsAllDrives=True, fields="id,parents", **move
             )
         )
+
+    def _record_body(self, key: str, record: dict[str, str | None]) -> dict[str, Any]:
+        """The files.update body that writes `record` into the folder's public properties. A
+        folder an earlier version tagged in appProperties has its whole record moved across
+        in the same call, so it is never split between the two."""
+        legacy = self.legacy.get(key)
+        if not legacy:
+            return {"properties": record} if record else {}
+        whole = _merged(self.properties[key], record)
+        removed = {name: None for name, value in record.items() if value is None}
+        return {"properties": removed | whole, "appProperties": dict.fromkeys(legacy)}
 
     # --- Failures --------------------------------------------------------------------------
 
@@ -1258,14 +1315,14 @@ def _grant(permission: Mapping[str, Any]) -> Grant:
 
 
 def _sorted_out(
-    items: Iterator[dict[str, Any]],
+    items: Iterable[dict[str, Any]],
 ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, set[str]]]:
     """A program's tagged files: its folders by key (several, if two machines made one), and
     the tokens of the template copies found in each folder, by the folder's key."""
     by_key: dict[str, list[dict[str, Any]]] = {}
     copied: dict[str, set[str]] = {}
     for item in items:
-        properties = item.get("appProperties") or {}
+        properties = tags_of(item)
         kind = properties.get(KIND_PROPERTY, "")
         key = properties.get(KEY_PROPERTY, "")
         if kind == COPY_KIND:
@@ -1276,6 +1333,43 @@ def _sorted_out(
         elif key and kind in _KINDS and item.get("mimeType") == FOLDER_MIME_TYPE:
             by_key.setdefault(key, []).append(item)
     return by_key, copied
+
+
+def program_tagged(program_key: str) -> str:
+    """A files.list query for the files tagged with the program: in their public properties,
+    or in the appProperties an earlier version tagged with."""
+    value = program_key.replace("\\", "\\\\").replace("'", "\\'")
+    tagged = f"{{ key='{PROGRAM_PROPERTY}' and value='{value}' }}"
+    return f"properties has {tagged} or appProperties has {tagged}"
+
+
+def tags_of(item: Mapping[str, Any]) -> dict[str, str]:
+    """tutorsync's tags on a file: those in its public properties, which every sign-in reads,
+    over those an earlier version kept in appProperties, which Drive shows only to sign-ins
+    of the Cloud project that wrote them."""
+    return _ours(item.get("appProperties")) | _ours(item.get("properties"))
+
+
+def _legacy(item: Mapping[str, Any]) -> frozenset[str]:
+    """The names of tutorsync's tags still in the file's appProperties."""
+    return frozenset(_ours(item.get("appProperties")))
+
+
+def _ours(properties: Mapping[str, str] | None) -> dict[str, str]:
+    """tutorsync's own entries of a properties map (other apps may add theirs to it)."""
+    return {k: v for k, v in (properties or {}).items() if k.startswith(TAG_PREFIX)}
+
+
+def _legacy_copies(
+    items: Sequence[Mapping[str, Any]],
+) -> dict[str, list[tuple[str, dict[str, str]]]]:
+    """Template copies still tagged in appProperties, by their folder's key."""
+    found: dict[str, list[tuple[str, dict[str, str]]]] = {}
+    for item in items:
+        tags = tags_of(item)
+        if _legacy(item) and tags.get(KIND_PROPERTY) == COPY_KIND and tags.get(FOLDER_PROPERTY):
+            found.setdefault(tags[FOLDER_PROPERTY], []).append((str(item["id"]), tags))
+    return found
 
 
 def _url(item: Mapping[str, Any]) -> str:

@@ -7,12 +7,14 @@ would not reach it; scopes.py), `spreadsheets` to fill them in.
 - find: ONE filtered files.list (the folder, the program's key and the spreadsheet type), then,
   for each spreadsheet found, one spreadsheets.get of its tabs and developer metadata, which
   says whether it was filled in.
-- create: files.create tagged with Drive appProperties {"tutorsync-program": key,
-  "tutorsync-init": kind}; then fill. Drive gives no generated ID to a spreadsheet ("Generated
-  IDs are not supported for Docs Editors formats"), so a create is sent once (`SendOnce`): if
-  its answer is lost (a server error, a dropped connection), the folder is listed again by the
-  tags, and the create is sent again only if the spreadsheet is not there. A rate limit is
-  waited out (Drive made nothing).
+- create: files.create tagged with Drive properties {"tutorsync-program": key,
+  "tutorsync-init": kind} (public, so a sign-in through another Cloud project finds them too;
+  the appProperties earlier versions tagged with are read as well, never written); then
+  fill. Drive gives no generated ID to a spreadsheet ("Generated IDs are not supported for
+  Docs Editors formats"), so a create is sent once (`SendOnce`): if its answer is lost (a
+  server error, a dropped connection), the folder is listed again by the tags, and the create
+  is sent again only if the spreadsheet is not there. A rate limit is waited out (Drive made
+  nothing).
 - fill: ONE all-or-nothing spreadsheets.batchUpdate: tabs, headers, example rows, formats,
   data validation, frozen rows, a warning-only protected header, the owned tabs (built by the
   same `batch_requests` as the Spreadsheets port's write_owned_tabs, so they are marked as
@@ -37,7 +39,7 @@ from jobs.model.init import INIT_PROPERTY, PROGRAM_PROPERTY, FoundSpreadsheet
 from jobs.settings import GoogleBase, Program
 from jobs.workspace.google.auth import credentials_for, drive_file_only, sign_in_again
 from jobs.workspace.google.discovery import build_service, error_parts, retry_after
-from jobs.workspace.google.drive import API_ROOT, SendOnce, folder_id
+from jobs.workspace.google.drive import API_ROOT, SendOnce, folder_id, program_tagged, tags_of
 from jobs.workspace.google.scopes import scopes_for
 from jobs.workspace.google.sheets import (
     EPOCH,
@@ -69,7 +71,7 @@ from sheets_schema.new_program import (
 
 SPREADSHEET_MIME_TYPE = "application/vnd.google-apps.spreadsheet"
 FILLED_KEY = "tutorsync-init"  # developer metadata on a filled-in spreadsheet: its kind
-_LIST_FIELDS = "nextPageToken,files(id,name,createdTime,appProperties)"
+_LIST_FIELDS = "nextPageToken,files(id,name,createdTime,properties,appProperties)"
 _STATE_FIELDS = (
     "developerMetadata(metadataKey,metadataValue),sheets(properties(sheetId,title,index))"
 )
@@ -131,7 +133,7 @@ class GoogleInit:
         of each kind first; then whether each was filled in."""
         by_kind: dict[SpreadsheetKind, list[dict[str, Any]]] = {}
         for item in self._listing(program_key):
-            kind = (item.get("appProperties") or {}).get(INIT_PROPERTY, "")
+            kind = tags_of(item).get(INIT_PROPERTY, "")
             if kind in {k.value for k in SpreadsheetKind}:
                 by_kind.setdefault(SpreadsheetKind(kind), []).append(item)
         found: dict[SpreadsheetKind, FoundSpreadsheet] = {}
@@ -151,7 +153,7 @@ class GoogleInit:
             "name": title,
             "mimeType": SPREADSHEET_MIME_TYPE,
             "parents": [self._folder],
-            "appProperties": {PROGRAM_PROPERTY: program.key, INIT_PROPERTY: layout.kind.value},
+            "properties": {PROGRAM_PROPERTY: program.key, INIT_PROPERTY: layout.kind.value},
         }
         created = self._drive_call(
             f"the spreadsheet '{title}'", lambda: self._create_file(body, program.key)
@@ -198,8 +200,7 @@ class GoogleInit:
     def _listing(self, program_key: str) -> list[dict[str, Any]]:
         query = (
             f"'{self._folder}' in parents and mimeType = '{SPREADSHEET_MIME_TYPE}' and "
-            f"appProperties has {{ key='{PROGRAM_PROPERTY}' and value='{program_key}' }} and "
-            "trashed = false"
+            f"({program_tagged(program_key)}) and trashed = false"
         )
         items: list[dict[str, Any]] = []
         page_token: str | None = None
@@ -226,7 +227,7 @@ class GoogleInit:
     def _create_file(self, body: Mapping[str, Any], program_key: str) -> dict[str, Any]:
         """files.create, sent once at a time: after a lost answer, the spreadsheet is looked
         for by its tags before the create is sent again; a rate limit is waited out."""
-        kind = str(body["appProperties"][INIT_PROPERTY])
+        kind = str(body["properties"][INIT_PROPERTY])
         lost: Exception | None = None
         asked: float | None = None  # the Retry-After of a rate limit
         for attempt in range(self.session.retry.max_attempts):
@@ -258,7 +259,7 @@ class GoogleInit:
     def _made(self, program_key: str, kind: str) -> dict[str, Any] | None:
         """The program's spreadsheet of this kind in the folder, if Drive made one."""
         for item in self._listing(program_key):
-            if (item.get("appProperties") or {}).get(INIT_PROPERTY) == kind:
+            if tags_of(item).get(INIT_PROPERTY) == kind:
                 return {"id": item["id"], "name": item.get("name", "")}
         return None
 
