@@ -6,8 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo-workspace
+AUTH ?= service_account
 
-.PHONY: demo test check lint install clean
+.PHONY: demo demo-google test check lint install clean
 
 $(BIN)/tutorsync: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +22,12 @@ demo: install
 	$(BIN)/tutorsync demo $(DEMO_DIR)
 	$(BIN)/tutorsync run --config $(DEMO_DIR)/tutorsync.toml
 
+# The demo on the tests' fake Google, offline, signed in as AUTH says (service_account,
+# delegated, adc or oauth): a new folder each time, removed by `make clean`.
+demo-google: install
+	rm -rf $(DEMO_DIR)-google
+	PYTHONPATH=tests $(BIN)/python -m fake_google.demo --auth $(AUTH) $(DEMO_DIR)-google
+
 lint: install
 	$(BIN)/ruff check jobs sheets_schema tests bench
 	$(BIN)/ruff format --check jobs sheets_schema tests bench
@@ -33,4 +40,4 @@ check: lint
 	$(BIN)/pytest -q -m "not slow"
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_DIR) $(DEMO_DIR)-google .pytest_cache .mypy_cache .ruff_cache
