@@ -6,8 +6,9 @@ import functools
 import json
 import logging
 import os
+import sys
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -25,7 +26,7 @@ from jobs.doctor import Deep, run_doctor
 from jobs.errors import ConfigError, TutorsyncError
 from jobs.fleet import ProgramRun, Shard
 from jobs.folders import run_folders
-from jobs.infra import logs
+from jobs.infra import logs, progress_line
 from jobs.infra.lock import program_lock
 from jobs.init import new_program, run_init
 from jobs.report import DEBUG_NOTICE, SENSITIVE_NOTICE, RunReport
@@ -76,6 +77,10 @@ config_option = click.option(
 )
 
 
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
 @dataclass(frozen=True)
 class JobOptions:
     """The options every job command shares, parsed."""
@@ -88,6 +93,12 @@ class JobOptions:
     quiet: bool
     log_format: logs.LogFormat
     run_id: str
+
+    @property
+    def draws_progress(self) -> bool:
+        """A progress line only for a person at a terminal: never in a log or beside JSON."""
+        quiet = self.quiet or self.as_json or self.log_format != "text"
+        return not quiet and stderr_is_terminal()
 
     @property
     def log_level(self) -> int:
@@ -147,7 +158,7 @@ class JobOptions:
         else:
             self.print_notice(sensitive=sensitive)
             for report in reports:
-                click.echo(report.render_text(sensitive=detailed))
+                click.echo(report.render_text(sensitive=detailed, itemized=self.verbose > 0))
         self.exit(fleet.reports_status(reports, strict=self.strict))
 
     def finish_shard(self, runs: list[ProgramRun], shard: Shard, *, elsewhere: int) -> None:
@@ -181,7 +192,9 @@ class JobOptions:
                     failed = f"FAILED (status {run.error_status}): {run.error}"
                     click.echo("  " + failed.replace("\n", "\n  "))
                 for report in run.reports:
-                    click.echo(report.render_text(sensitive=self.detailed))
+                    click.echo(
+                        report.render_text(sensitive=self.detailed, itemized=self.verbose > 0)
+                    )
                 click.echo()
             click.echo(shard_summary(runs, shard, elsewhere=elsewhere, strict=self.strict))
         self.exit(fleet.worst_status(run.status(strict=self.strict) for run in runs))
@@ -257,7 +270,8 @@ def job_options(command: Callable[..., Any]) -> Callable[..., Any]:
         )
         logs.configure(log_format, options.log_level)
         logs.note(run_id=options.run_id, job=click.get_current_context().info_name)
-        return command(options, *args, **kwargs)
+        with progress_line.shown_on(sys.stderr) if options.draws_progress else nullcontext():
+            return command(options, *args, **kwargs)
 
     decorators = [
         config_option,

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from jobs.errors import WorkspaceError
+from jobs.infra import progress_line
 from jobs.links import progress_links
 from jobs.model.calendar import NextCheckins
 from jobs.plan import limits
@@ -126,10 +127,13 @@ def apply(workspace: Workspace, actions: Sequence[WriteTab]) -> list[str]:
     for action in actions:
         by_spreadsheet[action.spreadsheet].append(action.tab)
     failures = []
+    progress_line.stage("progress", "writing progress tabs", total=len(by_spreadsheet))
     for spreadsheet, tabs in by_spreadsheet.items():
         try:
             workspace.spreadsheets.write_owned_tabs(spreadsheet, tabs)
         except WorkspaceError as error:
             log.warning("could not write %s: %s", spreadsheet, error)
             failures.append(f"{spreadsheet}: {error}")
+        progress_line.advance("progress")
+    progress_line.done("progress")
     return failures

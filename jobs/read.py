@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from jobs.errors import WorkspaceError
+from jobs.infra import progress_line
 from jobs.model.drive import Folder
 from jobs.parse import Grids, parse_sources, usable_roster
 from jobs.plan.folders import links_of
@@ -93,9 +94,12 @@ def source_spreadsheets(settings: Settings) -> set[str]:
 def read_program(settings: Settings, workspace: Workspace, *, as_of: date) -> Reconciled:
     """Read every source, parse it, match rows to students and compute their progress."""
     grids, issues = read_sources(settings, workspace)
+    progress_line.stage("read", "reconciling")
     parsed = parse_sources(settings, grids, issues)
     del grids  # every cell is parsed: the grids' rows need not outlive reconciling
-    return reconcile(settings, parsed, as_of=as_of)
+    reconciled = reconcile(settings, parsed, as_of=as_of)
+    progress_line.done("read")
+    return reconciled
 
 
 def read_sources(settings: Settings, workspace: Workspace) -> tuple[Grids, list[DataIssue]]:
@@ -110,10 +114,13 @@ def read_sources(settings: Settings, workspace: Workspace) -> tuple[Grids, list[
         wanted[book.spreadsheet].append(book.tab)
     grids: dict[tuple[str, str], Grid] = {}
     issues: list[DataIssue] = []
+    progress_line.stage("read", "reading the sources", total=len(wanted))
     for spreadsheet, tabs in wanted.items():
         read, unreadable = _read_tabs(workspace, spreadsheet, list(dict.fromkeys(tabs)))
         grids.update({(spreadsheet, tab): grid for tab, grid in read.items()})
         issues += unreadable
+        progress_line.advance("read")
+    progress_line.done("read")
     return grids, issues
 
 
@@ -169,6 +176,7 @@ def read_states(
     could not be read (e.g. open in Excel): those are left alone this run. Only `needed`, the
     coordinator's, stops the run, before anything is written."""
     states, failures = {}, []
+    progress_line.stage("read", "reading tutorsync's tabs", total=len(spreadsheets))
     for spreadsheet in sorted(spreadsheets):
         try:
             states[spreadsheet] = workspace.spreadsheets.read_state(spreadsheet)
@@ -176,6 +184,8 @@ def read_states(
             if spreadsheet == needed:
                 raise
             failures.append(f"{spreadsheet} was left as it is: {error}")
+        progress_line.advance("read")
+    progress_line.done("read")
     return states, failures
 
 

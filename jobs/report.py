@@ -39,6 +39,22 @@ NO_FIGURES = "no figures were written, since a source could not be used"
 ISSUE_CELLS_SHOWN = 8  # cells listed per group of data issues before "+N more"
 
 
+LISTED_CHANGES = 20  # a report lists up to this many changes one a line; more, it counts
+
+_EVENT_KINDS = {"create": "check-ins made", "update": "check-ins updated", "end": "check-ins ended"}
+_FOLDER_KINDS = {
+    "CreateFolder": "folders created",
+    "ShareFolder": "shares added",
+    "ChangeRole": "roles changed",
+    "RevokeGrant": "shares revoked",
+    "ForgetGrant": "removed shares forgotten",
+    "MoveFolder": "folders moved",
+    "CopyTemplate": "templates copied",
+    "RecordTemplate": "template copies recorded",
+    "RewriteRecord": "folder records rewritten",
+}
+
+
 @dataclass
 class RunReport:
     job: str
@@ -80,6 +96,15 @@ class RunReport:
             + len(self.event_changes)
             + len(self.folder_changes)
         )
+
+    def changes_by_kind(self) -> str:
+        """The changes counted by kind, biggest first: "582 folders created, 1,746 shares
+        added"."""
+        kinds: Counter[str] = Counter()
+        kinds.update("tabs written" for _ in self.actions)
+        kinds.update(_EVENT_KINDS.get(change.kind, change.kind) for change in self.event_changes)
+        kinds.update(_FOLDER_KINDS[type(change).__name__] for change in self.folder_changes)
+        return ", ".join(f"{n:,} {kind}" for kind, n in kinds.most_common())
 
     def to_dict(self, *, sensitive: bool = False) -> dict[str, Any]:
         """The report as data. Without `sensitive`, no student names, values typed, grades or
@@ -152,9 +177,13 @@ class RunReport:
             ],
         }
 
-    def render_text(self, *, show_issues: int = 20, sensitive: bool = False) -> str:
+    def render_text(
+        self, *, show_issues: int = 20, sensitive: bool = False, itemized: bool = False
+    ) -> str:
         """A short account for a coordinator at a terminal, or a scheduler's log. Without
-        `sensitive`, no student names, values typed, grades or notes (see to_dict)."""
+        `sensitive`, no student names, values typed, grades or notes (see to_dict). More
+        than LISTED_CHANGES changes are counted by kind, unless `itemized` or a dry run
+        (which is run to see them) asks for each one."""
         verb = "would write" if self.dry_run else "wrote"
         would = "would " if self.dry_run else ""
         lines = [f"{self.job}: {self.program}, figures as of {self.as_of.isoformat()}"]
@@ -178,13 +207,16 @@ class RunReport:
             lines.append(counts + where)
             lines += _issue_summary(self.issues, show_issues)
         cells = f": {self.cells_changed} cell(s)" if self.actions else ""
-        lines.append(f"  {self.changes} change(s){cells}")
-        for action in self.actions:
-            lines.append(f"    {verb}: {action.describe().removeprefix('write ')}")
-        for change in self.event_changes:
-            lines.append(f"    {would}{change.describe(sensitive=sensitive)}")
-        for folder_change in self.folder_changes:
-            lines.append(f"    {would}{folder_change.describe(sensitive=sensitive)}")
+        lines.append(f"  {self.changes:,} change(s){cells}")
+        if itemized or self.dry_run or self.changes <= LISTED_CHANGES:
+            for action in self.actions:
+                lines.append(f"    {verb}: {action.describe().removeprefix('write ')}")
+            for change in self.event_changes:
+                lines.append(f"    {would}{change.describe(sensitive=sensitive)}")
+            for folder_change in self.folder_changes:
+                lines.append(f"    {would}{folder_change.describe(sensitive=sensitive)}")
+        else:
+            lines.append(f"    {self.changes_by_kind()} (-v lists each)")
         if self.audit is not None:
             lines += render_audit(self.audit, sensitive=sensitive)
         if self.columns is not None:

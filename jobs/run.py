@@ -11,7 +11,7 @@ from datetime import date
 from jobs.checkins import CheckinsDone, schedule_checkins
 from jobs.errors import WorkspaceError
 from jobs.folders import begin_folders
-from jobs.infra import logs
+from jobs.infra import logs, progress_line
 from jobs.progress import write_progress
 from jobs.read import FolderLinks, Reading, read_all
 from jobs.report import RunReport
@@ -37,7 +37,7 @@ def run_all(
     reading = read_all(settings, workspace, as_of=as_of)
     if not settings.folders:
         return _after_folders(settings, workspace, reading, FolderLinks(), list, as_of, dry_run)
-    with logs.context(job="folders"):
+    with logs.context(job="folders"), progress_line.activity("folders", "planning folders"):
         # Drive (its own quota) goes on making the folders in the background while check-ins
         # and progress, paced by theirs, link to the folders as they will be.
         folders = begin_folders(
@@ -82,7 +82,7 @@ def _after_folders(
     reports = []
     next_checkins = None
     if settings.checkins:
-        with logs.context(job="checkins"):
+        with logs.context(job="checkins"), progress_line.activity("checkins", "check-ins"):
             try:
                 checkins = schedule_checkins(
                     settings, workspace, reading.reconciled, folders, as_of=as_of, dry_run=dry_run

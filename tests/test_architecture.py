@@ -59,6 +59,7 @@ PORTS = (
 )
 WORKSPACE_MAY_IMPORT = (
     "jobs.errors",
+    "jobs.infra.progress_line",  # like logging: says how far long work is, decides nothing
     "jobs.settings",
     "jobs.model",
     "jobs.workspace",

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from jobs.infra import progress_line
 from jobs.report import RunReport
 
 LogFormat = Literal["text", "json"]
@@ -94,7 +95,7 @@ def configure(log_format: LogFormat, level: int) -> None:
     earlier call set up, and leaves any other handler (a test's capture) as it is."""
     root = logging.getLogger()
     _remove_handler(root)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler(sys.stderr)
     handler.set_name(HANDLER_NAME)
     handler.setLevel(level)
     handler.addFilter(_with_context)
@@ -103,6 +104,14 @@ def configure(log_format: LogFormat, level: int) -> None:
     # Lowered only: a level someone else set lower (a test capturing INFO) stays in force.
     if root.level == logging.NOTSET or root.level > level:
         root.setLevel(level)
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Erases the progress line before a record prints, so the two never share a line."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        progress_line.clear()
+        super().emit(record)
 
 
 def _remove_handler(root: logging.Logger) -> None:

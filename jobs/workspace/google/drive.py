@@ -48,6 +48,7 @@ from google.auth.transport.requests import AuthorizedSession
 from googleapiclient.errors import BatchError, HttpError
 
 from jobs.errors import WorkspaceError
+from jobs.infra import progress_line
 from jobs.model.doctor import is_scratch_key
 from jobs.model.drive import (
     COPY_KIND,
@@ -710,9 +711,12 @@ class GoogleDrive:
         """Send calls in batches of at most 100, re-sending rate-limited (and, where safe,
         failed) parts in up to PART_RETRIES rounds; each call's result, in order."""
         results: dict[int, Result] = {}
+        if calls:
+            progress_line.stage("drive", f"Drive: {what}", total=len(calls))
 
         def step(call: _Call, outcome: Outcome) -> _Call | None:
             response, error = outcome
+            progress_line.advance("drive")
             if error is None:
                 results[id(call)] = (response or {}, None)
                 return None
@@ -736,6 +740,7 @@ class GoogleDrive:
             rng=self._rng,
             sleep=self._sleep,
         )
+        progress_line.done("drive")
         return [results[id(call)] for call in calls]
 
     def _send_batch(self, calls: Sequence[_Call], what: str) -> list[Outcome]:
