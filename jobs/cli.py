@@ -22,7 +22,8 @@ from jobs import demo as demo_program
 from jobs import fleet, progress
 from jobs.audit import run_audit
 from jobs.checkins import run_checkins
-from jobs.doctor import Deep, run_doctor
+from jobs.cli_params import Day, Seconds
+from jobs.doctor import Check, Deep, run_doctor
 from jobs.errors import ConfigError, TutorsyncError
 from jobs.fleet import ProgramRun, Shard
 from jobs.folders import run_folders
@@ -38,10 +39,29 @@ from jobs.workspace.google import auth as google_auth
 from jobs.workspace.google.scopes import scopes_for
 
 log = logging.getLogger("tutorsync")
+# The version of every --json document's shape (README, "--json"): raised when a field a
+# reader may rely on changes meaning or goes; new fields do not raise it.
+JSON_SCHEMA = 1
+
+
+# `tutorsync --help` lists commands in the order a coordinator meets them, not alphabetically.
+COMMAND_ORDER = ("demo", "init", "validate", "doctor", "run", "progress", "checkins", "folders")
+JOB_EXIT_STATUS = (
+    "Exit status: 0 done; 1 a job failed (what it could not finish is named, and nothing "
+    "good was written over); 2 bad usage or config; 3 data issues found, with --strict; "
+    "4 another run of this program is in progress here, so this one wrote nothing."
+)
+OTHER_EXIT_STATUS = (
+    "Exit status: 0 done; 1 it failed (the message says why); 2 bad usage or config."
+)
 
 
 class TutorsyncGroup(click.Group):
     """Turns tutorsync's expected failures into a message and an exit code, in one place."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        known = {name: i for i, name in enumerate(COMMAND_ORDER)}
+        return sorted(self.commands, key=lambda name: (known.get(name, len(known)), name))
 
     def invoke(self, ctx: click.Context) -> Any:
         # The command sets up logging and notes its run id, program and shard in this scope, so
@@ -59,7 +79,7 @@ class TutorsyncGroup(click.Group):
                 ctx.exit(error.exit_code)
 
 
-@click.group(cls=TutorsyncGroup)
+@click.group(cls=TutorsyncGroup, context_settings={"max_content_width": 100})
 @click.version_option(package_name="tutorsync")
 def cli() -> None:
     """Join tutor session logs, teacher gradebooks and a roster into one picture of each
@@ -77,6 +97,32 @@ config_option = click.option(
 )
 
 
+def as_of_warning(as_of: date, today: date, settings: Settings) -> str:
+    """What to say of an --as-of a coordinator may not have meant: one after today, or
+    outside the term the check-ins are planned for."""
+    if as_of > today:
+        return f"--as-of {as_of} is after today ({today}): sessions up to it are counted"
+    checkins = settings.checkins
+    if checkins and not checkins.start_date <= as_of <= checkins.term_end:
+        return (
+            f"--as-of {as_of} is outside the term ({checkins.start_date} to "
+            f"{checkins.term_end}, checkins.start_date and term_end): figures are as of that day"
+        )
+    return ""
+
+
+def error_document(run_id: str, error: TutorsyncError) -> dict[str, Any]:
+    """--json's document for a command that stopped before any job ran (a config error, a
+    refused sign-in, another run in progress): the message and the exit status."""
+    return {
+        "schema": JSON_SCHEMA,
+        "ok": False,
+        "run_id": run_id,
+        "error": str(error),
+        "exit_status": error.exit_code,
+    }
+
+
 def stderr_is_terminal() -> bool:
     return sys.stderr.isatty()
 
@@ -86,7 +132,7 @@ class JobOptions:
     """The options every job command shares, parsed."""
 
     config_path: Path
-    as_of: datetime | None
+    as_of: date | None
     as_json: bool
     strict: bool
     verbose: int
@@ -114,15 +160,23 @@ class JobOptions:
 
     def setup(self) -> tuple[Settings, date]:
         """Load the config and settle the day the figures are for."""
-        settings = load(self.config_path)
-        logs.note(program=settings.program.key)
+        settings = self.load()
         return settings, self.day_for(settings)
 
+    def load(self) -> Settings:
+        settings = load(self.config_path)
+        logs.note(program=settings.program.key)
+        return settings
+
     def day_for(self, settings: Settings) -> date:
-        """--as-of, else today in the program's time zone."""
-        if self.as_of:
-            return self.as_of.date()
-        return datetime.now(ZoneInfo(settings.program.timezone)).date()
+        """--as-of, else today in the program's time zone. An --as-of outside the term (or
+        after today) is allowed, for figures of another day, and said."""
+        today = datetime.now(ZoneInfo(settings.program.timezone)).date()
+        if self.as_of is None:
+            return today
+        if warning := as_of_warning(self.as_of, today, settings):
+            log.warning("%s", warning)
+        return self.as_of
 
     @property
     def detailed(self) -> bool:
@@ -133,7 +187,6 @@ class JobOptions:
         self,
         reports: list[RunReport],
         *,
-        several: bool,
         sensitive: bool = False,
         shard: Shard | None = None,
     ) -> None:
@@ -144,16 +197,13 @@ class JobOptions:
             logs.job_finished(report)
         detailed = sensitive or self.detailed
         if self.as_json:
-            document: dict[str, Any] = (
-                {
-                    "ok": all(r.ok for r in reports),
-                    "run_id": self.run_id,
-                    **({"shard": str(shard)} if shard else {}),
-                    "jobs": [r.to_dict(sensitive=detailed) for r in reports],
-                }
-                if several
-                else {"run_id": self.run_id, **reports[0].to_dict(sensitive=detailed)}
-            )
+            document: dict[str, Any] = {
+                "schema": JSON_SCHEMA,
+                "ok": all(r.ok for r in reports),
+                "run_id": self.run_id,
+                **({"shard": str(shard)} if shard else {}),
+                "jobs": [r.to_dict(sensitive=detailed) for r in reports],
+            }
             self.print_json(document, sensitive=sensitive)
         else:
             self.print_notice(sensitive=sensitive)
@@ -178,6 +228,7 @@ class JobOptions:
                 for run in runs
             ]
             document = {
+                "schema": JSON_SCHEMA,
                 "ok": all(run.ok for run in runs),
                 "run_id": self.run_id,
                 "shard": str(shard),
@@ -249,7 +300,7 @@ def job_options(command: Callable[..., Any]) -> Callable[..., Any]:
     def with_options(
         *args: Any,
         config_path: Path,
-        as_of: datetime | None,
+        as_of: date | None,
         as_json: bool,
         strict: bool,
         verbose: int,
@@ -258,6 +309,8 @@ def job_options(command: Callable[..., Any]) -> Callable[..., Any]:
         run_id: str | None,
         **kwargs: Any,
     ) -> Any:
+        if verbose and quiet:
+            raise click.UsageError("-v and -q ask for opposite things: give one or the other")
         options = JobOptions(
             config_path,
             as_of,
@@ -270,14 +323,19 @@ def job_options(command: Callable[..., Any]) -> Callable[..., Any]:
         )
         logs.configure(log_format, options.log_level)
         logs.note(run_id=options.run_id, job=click.get_current_context().info_name)
-        with progress_line.shown_on(sys.stderr) if options.draws_progress else nullcontext():
-            return command(options, *args, **kwargs)
+        try:
+            with progress_line.shown_on(sys.stderr) if options.draws_progress else nullcontext():
+                return command(options, *args, **kwargs)
+        except TutorsyncError as error:
+            if as_json:  # a program reading stdout gets a document, not nothing
+                options.print_json(error_document(options.run_id, error), sensitive=False)
+            raise
 
     decorators = [
         config_option,
         click.option(
             "--as-of",
-            type=click.DateTime(formats=["%Y-%m-%d"]),
+            type=Day(),
             help="Compute figures as of this day (YYYY-MM-DD). Default: today in the program's "
             "time zone.",
         ),
@@ -312,11 +370,10 @@ dry_run_option = click.option(
 wait_option = click.option(
     "--wait",
     "wait_seconds",
-    type=click.FloatRange(min=0),
+    type=Seconds(),
     default=0,
     envvar="TUTORSYNC_WAIT",
     show_default=True,
-    metavar="SECONDS",
     help="If another run of this program is in progress here, wait up to SECONDS for it to "
     "finish instead of exiting with status 4. Also read from $TUTORSYNC_WAIT.",
 )
@@ -342,7 +399,10 @@ def given_as(name: str, option: str, envvar: str) -> str:
     return f"${envvar}" if source is ParameterSource.ENVIRONMENT else option
 
 
-@cli.command()
+@cli.command(
+    short_help="Run every job of the program: folders, check-ins, progress tabs.",
+    epilog="\b\nExample:\n  tutorsync run --config lincoln/tutorsync.toml\n\n" + JOB_EXIT_STATUS,
+)
 @job_options
 @dry_run_option
 @wait_option
@@ -415,14 +475,19 @@ def run(
         runs = fleet.run_shard(programs, shard, run_program)
         options.finish_shard(runs, shard, elsewhere=len(programs) - len(runs))
         return
-    settings, _ = options.setup()
+    settings = options.load()
     if not shard.owns(settings.program.key):
         options.finish_not_in_shard(settings.program.key, shard)
         return
-    options.finish(run_program(settings, options.config_path), several=True, shard=shard)
+    options.finish(run_program(settings, options.config_path), shard=shard)
 
 
-@cli.command(name="progress")
+@cli.command(
+    name="progress",
+    short_help="Write the progress tabs only.",
+    epilog="\b\nExample:\n  tutorsync progress --config lincoln/tutorsync.toml --dry-run\n\n"
+    + JOB_EXIT_STATUS,
+)
 @job_options
 @dry_run_option
 @wait_option
@@ -434,10 +499,14 @@ def progress_command(options: JobOptions, dry_run: bool, wait_seconds: float) ->
     with run_lock(settings, options.config_path, wait_seconds, dry_run=dry_run):
         workspace = open_workspace(settings, jobs=jobs)
         report = progress.run_progress(settings, workspace, as_of=day, dry_run=dry_run)
-    options.finish([report], several=False)
+    options.finish([report])
 
 
-@cli.command()
+@cli.command(
+    short_help="Keep the tutor-teacher check-ins only.",
+    epilog="\b\nExample:\n  tutorsync checkins --config lincoln/tutorsync.toml --dry-run\n\n"
+    + JOB_EXIT_STATUS,
+)
 @job_options
 @dry_run_option
 @wait_option
@@ -452,10 +521,14 @@ def checkins(options: JobOptions, dry_run: bool, wait_seconds: float) -> None:
     with run_lock(settings, options.config_path, wait_seconds, dry_run=dry_run):
         workspace = open_workspace(settings, jobs=jobs)
         report = run_checkins(settings, workspace, as_of=day, dry_run=dry_run)
-    options.finish([report], several=False)
+    options.finish([report])
 
 
-@cli.command()
+@cli.command(
+    short_help="Keep a shared folder per student only (--audit: who has access).",
+    epilog="\b\nExample:\n  tutorsync folders --config lincoln/tutorsync.toml --audit\n\n"
+    + JOB_EXIT_STATUS,
+)
 @job_options
 @dry_run_option
 @click.option(
@@ -478,10 +551,14 @@ def folders(options: JobOptions, dry_run: bool, audit: bool, wait_seconds: float
             report = run_audit(settings, workspace, as_of=day)
         else:
             report = run_folders(settings, workspace, as_of=day, dry_run=dry_run)
-    options.finish([report], several=False)
+    options.finish([report])
 
 
-@cli.command()
+@cli.command(
+    short_help="Check every source, print each data issue in full; write nothing.",
+    epilog="\b\nExample:\n  tutorsync validate --config lincoln/tutorsync.toml\n\n"
+    + JOB_EXIT_STATUS,
+)
 @job_options
 def validate(options: JobOptions) -> None:
     """Read and check every source; print data issues in full; write nothing."""
@@ -491,12 +568,15 @@ def validate(options: JobOptions) -> None:
     # Run by a coordinator at a terminal to read the issues: the values and names, said so.
     options.finish(
         [run_validate(settings, open_workspace(settings, jobs=jobs), as_of=day)],
-        several=False,
         sensitive=True,
     )
 
 
-@cli.command()
+@cli.command(
+    short_help="Check the config, sign-in and access; --deep tries each change.",
+    epilog="\b\nExample:\n  tutorsync doctor --config lincoln/tutorsync.toml --deep\n\n"
+    + OTHER_EXIT_STATUS,
+)
 @config_option
 @click.option(
     "--deep",
@@ -512,7 +592,8 @@ def validate(options: JobOptions) -> None:
     help="With --deep: share the scratch folder with ADDRESS (in folders.allowed_domains; "
     "Drive e-mails nobody). Without it sharing is not tried.",
 )
-def doctor(config_path: Path, deep: bool, share_with: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as one JSON document.")
+def doctor(config_path: Path, deep: bool, share_with: str, as_json: bool) -> None:
     """Check the config, credentials and every spreadsheet's access; change nothing. With
     --deep, also try each change on scratch things, and remove them."""
     if share_with and not deep:
@@ -524,26 +605,41 @@ def doctor(config_path: Path, deep: bool, share_with: str) -> None:
         lambda: open_workspace(settings, jobs=jobs),
         deep=Deep(share_with) if deep else None,
     )
-    for check in checks:
-        mark = "skip" if check.skipped else "ok " if check.ok else "FIX"
-        click.echo(
-            f"{mark} {check.what}: {check.detail}" if check.detail else f"{mark} {check.what}"
-        )
     failed = sum(not check.ok for check in checks)
-    skipped = sum(check.skipped for check in checks)
-    passed = len(checks) - failed - skipped
-    summary = f"{passed} passed, {failed} to fix" if failed else "all checks passed"
-    click.echo(summary + (f", {skipped} not tried" if skipped else ""))
+    if as_json:
+        document = {
+            "schema": JSON_SCHEMA,
+            "ok": not failed,
+            "checks": [{"check": c.what, "result": _result(c), "detail": c.detail} for c in checks],
+        }
+        click.echo(json.dumps(document, indent=2))
+    else:
+        for check in checks:
+            mark = {"skipped": "skip", "ok": "ok ", "fix": "FIX"}[_result(check)]
+            click.echo(
+                f"{mark} {check.what}: {check.detail}" if check.detail else f"{mark} {check.what}"
+            )
+        skipped = sum(check.skipped for check in checks)
+        passed = len(checks) - failed - skipped
+        summary = f"{passed} passed, {failed} to fix" if failed else "all checks passed"
+        click.echo(summary + (f", {skipped} not tried" if skipped else ""))
     if failed:
         click.get_current_context().exit(1)
 
 
-@cli.group()
+def _result(check: Check) -> str:
+    return "skipped" if check.skipped else "ok" if check.ok else "fix"
+
+
+@cli.group(short_help="Sign in to Google as a coordinator (auth = 'oauth').")
 def auth() -> None:
     """Sign in to Google as a coordinator (workspace.google.auth = 'oauth')."""
 
 
-@auth.command()
+@auth.command(
+    epilog="\b\nExample:\n  tutorsync auth login --config lincoln/tutorsync.toml --no-browser\n\n"
+    + OTHER_EXIT_STATUS
+)
 @config_option
 @click.option("--no-browser", is_flag=True, help="Print the sign-in address instead of opening it.")
 def login(config_path: Path, no_browser: bool) -> None:
@@ -555,7 +651,10 @@ def login(config_path: Path, no_browser: bool) -> None:
     click.echo(f"Signed in. Token kept at {token_file} (readable by you only).")
 
 
-@cli.command()
+@cli.command(
+    short_help="Make a fictional demo program to try tutorsync on.",
+    epilog="\b\nExample:\n  tutorsync demo demo-workspace --students 60\n\n" + OTHER_EXIT_STATUS,
+)
 @click.argument(
     "folder", type=click.Path(file_okay=False, path_type=Path), default="demo-workspace"
 )
@@ -568,16 +667,19 @@ def login(config_path: Path, no_browser: bool) -> None:
 )
 @click.option(
     "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="Generate ten weeks of sessions ending on this day (default: today).",
+    type=Day(),
+    help="Generate ten weeks of sessions ending on this day (default: today in the demo "
+    "program's time zone).",
 )
-def demo(folder: Path, students: int, today: datetime | None) -> None:
+def demo(folder: Path, students: int, today: date | None) -> None:
     """Create a fictional demo program (sources and tutorsync.toml) in FOLDER."""
     config = folder / "tutorsync.toml"
     if config.exists():
         click.echo(f"Demo program already in {folder}; left as it is. Run it with:")
     else:
-        day = today.date() if today else date.today()
+        # The program's today, as its runs see it: the machine's UTC date near midnight
+        # would date the demo's sessions after the day of the figures.
+        day = today or datetime.now(ZoneInfo(demo_program.TIMEZONE)).date()
         config = demo_program.create_demo(folder, today=day, students=students)
         click.echo(f"Created a fictional program of {students} students in {folder}. Run it with:")
     click.echo(f"  tutorsync run --config {config}")
@@ -586,7 +688,11 @@ def demo(folder: Path, students: int, today: datetime | None) -> None:
     )
 
 
-@cli.command()
+@cli.command(
+    short_help="Start a program: its spreadsheets and its tutorsync.toml.",
+    epilog="\b\nExample:\n  tutorsync init lincoln --name 'Lincoln Middle Tutoring' "
+    "--timezone America/Chicago\n\n" + OTHER_EXIT_STATUS,
+)
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--name", required=True, help="The program's name, e.g. 'Lincoln Middle Tutoring'.")
 @click.option(

@@ -273,8 +273,8 @@ def _roster(program_name: str, people: _ExamplePeople) -> SpreadsheetLayout:
         ),
         Column(
             "Active",
-            "ticked (Yes) while the student is in the program; untick (No) when they leave, "
-            "and keep the row. Left blank, the student counts as active",
+            "Yes (a ticked box on Google Sheets) while the student is in the program; No when "
+            "they leave, and keep the row. Left blank, the student counts as active",
             "Yes",
         ),
     )
@@ -288,7 +288,7 @@ def _roster(program_name: str, people: _ExamplePeople) -> SpreadsheetLayout:
             _column(columns, "Active"),
             YesNo(),
             strict=True,
-            help="Tick while the student is in the program; untick when they leave.",
+            help="Yes while the student is in the program; No when they leave.",
         ),
     )
     data = _header_row_tab(ROSTER_TAB, columns, examples, validations, "the roster's")
@@ -349,7 +349,7 @@ def _tutor_log_columns(people: _ExamplePeople) -> tuple[Column, ...]:
         Column("Next steps", "what to work on next time", "Practise on number lines"),
         Column(
             "Follow-up needed",
-            "tick when the teacher or coordinator should follow up",
+            "Yes (a ticked box on Google Sheets) when the teacher or coordinator should follow up",
             "Yes",
         ),
     )
@@ -416,7 +416,7 @@ def _tutor_log_validations(columns: tuple[Column, ...]) -> tuple[Validation, ...
             _column(columns, "Follow-up needed"),
             YesNo(),
             strict=True,
-            help="Tick when someone should follow up.",
+            help="Yes when someone should follow up.",
         ),
     )
 

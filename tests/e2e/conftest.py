@@ -53,11 +53,13 @@ class Tutorsync:
     def json(self, *args: str, expect: int | None = 0) -> dict:
         """The report of the command's one job (for `run`, the progress job's)."""
         document = json.loads(self(*args, "--json", expect=expect).stdout)
+        assert document["schema"] == 1
+        assert document["ok"] == all(job["ok"] for job in document["jobs"])
         if args[0] == "run":
-            assert document["ok"] == all(job["ok"] for job in document["jobs"])
             [progress] = [job for job in document["jobs"] if job["job"] == "progress"]
             return progress
-        return document
+        [job] = document["jobs"]
+        return job
 
 
 @pytest.fixture

@@ -305,7 +305,8 @@ def test_check_ins_alone_and_in_a_full_run_describe_events_the_same(google_demo,
         cli, ["checkins", "--config", str(google_demo), "--as-of", TODAY.isoformat(), "--json"]
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["changes"] == 0
+    [checkins] = json.loads(result.stdout)["jobs"]
+    assert checkins["changes"] == 0
 
 
 def test_folders_on_google_are_shared_linked_and_left_alone_by_a_rerun(google_demo, fake_google):

@@ -483,7 +483,11 @@ def test_run_with_an_invalid_config_exits_2_and_changes_nothing(
         result = run_cli(config)
 
     assert result.exit_code == 2, result.output
-    assert result.output.startswith("Error: ")
+    assert result.stderr.startswith("Error: ")
+    # --json: stdout is a document saying so, never nothing.
+    document = json.loads(result.stdout)
+    assert (document["ok"], document["exit_status"]) == (False, 2)
+    assert document["error"] == result.stderr.removeprefix("Error: ").strip()
     for mutation in mutations:
         for expected in mutation.expected:
             assert expected in result.output, (mutation, result.output)

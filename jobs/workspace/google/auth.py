@@ -402,5 +402,5 @@ def _first_sentence(error: Exception) -> str:
 def _google(settings: Settings) -> GoogleSettings:
     google = settings.workspace.google
     if settings.workspace.kind != "google" or google is None:
-        raise WorkspaceError("this config does not use Google (workspace.kind is not 'google')")
+        raise ConfigError("this config does not use Google (workspace.kind is not 'google')")
     return google
