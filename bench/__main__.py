@@ -9,7 +9,11 @@
 4. reconciliation at scale (bench.reconcile_scale);
 5. a run on junk tutor-log rows: time linear in the rows (growth exponent <= 1.2);
 6. tutorsync's tab into a teacher's .xlsx: <= 0.1x of an openpyxl load-and-save of the file,
-   growth in the teacher's rows at most linear (exponent <= 1.1).
+   growth in the teacher's rows at most linear (exponent <= 1.1);
+8. `tutorsync run` on the local workspace against pandas + python-calamine reading the same
+   spreadsheets: at 1,000 students a no-op rerun within 3x, a first run within 8x; at 5,000 a
+   first run in at most 20 s, a no-op rerun in at most 6 s; and beside a plain pandas +
+   openpyxl script (bench.local_run).
 Timings in 2 and 3 are on a simulated clock (see bench.harness).
 """
 
@@ -21,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import google_requests, junk_rows, teacher_tab, under_quota, vs_baseline
+from bench import google_requests, junk_rows, local_run, teacher_tab, under_quota, vs_baseline
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL_SIZES = (100, 1000, 10_000)
@@ -35,6 +39,9 @@ GROWTH_TARGET = 1.2  # time in junk rows: linear, give or take noise
 TEACHER_ROWS = {True: [500, 2000], False: [2000, 20_000]}  # by --quick
 TEACHER_RATIO_TARGET = 0.1
 TEACHER_GROWTH_TARGET = 1.1
+LOCAL_RUN_STUDENTS = {True: (100,), False: (1000, 5000)}  # by --quick
+LOCAL_RUN_RERUN_RATIO, LOCAL_RUN_FIRST_RATIO = 3, 8  # x the calamine read, at 1,000 students
+LOCAL_RUN_SECONDS = {"first run": 20.0, "no-op rerun": 6.0}  # at 5,000 students
 
 
 def requests_section(sizes: tuple[int, ...]) -> str:
@@ -120,6 +127,32 @@ def teacher_tab_section(quick: bool) -> str:
     )
 
 
+def local_run_section(quick: bool) -> str:
+    timed = [
+        local_run.measure(students, repeats=1 if quick else local_run.REPEATS)
+        for students in LOCAL_RUN_STUDENTS[quick]
+    ]
+    lines = [local_run.table(timed), ""]
+    for run in timed:
+        at = f"{run.students:,} students"
+        lines.append(f"- {at}, no-op rerun's changes: {run.rerun_changes} (target 0)")
+        if run.students != 5000:
+            aside = "" if run.students == 1000 else "; the targets are for 1,000 students"
+            lines += [
+                _target(f"{at}, no-op rerun vs read", run.rerun_ratio, LOCAL_RUN_RERUN_RATIO)
+                + aside,
+                _target(f"{at}, first run vs read", run.first_run_ratio, LOCAL_RUN_FIRST_RATIO)
+                + aside,
+            ]
+        else:
+            for label, seconds in (("first run", run.first_run), ("no-op rerun", run.no_op_rerun)):
+                limit = LOCAL_RUN_SECONDS[label]
+                verdict = "met" if seconds <= limit else "MISSED"
+                lines.append(f"- {at}, {label}: {seconds:.1f} s (target <= {limit:g} s: {verdict})")
+        lines.append(f"- {at}, first run vs the pandas + openpyxl script: {run.script_ratio:.1f}x")
+    return "\n".join(lines)
+
+
 def _target(what: str, ratio: float, target: float) -> str:
     verdict = "met" if ratio <= target else "MISSED"
     return f"- {what}: {ratio:.3f}x (target <= {target}x: {verdict})"
@@ -138,6 +171,7 @@ def main(argv: list[str] | None = None) -> None:
         ("Reconciliation at scale", lambda: reconcile_section(quick)),
         ("A run on junk tutor-log rows", lambda: junk_section(quick)),
         ("Tutorsync's tab into a teacher's gradebook", lambda: teacher_tab_section(quick)),
+        ("tutorsync run on the local workspace", lambda: local_run_section(quick)),
     ]
     for number, (title, section) in enumerate(sections, start=1):
         started = time.perf_counter()

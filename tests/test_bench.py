@@ -93,3 +93,13 @@ def test_tutorsyncs_tab_goes_into_a_teachers_gradebook_without_reading_the_teach
 
     assert small.write > 0 and small.resave > 0
     assert "openpyxl load-and-save" in teacher_tab.table([small])
+
+
+def test_a_local_run_rerun_changes_nothing_and_is_timed_beside_pandas():
+    from bench import local_run
+
+    timed = local_run.measure(30, repeats=1)
+
+    assert timed.spreadsheets > 0 and timed.rerun_changes == 0
+    assert timed.calamine_read > 0 and timed.script > 0
+    assert "pandas + openpyxl script" in local_run.table([timed])

@@ -28,7 +28,8 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Collection, Iterable, Mapping
+import zlib
+from collections.abc import Collection, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape, quoteattr
@@ -77,12 +78,15 @@ class PackageTab:
     index: int  # its position among all sheets: what `localSheetId` counts
     worksheet: bool  # False for a chartsheet or a dialog sheet
     names: Mapping[str, str]  # its sheet-scoped defined names, casefolded -> formula text
+    part: str  # its part in the package ("" if it has none)
 
 
 @dataclass(frozen=True)
 class Package:
     tabs: tuple[PackageTab, ...]
     date1904: bool  # dates count from 1904 (old Mac Excel), not 1900
+    styles: str | None = None  # the stylesheet's part
+    shared_strings: str | None = None  # the shared string table's part
 
 
 def read_package(original: bytes) -> Package:
@@ -99,10 +103,21 @@ def read_package(original: bytes) -> Package:
     properties = root.find(f"{{{_MAIN}}}workbookPr")
     date1904 = properties is not None and properties.get("date1904", "") in ("1", "true")
     tabs = tuple(
-        PackageTab(sheet.title, sheet.index, sheet.kind == _WORKSHEET_REL, scoped.get(index, {}))
+        PackageTab(
+            sheet.title,
+            sheet.index,
+            sheet.kind == _WORKSHEET_REL,
+            scoped.get(index, {}),
+            sheet.part,
+        )
         for index, sheet in enumerate(sheets)
     )
-    return Package(tabs=tabs, date1904=date1904)
+    return Package(
+        tabs=tabs,
+        date1904=date1904,
+        styles=parts.part_with(workbook, _STYLES_REL),
+        shared_strings=parts.part_with(workbook, _SHARED_STRINGS_REL),
+    )
 
 
 def splice(original: bytes, scratch: bytes, replacing: Collection[str]) -> bytes:
@@ -151,21 +166,52 @@ class _Sheet:
     kind: str  # the relationship type: worksheet, chartsheet, ...
 
 
+class _Members(MutableMapping[str, bytes]):
+    """A zip package's parts by name, each decompressed when first asked for: listing a file's
+    tabs reads its workbook part, not its worksheets."""
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self._archive = archive
+        self._parts: dict[str, bytes | None] = dict.fromkeys(archive.namelist())
+
+    def __getitem__(self, name: str) -> bytes:
+        data = self._parts[name]
+        if data is None:
+            try:
+                data = self._archive.read(name)
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
+                raise PackageError(f"its part {name} is damaged ({error})") from None
+            self._parts[name] = data
+        return data
+
+    def __setitem__(self, name: str, data: bytes) -> None:
+        self._parts[name] = data
+
+    def __delitem__(self, name: str) -> None:
+        del self._parts[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parts)
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
+
 @dataclass
 class _Parts:
     """A package's parts, edited in place, saved in their original order."""
 
-    data: dict[str, bytes]
+    data: MutableMapping[str, bytes]
     infos: dict[str, zipfile.ZipInfo] = field(default_factory=dict)
 
     @classmethod
     def open(cls, content: bytes) -> _Parts:
         try:
-            with zipfile.ZipFile(io.BytesIO(content)) as archive:
-                infos = {info.filename: info for info in archive.infolist()}
-                return cls({name: archive.read(name) for name in infos}, infos)
+            archive = zipfile.ZipFile(io.BytesIO(content))
         except (zipfile.BadZipFile, OSError, EOFError) as error:
             raise PackageError(f"not a zip package ({error})") from None
+        infos = {info.filename: info for info in archive.infolist()}
+        return cls(_Members(archive), infos)
 
     def saved(self) -> bytes:
         out = io.BytesIO()

@@ -1,8 +1,10 @@
 """The local workspace: spreadsheets are files in one folder, named by their path in it.
 
 An `.xlsx` file is a spreadsheet whose worksheets are its tabs; a `.csv` file is a spreadsheet
-with one read-only tab named after the file. Sources are read with openpyxl and never written.
-Owned tabs are written by openpyxl into a workbook of their own and moved into the `.xlsx` file
+with one read-only tab named after the file. Sources are read with calamine, typed as openpyxl
+types them (`xlsx_values.py`; openpyxl reads a tab calamine would type otherwise), and never
+written. Owned tabs are read by openpyxl in full mode (links, comments, formatting), those tabs
+only, and written by openpyxl into a workbook of their own and moved into the `.xlsx` file
 part by part (`package.py`), so what openpyxl does not model in the teacher's tabs stays as it
 was; one atomic file replacement per write.
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import codecs
 import copy
 import csv
+import functools
 import io
 import logging
 import math
@@ -25,29 +28,47 @@ import posixpath
 import re
 import warnings
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import zlib
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path, PurePath
 from typing import Any
+from xml.etree import ElementTree
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.formatting.rule import Rule
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.differential import DifferentialStyle
-from openpyxl.styles.numbers import is_datetime
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
-from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.workbook.defined_name import DefinedName, DefinedNameList
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.writer.excel import ExcelWriter
+from python_calamine import CalamineWorkbook
 
 from jobs.errors import WorkspaceError
 from jobs.workspace.local.files import check_not_open, read_bytes, replace_file
-from jobs.workspace.local.package import Package, PackageError, read_package, splice
+from jobs.workspace.local.package import (
+    Package,
+    PackageError,
+    PackageTab,
+    read_package,
+    splice,
+)
+from jobs.workspace.local.xlsx_values import (
+    NotTypedAlike,
+    Styles,
+    check_text_alike,
+    open_calamine,
+    read_styles,
+    sheet_values,
+    typed_value,
+)
 from sheets_schema.cells import (
     CellComment,
     CellFormat,
@@ -120,6 +141,7 @@ class LocalSpreadsheets:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self._read: dict[Path, _Xlsx] = {}
 
     # --- The port ---------------------------------------------------------------------------
 
@@ -131,30 +153,15 @@ class LocalSpreadsheets:
             # A .csv file is one tab, whatever the config calls it (exports name it anything).
             grid = _read_csv(path, spreadsheet)
             return {tab: [list(row) for row in grid] for tab in tabs}
-        grids: dict[str, Grid] = {}
         # A source open in Excel can still be read: the file holds its last saved version.
-        with _open_xlsx(path, spreadsheet, read_only=True, refuse_if_open=False) as workbook:
-            by_title = {sheet.title: sheet for sheet in workbook.worksheets}
-            for tab in tabs:
-                sheet = by_title.get(tab)
-                if sheet is None:
-                    sources = [s.title for s in workbook.worksheets if owned_key(s) is None]
-                    raise WorkspaceError(_no_tab_message(spreadsheet, tab, sources))
-                if owned_key(sheet) is not None:
-                    raise WorkspaceError(
-                        f"{spreadsheet} › {tab} is a tab tutorsync writes, not a source; "
-                        "name an educator's tab instead"
-                    )
-                grids[tab] = _source_grid(sheet, f"{spreadsheet} › {tab}")
-        return grids
+        return self._opened(path, spreadsheet).source_grids(tabs)
 
     def list_tabs(self, spreadsheet: str) -> list[str]:
         """Titles of the tabs tutorsync does not own, in order (a .csv file: its one tab)."""
         path = self._existing(spreadsheet)
         if _is_csv(path):
             return [path.stem]
-        with _open_xlsx(path, spreadsheet, read_only=True, refuse_if_open=False) as workbook:
-            return [sheet.title for sheet in workbook.worksheets if owned_key(sheet) is None]
+        return self._opened(path, spreadsheet).source_titles()
 
     def read_state(self, spreadsheet: str) -> SpreadsheetState:
         """Owned tabs with their values (links as `Link`), and the other tabs' titles. A file
@@ -165,26 +172,8 @@ class LocalSpreadsheets:
             return SpreadsheetState(exists=False, owned={}, other_titles=frozenset())
         if _is_csv(path):
             return SpreadsheetState(exists=True, owned={}, other_titles=frozenset({path.stem}))
-        owned: dict[str, OwnedTab] = {}
-        others: set[str] = set()
-        # Full mode, because read-only mode does not read hyperlinks. A formula someone typed
-        # into an owned tab reads as its text, as on Google, and is carried as that text.
-        with _open_xlsx(path, spreadsheet, read_only=False, formulas=True) as workbook:
-            for sheet in workbook.worksheets:
-                key = owned_key(sheet)
-                # A copy of an owned tab (Excel copies a sheet's names too) is left alone:
-                # the first tab with a key is the one tutorsync writes.
-                if key and key not in owned:
-                    comments: list[CellComment] = []
-                    formats: list[CellFormat] = []
-                    grid = _values_grid(
-                        sheet.iter_rows(), links=True, comments=comments, formats=formats
-                    )
-                    owned[key] = OwnedTab(key, sheet.title, grid, tuple(comments), tuple(formats))
-                else:
-                    others.add(sheet.title)
-            others.update(sheet.title for sheet in workbook.chartsheets)
-        return SpreadsheetState(exists=True, owned=owned, other_titles=frozenset(others))
+        check_not_open(path, spreadsheet)
+        return self._opened(path, spreadsheet).state()
 
     def check_writable(self, spreadsheet: str) -> None:
         """The file (or, if it does not exist yet, its folder) can be written and is not open
@@ -250,6 +239,7 @@ class LocalSpreadsheets:
             except PackageError as error:
                 raise WorkspaceError(_unreadable(spreadsheet, error)) from None
         replace_file(path, data, spreadsheet)
+        self._read.pop(path, None)
 
     # --- References -------------------------------------------------------------------------
 
@@ -270,6 +260,16 @@ class LocalSpreadsheets:
                 "the local workspace reads only those"
             )
         return path
+
+    def _opened(self, path: Path, spreadsheet: str) -> _Xlsx:
+        """The file as read now, parsed once for as long as its bytes stay the same: a run
+        reads a gradebook's owned tab and its source tab, and each call sees the file as it
+        is (someone may have saved it since)."""
+        data = read_bytes(path, spreadsheet)
+        opened = self._read.get(path)
+        if opened is None or opened.data != data:
+            opened = self._read[path] = _Xlsx(data, spreadsheet)
+        return opened
 
     def _existing(self, spreadsheet: str) -> Path:
         path = self._path(spreadsheet)
@@ -436,36 +436,172 @@ def _csv_delimiter(text: str) -> str:
         return best if counts[best] else ","
 
 
+class _Xlsx:
+    """One `.xlsx` file as read: its tabs from the package, source values by calamine (by
+    openpyxl where calamine would type a cell differently, see xlsx_values), and owned tabs by
+    openpyxl in full, those tabs only. What a read works out is kept for the next read."""
+
+    def __init__(self, data: bytes, spreadsheet: str) -> None:
+        self.data = data
+        self.spreadsheet = spreadsheet
+        try:
+            self.package: Package | None = read_package(data)
+            self.package_error: PackageError | None = None
+        except PackageError as error:  # openpyxl may read some of these; it says why if not
+            self.package, self.package_error = None, error
+
+    def source_titles(self) -> list[str]:
+        if self.package is None:
+            with _openpyxl_workbook(self.data, self.spreadsheet) as workbook:
+                return [sheet.title for sheet in workbook.worksheets if owned_key(sheet) is None]
+        return [tab.title for tab in self._sources()]
+
+    def source_grids(self, tabs: Sequence[str]) -> dict[str, Grid]:
+        if self.package is None:
+            return self._grids_by_openpyxl(tabs)
+        worksheets = {tab.title: tab for tab in self.package.tabs if tab.worksheet}
+        for title in tabs:
+            tab = worksheets.get(title)
+            if tab is None:
+                titles = [source.title for source in self._sources()]
+                raise WorkspaceError(_no_tab_message(self.spreadsheet, title, titles))
+            if _owned_key_in(tab.names) is not None:
+                raise WorkspaceError(
+                    f"{self.spreadsheet} › {title} is a tab tutorsync writes, not a source; "
+                    "name an educator's tab instead"
+                )
+        grids: dict[str, Grid] = {}
+        for title in tabs:
+            try:
+                grids[title] = self._grid_by_calamine(worksheets[title])
+            except NotTypedAlike:
+                grids.update(self._grids_by_openpyxl([title]))
+        return grids
+
+    def state(self) -> SpreadsheetState:
+        if self.package is None:
+            raise WorkspaceError(_unreadable(self.spreadsheet, self.package_error or Exception()))
+        owned_titles: dict[str, str] = {}  # key -> title
+        others: set[str] = set()
+        for tab in self.package.tabs:
+            key = _owned_key_in(tab.names) if tab.worksheet else None
+            # A copy of an owned tab (Excel copies a sheet's names too) is left alone: the
+            # first tab with a key is the one tutorsync writes.
+            if key and key not in owned_titles:
+                owned_titles[key] = tab.title
+            else:
+                others.add(tab.title)
+        sheets = self._owned_sheets(set(owned_titles.values())) if owned_titles else {}
+        owned = {key: _owned_tab(key, sheets[title]) for key, title in owned_titles.items()}
+        return SpreadsheetState(exists=True, owned=owned, other_titles=frozenset(others))
+
+    def _sources(self) -> list[PackageTab]:
+        tabs = self.package.tabs if self.package else ()
+        return [tab for tab in tabs if tab.worksheet and _owned_key_in(tab.names) is None]
+
+    def _grid_by_calamine(self, tab: PackageTab) -> Grid:
+        calamine, styles = self._calamine
+        xml = self._part(tab.part)
+        if xml is None:
+            raise NotTypedAlike("no worksheet part")
+        rows = sheet_values(calamine, tab.title, xml, styles)
+        return _table(rows, f"{self.spreadsheet} › {tab.title}")
+
+    @functools.cached_property
+    def _calamine(self) -> tuple[CalamineWorkbook, Styles]:
+        """calamine's reader and the workbook's date formats, once the shared text is known to
+        read alike (raises NotTypedAlike otherwise, each time it is asked)."""
+        assert self.package is not None
+        if self.package.shared_strings:
+            check_text_alike(self._part(self.package.shared_strings))
+        styles = self._part(self.package.styles) if self.package.styles else None
+        try:
+            read = read_styles(styles, date1904=self.package.date1904)
+        except ElementTree.ParseError as error:
+            raise NotTypedAlike(str(error)) from None
+        return open_calamine(self.data), read
+
+    def _part(self, name: str) -> bytes | None:
+        try:
+            return self._archive.read(name)
+        except KeyError:
+            return None
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
+            raise NotTypedAlike(str(error)) from None
+
+    @functools.cached_property
+    def _archive(self) -> zipfile.ZipFile:
+        return zipfile.ZipFile(io.BytesIO(self.data))
+
+    def _grids_by_openpyxl(self, tabs: Sequence[str]) -> dict[str, Grid]:
+        grids: dict[str, Grid] = {}
+        with _openpyxl_workbook(self.data, self.spreadsheet) as workbook:
+            by_title = {sheet.title: sheet for sheet in workbook.worksheets}
+            for tab in tabs:
+                sheet = by_title.get(tab)
+                if sheet is None:
+                    sources = [s.title for s in workbook.worksheets if owned_key(s) is None]
+                    raise WorkspaceError(_no_tab_message(self.spreadsheet, tab, sources))
+                if owned_key(sheet) is not None:
+                    raise WorkspaceError(
+                        f"{self.spreadsheet} › {tab} is a tab tutorsync writes, not a source; "
+                        "name an educator's tab instead"
+                    )
+                grids[tab] = _source_grid(sheet, f"{self.spreadsheet} › {tab}")
+        return grids
+
+    def _owned_sheets(self, titles: Collection[str]) -> dict[str, Any]:
+        """The tabs titled `titles`, read by openpyxl in full mode: read-only mode reads no
+        hyperlinks. A formula someone typed into an owned tab reads as its text, as on Google,
+        and is carried as that text."""
+        try:
+            with warnings.catch_warnings():
+                # Warnings about features openpyxl cannot keep do not matter to a read.
+                warnings.simplefilter("ignore")
+                reader = _TabsReader(self.data, titles)
+                reader.read()
+        except Exception as error:  # openpyxl raises many kinds on a damaged or foreign file
+            raise WorkspaceError(_unreadable(self.spreadsheet, error)) from None
+        return {sheet.title: sheet for sheet in reader.wb.worksheets}
+
+
+class _TabsReader(ExcelReader):
+    """openpyxl's full reader, for some tabs only: the others (a teacher's own gradebook, a
+    tutor log of thousands of rows) would cost most of the read and are not needed."""
+
+    def __init__(self, data: bytes, titles: Collection[str]) -> None:
+        super().__init__(io.BytesIO(data), read_only=False, data_only=False, keep_links=False)
+        self._titles = titles
+
+    def read_workbook(self) -> None:
+        super().read_workbook()
+        self.parser.sheets = [sheet for sheet in self.parser.sheets if sheet.name in self._titles]
+        # Sheet-scoped names point at tabs by position, which the tabs left out would shift;
+        # reading values needs no name.
+        self.parser.defined_names = DefinedNameList()
+
+
+def _owned_tab(key: str, sheet: Any) -> OwnedTab:
+    comments: list[CellComment] = []
+    formats: list[CellFormat] = []
+    grid = _values_grid(sheet.iter_rows(), links=True, comments=comments, formats=formats)
+    return OwnedTab(key, sheet.title, grid, tuple(comments), tuple(formats))
+
+
 @contextmanager
-def _open_xlsx(
-    path: Path,
-    spreadsheet: str,
-    *,
-    read_only: bool,
-    refuse_if_open: bool = True,
-    formulas: bool = False,
-) -> Iterator[Any]:
-    """A workbook opened for reading values (formula cells give their last result, or with
-    `formulas` their formula). The file is opened here and closed on leaving, even in
-    read-only mode, which reads lazily."""
-    if refuse_if_open:
-        check_not_open(path, spreadsheet)
+def _openpyxl_workbook(data: bytes, spreadsheet: str) -> Iterator[Any]:
+    """The workbook in openpyxl's read-only mode, formula cells giving their last result."""
     try:
-        with path.open("rb") as file, warnings.catch_warnings():
+        with warnings.catch_warnings():
             # Warnings about features openpyxl cannot keep do not matter to a read.
             warnings.simplefilter("ignore")
-            workbook = load_workbook(file, read_only=read_only, data_only=not formulas)
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
                 yield workbook
             finally:
                 workbook.close()
     except WorkspaceError:
         raise
-    except PermissionError:
-        raise WorkspaceError(
-            f"{spreadsheet} could not be opened (permission denied); "
-            "check that you may read that file"
-        ) from None
     except Exception as error:  # openpyxl raises many kinds on a damaged or foreign file
         raise WorkspaceError(_unreadable(spreadsheet, error)) from None
 
@@ -483,33 +619,54 @@ HEADER_ROWS = 10  # sheets_schema.headers.HEADER_SEARCH_ROWS: the first non-blan
 
 
 def _source_grid(sheet: Any, where: str) -> Grid:
+    """A source tab's values by openpyxl, read as `_table` reads them, streamed: only the
+    columns of the table are read."""
+    # Some programs write a wrong <dimension>; ignore it and read every row.
+    sheet.reset_dimensions()
+    width = _table_width(sheet.iter_rows(values_only=True))
+    if width == 0:
+        return []
+    grid: Grid = []
+    for row in sheet.iter_rows(max_col=width):
+        grid.append([_cell_value(cell) for cell in row])
+        if len(grid) * width > MAX_SOURCE_CELLS:
+            raise WorkspaceError(_too_many_cells(where, len(grid), width))
+    return trim_grid(grid)
+
+
+def _table(rows: Grid, where: str) -> Grid:
     """A source tab's values, as wide as the table in its first rows (where the header is): a
     column with no header is never read by a parser, and a stray cell at column XFD in every
     row would otherwise make each row 16,384 cells (a 113 KB file took 5.3 GB). Past
     MAX_SOURCE_CELLS, a clear error."""
-    # Some programs write a wrong <dimension>; ignore it and read every row.
-    sheet.reset_dimensions()
+    width = _table_width(rows)
+    if width == 0:
+        return []
+    if len(rows) * width > MAX_SOURCE_CELLS:
+        raise WorkspaceError(_too_many_cells(where, MAX_SOURCE_CELLS // width + 1, width))
+    return trim_grid([row[:width] for row in rows])
+
+
+def _table_width(rows: Iterable[Sequence[Any]]) -> int:
+    """How far the table reaches in its first HEADER_ROWS rows that are not blank."""
     width = 0
     seen = 0
-    for row in sheet.iter_rows(values_only=True):
+    for row in rows:
         extent = _extent(row)
         if extent:
             width, seen = max(width, extent), seen + 1
             if seen == HEADER_ROWS:
                 break
-    if width == 0:
-        return []
-    grid: Grid = []
-    for row in sheet.iter_rows(max_col=width):
-        grid.append([_cell_value(cell.value, cell) for cell in row])
-        if len(grid) * width > MAX_SOURCE_CELLS:
-            raise WorkspaceError(
-                f"{where} holds more than {MAX_SOURCE_CELLS:,} cells, {len(grid):,} rows as "
-                f"wide as column {get_column_letter(width)}, tutorsync's limit for a source: "
-                "delete any stray cell right of its last column, or move older rows to "
-                "another tab"
-            )
-    return trim_grid(grid)
+    return width
+
+
+def _too_many_cells(where: str, rows: int, width: int) -> str:
+    return (
+        f"{where} holds more than {MAX_SOURCE_CELLS:,} cells, {rows:,} rows as "
+        f"wide as column {get_column_letter(width)}, tutorsync's limit for a source: "
+        "delete any stray cell right of its last column, or move older rows to "
+        "another tab"
+    )
 
 
 MAX_GAP = 256  # blank columns after which a cell is stray, not part of the table
@@ -538,6 +695,7 @@ def _values_grid(
     """The cells' values (links as `Link`, if `links`), and their comments and formatting
     added to `comments` and `formats` if given."""
     grid: Grid = []
+    styles: dict[int, CellStyle | None] = {}  # by the workbook's index of the cell's style
     for row in rows:
         values = []
         for cell in row:
@@ -545,9 +703,9 @@ def _values_grid(
                 text = stored_text(cell.comment.text or "")
                 if text:
                     comments.append(CellComment(cell.row - 1, cell.column - 1, text))
-            if formats is not None and cell.has_style and (style := _style_of(cell)):
+            if formats is not None and cell.has_style and (style := _style_in(cell, styles)):
                 formats.append(CellFormat(cell.row - 1, cell.column - 1, style))
-            value = _cell_value(cell.value, cell)
+            value = _cell_value(cell)
             if links and isinstance(value, str) and getattr(cell, "hyperlink", None):
                 link = cell.hyperlink
                 url = (link.target or "") + (f"#{link.location}" if link.location else "")
@@ -558,24 +716,8 @@ def _values_grid(
     return trim_grid(grid)
 
 
-def _cell_value(value: Any, cell: Any) -> CellValue:
-    if isinstance(value, datetime):
-        # openpyxl gives every date cell as a datetime; a midnight shown without a time of day
-        # is a date. Only looked up at midnight, where it can matter.
-        if value.time() == time(0) and is_datetime(getattr(cell, "number_format", None)) == "date":
-            return value.date()
-        return value
-    if isinstance(value, timedelta):
-        # A duration format ([h]:mm). Within a day it reads as a time of day, as on Sheets.
-        if timedelta(0) <= value < timedelta(days=1):
-            return (datetime.min + value).time()
-        minutes = round(value.total_seconds() / 60)
-        return f"{minutes // 60}:{minutes % 60:02d}"
-    if value is None or isinstance(value, str | int | float | bool | date | time):
-        return value
-    if isinstance(getattr(value, "text", None), str):  # an array formula's text
-        return str(value.text)
-    return str(value)
+def _cell_value(cell: Any) -> CellValue:
+    return typed_value(cell.value, lambda: getattr(cell, "number_format", None))
 
 
 # --- Writing ----------------------------------------------------------------------------------
@@ -696,6 +838,15 @@ def _add_carried(sheet: Any, write: TabWrite) -> None:
         cell.font = font
         if style.background:
             cell.fill = PatternFill("solid", fgColor="FF" + style.background)
+
+
+def _style_in(cell: Any, styles: dict[int, CellStyle | None]) -> CellStyle | None:
+    """`_style_of(cell)`, worked out once per style: openpyxl makes a font and a fill object
+    each time a cell's are asked for, which cost more than reading the tab."""
+    style_id = cell.style_id
+    if style_id not in styles:
+        styles[style_id] = _style_of(cell)
+    return styles[style_id]
 
 
 def _style_of(cell: Any) -> CellStyle | None:
