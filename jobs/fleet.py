@@ -35,15 +35,19 @@ SKIPPED_PREFIXES = ("_", ".")  # e.g. _base.toml: shared settings, not a program
 
 
 def find_programs(config_dir: Path) -> list[ProgramConfig]:
-    """Every program config directly in `config_dir`, by file name: each `*.toml` but those
-    whose name starts with '_' or '.' and those without a [program] table (shared settings
-    such as `init --google-config`'s base.toml), which are skipped and said so at INFO."""
+    """Every program config in `config_dir`, by path: each `*.toml` directly in it, and each
+    `<folder>/tutorsync.toml` one level down (the folder `tutorsync init` makes, its relative
+    paths intact), but those whose file or folder name starts with '_' or '.' and those
+    without a [program] table (shared settings such as `init --google-config`'s base.toml),
+    which are skipped and said so at INFO."""
     if not config_dir.is_dir():
         raise ConfigError(f"--config-dir {config_dir} is not a folder")
     found = []
-    for path in sorted(config_dir.glob("*.toml")):
-        if path.name.startswith(SKIPPED_PREFIXES):
-            log.info("skipped %s: its name starts with '%s'", path, path.name[0])
+    candidates = [*config_dir.glob("*.toml"), *config_dir.glob("*/tutorsync.toml")]
+    for path in sorted(candidates):
+        named = path.relative_to(config_dir).parts[0]
+        if named.startswith(SKIPPED_PREFIXES):
+            log.info("skipped %s: its name starts with '%s'", path, named[0])
         elif (program := _load(path)) is not None:
             found.append(program)
     if not found:

@@ -59,9 +59,11 @@ def run_init(
 ) -> InitReport:
     """Make what is missing of the program's spreadsheets and config; report what was made and
     what was found. `today` dates the example sessions."""
+    config_existed = new.config_path.exists()
+    if config_existed:
+        _check_same_program(new)
     layouts = layouts_for(new, today)
     found = setup.find(new.program.key)
-    config_existed = new.config_path.exists()
     actions = plan_init(layouts, found, config_exists=config_existed, config=str(new.config_path))
     report = InitReport(
         new.program,
@@ -102,6 +104,29 @@ def apply_init(
             check_config(text, new.folder)
             create_new_file(Path(action.path), text.encode(), action.path)
     return references
+
+
+def _check_same_program(new: NewProgram) -> None:
+    """init again in a folder whose config names the program otherwise (another --name or
+    --timezone) stops, saying what differs: it never overwrites the config, and a new name
+    is a new program key, whose spreadsheets it would look for in vain and make again."""
+    try:
+        existing = tomllib.loads(new.config_path.read_text(encoding="utf-8")).get("program", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return  # the run that loads it says what is wrong with it
+    given = {"name": ("--name", new.program.name), "timezone": ("--timezone", new.program.timezone)}
+    differs = [
+        f"program.{field} is {existing.get(field, 'UTC')!r} there, not {value!r} ({option})"
+        for field, (option, value) in given.items()
+        if field in existing or field == "timezone"
+        if existing.get(field, "UTC") != value
+    ]
+    if differs:
+        raise ConfigError(
+            f"{new.config_path} already holds a program, and {'; '.join(differs)}. init never "
+            f"changes a config: to change the program, edit {new.config_path}; to start "
+            "another program, give init another folder. Nothing was made"
+        )
 
 
 def check_config(text: str, folder: Path) -> None:

@@ -121,6 +121,50 @@ def test_a_second_init_makes_nothing_and_changes_no_byte(tmp_path):
     assert result.output.count("left as it is") == 5  # four spreadsheets and the config
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        (
+            "--name",
+            "Maple Grove Middle",
+            f"program.name is '{NAME}' there, not 'Maple Grove Middle'",
+        ),
+        ("--timezone", "Europe/Berlin", "program.timezone is 'America/Chicago' there, not"),
+    ],
+)
+def test_init_again_with_another_name_or_zone_says_what_differs_and_makes_nothing(
+    tmp_path, option, value, said
+):
+    folder = tmp_path / "maple"
+    init(folder)
+    before = snapshot(folder)
+    args = ["init", str(folder), "--name", NAME, "--timezone", "America/Chicago"]
+    args[args.index(option) + 1] = value
+
+    result = CliRunner().invoke(cli, args)
+
+    assert result.exit_code == 2
+    assert said in result.stderr and f"edit {folder / 'tutorsync.toml'}" in result.stderr
+    assert snapshot(folder) == before
+
+
+def test_init_into_the_scheduled_folder_is_run_by_config_dir_as_the_readme_says(tmp_path):
+    programs = tmp_path / "programs"
+    init(programs / "maple")
+    teacher, tutor = f"teacher@{DOMAIN}", f"tutor.okafor@{DOMAIN}"
+    type_rows(
+        programs / "maple" / "roster.xlsx",
+        "Roster",
+        [("00123", "Lindqvist, Zoë", 6, teacher, tutor, "Yes")],
+    )
+
+    result = CliRunner().invoke(cli, ["run", "--config-dir", str(programs), "--json"])
+
+    assert result.exit_code == 0, result.output
+    [program] = json.loads(result.stdout)["programs"]
+    assert program["config"] == str(programs / "maple" / "tutorsync.toml") and program["ok"]
+
+
 def test_dry_run_lists_what_it_would_make_and_writes_nothing(tmp_path):
     folder = tmp_path / "maple"
     result = init(folder, "--dry-run")

@@ -51,7 +51,5 @@ def test_a_few_changes_are_listed_each_as_before():
 def test_every_kind_of_folder_change_has_a_name_in_the_summary():
     for kind in get_args(FolderChange):
         report = RunReport("folders", "Demo", date(2026, 12, 7))
-        report.folder_changes = [
-            kind(**dict.fromkeys(kind.__dataclass_fields__, "x"))
-        ]
+        report.folder_changes = [kind(**dict.fromkeys(kind.__dataclass_fields__, "x"))]
         assert report.changes_by_kind().startswith("1 "), kind

@@ -315,3 +315,19 @@ def test_a_failing_program_is_reported_and_the_others_still_run(config_dir, capl
 )
 def test_a_shards_status_is_the_most_serious_of_its_programs(statuses, worst):
     assert fleet.worst_status(statuses) == worst
+
+
+def test_a_program_folder_init_made_is_found_with_its_paths(config_dir):
+    lincoln = config_dir / "lincoln"
+    lincoln.mkdir()
+    (lincoln / "tutorsync.toml").write_text(program_toml("lincoln", workspace='path = "."'))
+    (config_dir / "_retired").mkdir()
+    (config_dir / "_retired" / "tutorsync.toml").write_text(program_toml("retired"))
+
+    programs = {p.program: p for p in find_programs(config_dir)}
+
+    assert "retired" not in programs and "not-directly-in-the-folder" not in programs
+    found = programs["lincoln"]
+    assert found.path == lincoln / "tutorsync.toml" and found.error is None
+    assert found.settings is not None
+    assert found.settings.workspace_root == lincoln.resolve()

@@ -25,7 +25,7 @@ from google.auth.transport.requests import Request
 from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 
-from jobs.errors import ConfigError, SignInError, WorkspaceError
+from jobs.errors import ConfigError, SignInError
 from jobs.settings import GoogleSettings, Settings, config_relative
 from jobs.workspace.google.scopes import DRIVE, DRIVE_FILE, every_scope, not_covered
 
