@@ -10,6 +10,8 @@
 5. a run on junk tutor-log rows: time linear in the rows (growth exponent <= 1.2);
 6. tutorsync's tab into a teacher's .xlsx: <= 0.1x of an openpyxl load-and-save of the file,
    growth in the teacher's rows at most linear (exponent <= 1.1);
+7. the folders job on local directories: a no-op rerun at 3,000 students under 1 s
+   (bench.local_folders).
 8. `tutorsync run` on the local workspace against pandas + python-calamine reading the same
    spreadsheets: at 1,000 students a no-op rerun within 3x, a first run within 8x; at 5,000 a
    first run in at most 20 s, a no-op rerun in at most 6 s; and beside a plain pandas +
@@ -25,7 +27,15 @@ import sys
 import time
 from pathlib import Path
 
-from bench import google_requests, junk_rows, local_run, teacher_tab, under_quota, vs_baseline
+from bench import (
+    google_requests,
+    junk_rows,
+    local_folders,
+    local_run,
+    teacher_tab,
+    under_quota,
+    vs_baseline,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL_SIZES = (100, 1000, 10_000)
@@ -39,6 +49,8 @@ GROWTH_TARGET = 1.2  # time in junk rows: linear, give or take noise
 TEACHER_ROWS = {True: [500, 2000], False: [2000, 20_000]}  # by --quick
 TEACHER_RATIO_TARGET = 0.1
 TEACHER_GROWTH_TARGET = 1.1
+LOCAL_FOLDERS_STUDENTS = {True: 300, False: 3000}  # by --quick
+LOCAL_FOLDERS_NO_OP_SECONDS = 1.0
 LOCAL_RUN_STUDENTS = {True: (100,), False: (1000, 5000)}  # by --quick
 LOCAL_RUN_RERUN_RATIO, LOCAL_RUN_FIRST_RATIO = 3, 8  # x the calamine read, at 1,000 students
 LOCAL_RUN_SECONDS = {"first run": 20.0, "no-op rerun": 6.0}  # at 5,000 students
@@ -127,6 +139,21 @@ def teacher_tab_section(quick: bool) -> str:
     )
 
 
+def local_folders_section(quick: bool) -> str:
+    students = LOCAL_FOLDERS_STUDENTS[quick]
+    timed = local_folders.measure(students)
+    met = timed.no_op_rerun < LOCAL_FOLDERS_NO_OP_SECONDS and timed.rerun_changes == 0
+    return "\n".join(
+        [
+            local_folders.table([timed]),
+            "",
+            f"- local folders no-op at {students:,} students: {timed.no_op_rerun:.3f} s "
+            f"(target < {LOCAL_FOLDERS_NO_OP_SECONDS:g} s: {'met' if met else 'MISSED'})"
+            + ("" if students == 3000 else "; the target is for 3,000 students"),
+        ]
+    )
+
+
 def local_run_section(quick: bool) -> str:
     timed = [
         local_run.measure(students, repeats=1 if quick else local_run.REPEATS)
@@ -171,6 +198,7 @@ def main(argv: list[str] | None = None) -> None:
         ("Reconciliation at scale", lambda: reconcile_section(quick)),
         ("A run on junk tutor-log rows", lambda: junk_section(quick)),
         ("Tutorsync's tab into a teacher's gradebook", lambda: teacher_tab_section(quick)),
+        ("Folders on local directories", lambda: local_folders_section(quick)),
         ("tutorsync run on the local workspace", lambda: local_run_section(quick)),
     ]
     for number, (title, section) in enumerate(sections, start=1):

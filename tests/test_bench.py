@@ -95,6 +95,15 @@ def test_tutorsyncs_tab_goes_into_a_teachers_gradebook_without_reading_the_teach
     assert "openpyxl load-and-save" in teacher_tab.table([small])
 
 
+def test_a_local_folders_rerun_changes_nothing():
+    from bench import local_folders
+
+    timed = local_folders.measure(40)
+
+    assert timed.folders > 0 and timed.rerun_changes == 0
+    assert "no-op rerun" in local_folders.table([timed])
+
+
 def test_a_local_run_rerun_changes_nothing_and_is_timed_beside_pandas():
     from bench import local_run
 

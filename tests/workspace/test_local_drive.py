@@ -224,6 +224,25 @@ def test_a_move_into_a_place_with_the_same_name_numbers_it(
     assert listed(drive)[OMAR].url == "folders/2026-27/Archived/Ali, Omar (00456) (2)"
 
 
+def test_a_moved_folder_carries_the_folders_in_it_for_the_changes_after_the_move(
+    drive: LocalDrive, tmp_path: Path
+) -> None:
+    write_template(tmp_path)
+    apply(drive, term_and_students())
+    apply(drive, [CreateFolder(ARCHIVE, FolderKind.ARCHIVE, "Archived", TERM)])
+    apply(drive, [MoveFolder(OMAR, ARCHIVE)])
+
+    urls = apply(
+        drive,
+        [MoveFolder(ARCHIVE, ROOT), CopyTemplate(OMAR, TEMPLATE, "Reading log - Omar Ali")],
+    )
+
+    omar = listed(drive)[OMAR]
+    assert omar.url == urls[OMAR] == "folders/Archived/Ali, Omar (00456)"
+    assert omar.parent_key == ARCHIVE
+    assert (tmp_path / omar.url / "Reading log - Omar Ali.xlsx").is_file()
+
+
 def test_a_folder_cannot_be_moved_into_itself(drive: LocalDrive) -> None:
     apply(drive, term_and_students())
 
@@ -290,6 +309,20 @@ def test_sharing_again_replaces_the_grant_rather_than_adding_one(drive: LocalDri
     apply(drive, [ShareFolder(JANE, "TUTOR@school.org", "reader")])
 
     assert listed(drive)[JANE].grants == (Grant(TEACHER, "writer"), Grant(TUTOR, "reader"))
+
+
+def test_a_change_that_leaves_the_manifest_as_it_was_does_not_rewrite_it(
+    drive: LocalDrive, tmp_path: Path
+) -> None:
+    apply(drive, term_and_students())
+    url = listed(drive)[JANE].url
+    path = tmp_path / url / MANIFEST
+    path.write_text(json.dumps(manifest(tmp_path, url)), "utf-8")  # saved by hand, unindented
+    before = snapshot(tmp_path)
+
+    apply(drive, [ShareFolder(JANE, TUTOR, "writer")])
+
+    assert snapshot(tmp_path) == before
 
 
 # --- Templates -----------------------------------------------------------------------------------
@@ -430,6 +463,23 @@ def test_changes_go_to_the_first_of_duplicate_folders(drive: LocalDrive, tmp_pat
 
     assert len(manifest(tmp_path, "folders/2026-27/Doe, Jane (00123)")["grants"]) == 1
     assert len(manifest(tmp_path, "folders/2026-27/Doe, Jane (00123) copy")["grants"]) == 2
+
+
+def test_apply_returns_the_first_of_duplicate_folders_as_a_listing_finds_it(
+    drive: LocalDrive, tmp_path: Path
+) -> None:
+    apply(drive, term_and_students())
+    term = tmp_path / "folders/2026-27"
+    copy = term / "Doe, Jane (00123) copy"
+    copy.mkdir()
+    (copy / MANIFEST).write_bytes((term / "Doe, Jane (00123)" / MANIFEST).read_bytes())
+
+    # The first moves into a folder whose name comes after the copy's: the copy is first now.
+    urls = apply(
+        drive, [CreateFolder(ARCHIVE, FolderKind.ARCHIVE, "Left", TERM), MoveFolder(JANE, ARCHIVE)]
+    )
+
+    assert urls[JANE] == listed(drive)[JANE].url == "folders/2026-27/Doe, Jane (00123) copy"
 
 
 def test_a_corrupt_manifest_is_skipped_with_a_warning(

@@ -83,21 +83,15 @@ class LocalDrive:
         directory is not a directory in the workspace folder. (`grants` costs nothing here:
         the manifests hold them.)"""
         del grants
-        top = self._top(root)
-        records = _scan(top, program_key, self.root)
-        by_directory = {record.path: record for record in records}
-        folders: list[Folder] = []
-        for copies in _by_key(records).values():
-            first = copies[0]
-            folders.append(
-                _folder(
-                    first,
-                    parent_key=_parent_key(first.path, top, by_directory),
-                    url=self._url(first.path),
-                    duplicate_urls=tuple(self._url(other.path) for other in copies[1:]),
-                )
+        records = _scan(self._top(root), program_key, self.root)
+        return [
+            _folder(
+                copies[0],
+                url=self._url(copies[0].path),
+                duplicate_urls=tuple(self._url(other.path) for other in copies[1:]),
             )
-        return folders
+            for copies in _by_key(records).values()
+        ]
 
     def apply(
         self, root: str, program_key: str, changes: Sequence[FolderChange], *, notify: bool
@@ -106,8 +100,9 @@ class LocalDrive:
         grants shared with it in this apply), then grants (shares, role changes, revokes and
         forgets, one manifest write per folder), then moves, then template copies and
         records. `notify` does not matter here: nobody is e-mailed about a directory.
-        Returns each folder's workspace path by key. Does everything it can, then raises
-        WorkspaceError naming each change that failed, by folder key."""
+        Returns each folder's workspace path by key, as `list_folders` would list it then.
+        Does everything it can, then raises WorkspaceError naming each change that failed, by
+        folder key."""
         del notify
         top = self._top(root)
         state = _State(self.root, top, program_key, changes)
@@ -124,7 +119,7 @@ class LocalDrive:
             raise WorkspaceError(
                 "some folder changes could not be made (the others were): " + "; ".join(failures)
             )
-        return {folder.key: folder.url for folder in self.list_folders(root, program_key)}
+        return {key: self._url(path) for key, path in state.directories().items()}
 
     def begin_apply(
         self,
@@ -334,13 +329,33 @@ def _grant(entry: Any) -> Grant:
 # --- Finding folders ----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
 class _Record:
-    """A directory holding one of the program's manifests, and the manifest as stored."""
+    """A directory holding one of the program's manifests, and the manifest as stored.
 
-    path: Path
+    Its place is kept relative to the nearest of the program's folders it is in, so a move
+    of a folder's directory carries the folders inside it along without a look at any other
+    folder (an apply that archives a thousand students moves a thousand directories)."""
+
+    top: Path  # the root directory
+    inside: _Record | None  # the nearest of the program's folders it is in; None: none is
+    relative: tuple[str, ...]  # the names that lead from its directory (or `top`) here
     manifest: _Manifest
-    stored: bytes  # the manifest's encoding when last read or written: unchanged, not written
+    # The manifest's encoding when last written, or taken just before it is first changed in
+    # memory; the manifest is written only when its encoding differs. None: as read, unchanged.
+    stored: bytes | None = None
+
+    @property
+    def path(self) -> Path:
+        return (self.top if self.inside is None else self.inside.path).joinpath(*self.relative)
+
+    @property
+    def parent_key(self) -> str | None:
+        """ROOT in the root directory, the key of the folder it is in, or None: moved
+        elsewhere (into a directory that is not one of the program's folders)."""
+        if len(self.relative) > 1:
+            return None
+        return ROOT if self.inside is None else self.inside.manifest.key
 
 
 def _scan(
@@ -358,20 +373,29 @@ def _scan(
     def unwalkable(error: OSError) -> None:
         unreadable.append(f"{error.filename} ({error.strerror or error})")
 
+    # Each directory walked (by its path as os.walk gives it): the nearest of the program's
+    # folders it is or is in, and the names that lead from that folder's directory to it.
+    walked_from = os.fspath(top)
+    places: dict[str, tuple[_Record | None, tuple[str, ...]]] = {walked_from: (None, ())}
     for directory, subdirectories, files in os.walk(top, onerror=unwalkable):
         subdirectories.sort()  # the same order on every computer, so the same duplicate wins
-        here = Path(directory)
-        if here == top or MANIFEST not in files:
+        if directory == walked_from:
             continue
-        label = (here / MANIFEST).relative_to(workspace_root).as_posix()
+        parent, name = os.path.split(directory)
+        inside, names = places[parent]
+        places[directory] = inside, (*names, name)
+        if MANIFEST not in files:
+            continue
+        path = Path(directory, MANIFEST)
         try:
-            raw = read_bytes(here / MANIFEST, label)
-            found = _Manifest.parse(raw)
+            found = _Manifest.parse(read_bytes(path, "it"))
         except (WorkspaceError, _Unreadable) as problem:
-            unreadable.append(f"{label}: {problem}")
+            unreadable.append(f"{path.relative_to(workspace_root).as_posix()}: {problem}")
             continue
         if found.program == program_key:
-            records.append(_Record(here, found, found.encode()))
+            record = _Record(top, inside, (*names, name), found)
+            records.append(record)
+            places[directory] = record, ()
     if unreadable:
         log.warning(
             "%d folder(s) or %s file(s) under %s cannot be read; tutorsync leaves those "
@@ -396,29 +420,20 @@ def _by_key(records: Sequence[_Record]) -> dict[str, list[_Record]]:
     return keyed
 
 
-def _parent_key(path: Path, top: Path, by_directory: dict[Path, _Record]) -> str | None:
-    """ROOT in the root directory, the key of the folder it is in, or None: moved elsewhere."""
-    if path.parent == top:
-        return ROOT
-    parent = by_directory.get(path.parent)
-    return parent.manifest.key if parent is not None else None
-
-
-def _folder(
-    record: _Record, *, parent_key: str | None, url: str, duplicate_urls: tuple[str, ...]
-) -> Folder:
+def _folder(record: _Record, *, url: str, duplicate_urls: tuple[str, ...]) -> Folder:
     found = record.manifest
+    path = record.path
     # The copies still in the folder (the manifest records a copy with its template).
     copied = {
         template
         for template, name in found.copies.items()
-        if _plain_name(name) and (record.path / name).is_file()
+        if _plain_name(name) and (path / name).is_file()
     }
     return Folder(
         key=found.key,
         kind=found.kind,
-        name=record.path.name,
-        parent_key=parent_key,
+        name=path.name,
+        parent_key=record.parent_key,
         url=url,
         grants=tuple(_sorted_grants(found.grants)),
         ours=frozenset(found.ours),
@@ -443,7 +458,8 @@ class _Failed(Exception):
 class _State:
     """The program's folders as one apply sees them, kept in step with what it changes on
     disk. Grant and template changes are made to the manifests in memory and written by
-    `save`; directories are made and moved at once."""
+    `save`; directories are made and moved at once. Past reading the manifests, an apply
+    costs what its changes cost: only the folders they change are encoded and written."""
 
     def __init__(
         self, workspace_root: Path, top: Path, program_key: str, changes: Sequence[FolderChange]
@@ -456,6 +472,7 @@ class _State:
         self.skipped: list[str] = []
         self.records = _by_key(_scan(top, program_key, workspace_root, self.skipped))
         self.not_created: set[str] = set()  # keys whose CreateFolder failed in this apply
+        self.edited: dict[str, _Record] = {}  # manifests changed in memory and not yet saved
         self.unsaved: set[str] = set()  # keys whose manifest could not be written (said once)
         self.shares: dict[str, list[ShareFolder]] = {}  # a new folder is made shared
         for change in changes:
@@ -485,12 +502,21 @@ class _State:
             )
         return found[0]
 
-    def directory(self, key: str) -> Path:
-        """Where a folder with parent `key` goes: the root directory, or that folder's."""
+    def edit(self, key: str) -> _Record:
+        """The folder, whose manifest is to be changed in memory: `save` writes it if it
+        changed."""
+        found = self.folder(key)
+        if found.stored is None:
+            found.stored = found.manifest.encode()
+        self.edited[key] = found
+        return found
+
+    def parent(self, key: str) -> _Record | None:
+        """The folder a folder with parent `key` goes in: None for the root directory."""
         if key == ROOT:
-            return self.top
+            return None
         try:
-            return self.folder(key).path
+            return self.folder(key)
         except _Failed as problem:
             raise _Failed(f"its parent folder {key}: {problem}") from None
 
@@ -507,14 +533,14 @@ class _State:
                     "cannot be read, and one may be this folder's; it is made once they can be "
                     "read (run with -vv to see which)"
                 )
-            parent = self.directory(change.parent_key)
-            path, made = _new_directory(parent, _safe_name(change.name))
+            parent = self.parent(change.parent_key)
+            path, made = _new_directory(self._directory_of(parent), _safe_name(change.name))
             record = _Manifest(self.program_key, change.key, change.kind, change.student_id)
             for share in self.shares.get(change.key, []):
                 record.ours.add(token(share.email))
                 record.put_grant(share.email, share.role)
             try:
-                self._write(path, record)
+                stored = self._write(path, record)
             except WorkspaceError:
                 if made:
                     _remove_empty(path)  # a bare directory would only confuse people
@@ -522,10 +548,10 @@ class _State:
         except (_Failed, WorkspaceError):
             self.not_created.add(change.key)
             raise
-        self.records[change.key] = [_Record(path, record, record.encode())]
+        self.records[change.key] = [_Record(self.top, parent, (path.name,), record, stored)]
 
     def change_grants(self, change: ShareFolder | ChangeRole | RevokeGrant | ForgetGrant) -> None:
-        record = self.folder(_folder_key(change)).manifest
+        record = self.edit(_folder_key(change)).manifest
         if isinstance(change, ShareFolder):
             record.ours.add(token(change.email))
             record.put_grant(change.email, change.role)
@@ -546,26 +572,27 @@ class _State:
         """Move the folder's directory, keeping its name (numbered if the new place has one
         like it); a folder already there stays."""
         record = self.folder(change.folder_key)
-        parent = self.directory(change.parent_key)
-        if record.path.parent == parent:
+        parent = self.parent(change.parent_key)
+        path, destination = record.path, self._directory_of(parent)
+        if path.parent == destination:
             return
-        if parent == record.path or record.path in parent.parents:
+        if destination == path or path in destination.parents:
             raise _Failed(f"{change.parent_key} is inside this folder")
-        target = _free_path(parent, record.path.name)
+        target = _free_path(destination, path.name)
         try:
-            os.rename(record.path, target)
+            os.rename(path, target)
         except OSError as error:
             raise _Failed(
                 f"the directory could not be moved ({error.strerror or error}); close any file "
                 "open in it, and check that you may change the root folder"
             ) from None
-        self._moved(record.path, target)
+        record.inside, record.relative = parent, (target.name,)
 
     def copy(self, change: CopyTemplate | RecordTemplate) -> None:
         """Copy a template in and record it, once ever: a recorded template is not copied
         again, and a copy already in place (a run stopped before recording it) is recorded
         rather than copied twice."""
-        found = self.folder(change.folder_key)
+        found = self.edit(change.folder_key)
         record = found.manifest
         template_token = change.template_token
         if isinstance(change, RecordTemplate) or template_token in record.templates:
@@ -588,29 +615,35 @@ class _State:
         """Write every manifest whose content changed; the failures, by folder key (each
         folder's once, though a later save tries again)."""
         failures = []
-        for key, records in self.records.items():
-            record = records[0]
+        for key, record in list(self.edited.items()):
             try:
-                self._write(record.path, record.manifest, stored=record.stored)
+                record.stored = self._write(record.path, record.manifest, stored=record.stored)
             except WorkspaceError as problem:
                 if key not in self.unsaved:
                     failures.append(f"{key}: {problem}")
                 self.unsaved.add(key)
             else:
-                record.stored = record.manifest.encode()
+                del self.edited[key]
         return failures
 
-    def _write(self, path: Path, record: _Manifest, *, stored: bytes | None = None) -> None:
+    def directories(self) -> dict[str, Path]:
+        """Each folder's directory by key: of several with one key, the first in path order,
+        as a listing finds it."""
+        return {
+            key: min((record.path for record in records), key=lambda path: path.parts)
+            for key, records in self.records.items()
+        }
+
+    def _directory_of(self, parent: _Record | None) -> Path:
+        """The directory a folder in `parent` (None: the root directory) goes in."""
+        return self.top if parent is None else parent.path
+
+    def _write(self, path: Path, record: _Manifest, *, stored: bytes | None = None) -> bytes:
+        """Write the manifest unless `stored` is its encoding already; returns the encoding."""
         data = record.encode()
         if data != stored:
             replace_file(path / MANIFEST, data, f"its {MANIFEST}")
-
-    def _moved(self, old: Path, new: Path) -> None:
-        """Folders in a moved directory (it and those inside it) are now under `new`."""
-        for records in self.records.values():
-            for record in records:
-                if record.path == old or old in record.path.parents:
-                    record.path = new / record.path.relative_to(old)
+        return data
 
 
 def _phases(changes: Sequence[FolderChange]) -> list[tuple[list[FolderChange], bool]]:
