@@ -20,6 +20,7 @@ from dateutil.rrule import rrulestr
 from jobs.model.calendar import Busy, CalendarEvent
 from jobs.settings import WEEKDAYS, CheckinSettings
 from sheets_schema.issues import DataIssue, Severity
+from sheets_schema.values import split_name
 
 SLOT_STEP = timedelta(minutes=15)
 _BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -426,6 +427,29 @@ def _ended(event: CalendarEvent, as_of: date, zone: ZoneInfo) -> CalendarEvent |
     return replace(event, recurrence=tuple(lines))
 
 
+def _spoken(name: str) -> str:
+    """A roster name as said aloud: "Okoro, Ada" -> "Ada Okoro"."""
+    first, last = split_name(name)
+    return f"{first} {last}".strip() or name
+
+
+def _description_changes(current: str, desired: str) -> list[str]:
+    """What changed in a description: its students, its links (a progress tab's or a
+    folder's address), or both."""
+
+    def split(text: str) -> tuple[list[str], list[str]]:
+        lines = text.splitlines()
+        links = [line for line in lines if "://" in line or line.startswith("Progress: ")]
+        return [line for line in lines if line not in links], links
+
+    (was_text, was_links), (text, links) = split(current), split(desired)
+    return [
+        label
+        for label, changed in (("students", was_text != text), ("links", was_links != links))
+        if changed
+    ]
+
+
 def _change(current: CalendarEvent | None, desired: CalendarEvent, why: str) -> list[EventChange]:
     if current is None:
         return [EventChange("create", desired, why)]
@@ -435,7 +459,10 @@ def _change(current: CalendarEvent | None, desired: CalendarEvent, why: str) -> 
         label
         for label, changed in (
             ("attendees", current.attendees != desired.attendees),
-            ("students", current.description != desired.description),
+            *(
+                (label, True)
+                for label in _description_changes(current.description, desired.description)
+            ),
             (
                 "schedule",
                 (current.start, current.recurrence) != (desired.start, desired.recurrence),
@@ -522,8 +549,8 @@ def _attendees(pair: Pair, settings: CheckinSettings) -> tuple[str, ...]:
 
 
 def _series_description(pair: Pair, link: str | None, folder_links: Mapping[str, str]) -> str:
-    names = ", ".join(name for _, name in pair.students)
-    lines = [f"Students you share: {names}."]
+    # One a line, first name first: "Okoro, Ada, Rivera, Sam" read as four people.
+    lines = ["Students you share:", *(f"- {_spoken(name)}" for _, name in pair.students)]
     if link:
         lines.append(f"Progress: {link}")
     folders = [(name, folder_links[sid]) for sid, name in pair.students if sid in folder_links]

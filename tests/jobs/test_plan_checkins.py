@@ -69,7 +69,7 @@ def test_a_pair_gets_one_series_at_the_window_start_on_the_weekday_until_term_en
         "teacher@school.example",
         "tutor@school.example",
     )
-    assert "Lee, Sam" in series.summary + series.description
+    assert "Students you share:\n- Sam Lee\n" in series.description
     assert "%" not in series.description  # names only: no grades in events
     assert len(series.event_id) >= 5 and set(series.event_id) <= set(
         "0123456789abcdefghijklmnopqrstuv"
@@ -107,6 +107,38 @@ def test_the_first_slot_where_both_are_free_is_chosen_else_the_window_start_with
 def test_a_rerun_with_the_events_in_place_changes_nothing():
     changes, _ = plan()
     assert plan(existing=[c.event for c in changes]) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("pair", "links", "said"),
+    [
+        (PAIR, {"folder_links": {"001": "https://drive.google.com/drive/folders/new"}}, "links"),
+        (Pair(PAIR.tutor, PAIR.teacher, (("001", "Lee, Sam"), ("002", "Kim, Jo"))), {}, "students"),
+    ],
+)
+def test_an_update_says_whether_the_students_or_only_a_link_changed(pair, links, said):
+    before = {"folder_links": {"001": "https://drive.google.com/drive/folders/old"}}
+    changes, _ = plan_checkins(**{**plan_arguments(), **before})
+    existing = [c.event for c in changes]
+
+    (change,), _ = plan_checkins(
+        **{**plan_arguments(), **before, **links, "pairs": (pair,), "existing": existing}
+    )
+
+    assert (change.kind, change.reason) == ("update", f"{said} changed")
+
+
+def plan_arguments() -> dict:
+    return {
+        "program": "p",
+        "timezone": "America/Chicago",
+        "settings": SETTINGS,
+        "pairs": (PAIR,),
+        "flagged": {},
+        "existing": (),
+        "busy": {},
+        "as_of": AS_OF,
+    }
 
 
 def test_a_busy_calendar_later_does_not_move_an_existing_series():
