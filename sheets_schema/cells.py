@@ -139,6 +139,17 @@ class TabWrite:
     filter_views: tuple[FilterView, ...] = ()
     comments: tuple[CellComment, ...] = ()  # carried from the tab as it stood (plan_writes)
     formats: tuple[CellFormat, ...] = ()  # likewise
+    # The last rows, outside the table its filter buttons sort (a "Last updated" line), so
+    # sorting the tab never moves them in among the students.
+    footer_rows: int = 0
+    # Columns printed, from the first: who the row is about and what a person reads (status,
+    # why, wins, notes); the figures after them would shrink a page past reading. 0: all.
+    printed_columns: int = 0
+
+    @property
+    def table_rows(self) -> int:
+        """Rows its filter covers: the header and every row but the footer."""
+        return 1 + len(self.rows) - self.footer_rows
 
     def grid(self) -> Grid:
         """The tab as an adapter reads it back: header first, text normalised as stored,

@@ -38,11 +38,17 @@ from sheets_schema.outputs import (
     ARCHIVED_STATUS,
     ATTENTION_STATUS,
     ISSUE_COLUMNS,
+    NEXT_STEPS_HEADER,
     RUN_LOG_COLUMNS,
     STATUS_HEADER,
     STUDENT_ID_HEADER,
+    TUTOR_NOTES_HEADER,
+    WHY_HEADER,
+    WINS_HEADER,
     OutputColumn,
 )
+
+READ_ON_PAPER = frozenset({WHY_HEADER, WINS_HEADER, TUTOR_NOTES_HEADER, NEXT_STEPS_HEADER})
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,15 @@ def progress_tab(
             for index, column in enumerate(columns)
             for rule, value, tone in column.highlights
         ),
+        footer_rows=1 if updated else 0,
+        printed_columns=_printed_columns(columns),
     )
+
+
+def _printed_columns(columns: Sequence[OutputColumn]) -> int:
+    """Up to the last column read as sentences on paper; 0 (all) for a tab with none."""
+    read = [i for i, column in enumerate(columns) if column.header in READ_ON_PAPER]
+    return max(read) + 1 if read else 0
 
 
 def _student_rows(

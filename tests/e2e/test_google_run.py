@@ -7,6 +7,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 from fake_google.programs import upload_program
@@ -470,3 +471,53 @@ def test_a_check_in_a_person_deleted_on_google_is_made_again_once(google_demo, f
         "calendar.events.list",
         "calendar.freebusy.query",
     }
+
+
+def test_the_filter_covers_the_students_not_the_last_updated_line(google_demo, fake_google, demo):
+    """Sorting by the filter buttons never moves the "Last updated" line among the students,
+    on Google and in an .xlsx file alike."""
+    from jobs.workspace.google.sheets import spreadsheet_id
+
+    run(google_demo)
+    coordinator = spreadsheet_id(load(google_demo).outputs.coordinator_spreadsheet)
+    [sheet] = [
+        s
+        for s in fake_google.sheets.spreadsheet(coordinator)["sheets"]
+        if s["properties"]["title"] == "Progress summary"
+    ]
+    values = fake_google.sheets.values(coordinator, "Progress summary")
+    assert str(values[-1][0]).startswith("Last updated ")
+    assert sheet["basicFilter"]["range"]["endRowIndex"] == len(values) - 1
+
+    assert (
+        CliRunner()
+        .invoke(
+            cli, ["run", "--config", str(demo / "tutorsync.toml"), "--as-of", TODAY.isoformat()]
+        )
+        .exit_code
+        == 0
+    )
+    book = openpyxl.load_workbook(demo / "coordinator.xlsx")
+    tab = book["Progress summary"]
+    assert str(tab.cell(tab.max_row, 1).value).startswith("Last updated ")
+    assert tab.auto_filter.ref.endswith(str(tab.max_row - 1))
+
+
+def test_a_teachers_tab_prints_who_and_why_with_the_header_on_every_page(demo):
+    assert (
+        CliRunner()
+        .invoke(
+            cli, ["run", "--config", str(demo / "tutorsync.toml"), "--as-of", TODAY.isoformat()]
+        )
+        .exit_code
+        == 0
+    )
+    settings = load(demo / "tutorsync.toml")
+    gradebook = settings.sources.gradebooks[0].spreadsheet
+    tab = openpyxl.load_workbook(demo / gradebook)[settings.outputs.teacher_tab]
+    printed = [tab.cell(1, column).value for column in range(1, 9)]
+
+    assert tab.print_title_rows == "$1:$1"
+    assert tab.print_area == f"'{tab.title}'!$A$1:$H${tab.max_row}"
+    assert printed[:2] == ["Student ID", "Student"] and printed[-1] == "Tutor's next steps"
+    assert tab.page_setup.orientation == "landscape"

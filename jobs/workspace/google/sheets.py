@@ -418,11 +418,11 @@ def _content_requests(
             }
         }
     ]
-    # The whole tab, header included: what its filter buttons and saved views cover.
+    # The table, header included, footer not: what its filter buttons and saved views cover.
     table = {
         "sheetId": sheet_id,
         "startRowIndex": 0,
-        "endRowIndex": rows,
+        "endRowIndex": write.table_rows,
         "startColumnIndex": 0,
         "endColumnIndex": len(write.header) or 1,
     }

@@ -814,11 +814,15 @@ def _fill_tab(sheet: Any, write: TabWrite) -> None:
     if width:
         # Filter buttons on the header: educators sort and filter these tabs, and tutorsync
         # matches rows by student ID, so any order they choose is safe.
-        sheet.auto_filter.ref = f"A1:{get_column_letter(width)}{len(write.rows) + 1}"
-    # Printed, a tab fits the page width in landscape rather than spilling columns over pages.
+        sheet.auto_filter.ref = f"A1:{get_column_letter(width)}{write.table_rows}"
+    # Printed, a tab fits the page width in landscape rather than spilling columns over pages,
+    # with its header on every page; only the columns read on paper, so the text stays legible.
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+    if write.printed_columns:
+        sheet.print_area = f"A1:{get_column_letter(write.printed_columns)}{len(write.rows) + 1}"
 
 
 def _add_carried(sheet: Any, write: TabWrite) -> None:
