@@ -4,7 +4,7 @@ Pure; the grids come from `jobs.read`."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,7 @@ from sheets_schema.cells import Grid
 from sheets_schema.headers import ColumnMapping, map_headers
 from sheets_schema.issues import DataIssue, Severity, a1
 from sheets_schema.roster import Roster
+from sheets_schema.values import detached
 
 Grids = Mapping[tuple[str, str], Grid]  # (spreadsheet, tab) -> grid
 
@@ -27,7 +28,7 @@ class ParsedSources:
 
     roster: Roster
     sessions: pd.DataFrame  # tutor_log.SESSION_COLUMNS, every log's tabs in config order
-    scores: pd.DataFrame  # gradebook.SCORE_COLUMNS and the gradebook's teacher
+    scores: gradebook.ScoreTables  # every gradebook's marks; its rows also say their teacher
     issues: list[DataIssue]  # the read issues given, then the roster's, logs', gradebooks'
 
 
@@ -71,7 +72,13 @@ def parse_sources(settings: Settings, grids: Grids, read_issues: list[DataIssue]
     scores, found = _parse_scores(settings, grids)
     issues += found
     issues += _unreadable_characters(grids)
-    return ParsedSources(parsed_roster, sessions, scores, issues)
+    return ParsedSources(parsed_roster, sessions, scores, _detached_values(issues))
+
+
+def _detached_values(issues: list[DataIssue]) -> list[DataIssue]:
+    """The issues, each value (often a cell's own text) a copy that keeps no grid's memory
+    (`sheets_schema.values.detached`)."""
+    return [replace(issue, value=str(detached(issue.value))) for issue in issues]
 
 
 def _unreadable_characters(grids: Grids) -> list[DataIssue]:
@@ -117,26 +124,24 @@ def usable_roster(
 
 
 def _parse_sessions(settings: Settings, grids: Grids) -> tuple[pd.DataFrame, list[DataIssue]]:
-    frames, issues = [], []
-    for source in settings.sources.tutor_logs:
-        for tab in source.tabs:
-            if (source.spreadsheet, tab) not in grids:
-                continue
-            frame, found = tutor_log.parse(
-                grids[(source.spreadsheet, tab)],
-                source=source.spreadsheet,
-                tab=tab,
-                columns=source.columns,
-                day_first=settings.program.day_first,
+    # Every log's tabs at once: each column is read in one pass over millions of sessions.
+    parsed = tutor_log.parse_many(
+        [
+            tutor_log.LogTab(
+                grids[(source.spreadsheet, tab)], source.spreadsheet, tab, source.columns
             )
-            issues += found
-            if frame is not None:
-                frames.append(frame)
-    empty = pd.DataFrame(columns=tutor_log.SESSION_COLUMNS)
-    return (pd.concat(frames, ignore_index=True) if frames else empty), issues
+            for source in settings.sources.tutor_logs
+            for tab in source.tabs
+            if (source.spreadsheet, tab) in grids
+        ],
+        day_first=settings.program.day_first,
+    )
+    return parsed.sessions, parsed.issues
 
 
-def _parse_scores(settings: Settings, grids: Grids) -> tuple[pd.DataFrame, list[DataIssue]]:
+def _parse_scores(
+    settings: Settings, grids: Grids
+) -> tuple[gradebook.ScoreTables, list[DataIssue]]:
     books = [b for b in settings.sources.gradebooks if (b.spreadsheet, b.tab) in grids]
     # All gradebooks at once: a program keeps one per class, thousands of small tabs.
     parsed = gradebook.parse_many(
@@ -147,9 +152,9 @@ def _parse_scores(settings: Settings, grids: Grids) -> tuple[pd.DataFrame, list[
         day_first=settings.program.day_first,
         missing_counts_as_zero=settings.grades.missing_counts_as_zero,
     )
-    if not any(parsed.found):
-        return pd.DataFrame(columns=[*gradebook.SCORE_COLUMNS, "teacher"]), parsed.issues
+    tables = parsed.tables
     teachers = np.array([b.teacher for b in books], dtype=object)
-    # Text, as a column assigned one teacher's e-mail per gradebook would be.
-    scores = parsed.scores.assign(teacher=teachers[parsed.tab_of_score])
-    return scores.astype({"teacher": "str"}), parsed.issues
+    students = tables.students.assign(
+        teacher=pd.Series(teachers[tables.students["tab_number"].to_numpy()], dtype=object)
+    )
+    return replace(tables, students=students), parsed.issues

@@ -5,7 +5,7 @@ column, and optional rows labelled Points, Date and Category before the students
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from itertools import chain
 from operator import itemgetter
@@ -17,7 +17,14 @@ from sheets_schema import values
 from sheets_schema.fields import FIRST_NAME, LAST_NAME, STUDENT_EMAIL, STUDENT_ID, STUDENT_NAME
 from sheets_schema.headers import SheetKind, find_header, header_key
 from sheets_schema.issues import DataIssue, Severity, a1, column_letter
-from sheets_schema.table import ROW, distinct_codes, is_example_row, show, shown_or_none
+from sheets_schema.table import (
+    ROW,
+    as_objects,
+    distinct_codes,
+    is_example_row,
+    show,
+    shown_or_none,
+)
 
 KIND = SheetKind(
     "gradebook",
@@ -127,11 +134,80 @@ class GradebookTab:
 
 
 @dataclass(frozen=True)
+class ScoreTables:
+    """Graded cells as three tables, each fact kept once: a row per graded cell (`marks`),
+    pointing at its student's row of the gradebook (`students`) and at its assignment
+    (`assignments`). A program's millions of marks share some hundred thousand of each."""
+
+    marks: pd.DataFrame  # MARK_COLUMNS, tab by tab, row-major
+    students: pd.DataFrame  # STUDENT_ROW_COLUMNS, and any column a caller adds
+    assignments: pd.DataFrame  # ASSIGNMENT_COLUMNS
+
+    def __len__(self) -> int:
+        return len(self.marks)
+
+    def frame(self) -> pd.DataFrame:
+        """One row per mark: SCORE_COLUMNS, then any column added to `students`. The text
+        columns are categorical: a column of five million repeated names costs a small code
+        per mark, not an object."""
+        student = self.marks["student_row"].to_numpy()
+        assignment = self.marks["assignment_number"].to_numpy()
+        columns: dict[str, object] = {}
+        for name in [*SCORE_COLUMNS, *self.students.columns.drop(STUDENT_ROW_COLUMNS)]:
+            if name in self.marks.columns:
+                columns[name] = self.marks[name].to_numpy()
+            elif name == ROW:
+                columns[name] = self.students[ROW].to_numpy()[student]
+            elif name in self.assignments.columns:
+                columns[name] = _categorical(self.assignments[name], assignment)
+            else:
+                columns[name] = _categorical(self.students[name], student)
+        return pd.DataFrame(columns, copy=False)
+
+    def of_students(self, kept: np.ndarray) -> ScoreTables:
+        """The marks of the student rows `kept` (a mask over `students`), which keep their
+        positions."""
+        marks = self.marks[kept[self.marks["student_row"].to_numpy()]].reset_index(drop=True)
+        return replace(self, marks=marks)
+
+
+# A mark's student row and assignment are positions in ScoreTables.students and .assignments.
+MARK_COLUMNS = ["student_row", "assignment_number", "earned", "possible", "missing"]
+STUDENT_ROW_COLUMNS = [
+    "student_id_typed",
+    "student_name_typed",
+    "student_email_typed",
+    "source",
+    "tab",
+    ROW,
+    "student_cell",
+    "tab_number",  # the gradebook's position among the tabs parsed
+]
+ASSIGNMENT_COLUMNS = ["assignment", "assignment_column", "due", "category"]
+
+
+def _categorical(values_of_rows: pd.Series, rows: np.ndarray) -> pd.Categorical:
+    """The categorical column of `values_of_rows` taken at `rows`."""
+    codes, categories = pd.factorize(values_of_rows.to_numpy(dtype=object))
+    return pd.Categorical.from_codes(codes[rows], categories=categories)
+
+
+@dataclass(frozen=True)
 class ParsedGradebooks:
-    scores: pd.DataFrame  # SCORE_COLUMNS: every tab's rows, as `parse` gives them, in tab order
-    tab_of_score: np.ndarray  # per score row, its tab's position in the tabs parsed
+    tables: ScoreTables  # every tab's marks, in tab order
     found: list[bool]  # per tab, whether its header was found (else it gave only an issue)
     issues: list[DataIssue]  # as `parse` gives them, tab after tab
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        """SCORE_COLUMNS: every tab's rows, as `parse` gives them, in tab order."""
+        return as_objects(self.tables.frame())
+
+    @property
+    def tab_of_score(self) -> np.ndarray:
+        """Per score row, its tab's position in the tabs parsed."""
+        tab_number = self.tables.students["tab_number"].to_numpy()
+        return tab_number[self.tables.marks["student_row"].to_numpy()]
 
 
 def parse_many(
@@ -147,7 +223,7 @@ def parse_many(
         issues_by_tab.append(found)
         if layout is not None:
             layouts.append(layout)
-    scores, tab_of_score, score_issues = _scores(layouts, missing_counts_as_zero)
+    tables, score_issues = _score_tables(layouts, missing_counts_as_zero)
     row_issues: list[list[tuple[int, int, DataIssue]]] = [[] for _ in tabs]
     for layout in layouts:
         row_issues[layout.number] = layout.row_issues
@@ -161,7 +237,7 @@ def parse_many(
     found_header = [False] * len(tabs)
     for layout in layouts:
         found_header[layout.number] = True
-    return ParsedGradebooks(scores, tab_of_score, found_header, issues)
+    return ParsedGradebooks(tables, found_header, issues)
 
 
 @dataclass
@@ -258,33 +334,36 @@ def _layout(
     return layout, issues
 
 
-def _scores(
+def _score_tables(
     layouts: Sequence[_Layout], missing_counts_as_zero: bool
-) -> tuple[pd.DataFrame, np.ndarray, list[tuple[int, int, int, DataIssue]]]:
-    """One row per graded cell of every layout's students (tab by tab, row-major), the tab
-    of each, and the unreadable cells' issues as (tab, row, column, issue)."""
+) -> tuple[ScoreTables, list[tuple[int, int, int, DataIssue]]]:
+    """Every layout's graded cells (tab by tab, row-major) as ScoreTables, and the unreadable
+    cells' issues as (tab, row, column, issue)."""
     cells = _ScoreCells.of(layouts)
     all_assignments = [a for layout in layouts for a in layout.assignments]
     # Each cell was parsed on its own before: -0.0 stays apart from 0.0.
     codes, firsts = distinct_codes(cells.raw, signed_zeros=True)
     distinct = [values.parse_score(cell) for cell in firsts]
     kind = np.array([_kind_code(score) for score in distinct] or [_BLANK], dtype=np.int8)[codes]
-    earned, possible = _earned_and_possible(
-        cells, codes, distinct, kind, all_assignments, missing_counts_as_zero
-    )
-    students = _GradedStudents.of(layouts)
+    students = _student_rows(layouts)
     issues = _unreadable_score_issues(cells, codes, distinct, kind, all_assignments, students)
     graded = np.flatnonzero(kind >= _EXCUSED)  # excused marks are rows, not counted
-    student = cells.student[graded]
-    scores = _score_frame(
-        graded,
-        student,
-        cells.assignment[graded],
-        all_assignments,
-        students,
-        (earned, possible, kind),
+    assignment = cells.assignment[graded]
+    earned, possible = _earned_and_possible(
+        kind[graded], codes[graded], distinct, _out_of(all_assignments)[assignment],
+        missing_counts_as_zero,
+    )  # fmt: skip
+    marks = pd.DataFrame(
+        {
+            "student_row": cells.student[graded],
+            "assignment_number": assignment,
+            "earned": earned,
+            "possible": possible,
+            "missing": kind[graded] == _MISSING,
+        },
+        copy=False,
     )
-    return scores, students.tab[student], issues
+    return ScoreTables(marks, students, _assignment_table(all_assignments)), issues
 
 
 @dataclass(frozen=True)
@@ -317,64 +396,85 @@ class _ScoreCells:
         return cls(cells, student_of, assignment_of)
 
 
+def _out_of(all_assignments: Sequence[Assignment]) -> np.ndarray:
+    """What each assignment's plain numbers are out of: its points from the Points row, or
+    100 (a percentage) when it has none."""
+    return np.array([100.0 if a.points is None else a.points for a in all_assignments] or [0.0])
+
+
 def _earned_and_possible(
-    cells: _ScoreCells,
+    kind: np.ndarray,
     codes: np.ndarray,
     distinct: Sequence[values.Score | values.Invalid | None],
-    kind: np.ndarray,
-    all_assignments: Sequence[Assignment],
+    assignment_out_of: np.ndarray,
     missing_counts_as_zero: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each cell's points earned and possible, NaN where the mark does not count."""
-    value = np.array([_score_part(s, "value") for s in distinct] or [np.nan], dtype=float)[codes]
-    out_of = np.array([_score_part(s, "out_of") for s in distinct] or [np.nan], dtype=float)[codes]
-    points = np.array([np.nan if a.points is None else a.points for a in all_assignments] or [0])
-    # Plain numbers are points out of the Points row, or percentages when it has none.
-    assignment_out_of = np.where(np.isnan(points), 100.0, points)[cells.assignment]
-    earned = np.full(len(cells.raw), np.nan)
-    possible = np.full(len(cells.raw), np.nan)
-    missing = (0.0, assignment_out_of) if missing_counts_as_zero else (np.nan, np.nan)
-    for code, earned_here, possible_here in (
-        (_POINTS, value, assignment_out_of),
-        (_PERCENT, value / 100.0 * assignment_out_of, assignment_out_of),
-        (_FRACTION, value, out_of),
-        (_MISSING, *missing),
-    ):
-        where = kind == code
-        earned = np.where(where, earned_here, earned)
-        possible = np.where(where, possible_here, possible)
+    """Each graded cell's points earned and possible, NaN where the mark does not count."""
+    # Points as typed, out of the assignment's; then the other kinds.
+    earned = np.array([_score_part(s, "value") for s in distinct] or [np.nan], dtype=float)[codes]
+    possible = assignment_out_of.copy()
+    percent = kind == _PERCENT
+    earned[percent] = earned[percent] / 100.0 * assignment_out_of[percent]
+    fraction = kind == _FRACTION
+    out_of = np.array([_score_part(s, "out_of") for s in distinct] or [np.nan], dtype=float)
+    possible[fraction] = out_of[codes[fraction]]
+    missing = kind == _MISSING
+    earned[missing] = 0.0 if missing_counts_as_zero else np.nan
+    if not missing_counts_as_zero:
+        possible[missing] = np.nan
+    excused = kind == _EXCUSED
+    earned[excused] = possible[excused] = np.nan
     return earned, possible
 
 
-@dataclass(frozen=True)
-class _GradedStudents:
-    """Per student of all layouts, in order: tab, grid row, typed identity (ID, name,
-    e-mail), student cell, and (source, tab)."""
+def _student_rows(layouts: Sequence[_Layout]) -> pd.DataFrame:
+    """STUDENT_ROW_COLUMNS: per student of all layouts, in order, its typed identity and
+    where it is."""
+    typed = [t for layout in layouts for t in layout.typed_rows]
+    where = [
+        (layout.tab.source, layout.tab.tab, layout.number, row, a1(row, layout.student_column))
+        for layout in layouts
+        for row in layout.graded_rows
+    ]
 
-    tab: np.ndarray
-    row: np.ndarray
-    typed: np.ndarray
-    cell: np.ndarray
-    where_from: np.ndarray
+    def text(items: Sequence[tuple], part: int) -> pd.Series:
+        return pd.Series(_objects([values.detached(item[part]) for item in items]), dtype=object)
 
-    @classmethod
-    def of(cls, layouts: Sequence[_Layout]) -> _GradedStudents:
-        tab_of = np.array(
-            [layout.number for layout in layouts for _ in layout.graded_rows], dtype=np.intp
-        )
-        row_of = np.array([row for layout in layouts for row in layout.graded_rows], dtype="int64")
-        typed = np.empty((len(row_of), 3), dtype=object)
-        for number, typed_row in enumerate(t for layout in layouts for t in layout.typed_rows):
-            typed[number] = typed_row
-        student_cell = np.array(
-            [a1(row, layout.student_column) for layout in layouts for row in layout.graded_rows],
-            dtype=object,
-        )
-        where_from = np.array(
-            [(layout.tab.source, layout.tab.tab) for layout in layouts for _ in layout.graded_rows],
-            dtype=object,
-        ).reshape(len(row_of), 2)
-        return cls(tab_of, row_of, typed, student_cell, where_from)
+    return pd.DataFrame(
+        {
+            "student_id_typed": text(typed, 0),
+            "student_name_typed": text(typed, 1),
+            "student_email_typed": text(typed, 2),
+            "source": text(where, 0),
+            "tab": text(where, 1),
+            ROW: np.array([w[3] for w in where], dtype="int64"),
+            "student_cell": text(where, 4),
+            "tab_number": np.array([w[2] for w in where], dtype=np.intp),
+        }
+    )
+
+
+def _objects(items: Sequence[object]) -> np.ndarray:
+    array = np.empty(len(items), dtype=object)
+    array[:] = items
+    return array
+
+
+def _assignment_table(all_assignments: Sequence[Assignment]) -> pd.DataFrame:
+    """ASSIGNMENT_COLUMNS, one row per assignment of all layouts, in order."""
+
+    def column(part: Callable[[Assignment], object]) -> np.ndarray:
+        return _objects([values.detached(part(a)) for a in all_assignments])
+
+    return pd.DataFrame(
+        {
+            "assignment": column(lambda a: a.name),
+            "assignment_column": column(lambda a: column_letter(a.column)),
+            "due": column(lambda a: a.due),
+            "category": column(lambda a: a.category),
+        },
+        dtype=object,
+    )
 
 
 def _unreadable_score_issues(
@@ -383,63 +483,30 @@ def _unreadable_score_issues(
     distinct: Sequence[values.Score | values.Invalid | None],
     kind: np.ndarray,
     all_assignments: Sequence[Assignment],
-    students: _GradedStudents,
+    students: pd.DataFrame,
 ) -> list[tuple[int, int, int, DataIssue]]:
     issues = []
+    source, tab, row, tab_number = (
+        students[name].tolist() for name in ("source", "tab", ROW, "tab_number")
+    )
     for index in np.flatnonzero(kind == _INVALID):
         assignment = all_assignments[cells.assignment[index]]
-        student = cells.student[index]
+        student = int(cells.student[index])
         invalid = distinct[codes[index]]
         assert isinstance(invalid, values.Invalid)
         raw = cells.raw[index]
-        row_index = int(students.row[student])
         issue = DataIssue(
-            str(students.where_from[student, 0]),
-            str(students.where_from[student, 1]),
-            a1(row_index, assignment.column),
+            source[student],
+            tab[student],
+            a1(row[student], assignment.column),
             show(raw),
             f"Score '{show(raw)}' for '{assignment.name}' {invalid.what}",
             invalid.fix,
         )
-        issues.append((int(students.tab[student]), row_index, assignment.column, issue))
+        issues.append((tab_number[student], row[student], assignment.column, issue))
     return issues
 
 
-def _score_frame(
-    graded: np.ndarray,
-    student: np.ndarray,
-    column: np.ndarray,
-    all_assignments: Sequence[Assignment],
-    students: _GradedStudents,
-    marks: tuple[np.ndarray, np.ndarray, np.ndarray],  # every cell's earned, possible, kind
-) -> pd.DataFrame:
-    """The SCORE_COLUMNS frame of the `graded` cells, given each one's student and assignment
-    (`column`)."""
-    per_assignment = np.empty((len(all_assignments), 4), dtype=object)
-    for number, a in enumerate(all_assignments):
-        per_assignment[number] = (a.name, column_letter(a.column), a.due, a.category)
-    # The text columns as one array of objects, made into the frame without a copy: five million
-    # marks make every copy count. Object columns keep None as None: inferred text columns would
-    # turn a row's missing ID or name into NaN, which matching cannot read.
-    text = np.empty((len(graded), len(_TEXT_COLUMNS)), dtype=object)
-    for position, (source_table, part, rows) in enumerate(
-        [(students.typed, part, student) for part in range(3)]
-        + [(per_assignment, part, column) for part in range(4)]
-        + [(students.where_from, part, student) for part in range(2)]
-    ):
-        text[:, position] = source_table[rows, part]  # column by column: small temporaries
-    text[:, _TEXT_COLUMNS.index("student_cell")] = students.cell[student]
-    scores = pd.DataFrame(text, columns=_TEXT_COLUMNS, dtype=object, copy=False)
-    earned, possible, kind = marks
-    numbers = (earned[graded], possible[graded], kind[graded] == _MISSING, students.row[student])
-    for name, column_values in zip(_NUMBER_COLUMNS, numbers, strict=True):
-        scores.insert(SCORE_COLUMNS.index(name), name, column_values)  # in order: lands in place
-    return scores
-
-
-# SCORE_COLUMNS that hold objects, in order; the numbers go in between.
-_NUMBER_COLUMNS = ("earned", "possible", "missing", ROW)
-_TEXT_COLUMNS = [name for name in SCORE_COLUMNS if name not in _NUMBER_COLUMNS]
 # A parsed score cell as a number, so whole gradebooks are computed at once.
 _BLANK, _INVALID, _EXCUSED, _POINTS, _PERCENT, _FRACTION, _MISSING = range(7)
 _KIND_CODES = {

@@ -5,7 +5,7 @@ One row per enrolment: a student with two teachers has two rows with the same ID
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +15,7 @@ from sheets_schema import values
 from sheets_schema.fields import FIRST_NAME, LAST_NAME, STUDENT_EMAIL, STUDENT_ID, STUDENT_NAME
 from sheets_schema.headers import Field, HeaderMatch, SheetKind, find_header
 from sheets_schema.issues import DataIssue, Severity, a1
-from sheets_schema.table import ROW, ColumnParser, raw_frame, shown_or_none
+from sheets_schema.table import ROW, HeadedTab, ParsedColumn, TabCells, shown_or_none
 
 KIND = SheetKind(
     "roster",
@@ -87,48 +87,48 @@ def parse(
     header, issues = find_header(grid, KIND, columns or {}, source=source, tab=tab)
     if header is None:
         return None, issues
-    frame = raw_frame(grid, header)
-
-    column = ColumnParser(frame, header, KIND, source=source, tab=tab)
-    enrolments = _enrolments(frame, header, column)
-    issues += column.issues
-
-    # Plain lists read by position: a Series read cell by cell is slow for a big roster.
-    typed_ids = frame["student_id"].tolist() if "student_id" in header.columns else None
-    records = _student_records(enrolments, typed_ids, header, source, tab, issues)
+    cells = TabCells([HeadedTab(grid, header, source, tab)], KIND)
+    enrolments = _enrolments(cells, header)
+    issues += cells.issues[0]
+    blank_ids = cells.blank("student_id").tolist()
+    records = _student_records(enrolments, blank_ids, header, source, tab, issues)
     return Roster(_students(records), source, tab, dict(header.columns)), issues
 
 
-def _enrolments(
-    frame: pd.DataFrame, header: HeaderMatch, column: ColumnParser
-) -> Iterator[tuple[Any, ...]]:
+def _enrolments(cells: TabCells, header: HeaderMatch) -> Iterator[tuple[Any, ...]]:
     """Each row's (row, student ID, first name, last name, e-mail, grade level, active,
     teachers, tutors), each column read whole into a plain list (a bad cell's issue goes to
-    `column`)."""
+    `cells`)."""
+
+    def column(
+        name: str, parser: Callable[[Any], Any], severity: Severity = Severity.ERROR
+    ) -> list[Any]:
+        return cells.parse(name, parser, severity).objects().tolist()
+
     ids = column("student_id", values.parse_student_id)
     emails = column("student_email", values.parse_email, Severity.WARNING)
     teachers = column("teacher_email", _parse_emails, Severity.WARNING)
     tutors = column("tutor_email", _parse_emails, Severity.WARNING)
     active = column("active", _parse_active, Severity.WARNING)
     grade_levels = column("grade_level", _grade_level)
-    firsts, lasts = _names(column, header.columns)
+    firsts, lasts = _names(cells, header.columns)
     return zip(
-        frame[ROW].tolist(),
-        ids.tolist(),
-        firsts.tolist(),
-        lasts.tolist(),
-        emails.tolist(),
-        grade_levels.tolist(),
-        active.tolist(),
-        teachers.tolist(),
-        tutors.tolist(),
+        cells.row.tolist(),
+        ids,
+        firsts,
+        lasts,
+        emails,
+        grade_levels,
+        active,
+        teachers,
+        tutors,
         strict=True,
     )
 
 
 def _student_records(
     enrolments: Iterable[tuple[Any, ...]],
-    typed_ids: Sequence[object] | None,
+    blank_ids: Sequence[bool],
     header: HeaderMatch,
     source: str,
     tab: str,
@@ -150,7 +150,7 @@ def _student_records(
         tutored,
     ) in enumerate(enrolments):
         if student_id is None:
-            if typed_ids is not None and values.is_blank(typed_ids[position]):
+            if blank_ids[position]:
                 issues.append(_no_id_issue(source, tab, header, row, first, last))
             continue
         is_active = active_cell is not False
@@ -233,17 +233,22 @@ def _students(records: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
     return students
 
 
-def _names(column: ColumnParser, found: Mapping[str, int]) -> tuple[pd.Series, pd.Series]:
+def _names(cells: TabCells, found: Mapping[str, int]) -> tuple[list[str], list[str]]:
     """First and last names from one name column or from separate first/last columns. A name
-    the sheet cannot give (a formula's error) is reported by `column` and left blank."""
+    the sheet cannot give (a formula's error) is reported by `cells` and left blank."""
 
-    def names(field_name: str) -> pd.Series:
-        return column(field_name, shown_or_none).map(lambda text: text or "")
+    def names(field_name: str) -> ParsedColumn:
+        column = cells.parse(field_name, shown_or_none)
+        return ParsedColumn(column.codes, [text or "" for text in column.values])
 
     if "last_name" in found:
-        return names("first_name"), names("last_name")
-    split = names("student_name").map(values.split_name)
-    return split.map(lambda pair: pair[0]), split.map(lambda pair: pair[1])
+        return names("first_name").objects().tolist(), names("last_name").objects().tolist()
+    name = names("student_name")  # each distinct name split once
+    split = [values.split_name(str(text)) for text in name.values]
+    return (
+        ParsedColumn(name.codes, [first for first, _ in split]).objects().tolist(),
+        ParsedColumn(name.codes, [last for _, last in split]).objects().tolist(),
+    )
 
 
 def _parse_emails(value: object) -> list[str] | values.Invalid | None:

@@ -1,8 +1,10 @@
-"""From a grid and its header to a frame of typed columns, reporting every unusable cell."""
+"""From grids and their headers to typed columns, reporting every unusable cell."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from itertools import zip_longest
 from typing import Any
@@ -11,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from sheets_schema.headers import HeaderMatch, SheetKind
-from sheets_schema.issues import DataIssue, Severity, a1, column_letter
-from sheets_schema.values import Invalid, formula_error, is_blank
+from sheets_schema.issues import DataIssue, Severity, a1
+from sheets_schema.values import Invalid, detached, formula_error, is_blank
 
 ROW = "row"  # column holding each record's 0-based grid row, for A1 references
 EXAMPLE_MARK = "(example)"  # starts the Student ID of the example rows `tutorsync init` writes
@@ -35,54 +37,185 @@ def _marked_example(cell: object) -> bool:
     return isinstance(cell, str) and cell.strip().casefold().startswith(EXAMPLE_MARK)
 
 
-def raw_frame(grid: Sequence[Sequence[object]], header: HeaderMatch) -> pd.DataFrame:
-    """Cells below the header, one column per found field, as typed (object dtype).
+@dataclass(frozen=True)
+class HeadedTab:
+    """A source tab whose header was found."""
 
-    Rows whose found fields are all blank are dropped: blank rows are normal anywhere. So are
+    grid: Sequence[Sequence[object]]
+    header: HeaderMatch
+    source: str
+    tab: str
+
+
+class TabCells:
+    """The cells under the headers of tabs of one kind, every tab at once, field by field: a
+    code per row kept, the same for cells a parser cannot tell apart, into the field's distinct
+    cells. A log of millions of rows repeats the same dates, durations and words, so each
+    distinct cell is tested and parsed once, for every tab.
+
+    Rows whose fields are all blank are left out: blank rows are normal anywhere. So are
     example rows (`is_example_row`), silently. Sheets omits trailing empty cells, so short rows
-    read as blank in the missing columns.
+    read as blank in the missing columns, as does a field a tab has no column for.
     """
-    body = grid[header.row + 1 :]
-    # Column by column, in C: a log has millions of cells, and a loop per row is too slow.
-    columns = list(zip_longest(*body))
-    empty = (None,) * len(body)
-    found = {name: columns[i] if i < len(columns) else empty for name, i in header.columns.items()}
-    # Both tests depend on the value alone and give one answer for values that compare equal
-    # (1 == 1.0 == True are none of them blank or marked), so each distinct cell is tested once.
-    blank = np.ones(len(body), dtype=bool)
-    for cells in found.values():
-        blank_of = {cell: is_blank(cell) for cell in dict.fromkeys(cells)}
-        blank &= np.fromiter(map(blank_of.__getitem__, cells), dtype=bool, count=len(cells))
-    keep = ~blank
-    # Only a row holding a marked cell can be an example row; those few are checked as rows.
-    student_id_column = header.columns.get("student_id")
-    for cells in columns:
-        marked = {
-            cell
-            for cell in dict.fromkeys(cells)
-            if isinstance(cell, str) and cell.strip().casefold().startswith(EXAMPLE_MARK)
-        }  # as _marked_example, without a call per distinct cell (a form's times are unique)
-        for index in (i for i, cell in enumerate(cells) if cell in marked) if marked else ():
-            if keep[index] and is_example_row(body[index], student_id_column):
-                keep[index] = False
-    kept = np.flatnonzero(keep)
-    frame = pd.DataFrame(
-        {name: _object_array(cells)[kept] for name, cells in found.items()},
-        columns=list(found),
-        dtype=object,
-    )
-    frame[ROW] = pd.Series(kept + header.row + 1, dtype="int64")
-    return frame
+
+    def __init__(self, tabs: Sequence[HeadedTab], kind: SheetKind) -> None:
+        self.tabs, self.kind = tabs, kind
+        self.issues: list[list[DataIssue]] = [[] for _ in tabs]  # per tab, as they are found
+        bodies = [tab.grid[tab.header.row + 1 :] for tab in tabs]
+        sizes = [len(body) for body in bodies]
+        tab_of = np.repeat(np.arange(len(tabs)), sizes)
+        starts = np.cumsum([0, *sizes])[:-1]
+        first_rows = np.array([tab.header.row + 1 for tab in tabs], dtype=np.intp)
+        row = np.arange(len(tab_of)) - starts[tab_of] + first_rows[tab_of]
+        cells, marked_elsewhere = _field_cells(tabs, bodies, kind, starts)
+        self._codes: dict[str, np.ndarray] = {}
+        self._distinct: dict[str, list[object]] = {}
+        keep = np.zeros(len(tab_of), dtype=bool)  # a row with something in a field
+        marked = np.zeros(len(tab_of), dtype=bool)
+        marked[marked_elsewhere] = True
+        for name, column in cells.items():
+            codes, distinct = distinct_codes(column)
+            distinct = [detached(cell) for cell in distinct]  # what parsing keeps, kept apart
+            keep |= ~_each(distinct, is_blank)[codes]
+            marked |= _each(distinct, _marked_example)[codes]
+            self._codes[name], self._distinct[name] = codes, distinct
+        # Only a row holding a marked cell can be an example row; those few are read as rows.
+        for position in np.flatnonzero(marked & keep).tolist():
+            tab = tabs[tab_of[position]]
+            cells_of_row = bodies[tab_of[position]][position - starts[tab_of[position]]]
+            if is_example_row(cells_of_row, tab.header.columns.get("student_id")):
+                keep[position] = False
+        kept = np.flatnonzero(keep)
+        self.tab_of, self.row = tab_of[kept], row[kept]  # per row kept: its tab, its grid row
+        for name in self._codes:
+            self._codes[name] = self._codes[name][kept]
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    def parse(
+        self, name: str, parser: Callable[[Any], Any], severity: Severity = Severity.ERROR
+    ) -> ParsedColumn:
+        """The field's parsed values. An Invalid cell reads as None, with a data issue naming
+        the cell; a formula's error ("#N/A", "#REF!") is Invalid in every field, text fields
+        included. A field no tab has reads as None throughout."""
+        if name not in self._codes:
+            return ParsedColumn(np.zeros(len(self), dtype=np.intp), [None])
+        codes, distinct = self._codes[name], self._distinct[name]
+        parsed = [formula_error(cell) or parser(cell) for cell in distinct]
+        invalid = _each(parsed, lambda value: isinstance(value, Invalid))
+        for position in np.flatnonzero(invalid[codes]).tolist() if invalid.any() else ():
+            self._report(position, name, parsed[codes[position]], severity)
+        return ParsedColumn(codes, [None if isinstance(v, Invalid) else v for v in parsed])
+
+    def blank(self, name: str) -> np.ndarray:
+        """Per row, whether the field's cell is blank."""
+        if name not in self._codes:
+            return np.ones(len(self), dtype=bool)
+        return _each(self._distinct[name], is_blank)[self._codes[name]]
+
+    def cell(self, position: int, name: str) -> object:
+        """The cell of a row in a field, as typed."""
+        tab = self.tabs[self.tab_of[position]]
+        column = tab.header.columns.get(name)
+        cells = tab.grid[self.row[position]]
+        return cells[column] if column is not None and column < len(cells) else None
+
+    def _report(self, position: int, name: str, invalid: Invalid, severity: Severity) -> None:
+        number = int(self.tab_of[position])
+        tab, shown = self.tabs[number], show(self.cell(position, name))
+        self.issues[number].append(
+            DataIssue(
+                tab.source,
+                tab.tab,
+                a1(int(self.row[position]), tab.header.columns[name]),
+                shown,
+                f"{self.kind.field(name).label} '{shown}' {invalid.what}",
+                invalid.fix,
+                severity,
+            )
+        )
 
 
-def a1_cells(rows: pd.Series, columns: Sequence[int]) -> list[pd.Series]:
-    """Per column, the A1 reference of each row's cell in it (rows 0-based, as in ROW), as
-    `rows.map(lambda row: a1(row, column))` gives it (an empty Series keeps its dtype). The
-    row numbers are made text once for all the columns: a log has millions of rows."""
-    if rows.empty:
-        return [rows.copy() for _ in columns]
-    numbers = (rows + 1).astype(str)
-    return [column_letter(column) + numbers for column in columns]
+def _field_cells(
+    tabs: Sequence[HeadedTab],
+    bodies: Sequence[Sequence[Sequence[object]]],
+    kind: SheetKind,
+    starts: np.ndarray,
+) -> tuple[dict[str, list[object]], list[int]]:
+    """Every field's cells, tab after tab, and the rows with a cell marked as an example in a
+    column no field reads."""
+    names = [f.name for f in kind.fields if any(f.name in tab.header.columns for tab in tabs)]
+    cells: dict[str, list[object]] = {name: [] for name in names}
+    marked_elsewhere: list[int] = []
+    for tab, body, start in zip(tabs, bodies, starts.tolist(), strict=True):
+        # Column by column, in C: a log has millions of cells, and a loop per row is too slow.
+        columns = list(zip_longest(*body))
+        empty = (None,) * len(body)
+        for name in names:
+            index = tab.header.columns.get(name, len(columns))
+            cells[name].extend(columns[index] if index < len(columns) else empty)
+        read = set(tab.header.columns.values())
+        for index, column in enumerate(columns):
+            if index not in read and str in set(map(type, column)):
+                marked = {cell for cell in dict.fromkeys(column) if _marked_example(cell)}
+                marked_elsewhere += [start + i for i, cell in enumerate(column) if cell in marked]
+    return cells, marked_elsewhere
+
+
+def _each(items: Sequence[object], test: Callable[[Any], bool]) -> np.ndarray:
+    return np.fromiter(map(test, items), dtype=bool, count=len(items))
+
+
+@dataclass(frozen=True)
+class ParsedColumn:
+    """A field's parsed values: per row, a code into `values` (None: blank or unreadable)."""
+
+    codes: np.ndarray
+    values: list[object]
+
+    def objects(self) -> np.ndarray:
+        """Per row, its value."""
+        return _objects(self.values)[self.codes]
+
+    def categorical(self, rows: np.ndarray | slice = slice(None)) -> pd.Categorical:
+        """The values of `rows` as a categorical (None: missing). The values keep their types
+        (an Attendance stays one, not its text)."""
+        value_codes, categories = pd.factorize(_objects(self.values))
+        return pd.Categorical.from_codes(
+            value_codes[self.codes[rows]], categories=pd.Index(categories, dtype=object)
+        )
+
+
+def a1_categorical(columns: np.ndarray, rows: np.ndarray) -> pd.Categorical:
+    """The A1 reference of each 0-based (row, column), as a categorical: tabs repeat the same
+    few columns and row numbers, so millions of references share some hundred thousand
+    texts."""
+    width = int(rows.max()) + 1 if len(rows) else 1
+    codes, keys = pd.factorize(columns.astype(np.int64) * width + rows)
+    texts = [a1(key % width, key // width) for key in keys.tolist()]
+    return pd.Categorical.from_codes(codes, categories=pd.Index(texts, dtype=object))
+
+
+def with_none_last(values: np.ndarray) -> np.ndarray:
+    """`values` as objects, and None after them: what a code of -1 (a blank) reads."""
+    return np.concatenate([values.astype(object), np.array([None], dtype=object)])
+
+
+def as_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its categorical columns as objects, a blank as None (not NaN): matching
+    reads a missing ID or name as None."""
+    columns = {}
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            categories = with_none_last(column.cat.categories.to_numpy(dtype=object))
+            columns[name] = pd.Series(
+                categories[column.cat.codes.to_numpy()], index=frame.index, dtype=object
+            )
+        else:
+            columns[name] = column
+    return pd.DataFrame(columns, index=frame.index, copy=False)
 
 
 def map_distinct(
@@ -117,122 +250,50 @@ def distinct_codes(
     whose values compare equal across types (True == 1 == 1.0 parse differently); with
     `signed_zeros`, -0.0 apart from 0.0 too (parse_column has always read both as the first it
     met, but a cell parsed on its own keeps its sign)."""
+    # By value first, in C; then, only where it matters, apart by type and sign.
+    by_value = {cell: code for code, cell in enumerate(dict.fromkeys(cells))}
+    codes = np.fromiter(map(by_value.__getitem__, cells), dtype=np.intp, count=len(cells))
+    apart = _apart(cells, codes, by_value, signed_zeros)
+    if apart is None:
+        return codes, list(by_value)
+    key = codes * (int(apart.max()) + 1) + apart
+    used = np.zeros(int(key.max()) + 1, dtype=bool)
+    used[key] = True
+    codes = (np.cumsum(used) - 1)[key]  # the keys used, numbered in order
+    first = np.full(int(codes.max()) + 1, len(cells))
+    np.minimum.at(first, codes, np.arange(len(cells)))
+    return codes, [cells[position] for position in first.tolist()]
+
+
+def _apart(
+    cells: Sequence[object],
+    codes: np.ndarray,
+    by_value: dict[object, int],
+    signed_zeros: bool,
+) -> np.ndarray | None:
+    """Per cell, a number telling apart cells of one value that a parser reads differently:
+    their type, when the cells mix types of equal values, and a float's negative zero, with
+    `signed_zeros`. None when every cell of a value reads alike."""
     types = set(map(type, cells))
-    negative_zeros = _negative_zeros(cells, types) if signed_zeros else []
-    keyed_by_type = bool(negative_zeros) or not _self_keyed(types)
-
-    def keys() -> Iterable[Any]:
-        # Made twice rather than kept: for millions of cells, a list of (type, cell) pairs
-        # costs hundreds of megabytes.
-        if not keyed_by_type:
-            return cells
-        pairs: Iterable[Any] = zip(map(type, cells), cells, strict=True)
-        if negative_zeros:  # rare
-            pairs = list(pairs)
-            for index in negative_zeros:
-                pairs[index] = (("-0.0", type(cells[index])), cells[index])
-        return pairs
-
-    code_of = {key: code for code, key in enumerate(dict.fromkeys(keys()))}
-    codes = np.fromiter(map(code_of.__getitem__, keys()), dtype=np.intp, count=len(cells))
-    return codes, [key[1] if keyed_by_type else key for key in code_of]
+    apart = None
+    if not _self_keyed(types):
+        index_of = {kind: index for index, kind in enumerate(types)}
+        apart = 2 * np.fromiter(map(index_of.__getitem__, map(type, cells)), np.intp, len(cells))
+    zero = by_value.get(0)  # the value 0 == 0.0 == -0.0 == False, if any cell holds it
+    if signed_zeros and zero is not None and any(issubclass(kind, float) for kind in types):
+        negative = [
+            position
+            for position in np.flatnonzero(codes == zero).tolist()
+            if isinstance(cell := cells[position], float) and math.copysign(1.0, cell) < 0
+        ]
+        if negative:
+            apart = np.zeros(len(cells), dtype=np.intp) if apart is None else apart
+            apart[negative] += 1
+    return apart
 
 
 def _self_keyed(types: set[type]) -> bool:
     return types <= _SELF_KEYED | _NUMBERS and len(types & _NUMBERS) <= 1
-
-
-def _negative_zeros(cells: Sequence[object], types: set[type]) -> list[int]:
-    """Positions of the float cells that are -0.0, found in bulk."""
-    floats = [kind for kind in types if issubclass(kind, float)]
-    if not floats:
-        return []
-    kinds = np.fromiter(map(type, cells), dtype=object, count=len(cells))
-    is_float = np.zeros(len(cells), dtype=bool)
-    for kind in floats:
-        is_float |= kinds == kind
-    positions = np.flatnonzero(is_float)
-    numbers = np.array([cells[i] for i in positions.tolist()], dtype=np.float64)
-    return positions[(numbers == 0) & np.signbit(numbers)].tolist()
-
-
-def _object_array(cells: Sequence[object]) -> np.ndarray:
-    return np.fromiter(cells, dtype=object, count=len(cells))
-
-
-def parse_column(
-    frame: pd.DataFrame,
-    field_name: str,
-    parser: Callable[[Any], Any],
-    *,
-    kind: SheetKind,
-    header: HeaderMatch,
-    source: str,
-    tab: str,
-    severity: Severity = Severity.ERROR,
-) -> tuple[pd.Series, list[DataIssue]]:
-    """Parse one column; Invalid cells become None plus a data issue naming the cell. A
-    formula's error ("#N/A", "#REF!") is Invalid in every column, text columns included.
-
-    Parses each distinct value once, since logs repeat the same dates and durations.
-    """
-    raw = frame[field_name]
-    cells = raw.tolist()
-    codes, firsts = distinct_codes(cells)
-    parsed_distinct = [formula_error(cell) or parser(cell) for cell in firsts]
-    bad = [isinstance(value, Invalid) for value in parsed_distinct]
-    usable = [
-        None if invalid else value for value, invalid in zip(parsed_distinct, bad, strict=True)
-    ]
-    # Built as an object Series so None stays None and bools stay Python bools.
-    parsed = pd.Series(_objects(usable)[codes], index=raw.index, dtype=object)
-    issues = []
-    for position in np.flatnonzero(_objects(bad, dtype=bool)[codes]) if any(bad) else ():
-        index = raw.index[position]
-        invalid = parsed_distinct[codes[position]]
-        issues.append(
-            DataIssue(
-                source,
-                tab,
-                a1(int(frame.at[index, ROW]), header.columns[field_name]),
-                show(cells[position]),
-                f"{kind.field(field_name).label} '{show(cells[position])}' {invalid.what}",
-                invalid.fix,
-                severity,
-            )
-        )
-    return parsed, issues
-
-
-class ColumnParser:
-    """Parses one tab's columns by field name, collecting every issue in `issues`."""
-
-    def __init__(
-        self, frame: pd.DataFrame, header: HeaderMatch, kind: SheetKind, *, source: str, tab: str
-    ) -> None:
-        self.frame, self.header, self.kind = frame, header, kind
-        self.source, self.tab = source, tab
-        self.issues: list[DataIssue] = []
-
-    def __call__(
-        self, name: str, parser: Callable[[Any], Any], severity: Severity = Severity.ERROR
-    ) -> pd.Series:
-        """The field's parsed values (None where blank or unreadable; all None if the tab has
-        no such column)."""
-        if name not in self.header.columns:
-            return pd.Series([None] * len(self.frame), index=self.frame.index, dtype=object)
-        parsed, found = parse_column(
-            self.frame,
-            name,
-            parser,
-            kind=self.kind,
-            header=self.header,
-            source=self.source,
-            tab=self.tab,
-            severity=severity,
-        )
-        self.issues.extend(found)
-        return parsed
 
 
 def shown_or_none(value: object) -> str | None:

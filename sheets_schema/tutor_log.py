@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 
+import numpy as np
 import pandas as pd
 
 from sheets_schema import values
@@ -13,10 +15,11 @@ from sheets_schema.headers import Field, SheetKind, find_header
 from sheets_schema.issues import DataIssue, Severity, a1
 from sheets_schema.table import (
     ROW,
-    ColumnParser,
-    a1_cells,
-    map_distinct,
-    raw_frame,
+    HeadedTab,
+    ParsedColumn,
+    TabCells,
+    a1_categorical,
+    as_objects,
     show,
     whole_text,
 )
@@ -98,6 +101,23 @@ SESSION_COLUMNS = [
 ]
 
 
+@dataclass(frozen=True)
+class LogTab:
+    """One tutor log tab to parse: its grid, where it is, and the config's column map."""
+
+    grid: Sequence[Sequence[object]]
+    source: str
+    tab: str
+    columns: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class ParsedLogs:
+    sessions: pd.DataFrame  # SESSION_COLUMNS, tab after tab; text columns categorical
+    found: list[bool]  # per tab, whether its header was found (else it gave only an issue)
+    issues: list[DataIssue]  # as `parse` gives them, tab after tab
+
+
 def parse(
     grid: Sequence[Sequence[object]],
     *,
@@ -111,99 +131,146 @@ def parse(
     A row without a usable date, attendance or student is skipped with an issue; a bad minutes
     or follow-up value is dropped (the session still counts) with an issue.
     """
-    header, issues = find_header(grid, KIND, columns or {}, source=source, tab=tab)
-    if header is None:
-        return None, issues
-    frame = raw_frame(grid, header)
-    found = header.columns
+    parsed = parse_many([LogTab(grid, source, tab, columns)], day_first=day_first)
+    return (as_objects(parsed.sessions) if parsed.found[0] else None), parsed.issues
 
-    column = ColumnParser(frame, header, KIND, source=source, tab=tab)
 
-    sessions = pd.DataFrame(index=frame.index)
-    sessions["student_id_typed"] = column("student_id", values.parse_student_id)
-    sessions["student_name_typed"] = column("student_name", _text)
-    sessions["student_email_typed"] = column("student_email", values.parse_email, Severity.WARNING)
-    sessions["tutor"] = column("tutor", _tutor)
-    sessions["session_date"] = column(
-        "session_date", partial(values.parse_date, day_first=day_first)
+def parse_many(tabs: Sequence[LogTab], *, day_first: bool = False) -> ParsedLogs:
+    """`parse` for many tutor log tabs at once: the same rows and issues, as if each tab were
+    parsed in turn and the frames concatenated, with each field read in one pass over every
+    tab (a program's logs hold millions of sessions)."""
+    headed, found, header_issues = [], [], []
+    for log_tab in tabs:
+        header, issues = find_header(
+            log_tab.grid, KIND, log_tab.columns or {}, source=log_tab.source, tab=log_tab.tab
+        )
+        header_issues.append(issues)
+        found.append(header is not None)
+        if header is not None:
+            headed.append(HeadedTab(log_tab.grid, header, log_tab.source, log_tab.tab))
+    cells = TabCells(headed, KIND)
+    column = cells.parse
+    parsed = {
+        "student_id_typed": column("student_id", values.parse_student_id),
+        "student_name_typed": column("student_name", _text),
+        "student_email_typed": column("student_email", values.parse_email, Severity.WARNING),
+        "tutor": column("tutor", _tutor),
+        "session_date": column("session_date", partial(values.parse_date, day_first=day_first)),
+        "minutes": column("minutes", values.parse_minutes, Severity.WARNING),
+        "attendance": column("attendance", values.parse_attendance),
+        "subject": column("subject", _text),
+        "notes": column("notes", _text),
+        "next_steps": column("next_steps", _text),
+        "follow_up": column("follow_up", values.parse_yes_no, Severity.WARNING),
+    }
+    usable = np.flatnonzero(_usable_and_reported(cells, parsed))
+    sessions = _session_frame(cells, parsed, usable)
+    issues, of_headed = [], iter(cells.issues)
+    for found_header, of_tab in zip(found, header_issues, strict=True):
+        issues += of_tab + (next(of_headed) if found_header else [])
+    return ParsedLogs(sessions, found, issues)
+
+
+def _usable_and_reported(cells: TabCells, parsed: Mapping[str, ParsedColumn]) -> np.ndarray:
+    """Per row, whether it can count as a session. A row that cannot is reported (unless its
+    cell was already reported as unreadable), tab by tab, reason after reason."""
+
+    def missing(name: str) -> np.ndarray:
+        return np.array([v is None for v in parsed[name].values], dtype=bool)[parsed[name].codes]
+
+    minutes = _numbers(parsed["minutes"])
+    # A form often leaves attendance blank when the session simply happened.
+    blank_attendance_but_minutes = cells.blank("attendance") & (minutes > 0)
+    identity = ("student_id_typed", "student_name_typed", "student_email_typed")
+    masks = (
+        missing("session_date"),
+        np.logical_and.reduce([missing(name) for name in identity]),
+        missing("attendance") & ~blank_attendance_but_minutes,
     )
-    sessions["minutes"] = column("minutes", values.parse_minutes, Severity.WARNING)
-    sessions["attendance"] = column("attendance", values.parse_attendance)
-    sessions["subject"] = column("subject", _text)
-    sessions["notes"] = column("notes", _text)
-    sessions["next_steps"] = column("next_steps", _text)
-    sessions["follow_up"] = column("follow_up", values.parse_yes_no, Severity.WARNING)
-    issues += column.issues
-    sessions["source"] = source
-    sessions["tab"] = tab
-    sessions[ROW] = frame[ROW]
-    sessions["date_cell"], sessions["student_cell"] = a1_cells(
-        frame[ROW],
-        [found["session_date"], found.get("student_id", found.get("student_name", 0))],
-    )
-
-    unusable = _unusable(frame, sessions, found)
-    for index, (what, fix, column_name) in unusable.items():
-        if column_name in found and not values.is_blank(frame.at[index, column_name]):
-            continue  # already reported as an unreadable value by parse_column
-        issues.append(
+    reason = np.full(len(cells), -1)
+    for number in reversed(range(len(masks))):  # a row's first reason
+        reason[masks[number]] = number
+    unusable = np.flatnonzero(reason >= 0)
+    for position in unusable[np.lexsort((unusable, reason[unusable], cells.tab_of[unusable]))]:
+        tab = cells.tabs[cells.tab_of[position]]
+        what, fix, field_name = _UNUSABLE[reason[position]]
+        if field_name == "student_id" and field_name not in tab.header.columns:
+            field_name = "student_name"
+        if field_name in tab.header.columns and not values.is_blank(
+            cells.cell(position, field_name)
+        ):
+            continue  # already reported as an unreadable value
+        cells.issues[cells.tab_of[position]].append(
             DataIssue(
-                source, tab, a1(int(frame.at[index, ROW]), found.get(column_name, 0)), "", what, fix
+                tab.source,
+                tab.tab,
+                a1(int(cells.row[position]), tab.header.columns.get(field_name, 0)),
+                "",
+                what,
+                fix,
             )
         )
-    keep = ~sessions.index.isin(list(unusable))
-    sessions = sessions[keep]
-    attended_without_attendance = sessions["attendance"].isna()
-    sessions.loc[attended_without_attendance, "attendance"] = values.Attendance.ATTENDED
-    # Parsed follow-ups are True, False or None, so == True is `is True`, done in C. An empty
-    # column keeps its object dtype, so concatenated logs keep theirs.
-    follow_up = sessions["follow_up"].to_numpy() == True  # noqa: E712
-    if len(follow_up):
-        sessions["follow_up"] = follow_up
-    sessions["minutes"] = pd.to_numeric(sessions["minutes"], errors="coerce").astype("float64")
-    return sessions[SESSION_COLUMNS].reset_index(drop=True), issues
+    return reason < 0
 
 
-def _unusable(
-    frame: pd.DataFrame, sessions: pd.DataFrame, found: Mapping[str, int]
-) -> dict[int, tuple[str, str, str]]:
-    """Rows that cannot count as a session: index -> (what is wrong, fix, field)."""
-    no_date = sessions["session_date"].isna()
-    no_student = (
-        sessions[["student_id_typed", "student_name_typed", "student_email_typed"]]
-        .isna()
-        .all(axis=1)
-    )
-    minutes = pd.to_numeric(sessions["minutes"], errors="coerce")
-    # A form often leaves attendance blank when the session simply happened.
-    blank_attendance = map_distinct(frame["attendance"].tolist(), values.is_blank, dtype=bool)
-    blank_attendance_but_minutes = blank_attendance & (minutes > 0).to_numpy()
-    no_attendance = sessions["attendance"].isna() & ~blank_attendance_but_minutes
-    reasons = [
-        (
-            no_date,
-            "this session has no usable date, so it was skipped",
-            "type the date of the session, e.g. 2026-01-05 or 1/5/2026",
-            "session_date",
-        ),
-        (
-            no_student,
-            "this session does not say which student it was with, so it was skipped",
-            "type the student's ID or name",
-            "student_id" if "student_id" in found else "student_name",
-        ),
-        (
-            no_attendance,
-            "this session has no attendance and no minutes, so it was skipped",
-            "type Present, Absent, No show or Cancelled",
-            "attendance",
-        ),
+# Why a row cannot count as a session: (what is wrong, fix, the field to point at).
+_UNUSABLE = (
+    (
+        "this session has no usable date, so it was skipped",
+        "type the date of the session, e.g. 2026-01-05 or 1/5/2026",
+        "session_date",
+    ),
+    (
+        "this session does not say which student it was with, so it was skipped",
+        "type the student's ID or name",
+        "student_id",  # or student_name, in a tab without IDs
+    ),
+    (
+        "this session has no attendance and no minutes, so it was skipped",
+        "type Present, Absent, No show or Cancelled",
+        "attendance",
+    ),
+)
+
+
+def _session_frame(
+    cells: TabCells, parsed: Mapping[str, ParsedColumn], rows: np.ndarray
+) -> pd.DataFrame:
+    """SESSION_COLUMNS of the usable `rows`: text, dates and attendance categorical."""
+    attendance = parsed["attendance"]
+    # A session whose attendance is blank but has minutes happened.
+    attended = [values.Attendance.ATTENDED if v is None else v for v in attendance.values]
+    columns: dict[str, object] = {name: column.categorical(rows) for name, column in parsed.items()}
+    columns["attendance"] = ParsedColumn(attendance.codes, attended).categorical(rows)
+    columns["minutes"] = _numbers(parsed["minutes"])[rows]
+    follow_up = parsed["follow_up"]
+    columns["follow_up"] = np.array([v is True for v in follow_up.values], dtype=bool)[
+        follow_up.codes[rows]
     ]
-    unusable: dict[int, tuple[str, str, str]] = {}
-    for mask, what, fix, field_name in reasons:
-        for index in sessions.index[mask.to_numpy(dtype=bool)]:
-            unusable.setdefault(int(index), (what, fix, field_name))
-    return unusable
+    tab_of, row = cells.tab_of[rows], cells.row[rows]
+    for name in ("source", "tab"):
+        columns[name] = _per_tab([getattr(tab, name) for tab in cells.tabs], tab_of)
+    columns[ROW] = row.astype("int64")
+    columns["date_cell"] = a1_categorical(
+        np.array([t.header.columns["session_date"] for t in cells.tabs], dtype=np.intp)[tab_of],
+        row,
+    )
+    student_column = [
+        t.header.columns.get("student_id", t.header.columns.get("student_name", 0))
+        for t in cells.tabs
+    ]
+    columns["student_cell"] = a1_categorical(np.array(student_column, dtype=np.intp)[tab_of], row)
+    return pd.DataFrame({name: columns[name] for name in SESSION_COLUMNS})
+
+
+def _numbers(column: ParsedColumn) -> np.ndarray:
+    """Per row, the column's number (NaN where none)."""
+    return np.array([np.nan if v is None else v for v in column.values], dtype=float)[column.codes]
+
+
+def _per_tab(names: Sequence[str], tab_of: np.ndarray) -> pd.Categorical:
+    codes, categories = pd.factorize(np.array(names, dtype=object))
+    return pd.Categorical.from_codes(codes[tab_of], categories=pd.Index(categories, dtype=object))
 
 
 def _text(value: object) -> str | None:

@@ -50,6 +50,19 @@ def formula_error(value: object) -> Invalid | None:
     return None
 
 
+def detached(value: object) -> object:
+    """`value` itself, or, for text and dates, an equal new object: one that keeps no grid's
+    memory alive. CPython gives memory back to the system only in whole arenas, and a single
+    cell's text kept from a grid (a student's ID, a name, an issue's value) keeps its arena;
+    the parsed sources keep some hundred thousand values out of millions of cells, which would
+    keep almost every arena of the grids: hundreds of megabytes at 100,000 students."""
+    if type(value) is str:
+        return "".join((value, ""))  # join of two parts makes a new string
+    if type(value) is date:
+        return date.fromordinal(value.toordinal())
+    return value
+
+
 # ---------------------------------------------------------------------------------------------
 # Numbers shared by several parsers
 

@@ -6,7 +6,7 @@ Windows are half-open on the left: (as_of - window_days, as_of].
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,7 +17,7 @@ from jobs.settings import Targets, Thresholds
 from sheets_schema.headers import header_key
 from sheets_schema.issues import DataIssue, Severity
 from sheets_schema.outputs import ACT_NOW_STATUS, ON_TRACK_STATUS, WATCH_STATUS
-from sheets_schema.table import ROW, map_distinct
+from sheets_schema.table import ROW, as_objects, distinct_codes
 from sheets_schema.values import Attendance
 
 # Flags that call for action now: no tutoring lately, a falling grade, a tutor asking. Any
@@ -52,15 +52,24 @@ def count_sessions(
     minutes_in_window, attendance_rate (NaN when nothing to divide), last_session_date and
     follow_up_date.
     """
-    # Only the columns used: every selection below copies what it keeps, for millions of rows.
-    sessions = sessions[[name for name in _SESSION_FIELDS if name in sessions.columns]]
-    dates = pd.to_datetime(sessions["session_date"])
-    future = dates > pd.Timestamp(as_of)
+    # Sessions are grouped by student once, by number; every figure is over arrays of those
+    # numbers, not over copies of millions of rows.
+    student, students = _groups(sessions, ["student_id"])
+    dates = pd.to_datetime(sessions["session_date"]).to_numpy()
+    future = dates > np.datetime64(as_of)
     issues = _future_session_issues(sessions[future], as_of)
-    keep, found = _sessions_counted(sessions, dates, ~future.to_numpy())
+    keep, found = _sessions_counted(sessions, student, dates, ~future)
     issues += found
-    kept = sessions[keep].assign(session_date=dates[keep])
-    return _session_figures(kept, as_of, window_days), issues
+    kept = np.flatnonzero(keep)
+    figures = _session_figures(sessions, kept, student, dates, as_of, window_days)
+    for column, figure in (("notes", "latest_tutor_notes"), ("next_steps", "next_steps")):
+        figures[figure] = (
+            _latest_text(sessions[column], kept, student, dates)
+            if column in sessions
+            else pd.Series(dtype=object)
+        )
+    named = figures.set_axis(students[figures.index.to_numpy()])
+    return named, issues
 
 
 def _future_session_issues(future: pd.DataFrame, as_of: date) -> list[DataIssue]:
@@ -74,81 +83,111 @@ def _future_session_issues(future: pd.DataFrame, as_of: date) -> list[DataIssue]
             "for, so it was not counted",
             "check the date; if it is a planned session, log it after it happens",
         )
-        for _, session in future.iterrows()
+        for _, session in as_objects(future).iterrows()
     ]
 
 
 def _sessions_counted(
-    sessions: pd.DataFrame, dates: pd.Series, not_future: np.ndarray
+    sessions: pd.DataFrame, student: np.ndarray, dates: np.ndarray, not_future: np.ndarray
 ) -> tuple[np.ndarray, list[DataIssue]]:
     """Which sessions count: those not in the future, each logged once (a repeat of the
     same student, date, tutor and minutes is dropped with an issue)."""
-    # Duplicates are found and reported from the few columns they need, and the kept rows
-    # are selected once: each selection of the whole frame copies millions of rows.
-    reported = [name for name in ("source", "tab", ROW) if name in sessions.columns]
-    identity = sessions.loc[not_future, ["student_id", "minutes", *reported]]
-    identity["session_date"] = dates[not_future]
+    rows = np.flatnonzero(not_future)
     # As .str.strip().str.lower() gives it, once per tutor rather than once per session.
-    identity["tutor_key"] = map_distinct(
-        sessions.loc[not_future, "tutor"].tolist(),
-        lambda tutor: tutor.strip().lower() if isinstance(tutor, str) else np.nan,
+    tutor_key, _ = _keyed(sessions["tutor"], _tutor_key)
+    same = _same_values(
+        [student[rows], dates[rows], tutor_key[rows], sessions["minutes"].to_numpy()[rows]]
     )
-    duplicate = identity.duplicated(_SAME_SESSION)
+    first = _first_met(same)
     keep = not_future.copy()
-    if not duplicate.any():
+    if first.all():
         return keep, []
-    keep[np.flatnonzero(not_future)[duplicate.to_numpy()]] = False
-    return keep, _duplicate_session_issues(identity, duplicate)
+    keep[rows[~first]] = False
+    originals = rows[np.flatnonzero(first)[same[~first]]]  # each repeat's first logging
+    return keep, _duplicate_session_issues(sessions, rows[~first], originals, dates)
 
 
-# What makes two logged sessions the same session.
-_SAME_SESSION = ["student_id", "session_date", "tutor_key", "minutes"]
+def _tutor_key(tutor: object) -> object:
+    return tutor.strip().lower() if isinstance(tutor, str) else None
 
 
-def _duplicate_session_issues(identity: pd.DataFrame, duplicate: pd.Series) -> list[DataIssue]:
-    issues = []
-    first_rows = identity[~duplicate]  # drop_duplicates, without finding them again
-    first_at = first_rows.set_index(_SAME_SESSION)
-    for _, session in identity[duplicate].iterrows():
-        original = first_at.loc[
-            (
-                session["student_id"],
-                session["session_date"],
-                session["tutor_key"],
-                session["minutes"],
-            )
-        ]
-        if isinstance(original, pd.DataFrame):
-            original = original.iloc[0]
-        issues.append(
-            DataIssue(
-                session["source"],
-                session["tab"],
-                f"row {session['row'] + 1}",
-                session["session_date"].date().isoformat(),
-                "this session (same student, date, tutor and minutes) is also logged in "
-                f"{original['tab']} row {original['row'] + 1}, so it was counted once",
-                "delete one of the two rows, or correct it if they were different sessions",
-                Severity.WARNING,
-            )
+def _keyed(column: pd.Series, key: Callable[[object], object]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, a number standing for `key` of its value (equal keys, equal numbers; -1 for
+    a key of None or a missing value), and the keys by number. Each distinct value's key is
+    found once."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        values, codes = column.cat.categories.tolist(), column.cat.codes.to_numpy()
+    else:
+        codes, values = distinct_codes(column.tolist())
+    keys = np.array([key(value) for value in values] + [None], dtype=object)
+    key_codes, distinct_keys = pd.factorize(keys)
+    return key_codes[codes], distinct_keys  # code -1 (missing) takes the None appended last
+
+
+def _same_values(columns: Sequence[np.ndarray]) -> np.ndarray:
+    """Per row, a number that rows holding the same values in every column share, numbered
+    as first met (NaN equals NaN, as DataFrame.duplicated has it)."""
+    same = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, distinct = pd.factorize(column, use_na_sentinel=False)
+        same, _ = pd.factorize(same * len(distinct) + codes)  # below rows², so no overflow
+    return same
+
+
+def _first_met(codes: np.ndarray) -> np.ndarray:
+    """Whether each row is the first of its number (numbered as first met)."""
+    first = np.ones(len(codes), dtype=bool)
+    first[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
+    return first
+
+
+def _duplicate_session_issues(
+    sessions: pd.DataFrame, repeats: np.ndarray, originals: np.ndarray, dates: np.ndarray
+) -> list[DataIssue]:
+    where = as_objects(sessions[["source", "tab", ROW]])
+    source, tab, row = (where[name].to_numpy() for name in ("source", "tab", ROW))
+    return [
+        DataIssue(
+            source[repeat],
+            tab[repeat],
+            f"row {row[repeat] + 1}",
+            pd.Timestamp(dates[repeat]).date().isoformat(),
+            "this session (same student, date, tutor and minutes) is also logged in "
+            f"{tab[original]} row {row[original] + 1}, so it was counted once",
+            "delete one of the two rows, or correct it if they were different sessions",
+            Severity.WARNING,
         )
-    return issues
+        for repeat, original in zip(repeats.tolist(), originals.tolist(), strict=True)
+    ]
 
 
-def _session_figures(kept: pd.DataFrame, as_of: date, window_days: int) -> pd.DataFrame:
-    """count_sessions' figures from the sessions counted."""
-    in_window = kept["session_date"] > pd.Timestamp(as_of) - pd.Timedelta(days=window_days)
-    attended = kept["attendance"] == Attendance.ATTENDED
-    counted_for_rate = kept["attendance"].isin(
+def _session_figures(
+    sessions: pd.DataFrame,
+    kept: np.ndarray,
+    student: np.ndarray,
+    dates: np.ndarray,
+    as_of: date,
+    window_days: int,
+) -> pd.DataFrame:
+    """count_sessions' figures from the sessions `kept`, indexed by student number."""
+    date = pd.Series(dates[kept])
+    in_window = (date > pd.Timestamp(as_of) - pd.Timedelta(days=window_days)).to_numpy()
+    attendance = sessions["attendance"]
+    attended = (attendance == Attendance.ATTENDED).to_numpy()[kept]
+    counted_for_rate = attendance.isin(
         [Attendance.ATTENDED, Attendance.ABSENT, Attendance.NO_SHOW]
-    )
-    by_student = kept.assign(
-        attended_in_window=attended & in_window,
-        minutes_in_window=kept["minutes"].where(attended & in_window, 0.0).fillna(0.0),
-        rate_denominator=counted_for_rate & in_window,
-        attended_date=kept["session_date"].where(attended),
-        follow_up_date=kept["session_date"].where(kept["follow_up"].astype(bool) & in_window),
-    ).groupby("student_id")
+    ).to_numpy()[kept]
+    minutes = pd.Series(sessions["minutes"].to_numpy()[kept])
+    follow_up = sessions["follow_up"].to_numpy()[kept].astype(bool)
+    by_student = pd.DataFrame(
+        {
+            "attended_in_window": attended & in_window,
+            "minutes_in_window": minutes.where(attended & in_window, 0.0).fillna(0.0),
+            "rate_denominator": counted_for_rate & in_window,
+            "attended_date": date.where(attended),
+            "follow_up_date": date.where(follow_up & in_window),
+        }
+    ).groupby(student[kept])
     figures = pd.DataFrame(
         {
             "sessions_in_window": by_student["attended_in_window"].sum().astype("int64"),
@@ -157,7 +196,7 @@ def _session_figures(kept: pd.DataFrame, as_of: date, window_days: int) -> pd.Da
             "last_session_date": by_student["attended_date"].max(),
             "follow_up_date": by_student["follow_up_date"].max(),
         }
-    )
+    ).drop(index=-1, errors="ignore")  # sessions of no student
     # Exact figures: a tab rounds them only as it shows them (plan.tabs), so what is worked
     # out from them (a rate, a change, a flag) is never worked out from a rounded number.
     figures["attendance_rate"] = figures["sessions_in_window"] / figures[
@@ -166,53 +205,36 @@ def _session_figures(kept: pd.DataFrame, as_of: date, window_days: int) -> pd.Da
     weeks = window_days / 7
     figures["sessions_per_week"] = figures["sessions_in_window"] / weeks
     figures["minutes_per_week"] = figures["minutes_in_window"] / weeks
-    figures["latest_tutor_notes"] = _latest_text(kept, "notes")
-    figures["next_steps"] = _latest_text(kept, "next_steps")
     return figures.drop(columns="attendance_denominator")
 
 
-# What count_sessions reads of a session.
-_SESSION_FIELDS = [
-    "student_id",
-    "session_date",
-    "minutes",
-    "attendance",
-    "tutor",
-    "follow_up",
-    "notes",
-    "next_steps",
-    "source",
-    "tab",
-    ROW,
-    "date_cell",
-]
-
-
-def _latest_text(sessions: pd.DataFrame, column: str) -> pd.Series:
-    """Per student, the text of their latest session that has some, as "2026-11-17: text"
-    (for teachers to read what the tutor last wrote)."""
-    if column not in sessions:
-        return pd.Series(dtype=object)
-    text = pd.Series(
-        map_distinct(
-            sessions[column].tolist(),
-            lambda value: str(value).strip() if isinstance(value, str) else "",
-        ),
-        index=sessions.index,
-    )
+def _latest_text(
+    notes: pd.Series, kept: np.ndarray, student: np.ndarray, dates: np.ndarray
+) -> pd.Series:
+    """Per student number, the text of their latest session that has some, as "2026-11-17:
+    text" (for teachers to read what the tutor last wrote)."""
+    text, texts = _keyed(notes, _text_of)
+    text = text[kept]
+    written = text >= 0
     dated = pd.DataFrame(
-        {"student_id": sessions["student_id"], "session_date": sessions["session_date"]}
-    )
-    written = dated.assign(_text=text)[text != ""].sort_values("session_date")
-    latest = written.groupby("student_id").tail(1).set_index("student_id")
+        {"student": student[kept][written], "session_date": dates[kept][written]}
+    ).assign(_text=text[written])
+    latest = dated.sort_values("session_date").groupby("student").tail(1)
+    latest = latest[latest["student"] >= 0]  # sessions of no student
     return pd.Series(
         [
-            f"{d.date().isoformat()}: {_within_a_cell(t)}"
+            f"{pd.Timestamp(d).date().isoformat()}: {_within_a_cell(texts[t])}"
             for d, t in zip(latest["session_date"], latest["_text"], strict=True)
         ],
-        index=latest.index,
+        index=latest["student"].to_numpy(),
         dtype=object,
     )
+
+
+def _text_of(value: object) -> str | None:
+    """A note's text, None when it has none."""
+    text = str(value).strip() if isinstance(value, str) else ""
+    return text or None
 
 
 # UTF-16 code units, as spreadsheets count: a cell holds 32,767 in Excel, 50,000 on Sheets.
@@ -244,19 +266,17 @@ def grade_figures(
     their difference (NaN if either is empty); missing_count of Missing marks dated ≤ as_of or
     undated. With category weights, each grade is the weighted mean over the categories present.
     """
-    # The groups are found once (a student ID is text; finding groups means hashing it), then
-    # every figure is over a subset of rows by their group's number: the same groups, sums in
-    # the same order, as grouping each subset by `by` itself, for millions of marks.
-    grouped = scores.groupby(list(by))
-    groups = grouped.size().index  # sorted, as each figure's groupby would order them
+    # The groups are found once, then every figure is over a subset of rows by their group's
+    # number: the same groups, sums in the same order, as grouping each subset by `by` itself.
+    group, groups = _groups(scores, by)
     marks = pd.DataFrame(
         {
-            # -1: a key that is NaN, in no group
-            "_group": grouped.ngroup().fillna(-1).to_numpy(dtype=np.intp),
+            "_group": group,
             "due": pd.to_datetime(scores["due"]).to_numpy(),
             "earned": scores["earned"].to_numpy(),
             "possible": scores["possible"].to_numpy(),
-            "category": scores["category"].to_numpy(),
+            # A number per category: only its marks being together matters.
+            "category": pd.factorize(scores["category"])[0],
         }
     )
     due = marks["due"]
@@ -268,7 +288,7 @@ def grade_figures(
     prior = ((due > as_of_ts - 2 * window) & (due <= as_of_ts - window)).to_numpy()
     counted = (marks["earned"].notna() & (marks["possible"] > 0)).to_numpy() & in_a_group
     if category_weights:
-        marks["weight"] = _weights(scores["category"], category_weights).to_numpy()
+        marks["weight"] = _weights(scores["category"], category_weights)
         counted &= marks["weight"].notna().to_numpy()
     weighted = bool(category_weights)
     missing = scores["missing"].to_numpy(dtype=bool) & to_date & in_a_group
@@ -301,9 +321,11 @@ def _trend(marks: pd.DataFrame, groups: pd.Index) -> pd.Series:
     if marks.empty:
         return pd.Series(dtype=object)
     percent = (100 * marks["earned"] / marks["possible"]).round(0).to_numpy(dtype=float)
-    # By due date (ties in sheet order), then by group: each group's marks in due order.
-    by_due = np.argsort(marks["due"].to_numpy(), kind="stable")
-    order = by_due[np.argsort(marks["_group"].to_numpy()[by_due], kind="stable")]
+    # By group, then by due date, ties in sheet order: one stable sort of one number, which
+    # a gradebook's rows and columns mostly have in order already.
+    day = marks["due"].to_numpy().astype("datetime64[D]").view(np.int64)
+    day -= day.min()
+    order = np.argsort(marks["_group"].to_numpy() * (int(day.max()) + 1) + day, kind="stable")
     group_of = marks["_group"].to_numpy()[order]
     counts = np.bincount(group_of, minlength=len(groups))
     from_end = np.cumsum(counts)[group_of] - np.arange(len(order))  # a group's latest: 1
@@ -324,8 +346,8 @@ def unweighted_categories(
     counted), when weights are configured."""
     if not category_weights or scores.empty:
         return []
-    unweighted = scores[_weights(scores["category"], category_weights).isna()]
-    columns = unweighted.drop_duplicates(["source", "tab", "assignment_column"])
+    unweighted = scores[np.isnan(_weights(scores["category"], category_weights))]
+    columns = as_objects(unweighted.drop_duplicates(["source", "tab", "assignment_column"]))
     return [
         DataIssue(
             row["source"],
@@ -341,12 +363,47 @@ def unweighted_categories(
     ]
 
 
-def _weights(categories: pd.Series, category_weights: Mapping[str, float]) -> pd.Series:
+def _weights(categories: pd.Series, category_weights: Mapping[str, float]) -> np.ndarray:
+    """Each mark's category weight, NaN for a category without one (or no category)."""
     by_key = {header_key(name): weight for name, weight in category_weights.items()}
     # Each category once: a gradebook repeats a handful of them across millions of marks.
-    distinct = dict.fromkeys(categories.dropna())
-    weight_of = {category: by_key.get(header_key(category)) for category in distinct}
-    return categories.map(weight_of.__getitem__, na_action="ignore")
+    codes, distinct = pd.factorize(categories)
+    weight_of = [by_key.get(header_key(category), np.nan) for category in distinct]
+    return np.array([*weight_of, np.nan], dtype=float)[codes]  # code -1 (none): the last
+
+
+def _groups(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.Index]:
+    """Each row's group of `by` (-1 where a key is missing) and the groups' keys, numbered
+    and sorted as `frame.groupby(by)` numbers and sorts them. A categorical key (a matched
+    mark's student ID or teacher) is read by its codes: millions of marks, few keys."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    missing = np.zeros(len(frame), dtype=bool)
+    levels = []
+    for name in by:
+        codes, keys = _sorted_codes(frame[name])
+        combined = combined * max(len(keys), 1) + codes
+        missing |= codes < 0
+        levels.append(keys)
+    group = np.full(len(frame), -1, dtype=np.intp)
+    group[~missing], present = pd.factorize(combined[~missing], sort=True)
+    positions = np.unravel_index(present, [max(len(keys), 1) for keys in levels])
+    keys_of = [keys[position] for keys, position in zip(levels, positions, strict=True)]
+    if len(by) == 1:
+        return group, keys_of[0].rename(by[0])
+    return group, pd.MultiIndex.from_arrays(keys_of, names=list(by))
+
+
+def _sorted_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """A code per row (-1 where missing) and the keys, sorted; codes in the keys' order."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        codes, keys = pd.factorize(column, sort=True)
+        return codes, pd.Index(keys.tolist())  # a key's type inferred, as groupby does
+    categories = column.cat.categories
+    order = categories.argsort()
+    rank = np.empty(len(order) + 1, dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    rank[-1] = -1  # code -1 (missing) stays -1
+    return rank[column.cat.codes.to_numpy()], categories[order]
 
 
 def _percent(marks: pd.DataFrame, groups: pd.Index, weighted: bool) -> pd.Series:

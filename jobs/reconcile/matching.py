@@ -6,11 +6,13 @@ records on a guess would put one child's sessions or grades on another's record.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
 from sheets_schema import values
 from sheets_schema.issues import DataIssue, Severity
+from sheets_schema.table import as_objects, with_none_last
 
 SUGGESTION_CUTOFF = 80  # rapidfuzz WRatio; below this a suggestion is more noise than help
 
@@ -24,13 +26,19 @@ def match_students(
     student_cell; `students` is the roster frame indexed by student ID. Issues are reported
     once per cell, not once per row that shares it (a gradebook row has many scores).
     """
-    matched = pd.Series(None, index=records.index, dtype=object)
-    if records.empty:
-        return matched, []
-    typed_ids = records["student_id_typed"]
-    by_id = typed_ids.isin(students.index)
-    matched[by_id] = typed_ids[by_id]
+    positions, issues = student_positions(records, students)
+    ids = with_none_last(students.index.to_numpy(dtype=object))  # position -1: None
+    return pd.Series(ids[positions], index=records.index, dtype=object), issues
 
+
+def student_positions(
+    records: pd.DataFrame, students: pd.DataFrame
+) -> tuple[np.ndarray, list[DataIssue]]:
+    """`match_students`, each record's student as its position in `students` (-1 when
+    unmatched): what reconciling keeps, rather than millions of IDs."""
+    if records.empty:
+        return np.zeros(0, dtype=np.intp), []
+    positions = _positions_of_ids(records["student_id_typed"], students.index)
     unpadded = _unpadded_ids(students.index)
     by_email = students.reset_index().dropna(subset=["email"]).drop_duplicates("email", keep=False)
     email_to_id = dict(zip(by_email["email"], by_email["student_id"], strict=True))
@@ -44,9 +52,10 @@ def match_students(
     issues: dict[tuple[str, str, str], DataIssue] = {}
     # A typo is typed again and again (every session of the student): decided once.
     decided: dict[tuple[object, object, object], tuple] = {}
-    rest = records[~by_id]
-    for index, typed_id, typed_name, typed_email, source, tab, cell in zip(
-        rest.index,
+    unmatched = np.flatnonzero(positions < 0)
+    rest = as_objects(records.iloc[unmatched])  # a blank is None, as matching reads it
+    for position, typed_id, typed_name, typed_email, source, tab, cell in zip(
+        unmatched.tolist(),
         rest["student_id_typed"],
         rest["student_name_typed"],
         rest["student_email_typed"],
@@ -69,12 +78,22 @@ def match_students(
                 name_counts,
             )
         student_id, issue = decided[typed]
-        matched.at[index] = student_id
+        if student_id is not None:
+            positions[position] = students.index.get_loc(student_id)
         if issue is not None and key not in issues:
             problem, fix, severity = issue
             shown = typed_id or typed_name or typed_email or ""
             issues[key] = DataIssue(source, tab, cell, shown, problem, fix, severity)
-    return matched, list(issues.values())
+    return positions, list(issues.values())
+
+
+def _positions_of_ids(typed_ids: pd.Series, ids: pd.Index) -> np.ndarray:
+    """Each typed ID's position among the roster's `ids` (-1 when not one of them). Typed IDs
+    read from a log are categorical: each distinct ID is looked up once."""
+    if not isinstance(typed_ids.dtype, pd.CategoricalDtype):
+        return ids.get_indexer(typed_ids)
+    of_category = ids.get_indexer(typed_ids.cat.categories)
+    return np.append(of_category, -1)[typed_ids.cat.codes.to_numpy()]  # code -1: none
 
 
 def _match_one(

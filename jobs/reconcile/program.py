@@ -3,7 +3,7 @@ progress, for the coordinator and for each teacher. Pure."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -16,9 +16,10 @@ from jobs.reconcile.figures import (
     student_progress,
     unweighted_categories,
 )
-from jobs.reconcile.matching import match_students
+from jobs.reconcile.matching import match_students, student_positions
 from jobs.settings import Settings
 from jobs.stage import cycle_collection_paused
+from sheets_schema.gradebook import ScoreTables
 from sheets_schema.issues import DataIssue, Severity
 from sheets_schema.outputs import STATUS_LEVELS
 from sheets_schema.roster import Roster
@@ -29,8 +30,8 @@ class Reconciled:
     """A program's sources parsed and reconciled: who the students are and how they do."""
 
     roster: Roster
-    sessions: pd.DataFrame  # matched sessions (student_id set)
-    scores: pd.DataFrame  # matched scores with the gradebook's teacher
+    sessions: pd.DataFrame  # matched sessions (student_id set); text columns categorical
+    scores: pd.DataFrame  # matched scores with the gradebook's teacher; likewise
     summary: pd.DataFrame  # progress of every active student, all gradebooks
     by_teacher: dict[str, pd.DataFrame]  # teacher e-mail -> progress of their active students
     issues: list[DataIssue] = field(default_factory=list)
@@ -46,10 +47,11 @@ class Reconciled:
 def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reconciled:
     """Match the parsed rows to roster students and compute their progress as of `as_of`."""
     parsed_roster, issues = parsed.roster, list(parsed.issues)
-    sessions, found = _match(parsed.sessions, parsed_roster)
+    sessions, found = _match_sessions(parsed.sessions, parsed_roster)
     issues += found
-    scores, found = _match(parsed.scores, parsed_roster)
+    graded, found = _match_gradebook_rows(parsed.scores, parsed_roster)
     issues += found
+    scores = graded.frame()
     session_figures, found = count_sessions(
         sessions, as_of=as_of, window_days=settings.thresholds.window_days
     )
@@ -75,7 +77,7 @@ def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reco
     # students who left move to its archive instead of lingering with stale figures.
     for teacher in configured_teachers(settings):
         by_teacher.setdefault(teacher, teacher_rows.iloc[0:0])
-    issues += _roster_teacher_mismatches(scores, active)
+    issues += _roster_teacher_mismatches(graded.students, active)
     return Reconciled(parsed_roster, sessions, scores, summary, by_teacher, issues)
 
 
@@ -114,20 +116,37 @@ def _progress(
     )
 
 
-def _match(records: pd.DataFrame, parsed_roster: Roster) -> tuple[pd.DataFrame, list[DataIssue]]:
-    student_ids, issues = match_students(records, parsed_roster.students)
-    # Unmatched rows are dropped before the student IDs are added: one copy of millions of
-    # rows, not two.
-    found = student_ids.notna().to_numpy()
-    matched = records[found].assign(student_id=student_ids[found])
-    return matched.reset_index(drop=True), issues
+def _match_sessions(
+    sessions: pd.DataFrame, parsed_roster: Roster
+) -> tuple[pd.DataFrame, list[DataIssue]]:
+    """The sessions matched to a roster student, each with its student's ID: categorical, a
+    code per session into the roster's IDs."""
+    positions, issues = student_positions(sessions, parsed_roster.students)
+    found = positions >= 0
+    ids = pd.Categorical.from_codes(positions[found], categories=parsed_roster.students.index)
+    return sessions[found].reset_index(drop=True).assign(student_id=ids), issues
 
 
-def _roster_teacher_mismatches(scores: pd.DataFrame, active: pd.DataFrame) -> list[DataIssue]:
-    """A student graded in a gradebook whose teacher the roster does not list for them."""
-    if scores.empty:
-        return []
-    rows = scores.drop_duplicates(["source", "tab", "student_id"])
+def _match_gradebook_rows(
+    tables: ScoreTables, parsed_roster: Roster
+) -> tuple[ScoreTables, list[DataIssue]]:
+    """The marks of the gradebook rows matched to a roster student, and every row with its
+    student's ID (None when not matched, or without marks). A row's marks share its typed
+    ID, name and e-mail, so each row is matched once, not each of its marks."""
+    rows = tables.students
+    marked = np.bincount(tables.marks["student_row"].to_numpy(), minlength=len(rows)) > 0
+    student_ids, issues = match_students(rows[marked], parsed_roster.students)
+    ids = np.full(len(rows), None, dtype=object)
+    ids[marked] = student_ids.to_numpy()
+    matched = replace(tables, students=rows.assign(student_id=pd.Series(ids, dtype=object)))
+    return matched.of_students(pd.notna(ids)), issues
+
+
+def _roster_teacher_mismatches(rows: pd.DataFrame, active: pd.DataFrame) -> list[DataIssue]:
+    """A student graded in a gradebook whose teacher the roster does not list for them: one
+    issue per gradebook and student, at their first row there (`rows` are gradebook rows,
+    with their teacher and matched student ID)."""
+    rows = rows[rows["student_id"].notna()].drop_duplicates(["source", "tab", "student_id"])
     rows = rows[rows["student_id"].isin(active.index)]
     teachers_of = active["teachers"].to_dict()  # a dict: one lookup per row, not a frame's
     listed = [t in teachers_of[s] for s, t in zip(rows["student_id"], rows["teacher"], strict=True)]
