@@ -56,11 +56,7 @@ def desired_tabs(
     which carries the run log, is written last. `placed` is teacher e-mail -> spreadsheet of
     the teachers whose spreadsheet could be read."""
     updated = f"{updated}. {status_note(settings)}"
-    tabs_in = Counter(placed.values())  # teacher tabs per spreadsheet
-    desired = [
-        _teacher_tab(settings, reconciled, teacher, spreadsheet, states, links, updated, tabs_in)
-        for teacher, spreadsheet in sorted(placed.items())
-    ]
+    desired = _teacher_tabs(settings, reconciled, placed, states, links, updated)
     desired.append(_summary_tab(settings, reconciled, states, links, updated))
     desired.append(issues_tab(settings, reconciled.issues, links, states))
     return desired
@@ -78,34 +74,42 @@ def status_note(settings: Settings) -> str:
     )
 
 
-def _teacher_tab(
+def _teacher_tabs(
     settings: Settings,
     reconciled: Reconciled,
-    teacher: str,
-    spreadsheet: str,
+    placed: Mapping[str, str],
     states: Mapping[str, SpreadsheetState],
     links: TabLinks,
     updated: str,
-    tabs_in: Counter[str],
-) -> DesiredTab:
+) -> list[DesiredTab]:
+    """Each placed teacher's tab, in teacher order, planned together (planning.progress_tabs)."""
     out = settings.outputs
-    key = teacher_key(settings, teacher)
-    # Two teachers whose tabs share one spreadsheet need two titles.
-    shared = tabs_in[spreadsheet] > 1
-    tab = planning.progress_tab(
-        key=key,
-        title=f"{out.teacher_tab} ({teacher})" if shared else out.teacher_tab,
-        columns=outputs.teacher_columns(
+    tabs_in = Counter(placed.values())  # teacher tabs per spreadsheet
+    teachers = sorted(placed.items())
+    keys = [teacher_key(settings, teacher) for teacher, _ in teachers]
+    tabs = planning.progress_tabs(
+        outputs.teacher_columns(
             settings.thresholds.window_days,
             _folder_column(settings, links),
             settings.targets,
             _checkin_column(settings, links),
         ),
-        progress=_with_links(reconciled.by_teacher[teacher], links, teacher),
-        current=states[spreadsheet].owned.get(key),
+        [
+            planning.TabProgress(
+                key,
+                # Two teachers whose tabs share one spreadsheet need two titles.
+                f"{out.teacher_tab} ({teacher})" if tabs_in[spreadsheet] > 1 else out.teacher_tab,
+                _with_links(reconciled.by_teacher[teacher], links, teacher),
+                states[spreadsheet].owned.get(key),
+            )
+            for (teacher, spreadsheet), key in zip(teachers, keys, strict=True)
+        ],
         updated=updated,
     )
-    return spreadsheet, tab, f"progress of {teacher}'s students"
+    return [
+        (spreadsheet, tab, f"progress of {teacher}'s students")
+        for (teacher, spreadsheet), tab in zip(teachers, tabs, strict=True)
+    ]
 
 
 def _summary_tab(

@@ -9,10 +9,11 @@ A tab whose content would not change is not written at all.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from itertools import chain
+from itertools import chain, compress, filterfalse
 
 import pandas as pd
 
@@ -82,11 +83,45 @@ def progress_tab(
     columns carried over from `current`, and past students archived below. `updated` (when
     the run happens) ends the tab as a "Last updated" line, which alone is never a reason to
     write the tab (plan_writes compares without it)."""
-    carried = _read_educator_content(current, columns)
+    [tab] = progress_tabs(columns, [TabProgress(key, title, progress, current)], updated=updated)
+    return tab
+
+
+@dataclass(frozen=True)
+class TabProgress:
+    """One progress tab to plan: its key and title, its students' progress (indexed by student
+    ID, already sorted), and the tab as it stands."""
+
+    key: str
+    title: str
+    progress: pd.DataFrame
+    current: OwnedTab | None
+
+
+def progress_tabs(
+    columns: Sequence[OutputColumn], tabs: Sequence[TabProgress], *, updated: str = ""
+) -> list[TabWrite]:
+    """`progress_tab` for each of `tabs`, all of `columns` (a teacher's tab each). A program
+    has thousands of teachers' tabs of a class each: their figures are made cells column by
+    column for all their students at once."""
+    figures = _figure_columns(columns, [tab.progress for tab in tabs])
+    return [
+        _progress_tab(tab, columns, of_tab, updated)
+        for tab, of_tab in zip(tabs, figures, strict=True)
+    ]
+
+
+def _progress_tab(
+    tab: TabProgress,
+    columns: Sequence[OutputColumn],
+    figures: Sequence[list[CellValue] | None],
+    updated: str,
+) -> TabWrite:
+    carried = _read_educator_content(tab.current, columns)
     header = [column.header for column in columns] + carried.extra_headers
     educator_headers = [c.header for c in columns if c.educator] + carried.extra_headers
-    student_ids = progress.index.tolist()
-    rows = _student_rows(columns, progress, student_ids, carried)
+    student_ids = tab.progress.index.tolist()
+    rows = _student_rows(columns, figures, student_ids, carried)
     listed = set(student_ids)
     archived = [student_id for student_id in carried.order if student_id not in listed]
     sections: set[int] = set()
@@ -103,12 +138,12 @@ def progress_tab(
         rows.append((f"{UPDATED_PREFIX}{updated}",))
     formats = tuple(c.format for c in columns) + (ColumnFormat.TEXT,) * len(carried.extra_headers)
     return TabWrite(
-        key=key,
-        title=title,
+        key=tab.key,
+        title=tab.title,
         header=tuple(header),
         rows=tuple(rows),
         column_formats=formats,
-        attention_rows=_attention_rows(progress),
+        attention_rows=_attention_rows(tab.progress),
         section_rows=frozenset(sections),
         highlights=tuple(
             Highlight(index, rule, tone, value)
@@ -120,6 +155,39 @@ def progress_tab(
     )
 
 
+def _figure_columns(
+    columns: Sequence[OutputColumn], frames: Sequence[pd.DataFrame]
+) -> list[list[list[CellValue] | None]]:
+    """Per frame, per column, the cells its figures show (None for an educator column, and
+    throughout for a frame without rows: no field need be there). Frames of the same dtypes
+    convert alike, so they are converted together, each column once."""
+    figures: list[list[list[CellValue] | None]] = [[None] * len(columns) for _ in frames]
+    alike: dict[tuple, list[int]] = defaultdict(list)
+    for number, frame in enumerate(frames):
+        if len(frame):
+            alike[tuple(frame.dtypes.items())].append(number)
+    for numbers in alike.values():
+        together = _stacked([frames[number] for number in numbers])
+        cells = [
+            None
+            if column.educator
+            else [_figure(column, student_id) for student_id in together.index.tolist()]
+            if column.field == "student_id"
+            else figure_cells(column, together[column.field])
+            for column in columns
+        ]
+        start = 0
+        for number in numbers:
+            end = start + len(frames[number])
+            figures[number] = [None if of_all is None else of_all[start:end] for of_all in cells]
+            start = end
+    return figures
+
+
+def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return frames[0] if len(frames) == 1 else pd.concat(frames)
+
+
 def _printed_columns(columns: Sequence[OutputColumn]) -> int:
     """Up to the last column read as sentences on paper; 0 (all) for a tab with none."""
     read = [i for i, column in enumerate(columns) if column.header in READ_ON_PAPER]
@@ -128,23 +196,14 @@ def _printed_columns(columns: Sequence[OutputColumn]) -> int:
 
 def _student_rows(
     columns: Sequence[OutputColumn],
-    progress: pd.DataFrame,
+    figures: Sequence[list[CellValue] | None],
     student_ids: list[object],
     carried: _EducatorContent,
 ) -> list[tuple[CellValue, ...]]:
-    """One row per listed student: their figures, and what educators typed for them."""
+    """One row per listed student: their figures (per column, as cells), and what educators
+    typed for them."""
     if not student_ids:
-        return []  # no rows: no field need be there
-    # Column by column, each converted whole, then zipped into rows: a Series per student
-    # (iterrows) is slow for a program of thousands.
-    cells_by_column = [
-        None
-        if column.educator
-        else [_figure(column, student_id) for student_id in student_ids]
-        if column.field == "student_id"
-        else figure_cells(column, progress[column.field])
-        for column in columns
-    ]
+        return []
     header_keys = [header_key(column.header) for column in columns]
     extra_keys = [header_key(h) for h in carried.extra_headers]
     # Educator columns are read per student only when the tab holds educator content (a new
@@ -156,7 +215,7 @@ def _student_rows(
     )
     full_columns = [
         _educator_cells(notes_of, key, len(student_ids)) if cells is None else cells
-        for cells, key in zip(cells_by_column, header_keys, strict=True)
+        for cells, key in zip(figures, header_keys, strict=True)
     ] + [_educator_cells(notes_of, key, len(student_ids)) for key in extra_keys]
     return list(zip(*full_columns, strict=True)) if full_columns else [()] * len(student_ids)
 
@@ -473,9 +532,14 @@ def _cells_of_new_tab(tab: TabWrite) -> int:
     cells = list(
         chain.from_iterable(row for row in (tab.header, *tab.rows) if not _is_updated_line(row))
     )
-    filled = len(cells) - cells.count(None) - cells.count("")
-    if any(issubclass(kind, Sparkline) for kind in set(map(type, cells))):
-        filled -= sum(1 for cell in cells if isinstance(cell, Sparkline) and not cell.values)
+    # Only a falsy cell is None or "": the few are picked out in C, then counted.
+    falsy = list(filterfalse(None, cells))
+    filled = len(cells) - falsy.count(None) - falsy.count("")
+    kinds = list(map(type, cells))
+    sparklines = {kind for kind in set(kinds) if issubclass(kind, Sparkline)}
+    if sparklines:
+        shown = compress(cells, map(sparklines.__contains__, kinds))
+        filled -= sum(1 for sparkline in shown if not sparkline.values)
     return filled
 
 
@@ -503,7 +567,8 @@ def figure_cells(column: OutputColumn, values: pd.Series) -> list[CellValue]:
     if column.format != ColumnFormat.SPARKLINE:
         if values.dtype == "float64":
             decimals = DISPLAY_DECIMALS.get(column.format)
-            shown = values if decimals is None else values.round(decimals)
+            numbers = values.to_numpy()  # rounded as Series.round does, without its overhead
+            shown = numbers if decimals is None else numbers.round(decimals)
             return [None if math.isnan(value) else value for value in shown.tolist()]
         if values.dtype == "int64" or values.dtype == "bool":
             return values.tolist()  # Python ints and bools, as cell_value gives them

@@ -17,7 +17,7 @@ from jobs.settings import Targets, Thresholds
 from sheets_schema.headers import header_key
 from sheets_schema.issues import DataIssue, Severity
 from sheets_schema.outputs import ACT_NOW_STATUS, ON_TRACK_STATUS, WATCH_STATUS
-from sheets_schema.table import ROW, as_objects, distinct_codes
+from sheets_schema.table import ROW, as_objects, distinct_codes, with_none_last
 from sheets_schema.values import Attendance
 
 # Flags that call for action now: no tutoring lately, a falling grade, a tutor asking. Any
@@ -266,77 +266,110 @@ def grade_figures(
     their difference (NaN if either is empty); missing_count of Missing marks dated ≤ as_of or
     undated. With category weights, each grade is the weighted mean over the categories present.
     """
-    # The groups are found once, then every figure is over a subset of rows by their group's
+    # The groups are found once, then every figure is over a subset of marks by their group's
     # number: the same groups, sums in the same order, as grouping each subset by `by` itself.
+    # Dates are compared once per due date, not once per mark.
     group, groups = _groups(scores, by)
-    marks = pd.DataFrame(
-        {
-            "_group": group,
-            "due": pd.to_datetime(scores["due"]).to_numpy(),
-            "earned": scores["earned"].to_numpy(),
-            "possible": scores["possible"].to_numpy(),
-            # A number per category: only its marks being together matters.
-            "category": pd.factorize(scores["category"])[0],
-        }
-    )
-    due = marks["due"]
-    as_of_ts = pd.Timestamp(as_of)
-    window = pd.Timedelta(days=window_days)
-    in_a_group = (marks["_group"] >= 0).to_numpy()
-    to_date = (due.isna() | (due <= as_of_ts)).to_numpy()
-    recent = ((due > as_of_ts - window) & (due <= as_of_ts)).to_numpy()
-    prior = ((due > as_of_ts - 2 * window) & (due <= as_of_ts - window)).to_numpy()
-    counted = (marks["earned"].notna() & (marks["possible"] > 0)).to_numpy() & in_a_group
+    due = _Dues(scores["due"], as_of, window_days)
+    earned, possible = scores["earned"].to_numpy(), scores["possible"].to_numpy()
+    in_a_group = group >= 0
+    counted = ~np.isnan(earned) & (possible > 0) & in_a_group
+    category = weight = None
     if category_weights:
-        marks["weight"] = _weights(scores["category"], category_weights)
-        counted &= marks["weight"].notna().to_numpy()
-    weighted = bool(category_weights)
+        # A number per category: only its marks being together matters.
+        category = pd.factorize(scores["category"])[0]
+        weight = _weights(scores["category"], category_weights)
+        counted &= ~np.isnan(weight)
+    to_date = due.to_date()
+
+    def percent(kept: np.ndarray) -> np.ndarray:
+        return _percent(kept, group, earned, possible, category, weight, len(groups))
+
     missing = scores["missing"].to_numpy(dtype=bool) & to_date & in_a_group
-    missing_by_group = np.bincount(marks["_group"].to_numpy()[missing], minlength=len(groups))
-    present = np.flatnonzero(missing_by_group)
-    # Each selection copies what it keeps, for millions of marks: only the columns used.
-    summed = marks[["_group", "earned", "possible", *(["category", "weight"] if weighted else [])]]
     figures = pd.DataFrame(
         {
-            "grade_percent": _percent(summed[counted & to_date], groups, weighted),
-            "grade_recent_percent": _percent(summed[counted & recent], groups, weighted),
-            "grade_prior_percent": _percent(summed[counted & prior], groups, weighted),
-            "missing_count": pd.Series(missing_by_group[present], index=groups[present]),
-        }
+            "grade_percent": percent(counted & to_date),
+            "grade_recent_percent": percent(counted & due.recent()),
+            "grade_prior_percent": percent(counted & due.prior()),
+            "missing_count": np.bincount(group[missing], minlength=len(groups)),
+        },
+        index=groups,
     )
-    figures["missing_count"] = figures["missing_count"].fillna(0).astype("int64")
     figures["grade_change_points"] = (
         figures["grade_recent_percent"] - figures["grade_prior_percent"]
     )
-    trended = marks[["_group", "due", "earned", "possible"]]
-    figures["grade_trend"] = _trend(trended[counted & to_date & due.notna().to_numpy()], groups)
-    return figures
+    trended = np.flatnonzero(counted & to_date & due.dated())
+    trends = _trend(group[trended], due.day()[trended], earned, possible, trended)
+    figures["grade_trend"] = trends.set_axis(groups[trends.index.to_numpy(dtype=np.intp)])
+    # The groups with a grade or a Missing mark, as grouping each figure's marks gives them.
+    return figures[figures["grade_percent"].notna() | (figures["missing_count"] > 0)]
+
+
+class _Dues:
+    """The marks' due dates against the windows, each distinct date compared once."""
+
+    def __init__(self, due: pd.Series, as_of: date, window_days: int) -> None:
+        self.code, distinct = _value_codes(due)
+        # Code -1, a mark without a date, reads the NaT appended last.
+        self.dates = pd.to_datetime(pd.Series(with_none_last(distinct))).to_numpy()
+        self.as_of = np.datetime64(pd.Timestamp(as_of))
+        self.window = np.timedelta64(window_days, "D")
+
+    def to_date(self) -> np.ndarray:
+        """Due on or before as_of, or undated."""
+        return (np.isnat(self.dates) | (self.dates <= self.as_of))[self.code]
+
+    def recent(self) -> np.ndarray:
+        """Due in the window: (as_of - window, as_of]."""
+        return ((self.dates > self.as_of - self.window) & (self.dates <= self.as_of))[self.code]
+
+    def prior(self) -> np.ndarray:
+        """Due in the window before."""
+        earliest, latest = self.as_of - 2 * self.window, self.as_of - self.window
+        return ((self.dates > earliest) & (self.dates <= latest))[self.code]
+
+    def dated(self) -> np.ndarray:
+        return ~np.isnat(self.dates)[self.code]
+
+    def day(self) -> np.ndarray:
+        """Each mark's due date as a number of days (meaningless where undated)."""
+        return self.dates.astype("datetime64[D]").view(np.int64)[self.code]
+
+
+def _value_codes(column: pd.Series) -> tuple[np.ndarray, list[object]]:
+    """Per row, a code into the column's distinct values (-1 where missing), and those
+    values. A categorical column has them already."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), column.cat.categories.tolist()
+    return distinct_codes(column.tolist())
 
 
 TREND_POINTS = 12  # a sparkline of the latest dated assignments
 
 
-def _trend(marks: pd.DataFrame, groups: pd.Index) -> pd.Series:
-    """Per group, the percentages of the latest TREND_POINTS dated assignments, oldest first."""
-    if marks.empty:
+def _trend(
+    group: np.ndarray, day: np.ndarray, earned: np.ndarray, possible: np.ndarray, rows: np.ndarray
+) -> pd.Series:
+    """Per group, the percentages of its latest TREND_POINTS dated assignments, oldest first,
+    from the marks at `rows` (of `earned` and `possible`), their groups and due days."""
+    if not len(rows):
         return pd.Series(dtype=object)
-    percent = (100 * marks["earned"] / marks["possible"]).round(0).to_numpy(dtype=float)
     # By group, then by due date, ties in sheet order: one stable sort of one number, which
     # a gradebook's rows and columns mostly have in order already.
-    day = marks["due"].to_numpy().astype("datetime64[D]").view(np.int64)
-    day -= day.min()
-    order = np.argsort(marks["_group"].to_numpy() * (int(day.max()) + 1) + day, kind="stable")
-    group_of = marks["_group"].to_numpy()[order]
-    counts = np.bincount(group_of, minlength=len(groups))
+    day = day - day.min()
+    order = np.argsort(group * (int(day.max()) + 1) + day, kind="stable")
+    group_of = group[order]
+    counts = np.bincount(group_of)
     from_end = np.cumsum(counts)[group_of] - np.arange(len(order))  # a group's latest: 1
-    points = percent[order][from_end <= TREND_POINTS].tolist()
+    shown = rows[order[from_end <= TREND_POINTS]]
+    points = np.round(100 * earned[shown] / possible[shown], 0).tolist()
     present = np.flatnonzero(counts)
     ends = np.cumsum(np.minimum(counts[present], TREND_POINTS)).tolist()
     trends = [
         tuple(points[start:end])  # Python floats already: tolist of a float array
         for start, end in zip([0, *ends[:-1]], ends, strict=True)
     ]
-    return pd.Series(trends, index=groups[present], dtype=object, name="grade_trend")
+    return pd.Series(trends, index=present, dtype=object, name="grade_trend")
 
 
 def unweighted_categories(
@@ -406,21 +439,34 @@ def _sorted_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return rank[column.cat.codes.to_numpy()], categories[order]
 
 
-def _percent(marks: pd.DataFrame, groups: pd.Index, weighted: bool) -> pd.Series:
-    """Per group present in `marks`, the percentage earned (each category's share weighted)."""
-    if not weighted:
-        sums = marks.groupby("_group")[["earned", "possible"]].sum()
+def _percent(
+    kept: np.ndarray,
+    group: np.ndarray,
+    earned: np.ndarray,
+    possible: np.ndarray,
+    category: np.ndarray | None,
+    weight: np.ndarray | None,
+    groups: int,
+) -> np.ndarray:
+    """Per group, the percentage earned by its marks `kept` (each category's share weighted,
+    with weights); NaN for a group without any."""
+    marks = pd.DataFrame({"earned": earned[kept], "possible": possible[kept]}, copy=False)
+    if category is None or weight is None:
+        sums = marks.groupby(group[kept]).sum()
         percent = 100 * sums["earned"] / sums["possible"]
-        return percent.set_axis(groups[sums.index.to_numpy()])
-    per_category = marks.groupby(["_group", "category"])[["earned", "possible", "weight"]].agg(
-        {"earned": "sum", "possible": "sum", "weight": "first"}
-    )
-    per_category["weighted"] = (
-        per_category["weight"] * per_category["earned"] / per_category["possible"]
-    )
-    totals = per_category.groupby(level="_group")[["weighted", "weight"]].sum()
-    percent = 100 * totals["weighted"] / totals["weight"]
-    return percent.set_axis(groups[totals.index.to_numpy()])
+    else:
+        marks["weight"] = weight[kept]
+        per_category = marks.groupby([group[kept], category[kept]]).agg(
+            {"earned": "sum", "possible": "sum", "weight": "first"}
+        )
+        per_category["weighted"] = (
+            per_category["weight"] * per_category["earned"] / per_category["possible"]
+        )
+        totals = per_category.groupby(level=0)[["weighted", "weight"]].sum()
+        percent = 100 * totals["weighted"] / totals["weight"]
+    by_group = np.full(groups, np.nan)
+    by_group[percent.index.to_numpy()] = percent.to_numpy()
+    return by_group
 
 
 def student_progress(

@@ -76,7 +76,8 @@ def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reco
     # A configured teacher with no active students still gets their tab rewritten, so the
     # students who left move to its archive instead of lingering with stale figures.
     for teacher in configured_teachers(settings):
-        by_teacher.setdefault(teacher, teacher_rows.iloc[0:0])
+        if teacher not in by_teacher:
+            by_teacher[teacher] = teacher_rows.iloc[0:0]
     issues += _roster_teacher_mismatches(graded.students, active)
     return Reconciled(parsed_roster, sessions, scores, summary, by_teacher, issues)
 
