@@ -78,7 +78,7 @@ def parse_sources(settings: Settings, grids: Grids, read_issues: list[DataIssue]
 def _detached_values(issues: list[DataIssue]) -> list[DataIssue]:
     """The issues, each value (often a cell's own text) a copy that keeps no grid's memory
     (`sheets_schema.values.detached`)."""
-    return [replace(issue, value=str(detached(issue.value))) for issue in issues]
+    return [replace(issue, value=detached(issue.value)) for issue in issues]
 
 
 def _unreadable_characters(grids: Grids) -> list[DataIssue]:

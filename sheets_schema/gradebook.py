@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from functools import partial
 from itertools import chain
 from operator import itemgetter
@@ -218,8 +219,9 @@ def parse_many(
     thousands of small tabs: their score cells are parsed together, each distinct cell once."""
     layouts = []
     issues_by_tab: list[list[DataIssue]] = []
+    details = _Details(day_first)
     for number, gradebook_tab in enumerate(tabs):
-        layout, found = _layout(number, gradebook_tab, day_first)
+        layout, found = _layout(number, gradebook_tab, details)
         issues_by_tab.append(found)
         if layout is not None:
             layouts.append(layout)
@@ -255,7 +257,7 @@ class _Layout:
 
 
 def _layout(
-    number: int, gradebook_tab: GradebookTab, day_first: bool
+    number: int, gradebook_tab: GradebookTab, details: _Details
 ) -> tuple[_Layout | None, list[DataIssue]]:
     grid, source, tab = gradebook_tab.grid, gradebook_tab.source, gradebook_tab.tab
     header, issues = find_header(grid, KIND, gradebook_tab.columns or {}, source=source, tab=tab)
@@ -265,7 +267,7 @@ def _layout(
     detail_rows = _detail_rows(grid, identity)
     points_row = detail_rows.get("points")
     assignments = _assignments(
-        grid, header.row, identity, detail_rows, day_first, source, tab, issues
+        grid, header.row, identity, detail_rows, details, source, tab, issues
     )
     if points_row is None and assignments:
         issues.append(
@@ -464,12 +466,13 @@ def _assignment_table(all_assignments: Sequence[Assignment]) -> pd.DataFrame:
     """ASSIGNMENT_COLUMNS, one row per assignment of all layouts, in order."""
 
     def column(part: Callable[[Assignment], object]) -> np.ndarray:
-        return _objects([values.detached(part(a)) for a in all_assignments])
+        return _objects([part(a) for a in all_assignments])  # _Details detached them
 
+    letters = {a.column: column_letter(a.column) for a in all_assignments}
     return pd.DataFrame(
         {
             "assignment": column(lambda a: a.name),
-            "assignment_column": column(lambda a: column_letter(a.column)),
+            "assignment_column": column(lambda a: letters[a.column]),
             "due": column(lambda a: a.due),
             "category": column(lambda a: a.category),
         },
@@ -589,12 +592,55 @@ def _detail_rows(grid: Sequence[Sequence[object]], identity: Mapping[str, int]) 
     return found
 
 
+class _Details:
+    """What assignments' cells say (a title or category as shown, points, a due date), each
+    distinct cell read once for all the gradebooks parsed together, which repeat the same
+    assignments. What is kept is `detached` from the grids."""
+
+    def __init__(self, day_first: bool) -> None:
+        self.day_first = day_first
+        self._shown: dict[str, str] = {}
+        self._points: dict[tuple[type, object], float | None] = {}
+        self._due: dict[tuple[type, object], date | values.Invalid | None] = {}
+
+    def shown(self, cell: object) -> str:
+        if type(cell) is not str:  # -0.0 and 0.0 would share a key, but show apart
+            return show(cell)
+        if cell not in self._shown:
+            self._shown[cell] = values.detached(show(cell))
+        return self._shown[cell]
+
+    def points(self, cell: object) -> float | None:
+        """The points, if the cell holds a positive number of them."""
+        key = (type(cell), cell)
+        if key not in self._points:
+            self._points[key] = _positive_points(cell)
+        return self._points[key]
+
+    def due(self, cell: object) -> date | values.Invalid | None:
+        key = (type(cell), cell)
+        if key not in self._due:
+            self._due[key] = values.detached(values.parse_date(cell, day_first=self.day_first))
+        return self._due[key]
+
+
+def _positive_points(points: object) -> float | None:
+    parsed = values.parse_score(points)
+    if (
+        isinstance(parsed, values.Score)
+        and parsed.kind is values.ScoreKind.POINTS
+        and (parsed.value or 0) > 0
+    ):
+        return parsed.value
+    return None
+
+
 def _assignments(
     grid: Sequence[Sequence[object]],
     header_row: int,
     identity: Mapping[str, int],
     detail_rows: Mapping[str, int],
-    day_first: bool,
+    details: _Details,
     source: str,
     tab: str,
     issues: list[DataIssue],
@@ -610,12 +656,17 @@ def _assignments(
             continue
         if header_key(title) in _NOT_ASSIGNMENTS or header_key(title) in identity_headers:
             continue
-        points = _points(grid, detail_rows.get("points"), column, title, source, tab, issues)
-        due = _due(grid, detail_rows.get("date"), column, title, day_first, source, tab, issues)
+        where = (column, title, details, source, tab, issues)
+        points = _points(grid, detail_rows.get("points"), *where)
+        due = _due(grid, detail_rows.get("date"), *where)
         category = _detail(grid, detail_rows.get("category"), column)
         assignments.append(
             Assignment(
-                column, show(title), points, due, None if category is None else show(category)
+                column,
+                details.shown(title),
+                points,
+                due,
+                None if category is None else details.shown(category),
             )
         )
     return assignments
@@ -626,6 +677,7 @@ def _points(
     points_row: int | None,
     column: int,
     title: object,
+    details: _Details,
     source: str,
     tab: str,
     issues: list[DataIssue],
@@ -649,13 +701,9 @@ def _points(
             )
         )
         return None
-    parsed_points = values.parse_score(points)
-    if (
-        isinstance(parsed_points, values.Score)
-        and parsed_points.kind is values.ScoreKind.POINTS
-        and (parsed_points.value or 0) > 0
-    ):
-        return parsed_points.value
+    positive = details.points(points)
+    if positive is not None:
+        return positive
     issues.append(
         DataIssue(
             source,
@@ -675,7 +723,7 @@ def _due(
     date_row: int | None,
     column: int,
     title: object,
-    day_first: bool,
+    details: _Details,
     source: str,
     tab: str,
     issues: list[DataIssue],
@@ -687,7 +735,7 @@ def _due(
     due = _detail(grid, date_row, column)
     if due is None:
         return None
-    parsed_due = values.parse_date(due, day_first=day_first)
+    parsed_due = details.due(due)
     if isinstance(parsed_due, values.Invalid):
         issues.append(
             DataIssue(

@@ -17,7 +17,7 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from numbers import Integral, Real
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar, cast
 
 
 class Invalid(NamedTuple):
@@ -50,17 +50,21 @@ def formula_error(value: object) -> Invalid | None:
     return None
 
 
-def detached(value: object) -> object:
+_Value = TypeVar("_Value")
+
+
+def detached(value: _Value) -> _Value:
     """`value` itself, or, for text and dates, an equal new object: one that keeps no grid's
     memory alive. CPython gives memory back to the system only in whole arenas, and a single
     cell's text kept from a grid (a student's ID, a name, an issue's value) keeps its arena;
     the parsed sources keep some hundred thousand values out of millions of cells, which would
     keep almost every arena of the grids: hundreds of megabytes at 100,000 students."""
-    if type(value) is str:
-        return "".join((value, ""))  # join of two parts makes a new string
-    if type(value) is date:
-        return date.fromordinal(value.toordinal())
-    return value
+    copy: object = value
+    if isinstance(value, str) and type(value) is str:
+        copy = "".join((value, ""))  # join of two parts makes a new string
+    elif isinstance(value, date) and type(value) is date:
+        copy = date.fromordinal(value.toordinal())
+    return cast(_Value, copy)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -539,7 +539,7 @@ def _cells_of_new_tab(tab: TabWrite) -> int:
     sparklines = {kind for kind in set(kinds) if issubclass(kind, Sparkline)}
     if sparklines:
         shown = compress(cells, map(sparklines.__contains__, kinds))
-        filled -= sum(1 for sparkline in shown if not sparkline.values)
+        filled -= sum(1 for cell in shown if isinstance(cell, Sparkline) and not cell.values)
     return filled
 
 

@@ -6,6 +6,7 @@ Windows are half-open on the left: (as_of - window_days, as_of].
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -94,9 +95,14 @@ def _sessions_counted(
     same student, date, tutor and minutes is dropped with an issue)."""
     rows = np.flatnonzero(not_future)
     # As .str.strip().str.lower() gives it, once per tutor rather than once per session.
-    tutor_key, _ = _keyed(sessions["tutor"], _tutor_key)
+    tutor_key, tutor_keys = _keyed(sessions["tutor"], _tutor_key)
     same = _same_values(
-        [student[rows], dates[rows], tutor_key[rows], sessions["minutes"].to_numpy()[rows]]
+        [
+            (student[rows] + 1, int(student.max(initial=-1)) + 2),  # -1, no student: 0
+            _codes(dates[rows]),
+            (tutor_key[rows] + 1, len(tutor_keys) + 1),
+            _codes(sessions["minutes"].to_numpy()[rows]),
+        ]
     )
     first = _first_met(same)
     keep = not_future.copy()
@@ -124,14 +130,23 @@ def _keyed(column: pd.Series, key: Callable[[object], object]) -> tuple[np.ndarr
     return key_codes[codes], distinct_keys  # code -1 (missing) takes the None appended last
 
 
-def _same_values(columns: Sequence[np.ndarray]) -> np.ndarray:
-    """Per row, a number that rows holding the same values in every column share, numbered
-    as first met (NaN equals NaN, as DataFrame.duplicated has it)."""
-    same = np.zeros(len(columns[0]), dtype=np.int64)
-    for column in columns:
-        codes, distinct = pd.factorize(column, use_na_sentinel=False)
-        same, _ = pd.factorize(same * len(distinct) + codes)  # below rows², so no overflow
-    return same
+def _codes(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """A code per value and how many there are (NaN equals NaN, as DataFrame.duplicated
+    has it)."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    return codes, len(distinct)
+
+
+def _same_values(columns: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:
+    """Per row, a number that rows holding the same codes in every column share, numbered as
+    first met; each column is codes from 0 and how many there may be."""
+    same, span = np.zeros(len(columns[0][0]), dtype=np.int64), 1
+    for codes, size in columns:
+        if span * size >= 2**62:  # the codes so far renumbered first, to stay exact
+            same, distinct = pd.factorize(same)
+            span = len(distinct)
+        same, span = same * size + codes, span * size
+    return pd.factorize(same)[0]
 
 
 def _first_met(codes: np.ndarray) -> np.ndarray:
@@ -221,13 +236,17 @@ def _latest_text(
     ).assign(_text=text[written])
     latest = dated.sort_values("session_date").groupby("student").tail(1)
     latest = latest[latest["student"] >= 0]  # sessions of no student
+    # Students share a few hundred (day, text) pairs: each is written once.
+    day = latest["session_date"].to_numpy().astype("datetime64[D]")
+    text = latest["_text"].to_numpy()
+    pair, _ = pd.factorize(day.view(np.int64) * len(texts) + text)
+    first = np.flatnonzero(_first_met(pair))
+    shown = [
+        f"{pd.Timestamp(d).date().isoformat()}: {_within_a_cell(texts[t])}"
+        for d, t in zip(day[first], text[first], strict=True)
+    ]
     return pd.Series(
-        [
-            f"{pd.Timestamp(d).date().isoformat()}: {_within_a_cell(texts[t])}"
-            for d, t in zip(latest["session_date"], latest["_text"], strict=True)
-        ],
-        index=latest["student"].to_numpy(),
-        dtype=object,
+        np.array(shown, dtype=object)[pair], index=latest["student"].to_numpy(), dtype=object
     )
 
 
@@ -359,9 +378,11 @@ def _trend(
     day = day - day.min()
     order = np.argsort(group * (int(day.max()) + 1) + day, kind="stable")
     group_of = group[order]
-    counts = np.bincount(group_of)
-    from_end = np.cumsum(counts)[group_of] - np.arange(len(order))  # a group's latest: 1
-    shown = rows[order[from_end <= TREND_POINTS]]
+    # A group's latest are those with no mark of the group TREND_POINTS places later.
+    latest = np.ones(len(order), dtype=bool)
+    latest[:-TREND_POINTS] = group_of[:-TREND_POINTS] != group_of[TREND_POINTS:]
+    shown = rows[order[latest]]
+    counts = np.bincount(group)
     points = np.round(100 * earned[shown] / possible[shown], 0).tolist()
     present = np.flatnonzero(counts)
     ends = np.cumsum(np.minimum(counts[present], TREND_POINTS)).tolist()
@@ -417,13 +438,25 @@ def _groups(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.Inde
         combined = combined * max(len(keys), 1) + codes
         missing |= codes < 0
         levels.append(keys)
+    shape = [max(len(keys), 1) for keys in levels]
     group = np.full(len(frame), -1, dtype=np.intp)
-    group[~missing], present = pd.factorize(combined[~missing], sort=True)
-    positions = np.unravel_index(present, [max(len(keys), 1) for keys in levels])
+    group[~missing], present = _numbered(combined[~missing], math.prod(shape))
+    positions = np.unravel_index(present, shape)
     keys_of = [keys[position] for keys, position in zip(levels, positions, strict=True)]
     if len(by) == 1:
         return group, keys_of[0].rename(by[0])
     return group, pd.MultiIndex.from_arrays(keys_of, names=list(by))
+
+
+def _numbered(keys: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each key's number among the distinct keys (all from 0 to `span`), and those keys,
+    sorted. Keys of a span not much wider than their count (a student's, for millions of
+    marks) are numbered by a table of the span, without hashing them."""
+    if span > 2 * len(keys) + 1024:
+        return pd.factorize(keys, sort=True)
+    used = np.zeros(span, dtype=bool)
+    used[keys] = True
+    return (np.cumsum(used) - 1)[keys], np.flatnonzero(used)
 
 
 def _sorted_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -538,13 +571,19 @@ _WIN_FIELDS = [
 ]
 
 
+def _missing(figure: object) -> bool:
+    """pd.isna of one figure (None, NaN, NaT or NA), without its cost: it is asked several
+    times for each of a program's students."""
+    return figure is None or figure is pd.NA or figure != figure
+
+
 def _wins(row, thresholds: Thresholds, targets: Targets) -> tuple[Win, ...]:
     """Achievements in the window: a grade up by targets.grade_gain_points, the dosage target
     met, every session attended (at least one a week)."""
     wins = []
     window = thresholds.window_days
     change = row.grade_change_points
-    if not pd.isna(change) and change >= targets.grade_gain_points:
+    if not _missing(change) and change >= targets.grade_gain_points:
         wins.append(
             Win(
                 "grade_up",
@@ -565,7 +604,7 @@ def _wins(row, thresholds: Thresholds, targets: Targets) -> tuple[Win, ...]:
         )
     rate = row.attendance_rate
     # At least one session a week: a single session three weeks ago is not a streak.
-    if not pd.isna(rate) and rate >= 1 and row.sessions_per_week >= 1:
+    if not _missing(rate) and rate >= 1 and row.sessions_per_week >= 1:
         wins.append(
             Win(
                 "full_attendance",
@@ -589,7 +628,7 @@ def _flags(row, thresholds: Thresholds, targets: Targets) -> tuple[Flag, ...]:
     if dosage is not None:
         flags.append(dosage)
     follow_up = row.follow_up_date
-    if not pd.isna(follow_up):
+    if not _missing(follow_up):
         flags.append(
             Flag(
                 "follow_up",
@@ -620,7 +659,7 @@ def _attendance_flags(row, thresholds: Thresholds) -> list[Flag]:
     flags = []
     window = thresholds.window_days
     days = row.days_since_last_session
-    if pd.isna(days):
+    if _missing(days):
         flags.append(
             Flag(
                 "no_recent_session",
@@ -636,7 +675,7 @@ def _attendance_flags(row, thresholds: Thresholds) -> list[Flag]:
             )
         )
     rate = row.attendance_rate
-    if not pd.isna(rate) and rate < thresholds.min_attendance:
+    if not _missing(rate) and rate < thresholds.min_attendance:
         flags.append(
             Flag(
                 "low_attendance",
@@ -651,12 +690,12 @@ def _grade_flags(row, thresholds: Thresholds) -> list[Flag]:
     flags = []
     window = thresholds.window_days
     grade = row.grade_percent
-    if not pd.isna(grade) and grade < thresholds.grade_floor:
+    if not _missing(grade) and grade < thresholds.grade_floor:
         flags.append(
             Flag("low_grade", f"Grade is {grade:.0f}%, below {thresholds.grade_floor:.0f}%.")
         )
     change = row.grade_change_points
-    if not pd.isna(change) and change <= -thresholds.grade_drop_points:
+    if not _missing(change) and change <= -thresholds.grade_drop_points:
         flags.append(
             Flag(
                 "grade_drop",
