@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 
 class Severity(StrEnum):
@@ -38,6 +39,7 @@ class DataIssue:
         return f"{self.where}: {self.problem}; {self.fix}."
 
 
+@lru_cache(maxsize=1024)  # a handful of columns, asked for millions of cells
 def column_letter(index: int) -> str:
     """0-based column index to spreadsheet letters: 0 -> A, 25 -> Z, 26 -> AA."""
     letters = ""

@@ -562,6 +562,10 @@ def parse_email(value: object) -> str | Invalid | None:
 _NAME_COMMA = re.compile("[,\uff0c]")
 
 
+# What _name_key drops of ASCII text: all but letters, digits and whitespace (str.isspace).
+_NOT_IN_ASCII_KEY = re.compile(r"[^0-9a-z\t\n\x0b\x0c\r\x1c-\x1f ]")
+
+
 def normalise_name(text: str) -> str:
     """A key for matching names as typed in different sheets.
 
@@ -577,6 +581,8 @@ def normalise_name(text: str) -> str:
 
 
 def _name_key(text: str) -> str:
+    if text.isascii():  # most names: nothing to decompose, casefold is lower, one pass
+        return " ".join(_NOT_IN_ASCII_KEY.sub("", text.lower()).split())
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
     kept = "".join(ch for ch in plain if ch.isalnum() or ch.isspace())

@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import chain, compress, filterfalse
+from operator import attrgetter
 
 import pandas as pd
 
@@ -171,7 +172,7 @@ def _figure_columns(
         cells = [
             None
             if column.educator
-            else [_figure(column, student_id) for student_id in together.index.tolist()]
+            else figure_cells(column, together.index.to_series())
             if column.field == "student_id"
             else figure_cells(column, together[column.field])
             for column in columns
@@ -573,19 +574,20 @@ def figure_cells(column: OutputColumn, values: pd.Series) -> list[CellValue]:
         if values.dtype == "int64" or values.dtype == "bool":
             return values.tolist()  # Python ints and bools, as cell_value gives them
     # As objects in C (text, nullable and date columns give their values one by one otherwise).
-    return [_figure(column, value) for value in values.to_numpy(dtype=object).tolist()]
-
-
-def _figure(column: OutputColumn, value: object) -> CellValue:
+    objects = values.to_numpy(dtype=object).tolist()
     if column.format == ColumnFormat.SPARKLINE:
-        # Whole percentages: what a sparkline can show, and what every adapter stores alike.
-        points = tuple(float(round(p)) for p in value) if isinstance(value, tuple | list) else ()
-        return Sparkline(points) if len(points) > 1 else None
-    cell = cell_value(value)
+        return list(map(_sparkline, objects))
+    cells = list(map(cell_value, objects))
     decimals = DISPLAY_DECIMALS.get(column.format)
-    if type(cell) is float and decimals is not None:
-        return round(cell, decimals)
-    return cell
+    if decimals is None:
+        return cells
+    return [round(cell, decimals) if type(cell) is float else cell for cell in cells]
+
+
+def _sparkline(trend: object) -> Sparkline | None:
+    # Whole percentages: what a sparkline can show, and what every adapter stores alike.
+    points = tuple(map(float, map(round, trend))) if isinstance(trend, tuple | list) else ()
+    return Sparkline(points) if len(points) > 1 else None
 
 
 def cell_value(value: object) -> CellValue:
@@ -599,7 +601,7 @@ def cell_value(value: object) -> CellValue:
         return None
     if isinstance(value, tuple | list):
         return (
-            " ".join(v.sentence for v in value)
+            " ".join(map(attrgetter("sentence"), value))
             if value and hasattr(value[0], "sentence")
             else ", ".join(map(str, value))
         )

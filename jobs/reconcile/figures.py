@@ -7,9 +7,10 @@ Windows are half-open on the left: (as_of - window_days, as_of].
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -534,84 +535,73 @@ def student_progress(
     targets = targets or Targets()
     for column in ("sessions_per_week", "minutes_per_week"):
         progress[column] = progress[column].fillna(0.0) if column in progress else 0.0
-    # Rows of only the fields read: a tuple of every column per student is slow for thousands.
-    progress["student_flags"] = [
-        _flags(row, thresholds, targets) for row in progress[_FLAG_FIELDS].itertuples(index=False)
-    ]
+    progress["student_flags"] = _flags(progress, thresholds, targets)
     progress["status"] = progress["student_flags"].map(status_of)
-    progress["student_wins"] = [
-        _wins(row, thresholds, targets) for row in progress[_WIN_FIELDS].itertuples(index=False)
-    ]
+    progress["student_wins"] = _wins(progress, thresholds, targets)
     return progress
 
 
-# The fields _flags and _wins read.
-_FLAG_FIELDS = [
-    "days_since_last_session",
-    "last_session_date",
-    "attendance_rate",
-    "grade_percent",
-    "grade_change_points",
-    "grade_prior_percent",
-    "grade_recent_percent",
-    "missing_count",
-    "follow_up_date",
-    "sessions_in_window",
-    "sessions_per_week",
-    "minutes_per_week",
-]
-_WIN_FIELDS = [
-    "grade_change_points",
-    "grade_prior_percent",
-    "grade_recent_percent",
-    "sessions_per_week",
-    "minutes_per_week",
-    "attendance_rate",
-    "sessions_in_window",
-]
+# Flags and wins are found rule by rule, each rule over whole columns: the rows it holds for are
+# found at once, and only their sentences are written.
 
 
-def _missing(figure: object) -> bool:
-    """pd.isna of one figure (None, NaN, NaT or NA), without its cost: it is asked several
-    times for each of a program's students."""
-    return figure is None or figure is pd.NA or figure != figure
+def _flags(progress: pd.DataFrame, thresholds: Thresholds, targets: Targets) -> list[tuple]:
+    """Per row, its flags: attendance, grades, dosage, a tutor's follow-up, in that order."""
+    return _in_rows(
+        *_attendance_flags(progress, thresholds),
+        *_grade_flags(progress, thresholds),
+        _dosage_flags(progress, targets),
+        _follow_up_flags(progress),
+    )
 
 
-def _wins(row, thresholds: Thresholds, targets: Targets) -> tuple[Win, ...]:
-    """Achievements in the window: a grade up by targets.grade_gain_points, the dosage target
-    met, every session attended (at least one a week)."""
-    wins = []
+def _wins(progress: pd.DataFrame, thresholds: Thresholds, targets: Targets) -> list[tuple]:
+    """Per row, its achievements in the window: a grade up by targets.grade_gain_points, the
+    dosage target met, every session attended (at least one a week)."""
     window = thresholds.window_days
-    change = row.grade_change_points
-    if not _missing(change) and change >= targets.grade_gain_points:
-        wins.append(
-            Win(
-                "grade_up",
-                f"Grade up {change:.0f} points in the last {window} days "
-                f"({row.grade_prior_percent:.0f}% to {row.grade_recent_percent:.0f}%).",
-            )
-        )
-    if (
-        row.sessions_per_week >= targets.sessions_per_week
-        and row.minutes_per_week >= targets.minutes_per_week
-    ):
-        wins.append(
-            Win(
-                "dosage_met",
-                f"Met the tutoring target: {round(row.sessions_per_week, 1):g} sessions and "
-                f"{row.minutes_per_week:.0f} minutes a week.",
-            )
-        )
-    rate = row.attendance_rate
+    change, prior, recent, rate, per_week, minutes = _numbers(
+        progress,
+        "grade_change_points",
+        "grade_prior_percent",
+        "grade_recent_percent",
+        "attendance_rate",
+        "sessions_per_week",
+        "minutes_per_week",
+    )
+    up = change >= targets.grade_gain_points
+    met = (per_week >= targets.sessions_per_week) & (minutes >= targets.minutes_per_week)
     # At least one session a week: a single session three weeks ago is not a streak.
-    if not _missing(rate) and rate >= 1 and row.sessions_per_week >= 1:
-        wins.append(
-            Win(
-                "full_attendance",
-                f"Attended all {row.sessions_in_window} sessions in the last {window} days.",
-            )
-        )
-    return tuple(wins)
+    attended_all = (rate >= 1) & (per_week >= 1)
+    sessions = progress["sessions_in_window"].to_numpy()
+    return _in_rows(
+        _said(
+            Win,
+            "grade_up",
+            up,
+            (
+                f"Grade up {c:.0f} points in the last {window} days ({p:.0f}% to {r:.0f}%)."
+                for c, p, r in _at(up, change, prior, recent)
+            ),
+        ),
+        _said(
+            Win,
+            "dosage_met",
+            met,
+            (
+                f"Met the tutoring target: {round(s, 1):g} sessions and {m:.0f} minutes a week."
+                for s, m in _at(met, per_week, minutes)
+            ),
+        ),
+        _said(
+            Win,
+            "full_attendance",
+            attended_all,
+            (
+                f"Attended all {n} sessions in the last {window} days."
+                for (n,) in _at(attended_all, sessions)
+            ),
+        ),
+    )
 
 
 def status_of(flags: tuple[Flag, ...]) -> str:
@@ -621,89 +611,141 @@ def status_of(flags: tuple[Flag, ...]) -> str:
     return WATCH_STATUS if flags else ON_TRACK_STATUS
 
 
-def _flags(row, thresholds: Thresholds, targets: Targets) -> tuple[Flag, ...]:
-    flags = list(_attendance_flags(row, thresholds))
-    flags += _grade_flags(row, thresholds)
-    dosage = _dosage_flag(row, targets)
-    if dosage is not None:
-        flags.append(dosage)
-    follow_up = row.follow_up_date
-    if not _missing(follow_up):
-        flags.append(
-            Flag(
-                "follow_up",
-                f"Tutor asked for a follow-up on {pd.Timestamp(follow_up).date().isoformat()}.",
-            )
-        )
-    return tuple(flags)
+_NEVER_TUTORED = "No tutoring session logged yet; check the tutor log and the schedule."
 
 
-def _dosage_flag(row, targets: Targets) -> Flag | None:
+def _attendance_flags(progress: pd.DataFrame, thresholds: Thresholds) -> list[list[Flag | None]]:
+    window = thresholds.window_days
+    days = progress["days_since_last_session"].to_numpy(dtype="float64", na_value=np.nan)
+    # No session yet (no days since one), or none for too long.
+    stale = np.isnan(days) | (days > thresholds.no_session_days)
+    last = progress["last_session_date"].to_numpy(dtype=object)
+    (rate,) = _numbers(progress, "attendance_rate")
+    low = rate < thresholds.min_attendance
+    return [
+        _said(
+            Flag,
+            "no_recent_session",
+            stale,
+            (
+                _NEVER_TUTORED
+                if d != d  # NaN
+                else f"No session in {int(d)} days (last on {day.isoformat()}); schedule one."
+                for d, day in _at(stale, days, last)
+            ),
+        ),
+        _said(
+            Flag,
+            "low_attendance",
+            low,
+            (
+                f"Attended {r:.0%} of sessions in the last {window} days, below "
+                f"{thresholds.min_attendance:.0%}."
+                for (r,) in _at(low, rate)
+            ),
+        ),
+    ]
+
+
+def _grade_flags(progress: pd.DataFrame, thresholds: Thresholds) -> list[list[Flag | None]]:
+    window = thresholds.window_days
+    grade, change, prior, recent = _numbers(
+        progress,
+        "grade_percent",
+        "grade_change_points",
+        "grade_prior_percent",
+        "grade_recent_percent",
+    )
+    low = grade < thresholds.grade_floor
+    fell = change <= -thresholds.grade_drop_points
+    missing = progress["missing_count"].to_numpy()
+    many_missing = missing >= thresholds.missing_threshold
+    return [
+        _said(
+            Flag,
+            "low_grade",
+            low,
+            (
+                f"Grade is {g:.0f}%, below {thresholds.grade_floor:.0f}%."
+                for (g,) in _at(low, grade)
+            ),
+        ),
+        _said(
+            Flag,
+            "grade_drop",
+            fell,
+            (
+                f"Grade fell {-c:.0f} points in the last {window} days ({p:.0f}% before, "
+                f"{r:.0f}% now)."
+                for c, p, r in _at(fell, change, prior, recent)
+            ),
+        ),
+        _said(
+            Flag,
+            "missing_work",
+            many_missing,
+            (f"{n} assignments marked missing." for (n,) in _at(many_missing, missing)),
+        ),
+    ]
+
+
+def _dosage_flags(progress: pd.DataFrame, targets: Targets) -> list[Flag | None]:
     """Tutored lately, but less than the target: a student with no session at all already
     has a flag that says so."""
-    if row.sessions_in_window == 0 or (
-        row.sessions_per_week >= targets.sessions_per_week
-        and row.minutes_per_week >= targets.minutes_per_week
-    ):
-        return None
-    sessions = round(row.sessions_per_week, 1)
-    return Flag(
-        "low_dosage",
-        f"Tutoring below target: {sessions:g} session{'' if sessions == 1 else 's'} a week "
-        f"(target {targets.sessions_per_week:g}) and {row.minutes_per_week:.0f} minutes a "
-        f"week (target {targets.minutes_per_week:g}).",
+    per_week, minutes = _numbers(progress, "sessions_per_week", "minutes_per_week")
+    met = (per_week >= targets.sessions_per_week) & (minutes >= targets.minutes_per_week)
+    below = (progress["sessions_in_window"].to_numpy() != 0) & ~met
+    sentences = []
+    for sessions_per_week, minutes_per_week in _at(below, per_week, minutes):
+        sessions = round(sessions_per_week, 1)
+        sentences.append(
+            f"Tutoring below target: {sessions:g} session{'' if sessions == 1 else 's'} a week "
+            f"(target {targets.sessions_per_week:g}) and {minutes_per_week:.0f} minutes a "
+            f"week (target {targets.minutes_per_week:g})."
+        )
+    return _said(Flag, "low_dosage", below, sentences)
+
+
+def _follow_up_flags(progress: pd.DataFrame) -> list[Flag | None]:
+    follow_up = progress["follow_up_date"]
+    asked = follow_up.notna().to_numpy()
+    return _said(
+        Flag,
+        "follow_up",
+        asked,
+        (
+            f"Tutor asked for a follow-up on {pd.Timestamp(day).date().isoformat()}."
+            for (day,) in _at(asked, follow_up.to_numpy())
+        ),
     )
 
 
-def _attendance_flags(row, thresholds: Thresholds) -> list[Flag]:
-    flags = []
-    window = thresholds.window_days
-    days = row.days_since_last_session
-    if _missing(days):
-        flags.append(
-            Flag(
-                "no_recent_session",
-                "No tutoring session logged yet; check the tutor log and the schedule.",
-            )
-        )
-    elif days > thresholds.no_session_days:
-        flags.append(
-            Flag(
-                "no_recent_session",
-                f"No session in {days} days (last on "
-                f"{row.last_session_date.isoformat()}); schedule one.",
-            )
-        )
-    rate = row.attendance_rate
-    if not _missing(rate) and rate < thresholds.min_attendance:
-        flags.append(
-            Flag(
-                "low_attendance",
-                f"Attended {rate:.0%} of sessions in the last "
-                f"{window} days, below {thresholds.min_attendance:.0%}.",
-            )
-        )
-    return flags
+def _numbers(progress: pd.DataFrame, *names: str) -> list[np.ndarray]:
+    return [progress[name].to_numpy(dtype="float64") for name in names]
 
 
-def _grade_flags(row, thresholds: Thresholds) -> list[Flag]:
-    flags = []
-    window = thresholds.window_days
-    grade = row.grade_percent
-    if not _missing(grade) and grade < thresholds.grade_floor:
-        flags.append(
-            Flag("low_grade", f"Grade is {grade:.0f}%, below {thresholds.grade_floor:.0f}%.")
-        )
-    change = row.grade_change_points
-    if not _missing(change) and change <= -thresholds.grade_drop_points:
-        flags.append(
-            Flag(
-                "grade_drop",
-                f"Grade fell {-change:.0f} points in the last {window} "
-                f"days ({row.grade_prior_percent:.0f}% before, "
-                f"{row.grade_recent_percent:.0f}% now).",
-            )
-        )
-    if row.missing_count >= thresholds.missing_threshold:
-        flags.append(Flag("missing_work", f"{row.missing_count} assignments marked missing."))
-    return flags
+def _at(rows: np.ndarray, *columns: np.ndarray) -> Iterator[tuple]:
+    """Row by row, the values of `columns` in the rows marked, as Python values."""
+    return zip(*(column[rows].tolist() for column in columns), strict=True)
+
+
+_Said = TypeVar("_Said", Flag, Win)
+
+
+def _said(
+    kind: Callable[[str, str], _Said], code: str, rows: np.ndarray, sentences: Iterable[str]
+) -> list[_Said | None]:
+    """Per row, a `kind` of `code` where `rows` marks it, saying the next of `sentences`;
+    None elsewhere. Rows that say the same share one (flags and wins are frozen)."""
+    said: list[_Said | None] = [None] * len(rows)
+    shared: dict[str, _Said] = {}
+    for position, sentence in zip(np.flatnonzero(rows).tolist(), sentences, strict=True):
+        if sentence not in shared:
+            shared[sentence] = kind(code, sentence)
+        said[position] = shared[sentence]
+    return said
+
+
+def _in_rows(*rules: list) -> list[tuple]:
+    """Per row, what each of `rules` found for it, in the rules' order."""
+    return [tuple(found for found in row if found is not None) for row in zip(*rules, strict=True)]

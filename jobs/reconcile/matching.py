@@ -44,11 +44,8 @@ def student_positions(
     email_to_id = dict(zip(by_email["email"], by_email["student_id"], strict=True))
     name_counts = students["name_key"].value_counts()
     count_of_name = name_counts.to_dict()  # a dict: one lookup per student, not a Series'
-    name_to_id = {
-        key: student_id
-        for student_id, key in students["name_key"].items()
-        if count_of_name[key] == 1
-    }
+    keys = zip(students.index.tolist(), students["name_key"].tolist(), strict=True)
+    name_to_id = {key: student_id for student_id, key in keys if count_of_name[key] == 1}
     issues: dict[tuple[str, str, str], DataIssue] = {}
     # A typo is typed again and again (every session of the student): decided once.
     decided: dict[tuple[object, object, object], tuple] = {}
@@ -143,7 +140,7 @@ def _match_one(
 def _suggestion(typed_name: str | None, students: pd.DataFrame) -> str | None:
     if not typed_name:
         return None
-    choices = dict(zip(students.index, students["name_key"], strict=True))
+    choices = dict(zip(students.index.tolist(), students["name_key"].tolist(), strict=True))
     best = process.extractOne(
         values.normalise_name(typed_name),
         choices,
@@ -163,7 +160,7 @@ def _unpadded_ids(student_ids: pd.Index) -> dict[str, str]:
     """Digit-only roster IDs keyed without leading zeros, when that stays unambiguous."""
     unpadded: dict[str, str] = {}
     clashes: set[str] = set()
-    for student_id in student_ids:
+    for student_id in student_ids.tolist():
         if student_id.isdigit():
             short = student_id.lstrip("0")
             if short in unpadded:
