@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import partial
 from itertools import chain
 from operator import itemgetter
 
@@ -290,24 +289,27 @@ def _layout(
         [],
         [],
     )
+    skipped = set(detail_rows.values())
+    read = [
+        (name, identity[name], parser, severity)
+        for name, parser, severity in _IDENTITY_PARSERS
+        if name in identity
+    ]
     for row_index in range(header.row + 1, len(grid)):
-        if row_index in detail_rows.values():
+        if row_index in skipped:
             continue
         row = grid[row_index]
         if is_example_row(row, identity.get("student_id")):
             continue
-        cell = partial(_cell, row)
         typed: dict[str, object] = {}
-        for name, parser, severity in _IDENTITY_PARSERS:
-            if name not in identity:
-                continue
-            raw = cell(identity[name])
+        for name, column, parser, severity in read:
+            raw = row[column] if column < len(row) else None
             parsed = values.formula_error(raw) or parser(raw)
             if isinstance(parsed, values.Invalid):
                 issue = DataIssue(
                     source,
                     tab,
-                    a1(row_index, identity[name]),
+                    a1(row_index, column),
                     show(raw),
                     f"{KIND.field(name).label} '{show(raw)}' {parsed.what}",
                     parsed.fix,
@@ -320,7 +322,7 @@ def _layout(
         typed_name = _student_name(typed, identity)
         typed_email = typed.get("student_email")
         if typed_id is None and not typed_name and typed_email is None:
-            if any(not values.is_blank(cell(a.column)) for a in assignments):
+            if any(not values.is_blank(_cell(row, a.column)) for a in assignments):
                 issue = DataIssue(
                     source,
                     tab,

@@ -87,8 +87,9 @@ class TabCells:
                 keep[position] = False
         kept = np.flatnonzero(keep)
         self.tab_of, self.row = tab_of[kept], row[kept]  # per row kept: its tab, its grid row
-        for name in self._codes:
-            self._codes[name] = self._codes[name][kept]
+        if len(kept) < len(keep):
+            for name in self._codes:
+                self._codes[name] = self._codes[name][kept]
 
     def __len__(self) -> int:
         return len(self.row)
@@ -197,9 +198,9 @@ def a1_categorical(columns: np.ndarray, rows: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(texts, dtype=object))
 
 
-def with_none_last(values: np.ndarray) -> np.ndarray:
+def with_none_last(values: Sequence[object] | np.ndarray) -> np.ndarray:
     """`values` as objects, and None after them: what a code of -1 (a blank) reads."""
-    return np.concatenate([values.astype(object), np.array([None], dtype=object)])
+    return _objects([*values, None])
 
 
 def as_objects(frame: pd.DataFrame) -> pd.DataFrame:

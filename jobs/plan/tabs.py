@@ -415,7 +415,10 @@ def plan_writes(
     changes."""
     actions = []
     new_titles: dict[str, set[str]] = {}  # titles given to new tabs in this plan
-    for spreadsheet, tab, reason in desired:
+    # One tab desired in many spreadsheets (a Student list in every tutor log) is counted once.
+    new_cells: dict[int, int] = {}
+    for spreadsheet, desired_tab, reason in desired:
+        tab = desired_tab
         state = states[spreadsheet]
         current = state.owned.get(tab.key)
         if current is None:
@@ -429,8 +432,10 @@ def plan_writes(
                 comments=carried_comments(current, tab),
                 formats=carried_formats(current, tab),
             )
+        if current is None and id(desired_tab) not in new_cells:
+            new_cells[id(desired_tab)] = _cells_of_new_tab(desired_tab)
         changed = (
-            _cells_of_new_tab(tab)
+            new_cells[id(desired_tab)]
             if current is None
             else cells_changed(
                 _without_updated_line(current.grid), _without_updated_line(tab.grid())

@@ -452,9 +452,14 @@ def _groups(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.Inde
 def _numbered(keys: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:
     """Each key's number among the distinct keys (all from 0 to `span`), and those keys,
     sorted. Keys of a span not much wider than their count (a student's, for millions of
-    marks) are numbered by a table of the span, without hashing them."""
+    marks) are numbered by a table of the span; others are hashed once per run of equal
+    keys (a gradebook row's marks are one run)."""
     if span > 2 * len(keys) + 1024:
-        return pd.factorize(keys, sort=True)
+        run_starts = np.ones(len(keys), dtype=bool)
+        run_starts[1:] = keys[1:] != keys[:-1]
+        starts = np.flatnonzero(run_starts)
+        numbers, distinct = pd.factorize(keys[starts], sort=True)
+        return np.repeat(numbers, np.diff(np.append(starts, len(keys)))), distinct
     used = np.zeros(span, dtype=bool)
     used[keys] = True
     return (np.cumsum(used) - 1)[keys], np.flatnonzero(used)
