@@ -265,9 +265,7 @@ def _layout(
     identity = header.columns
     detail_rows = _detail_rows(grid, identity)
     points_row = detail_rows.get("points")
-    assignments = _assignments(
-        grid, header.row, identity, detail_rows, details, source, tab, issues
-    )
+    assignments = details.assignments(grid, header.row, identity, detail_rows, source, tab, issues)
     if points_row is None and assignments:
         issues.append(
             DataIssue(
@@ -345,8 +343,9 @@ def _score_tables(
     cells' issues as (tab, row, column, issue)."""
     cells = _ScoreCells.of(layouts)
     all_assignments = [a for layout in layouts for a in layout.assignments]
-    # Each cell was parsed on its own before: -0.0 stays apart from 0.0.
-    codes, firsts = distinct_codes(cells.raw, signed_zeros=True)
+    # Each cell was parsed on its own before: -0.0 stays apart from 0.0; 17 and 17.0 are both
+    # 17 points, so ints and floats need not be told apart (a pass over millions of marks).
+    codes, firsts = distinct_codes(cells.raw, signed_zeros=True, numbers_alike=_SCORE_NUMBERS)
     distinct = [values.parse_score(cell) for cell in firsts]
     kind = np.array([_kind_code(score) for score in distinct] or [_BLANK], dtype=np.int8)[codes]
     students = _student_rows(layouts)
@@ -442,13 +441,16 @@ def _student_rows(layouts: Sequence[_Layout]) -> pd.DataFrame:
     ]
 
     def text(items: Sequence[tuple], part: int) -> pd.Series:
-        return pd.Series(_objects([values.detached(item[part]) for item in items]), dtype=object)
+        return pd.Series(_objects([item[part] for item in items]), dtype=object)
+
+    def typed_text(part: int) -> pd.Series:  # from the grids: kept apart from them
+        return pd.Series(_objects([values.detached(t[part]) for t in typed]), dtype=object)
 
     return pd.DataFrame(
         {
-            "student_id_typed": text(typed, 0),
-            "student_name_typed": text(typed, 1),
-            "student_email_typed": text(typed, 2),
+            "student_id_typed": typed_text(0),
+            "student_name_typed": typed_text(1),
+            "student_email_typed": typed_text(2),
             "source": text(where, 0),
             "tab": text(where, 1),
             ROW: np.array([w[3] for w in where], dtype="int64"),
@@ -512,6 +514,8 @@ def _unreadable_score_issues(
     return issues
 
 
+# What parse_score reads alike when equal: 17 and 17.0 are 17 points (True is no score).
+_SCORE_NUMBERS = frozenset({int, float})
 # A parsed score cell as a number, so whole gradebooks are computed at once.
 _BLANK, _INVALID, _EXCUSED, _POINTS, _PERCENT, _FRACTION, _MISSING = range(7)
 _KIND_CODES = {
@@ -601,9 +605,37 @@ class _Details:
 
     def __init__(self, day_first: bool) -> None:
         self.day_first = day_first
+        self._assignments: dict[tuple, tuple[list[Assignment], list[DataIssue]]] = {}
         self._shown: dict[str, str] = {}
         self._points: dict[tuple[type, object], float | None] = {}
         self._due: dict[tuple[type, object], date | values.Invalid | None] = {}
+
+    def assignments(
+        self,
+        grid: Sequence[Sequence[object]],
+        header_row: int,
+        identity: Mapping[str, int],
+        detail_rows: Mapping[str, int],
+        source: str,
+        tab: str,
+        issues: list[DataIssue],
+    ) -> list[Assignment]:
+        """`_assignments`, read once for every gradebook whose header and detail rows are the
+        same (copies of one template), each cell told apart by its repr (its type and value:
+        1, 1.0 and True are three)."""
+        rows = [header_row, *(detail_rows.get(name) for name in ("points", "date", "category"))]
+        key = (
+            tuple(sorted(identity.items())),
+            *rows,
+            *(None if row is None else tuple(map(repr, grid[row])) for row in rows),
+        )
+        if key not in self._assignments:
+            found: list[DataIssue] = []
+            read = _assignments(grid, header_row, identity, detail_rows, self, "", "", found)
+            self._assignments[key] = (read, found)
+        read, found = self._assignments[key]
+        issues += [replace(issue, source=source, tab=tab) for issue in found]
+        return read
 
     def shown(self, cell: object) -> str:
         if type(cell) is not str:  # -0.0 and 0.0 would share a key, but show apart

@@ -244,17 +244,21 @@ _NUMBERS = frozenset({bool, int, float})
 
 
 def distinct_codes(
-    cells: Sequence[object], *, signed_zeros: bool = False
+    cells: Sequence[object],
+    *,
+    signed_zeros: bool = False,
+    numbers_alike: frozenset[type] = frozenset(),
 ) -> tuple[np.ndarray, list[object]]:
     """A number per cell, the same for cells a parser cannot tell apart, and the first cell met
     of each number. Cells are told apart by value, and also by type when a column mixes types
-    whose values compare equal across types (True == 1 == 1.0 parse differently); with
+    whose values compare equal across types (True == 1 == 1.0 parse differently), but for the
+    `numbers_alike` the caller's parser reads alike (a score of 17 or 17.0 is 17 points); with
     `signed_zeros`, -0.0 apart from 0.0 too (parse_column has always read both as the first it
     met, but a cell parsed on its own keeps its sign)."""
     # By value first, in C; then, only where it matters, apart by type and sign.
     by_value = {cell: code for code, cell in enumerate(dict.fromkeys(cells))}
     codes = np.fromiter(map(by_value.__getitem__, cells), dtype=np.intp, count=len(cells))
-    apart = _apart(cells, codes, by_value, signed_zeros)
+    apart = _apart(cells, codes, by_value, signed_zeros, numbers_alike)
     if apart is None:
         return codes, list(by_value)
     key = codes * (int(apart.max()) + 1) + apart
@@ -271,13 +275,14 @@ def _apart(
     codes: np.ndarray,
     by_value: dict[object, int],
     signed_zeros: bool,
+    numbers_alike: frozenset[type],
 ) -> np.ndarray | None:
     """Per cell, a number telling apart cells of one value that a parser reads differently:
     their type, when the cells mix types of equal values, and a float's negative zero, with
     `signed_zeros`. None when every cell of a value reads alike."""
     types = set(map(type, cells))
     apart = None
-    if not _self_keyed(types):
+    if not _self_keyed(types, numbers_alike):
         index_of = {kind: index for index, kind in enumerate(types)}
         apart = 2 * np.fromiter(map(index_of.__getitem__, map(type, cells)), np.intp, len(cells))
     zero = by_value.get(0)  # the value 0 == 0.0 == -0.0 == False, if any cell holds it
@@ -293,8 +298,10 @@ def _apart(
     return apart
 
 
-def _self_keyed(types: set[type]) -> bool:
-    return types <= _SELF_KEYED | _NUMBERS and len(types & _NUMBERS) <= 1
+def _self_keyed(types: set[type], numbers_alike: frozenset[type] = frozenset()) -> bool:
+    numbers = types & _NUMBERS
+    kinds_of_number = len(numbers - numbers_alike) + bool(numbers & numbers_alike)
+    return types <= _SELF_KEYED | _NUMBERS and kinds_of_number <= 1
 
 
 def shown_or_none(value: object) -> str | None:

@@ -16,6 +16,7 @@ from datetime import date
 from itertools import chain, compress, filterfalse
 from operator import attrgetter
 
+import numpy as np
 import pandas as pd
 
 from jobs.stage import cycle_collection_paused
@@ -581,7 +582,7 @@ def figure_cells(column: OutputColumn, values: pd.Series) -> list[CellValue]:
     # As objects in C (text, nullable and date columns give their values one by one otherwise).
     objects = values.to_numpy(dtype=object).tolist()
     if column.format == ColumnFormat.SPARKLINE:
-        return list(map(_sparkline, objects))
+        return _sparklines(objects)
     cells = list(map(cell_value, objects))
     decimals = DISPLAY_DECIMALS.get(column.format)
     if decimals is None:
@@ -589,17 +590,25 @@ def figure_cells(column: OutputColumn, values: pd.Series) -> list[CellValue]:
     return [round(cell, decimals) if type(cell) is float else cell for cell in cells]
 
 
-def _sparkline(trend: object) -> Sparkline | None:
-    # Whole percentages: what a sparkline can show, and what every adapter stores alike.
-    points = tuple(map(float, map(round, trend))) if isinstance(trend, tuple | list) else ()
-    return Sparkline(points) if len(points) > 1 else None
+def _sparklines(trends: list[object]) -> list[CellValue]:
+    """Each trend as a sparkline of whole percentages (what a sparkline can show, and what
+    every adapter stores alike), None for fewer than two points. Rounded all at once, as
+    float(round(point)) rounds each: half to even, and no negative zero."""
+    lengths = [len(trend) if isinstance(trend, tuple | list) else 0 for trend in trends]
+    points = chain.from_iterable(trend for trend in trends if isinstance(trend, tuple | list))
+    whole = (np.rint(np.fromiter(points, dtype=float, count=sum(lengths))) + 0.0).tolist()
+    ends = np.cumsum(lengths).tolist()
+    return [
+        Sparkline(tuple(whole[end - length : end])) if length > 1 else None
+        for length, end in zip(lengths, ends, strict=True)
+    ]
 
 
 def cell_value(value: object) -> CellValue:
     """A progress figure as a cell: NaN/NA blank, numpy scalars as Python numbers, lists
     and flags as text."""
-    if type(value) is str or type(value) is int or type(value) is bool:  # most figures
-        return value
+    if type(value) is str or type(value) is int or type(value) is bool or type(value) is date:
+        return value  # most figures
     if type(value) is float:
         return None if math.isnan(value) else value
     if value is None or value is pd.NA or value is pd.NaT:

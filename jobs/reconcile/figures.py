@@ -7,7 +7,7 @@ Windows are half-open on the left: (as_of - window_days, as_of].
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
@@ -547,7 +547,7 @@ def student_progress(
 
 
 # Flags and wins are found rule by rule, each rule over whole columns: the rows it holds for are
-# found at once, and only their sentences are written.
+# found at once, and a sentence is written once for each distinct set of values it says.
 
 
 def _flags(progress: pd.DataFrame, thresholds: Thresholds, targets: Targets) -> list[tuple]:
@@ -577,34 +577,34 @@ def _wins(progress: pd.DataFrame, thresholds: Thresholds, targets: Targets) -> l
     met = (per_week >= targets.sessions_per_week) & (minutes >= targets.minutes_per_week)
     # At least one session a week: a single session three weeks ago is not a streak.
     attended_all = (rate >= 1) & (per_week >= 1)
-    sessions = progress["sessions_in_window"].to_numpy()
     return _in_rows(
         _said(
             Win,
             "grade_up",
             up,
-            (
+            lambda c, p, r: (
                 f"Grade up {c:.0f} points in the last {window} days ({p:.0f}% to {r:.0f}%)."
-                for c, p, r in _at(up, change, prior, recent)
             ),
+            change,
+            prior,
+            recent,
         ),
         _said(
             Win,
             "dosage_met",
             met,
-            (
+            lambda s, m: (
                 f"Met the tutoring target: {round(s, 1):g} sessions and {m:.0f} minutes a week."
-                for s, m in _at(met, per_week, minutes)
             ),
+            per_week,
+            minutes,
         ),
         _said(
             Win,
             "full_attendance",
             attended_all,
-            (
-                f"Attended all {n} sessions in the last {window} days."
-                for (n,) in _at(attended_all, sessions)
-            ),
+            lambda n: f"Attended all {n} sessions in the last {window} days.",
+            progress["sessions_in_window"].to_numpy(),
         ),
     )
 
@@ -616,15 +616,11 @@ def status_of(flags: tuple[Flag, ...]) -> str:
     return WATCH_STATUS if flags else ON_TRACK_STATUS
 
 
-_NEVER_TUTORED = "No tutoring session logged yet; check the tutor log and the schedule."
-
-
 def _attendance_flags(progress: pd.DataFrame, thresholds: Thresholds) -> list[list[Flag | None]]:
     window = thresholds.window_days
     days = progress["days_since_last_session"].to_numpy(dtype="float64", na_value=np.nan)
     # No session yet (no days since one), or none for too long.
     stale = np.isnan(days) | (days > thresholds.no_session_days)
-    last = progress["last_session_date"].to_numpy(dtype=object)
     (rate,) = _numbers(progress, "attendance_rate")
     low = rate < thresholds.min_attendance
     return [
@@ -632,24 +628,28 @@ def _attendance_flags(progress: pd.DataFrame, thresholds: Thresholds) -> list[li
             Flag,
             "no_recent_session",
             stale,
-            (
-                _NEVER_TUTORED
-                if d != d  # NaN
-                else f"No session in {int(d)} days (last on {day.isoformat()}); schedule one."
-                for d, day in _at(stale, days, last)
-            ),
+            _no_recent_session,
+            days,
+            progress["last_session_date"].to_numpy(dtype=object),
         ),
         _said(
             Flag,
             "low_attendance",
             low,
-            (
+            lambda r: (
                 f"Attended {r:.0%} of sessions in the last {window} days, below "
                 f"{thresholds.min_attendance:.0%}."
-                for (r,) in _at(low, rate)
             ),
+            rate,
         ),
     ]
+
+
+def _no_recent_session(days: float, last: date | None) -> str:
+    if days != days:  # NaN: no session yet
+        return "No tutoring session logged yet; check the tutor log and the schedule."
+    assert last is not None
+    return f"No session in {int(days)} days (last on {last.isoformat()}); schedule one."
 
 
 def _grade_flags(progress: pd.DataFrame, thresholds: Thresholds) -> list[list[Flag | None]]:
@@ -661,35 +661,33 @@ def _grade_flags(progress: pd.DataFrame, thresholds: Thresholds) -> list[list[Fl
         "grade_prior_percent",
         "grade_recent_percent",
     )
-    low = grade < thresholds.grade_floor
-    fell = change <= -thresholds.grade_drop_points
     missing = progress["missing_count"].to_numpy()
-    many_missing = missing >= thresholds.missing_threshold
     return [
         _said(
             Flag,
             "low_grade",
-            low,
-            (
-                f"Grade is {g:.0f}%, below {thresholds.grade_floor:.0f}%."
-                for (g,) in _at(low, grade)
-            ),
+            grade < thresholds.grade_floor,
+            lambda g: f"Grade is {g:.0f}%, below {thresholds.grade_floor:.0f}%.",
+            grade,
         ),
         _said(
             Flag,
             "grade_drop",
-            fell,
-            (
+            change <= -thresholds.grade_drop_points,
+            lambda c, p, r: (
                 f"Grade fell {-c:.0f} points in the last {window} days ({p:.0f}% before, "
                 f"{r:.0f}% now)."
-                for c, p, r in _at(fell, change, prior, recent)
             ),
+            change,
+            prior,
+            recent,
         ),
         _said(
             Flag,
             "missing_work",
-            many_missing,
-            (f"{n} assignments marked missing." for (n,) in _at(many_missing, missing)),
+            missing >= thresholds.missing_threshold,
+            lambda n: f"{n} assignments marked missing.",
+            missing,
         ),
     ]
 
@@ -700,28 +698,26 @@ def _dosage_flags(progress: pd.DataFrame, targets: Targets) -> list[Flag | None]
     per_week, minutes = _numbers(progress, "sessions_per_week", "minutes_per_week")
     met = (per_week >= targets.sessions_per_week) & (minutes >= targets.minutes_per_week)
     below = (progress["sessions_in_window"].to_numpy() != 0) & ~met
-    sentences = []
-    for sessions_per_week, minutes_per_week in _at(below, per_week, minutes):
+
+    def below_target(sessions_per_week: float, minutes_per_week: float) -> str:
         sessions = round(sessions_per_week, 1)
-        sentences.append(
+        return (
             f"Tutoring below target: {sessions:g} session{'' if sessions == 1 else 's'} a week "
             f"(target {targets.sessions_per_week:g}) and {minutes_per_week:.0f} minutes a "
             f"week (target {targets.minutes_per_week:g})."
         )
-    return _said(Flag, "low_dosage", below, sentences)
+
+    return _said(Flag, "low_dosage", below, below_target, per_week, minutes)
 
 
 def _follow_up_flags(progress: pd.DataFrame) -> list[Flag | None]:
     follow_up = progress["follow_up_date"]
-    asked = follow_up.notna().to_numpy()
     return _said(
         Flag,
         "follow_up",
-        asked,
-        (
-            f"Tutor asked for a follow-up on {pd.Timestamp(day).date().isoformat()}."
-            for (day,) in _at(asked, follow_up.to_numpy())
-        ),
+        follow_up.notna().to_numpy(),
+        lambda day: f"Tutor asked for a follow-up on {pd.Timestamp(day).date().isoformat()}.",
+        follow_up.to_numpy(),
     )
 
 
@@ -729,26 +725,42 @@ def _numbers(progress: pd.DataFrame, *names: str) -> list[np.ndarray]:
     return [progress[name].to_numpy(dtype="float64") for name in names]
 
 
-def _at(rows: np.ndarray, *columns: np.ndarray) -> Iterator[tuple]:
-    """Row by row, the values of `columns` in the rows marked, as Python values."""
-    return zip(*(column[rows].tolist() for column in columns), strict=True)
-
-
 _Said = TypeVar("_Said", Flag, Win)
 
 
 def _said(
-    kind: Callable[[str, str], _Said], code: str, rows: np.ndarray, sentences: Iterable[str]
+    kind: Callable[[str, str], _Said],
+    code: str,
+    rows: np.ndarray,
+    write: Callable[..., str],
+    *columns: np.ndarray,
 ) -> list[_Said | None]:
-    """Per row, a `kind` of `code` where `rows` marks it, saying the next of `sentences`;
-    None elsewhere. Rows that say the same share one (flags and wins are frozen)."""
-    said: list[_Said | None] = [None] * len(rows)
-    shared: dict[str, _Said] = {}
-    for position, sentence in zip(np.flatnonzero(rows).tolist(), sentences, strict=True):
-        if sentence not in shared:
-            shared[sentence] = kind(code, sentence)
-        said[position] = shared[sentence]
-    return said
+    """Per row, a `kind` of `code` where `rows` marks it, saying what `write` makes of the
+    row's values in `columns` (as Python values); None elsewhere. Rows of the same values
+    share one (flags and wins are frozen), written once."""
+    said = np.full(len(rows), None, dtype=object)
+    marked = np.flatnonzero(rows)
+    if len(marked):
+        values = [column[marked] for column in columns]
+        # Numbers apart by their bits, so -0.0 is not written as 0.0.
+        same = _same_values([_codes(_bits(of_rows)) for of_rows in values])
+        first = np.flatnonzero(_first_met(same))
+        distinct = [
+            kind(code, write(*row))
+            for row in zip(*(of_rows[first].tolist() for of_rows in values), strict=True)
+        ]
+        said[marked] = _objects(distinct)[same]
+    return said.tolist()
+
+
+def _bits(values: np.ndarray) -> np.ndarray:
+    return values.view(np.int64) if values.dtype == np.float64 else values
+
+
+def _objects(items: Sequence[object]) -> np.ndarray:
+    array = np.empty(len(items), dtype=object)
+    array[:] = items
+    return array
 
 
 def _in_rows(*rules: list) -> list[tuple]:

@@ -43,7 +43,8 @@ def student_positions(
     by_email = students.reset_index().dropna(subset=["email"]).drop_duplicates("email", keep=False)
     email_to_id = dict(zip(by_email["email"], by_email["student_id"], strict=True))
     name_counts = students["name_key"].value_counts()
-    count_of_name = name_counts.to_dict()  # a dict: one lookup per student, not a Series'
+    # A dict: one lookup per student, not a Series'; made from lists, not item by item.
+    count_of_name = dict(zip(name_counts.index.tolist(), name_counts.tolist(), strict=True))
     keys = zip(students.index.tolist(), students["name_key"].tolist(), strict=True)
     name_to_id = {key: student_id for student_id, key in keys if count_of_name[key] == 1}
     issues: dict[tuple[str, str, str], DataIssue] = {}

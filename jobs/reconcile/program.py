@@ -149,7 +149,8 @@ def _roster_teacher_mismatches(rows: pd.DataFrame, active: pd.DataFrame) -> list
     with their teacher and matched student ID)."""
     rows = rows[rows["student_id"].notna()].drop_duplicates(["source", "tab", "student_id"])
     rows = rows[rows["student_id"].isin(active.index)]
-    teachers_of = active["teachers"].to_dict()  # a dict: one lookup per row, not a frame's
+    # A dict: one lookup per row, not a frame's; made from lists, not item by item.
+    teachers_of = dict(zip(active.index.tolist(), active["teachers"].tolist(), strict=True))
     listed = [t in teachers_of[s] for s, t in zip(rows["student_id"], rows["teacher"], strict=True)]
     rows = rows[~np.array(listed, dtype=bool)]
     return [
@@ -173,9 +174,13 @@ def _in_reading_order(progress: pd.DataFrame) -> pd.DataFrame:
     """By status level (Act now, Watch, On track), then by name, then ID, so rows stay put
     between runs."""
     level = {status: rank for rank, status in enumerate(STATUS_LEVELS)}
-    order = progress.assign(
-        _level=progress["status"].map(level),
-        _name=progress["name_key"],
-        _id=progress.index,
-    ).sort_values(["_level", "_name", "_id"])
-    return order.drop(columns=["_level", "_name", "_id"])
+    keys = (progress.index, progress["name_key"], progress["status"].map(level))
+    # As sort_values by the three sorts (stably, a blank last), without copying the frame
+    # for the keys first.
+    return progress.take(np.lexsort([_sort_codes(key) for key in keys]))
+
+
+def _sort_codes(values: pd.Series | pd.Index) -> np.ndarray:
+    """Each value's rank among the distinct values, a blank after all."""
+    codes, distinct = pd.factorize(values, sort=True)
+    return np.where(codes < 0, len(distinct), codes)
