@@ -29,7 +29,8 @@ from jobs.fleet import ProgramRun, Shard
 from jobs.folders import run_folders
 from jobs.infra import logs, progress_line
 from jobs.infra.lock import program_lock
-from jobs.init import new_program, run_init
+from jobs.init import run_init
+from jobs.init_choices import new_program
 from jobs.report import DEBUG_NOTICE, SENSITIVE_NOTICE, RunReport
 from jobs.run import jobs_of, run_all
 from jobs.settings import Settings, load, load_google_base

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from jobs.errors import ConfigError
+from jobs.init_choices import NewProgram, check_same_program
 from jobs.model.init import FoundSpreadsheet
 from jobs.plan.init import (
     CONFIG,
@@ -24,32 +23,15 @@ from jobs.plan.init import (
     InitAction,
     InitReport,
     WriteConfig,
-    check_options,
     layouts_for,
     owned_tabs,
     plan_init,
 )
 from jobs.plan.init_config import config_text
-from jobs.settings import GoogleBase, GoogleSettings, Program, parse
+from jobs.settings import parse
 from jobs.workspace.init_port import ProgramInit
 from jobs.workspace.local.files import create_new_file
 from sheets_schema.new_program import ProgramLayouts, SpreadsheetKind
-
-
-@dataclass(frozen=True)
-class NewProgram:
-    """What the person running init chose."""
-
-    folder: Path  # where tutorsync.toml goes (and, locally, the spreadsheets)
-    program: Program
-    domain: str  # the school's e-mail domain, for example addresses
-    teacher: str  # the gradebook's teacher
-    workspace: Mapping[str, Any]  # the config's [workspace] table
-
-    @property
-    def config_path(self) -> Path:
-        return self.folder / CONFIG
-
 
 # --- The job ----------------------------------------------------------------------------------
 
@@ -61,7 +43,7 @@ def run_init(
     what was found. `today` dates the example sessions."""
     config_existed = new.config_path.exists()
     if config_existed:
-        _check_same_program(new)
+        check_same_program(new)
     layouts = layouts_for(new, today)
     found = setup.find(new.program.key)
     actions = plan_init(layouts, found, config_exists=config_existed, config=str(new.config_path))
@@ -106,29 +88,6 @@ def apply_init(
     return references
 
 
-def _check_same_program(new: NewProgram) -> None:
-    """init again in a folder whose config names the program otherwise (another --name or
-    --timezone) stops, saying what differs: it never overwrites the config, and a new name
-    is a new program key, whose spreadsheets it would look for in vain and make again."""
-    try:
-        existing = tomllib.loads(new.config_path.read_text(encoding="utf-8")).get("program", {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return  # the run that loads it says what is wrong with it
-    given = {"name": ("--name", new.program.name), "timezone": ("--timezone", new.program.timezone)}
-    differs = [
-        f"program.{field} is {existing.get(field, 'UTC')!r} there, not {value!r} ({option})"
-        for field, (option, value) in given.items()
-        if field in existing or field == "timezone"
-        if existing.get(field, "UTC") != value
-    ]
-    if differs:
-        raise ConfigError(
-            f"{new.config_path} already holds a program, and {'; '.join(differs)}. init never "
-            f"changes a config: to change the program, edit {new.config_path}; to start "
-            "another program, give init another folder. Nothing was made"
-        )
-
-
 def check_config(text: str, folder: Path) -> None:
     """The config init is about to write loads as any config does; if not, it is a bug, and
     nothing is written."""
@@ -136,35 +95,3 @@ def check_config(text: str, folder: Path) -> None:
         parse(tomllib.loads(text), config_dir=folder, origin=CONFIG)
     except (tomllib.TOMLDecodeError, ConfigError) as error:
         raise ConfigError(f"tutorsync init made a config that does not load: {error}") from None
-
-
-def new_program(
-    folder: Path,
-    *,
-    name: str,
-    timezone: str,
-    domain: str,
-    teacher: str | None,
-    google: GoogleBase | None,
-) -> NewProgram:
-    """Check what the person chose (ConfigError naming the option otherwise) and settle the
-    config's [workspace]: the folder itself, or base.toml's Google settings."""
-    program, domain, teacher = check_options(name, timezone, domain, teacher)
-    workspace: dict[str, Any] = {"kind": "local", "path": "."}
-    if google is not None:
-        workspace = {"kind": "google", "google": _portable(google.google, google.config_dir)}
-    return NewProgram(folder, program, domain, teacher, workspace)
-
-
-def _portable(google: GoogleSettings, base_dir: Path) -> dict[str, Any]:
-    """[workspace.google] as base.toml set it, its file paths made absolute: they were relative
-    to base.toml, and the new config lives elsewhere."""
-    table: dict[str, Any] = {"auth": google.auth}
-    table |= google.model_dump(mode="json", exclude_defaults=True)
-    for key in ("key_file", "client_secrets_file", "token_file"):
-        value = table.get(key)
-        if value and not Path(value).expanduser().is_absolute():
-            table[key] = str((base_dir / value).resolve())
-    if not table.get("quotas"):
-        table.pop("quotas", None)
-    return table

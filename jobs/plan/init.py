@@ -28,7 +28,7 @@ CONFIG = "tutorsync.toml"
 
 
 class Choices(Protocol):
-    """What the person running init chose (jobs.init.NewProgram), as the plan reads it."""
+    """What the person running init chose (jobs.init_choices.NewProgram), as the plan reads it."""
 
     @property
     def program(self) -> Program: ...

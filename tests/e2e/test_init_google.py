@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from google.auth.credentials import AnonymousCredentials
 
 from jobs.cli import cli
-from jobs.init import new_program, run_init
+from jobs.init import run_init
+from jobs.init_choices import new_program
 from jobs.settings import load, load_google_base
 from jobs.workspace.google.init import FILLED_KEY, GoogleInit
 from jobs.workspace.google.sheets import OWNED_TAB_KEY, spreadsheet_id

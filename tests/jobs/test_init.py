@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from jobs.cli import cli
 from jobs.errors import ConfigError
-from jobs.init import new_program
+from jobs.init_choices import new_program
 from jobs.model.init import FoundSpreadsheet
 from jobs.plan.init import CreateSpreadsheet, FillSpreadsheet, WriteConfig, layouts_for, plan_init
 from jobs.settings import load, load_google_base
