@@ -187,9 +187,14 @@ ASSIGNMENT_COLUMNS = ["assignment", "assignment_column", "due", "category"]
 
 
 def _categorical(values_of_rows: pd.Series, rows: np.ndarray) -> pd.Categorical:
-    """The categorical column of `values_of_rows` taken at `rows`."""
+    """The categorical column of `values_of_rows` taken at `rows`, its codes gathered in the
+    smallest integers that hold them (millions of marks)."""
     codes, categories = pd.factorize(values_of_rows.to_numpy(dtype=object))
-    return pd.Categorical.from_codes(codes[rows], categories=categories)
+    small = next(
+        kind for kind in (np.int8, np.int16, np.int32, np.int64)
+        if len(categories) < np.iinfo(kind).max
+    )  # fmt: skip
+    return pd.Categorical.from_codes(codes.astype(small)[rows], categories=categories)
 
 
 @dataclass(frozen=True)
@@ -350,7 +355,7 @@ def _score_tables(
     kind = np.array([_kind_code(score) for score in distinct] or [_BLANK], dtype=np.int8)[codes]
     students = _student_rows(layouts)
     issues = _unreadable_score_issues(cells, codes, distinct, kind, all_assignments, students)
-    graded = np.flatnonzero(kind >= _EXCUSED)  # excused marks are rows, not counted
+    graded = kind >= _EXCUSED  # excused marks are rows, not counted
     assignment = cells.assignment[graded]
     earned, possible = _earned_and_possible(
         kind[graded], codes[graded], distinct, _out_of(all_assignments)[assignment],
@@ -388,14 +393,16 @@ class _ScoreCells:
             grid, columns = layout.tab.grid, [a.column for a in layout.assignments]
             width, height = len(columns), len(layout.graded_rows)
             cells += _score_cells([grid[row_index] for row_index in layout.graded_rows], columns)
-            cell_student.append(np.repeat(np.arange(students, students + height), width))
-            cell_assignment.append(np.tile(np.arange(assignments, assignments + width), height))
+            # 32-bit: arrays of millions of marks cost by their size.
+            students_here = np.arange(students, students + height, dtype=np.int32)
+            assignments_here = np.arange(assignments, assignments + width, dtype=np.int32)
+            cell_student.append(np.repeat(students_here, width))
+            cell_assignment.append(np.tile(assignments_here, height))
             students += height
             assignments += width
-        student_of = np.concatenate(cell_student) if cell_student else np.zeros(0, dtype=np.intp)
-        assignment_of = (
-            np.concatenate(cell_assignment) if cell_assignment else np.zeros(0, dtype=np.intp)
-        )
+        no_cells = np.zeros(0, dtype=np.int32)
+        student_of = np.concatenate(cell_student) if cell_student else no_cells
+        assignment_of = np.concatenate(cell_assignment) if cell_assignment else no_cells
         return cls(cells, student_of, assignment_of)
 
 

@@ -42,7 +42,8 @@ FORMULA_ERRORS = frozenset(
 
 def formula_error(value: object) -> Invalid | None:
     """An Invalid for a cell showing a formula's error ("#N/A", "#REF!", ...); else None."""
-    if isinstance(value, str) and value.strip().upper() in FORMULA_ERRORS:
+    # Every error starts with "#": text without one is found in C, as most cells are.
+    if isinstance(value, str) and "#" in value and value.strip().upper() in FORMULA_ERRORS:
         return Invalid(
             "is a formula's error, not a value",
             "fix the formula in this cell, or type the value instead",

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import chain, compress, filterfalse
 from operator import attrgetter
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -107,15 +108,37 @@ def progress_tabs(
     has thousands of teachers' tabs of a class each: their figures are made cells column by
     column for all their students at once."""
     figures = _figure_columns(columns, [tab.progress for tab in tabs])
+    shape = _Shape.of(columns)
     return [
-        _progress_tab(tab, columns, of_tab, updated)
+        _progress_tab(tab, columns, shape, of_tab, updated)
         for tab, of_tab in zip(tabs, figures, strict=True)
     ]
+
+
+class _Shape(NamedTuple):
+    """What the progress tabs of some columns share, found once for all of them."""
+
+    header_keys: list[str]
+    highlights: tuple[Highlight, ...]
+    printed_columns: int
+
+    @classmethod
+    def of(cls, columns: Sequence[OutputColumn]) -> _Shape:
+        return cls(
+            [header_key(column.header) for column in columns],
+            tuple(
+                Highlight(index, rule, tone, value)
+                for index, column in enumerate(columns)
+                for rule, value, tone in column.highlights
+            ),
+            _printed_columns(columns),
+        )
 
 
 def _progress_tab(
     tab: TabProgress,
     columns: Sequence[OutputColumn],
+    shape: _Shape,
     figures: Sequence[list[CellValue] | None],
     updated: str,
 ) -> TabWrite:
@@ -123,7 +146,7 @@ def _progress_tab(
     header = [column.header for column in columns] + carried.extra_headers
     educator_headers = [c.header for c in columns if c.educator] + carried.extra_headers
     student_ids = tab.progress.index.tolist()
-    rows = _student_rows(columns, figures, student_ids, carried)
+    rows = _student_rows(shape.header_keys, figures, student_ids, carried)
     listed = set(student_ids)
     archived = [student_id for student_id in carried.order if student_id not in listed]
     sections: set[int] = set()
@@ -147,13 +170,9 @@ def _progress_tab(
         column_formats=formats,
         attention_rows=_attention_rows(tab.progress),
         section_rows=frozenset(sections),
-        highlights=tuple(
-            Highlight(index, rule, tone, value)
-            for index, column in enumerate(columns)
-            for rule, value, tone in column.highlights
-        ),
+        highlights=shape.highlights,
         footer_rows=1 if updated else 0,
-        printed_columns=_printed_columns(columns),
+        printed_columns=shape.printed_columns,
     )
 
 
@@ -197,16 +216,15 @@ def _printed_columns(columns: Sequence[OutputColumn]) -> int:
 
 
 def _student_rows(
-    columns: Sequence[OutputColumn],
+    header_keys: Sequence[str],
     figures: Sequence[list[CellValue] | None],
     student_ids: list[object],
     carried: _EducatorContent,
 ) -> list[tuple[CellValue, ...]]:
     """One row per listed student: their figures (per column, as cells), and what educators
-    typed for them."""
+    typed for them (columns by their header keys)."""
     if not student_ids:
         return []
-    header_keys = [header_key(column.header) for column in columns]
     extra_keys = [header_key(h) for h in carried.extra_headers]
     # Educator columns are read per student only when the tab holds educator content (a new
     # tab holds none); then the rows are put together from the columns, in C.

@@ -377,7 +377,7 @@ def _trend(
     # By group, then by due date, ties in sheet order: one stable sort of one number, which
     # a gradebook's rows and columns mostly have in order already.
     day = day - day.min()
-    order = np.argsort(group * (int(day.max()) + 1) + day, kind="stable")
+    order = np.argsort(group.astype(np.int64) * (int(day.max()) + 1) + day, kind="stable")
     group_of = group[order]
     # A group's latest are those with no mark of the group TREND_POINTS places later.
     latest = np.ones(len(order), dtype=bool)
@@ -430,20 +430,24 @@ def _weights(categories: pd.Series, category_weights: Mapping[str, float]) -> np
 def _groups(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.Index]:
     """Each row's group of `by` (-1 where a key is missing) and the groups' keys, numbered
     and sorted as `frame.groupby(by)` numbers and sorts them. A categorical key (a matched
-    mark's student ID or teacher) is read by its codes: millions of marks, few keys."""
-    combined = np.zeros(len(frame), dtype=np.int64)
-    missing = np.zeros(len(frame), dtype=bool)
-    levels = []
-    for name in by:
-        codes, keys = _sorted_codes(frame[name])
-        combined = combined * max(len(keys), 1) + codes
-        missing |= codes < 0
-        levels.append(keys)
-    shape = [max(len(keys), 1) for keys in levels]
-    group = np.full(len(frame), -1, dtype=np.intp)
-    group[~missing], present = _numbered(combined[~missing], math.prod(shape))
+    mark's student ID or teacher) is read by its codes: millions of marks, few keys. The
+    numbers are 32-bit: an array of millions of them costs by its size."""
+    levels = [_sorted_codes(frame[name]) for name in by]
+    shape = [max(len(keys), 1) for _, keys in levels]
+    if len(levels) == 1:
+        combined = levels[0][0]
+    else:
+        combined = np.zeros(len(frame), dtype=np.int64)
+        for (codes, _), size in zip(levels, shape, strict=True):
+            combined = combined * size + codes
+    missing = np.logical_or.reduce([codes < 0 for codes, _ in levels])
+    if missing.any():
+        group = np.full(len(frame), -1, dtype=np.int32)
+        group[~missing], present = _numbered(combined[~missing], math.prod(shape))
+    else:
+        group, present = _numbered(combined, math.prod(shape))
     positions = np.unravel_index(present, shape)
-    keys_of = [keys[position] for keys, position in zip(levels, positions, strict=True)]
+    keys_of = [keys[position] for (_, keys), position in zip(levels, positions, strict=True)]
     if len(by) == 1:
         return group, keys_of[0].rename(by[0])
     return group, pd.MultiIndex.from_arrays(keys_of, names=list(by))
@@ -459,20 +463,21 @@ def _numbered(keys: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:
         run_starts[1:] = keys[1:] != keys[:-1]
         starts = np.flatnonzero(run_starts)
         numbers, distinct = pd.factorize(keys[starts], sort=True)
-        return np.repeat(numbers, np.diff(np.append(starts, len(keys)))), distinct
+        lengths = np.diff(np.append(starts, len(keys)))
+        return np.repeat(numbers.astype(np.int32), lengths), distinct
     used = np.zeros(span, dtype=bool)
     used[keys] = True
-    return (np.cumsum(used) - 1)[keys], np.flatnonzero(used)
+    return (np.cumsum(used, dtype=np.int32) - 1)[keys], np.flatnonzero(used)
 
 
 def _sorted_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """A code per row (-1 where missing) and the keys, sorted; codes in the keys' order."""
     if not isinstance(column.dtype, pd.CategoricalDtype):
         codes, keys = pd.factorize(column, sort=True)
-        return codes, pd.Index(keys.tolist())  # a key's type inferred, as groupby does
+        return codes.astype(np.int32), pd.Index(keys.tolist())  # types inferred, as groupby
     categories = column.cat.categories
     order = categories.argsort()
-    rank = np.empty(len(order) + 1, dtype=np.intp)
+    rank = np.empty(len(order) + 1, dtype=np.int32)
     rank[order] = np.arange(len(order))
     rank[-1] = -1  # code -1 (missing) stays -1
     return rank[column.cat.codes.to_numpy()], categories[order]
