@@ -11,6 +11,10 @@ their VTIMEZONEs, the calendar's own properties) is written back byte for byte, 
 program formatted it. Parsing and rewriting the whole calendar would re-sort, re-fold and
 re-escape those, and could rename a custom time zone.
 
+Reading parses only VEVENTs that may carry a tutorsync key, and reads one as tutorsync writes
+it (its own lines, in their plain form) without icalendar, exactly as icalendar would read it:
+icalendar takes a millisecond an event. Any other form is read by icalendar.
+
 Recurrence lines are stored as real RRULE, EXDATE, RDATE (and EXRULE) properties and read back
 to the same strings. icalendar writes RRULE parts in RFC 5545's order (FREQ, UNTIL, COUNT,
 INTERVAL, ...), but tutorsync writes ...;BYDAY=TU;UNTIL=...; and compares what it reads with
@@ -20,11 +24,12 @@ before it is written: one that would not read back exactly as given is refused.
 
 from __future__ import annotations
 
+import functools
 import logging
 import posixpath
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePath
@@ -33,6 +38,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Calendar, Component, Event
 from icalendar.parser import Contentline
+from icalendar.parser.content_line import NEWLINE, UFOLD
 from icalendar.prop import vCalAddress, vRecur, vText
 
 from jobs.errors import WorkspaceError
@@ -83,17 +89,15 @@ class LocalCalendar:
         events: list[CalendarEvent] = []
         seen: set[str] = set()
         for block in document.blocks:
-            if block.kind != "VEVENT":
+            reading = block.reading(calendar)
+            key = reading.key if reading else None
+            if reading is None or key is None or key in seen or reading.program != program_key:
                 continue
-            vevent = block.component(calendar)
-            key = _series_key(vevent)
-            if key is None or key in seen or _text(vevent.get(_PROGRAM)) != program_key:
-                continue
-            if str(vevent.get("STATUS", "")).upper() == "CANCELLED":
+            if reading.cancelled:
                 continue
             seen.add(key)  # a copy of an event (same key) counts once; upsert removes it
             try:
-                events.append(_calendar_event(vevent))
+                events.append(reading.checkin())
             except _Unreadable as problem:
                 log.warning(
                     "%s: check-in %r on line %d is skipped: %s; the next run rewrites it",
@@ -187,11 +191,7 @@ def delete_event(path: Path, key: str) -> None:
     deletes an event from a file: its VEVENT is gone, every other line stays as it was."""
     document = _document(_read_text(path, path.name), path.name)
     blocks = document.blocks if document is not None else []
-    kept = [
-        block
-        for block in blocks
-        if block.kind != "VEVENT" or _series_key(block.component(path.name)) != key
-    ]
+    kept = [block for block in blocks if _key_of(block, path.name) != key]
     if document is None or len(kept) == len(blocks):
         raise WorkspaceError(f"{path.name} holds no check-in {key!r}")
     document.blocks = kept
@@ -231,6 +231,13 @@ class _Block:
     @classmethod
     def of(cls, component: Component) -> _Block:
         return cls(component.to_ical(sorted=False).decode("utf-8"), component.name, 0, component)
+
+    def reading(self, calendar: str) -> _Reading | None:
+        """What tutorsync reads of this VEVENT; None for other components and for events
+        with no tutorsync key, which are never parsed."""
+        if self.kind != "VEVENT" or not _may_hold(self.text, _KEY):
+            return None
+        return _plain_reading(self.text) or _component_reading(self.component(calendar))
 
     def component(self, calendar: str) -> Component:
         if self._parsed is None:
@@ -321,14 +328,45 @@ def _split(text: str, calendar: str) -> _Document:
     )
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """What tutorsync reads of one VEVENT."""
+
+    key: str | None  # a series' key; None for other events and for changed occurrences
+    program: str | None
+    cancelled: bool
+    checkin: Callable[[], CalendarEvent]  # raises _Unreadable
+
+
+def _component_reading(vevent: Component) -> _Reading:
+    """What tutorsync reads of a VEVENT icalendar parsed."""
+    return _Reading(
+        key=_series_key(vevent),
+        program=_text(vevent.get(_PROGRAM)),
+        cancelled=str(vevent.get("STATUS", "")).upper() == "CANCELLED",
+        checkin=lambda: _calendar_event(vevent),
+    )
+
+
+def _key_of(block: _Block, calendar: str) -> str | None:
+    reading = block.reading(calendar)
+    return reading.key if reading else None
+
+
+def _may_hold(text: str, name: str) -> bool:
+    """False only if no content line of `text` can be the property `name`: icalendar reads a
+    name without case and without the spaces in and around it, and a fold (a line break and a
+    space) may split it anywhere."""
+    return name in "".join(text.split()).upper()
+
+
 def _put_events(document: _Document, written: Sequence[tuple[Event, str]], calendar: str) -> None:
     """Replace each written event's VEVENT where it stands, or add it at the end."""
     places: dict[str, list[int]] = {}
     for index, block in enumerate(document.blocks):
-        if block.kind == "VEVENT":
-            key = _series_key(block.component(calendar))
-            if key is not None:
-                places.setdefault(key, []).append(index)
+        key = _key_of(block, calendar)
+        if key is not None:
+            places.setdefault(key, []).append(index)
     copies: set[int] = set()
     added: list[_Block] = []
     for vevent, text in written:
@@ -419,7 +457,6 @@ def _calendar_event(vevent: Component) -> CalendarEvent:
         end = start + duration
     else:
         raise _Unreadable("it has no DTEND")
-    attendees = [str(address) for address in _all(vevent.get("ATTENDEE"))]
     return CalendarEvent(
         key=key,
         summary=_text(vevent.get("SUMMARY")) or "",
@@ -428,15 +465,20 @@ def _calendar_event(vevent: Component) -> CalendarEvent:
         end=end,
         timezone=timezone,
         recurrence=_recurrence_lines(vevent),
-        attendees=tuple(
-            sorted(
-                address[len(_MAILTO) :].lower()
-                if address.lower().startswith(_MAILTO)
-                else address.lower()
-                for address in attendees
-            )
-        ),
+        attendees=_emails(str(address) for address in _all(vevent.get("ATTENDEE"))),
         schedule=_text(vevent.get(_SCHEDULE)) or "",
+    )
+
+
+def _emails(addresses: Iterable[str]) -> tuple[str, ...]:
+    """Attendees' addresses as the port compares them: lower case, sorted, no "mailto:"."""
+    return tuple(
+        sorted(
+            address[len(_MAILTO) :].lower()
+            if address.lower().startswith(_MAILTO)
+            else address.lower()
+            for address in addresses
+        )
     )
 
 
@@ -463,6 +505,127 @@ def _all(value: object) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list) else [value]
+
+
+# --- Check-ins as tutorsync writes them, read without icalendar --------------------------------
+
+# A content line with plain parameters: no quotes, lists, escapes or spaces, which icalendar
+# reads in more than one way.
+_PLAIN_LINE = re.compile(
+    r"(?P<name>[A-Z][A-Z0-9-]*)(?P<params>(?:;[A-Z][A-Z0-9-]*=[A-Za-z0-9/_+.-]*)*):(?P<value>.*)"
+)
+_PLAIN_TEXT = re.compile(r"(?:[^\\]|\\[;,nN])*")  # escapes every icalendar version reads alike
+_MOMENT = re.compile(r"[0-9]{8}T[0-9]{6}")
+_TZID = re.compile(r";TZID=(?P<zone>[A-Za-z0-9/_+.-]+)")
+_ONCE = frozenset(
+    {"UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION", "CLASS"}
+    | {_KEY, _PROGRAM, _SCHEDULE}
+)
+_UNESCAPED = frozenset({_KEY, _PROGRAM, _SCHEDULE, "ATTENDEE"})  # read without unescaping
+
+
+@dataclass
+class _PlainLines:
+    once: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (params, value)
+    attendees: list[str] = field(default_factory=list)
+    recurrence: dict[str, list[str]] = field(default_factory=dict)  # names in the order seen
+
+
+def _plain_reading(text: str) -> _Reading | None:
+    """The check-in in a VEVENT holding only the lines tutorsync writes, each in the form it
+    writes them, read as icalendar and `_calendar_event` read it (icalendar takes about a
+    millisecond an event); None for any other VEVENT, which icalendar then reads."""
+    lines = _plain_lines(text)
+    if lines is None:
+        return None
+    once = lines.once
+    key, start, end, stamp = (once.get(name) for name in (_KEY, "DTSTART", "DTEND", "DTSTAMP"))
+    summary, description = (once.get(name, ("", ""))[1] for name in ("SUMMARY", "DESCRIPTION"))
+    if key is None or start is None or end is None:
+        return None
+    if not _PLAIN_TEXT.fullmatch(summary) or not _PLAIN_TEXT.fullmatch(description):
+        return None
+    if stamp is not None and not _is_utc(stamp[1]):
+        return None  # a DTSTAMP of another form could make icalendar fail
+    try:
+        timezone, first = _plain_moment(*start)
+        last = _plain_moment(*end)[1]
+        recurrence = tuple(
+            read for name in lines.recurrence for line in lines.recurrence[name]
+            for read in _as_read(line)
+        )  # fmt: skip
+    except Exception:  # icalendar, which then reads the event, says what is wrong
+        return None
+    zone = ZoneInfo(timezone)
+    checkin = CalendarEvent(
+        key=key[1],
+        summary=_text(summary) or "",
+        description=_text(description) or "",
+        start=first.astimezone(zone),
+        end=last.astimezone(zone),
+        timezone=timezone,
+        recurrence=recurrence,
+        attendees=_emails(lines.attendees),
+        schedule=once.get(_SCHEDULE, ("", ""))[1],
+    )
+    program = once.get(_PROGRAM)
+    return _Reading(key[1], program[1] if program else None, False, lambda: checkin)
+
+
+def _plain_lines(text: str) -> _PlainLines | None:
+    """A VEVENT's content lines by property, if each is one tutorsync writes, in the form it
+    writes it; None otherwise."""
+    lines = [line for line in NEWLINE.split(UFOLD.sub("", text)) if line]
+    if lines[:1] != ["BEGIN:VEVENT"] or lines[-1:] != ["END:VEVENT"]:
+        return None
+    plain = _PlainLines()
+    for line in lines[1:-1]:
+        found = _PLAIN_LINE.fullmatch(line)
+        if found is None:
+            return None
+        name, params, value = found.group("name", "params", "value")
+        if name in _UNESCAPED and "\\" in value:
+            return None  # icalendar versions differ on escapes in these
+        if name in _ONCE and name not in plain.once:
+            if params and name not in ("DTSTART", "DTEND"):
+                return None
+            plain.once[name] = (params, value)
+        elif name == "ATTENDEE" and ";VALUE=" not in params:  # a VALUE makes another type
+            plain.attendees.append(value)
+        elif name in _RECURRENCE:
+            plain.recurrence.setdefault(name, []).append(line)
+        else:
+            return None
+    return plain
+
+
+def _plain_moment(params: str, value: str) -> tuple[str, datetime]:
+    """`_moment` of a DTSTART or DTEND in UTC or at a TZID's wall clock. Raises ValueError for
+    any other form."""
+    zone = _TZID.fullmatch(params)
+    if params == "" and _is_utc(value):
+        return "UTC", _wall_clock(value).replace(tzinfo=ZoneInfo("UTC"))
+    if zone and _MOMENT.fullmatch(value):
+        return zone["zone"], _wall_clock(value).replace(tzinfo=ZoneInfo(zone["zone"]))
+    raise ValueError(f"{params}:{value} is not a plain moment")
+
+
+def _is_utc(value: str) -> bool:
+    return value.endswith("Z") and bool(_MOMENT.fullmatch(value[:-1]))
+
+
+def _wall_clock(value: str) -> datetime:
+    return datetime(
+        int(value[:4]), int(value[4:6]), int(value[6:8]),
+        int(value[9:11]), int(value[11:13]), int(value[13:15]),
+    )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1024)
+def _as_read(line: str) -> tuple[str, ...]:
+    """A recurrence line as `_recurrence_lines` gives it, parsed and written back by icalendar;
+    worked out once a line (a program's series share a few)."""
+    return _recurrence_lines(Component.from_ical(f"BEGIN:VEVENT\r\n{line}\r\nEND:VEVENT\r\n"))
 
 
 class _RecurInGivenOrder(vRecur):
@@ -553,9 +716,8 @@ def _written_event(calendar: str, program_key: str, event: CalendarEvent) -> tup
     try:
         vevent = _vevent(program_key, event)
         text = vevent.to_ical(sorted=False).decode("utf-8")
-        parsed = Component.from_ical(text)
-        read_back = _calendar_event(parsed)
-        program = _text(parsed.get(_PROGRAM))
+        reading = _plain_reading(text) or _component_reading(Component.from_ical(text))
+        read_back, program = reading.checkin(), reading.program
     except _Unreadable as problem:
         raise WorkspaceError(
             f"{calendar}: check-in {event.key!r} was not written: {problem} (this is a bug in "

@@ -3,10 +3,11 @@
 An `.xlsx` file is a spreadsheet whose worksheets are its tabs; a `.csv` file is a spreadsheet
 with one read-only tab named after the file. Sources are read with calamine, typed as openpyxl
 types them (`xlsx_values.py`; openpyxl reads a tab calamine would type otherwise), and never
-written. Owned tabs are read by openpyxl in full mode (links, comments, formatting), those tabs
-only, and written by openpyxl into a workbook of their own and moved into the `.xlsx` file
-part by part (`package.py`), so what openpyxl does not model in the teacher's tabs stays as it
-was; one atomic file replacement per write.
+written. Owned tabs are read from their XML as openpyxl's full reader reads them, links,
+comments and formatting too (`xlsx_owned.py`; openpyxl reads a tab it would read otherwise),
+and written by openpyxl into a workbook of their own and moved into the `.xlsx` file part by
+part (`package.py`), so what openpyxl does not model in the teacher's tabs stays as it was; one
+atomic file replacement per write.
 
 Tabs tutorsync owns carry a sheet-scoped defined name, `tutorsync_owned_tab`, whose value is
 the tab's key as a text constant (`="tutorsync:demo:summary"`). Excel and LibreOffice keep a
@@ -44,11 +45,12 @@ from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import CALENDAR_MAC_1904
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 from openpyxl.workbook.defined_name import DefinedName, DefinedNameList
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.writer.excel import ExcelWriter
+from openpyxl.xml.constants import ARC_STYLE
 from python_calamine import CalamineWorkbook
 
 from jobs.errors import WorkspaceError
@@ -59,6 +61,12 @@ from jobs.workspace.local.package import (
     PackageTab,
     read_package,
     splice,
+)
+from jobs.workspace.local.xlsx_owned import (
+    NotReadAlike,
+    SharedStrings,
+    WorkbookStyles,
+    read_owned_cells,
 )
 from jobs.workspace.local.xlsx_values import (
     NotTypedAlike,
@@ -438,12 +446,14 @@ def _csv_delimiter(text: str) -> str:
 
 class _Xlsx:
     """One `.xlsx` file as read: its tabs from the package, source values by calamine (by
-    openpyxl where calamine would type a cell differently, see xlsx_values), and owned tabs by
-    openpyxl in full, those tabs only. What a read works out is kept for the next read."""
+    openpyxl where calamine would type a cell differently, see xlsx_values), and owned tabs
+    from their XML (by openpyxl in full, those tabs only, where it would read them otherwise,
+    see xlsx_owned). What a read works out is kept for the next read."""
 
     def __init__(self, data: bytes, spreadsheet: str) -> None:
         self.data = data
         self.spreadsheet = spreadsheet
+        self._strings: SharedStrings | None = None
         try:
             self.package: Package | None = read_package(data)
             self.package_error: PackageError | None = None
@@ -491,9 +501,56 @@ class _Xlsx:
                 owned_titles[key] = tab.title
             else:
                 others.add(tab.title)
-        sheets = self._owned_sheets(set(owned_titles.values())) if owned_titles else {}
-        owned = {key: _owned_tab(key, sheets[title]) for key, title in owned_titles.items()}
+        owned = self._owned_tabs(owned_titles) if owned_titles else {}
         return SpreadsheetState(exists=True, owned=owned, other_titles=frozenset(others))
+
+    def _owned_tabs(self, titles: Mapping[str, str]) -> dict[str, OwnedTab]:
+        """The owned tabs (key -> title) read from their XML as openpyxl's full reader reads
+        them, or, if it would read one of them another way, all of them by openpyxl."""
+        assert self.package is not None
+        parts = {tab.title: tab.part for tab in self.package.tabs}
+        try:
+            with warnings.catch_warnings():
+                # Warnings about features openpyxl cannot keep do not matter to a read.
+                warnings.simplefilter("ignore")
+                return {key: self._owned_tab(key, t, parts[t]) for key, t in titles.items()}
+        except (NotReadAlike, NotTypedAlike):
+            sheets = self._owned_sheets(set(titles.values()))
+            return {key: _owned_tab(key, sheets[title]) for key, title in titles.items()}
+
+    def _owned_tab(self, key: str, title: str, part: str) -> OwnedTab:
+        """An owned tab read from its XML. Raises NotReadAlike (or NotTypedAlike, for a damaged
+        part)."""
+        styles = self._workbook_styles
+        cells = read_owned_cells(self._part, part, styles, self._shared_strings)
+        comments = tuple(
+            CellComment(row, column, text)
+            for row, column, raw in cells.comments
+            if (text := stored_text(raw))
+        )
+        by_index: dict[int, CellStyle | None] = {}  # _style_in's cache, by the style's index
+        formats = []
+        for row, column, index in cells.styled:
+            if index not in by_index:
+                by_index[index] = _style_of(styles.font(index), styles.fill(index))
+            if style := by_index[index]:
+                formats.append(CellFormat(row, column, style))
+        return OwnedTab(key, title, cells.grid, comments, tuple(formats))
+
+    @functools.cached_property
+    def _workbook_styles(self) -> WorkbookStyles:
+        assert self.package is not None
+        # openpyxl reads the stylesheet from this part, whatever the package's relationships say.
+        epoch = CALENDAR_MAC_1904 if self.package.date1904 else CALENDAR_WINDOWS_1900
+        return WorkbookStyles(self._part(ARC_STYLE), epoch)
+
+    def _shared_strings(self) -> SharedStrings:
+        """The shared string table, read the first time an owned tab's cell uses it."""
+        if self._strings is None:
+            assert self.package is not None
+            part = self.package.shared_strings
+            self._strings = SharedStrings(self._part(part) if part else None)
+        return self._strings
 
     def _sources(self) -> list[PackageTab]:
         tabs = self.package.tabs if self.package else ()
@@ -849,13 +906,13 @@ def _style_in(cell: Any, styles: dict[int, CellStyle | None]) -> CellStyle | Non
     each time a cell's are asked for, which cost more than reading the tab."""
     style_id = cell.style_id
     if style_id not in styles:
-        styles[style_id] = _style_of(cell)
+        styles[style_id] = _style_of(cell.font, cell.fill)
     return styles[style_id]
 
 
-def _style_of(cell: Any) -> CellStyle | None:
-    """The formatting someone gave `cell`, None if none (tutorsync's own colours are not)."""
-    font, fill = cell.font, cell.fill
+def _style_of(font: Any, fill: Any) -> CellStyle | None:
+    """The formatting someone gave a cell of this font and fill, None if none (tutorsync's own
+    colours are not)."""
     color = _rgb(font.color) if font is not None else None
     background = _rgb(fill.fgColor) if fill is not None and fill.fill_type == "solid" else None
     style = CellStyle(

@@ -1,0 +1,452 @@
+"""An owned tab's cells read from its worksheet XML, exactly as openpyxl's full reader reads them.
+
+openpyxl's full reader makes a Cell, a style array and their descriptors for every cell, and
+reading tutorsync's own tabs that way cost more than reading every source. An owned tab needs
+less: each cell's value (typed by the rules of openpyxl's `WorkSheetParser.parse_cell`), its
+link, its comment and the index of its style. This module reads those with ElementTree; the
+small parts with many rules (the stylesheet, the tab's relationships, its comments, rich text)
+are read by openpyxl's own classes.
+
+What openpyxl's full reader would read another way (a formula, merged cells, a cell without a
+plain reference, a link or comment over a range) raises `NotReadAlike`, and the caller reads
+the tab with openpyxl.
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from xml.etree import ElementTree
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.text import Text
+from openpyxl.comments.comment_sheet import CommentSheet
+from openpyxl.packaging.relationship import RelationshipList, get_dependents
+from openpyxl.styles.alignment import Alignment
+from openpyxl.styles.cell_style import CellStyle
+from openpyxl.styles.fills import Fill
+from openpyxl.styles.fonts import Font
+from openpyxl.styles.numbers import (
+    BUILTIN_FORMATS,
+    BUILTIN_FORMATS_MAX_SIZE,
+    BUILTIN_FORMATS_REVERSE,
+    NumberFormatList,
+    is_date_format,
+    is_timedelta_format,
+)
+from openpyxl.styles.protection import Protection
+from openpyxl.utils.cell import column_index_from_string
+from openpyxl.utils.datetime import from_excel, from_ISO8601
+from openpyxl.worksheet._reader import _cast_number
+from openpyxl.xml.constants import COMMENTS_NS, REL_NS
+
+from jobs.workspace.local.xlsx_values import typed_value
+from sheets_schema.cells import CellValue, Grid, Link, trim_grid
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_ROW, _CELL, _VALUE, _FORMULA = f"{_MAIN}row", f"{_MAIN}c", f"{_MAIN}v", f"{_MAIN}f"
+_INLINE_STRING, _TEXT = f"{_MAIN}is", f"{_MAIN}t"
+_HYPERLINKS, _HYPERLINK = f"{_MAIN}hyperlinks", f"{_MAIN}hyperlink"
+_MERGED_CELLS = f"{_MAIN}mergeCells"
+_SHARED_STRING = f"{_MAIN}si"
+_RELATIONSHIP_ID = f"{{{REL_NS}}}id"
+_LINK_ATTRIBUTES = frozenset({"ref", "location", "tooltip", "display", _RELATIONSHIP_ID})
+
+# A plain reference ("B12"): what every program writes, and read alike by all of openpyxl's
+# ways of reading one (a cell's, a link's, a comment's).
+_REFERENCE = re.compile(r"([A-Z]{1,3})([1-9][0-9]*)")
+_MAX_ROW = 1_048_576
+_MAX_TEXT = 32_767  # openpyxl cuts text given to a cell (a link's target) to Excel's limit
+
+
+class NotReadAlike(Exception):
+    """openpyxl's full reader would read this tab another way: read it by openpyxl."""
+
+
+@dataclass(frozen=True)
+class OwnedCells:
+    """An owned tab's cells as openpyxl's full reader gives them. Rows and columns count from 0
+    (the header is row 0); comments and styled cells are in reading order."""
+
+    grid: Grid  # values as tutorsync's readers type them, text with a link as `Link`; trimmed
+    comments: tuple[tuple[int, int, str], ...]  # (row, column, text) of each comment
+    styled: tuple[tuple[int, int, int], ...]  # (row, column, style index) of each cell with one
+
+
+class WorkbookStyles:
+    """A workbook's cell formats as openpyxl's full reader applies them to cells. Each is read
+    when a cell first uses it, by openpyxl's own classes: a teacher's stylesheet may hold
+    hundreds, an owned tab uses a few."""
+
+    def __init__(self, styles_xml: bytes | None, epoch: datetime) -> None:
+        """Raises NotReadAlike where openpyxl would use its own default styles instead."""
+        if not styles_xml:
+            raise NotReadAlike("no stylesheet")
+        try:
+            root = ElementTree.fromstring(styles_xml)
+            # openpyxl keeps the last of each collection.
+            collections = {_local_name(child): child for child in root}
+            number_formats = collections.get("numFmts")
+            listed = (
+                NumberFormatList.from_tree(number_formats).numFmt
+                if number_formats is not None
+                else []
+            )
+        except Exception as error:  # openpyxl raises many kinds on a damaged stylesheet
+            raise NotReadAlike(str(error)) from None
+        self._custom_formats = {listing.numFmtId: listing.formatCode for listing in listed}
+        cell_formats = collections.get("cellXfs")
+        self._cell_formats = list(cell_formats) if cell_formats is not None else []
+        if not self._cell_formats:
+            raise NotReadAlike("no cell formats")  # openpyxl uses its own
+        if any(_local_name(xf) != "xf" for xf in self._cell_formats):
+            raise NotReadAlike("a cell format list openpyxl reads another way")
+        self._fonts = list(collections.get("fonts", []))
+        self._fills = list(collections.get("fills", []))
+        self.epoch = epoch
+        # Each worked out once: indices by a cell's `s`, cell formats by index, fonts and
+        # fills by their place in the stylesheet.
+        self._indices: dict[str | None, int] = {}
+        self._read: dict[int, XfFormat] = {}
+        self._read_fonts: dict[int, Any] = {}
+        self._read_fills: dict[int, Any] = {}
+
+    def index(self, style: str | None) -> int:
+        """The index of a cell's cell format from its `s` attribute. Raises NotReadAlike where
+        openpyxl would fail to look it up (or read it as another number)."""
+        if style not in self._indices:
+            if style is not None and not (
+                _is_number(style) and int(style) < len(self._cell_formats)
+            ):
+                raise NotReadAlike(f"a cell format {style!r} openpyxl cannot look up")
+            self._indices[style] = int(style or 0)
+        return self._indices[style]
+
+    def has_style(self, index: int) -> bool:
+        """openpyxl's `cell.has_style`: a part of the cell format is not the default."""
+        return self.cell_format(index).has_style
+
+    def number_format(self, index: int) -> str:
+        number_format = self.cell_format(index).number_format
+        if number_format is None:
+            raise NotReadAlike("a number format openpyxl looks up by its place in the list")
+        return number_format
+
+    def font(self, index: int) -> Any:
+        font_id = self.cell_format(index).font_id
+        if font_id not in self._read_fonts:
+            self._read_fonts[font_id] = _element(Font.from_tree, self._fonts, font_id)
+        return self._read_fonts[font_id]
+
+    def fill(self, index: int) -> Any:
+        fill_id = self.cell_format(index).fill_id
+        if fill_id not in self._read_fills:
+            fill = _element(Fill.from_tree, self._fills, fill_id)
+            if fill is None:
+                raise NotReadAlike("an empty fill, which openpyxl refuses")
+            self._read_fills[fill_id] = fill
+        return self._read_fills[fill_id]
+
+    def cell_format(self, index: int) -> XfFormat:
+        if index not in self._read:
+            self._read[index] = self._cell_format(index)
+        return self._read[index]
+
+    def _cell_format(self, index: int) -> XfFormat:
+        """As openpyxl's Stylesheet makes a style array of the cell format (`_to_array`) and
+        renumbers its number format (`_normalise_numbers`)."""
+        try:
+            xf = CellStyle.from_tree(self._cell_formats[index])
+        except Exception as error:  # openpyxl raises many kinds on a damaged cell format
+            raise NotReadAlike(str(error)) from None
+        array = xf.to_array()
+        format_id = array.numFmtId
+        if format_id in self._custom_formats:
+            code: str | None = self._custom_formats[format_id]
+            # A custom format that is a built-in one is renumbered to it, maybe to 0 (General).
+            format_id = BUILTIN_FORMATS_REVERSE.get(code, BUILTIN_FORMATS_MAX_SIZE)
+            number_format = code
+        else:
+            code = BUILTIN_FORMATS.get(format_id)
+            number_format = (
+                BUILTIN_FORMATS.get(format_id, "General")
+                if format_id < BUILTIN_FORMATS_MAX_SIZE
+                else None
+            )
+        has_style = (
+            any(array[:3])  # font, fill, border
+            or bool(format_id)
+            or any(array[6:])  # pivot button, quote prefix, named style
+            or (xf.alignment is not None and xf.alignment != Alignment())
+            or (xf.protection is not None and xf.protection != Protection())
+        )
+        return XfFormat(
+            has_style=has_style,
+            number_format=number_format,
+            is_date=is_date_format(code),
+            is_duration=is_timedelta_format(code),
+            font_id=array.fontId,
+            fill_id=array.fillId,
+        )
+
+
+@dataclass(frozen=True)
+class XfFormat:
+    """What openpyxl makes of one cell format (an `xf` of the stylesheet) for a cell."""
+
+    has_style: bool
+    number_format: str | None  # None where openpyxl's depends on the other cell formats
+    is_date: bool
+    is_duration: bool
+    font_id: int
+    fill_id: int
+
+
+def _element(read: Callable[[ElementTree.Element], Any], listed: list[Any], index: int) -> Any:
+    """The style element at `index` (Python's indexing, as openpyxl's lists) read by openpyxl."""
+    try:
+        return read(listed[index])
+    except Exception as error:  # openpyxl raises many kinds on a damaged style
+        raise NotReadAlike(str(error)) from None
+
+
+def _local_name(element: ElementTree.Element) -> str:
+    return str(element.tag).rpartition("}")[2]
+
+
+class SharedStrings:
+    """A workbook's shared string table, each string worked out when a cell first uses it."""
+
+    def __init__(self, xml: bytes | None) -> None:
+        try:
+            root = ElementTree.fromstring(xml) if xml else None
+        except ElementTree.ParseError as error:
+            raise NotReadAlike(str(error)) from None
+        self._items = list(root.iter(_SHARED_STRING)) if root is not None else []
+        self._texts: dict[int, str] = {}
+
+    def __getitem__(self, index: int) -> str:
+        if index not in self._texts:
+            # As openpyxl's read_string_table: the text, an escaped underscore unescaped.
+            self._texts[index] = _text(self._items[index]).replace("x005F_", "")
+        return self._texts[index]
+
+
+def read_owned_cells(
+    part: Callable[[str], bytes | None],
+    sheet_part: str,
+    styles: WorkbookStyles,
+    shared_strings: Callable[[], SharedStrings],
+) -> OwnedCells:
+    """The cells of the worksheet in the package part `sheet_part`; `part` gives a part's bytes
+    (None if missing). Raises NotReadAlike."""
+    xml = part(sheet_part)
+    if xml is None:
+        raise NotReadAlike("no worksheet part")
+    try:
+        root = ElementTree.fromstring(xml)
+    except ElementTree.ParseError as error:
+        raise NotReadAlike(str(error)) from None
+    if root.find(f".//{_MERGED_CELLS}") is not None:
+        raise NotReadAlike("merged cells")
+    cells = _Cells(styles, shared_strings)
+    for row in root.iter(_ROW):
+        cells.add_row(row)
+    relationships = _relationships(part, sheet_part)
+    targets: dict[str, str] = {}
+    for relationship in relationships or ():
+        targets.setdefault(relationship.Id, relationship.Target)  # openpyxl takes the first
+    link_lists = list(root.iter(_HYPERLINKS))
+    for link in link_lists[-1] if link_lists else ():  # openpyxl keeps the last list
+        cells.add_link(link, targets)
+    for ref, text in _comments(part, relationships):
+        cells.comments[_place(ref)] = text
+    return cells.owned()
+
+
+@dataclass
+class _Cells:
+    styles: WorkbookStyles
+    shared_strings: Callable[[], SharedStrings]
+
+    def __post_init__(self) -> None:
+        # (value, style index) by place; a cell openpyxl makes to hold a link has no style
+        self.values: dict[tuple[int, int], tuple[CellValue, int | None]] = {}
+        self.links: dict[tuple[int, int], str] = {}
+        self.comments: dict[tuple[int, int], str] = {}
+
+    def add_row(self, row: ElementTree.Element) -> None:
+        number = row.get("r")
+        if number is not None and not _is_number(number):
+            raise NotReadAlike("a row numbered in a way openpyxl reads otherwise")
+        for cell in row:
+            if cell.tag != _CELL:
+                raise NotReadAlike("something other than a cell in a row")
+            index = self.styles.index(cell.get("s"))
+            self.values[_place(cell.get("r"))] = (self._value(cell, index), index)
+
+    def _value(self, cell: ElementTree.Element, style: int) -> CellValue:
+        """openpyxl's `parse_cell`, for a cell without a formula, typed as tutorsync's readers
+        type it."""
+        if cell.find(_FORMULA) is not None:
+            raise NotReadAlike("a formula")  # openpyxl reads its text; Translator for shared
+        kind = cell.get("t", "n")
+        if kind == "inlineStr":
+            inline = cell.find(_INLINE_STRING)
+            return None if inline is None else _text(inline)
+        text = cell.findtext(_VALUE, None) or None
+        if text is None:
+            return None
+        try:
+            if kind == "n":
+                number = _cast_number(text)
+                cell_format = self.styles.cell_format(style)
+                if not cell_format.is_date:
+                    return number
+                try:
+                    moment = from_excel(
+                        number, self.styles.epoch, timedelta=cell_format.is_duration
+                    )
+                except (OverflowError, ValueError):
+                    return "#VALUE!"  # openpyxl's error for a date out of range
+                return typed_value(moment, lambda: self.styles.number_format(style))
+            if kind == "s":
+                return self.shared_strings()[int(text)]
+            if kind == "b":
+                return bool(int(text))
+            if kind == "d":
+                return typed_value(from_ISO8601(text), lambda: self.styles.number_format(style))
+        except (ValueError, IndexError, TypeError) as error:  # openpyxl fails on these
+            raise NotReadAlike(str(error)) from None
+        return text  # "str", "e" and any other kind: the text as it is
+
+    def add_link(self, link: ElementTree.Element, targets: Mapping[str, str]) -> None:
+        """A hyperlink as openpyxl binds it to its cell, a cell with no value showing it."""
+        if (
+            link.tag != _HYPERLINK
+            or len(link)
+            or not _LINK_ATTRIBUTES.issuperset(
+                name for name in link.attrib if name[0] != "{" or name == _RELATIONSHIP_ID
+            )
+        ):
+            raise NotReadAlike("a hyperlink openpyxl reads another way")
+        place = _place(link.get("ref"))
+        target, location = None, link.get("location")
+        if relationship := link.get(_RELATIONSHIP_ID):
+            if relationship not in targets:
+                raise NotReadAlike(f"a hyperlink's relationship {relationship!r} is missing")
+            target = targets[relationship]
+        value, style = self.values.get(place, (None, None))
+        shown = target or location
+        if value is None and shown is not None:
+            value = shown[:_MAX_TEXT]
+            if ILLEGAL_CHARACTERS_RE.search(value):
+                raise NotReadAlike("a hyperlink openpyxl cannot show in its cell")
+            self.values[place] = (value, style)
+        url = (target or "") + (f"#{location}" if location else "")
+        if url:
+            self.links[place] = url
+        else:
+            self.links.pop(place, None)
+
+    def owned(self) -> OwnedCells:
+        rows: dict[int, dict[int, CellValue]] = {}
+        styled = []
+        has_style: dict[int, bool] = {}
+        for (row, column), (value, style) in self.values.items():
+            url = self.links.get((row, column))
+            if url is not None and isinstance(value, str):
+                value = Link(value, url)
+            rows.setdefault(row, {})[column] = value
+            if style is not None:
+                if style not in has_style:
+                    has_style[style] = self.styles.has_style(style)
+                if has_style[style]:
+                    styled.append((row, column, style))
+        grid: Grid = [[] for _ in range(max(rows, default=-1) + 1)]
+        for row, values in rows.items():
+            line: list[CellValue] = [None] * (max(values) + 1)
+            for column, value in values.items():
+                line[column] = value
+            grid[row] = line
+        styled.sort()  # cells come in reading order, nearly always: a sort costs little
+        comments = tuple((*place, text) for place, text in sorted(self.comments.items()))
+        return OwnedCells(trim_grid(grid), comments, tuple(styled))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # the same few thousand references in every tab
+def _place(reference: str | None) -> tuple[int, int]:
+    """(row, column) from 0 of a plain cell reference. Raises NotReadAlike for any other."""
+    found = _REFERENCE.fullmatch(reference or "")
+    if found is None or int(found[2]) > _MAX_ROW:
+        raise NotReadAlike(f"cell reference {reference!r}")
+    return int(found[2]) - 1, column_index_from_string(found[1]) - 1
+
+
+def _text(element: ElementTree.Element) -> str:
+    """openpyxl's `Text.from_tree(element).content`: plain text here, anything else (runs of
+    rich text, phonetic guides, attributes openpyxl refuses) by openpyxl itself."""
+    if any(child.tag != _TEXT for child in element) or any(
+        name[0] != "{" for name in element.attrib
+    ):
+        try:
+            return str(Text.from_tree(element).content)
+        except Exception as error:  # openpyxl raises many kinds on damaged text
+            raise NotReadAlike(str(error)) from None
+    plain = None
+    for child in element:
+        plain = child.text  # the last one, as openpyxl keeps it
+    return plain or ""
+
+
+def _is_number(text: str) -> bool:
+    """Digits only, which openpyxl reads as the same number (it reads some others too)."""
+    return text.isascii() and text.isdigit()
+
+
+def _relationships(part: Callable[[str], bytes | None], sheet_part: str) -> RelationshipList | None:
+    """The worksheet's relationships as openpyxl reads them (targets inside the package made
+    absolute), or None if it has none."""
+    folder, name = posixpath.split(sheet_part)
+    rels = posixpath.join(folder, "_rels", f"{name}.rels")
+    if part(rels) is None:
+        return None
+    try:
+        return get_dependents(_OnePart(rels, part), rels)
+    except Exception as error:  # openpyxl raises many kinds on a damaged part
+        raise NotReadAlike(str(error)) from None
+
+
+def _comments(
+    part: Callable[[str], bytes | None], relationships: RelationshipList | None
+) -> Iterator[tuple[str, str]]:
+    """(reference, text) of each comment, in the order openpyxl puts them on their cells."""
+    for relationship in relationships.find(COMMENTS_NS) if relationships else ():
+        xml = part(relationship.target)
+        if xml is None:
+            raise NotReadAlike("a comments part is missing")
+        try:
+            comments = list(CommentSheet.from_tree(ElementTree.fromstring(xml)).comments)
+        except Exception as error:  # openpyxl raises many kinds on a damaged part
+            raise NotReadAlike(str(error)) from None
+        for ref, comment in comments:
+            yield ref, comment.text or ""
+
+
+@dataclass(frozen=True)
+class _OnePart:
+    """The little of a zip archive `get_dependents` asks for: one part's bytes."""
+
+    name: str
+    part: Callable[[str], bytes | None]
+
+    def read(self, name: str) -> bytes:
+        data = self.part(name) if name == self.name else None
+        if data is None:
+            raise KeyError(name)
+        return data
