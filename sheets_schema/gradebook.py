@@ -419,12 +419,13 @@ def _earned_and_possible(
     assignment_out_of: np.ndarray,
     missing_counts_as_zero: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each graded cell's points earned and possible, NaN where the mark does not count."""
+    """Each graded cell's points earned and possible (`assignment_out_of`, which becomes
+    it), NaN where the mark does not count."""
     # Points as typed, out of the assignment's; then the other kinds.
     earned = np.array([_score_part(s, "value") for s in distinct] or [np.nan], dtype=float)[codes]
-    possible = assignment_out_of.copy()
+    possible = assignment_out_of  # changed below only where not a percentage
     percent = kind == _PERCENT
-    earned[percent] = earned[percent] / 100.0 * assignment_out_of[percent]
+    earned[percent] = earned[percent] / 100.0 * possible[percent]
     fraction = kind == _FRACTION
     out_of = np.array([_score_part(s, "out_of") for s in distinct] or [np.nan], dtype=float)
     possible[fraction] = out_of[codes[fraction]]

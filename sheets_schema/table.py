@@ -257,14 +257,15 @@ def distinct_codes(
     met, but a cell parsed on its own keeps its sign)."""
     # By value first, in C; then, only where it matters, apart by type and sign.
     by_value = {cell: code for code, cell in enumerate(dict.fromkeys(cells))}
-    codes = np.fromiter(map(by_value.__getitem__, cells), dtype=np.intp, count=len(cells))
+    # 32-bit codes: columns of millions of cells cost by their size.
+    codes = np.fromiter(map(by_value.__getitem__, cells), dtype=np.int32, count=len(cells))
     apart = _apart(cells, codes, by_value, signed_zeros, numbers_alike)
     if apart is None:
         return codes, list(by_value)
-    key = codes * (int(apart.max()) + 1) + apart
+    key = codes.astype(np.int64) * (int(apart.max()) + 1) + apart
     used = np.zeros(int(key.max()) + 1, dtype=bool)
     used[key] = True
-    codes = (np.cumsum(used) - 1)[key]  # the keys used, numbered in order
+    codes = (np.cumsum(used, dtype=np.int32) - 1)[key]  # the keys used, numbered in order
     first = np.full(int(codes.max()) + 1, len(cells))
     np.minimum.at(first, codes, np.arange(len(cells)))
     return codes, [cells[position] for position in first.tolist()]

@@ -57,7 +57,7 @@ def count_sessions(
     # Sessions are grouped by student once, by number; every figure is over arrays of those
     # numbers, not over copies of millions of rows.
     student, students = _groups(sessions, ["student_id"])
-    dates = pd.to_datetime(sessions["session_date"]).to_numpy()
+    dates = _datetimes(sessions["session_date"])
     future = dates > np.datetime64(as_of)
     issues = _future_session_issues(sessions[future], as_of)
     keep, found = _sessions_counted(sessions, student, dates, ~future)
@@ -72,6 +72,15 @@ def count_sessions(
         )
     named = figures.set_axis(students[figures.index.to_numpy()])
     return named, issues
+
+
+def _datetimes(column: pd.Series) -> np.ndarray:
+    """pd.to_datetime of the column, a categorical one's dates converted once each."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return pd.to_datetime(column).to_numpy()
+    # Code -1, a session without a date, reads the NaT appended last.
+    dates = pd.to_datetime(pd.Series(with_none_last(column.cat.categories.tolist())))
+    return dates.to_numpy()[column.cat.codes.to_numpy()]
 
 
 def _future_session_issues(future: pd.DataFrame, as_of: date) -> list[DataIssue]:
@@ -232,23 +241,32 @@ def _latest_text(
     text, texts = _keyed(notes, _text_of)
     text = text[kept]
     written = text >= 0
-    dated = pd.DataFrame(
-        {"student": student[kept][written], "session_date": dates[kept][written]}
-    ).assign(_text=text[written])
-    latest = dated.sort_values("session_date").groupby("student").tail(1)
-    latest = latest[latest["student"] >= 0]  # sessions of no student
-    # Students share a few hundred (day, text) pairs: each is written once.
-    day = latest["session_date"].to_numpy().astype("datetime64[D]")
-    text = latest["_text"].to_numpy()
+    student, day, text = student[kept][written], dates[kept][written], text[written]
+    latest = _latest_of_each(student, day)
+    day, text = day[latest].astype("datetime64[D]"), text[latest]
     pair, _ = pd.factorize(day.view(np.int64) * len(texts) + text)
     first = np.flatnonzero(_first_met(pair))
     shown = [
         f"{pd.Timestamp(d).date().isoformat()}: {_within_a_cell(texts[t])}"
         for d, t in zip(day[first], text[first], strict=True)
     ]
-    return pd.Series(
-        np.array(shown, dtype=object)[pair], index=latest["student"].to_numpy(), dtype=object
-    )
+    return pd.Series(np.array(shown, dtype=object)[pair], index=student[latest], dtype=object)
+
+
+def _latest_of_each(student: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """Positions of each student's latest session, as a sort by date (quicksort) and each
+    student's last row give them. When no student has two sessions on their latest date,
+    that is each student's one session on its latest date, found without sorting."""
+    of_a_student = student >= 0  # not sessions of no student
+    day = dates.view(np.int64)
+    latest_day = np.full(int(student.max(initial=0)) + 1, np.iinfo(np.int64).min)
+    np.maximum.at(latest_day, student[of_a_student], day[of_a_student])
+    on_latest = of_a_student & (day == latest_day[np.maximum(student, 0)])
+    if not np.isnat(dates).any() and (np.bincount(student[on_latest]) <= 1).all():
+        return np.flatnonzero(on_latest)
+    dated = pd.DataFrame({"student": student, "session_date": dates})
+    tail = dated.sort_values("session_date").groupby("student").tail(1).index.to_numpy()
+    return tail[student[tail] >= 0]
 
 
 def _text_of(value: object) -> str | None:

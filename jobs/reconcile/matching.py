@@ -6,6 +6,8 @@ records on a guess would put one child's sessions or grades on another's record.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
@@ -26,27 +28,48 @@ def match_students(
     student_cell; `students` is the roster frame indexed by student ID. Issues are reported
     once per cell, not once per row that shares it (a gradebook row has many scores).
     """
-    positions, issues = student_positions(records, students)
+    positions, issues = student_positions(records, RosterLookup.of(students))
     ids = with_none_last(students.index.to_numpy(dtype=object))  # position -1: None
     return pd.Series(ids[positions], index=records.index, dtype=object), issues
 
 
+@dataclass(frozen=True)
+class RosterLookup:
+    """The roster's students (indexed by student ID) and what else matching finds them by:
+    made once for all of a program's records, sessions and gradebook rows alike."""
+
+    students: pd.DataFrame
+    unpadded: dict[str, str]  # digit-only IDs without their leading zeros
+    email_to_id: dict[str, str]  # e-mails no two students share
+    name_to_id: dict[str, str]  # name keys no two students share
+    name_counts: pd.Series  # students per name key
+
+    @classmethod
+    def of(cls, students: pd.DataFrame) -> RosterLookup:
+        by_email = students.reset_index().dropna(subset=["email"])
+        by_email = by_email.drop_duplicates("email", keep=False)
+        name_counts = students["name_key"].value_counts()
+        # Dicts: one lookup per student, not a Series'; made from lists, not item by item.
+        count_of_name = dict(zip(name_counts.index.tolist(), name_counts.tolist(), strict=True))
+        keys = zip(students.index.tolist(), students["name_key"].tolist(), strict=True)
+        return cls(
+            students,
+            _unpadded_ids(students.index),
+            dict(zip(by_email["email"], by_email["student_id"], strict=True)),
+            {key: student_id for student_id, key in keys if count_of_name[key] == 1},
+            name_counts,
+        )
+
+
 def student_positions(
-    records: pd.DataFrame, students: pd.DataFrame
+    records: pd.DataFrame, roster: RosterLookup
 ) -> tuple[np.ndarray, list[DataIssue]]:
-    """`match_students`, each record's student as its position in `students` (-1 when
-    unmatched): what reconciling keeps, rather than millions of IDs."""
+    """`match_students`, each record's student as its position in the roster's students (-1
+    when unmatched): what reconciling keeps, rather than millions of IDs."""
     if records.empty:
         return np.zeros(0, dtype=np.intp), []
+    students = roster.students
     positions = _positions_of_ids(records["student_id_typed"], students.index)
-    unpadded = _unpadded_ids(students.index)
-    by_email = students.reset_index().dropna(subset=["email"]).drop_duplicates("email", keep=False)
-    email_to_id = dict(zip(by_email["email"], by_email["student_id"], strict=True))
-    name_counts = students["name_key"].value_counts()
-    # A dict: one lookup per student, not a Series'; made from lists, not item by item.
-    count_of_name = dict(zip(name_counts.index.tolist(), name_counts.tolist(), strict=True))
-    keys = zip(students.index.tolist(), students["name_key"].tolist(), strict=True)
-    name_to_id = {key: student_id for student_id, key in keys if count_of_name[key] == 1}
     issues: dict[tuple[str, str, str], DataIssue] = {}
     # A typo is typed again and again (every session of the student): decided once.
     decided: dict[tuple[object, object, object], tuple] = {}
@@ -65,16 +88,7 @@ def student_positions(
         key = (source, tab, cell)
         typed = (typed_id, typed_name, typed_email)
         if typed not in decided:
-            decided[typed] = _match_one(
-                typed_id,
-                typed_name,
-                typed_email,
-                students,
-                unpadded,
-                email_to_id,
-                name_to_id,
-                name_counts,
-            )
+            decided[typed] = _match_one(typed_id, typed_name, typed_email, roster)
         student_id, issue = decided[typed]
         if student_id is not None:
             positions[position] = students.index.get_loc(student_id)
@@ -94,10 +108,10 @@ def _positions_of_ids(typed_ids: pd.Series, ids: pd.Index) -> np.ndarray:
     return np.append(of_category, -1)[typed_ids.cat.codes.to_numpy()]  # code -1: none
 
 
-def _match_one(
-    typed_id, typed_name, typed_email, students, unpadded, email_to_id, name_to_id, name_counts
-):
+def _match_one(typed_id, typed_name, typed_email, roster: RosterLookup):
     """One record that did not match by ID exactly: (student ID or None, issue or None)."""
+    students, unpadded, name_counts = roster.students, roster.unpadded, roster.name_counts
+    email_to_id, name_to_id = roster.email_to_id, roster.name_to_id
     # pandas gives NaN, not None, for a missing value in a column that is mostly empty.
     typed_id, typed_name, typed_email = (
         _text_or_none(value) for value in (typed_id, typed_name, typed_email)

@@ -16,13 +16,14 @@ from jobs.reconcile.figures import (
     student_progress,
     unweighted_categories,
 )
-from jobs.reconcile.matching import match_students, student_positions
+from jobs.reconcile.matching import RosterLookup, student_positions
 from jobs.settings import Settings
 from jobs.stage import cycle_collection_paused
 from sheets_schema.gradebook import ScoreTables
 from sheets_schema.issues import DataIssue, Severity
 from sheets_schema.outputs import STATUS_LEVELS
 from sheets_schema.roster import Roster
+from sheets_schema.table import with_none_last
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,10 @@ class Reconciled:
 def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reconciled:
     """Match the parsed rows to roster students and compute their progress as of `as_of`."""
     parsed_roster, issues = parsed.roster, list(parsed.issues)
-    sessions, found = _match_sessions(parsed.sessions, parsed_roster)
+    lookup = RosterLookup.of(parsed_roster.students)
+    sessions, found = _match_sessions(parsed.sessions, lookup)
     issues += found
-    graded, found = _match_gradebook_rows(parsed.scores, parsed_roster)
+    graded, found = _match_gradebook_rows(parsed.scores, lookup)
     issues += found
     scores = graded.frame()
     session_figures, found = count_sessions(
@@ -118,27 +120,27 @@ def _progress(
 
 
 def _match_sessions(
-    sessions: pd.DataFrame, parsed_roster: Roster
+    sessions: pd.DataFrame, roster: RosterLookup
 ) -> tuple[pd.DataFrame, list[DataIssue]]:
     """The sessions matched to a roster student, each with its student's ID: categorical, a
     code per session into the roster's IDs."""
-    positions, issues = student_positions(sessions, parsed_roster.students)
+    positions, issues = student_positions(sessions, roster)
     found = positions >= 0
-    ids = pd.Categorical.from_codes(positions[found], categories=parsed_roster.students.index)
+    ids = pd.Categorical.from_codes(positions[found], categories=roster.students.index)
     return sessions[found].reset_index(drop=True).assign(student_id=ids), issues
 
 
 def _match_gradebook_rows(
-    tables: ScoreTables, parsed_roster: Roster
+    tables: ScoreTables, roster: RosterLookup
 ) -> tuple[ScoreTables, list[DataIssue]]:
     """The marks of the gradebook rows matched to a roster student, and every row with its
     student's ID (None when not matched, or without marks). A row's marks share its typed
     ID, name and e-mail, so each row is matched once, not each of its marks."""
     rows = tables.students
     marked = np.bincount(tables.marks["student_row"].to_numpy(), minlength=len(rows)) > 0
-    student_ids, issues = match_students(rows[marked], parsed_roster.students)
+    positions, issues = student_positions(rows[marked], roster)
     ids = np.full(len(rows), None, dtype=object)
-    ids[marked] = student_ids.to_numpy()
+    ids[marked] = with_none_last(roster.students.index.to_numpy(dtype=object))[positions]
     matched = replace(tables, students=rows.assign(student_id=pd.Series(ids, dtype=object)))
     return matched.of_students(pd.notna(ids)), issues
 
