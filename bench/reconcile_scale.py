@@ -77,7 +77,8 @@ FORM_TAB, OLDER_TAB = "Form Responses 1", "Older sessions"
 DOMAIN = "school.example"
 QUICK_SIZES = (1_000, 10_000)
 FULL_SIZES = (1_000, 10_000, 100_000)
-TARGET_SECONDS, TARGET_MB = 10.0, 2048.0  # issue 8, for 100k students
+TARGET_SECONDS, TARGET_MB = 10.0, 2048.0  # issue 17, for 100k students
+TARGET_GROWTH = 1.05  # issue 17: the exponent of total time, at every step between sizes
 
 # Five assignments a week: (name, points, category, day of the week due).
 WEEKLY_ASSIGNMENTS = (
@@ -495,12 +496,12 @@ def render(results: Sequence[dict[str, Any]]) -> str:
             f"| {r['total_s']:.2f} | {r['grids_mb']:,.0f} | {r['peak_mb']:,.0f} |"
         )
     lines.append("")
-    exponents = [
-        f"{a['students']:,}→{b['students']:,}: "
-        f"{math.log(b['total_s'] / a['total_s']) / math.log(b['students'] / a['students']):.2f}"
-        for a, b in pairwise(results)
+    growth = [_exponent(a, b) for a, b in pairwise(results)]
+    steps = [
+        f"{a['students']:,}→{b['students']:,}: {exponent:.2f}"
+        for (a, b), exponent in zip(pairwise(results), growth, strict=True)
     ]
-    lines.append("Growth exponent of total time (1.0 = linear): " + (", ".join(exponents) or "-"))
+    lines.append("Growth exponent of total time (1.0 = linear): " + (", ".join(steps) or "-"))
     largest = max(results, key=lambda r: r["students"])
     if largest["students"] >= 100_000:
         met = largest["total_s"] < TARGET_SECONDS and largest["peak_mb"] < TARGET_MB
@@ -508,7 +509,33 @@ def render(results: Sequence[dict[str, Any]]) -> str:
             f"Target for 100k students (< {TARGET_SECONDS:.0f} s, < {TARGET_MB:,.0f} MB): "
             + ("met" if met else "not met")
         )
+        students = f"{largest['students']:,} students"
+        lines.append("")
+        lines.append(
+            f"- {students}, parse + reconcile + plan: {largest['total_s']:.2f} s "
+            f"(target < {TARGET_SECONDS:g} s: {_verdict(largest['total_s'] < TARGET_SECONDS)})"
+        )
+        lines.append(
+            f"- {students}, peak memory: {largest['peak_mb']:,.0f} MB "
+            f"(target < {TARGET_MB:,.0f} MB: {_verdict(largest['peak_mb'] < TARGET_MB)})"
+        )
+    if growth:
+        lines.append(
+            f"- growth exponent, worst step: {max(growth):.2f} "
+            f"(target <= {TARGET_GROWTH}: {_verdict(max(growth) <= TARGET_GROWTH)})"
+        )
     return "\n".join(lines)
+
+
+def _exponent(smaller: dict[str, Any], larger: dict[str, Any]) -> float:
+    """The slope of log(total time) against log(students) between two sizes."""
+    return math.log(larger["total_s"] / smaller["total_s"]) / math.log(
+        larger["students"] / smaller["students"]
+    )
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "MISSED"
 
 
 def report(quick: bool) -> str:

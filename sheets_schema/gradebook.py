@@ -150,8 +150,9 @@ class ScoreTables:
         """One row per mark: SCORE_COLUMNS, then any column added to `students`. The text
         columns are categorical: a column of five million repeated names costs a small code
         per mark, not an object."""
-        student = self.marks["student_row"].to_numpy()
-        assignment = self.marks["assignment_number"].to_numpy()
+        # As indices once: a 32-bit index array is made one of pointer size by every gather.
+        student = self.marks["student_row"].to_numpy().astype(np.intp)
+        assignment = self.marks["assignment_number"].to_numpy().astype(np.intp)
         columns: dict[str, object] = {}
         for name in [*SCORE_COLUMNS, *self.students.columns.drop(STUDENT_ROW_COLUMNS)]:
             if name in self.marks.columns:

@@ -186,7 +186,7 @@ def _figure_columns(
     alike: dict[tuple, list[int]] = defaultdict(list)
     for number, frame in enumerate(frames):
         if len(frame):
-            alike[tuple(frame.dtypes.items())].append(number)
+            alike[(tuple(frame.columns), tuple(frame.dtypes))].append(number)
     for numbers in alike.values():
         together = _stacked([frames[number] for number in numbers])
         cells = [
@@ -597,10 +597,13 @@ def figure_cells(column: OutputColumn, values: pd.Series) -> list[CellValue]:
             return [None if math.isnan(value) else value for value in shown.tolist()]
         if values.dtype == "int64" or values.dtype == "bool":
             return values.tolist()  # Python ints and bools, as cell_value gives them
-    # As objects in C (text, nullable and date columns give their values one by one otherwise).
-    objects = values.to_numpy(dtype=object).tolist()
+    # As objects in C (text, nullable and date columns give their values one by one
+    # otherwise), anything missing as None, as cell_value makes it.
+    objects = values.to_numpy(dtype=object, na_value=None).tolist()
     if column.format == ColumnFormat.SPARKLINE:
         return _sparklines(objects)
+    if set(map(type, objects)) <= _CELLS_AS_THEY_ARE:
+        return objects
     cells = list(map(cell_value, objects))
     decimals = DISPLAY_DECIMALS.get(column.format)
     if decimals is None:
@@ -620,6 +623,10 @@ def _sparklines(trends: list[object]) -> list[CellValue]:
         Sparkline(tuple(whole[end - length : end])) if length > 1 else None
         for length, end in zip(lengths, ends, strict=True)
     ]
+
+
+# Figures that cell_value gives as they are.
+_CELLS_AS_THEY_ARE = frozenset({str, int, bool, date, type(None)})
 
 
 def cell_value(value: object) -> CellValue:
