@@ -179,7 +179,7 @@ class ParsedColumn:
         """Per row, its value."""
         return _objects(self.values)[self.codes]
 
-    def categorical(self, rows: np.ndarray | slice = slice(None)) -> pd.Categorical:
+    def categorical(self, rows: np.ndarray) -> pd.Categorical:
         """The values of `rows` as a categorical (None: missing). The values keep their types
         (an Attendance stays one, not its text)."""
         value_codes, categories = pd.factorize(_objects(self.values))
@@ -253,8 +253,8 @@ def distinct_codes(
     of each number. Cells are told apart by value, and also by type when a column mixes types
     whose values compare equal across types (True == 1 == 1.0 parse differently), but for the
     `numbers_alike` the caller's parser reads alike (a score of 17 or 17.0 is 17 points); with
-    `signed_zeros`, -0.0 apart from 0.0 too (parse_column has always read both as the first it
-    met, but a cell parsed on its own keeps its sign)."""
+    `signed_zeros`, -0.0 apart from 0.0 too (a column parsed whole has always read both as the
+    first it met, but a cell parsed on its own keeps its sign)."""
     # By value first, in C; then, only where it matters, apart by type and sign.
     by_value = {cell: code for code, cell in enumerate(dict.fromkeys(cells))}
     # 32-bit codes: columns of millions of cells cost by their size.
