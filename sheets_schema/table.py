@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sheets_schema.headers import HeaderMatch, SheetKind
-from sheets_schema.issues import DataIssue, Severity, a1
+from sheets_schema.issues import DataIssue, Severity, a1, column_letter
 from sheets_schema.values import Invalid, detached, formula_error, is_blank
 
 ROW = "row"  # column holding each record's 0-based grid row, for A1 references
@@ -194,7 +194,8 @@ def a1_categorical(columns: np.ndarray, rows: np.ndarray) -> pd.Categorical:
     texts."""
     width = int(rows.max()) + 1 if len(rows) else 1
     codes, keys = pd.factorize(columns.astype(np.int64) * width + rows)
-    texts = [a1(key % width, key // width) for key in keys.tolist()]
+    letters = {column: column_letter(column) for column in np.unique(columns).tolist()}
+    texts = [f"{letters[key // width]}{key % width + 1}" for key in keys.tolist()]
     return pd.Categorical.from_codes(codes, categories=pd.Index(texts, dtype=object))
 
 
