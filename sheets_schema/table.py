@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from itertools import zip_longest
+from itertools import chain, zip_longest
 from typing import Any
 
 import numpy as np
@@ -67,14 +67,14 @@ class TabCells:
         starts = np.cumsum([0, *sizes])[:-1]
         first_rows = np.array([tab.header.row + 1 for tab in tabs], dtype=np.intp)
         row = np.arange(len(tab_of)) - starts[tab_of] + first_rows[tab_of]
-        cells, marked_elsewhere = _field_cells(tabs, bodies, kind, starts)
+        parts, marked_elsewhere = _field_columns(tabs, bodies, kind, starts)
         self._codes: dict[str, np.ndarray] = {}
         self._distinct: dict[str, list[object]] = {}
         keep = np.zeros(len(tab_of), dtype=bool)  # a row with something in a field
         marked = np.zeros(len(tab_of), dtype=bool)
         marked[marked_elsewhere] = True
-        for name, column in cells.items():
-            codes, distinct = distinct_codes(column)
+        for name, columns in parts.items():
+            codes, distinct = _distinct_codes_of(columns)
             distinct = [detached(cell) for cell in distinct]  # what parsing keeps, kept apart
             keep |= ~_each(distinct, is_blank)[codes]
             marked |= _each(distinct, _marked_example)[codes]
@@ -138,16 +138,16 @@ class TabCells:
         )
 
 
-def _field_cells(
+def _field_columns(
     tabs: Sequence[HeadedTab],
     bodies: Sequence[Sequence[Sequence[object]]],
     kind: SheetKind,
     starts: np.ndarray,
-) -> tuple[dict[str, list[object]], list[int]]:
-    """Every field's cells, tab after tab, and the rows with a cell marked as an example in a
+) -> tuple[dict[str, list[Sequence[object]]], list[int]]:
+    """Every field's column in each tab, and the rows with a cell marked as an example in a
     column no field reads."""
     names = [f.name for f in kind.fields if any(f.name in tab.header.columns for tab in tabs)]
-    cells: dict[str, list[object]] = {name: [] for name in names}
+    parts: dict[str, list[Sequence[object]]] = {name: [] for name in names}
     marked_elsewhere: list[int] = []
     for tab, body, start in zip(tabs, bodies, starts.tolist(), strict=True):
         # Column by column, in C: a log has millions of cells, and a loop per row is too slow.
@@ -155,13 +155,31 @@ def _field_cells(
         empty = (None,) * len(body)
         for name in names:
             index = tab.header.columns.get(name, len(columns))
-            cells[name].extend(columns[index] if index < len(columns) else empty)
+            parts[name].append(columns[index] if index < len(columns) else empty)
         read = set(tab.header.columns.values())
         for index, column in enumerate(columns):
             if index not in read and str in set(map(type, column)):
                 marked = {cell for cell in dict.fromkeys(column) if _marked_example(cell)}
                 marked_elsewhere += [start + i for i, cell in enumerate(column) if cell in marked]
-    return cells, marked_elsewhere
+    return parts, marked_elsewhere
+
+
+def _distinct_codes_of(parts: Sequence[Sequence[object]]) -> tuple[np.ndarray, list[object]]:
+    """distinct_codes of the parts' cells one after another (a field's column in each tab),
+    each part coded on its own first: a tab's few thousand distinct cells are looked up in a
+    table that stays in the processor's cache, then numbered for all the parts at once."""
+    code_of: dict[object, int] = {}
+    coded, types = [], set()
+    for part in parts:
+        local = {cell: code for code, cell in enumerate(dict.fromkeys(part))}
+        local_codes = np.fromiter(map(local.__getitem__, part), dtype=np.int32, count=len(part))
+        in_all = [code_of.setdefault(cell, len(code_of)) for cell in local]
+        coded.append(np.array(in_all, dtype=np.int32)[local_codes])
+        types |= set(map(type, part))
+    if not _self_keyed(types):  # types whose values compare equal: told apart over all
+        return distinct_codes(list(chain.from_iterable(parts)))
+    codes = np.concatenate(coded) if coded else np.zeros(0, dtype=np.int32)
+    return codes, list(code_of)
 
 
 def _each(items: Sequence[object], test: Callable[[Any], bool]) -> np.ndarray:
