@@ -168,8 +168,10 @@ class ScoreTables:
     def of_students(self, kept: np.ndarray) -> ScoreTables:
         """The marks of the student rows `kept` (a mask over `students`), which keep their
         positions."""
-        marks = self.marks[kept[self.marks["student_row"].to_numpy()]].reset_index(drop=True)
-        return replace(self, marks=marks)
+        of_kept = kept[self.marks["student_row"].to_numpy()]
+        if of_kept.all():  # as most programs' gradebooks: millions of marks not copied
+            return self
+        return replace(self, marks=self.marks[of_kept].reset_index(drop=True))
 
 
 # A mark's student row and assignment are positions in ScoreTables.students and .assignments.

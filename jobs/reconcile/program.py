@@ -127,7 +127,9 @@ def _match_sessions(
     positions, issues = student_positions(sessions, roster)
     found = positions >= 0
     ids = pd.Categorical.from_codes(positions[found], categories=roster.students.index)
-    return sessions[found].reset_index(drop=True).assign(student_id=ids), issues
+    if not found.all():  # the millions of sessions are copied only to leave some out
+        sessions = sessions[found].reset_index(drop=True)
+    return sessions.assign(student_id=ids), issues
 
 
 def _match_gradebook_rows(
