@@ -34,7 +34,10 @@ def is_example_row(row: Sequence[object], student_id_column: int | None) -> bool
 
 
 def _marked_example(cell: object) -> bool:
-    return isinstance(cell, str) and cell.strip().casefold().startswith(EXAMPLE_MARK)
+    # Text without "(" is found in C: most cells, and every student row is asked.
+    return (
+        isinstance(cell, str) and "(" in cell and cell.strip().casefold().startswith(EXAMPLE_MARK)
+    )
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from itertools import chain, compress, filterfalse
+from itertools import chain, filterfalse, zip_longest
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -554,17 +554,16 @@ def _cells_of_new_tab(tab: TabWrite) -> int:
     new tab is most tabs of a first run, and the grid costs a call per cell. Storing a cell
     empties only "" (stored text of other text is never empty) and trimming drops only empty
     cells, so the count is of the cells as they are, save the "Last updated" line."""
-    cells = list(
-        chain.from_iterable(row for row in (tab.header, *tab.rows) if not _is_updated_line(row))
-    )
-    # Only a falsy cell is None or "": the few are picked out in C, then counted.
-    falsy = list(filterfalse(None, cells))
-    filled = len(cells) - falsy.count(None) - falsy.count("")
-    kinds = list(map(type, cells))
-    sparklines = {kind for kind in set(kinds) if issubclass(kind, Sparkline)}
-    if sparklines:
-        shown = compress(cells, map(sparklines.__contains__, kinds))
-        filled -= sum(1 for cell in shown if isinstance(cell, Sparkline) and not cell.values)
+    rows = [row for row in (tab.header, *tab.rows) if not _is_updated_line(row)]
+    filled = 0
+    # Column by column (a short row's missing cells, made None, cancel out): a column holds
+    # one kind of figure, so only a sparkline column is searched for empty sparklines.
+    for column in zip_longest(*rows):
+        # Only a falsy cell is None or "": the few are picked out in C, then counted.
+        falsy = list(filterfalse(None, column))
+        filled += len(column) - falsy.count(None) - falsy.count("")
+        if any(issubclass(kind, Sparkline) for kind in set(map(type, column))):
+            filled -= sum(1 for cell in column if isinstance(cell, Sparkline) and not cell.values)
     return filled
 
 
