@@ -563,6 +563,14 @@ def parse_email(value: object) -> str | Invalid | None:
 _NAME_COMMA = re.compile("[,\uff0c]")
 
 
+def _last_first(text: str) -> list[str]:
+    """The name split at its first comma: [last, first], or [the name] without one (most
+    names: found in C, without the regular expression, as a roster has one per student)."""
+    if "," not in text and "\uff0c" not in text:
+        return [text]
+    return _NAME_COMMA.split(text, maxsplit=1)
+
+
 # What _name_key drops of ASCII text: all but letters, digits and whitespace (str.isspace).
 _NOT_IN_ASCII_KEY = re.compile(r"[^0-9a-z\t\n\x0b\x0c\r\x1c-\x1f ]")
 
@@ -574,7 +582,7 @@ def normalise_name(text: str) -> str:
     -> "obrien", "Anne-Marie" -> "annemarie"), spaces collapsed, and "Last, First" put in
     "first last" order: "Ávila, José" and "jose  AVILA" both give "jose avila".
     """
-    parts = _NAME_COMMA.split(text, maxsplit=1)
+    parts = _last_first(text)
     if len(parts) == 2:
         last, first = parts
         return " ".join(f"{_name_key(first)} {_name_key(last)}".split())
@@ -596,7 +604,7 @@ def split_name(text: str) -> tuple[str, str]:
     "Last, First" splits at the comma; otherwise the last word is the last name and the rest
     the first name; a single word is a first name only.
     """
-    parts = _NAME_COMMA.split(text, maxsplit=1)
+    parts = _last_first(text)
     if len(parts) == 2:
         last, first = parts
         return " ".join(first.split()), " ".join(last.split())
