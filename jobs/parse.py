@@ -17,6 +17,7 @@ from sheets_schema.cells import Grid
 from sheets_schema.headers import ColumnMapping, map_headers
 from sheets_schema.issues import DataIssue, Severity, a1
 from sheets_schema.roster import Roster
+from sheets_schema.table import SourceTab
 from sheets_schema.values import detached
 
 Grids = Mapping[tuple[str, str], Grid]  # (spreadsheet, tab) -> grid
@@ -127,9 +128,7 @@ def _parse_sessions(settings: Settings, grids: Grids) -> tuple[pd.DataFrame, lis
     # Every log's tabs at once: each column is read in one pass over millions of sessions.
     parsed = tutor_log.parse_many(
         [
-            tutor_log.LogTab(
-                grids[(source.spreadsheet, tab)], source.spreadsheet, tab, source.columns
-            )
+            SourceTab(grids[(source.spreadsheet, tab)], source.spreadsheet, tab, source.columns)
             for source in settings.sources.tutor_logs
             for tab in source.tabs
             if (source.spreadsheet, tab) in grids
@@ -145,10 +144,7 @@ def _parse_scores(
     books = [b for b in settings.sources.gradebooks if (b.spreadsheet, b.tab) in grids]
     # All gradebooks at once: a program keeps one per class, thousands of small tabs.
     parsed = gradebook.parse_many(
-        [
-            gradebook.GradebookTab(grids[(b.spreadsheet, b.tab)], b.spreadsheet, b.tab, b.columns)
-            for b in books
-        ],
+        [SourceTab(grids[(b.spreadsheet, b.tab)], b.spreadsheet, b.tab, b.columns) for b in books],
         day_first=settings.program.day_first,
         missing_counts_as_zero=settings.grades.missing_counts_as_zero,
     )

@@ -19,6 +19,7 @@ from sheets_schema.headers import SheetKind, find_header, header_key
 from sheets_schema.issues import DataIssue, Severity, a1, column_letter
 from sheets_schema.table import (
     ROW,
+    SourceTab,
     as_objects,
     distinct_codes,
     is_example_row,
@@ -116,21 +117,11 @@ def parse(
     percentages when the column has no points.
     """
     parsed = parse_many(
-        [GradebookTab(grid, source, tab, columns)],
+        [SourceTab(grid, source, tab, columns)],
         day_first=day_first,
         missing_counts_as_zero=missing_counts_as_zero,
     )
     return (parsed.scores if parsed.found[0] else None), parsed.issues
-
-
-@dataclass(frozen=True)
-class GradebookTab:
-    """One gradebook tab to parse: its grid, where it is, and the config's column map."""
-
-    grid: Sequence[Sequence[object]]
-    source: str
-    tab: str
-    columns: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -219,7 +210,7 @@ class ParsedGradebooks:
 
 
 def parse_many(
-    tabs: Sequence[GradebookTab], *, day_first: bool = False, missing_counts_as_zero: bool = True
+    tabs: Sequence[SourceTab], *, day_first: bool = False, missing_counts_as_zero: bool = True
 ) -> ParsedGradebooks:
     """`parse` for many gradebook tabs at once: the same rows and issues, as if each tab were
     parsed in turn and the frames concatenated. A program keeps one gradebook per class, so
@@ -255,7 +246,7 @@ class _Layout:
     their assignments (the scores, the bulk of its cells, are read in bulk by `_scores`)."""
 
     number: int  # position among the tabs parsed
-    tab: GradebookTab
+    tab: SourceTab
     assignments: list[Assignment]
     student_column: int  # where a score row's student is, for its A1 reference
     graded_rows: list[int]  # grid rows of students, whose score cells are read
@@ -264,7 +255,7 @@ class _Layout:
 
 
 def _layout(
-    number: int, gradebook_tab: GradebookTab, details: _Details
+    number: int, gradebook_tab: SourceTab, details: _Details
 ) -> tuple[_Layout | None, list[DataIssue]]:
     grid, source, tab = gradebook_tab.grid, gradebook_tab.source, gradebook_tab.tab
     header, issues = find_header(grid, KIND, gradebook_tab.columns or {}, source=source, tab=tab)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from itertools import chain, zip_longest
@@ -15,6 +15,17 @@ import pandas as pd
 from sheets_schema.headers import HeaderMatch, SheetKind
 from sheets_schema.issues import DataIssue, Severity, a1, column_letter
 from sheets_schema.values import Invalid, detached, formula_error, is_blank
+
+
+@dataclass(frozen=True)
+class SourceTab:
+    """One source tab to parse: its grid, where it is, and the config's column map."""
+
+    grid: Sequence[Sequence[object]]
+    source: str
+    tab: str
+    columns: Mapping[str, str] | None = None
+
 
 ROW = "row"  # column holding each record's 0-based grid row, for A1 references
 EXAMPLE_MARK = "(example)"  # starts the Student ID of the example rows `tutorsync init` writes

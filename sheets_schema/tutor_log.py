@@ -17,6 +17,7 @@ from sheets_schema.table import (
     ROW,
     HeadedTab,
     ParsedColumn,
+    SourceTab,
     TabCells,
     a1_categorical,
     as_objects,
@@ -102,16 +103,6 @@ SESSION_COLUMNS = [
 
 
 @dataclass(frozen=True)
-class LogTab:
-    """One tutor log tab to parse: its grid, where it is, and the config's column map."""
-
-    grid: Sequence[Sequence[object]]
-    source: str
-    tab: str
-    columns: Mapping[str, str] | None = None
-
-
-@dataclass(frozen=True)
 class ParsedLogs:
     sessions: pd.DataFrame  # SESSION_COLUMNS, tab after tab; text columns categorical
     found: list[bool]  # per tab, whether its header was found (else it gave only an issue)
@@ -131,11 +122,11 @@ def parse(
     A row without a usable date, attendance or student is skipped with an issue; a bad minutes
     or follow-up value is dropped (the session still counts) with an issue.
     """
-    parsed = parse_many([LogTab(grid, source, tab, columns)], day_first=day_first)
+    parsed = parse_many([SourceTab(grid, source, tab, columns)], day_first=day_first)
     return (as_objects(parsed.sessions) if parsed.found[0] else None), parsed.issues
 
 
-def parse_many(tabs: Sequence[LogTab], *, day_first: bool = False) -> ParsedLogs:
+def parse_many(tabs: Sequence[SourceTab], *, day_first: bool = False) -> ParsedLogs:
     """`parse` for many tutor log tabs at once: the same rows and issues, as if each tab were
     parsed in turn and the frames concatenated, with each field read in one pass over every
     tab (a program's logs hold millions of sessions)."""

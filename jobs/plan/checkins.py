@@ -433,14 +433,20 @@ def _spoken(name: str) -> str:
     return f"{first} {last}".strip() or name
 
 
+# Where the links of a description begin (_series_description, _followup).
+_LINK_LINES = ("Progress: ", "Shared folders:", "Folder: ")
+
+
 def _description_changes(current: str, desired: str) -> list[str]:
     """What changed in a description: its students, its links (a progress tab's or a
     folder's address), or both."""
 
     def split(text: str) -> tuple[list[str], list[str]]:
+        # The students come first; the links follow from the first line that starts them (a
+        # local link is a relative path, so only its place says it is one).
         lines = text.splitlines()
-        links = [line for line in lines if "://" in line or line.startswith("Progress: ")]
-        return [line for line in lines if line not in links], links
+        first = next((i for i, line in enumerate(lines) if line.startswith(_LINK_LINES)), None)
+        return lines[:first], lines[first:] if first is not None else []
 
     (was_text, was_links), (text, links) = split(current), split(desired)
     return [

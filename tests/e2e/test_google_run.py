@@ -489,14 +489,7 @@ def test_the_filter_covers_the_students_not_the_last_updated_line(google_demo, f
     assert str(values[-1][0]).startswith("Last updated ")
     assert sheet["basicFilter"]["range"]["endRowIndex"] == len(values) - 1
 
-    assert (
-        CliRunner()
-        .invoke(
-            cli, ["run", "--config", str(demo / "tutorsync.toml"), "--as-of", TODAY.isoformat()]
-        )
-        .exit_code
-        == 0
-    )
+    run(demo / "tutorsync.toml")
     book = openpyxl.load_workbook(demo / "coordinator.xlsx")
     tab = book["Progress summary"]
     assert str(tab.cell(tab.max_row, 1).value).startswith("Last updated ")
@@ -504,14 +497,7 @@ def test_the_filter_covers_the_students_not_the_last_updated_line(google_demo, f
 
 
 def test_a_teachers_tab_prints_who_and_why_with_the_header_on_every_page(demo):
-    assert (
-        CliRunner()
-        .invoke(
-            cli, ["run", "--config", str(demo / "tutorsync.toml"), "--as-of", TODAY.isoformat()]
-        )
-        .exit_code
-        == 0
-    )
+    run(demo / "tutorsync.toml")
     settings = load(demo / "tutorsync.toml")
     gradebook = settings.sources.gradebooks[0].spreadsheet
     tab = openpyxl.load_workbook(demo / gradebook)[settings.outputs.teacher_tab]

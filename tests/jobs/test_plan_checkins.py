@@ -113,6 +113,7 @@ def test_a_rerun_with_the_events_in_place_changes_nothing():
     ("pair", "links", "said"),
     [
         (PAIR, {"folder_links": {"001": "https://drive.google.com/drive/folders/new"}}, "links"),
+        (PAIR, {"folder_links": {"001": "folders/2026-27/Lee, Sam (001) renamed"}}, "links"),
         (Pair(PAIR.tutor, PAIR.teacher, (("001", "Lee, Sam"), ("002", "Kim, Jo"))), {}, "students"),
     ],
 )

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from test_nothing_vanishes import TYPED
 
 from sheets_schema import gradebook
-from sheets_schema.table import distinct_codes, map_distinct
+from sheets_schema.table import SourceTab, distinct_codes, map_distinct
 from sheets_schema.values import parse_date, parse_minutes, parse_score, parse_student_id
 
 CHECKED = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -76,7 +76,7 @@ def test_codes_with_signed_zeros_part_only_cells_a_parser_could_tell_apart(cells
 )
 def test_many_gradebooks_parse_as_each_parsed_in_turn(books, missing_counts_as_zero):
     tabs = [
-        gradebook.GradebookTab(
+        SourceTab(
             [["Student ID", "Student", "HW", "Quiz", "Test"]]
             + ([["Points", None, 10, 20, 50]] if has_points else [])
             + rows,
