@@ -149,7 +149,7 @@ def summary_columns(
     return (
         OutputColumn(STUDENT_ID_HEADER, "student_id"),
         OutputColumn("Student", "name"),
-        OutputColumn("Grade level", "grade_level"),
+        OutputColumn("Grade level", "grade_level", F.INTEGER),
         *_why(with_tutor_notes=False),
         *_figures(window_days, "Grade % (all classes)", targets),
         OutputColumn("Teachers", "teachers"),
@@ -172,7 +172,7 @@ def teacher_columns(
     return (
         OutputColumn(STUDENT_ID_HEADER, "student_id"),
         OutputColumn("Student", "name"),
-        OutputColumn("Grade level", "grade_level"),
+        OutputColumn("Grade level", "grade_level", F.INTEGER),
         *_why(with_tutor_notes=True),
         *_figures(window_days, "Grade % (your class)", targets),
         OutputColumn("Tutors", "tutors"),

@@ -601,7 +601,12 @@ def figure_cells(column: OutputColumn, values: pd.Series) -> list[CellValue]:
     objects = values.to_numpy(dtype=object, na_value=None).tolist()
     if column.format == ColumnFormat.SPARKLINE:
         return _sparklines(objects)
-    if set(map(type, objects)) <= _CELLS_AS_THEY_ARE:
+    kinds = set(map(type, objects))
+    if column.format == ColumnFormat.INTEGER and str in kinds:
+        # Typed values such as grade levels: "6" is a number a spreadsheet sorts and sums
+        # as one, "K" stays the text it is.
+        objects = [int(cell) if type(cell) is str and cell.isdecimal() else cell for cell in objects]
+    if kinds <= _CELLS_AS_THEY_ARE:
         return objects
     cells = list(map(cell_value, objects))
     decimals = DISPLAY_DECIMALS.get(column.format)

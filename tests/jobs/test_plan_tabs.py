@@ -16,6 +16,7 @@ from sheets_schema.cells import (
     CellComment,
     CellFormat,
     CellStyle,
+    ColumnFormat,
     Link,
     OwnedTab,
     SpreadsheetState,
@@ -86,6 +87,15 @@ def test_rows_hold_figures_as_cells_with_flags_as_sentences():
     assert first["Attendance (last 28 days)"] is None
     assert first["Last session"] == date(2026, 2, 27)
     assert write.attention_rows == frozenset({0})
+
+
+def test_a_grade_level_is_a_number_where_it_is_one_and_text_where_it_is_not():
+    progress = progress_of(("1", "Lee, Sam", "On track"), ("2", "Kim, Jo", "On track"))
+    progress["grade_level"] = ["6", "K"]
+    write = tab(progress)
+    column = write.header.index("Grade level")
+    assert [row[column] for row in write.rows] == [6, "K"]
+    assert write.column_formats[column] == ColumnFormat.INTEGER
 
 
 def test_educator_notes_are_carried_by_student_id_even_after_a_resort():
