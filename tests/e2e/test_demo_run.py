@@ -4,6 +4,7 @@ import hashlib
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 
 from jobs import settings as settings_module
 
@@ -57,6 +58,24 @@ def test_teacher_tab_holds_only_that_teachers_students(demo, tutorsync):
         listed = {r[0] for r in found[1:] if r[0] and not r[0].startswith("Last updated")}
         assert listed and listed <= theirs
         assert found[-1][0].startswith("Last updated ")  # when the run wrote the tab
+
+
+def test_a_script_reads_the_students_as_the_readme_says(demo, tutorsync):
+    """README (Owned tabs): pandas with skipfooter=1, then the Status column."""
+    tutorsync("run")
+    frame = pd.read_excel(
+        demo / "coordinator.xlsx",
+        sheet_name="Progress summary",
+        skipfooter=1,
+        dtype={"Student ID": str},
+        engine="calamine",
+    )
+    current = frame[frame["Status"].notna() & (frame["Status"] != "Archived")]
+    summary = rows(demo / "coordinator.xlsx", "Progress summary")
+    listed = [row[0] for row in summary[1:] if row[summary[0].index("Status")]]
+    assert list(current["Student ID"]) == listed
+    assert not frame["Student ID"].str.startswith("Last updated").any()
+    assert current["Grade level"].dtype == "int64"  # numbers, not text
 
 
 def test_second_run_changes_nothing_and_writes_nothing(demo, tutorsync):
