@@ -653,6 +653,7 @@ def test_a_folder_whose_parent_was_not_created_fails_with_it(drive: LocalDrive) 
         ("coordinator.xlsx", "folders/2026-27/Doe, Jane (00123)"),
         ("reports/coordinator.xlsx", "../folders/2026-27/Doe, Jane (00123)"),
         ("folders/2026-27/summary.xlsx", "Doe, Jane (00123)"),
+        ("calendars/check-ins.ics", "../folders/2026-27/Doe, Jane (00123)"),
     ],
 )
 def test_a_link_is_the_folder_path_relative_to_the_spreadsheet(

@@ -627,6 +627,8 @@ def test_rewriting_keeps_the_files_permissions(workspace, tmp_path, write_xlsx):
         ("gradebooks/okafor.xlsx", "coordinator.xlsx", "gradebooks/okafor.xlsx#'Grades'!L18"),
         ("roster.xlsx", "progress/banda.xlsx", "../roster.xlsx#'Grades'!L18"),
         ("coordinator.xlsx", "coordinator.xlsx", "#'Grades'!L18"),
+        # a calendar app follows no relative link: the event names the file and tab
+        ("gradebooks/Room #4.xlsx", "check-ins.ics", "gradebooks/Room #4.xlsx › Grades"),
     ],
 )
 def test_links_to_cells_are_relative_to_the_spreadsheet_holding_them(target, source, expected):

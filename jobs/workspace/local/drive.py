@@ -152,10 +152,13 @@ class LocalDrive:
 
     def link(self, url: str, *, from_spreadsheet: str) -> str:
         """The folder's path relative to `from_spreadsheet`'s directory, as LocalWorkspace
-        links spreadsheets: a link cell in an .xlsx file (or a line in an .ics file next to
-        it) opens the folder, and the workspace folder can be moved as a whole."""
+        links spreadsheets: a link cell in an .xlsx file opens the folder (a line in an .ics
+        file names it), and the workspace folder can be moved as a whole."""
         here = PurePath(from_spreadsheet).parent.as_posix()
-        return link_path(posixpath.relpath(PurePath(url).as_posix(), here))
+        relative = posixpath.relpath(PurePath(url).as_posix(), here)
+        return (
+            relative if PurePath(from_spreadsheet).suffix.lower() == ".ics" else link_path(relative)
+        )
 
     # --- Paths ----------------------------------------------------------------------------------
 

@@ -59,10 +59,13 @@ class LocalWorkspace:
 
     def link(self, spreadsheet: str, tab: str, cell: str, *, from_spreadsheet: str) -> str:
         """A link, relative to `from_spreadsheet`'s folder, that opens `spreadsheet` at the tab
-        and cell; spreadsheet programs follow these between files in one folder tree."""
+        and cell; spreadsheet programs follow these between files in one folder tree. Written
+        into a calendar, whose apps follow no relative link, it names the file and tab."""
         place = f"'{tab.replace(chr(39), chr(39) * 2)}'!{cell}" if cell else f"'{tab}'!A1"
         if spreadsheet == from_spreadsheet:
             return f"#{place}"
         here = PurePath(from_spreadsheet).parent
         relative = posixpath.relpath(PurePath(spreadsheet).as_posix(), here.as_posix() or ".")
+        if PurePath(from_spreadsheet).suffix.lower() == ".ics":
+            return f"{relative} › {tab}"
         return f"{link_path(relative)}#{place}"
