@@ -36,6 +36,13 @@ def test_readme_quick_start_is_two_make_targets_that_exist():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
 
 
+def test_readme_cron_lines_send_the_report_to_a_log_so_mail_means_trouble():
+    lines = re.findall(r"`(30 6 \* \* 1-5 .*?)`", README)
+    assert lines
+    for line in lines:
+        assert " -q " in line and line.endswith(">>log/tutorsync.log"), line
+
+
 def test_example_config_is_valid():
     settings = load(ROOT / "config" / "example.toml")
     assert settings.program.key == "example-middle-school-tutoring"

@@ -163,6 +163,10 @@ def test_init_into_the_scheduled_folder_is_run_by_config_dir_as_the_readme_says(
     assert result.exit_code == 0, result.output
     [program] = json.loads(result.stdout)["programs"]
     assert program["config"] == str(programs / "maple" / "tutorsync.toml") and program["ok"]
+    # As cron runs it (README: Scheduling): the report to the log, nothing on stderr to mail.
+    scheduled = CliRunner().invoke(cli, ["run", "-q", "--config-dir", str(programs)])
+    assert scheduled.exit_code == 0 and "1 ok" in scheduled.stdout
+    assert scheduled.stderr == ""
 
 
 def test_dry_run_lists_what_it_would_make_and_writes_nothing(tmp_path):
