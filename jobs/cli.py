@@ -99,8 +99,8 @@ config_option = click.option(
 
 
 def as_of_warning(as_of: date, today: date, settings: Settings) -> str:
-    """What to say of an --as-of a coordinator may not have meant: one after today, or
-    outside the term the check-ins are planned for."""
+    """What to say of an --as-of a coordinator may not have meant: one after today, outside
+    the term the check-ins are planned for, or (a program with no term) a year or more ago."""
     if as_of > today:
         return f"--as-of {as_of} is after today ({today}): sessions up to it are counted"
     checkins = settings.checkins
@@ -108,6 +108,11 @@ def as_of_warning(as_of: date, today: date, settings: Settings) -> str:
         return (
             f"--as-of {as_of} is outside the term ({checkins.start_date} to "
             f"{checkins.term_end}, checkins.start_date and term_end): figures are as of that day"
+        )
+    if not checkins and (today - as_of).days >= 365:
+        return (
+            f"--as-of {as_of} is {(today - as_of).days} days before today ({today}), "
+            "before this school year: figures are as of that day"
         )
     return ""
 

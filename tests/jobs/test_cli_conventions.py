@@ -11,8 +11,9 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jobs.cli import COMMAND_ORDER, cli
+from jobs.cli import COMMAND_ORDER, as_of_warning, cli
 from jobs.cli_params import Day, Seconds
+from jobs.settings import load
 
 TODAY = date(2026, 11, 23)
 
@@ -85,6 +86,15 @@ def test_an_as_of_outside_the_term_or_after_today_is_run_and_said(demo):
     assert old.exit_code == 0, old.output
     assert old.stderr.count("--as-of 1999-01-01 is outside the term (") == 1
     assert "--as-of 2099-01-01 is after today" in later.stderr
+
+
+@pytest.mark.parametrize(("as_of", "said"), [("1999-01-01", True), ("2026-09-01", False)])
+def test_without_a_term_an_as_of_a_year_ago_is_said(demo, as_of, said):
+    settings = load(demo).model_copy(update={"checkins": None})
+
+    warning = as_of_warning(date.fromisoformat(as_of), date(2026, 12, 7), settings)
+
+    assert ("before this school year" in warning) is said
 
 
 def test_auth_login_with_a_local_config_is_a_config_error(demo):
