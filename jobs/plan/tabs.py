@@ -605,7 +605,9 @@ def figure_cells(column: OutputColumn, values: pd.Series) -> list[CellValue]:
     if column.format == ColumnFormat.INTEGER and str in kinds:
         # Typed values such as grade levels: "6" is a number a spreadsheet sorts and sums
         # as one, "K" stays the text it is.
-        objects = [int(cell) if type(cell) is str and cell.isdecimal() else cell for cell in objects]
+        objects = [
+            int(cell) if type(cell) is str and cell.isdecimal() else cell for cell in objects
+        ]
     if kinds <= _CELLS_AS_THEY_ARE:
         return objects
     cells = list(map(cell_value, objects))
