@@ -8,6 +8,7 @@ so a series keeps 15:30 across daylight-saving changes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -372,16 +373,26 @@ def _occurrences(event: CalendarEvent, start: date, end: date, zone: ZoneInfo) -
     if not event.recurrence:
         return [first] if start <= first.date() < end else []
     # Expanded on wall-clock times, then placed in the zone: 15:30 stays 15:30 across DST.
-    naive_start = first.replace(tzinfo=None)
-    lines = [_naive_line(line, zone) for line in event.recurrence]
+    return list(_recurring(tuple(event.recurrence), first.replace(tzinfo=None), start, end, zone))
+
+
+@functools.lru_cache(maxsize=1024)
+def _recurring(
+    recurrence: tuple[str, ...], naive_start: datetime, start: date, end: date, zone: ZoneInfo
+) -> tuple[datetime, ...]:
+    """The meetings of a recurrence from `naive_start` (wall-clock) on days in [start, end).
+    Worked out once per rule, start and window: the pairs' series share a few rules and
+    starts, a plan asks for each series' meetings three times (closed days, follow-ups, next
+    check-in), and dateutil parsing a rule cost more than all the rest of planning."""
+    lines = [_naive_line(line, zone) for line in recurrence]
     rule = rrulestr("\n".join(lines), dtstart=naive_start, forceset=True)
     window_start = datetime.combine(start, time.min)
     window_end = datetime.combine(end, time.min)
-    return [
+    return tuple(
         moment.replace(tzinfo=zone)
         for moment in rule.between(window_start, window_end, inc=True)
         if moment < window_end
-    ]
+    )
 
 
 def _naive_line(line: str, zone: ZoneInfo) -> str:
