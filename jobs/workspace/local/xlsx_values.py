@@ -163,19 +163,42 @@ _VALUE_CELL = (
 _ERROR_CELL = re.compile(_VALUE_CELL.replace(rb"[^>]*?)", rb'[^>]*? t="e"[^>]*?)'))
 # Numbers whose text openpyxl reads as a float though calamine's value is whole ("3.0",
 # "1E+3"), or as an int past what a float holds exactly.
-_INEXACT_TEXT = re.compile(rb"<v>(?:-?[0-9]+\.0*|[-+0-9.]*[0-9][eE][-+]?[0-9]+|-?[0-9]{16,})</v>")
+# (The exponent's digit is looked behind for: matched ahead, a timestamp's digits were tried one
+# by one in every cell.)
+_INEXACT_TEXT = re.compile(
+    rb"<v>(?:-?[0-9]+\.0*|[-+0-9.]*(?<=[0-9])[eE][-+]?[0-9]+|-?[0-9]{16,})</v>"
+)
 _NUMBER_CELL = re.compile(_VALUE_CELL)
-_TEXT_CALAMINE_CHANGES = re.compile(rb"<t>[ \t\r\n]|<t>[^<]*[ \t\r\n]</t>|_x[0-9A-Fa-f]{4}_|<rPh\b")
+# Text calamine trims (spaces leading or trailing in a <t> without xml:space) or unescapes, and
+# phonetic runs.
+_TEXT_CALAMINE_CHANGES = (
+    re.compile(rb"<t>[ \t\r\n]"),
+    re.compile(rb"_x[0-9A-Fa-f]{4}_"),
+    re.compile(rb"<rPh\b"),
+)
+# Found by its "</t>" and looked behind from there: a search led by the spaces tried every byte.
+_TRAILING_SPACE = re.compile(rb"</t>(?<=[ \t\r\n]</t>)")
 _STYLE_AFTER_TYPE = re.compile(rb'<c r="[A-Z]+[0-9]+" t="[^"]*"[^>]*? s="')
-_STYLE = re.compile(rb's="([0-9]+)"')
 _LAST_CELL = re.compile(rb'<c r="[A-Z]+([0-9]+)"')
 
 
 def check_text_alike(shared_strings_xml: bytes | None) -> None:
     """Raise NotTypedAlike if calamine would read some shared text differently from openpyxl
     (trimmed where the file does not say to keep its spaces, or with `_x000D_` decoded)."""
-    if shared_strings_xml and _TEXT_CALAMINE_CHANGES.search(shared_strings_xml):
+    if shared_strings_xml and _calamine_changes_text(shared_strings_xml):
         raise NotTypedAlike("text calamine would trim or unescape")
+
+
+def _calamine_changes_text(xml: bytes) -> bool:
+    """Some text in `xml` calamine would read otherwise. Searched for one way at a time: as
+    one pattern of alternatives, every "<" and every text was tried against each of them."""
+    if any(pattern.search(xml) for pattern in _TEXT_CALAMINE_CHANGES):
+        return True
+    # A trailing space in a <t> without attributes: the last "<" before it opens that <t>.
+    return any(
+        xml.startswith(b"<t>", xml.rfind(b"<", 0, end.start() - 1))
+        for end in _TRAILING_SPACE.finditer(xml)
+    )
 
 
 def _check_alike(xml: bytes) -> None:
@@ -186,7 +209,7 @@ def _check_alike(xml: bytes) -> None:
         raise NotTypedAlike("cells in a namespace prefix")
     if _STYLE_AFTER_TYPE.search(xml):
         raise NotTypedAlike("cells whose style follows their type")
-    if b't="d"' in xml or _TEXT_CALAMINE_CHANGES.search(xml):
+    if b't="d"' in xml or _calamine_changes_text(xml):
         raise NotTypedAlike("ISO date cells, or text calamine would trim or unescape")
     if _dense_cells(xml) > MAX_DENSE_CELLS:
         raise NotTypedAlike("a range too sparse for calamine's dense grid")
@@ -207,8 +230,11 @@ def _dense_cells(xml: bytes) -> int:
 def _cells(pattern: re.Pattern[bytes], xml: bytes) -> Iterator[tuple[Place, bytes, bytes]]:
     """(0-based row and column, attributes, value text) of each cell `pattern` matches."""
     for match in pattern.finditer(xml):
-        place = (int(match["row"]) - 1, column_index_from_string(match["column"].decode()) - 1)
-        yield place, match["attributes"], match["value"]
+        yield _place(match), match["attributes"], match["value"]
+
+
+def _place(cell: re.Match[bytes]) -> Place:
+    return int(cell["row"]) - 1, column_index_from_string(cell["column"].decode()) - 1
 
 
 def _typed_dates(xml: bytes, styles: Styles) -> Iterator[tuple[Place, CellValue]]:
@@ -216,13 +242,18 @@ def _typed_dates(xml: bytes, styles: Styles) -> Iterator[tuple[Place, CellValue]
     if not styles.date_formats:
         return
     indices = b"|".join(str(index).encode() for index in sorted(styles.date_formats))
-    date_style = rb'"(?P<attributes> s="(?:' + indices + rb')"'
+    date_style = rb'"(?P<attributes> s="(?P<style>' + indices + rb')"'
     pattern = re.compile(_VALUE_CELL.replace(rb'"(?P<attributes>', date_style))
-    for place, attributes, text in _cells(pattern, xml):
+    # A log's dates repeat row after row: each (text, style) converted once.
+    converted: dict[tuple[bytes, bytes], CellValue] = {}
+    for match in pattern.finditer(xml):
+        attributes = match["attributes"]
         if b' t="' in attributes and b' t="n"' not in attributes:
             continue  # text, a yes/no or an error in a date-formatted cell
-        style = _int(_STYLE.search(attributes)[1])  # type: ignore[index]
-        yield place, _date_value(text.decode(), style, styles)
+        text, style = match["value"], match["style"]
+        if (text, style) not in converted:
+            converted[text, style] = _date_value(text.decode(), int(style), styles)
+        yield _place(match), converted[text, style]
 
 
 def _date_value(text: str, style: int, styles: Styles) -> CellValue:
