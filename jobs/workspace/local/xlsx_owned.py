@@ -284,22 +284,31 @@ class _Cells:
         number = row.get("r")
         if number is not None and not _is_number(number):
             raise NotReadAlike("a row numbered in a way openpyxl reads otherwise")
+        style_index, values = self.styles.index, self.values
         for cell in row:
             if cell.tag != _CELL:
                 raise NotReadAlike("something other than a cell in a row")
-            index = self.styles.index(cell.get("s"))
-            self.values[_place(cell.get("r"))] = (self._value(cell, index), index)
+            index = style_index(cell.get("s"))
+            values[_place(cell.get("r"))] = (self._value(cell, index), index)
 
     def _value(self, cell: ElementTree.Element, style: int) -> CellValue:
         """openpyxl's `parse_cell`, for a cell without a formula, typed as tutorsync's readers
         type it."""
-        if cell.find(_FORMULA) is not None:
-            raise NotReadAlike("a formula")  # openpyxl reads its text; Translator for shared
+        # The cell's first value and first inline text, in one pass over its children.
+        text: str | None = None
+        inline: ElementTree.Element | None = None
+        valued = False
+        for child in cell:
+            tag = child.tag
+            if tag == _FORMULA:
+                raise NotReadAlike("a formula")  # openpyxl reads its text; Translator for shared
+            if tag == _VALUE and not valued:
+                valued, text = True, child.text or None
+            elif tag == _INLINE_STRING and inline is None:
+                inline = child
         kind = cell.get("t", "n")
         if kind == "inlineStr":
-            inline = cell.find(_INLINE_STRING)
             return None if inline is None else _text(inline)
-        text = cell.findtext(_VALUE, None) or None
         if text is None:
             return None
         try:
@@ -391,17 +400,21 @@ def _place(reference: str | None) -> tuple[int, int]:
 def _text(element: ElementTree.Element) -> str:
     """openpyxl's `Text.from_tree(element).content`: plain text here, anything else (runs of
     rich text, phonetic guides, attributes openpyxl refuses) by openpyxl itself."""
-    if any(child.tag != _TEXT for child in element) or any(
-        name[0] != "{" for name in element.attrib
-    ):
-        try:
-            return str(Text.from_tree(element).content)
-        except Exception as error:  # openpyxl raises many kinds on damaged text
-            raise NotReadAlike(str(error)) from None
     plain = None
     for child in element:
+        if child.tag != _TEXT:
+            return _rich_text(element)
         plain = child.text  # the last one, as openpyxl keeps it
+    if element.attrib and any(name[0] != "{" for name in element.attrib):
+        return _rich_text(element)
     return plain or ""
+
+
+def _rich_text(element: ElementTree.Element) -> str:
+    try:
+        return str(Text.from_tree(element).content)
+    except Exception as error:  # openpyxl raises many kinds on damaged text
+        raise NotReadAlike(str(error)) from None
 
 
 def _is_number(text: str) -> bool:
