@@ -540,6 +540,42 @@ def test_an_empty_directory_left_by_a_stopped_run_is_reused(
     ]
 
 
+def test_a_directory_holding_only_a_manifest_being_written_when_a_run_stopped_is_reused(
+    drive: LocalDrive, tmp_path: Path
+) -> None:
+    apply(drive, [CreateFolder(TERM, FolderKind.TERM, "2026-27", ROOT)])
+    stopped = tmp_path / "folders/2026-27/Doe, Jane (00123)"
+    stopped.mkdir()
+    (stopped / f".{MANIFEST}.tutorsync-tmp-999999").write_text('{"key": "student:2026', "utf-8")
+
+    apply(drive, [CreateFolder(JANE, FolderKind.STUDENT, "Doe, Jane (00123)", TERM, "00123")])
+
+    assert listed(drive)[JANE].url == "folders/2026-27/Doe, Jane (00123)"
+    assert not (tmp_path / "folders/2026-27/Doe, Jane (00123) (2)").exists()
+
+
+def test_a_folder_whose_manifest_cannot_be_written_is_not_made_nor_anything_in_it(
+    drive: LocalDrive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_replace = os.replace
+
+    def full_for_the_term(source: object, target: object) -> None:
+        if Path(str(target)).parent.name == "2026-27":
+            raise OSError(28, "No space left on device")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", full_for_the_term)
+    with pytest.raises(WorkspaceError) as raised:
+        apply(drive, term_and_students())
+
+    message = str(raised.value)
+    assert f"{TERM}: creating the folder: its {MANIFEST} could not be written" in message
+    assert f"{JANE}: creating the folder: its parent folder {TERM}" in message
+    assert f"{JANE}: sharing with {TUTOR}: the folder could not be created" in message
+    assert listed(drive) == {}
+    assert list((tmp_path / "folders").iterdir()) == []
+
+
 def test_a_name_taken_by_someone_elses_directory_gets_a_number(
     drive: LocalDrive, tmp_path: Path
 ) -> None:

@@ -48,7 +48,15 @@ from jobs.model.drive import (
     token,
 )
 from jobs.workspace.drive_port import PendingApply
-from jobs.workspace.local.files import TEMPORARY, discard, link_path, read_bytes, replace_file
+from jobs.workspace.local.files import (
+    TEMPORARY,
+    FileWrite,
+    discard,
+    link_path,
+    read_bytes,
+    replace_file,
+    replace_files,
+)
 from jobs.workspace.pending import PendingChanges
 
 log = logging.getLogger(__name__)
@@ -477,6 +485,10 @@ class _State:
         self.not_created: set[str] = set()  # keys whose CreateFolder failed in this apply
         self.edited: dict[str, _Record] = {}  # manifests changed in memory and not yet saved
         self.unsaved: set[str] = set()  # keys whose manifest could not be written (said once)
+        # Folders made in this apply: whether their directory was made now (or taken over),
+        # until their first manifest is written, and then whether it was.
+        self.creating: dict[str, bool] = {}
+        self.created: set[str] = set()
         self.shares: dict[str, list[ShareFolder]] = {}  # a new folder is made shared
         for change in changes:
             if isinstance(change, ShareFolder):
@@ -538,22 +550,21 @@ class _State:
                 )
             parent = self.parent(change.parent_key)
             path, made = _new_directory(self._directory_of(parent), _safe_name(change.name))
-            record = _Manifest(self.program_key, change.key, change.kind, change.student_id)
-            for share in self.shares.get(change.key, []):
-                record.ours.add(token(share.email))
-                record.put_grant(share.email, share.role)
-            try:
-                stored = self._write(path, record)
-            except WorkspaceError:
-                if made:
-                    _remove_empty(path)  # a bare directory would only confuse people
-                raise
-        except (_Failed, WorkspaceError):
+        except _Failed:
             self.not_created.add(change.key)
             raise
-        self.records[change.key] = [_Record(self.top, parent, (path.name,), record, stored)]
+        record = _Manifest(self.program_key, change.key, change.kind, change.student_id)
+        for share in self.shares.get(change.key, []):
+            record.ours.add(token(share.email))
+            record.put_grant(share.email, share.role)
+        # Written by the `save` after this generation of creates, with the others.
+        self.records[change.key] = [_Record(self.top, parent, (path.name,), record)]
+        self.edited[change.key] = self.records[change.key][0]
+        self.creating[change.key] = made
 
     def change_grants(self, change: ShareFolder | ChangeRole | RevokeGrant | ForgetGrant) -> None:
+        if isinstance(change, ShareFolder) and change.folder_key in self.created:
+            return  # made shared
         record = self.edit(_folder_key(change)).manifest
         if isinstance(change, ShareFolder):
             record.ours.add(token(change.email))
@@ -615,18 +626,38 @@ class _State:
         record.copies[template_token] = name
 
     def save(self) -> list[str]:
-        """Write every manifest whose content changed; the failures, by folder key (each
-        folder's once, though a later save tries again)."""
+        """Write every manifest whose content changed, together; the failures, by folder key
+        (each folder's once, though a later save tries again). A new folder whose manifest
+        could not be written is not made."""
+        encoded = {key: record.manifest.encode() for key, record in self.edited.items()}
+        paths = {key: record.path / MANIFEST for key, record in self.edited.items()}
+        problems = replace_files(
+            [
+                FileWrite(paths[key], data, f"its {MANIFEST}")
+                for key, data in encoded.items()
+                if data != self.edited[key].stored
+            ]
+        )
         failures = []
         for key, record in list(self.edited.items()):
-            try:
-                record.stored = self._write(record.path, record.manifest, stored=record.stored)
-            except WorkspaceError as problem:
+            del self.edited[key]
+            problem = problems.get(paths[key])
+            made = self.creating.pop(key, None)
+            if problem is None:
+                record.stored = encoded[key]
+                if made is not None:
+                    self.created.add(key)
+            elif made is not None:
+                failures.append(f"{key}: creating the folder: {problem}")
+                if made:
+                    _remove_empty(record.path)  # a bare directory would only confuse people
+                del self.records[key]
+                self.not_created.add(key)
+            else:
                 if key not in self.unsaved:
                     failures.append(f"{key}: {problem}")
                 self.unsaved.add(key)
-            else:
-                del self.edited[key]
+                self.edited[key] = record
         return failures
 
     def directories(self) -> dict[str, Path]:
@@ -641,25 +672,19 @@ class _State:
         """The directory a folder in `parent` (None: the root directory) goes in."""
         return self.top if parent is None else parent.path
 
-    def _write(self, path: Path, record: _Manifest, *, stored: bytes | None = None) -> bytes:
-        """Write the manifest unless `stored` is its encoding already; returns the encoding."""
-        data = record.encode()
-        if data != stored:
-            replace_file(path / MANIFEST, data, f"its {MANIFEST}")
-        return data
 
-
-def _phases(changes: Sequence[FolderChange]) -> list[tuple[list[FolderChange], bool]]:
+def _phases(changes: Sequence[FolderChange]) -> list[tuple[Sequence[FolderChange], bool]]:
     """The changes in the order the port promises, each phase with whether the manifests are
-    written after it: folders, then grants (one write per folder for all its grant changes),
-    then moves (directories only), then copies and records."""
+    written after it: folders (a generation at a time, so a folder whose manifest could not
+    be written has nothing made inside it), then grants (one write per folder for all its
+    grant changes), then moves (directories only), then copies and records."""
 
     def of(*kinds: type) -> list[FolderChange]:
         return [change for change in changes if isinstance(change, kinds)]
 
     creates = [change for change in changes if isinstance(change, CreateFolder)]
     return [
-        (list(_parents_first(creates)), False),  # each written as it is made
+        *((generation, True) for generation in _generations(creates)),
         (of(ShareFolder), False),
         (of(ChangeRole), False),
         (of(RevokeGrant, ForgetGrant), True),
@@ -668,24 +693,23 @@ def _phases(changes: Sequence[FolderChange]) -> list[tuple[list[FolderChange], b
     ]
 
 
-def _parents_first(creates: Sequence[CreateFolder]) -> list[CreateFolder]:
-    """The creates in their order, except that a folder created in the same apply as its
-    parent comes after the parent. A create whose parent never comes (or a cycle) keeps its
-    place, and fails on its own."""
+def _generations(creates: Sequence[CreateFolder]) -> list[list[CreateFolder]]:
+    """The creates in their order, in generations: a folder created in the same apply as its
+    parent comes in the generation after the parent's. Creates whose parent never comes (or a
+    cycle) come last, in their order, and fail on their own."""
     pending = list(creates)
     keys = {change.key for change in pending}
     done: set[str] = set()
-    ordered: list[CreateFolder] = []
+    generations: list[list[CreateFolder]] = []
     while pending:
         ready = [c for c in pending if c.parent_key not in keys or c.parent_key in done]
         if not ready:
-            ordered += pending
+            generations.append(pending)
             break
-        for change in ready:
-            ordered.append(change)
-            done.add(change.key)
+        generations.append(ready)
+        done.update(change.key for change in ready)
         pending = [c for c in pending if c.key not in done]
-    return ordered
+    return generations
 
 
 def _folder_key(change: FolderChange) -> str:
@@ -768,13 +792,14 @@ def _numbered(name: str) -> Iterator[str]:
 def _new_directory(parent: Path, name: str) -> tuple[Path, bool]:
     """A new directory named `name` (numbered if the name is taken) in `parent`, and whether
     it was made now. An empty directory of that name is taken over: a run stopped between
-    making a directory and writing its manifest leaves one, and must not cause a second."""
+    making a directory and writing its manifest leaves one (holding at most the manifest's
+    temporary file), and must not cause a second."""
     for candidate in _numbered(name):
         path = parent / candidate
         try:
             path.mkdir()
         except FileExistsError:
-            if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
+            if path.is_dir() and not path.is_symlink() and _left_by_a_stopped_run(path):
                 return path, False
             continue
         except OSError as error:
@@ -784,6 +809,11 @@ def _new_directory(parent: Path, name: str) -> tuple[Path, bool]:
             ) from None
         return path, True
     raise _Failed(f"{_MAX_NUMBERED} directories with its name are in the way")
+
+
+def _left_by_a_stopped_run(directory: Path) -> bool:
+    unfinished = f".{MANIFEST}{TEMPORARY}"
+    return all(entry.name.startswith(unfinished) for entry in directory.iterdir())
 
 
 def _free_path(parent: Path, name: str) -> Path:
