@@ -18,6 +18,7 @@ from jobs.plan.folders import links_of
 from jobs.plan.spreadsheets import teacher_spreadsheets, unplaced_teachers, written_spreadsheets
 from jobs.reconcile.program import Reconciled, reconcile
 from jobs.settings import Settings
+from jobs.stage import cycle_collection_paused
 from jobs.workspace.port import Workspace
 from sheets_schema.cells import Grid, SpreadsheetState
 from sheets_schema.issues import DataIssue
@@ -102,6 +103,9 @@ def read_program(settings: Settings, workspace: Workspace, *, as_of: date) -> Re
     return reconciled
 
 
+# Reading makes a value for every cell, as the pure stages do, and forms no cycles either: the
+# cycle collector is paused for it as for them (an eighth of a rerun went to collecting).
+@cycle_collection_paused
 def read_sources(settings: Settings, workspace: Workspace) -> tuple[Grids, list[DataIssue]]:
     """Every source tab's grid, one read per spreadsheet. A source that cannot be read is a
     data issue (the run goes on without it); the caller decides if the roster is missing."""
@@ -169,6 +173,7 @@ def read_roster(settings: Settings, workspace: Workspace) -> tuple[Roster, list[
     return usable_roster(settings, grids, [])
 
 
+@cycle_collection_paused  # as read_sources
 def read_states(
     workspace: Workspace, spreadsheets: set[str], *, needed: str
 ) -> tuple[dict[str, SpreadsheetState], list[str]]:
