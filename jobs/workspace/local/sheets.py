@@ -67,6 +67,7 @@ from jobs.workspace.local.xlsx_owned import (
     SharedStrings,
     WorkbookStyles,
     read_owned_cells,
+    workbook_styles,
 )
 from jobs.workspace.local.xlsx_values import (
     NotTypedAlike,
@@ -542,7 +543,7 @@ class _Xlsx:
         assert self.package is not None
         # openpyxl reads the stylesheet from this part, whatever the package's relationships say.
         epoch = CALENDAR_MAC_1904 if self.package.date1904 else CALENDAR_WINDOWS_1900
-        return WorkbookStyles(self._part(ARC_STYLE), epoch)
+        return workbook_styles(self._part(ARC_STYLE), epoch)
 
     def _shared_strings(self) -> SharedStrings:
         """The shared string table, read the first time an owned tab's cell uses it."""

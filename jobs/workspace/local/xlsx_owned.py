@@ -26,7 +26,7 @@ from xml.etree import ElementTree
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.cell.text import Text
 from openpyxl.comments.comment_sheet import CommentSheet
-from openpyxl.packaging.relationship import RelationshipList, get_dependents
+from openpyxl.packaging.relationship import get_dependents
 from openpyxl.styles.alignment import Alignment
 from openpyxl.styles.cell_style import CellStyle
 from openpyxl.styles.fills import Fill
@@ -76,6 +76,15 @@ class OwnedCells:
     grid: Grid  # values as tutorsync's readers type them, text with a link as `Link`; trimmed
     comments: tuple[tuple[int, int, str], ...]  # (row, column, text) of each comment
     styled: tuple[tuple[int, int, int], ...]  # (row, column, style index) of each cell with one
+
+
+@functools.lru_cache(maxsize=16)
+def workbook_styles(styles_xml: bytes | None, epoch: datetime) -> WorkbookStyles:
+    """The WorkbookStyles of a stylesheet, one for all the workbooks that have it: the
+    spreadsheets tutorsync makes share one, and reading it again for each of them (openpyxl
+    making the same few formats, fonts and fills) took longer than reading their cells.
+    Raises NotReadAlike as WorkbookStyles does."""
+    return WorkbookStyles(styles_xml, epoch)
 
 
 class WorkbookStyles:
@@ -258,9 +267,9 @@ def read_owned_cells(
     for row in root.iter(_ROW):
         cells.add_row(row)
     relationships = _relationships(part, sheet_part)
-    targets: dict[str, str] = {}
+    targets: dict[str | None, str] = {}
     for relationship in relationships or ():
-        targets.setdefault(relationship.Id, relationship.Target)  # openpyxl takes the first
+        targets.setdefault(relationship.id, relationship.target)  # openpyxl takes the first
     link_lists = list(root.iter(_HYPERLINKS))
     for link in link_lists[-1] if link_lists else ():  # openpyxl keeps the last list
         cells.add_link(link, targets)
@@ -334,7 +343,7 @@ class _Cells:
             raise NotReadAlike(str(error)) from None
         return text  # "str", "e" and any other kind: the text as it is
 
-    def add_link(self, link: ElementTree.Element, targets: Mapping[str, str]) -> None:
+    def add_link(self, link: ElementTree.Element, targets: Mapping[str | None, str]) -> None:
         """A hyperlink as openpyxl binds it to its cell, a cell with no value showing it."""
         if (
             link.tag != _HYPERLINK
@@ -422,24 +431,66 @@ def _is_number(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-def _relationships(part: Callable[[str], bytes | None], sheet_part: str) -> RelationshipList | None:
+@dataclass(frozen=True)
+class _Relationship:
+    id: str | None
+    type: str
+    target: str  # inside the package: made absolute, as openpyxl makes it
+
+
+def _relationships(
+    part: Callable[[str], bytes | None], sheet_part: str
+) -> list[_Relationship] | None:
     """The worksheet's relationships as openpyxl reads them (targets inside the package made
     absolute), or None if it has none."""
     folder, name = posixpath.split(sheet_part)
     rels = posixpath.join(folder, "_rels", f"{name}.rels")
-    if part(rels) is None:
+    xml = part(rels)
+    if xml is None:
         return None
     try:
-        return get_dependents(_OnePart(rels, part), rels)
+        plain = _plain_relationships(ElementTree.fromstring(xml), rels)
+        if plain is not None:
+            return plain
+        read = get_dependents(_OnePart(rels, part), rels)
     except Exception as error:  # openpyxl raises many kinds on a damaged part
         raise NotReadAlike(str(error)) from None
+    return [_Relationship(listed.Id, listed.Type, listed.Target) for listed in read]
+
+
+def _plain_relationships(root: ElementTree.Element, rels: str) -> list[_Relationship] | None:
+    """`get_dependents`' reading of relationships with the four attributes openpyxl knows and
+    nothing inside them (None for any other, which openpyxl reads itself): an owned tab has a
+    relationship for every link, and openpyxl made an object of checked attributes of each."""
+    parent = posixpath.split(posixpath.dirname(rels))[0]
+    read = []
+    for listed in root:
+        attributes = {name: value for name, value in listed.attrib.items() if name[0] != "{"}
+        if len(listed) or not _RELATIONSHIP_ATTRIBUTES.issuperset(attributes):
+            return None
+        kind, target = attributes.get("Type"), attributes.get("Target")
+        if kind is None or target is None:
+            return None  # openpyxl refuses the list, with a warning
+        if attributes.get("TargetMode") != "External":
+            target = (
+                target[1:]
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join(parent, target))
+            )
+        read.append(_Relationship(attributes.get("Id"), kind, target))
+    return read
+
+
+_RELATIONSHIP_ATTRIBUTES = frozenset({"Id", "Type", "Target", "TargetMode"})
 
 
 def _comments(
-    part: Callable[[str], bytes | None], relationships: RelationshipList | None
+    part: Callable[[str], bytes | None], relationships: list[_Relationship] | None
 ) -> Iterator[tuple[str, str]]:
     """(reference, text) of each comment, in the order openpyxl puts them on their cells."""
-    for relationship in relationships.find(COMMENTS_NS) if relationships else ():
+    for relationship in relationships or ():
+        if relationship.type != COMMENTS_NS:
+            continue
         xml = part(relationship.target)
         if xml is None:
             raise NotReadAlike("a comments part is missing")
