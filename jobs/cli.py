@@ -27,6 +27,7 @@ from jobs.doctor import Check, Deep, run_doctor
 from jobs.errors import ConfigError, TutorsyncError
 from jobs.fleet import ProgramRun, Shard
 from jobs.folders import run_folders
+from jobs.history import run_history
 from jobs.infra import logs, progress_line
 from jobs.infra.lock import program_lock
 from jobs.init import run_init
@@ -46,7 +47,17 @@ JSON_SCHEMA = 1
 
 
 # `tutorsync --help` lists commands in the order a coordinator meets them, not alphabetically.
-COMMAND_ORDER = ("demo", "init", "validate", "doctor", "run", "progress", "checkins", "folders")
+COMMAND_ORDER = (
+    "demo",
+    "init",
+    "validate",
+    "doctor",
+    "run",
+    "progress",
+    "history",
+    "checkins",
+    "folders",
+)
 JOB_EXIT_STATUS = (
     "Exit status: 0 done; 1 a job failed (what it could not finish is named, and nothing "
     "good was written over); 2 bad usage or config; 3 data issues found, with --strict; "
@@ -505,6 +516,39 @@ def progress_command(options: JobOptions, dry_run: bool, wait_seconds: float) ->
     with run_lock(settings, options.config_path, wait_seconds, dry_run=dry_run):
         workspace = open_workspace(settings, jobs=jobs)
         report = progress.run_progress(settings, workspace, as_of=day, dry_run=dry_run)
+    options.finish([report])
+
+
+@cli.command(
+    short_help="Keep the Weekly history tab only; --rebuild counts past weeks again.",
+    epilog="\b\nExample:\n  tutorsync history --config lincoln/tutorsync.toml --rebuild "
+    "--since 2026-09-01\n\n" + JOB_EXIT_STATUS,
+)
+@job_options
+@dry_run_option
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Count every week from the one holding --since again from the sources, in place of "
+    "the rows there (rows of students who left stay).",
+)
+@click.option("--since", type=Day(), help="With --rebuild: the first day counted (YYYY-MM-DD).")
+@wait_option
+def history(
+    options: JobOptions, dry_run: bool, rebuild: bool, since: date | None, wait_seconds: float
+) -> None:
+    """Keep the Weekly history tab in the coordinator's spreadsheet: a row per student per
+    week (run does this too); with --rebuild --since, a season of history on day one."""
+    if rebuild != (since is not None):
+        raise click.UsageError("--rebuild and --since go together: --rebuild --since YYYY-MM-DD")
+    settings, day = options.setup()
+    if since is not None and since > day:
+        raise click.BadParameter(
+            f"{since} is after the day of the figures ({day})", param_hint="--since"
+        )
+    with run_lock(settings, options.config_path, wait_seconds, dry_run=dry_run):
+        workspace = open_workspace(settings, jobs=("progress",))
+        report = run_history(settings, workspace, as_of=day, since=since, dry_run=dry_run)
     options.finish([report])
 
 

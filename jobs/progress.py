@@ -7,23 +7,25 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from jobs.errors import WorkspaceError
-from jobs.infra import progress_line
 from jobs.links import progress_links
 from jobs.model.calendar import NextCheckins
 from jobs.plan import limits
-from jobs.plan.progress import desired_tabs, issues_tab, run_log_writes, tutor_log_tabs
-from jobs.plan.tabs import WriteTab, plan_writes
+from jobs.plan.progress import (
+    desired_tabs,
+    history_tabs,
+    issues_tab,
+    tutor_log_tabs,
+)
+from jobs.plan.tabs import plan_writes
 from jobs.read import FolderLinks, Reading, read_all, read_folder_links
-from jobs.report import NO_FIGURES, RunReport, figures_report, log_row
+from jobs.report import NO_FIGURES, RunReport, figures_report
 from jobs.settings import Settings
 from jobs.workspace.port import Workspace
-from sheets_schema.cells import TabWrite
+from jobs.write_tabs import apply, write_coordinator
 from sheets_schema.issues import DataIssue
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,7 @@ def write_progress(
             settings, reading.reconciled, reading.teacher_spreadsheets, states, links, updated
         )
         desired += tutor_log_tabs(settings, reading.reconciled, states, as_of=as_of)
+        desired += history_tabs(settings, reading.reconciled, states, as_of=as_of)
     # A tab over the spreadsheets' size limits is refused before anything is written, and
     # reported by a dry run too.
     actions, refused = limits.within_limits(
@@ -88,16 +91,7 @@ def write_progress(
     if not dry_run:
         report.failures += apply(workspace, [a for a in actions if a.spreadsheet != coordinator])
     report.seconds = time.perf_counter() - started
-    jobs = [*jobs_before(), report]
-    # A run that changes nothing writes nothing, not even a run-log row (DESIGN rule 1).
-    if any(job.changes or not job.ok for job in jobs):
-        at, zone = now().astimezone(ZoneInfo(settings.program.timezone)), settings.program.timezone
-        rows = [log_row(job, at, zone, job.seconds) for job in jobs]
-        report.actions += run_log_writes(settings, states, rows)
-    if not dry_run:
-        report.failures += apply(
-            workspace, [a for a in report.actions if a.spreadsheet == coordinator]
-        )
+    write_coordinator(settings, workspace, states, report, jobs_before, dry_run=dry_run, now=now)
     report.seconds = time.perf_counter() - started
     report.requests = workspace.request_counts()
     log.info(
@@ -118,22 +112,3 @@ def _folder_issues(settings: Settings, folders: FolderLinks) -> list[DataIssue]:
         DataIssue(root, "student folders", "", "", failure, "see folders in the config")
         for failure in folders.failures
     ]
-
-
-def apply(workspace: Workspace, actions: Sequence[WriteTab]) -> list[str]:
-    """Write each spreadsheet's tabs in one atomic write, in plan order. A spreadsheet that
-    fails is reported and the others are still written; returns the failures."""
-    by_spreadsheet: dict[str, list[TabWrite]] = defaultdict(list)
-    for action in actions:
-        by_spreadsheet[action.spreadsheet].append(action.tab)
-    failures = []
-    progress_line.stage("progress", "writing progress tabs", total=len(by_spreadsheet))
-    for spreadsheet, tabs in by_spreadsheet.items():
-        try:
-            workspace.spreadsheets.write_owned_tabs(spreadsheet, tabs)
-        except WorkspaceError as error:
-            log.warning("could not write %s: %s", spreadsheet, error)
-            failures.append(f"{spreadsheet}: {error}")
-        progress_line.advance("progress")
-    progress_line.done("progress")
-    return failures

@@ -188,7 +188,17 @@ class Targets(_Strict):
     grade_gain_points: float = Field(default=5, gt=0, le=100)  # a grade up this much is a win
 
 
-TabTitle = Annotated[str, Field(min_length=1, max_length=31, pattern=r"^[^\[\]:*?/\\]+$")]
+def _not_reserved(title: str) -> str:
+    if title.strip().casefold() == "history":
+        raise ValueError("Excel keeps the tab name 'History' for itself; choose another title")
+    return title
+
+
+TabTitle = Annotated[
+    str,
+    Field(min_length=1, max_length=31, pattern=r"^[^\[\]:*?/\\]+$"),
+    AfterValidator(_not_reserved),
+]
 
 
 def _holds_tabs(target: str) -> str:
@@ -209,6 +219,7 @@ class Outputs(_Strict):
     summary_tab: TabTitle = "Progress summary"
     issues_tab: TabTitle = "Data issues"
     run_log_tab: TabTitle = "Run log"
+    history_tab: TabTitle = "Weekly history"  # a row per student per week
     teacher_tab: TabTitle = "Tutoring progress"
     feedback_tab: TabTitle = "Teacher feedback"  # teachers' notes, for tutors
     student_list_tab: TabTitle = "Student list"  # what a tutor log's Student ID is checked against

@@ -508,7 +508,8 @@ def _coordinator(program_name: str) -> SpreadsheetLayout:
         (
             "tutorsync writes its tabs into this spreadsheet on every run: Progress summary "
             "(every active student, their status and flags), Data issues (every value it "
-            "could not use, with where and how to fix it) and Run log.",
+            "could not use, with where and how to fix it), Weekly history (a row per student "
+            "per week) and Run log.",
         ),
         (
             "Type your notes in the Coordinator notes column of Progress summary: tutorsync "

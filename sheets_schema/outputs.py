@@ -192,6 +192,28 @@ ISSUE_COLUMNS = (
     OutputColumn("How to fix it", "fix"),
 )
 
+# The History tab: a row per student per ISO week (jobs.reconcile.history). Week and Student
+# ID find a row again on every run; As of is the day its figures were counted up to (the
+# week's Sunday once the week has ended, and then the row no longer changes).
+HISTORY_COLUMNS = (
+    OutputColumn("Week", "week"),
+    OutputColumn("As of", "as_of", F.DATE),
+    OutputColumn(STUDENT_ID_HEADER, "student_id"),
+    OutputColumn("Sessions", "sessions", F.INTEGER),
+    OutputColumn("Minutes", "minutes", F.INTEGER),
+    OutputColumn("Attendance", "attendance_rate", F.PERCENT),
+    OutputColumn("Grade %", "grade_percent", F.DECIMAL),
+    OutputColumn(
+        STATUS_HEADER,
+        "status",
+        highlights=(
+            ("equals", ACT_NOW_STATUS, Tone.ATTENTION),
+            ("equals", ON_TRACK_STATUS, Tone.GOOD),
+        ),
+    ),
+    OutputColumn("Flags", "flags"),
+)
+
 RUN_LOG_COLUMNS = (
     OutputColumn("Run at", "run_at", F.DATETIME),
     OutputColumn("Job", "job"),

@@ -11,7 +11,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from jobs.model.calendar import CalendarEvent, NextCheckins
-from jobs.plan import feedback
+from jobs.plan import feedback, history
 from jobs.plan import tabs as planning
 from jobs.plan.spreadsheets import (
     feedback_spreadsheet,
@@ -20,6 +20,7 @@ from jobs.plan.spreadsheets import (
     teacher_spreadsheets,
     tutor_logs_written,
 )
+from jobs.reconcile.history import week_figures
 from jobs.reconcile.program import Reconciled
 from jobs.settings import Settings
 from jobs.stage import cycle_collection_paused
@@ -254,6 +255,32 @@ def tutor_log_tabs(
     )
     desired.append((feedback_at, tab, "teachers' notes to tutors"))
     return desired
+
+
+def history_tabs(
+    settings: Settings,
+    reconciled: Reconciled,
+    states: Mapping[str, SpreadsheetState],
+    *,
+    as_of: date,
+    since: date | None = None,
+) -> list[DesiredTab]:
+    """The History tab, its weeks counted as jobs.plan.history says; `since` rebuilds every
+    week from the one holding it."""
+    coordinator = settings.outputs.coordinator_spreadsheet
+    key = tab_keys(settings)["history"]
+    current = states[coordinator].owned.get(key)
+    counted = {
+        # The week running is counted up to the run's day: its figures are the summary's.
+        week: week_figures(
+            settings, reconciled, week, today=reconciled.summary if week.as_of == as_of else None
+        )
+        for week in history.weeks_to_count(current, as_of, since=since)
+    }
+    tab = history.history_tab(
+        key=key, title=settings.outputs.history_tab, current=current, counted=counted
+    )
+    return [(coordinator, tab, f"{len(counted)} week(s) counted")]
 
 
 def run_log_writes(

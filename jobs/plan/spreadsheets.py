@@ -16,6 +16,7 @@ def tab_keys(settings: Settings) -> dict[str, str]:
         "summary": f"tutorsync:{program}:summary",
         "issues": f"tutorsync:{program}:data-issues",
         "run_log": f"tutorsync:{program}:run-log",
+        "history": f"tutorsync:{program}:history",
         "feedback": f"tutorsync:{program}:teacher-feedback",
         "student_list": new_program.student_list_key(program),
     }

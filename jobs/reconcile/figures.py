@@ -57,7 +57,7 @@ def count_sessions(
     # Sessions are grouped by student once, by number; every figure is over arrays of those
     # numbers, not over copies of millions of rows.
     student, students = _groups(sessions, ["student_id"])
-    dates = _datetimes(sessions["session_date"])
+    dates = datetimes(sessions["session_date"])
     future = dates > np.datetime64(as_of)
     issues = _future_session_issues(sessions[future], as_of)
     keep, found = _sessions_counted(sessions, student, dates, ~future)
@@ -74,7 +74,7 @@ def count_sessions(
     return named, issues
 
 
-def _datetimes(column: pd.Series) -> np.ndarray:
+def datetimes(column: pd.Series) -> np.ndarray:
     """pd.to_datetime of the column, a categorical one's dates converted once each."""
     if not isinstance(column.dtype, pd.CategoricalDtype):
         return pd.to_datetime(column).to_numpy()

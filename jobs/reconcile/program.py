@@ -84,6 +84,18 @@ def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reco
     return Reconciled(parsed_roster, sessions, scores, summary, by_teacher, issues)
 
 
+def summary_as_of(settings: Settings, reconciled: Reconciled, as_of: date) -> pd.DataFrame:
+    """Every active student's progress as it stood on `as_of` (an earlier day than the run's):
+    sessions after it not counted, grades from marks dated up to it."""
+    session_figures, _ = count_sessions(
+        reconciled.sessions, as_of=as_of, window_days=settings.thresholds.window_days
+    )
+    active = reconciled.roster.active
+    return _progress(
+        settings, active, session_figures, reconciled.scores, by=["student_id"], as_of=as_of
+    )
+
+
 def configured_teachers(settings: Settings) -> list[str]:
     """Every teacher the config names, with a gradebook or a spreadsheet for their tab."""
     teachers = [book.teacher for book in settings.sources.gradebooks]

@@ -33,7 +33,12 @@ def source_files(demo: Path) -> list[Path]:
 def test_run_writes_summary_teacher_issue_and_run_log_tabs(demo, tutorsync):
     report = tutorsync.json("run")
     assert report["ok"] and report["students"] > 40 and report["changes"] > 0
-    assert tabs(demo / "coordinator.xlsx") == ["Progress summary", "Data issues", "Run log"]
+    assert tabs(demo / "coordinator.xlsx") == [
+        "Progress summary",
+        "Data issues",
+        "Weekly history",
+        "Run log",
+    ]
     config = settings_module.load(demo / "tutorsync.toml")
     for book in config.sources.gradebooks:
         target = config.outputs.teacher_spreadsheets.get(book.teacher, book.spreadsheet)

@@ -133,7 +133,7 @@ def test_google_and_local_runs_write_the_same_progress_tabs(demo, google_demo, f
                 key,
             )
             compared += 1
-    assert compared == 4  # the summary and three gradebook tabs
+    assert compared == 5  # the summary, the weekly history and three gradebook tabs
 
 
 def _without_links(grid: list[list]) -> list[list]:
@@ -192,7 +192,13 @@ def test_a_write_applied_but_answered_503_is_not_duplicated(google_demo, fake_go
     titles = fake_google.sheets.sheet_titles(
         spreadsheet_id(settings.outputs.coordinator_spreadsheet)
     )
-    assert sorted(titles) == ["Data issues", "Progress summary", "Run log", "Sheet1"]
+    assert sorted(titles) == [
+        "Data issues",
+        "Progress summary",
+        "Run log",
+        "Sheet1",
+        "Weekly history",
+    ]
     fake_google.faults.clear()
     assert run(google_demo)["changes"] == 0
 
