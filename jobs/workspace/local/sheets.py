@@ -43,6 +43,7 @@ from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.formatting.rule import Rule
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
@@ -812,13 +813,15 @@ def _package(original: bytes, spreadsheet: str) -> Package:
 
 def _fill_tab(sheet: Any, write: TabWrite) -> None:
     """Header, rows and formatting of one freshly created tab."""
+    styling = _Styling()
     width = len(write.header)
     text_widths = [len(text) for text in write.header]
     for column, text in enumerate(write.header, 1):
         cell = sheet.cell(row=1, column=column)
         _put_text(cell, text)
-        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+        styling.give(cell, font=_HEADER_FONT, fill=_HEADER_FILL)
     tall_rows: set[int] = set()
+    wrapped: set[tuple[int, int]] = set()
     for index, row in enumerate(write.rows):
         section = index in write.section_rows
         fill = (
@@ -832,20 +835,28 @@ def _fill_tab(sheet: Any, write: TabWrite) -> None:
             if value is None and fill is None:
                 continue
             cell = sheet.cell(row=index + 2, column=column)
-            put_value(cell, value, column_format)
+            number_format = _stored(cell, value, column_format)
+            font = None
             if isinstance(value, Link):
-                cell.font = _SECTION_LINK_FONT if section else _LINK_FONT
+                font = _SECTION_LINK_FONT if section else _LINK_FONT
             elif section:
-                cell.font = _SECTION_FONT
-            if fill is not None and column <= width:
-                cell.fill = fill
+                font = _SECTION_FONT
+            alignment = None
             if isinstance(value, str) and len(value) > _MAX_WIDTH and not section:
-                cell.alignment = _WRAPPED  # long sentences (flags, notes) wrap, not vanish
+                alignment = _WRAPPED  # long sentences (flags, notes) wrap, not vanish
+                wrapped.add((index + 2, column))
                 # Spreadsheet programs do not grow a row for wrapped text they did not type.
                 lines = -(-len(value) // _MAX_WIDTH) + value.count("\n")
                 height = sheet.row_dimensions[index + 2].height or 0
                 sheet.row_dimensions[index + 2].height = max(height, _LINE_HEIGHT * lines)
                 tall_rows.add(index + 2)
+            styling.give(
+                cell,
+                font=font,
+                fill=fill if column <= width else None,
+                alignment=alignment,
+                number_format=number_format,
+            )
             if column > len(text_widths):
                 text_widths.extend([0] * (column - len(text_widths)))
             if not section:  # a heading or "Last updated" line runs across: not a width
@@ -856,9 +867,8 @@ def _fill_tab(sheet: Any, write: TabWrite) -> None:
     for row_number in tall_rows:
         # A row as tall as its wrapped sentences reads along its top, not its bottom.
         for column in range(1, last_column + 1):
-            cell = sheet.cell(row=row_number, column=column)
-            if cell.alignment != _WRAPPED:
-                cell.alignment = _TOP
+            if (row_number, column) not in wrapped:
+                styling.give(sheet.cell(row=row_number, column=column), alignment=_TOP)
     for column, longest in enumerate(text_widths, 1):
         dimension = sheet.column_dimensions[get_column_letter(column)]
         dimension.width = min(_MAX_WIDTH, max(_MIN_WIDTH, longest + 2))
@@ -950,10 +960,54 @@ def _add_highlights(sheet: Any, write: TabWrite) -> None:
         sheet.conditional_formatting.add(f"{letter}2:{letter}{len(write.rows) + 1}", rule)
 
 
+class _Styling:
+    """Formatting given to a tab's cells, each combination worked out once per tab: openpyxl
+    finds a font, fill or alignment in the workbook's list by hashing it each time one is
+    set, which cost more than the rest of filling the tab. The fonts, fills and alignments
+    given are kept with what they made, so an id is never another object's."""
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[Any, ...], tuple[StyleArray, Any, Any, Any]] = {}
+
+    def give(
+        self,
+        cell: Any,
+        *,
+        font: Font | None = None,
+        fill: PatternFill | None = None,
+        alignment: Alignment | None = None,
+        number_format: str | None = None,
+    ) -> None:
+        """Set what is given (not None) on `cell`, the rest of its formatting kept."""
+        if font is None and fill is None and alignment is None and not number_format:
+            return
+        now = tuple(cell._style) if cell._style is not None else ()  # None: not styled yet
+        key = (now, id(font), id(fill), id(alignment), number_format)
+        made = self._made.get(key)
+        if made is None:
+            if font is not None:
+                cell.font = font
+            if fill is not None:
+                cell.fill = fill
+            if alignment is not None:
+                cell.alignment = alignment
+            if number_format:
+                cell.number_format = number_format
+            made = self._made[key] = (copy.copy(cell._style), font, fill, alignment)
+        cell._style = copy.copy(made[0])
+
+
 def put_value(cell: Any, value: CellValue, column_format: ColumnFormat | None) -> None:
     """Store `value` so that reading it back gives it again: text as text, and dates, times and
     datetimes with a number format of their own kind (a date shown with a time would read
     back as a datetime)."""
+    number_format = _stored(cell, value, column_format)
+    if number_format:
+        cell.number_format = number_format
+
+
+def _stored(cell: Any, value: CellValue, column_format: ColumnFormat | None) -> str | None:
+    """`put_value` but for the number format, which is returned for the caller to set."""
     number_format = NUMBER_FORMATS.get(column_format) if column_format else None
     if isinstance(value, Sparkline):
         value = value.text
@@ -990,8 +1044,7 @@ def put_value(cell: Any, value: CellValue, column_format: ColumnFormat | None) -
         number_format = _TIME_FORMAT
     elif value is not None:
         _put_text(cell, str(value))
-    if number_format:
-        cell.number_format = number_format
+    return number_format
 
 
 def _put_text(cell: Any, text: str) -> None:
