@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import chain, filterfalse, zip_longest
-from operator import attrgetter
+from operator import attrgetter, eq
 from typing import NamedTuple
 
 import numpy as np
@@ -573,6 +573,8 @@ def cells_changed(before: Grid, after: Grid) -> int:
     for row_index in range(max(len(before), len(after))):
         old = before[row_index] if row_index < len(before) else []
         new = after[row_index] if row_index < len(after) else []
+        if _same_row(old, new):
+            continue
         for column in range(max(len(old), len(new))):
             a = old[column] if column < len(old) else None
             b = new[column] if column < len(new) else None
@@ -688,6 +690,17 @@ def _cell_order(cell: str) -> tuple[int, int, str]:
         for ch in letters.upper():
             column = column * 26 + (ord(ch) - 64)
     return (row, column, cell)
+
+
+def _same_row(old: Sequence[CellValue], new: Sequence[CellValue]) -> bool:
+    """Every cell of the rows `_same_cell`, found at once, in C, for rows alike: cells of one
+    type each that are equal (a bool is never taken for the number it equals, nor NaN for
+    itself, as a list's == would), which is most rows of a rerun."""
+    return (
+        len(old) == len(new)
+        and all(map(eq, old, new))
+        and list(map(type, old)) == list(map(type, new))
+    )
 
 
 def _same_cell(a: CellValue, b: CellValue) -> bool:
