@@ -244,16 +244,18 @@ def _typed_dates(xml: bytes, styles: Styles) -> Iterator[tuple[Place, CellValue]
     indices = b"|".join(str(index).encode() for index in sorted(styles.date_formats))
     date_style = rb'"(?P<attributes> s="(?P<style>' + indices + rb')"'
     pattern = re.compile(_VALUE_CELL.replace(rb'"(?P<attributes>', date_style))
-    # A log's dates repeat row after row: each (text, style) converted once.
+    # A log has a date or two in every row: its cells are found by findall, in C, and a
+    # (text, style) repeated row after row is converted once.
     converted: dict[tuple[bytes, bytes], CellValue] = {}
-    for match in pattern.finditer(xml):
-        attributes = match["attributes"]
+    columns: dict[bytes, int] = {}
+    for column, row, attributes, style, text in pattern.findall(xml):  # the groups in order
         if b' t="' in attributes and b' t="n"' not in attributes:
             continue  # text, a yes/no or an error in a date-formatted cell
-        text, style = match["value"], match["style"]
         if (text, style) not in converted:
             converted[text, style] = _date_value(text.decode(), int(style), styles)
-        yield _place(match), converted[text, style]
+        if column not in columns:
+            columns[column] = column_index_from_string(column.decode()) - 1
+        yield (int(row) - 1, columns[column]), converted[text, style]
 
 
 def _date_value(text: str, style: int, styles: Styles) -> CellValue:
