@@ -188,6 +188,14 @@ class Targets(_Strict):
     grade_gain_points: float = Field(default=5, gt=0, le=100)  # a grade up this much is a win
 
 
+class Impact(_Strict):
+    """The impact view: tutoring against grade change over a term (README: Impact)."""
+
+    term_start: date_type | None = None  # default: the earliest attended session
+    # A group with fewer students with a grade change shows no figures, so no one is recognised.
+    min_cell_size: int = Field(default=10, ge=5)
+
+
 def _not_reserved(title: str) -> str:
     if title.strip().casefold() == "history":
         raise ValueError("Excel keeps the tab name 'History' for itself; choose another title")
@@ -220,6 +228,7 @@ class Outputs(_Strict):
     issues_tab: TabTitle = "Data issues"
     run_log_tab: TabTitle = "Run log"
     history_tab: TabTitle = "Weekly history"  # a row per student per week
+    overview_tab: TabTitle = "Program overview"  # week by week, now, per person, wins
     teacher_tab: TabTitle = "Tutoring progress"
     feedback_tab: TabTitle = "Teacher feedback"  # teachers' notes, for tutors
     student_list_tab: TabTitle = "Student list"  # what a tutor log's Student ID is checked against
@@ -418,6 +427,7 @@ class Settings(_Strict):
     grades: Grades = Grades()
     thresholds: Thresholds = Thresholds()
     targets: Targets = Targets()
+    impact: Impact = Impact()
     outputs: Outputs
     checkins: CheckinSettings | None = None
     folders: FolderSettings | None = None

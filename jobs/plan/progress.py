@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
 from jobs.model.calendar import CalendarEvent, NextCheckins
-from jobs.plan import feedback, history
+from jobs.plan import feedback, history, overview
 from jobs.plan import tabs as planning
 from jobs.plan.spreadsheets import (
     feedback_spreadsheet,
@@ -21,7 +21,7 @@ from jobs.plan.spreadsheets import (
     tutor_logs_written,
 )
 from jobs.reconcile.history import week_figures
-from jobs.reconcile.program import Reconciled
+from jobs.reconcile.program import Reconciled, summary_as_of
 from jobs.settings import Settings
 from jobs.stage import cycle_collection_paused
 from sheets_schema import outputs
@@ -265,8 +265,8 @@ def history_tabs(
     as_of: date,
     since: date | None = None,
 ) -> list[DesiredTab]:
-    """The History tab, its weeks counted as jobs.plan.history says; `since` rebuilds every
-    week from the one holding it."""
+    """The Program overview and the Weekly history it is drawn from, its weeks counted as
+    jobs.plan.history says; `since` rebuilds every week from the one holding it."""
     coordinator = settings.outputs.coordinator_spreadsheet
     key = tab_keys(settings)["history"]
     current = states[coordinator].owned.get(key)
@@ -280,7 +280,20 @@ def history_tabs(
     tab = history.history_tab(
         key=key, title=settings.outputs.history_tab, current=current, counted=counted
     )
-    return [(coordinator, tab, f"{len(counted)} week(s) counted")]
+    overview_tab = overview.overview_tab(
+        key=tab_keys(settings)["overview"],
+        title=settings.outputs.overview_tab,
+        history=tab,
+        now=reconciled.summary,
+        week_before=summary_as_of(settings, reconciled, as_of - timedelta(days=7)),
+        as_of=as_of,
+        targets=settings.targets,
+        window_days=settings.thresholds.window_days,
+    )
+    return [
+        (coordinator, overview_tab, "the program at a glance, week by week"),
+        (coordinator, tab, f"{len(counted)} week(s) counted"),
+    ]
 
 
 def run_log_writes(

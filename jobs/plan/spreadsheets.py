@@ -17,6 +17,7 @@ def tab_keys(settings: Settings) -> dict[str, str]:
         "issues": f"tutorsync:{program}:data-issues",
         "run_log": f"tutorsync:{program}:run-log",
         "history": f"tutorsync:{program}:history",
+        "overview": f"tutorsync:{program}:overview",
         "feedback": f"tutorsync:{program}:teacher-feedback",
         "student_list": new_program.student_list_key(program),
     }

@@ -36,6 +36,7 @@ def test_run_writes_summary_teacher_issue_and_run_log_tabs(demo, tutorsync):
     assert tabs(demo / "coordinator.xlsx") == [
         "Progress summary",
         "Data issues",
+        "Program overview",
         "Weekly history",
         "Run log",
     ]

@@ -133,7 +133,8 @@ def test_google_and_local_runs_write_the_same_progress_tabs(demo, google_demo, f
                 key,
             )
             compared += 1
-    assert compared == 5  # the summary, the weekly history and three gradebook tabs
+    # The summary, the program overview, the weekly history and three gradebook tabs.
+    assert compared == 6
 
 
 def _without_links(grid: list[list]) -> list[list]:
@@ -194,6 +195,7 @@ def test_a_write_applied_but_answered_503_is_not_duplicated(google_demo, fake_go
     )
     assert sorted(titles) == [
         "Data issues",
+        "Program overview",
         "Progress summary",
         "Run log",
         "Sheet1",

@@ -153,6 +153,7 @@ def test_dry_run_plans_every_write_and_makes_none(tmp_path):
         "Progress summary",
         "Data issues",
         "Run log",
+        "Program overview",
         "Weekly history",
         "Student list",
         "Teacher feedback",

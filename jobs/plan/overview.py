@@ -1,0 +1,220 @@
+"""Plan the Program overview tab: a tab people look at, not read. Pure.
+
+First the program week by week, from the Weekly history (the table its charts draw, and the
+only part under the header's filter buttons); below it, the figures now beside a week
+before, the same few figures per teacher and per tutor, and the week's wins by name.
+Percentages are numbers from 0 to 100 in columns that say "%", so the tables stacked in one
+tab share its columns without a number format each.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from jobs.plan.history import HEADER as HISTORY_HEADER
+from jobs.reconcile.history import week_of
+from sheets_schema.cells import CellValue, TabWrite
+from sheets_schema.outputs import ACT_NOW_STATUS, STATUS_LEVELS, STUDENT_ID_HEADER, Dosage
+
+WEEKLY_HEADER = (
+    "Week",
+    "Students",
+    "Met the dosage target (%)",
+    "Attendance (%)",
+    "Act now",
+    "Watch",
+    "On track",
+    "Sessions attended",
+)
+PEOPLE_HEADER = ("Students", "Met the dosage target (%)", "Attendance (%)", ACT_NOW_STATUS)
+STREAK_WEEKS = 3  # weeks running at the dosage target that make a win
+
+Row = tuple[CellValue, ...]
+_column = {header: index for index, header in enumerate(HISTORY_HEADER)}
+
+
+@dataclass(frozen=True)
+class _Figures:
+    """The few figures of a group of students, now or a week before."""
+
+    students: int
+    dosage_met: float | None  # percent
+    attendance: float | None  # percent, the average student's
+    statuses: dict[str, int]
+    sessions: int
+
+    @classmethod
+    def of(cls, progress: pd.DataFrame, targets: Dosage) -> _Figures:
+        met = (progress["sessions_per_week"] >= targets.sessions_per_week) & (
+            progress["minutes_per_week"] >= targets.minutes_per_week
+        )
+        rates = progress["attendance_rate"].dropna()
+        return cls(
+            len(progress),
+            _percent(met.mean()) if len(progress) else None,
+            _percent(rates.mean()) if len(rates) else None,
+            {level: int((progress["status"] == level).sum()) for level in STATUS_LEVELS},
+            int(progress["sessions_in_window"].sum()),
+        )
+
+
+def overview_tab(
+    *,
+    key: str,
+    title: str,
+    history: TabWrite,
+    now: pd.DataFrame,
+    week_before: pd.DataFrame,
+    as_of: date,
+    targets: Dosage,
+    window_days: int,
+) -> TabWrite:
+    """The Program overview of `history` (the Weekly history as this run writes it) and of
+    every active student's progress `now` and a `week_before` (summaries as of `as_of` and
+    seven days earlier)."""
+    weekly = weekly_rows(history.rows, as_of=as_of, targets=targets)
+    below: list[Row] = [()]
+    sections = []
+
+    def section(heading: str, header: Row, rows: Iterable[Row]) -> None:
+        sections.extend([len(weekly) + len(below), len(weekly) + len(below) + 1])
+        below.extend([(heading,), header, *rows, ()])
+
+    current, before = _Figures.of(now, targets), _Figures.of(week_before, targets)
+    section(
+        f"Now: the last {window_days} days up to {as_of.isoformat()}, beside a week before",
+        ("", "Now", "A week before", "Change"),
+        _now_rows(current, before),
+    )
+    for role, column in (("Teacher", "teachers"), ("Tutor", "tutors")):
+        section(
+            f"By {role.lower()}, now", (role, *PEOPLE_HEADER), _people_rows(now, column, targets)
+        )
+    section(
+        "Wins this week: say well done",
+        ("Student", STUDENT_ID_HEADER, "Win"),
+        wins_rows(history.rows, now, as_of=as_of, targets=targets),
+    )
+    rows = (*weekly, *below[:-1])
+    return TabWrite(
+        key=key,
+        title=title,
+        header=WEEKLY_HEADER,
+        rows=rows,
+        section_rows=frozenset(sections),
+        footer_rows=len(rows) - len(weekly),
+    )
+
+
+def weekly_rows(history: Sequence[Row], *, as_of: date, targets: Dosage) -> list[Row]:
+    """A row per week of the history, oldest first; the week running says it is so far."""
+    weeks: dict[str, list[Row]] = defaultdict(list)
+    for row in history:
+        week = row[_column["Week"]]
+        if isinstance(week, str) and len(row) > _column["Status"]:
+            weeks[week].append(row)
+    running = _running_week(as_of)
+    rows: list[Row] = []
+    for label in sorted(weeks):
+        of_week = weeks[label]
+        met = [
+            _number(row[_column["Sessions"]]) >= targets.sessions_per_week
+            and _number(row[_column["Minutes"]]) >= targets.minutes_per_week
+            for row in of_week
+        ]
+        rates = [r for row in of_week if (r := row[_column["Attendance"]]) is not None]
+        statuses = [row[_column["Status"]] for row in of_week]
+        rows.append(
+            (
+                f"{label} (so far)" if label == running else label,
+                len(of_week),
+                _percent(sum(met) / len(met)),
+                _percent(sum(map(_number, rates)) / len(rates)) if rates else None,
+                *(statuses.count(level) for level in STATUS_LEVELS),
+                int(sum(_number(row[_column["Sessions"]]) for row in of_week)),
+            )
+        )
+    return rows
+
+
+def wins_rows(
+    history: Sequence[Row], now: pd.DataFrame, *, as_of: date, targets: Dosage
+) -> list[Row]:
+    """Who met the dosage target the last STREAK_WEEKS ended weeks running, and the wins the
+    progress tabs give now (a grade up, every session attended), by name."""
+    running = _running_week(as_of)
+    met: dict[str, set[str]] = defaultdict(set)  # student ID -> ended weeks at the target
+    ended = set()
+    for row in history:
+        week = row[_column["Week"]]
+        if not isinstance(week, str) or week == running:
+            continue  # the week running is not over yet
+        ended.add(week)
+        if (
+            _number(row[_column["Sessions"]]) >= targets.sessions_per_week
+            and _number(row[_column["Minutes"]]) >= targets.minutes_per_week
+        ):
+            met[str(row[_column[STUDENT_ID_HEADER]])].add(week)
+    streak = set(sorted(ended)[-STREAK_WEEKS:]) if len(ended) >= STREAK_WEEKS else None
+    rows: list[Row] = []
+    for student_id, student in now.iterrows():
+        name = student["name"]
+        if streak and streak <= met.get(str(student_id), set()):
+            rows.append(
+                (name, str(student_id), f"Met the dosage target {STREAK_WEEKS} weeks running.")
+            )
+        for win in student["student_wins"]:
+            if win.code != "dosage_met":  # said above, week by week
+                rows.append((name, str(student_id), win.sentence))
+    return rows
+
+
+def _now_rows(now: _Figures, before: _Figures) -> list[Row]:
+    def row(label: str, a: float | None, b: float | None) -> Row:
+        change = None if a is None or b is None else round(a - b, 1)
+        return (label, a, b, change)
+
+    return [
+        row("Active students", now.students, before.students),
+        row("Met the dosage target (%)", now.dosage_met, before.dosage_met),
+        row("Attendance (%)", now.attendance, before.attendance),
+        row("Sessions attended", now.sessions, before.sessions),
+        *(row(level, now.statuses[level], before.statuses[level]) for level in STATUS_LEVELS),
+    ]
+
+
+def _people_rows(now: pd.DataFrame, column: str, targets: Dosage) -> list[Row]:
+    """The few figures for each teacher (or tutor) of the active students."""
+    people = now[[column]].explode(column).dropna()
+    rows: list[Row] = []
+    for person in sorted(set(people[column])):
+        theirs = _Figures.of(now.loc[people.index[people[column] == person].unique()], targets)
+        rows.append(
+            (
+                person,
+                theirs.students,
+                theirs.dosage_met,
+                theirs.attendance,
+                theirs.statuses[ACT_NOW_STATUS],
+            )
+        )
+    return rows
+
+
+def _running_week(as_of: date) -> str | None:
+    """The label of the week still running on `as_of`; None on a Sunday, when it has ended."""
+    week = week_of(as_of, as_of)
+    return None if week.ended else week.label
+
+
+def _percent(fraction: float) -> float:
+    return round(100 * float(fraction), 1)
+
+
+def _number(cell: CellValue) -> float:
+    return float(cell) if isinstance(cell, int | float) and not isinstance(cell, bool) else 0.0
