@@ -117,6 +117,22 @@ class CellFormat:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """A line chart the spreadsheet draws from the tab's own table: `domain_column` (weeks)
+    along the bottom, a line per column of `series_columns` (headers as the legend), over
+    the first `rows` data rows. Its top left corner sits at (`anchor_row`, `anchor_column`),
+    0-based, counting the header as row 0. Charts are written with their tab, in place of the
+    charts tutorsync put there before, so rerunning never adds one."""
+
+    title: str
+    domain_column: int
+    series_columns: tuple[int, ...]
+    rows: int
+    anchor_row: int
+    anchor_column: int
+
+
+@dataclass(frozen=True)
 class TabWrite:
     """The whole desired content of one owned tab.
 
@@ -137,6 +153,7 @@ class TabWrite:
     section_rows: frozenset[int] = field(default_factory=frozenset)
     highlights: tuple[Highlight, ...] = ()
     filter_views: tuple[FilterView, ...] = ()
+    charts: tuple[Chart, ...] = ()
     comments: tuple[CellComment, ...] = ()  # carried from the tab as it stood (plan_writes)
     formats: tuple[CellFormat, ...] = ()  # likewise
     # The last rows, outside the table its filter buttons sort (a "Last updated" line), so

@@ -18,7 +18,7 @@ import pandas as pd
 
 from jobs.plan.history import HEADER as HISTORY_HEADER
 from jobs.reconcile.history import week_of
-from sheets_schema.cells import CellValue, TabWrite
+from sheets_schema.cells import CellValue, Chart, TabWrite
 from sheets_schema.outputs import ACT_NOW_STATUS, STATUS_LEVELS, STUDENT_ID_HEADER, Dosage
 
 WEEKLY_HEADER = (
@@ -108,6 +108,34 @@ def overview_tab(
         rows=rows,
         section_rows=frozenset(sections),
         footer_rows=len(rows) - len(weekly),
+        charts=_charts(len(weekly)),
+    )
+
+
+def _charts(weeks: int) -> tuple[Chart, ...]:
+    """Week by week, beside the weekly table: dosage met and attendance (both percentages),
+    and the students needing action."""
+    if weeks < 2:
+        return ()  # a line needs two points
+    column = WEEKLY_HEADER.index
+    beside = len(WEEKLY_HEADER) + 1
+    return (
+        Chart(
+            "Dosage target met and attendance, week by week (%)",
+            column("Week"),
+            (column("Met the dosage target (%)"), column("Attendance (%)")),
+            weeks,
+            anchor_row=0,
+            anchor_column=beside,
+        ),
+        Chart(
+            "Students needing action (Act now), week by week",
+            column("Week"),
+            (column("Act now"),),
+            weeks,
+            anchor_row=20,
+            anchor_column=beside,
+        ),
     )
 
 

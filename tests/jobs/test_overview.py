@@ -117,6 +117,7 @@ def test_the_tables_below_the_weeks_are_outside_the_filter_and_per_person():
     )
 
     assert tab.header == WEEKLY_HEADER and tab.table_rows == 2  # the header and one week
+    assert tab.charts == ()  # a line needs two weeks
     by_label = {row[0]: row for row in tab.rows if row}
     assert by_label["Active students"] == ("Active students", 2, 1, 1)
     assert by_label["Met the dosage target (%)"][1:] == (50.0, 0.0, 50.0)
@@ -125,3 +126,34 @@ def test_the_tables_below_the_weeks_are_outside_the_filter_and_per_person():
     assert by_label["tu@s"][1] == 2
     headings = [tab.rows[i][0] for i in sorted(tab.section_rows) if tab.rows[i]]
     assert headings[0].startswith("Now: the last 28 days up to 2026-12-09")
+
+
+def test_two_weeks_or_more_are_drawn_beside_the_weekly_table():
+    weeks = history_tab(
+        key="h",
+        title="h",
+        current=None,
+        counted=dict(
+            [week("2026-11-30", a=(3, 90, "On track")), week("2026-12-07", a=(1, 30, "Watch"))]
+        ),
+    )
+    now = progress(a=("Lee, Sam", 3.0, "On track", (), (), ()))
+
+    tab = overview_tab(
+        key="o",
+        title="o",
+        history=weeks,
+        now=now,
+        week_before=now,
+        as_of=WEDNESDAY,
+        targets=DEFAULT_DOSAGE,
+        window_days=28,
+    )
+
+    dosage, action = tab.charts
+    assert [tab.header[c] for c in dosage.series_columns] == [
+        "Met the dosage target (%)",
+        "Attendance (%)",
+    ]
+    assert [tab.header[c] for c in action.series_columns] == ["Act now"]
+    assert dosage.rows == action.rows == 2 and dosage.anchor_column > len(tab.header)
