@@ -715,7 +715,7 @@ def _written_event(calendar: str, program_key: str, event: CalendarEvent) -> tup
             )
     try:
         vevent = _vevent(program_key, event)
-        text = vevent.to_ical(sorted=False).decode("utf-8")
+        text = _ical_text(vevent)
         reading = _plain_reading(text) or _component_reading(Component.from_ical(text))
         read_back, program = reading.checkin(), reading.program
     except _Unreadable as problem:
@@ -738,6 +738,20 @@ def _written_event(calendar: str, program_key: str, event: CalendarEvent) -> tup
             "report it)"
         )
     return vevent, text
+
+
+def _ical_text(component: Component) -> str:
+    """`component.to_ical(sorted=False)`, decoded. icalendar folds every content line a
+    character at a time, which cost more than making the event; a line of at most 74 bytes
+    stays as it is, so only longer ones are handed to it."""
+    return "".join(
+        (line if len(line.encode("utf-8")) < _FOLD_AT else line.to_ical().decode("utf-8")) + "\r\n"
+        for line in component.content_lines(sorted=False)
+        if line
+    )
+
+
+_FOLD_AT = 75  # bytes: a line this long or longer, icalendar folds
 
 
 def _check_unique_keys(calendar: str, events: Sequence[CalendarEvent]) -> None:
