@@ -17,6 +17,7 @@ are kept as they are.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -162,11 +163,9 @@ class LocalDrive:
         """The folder's path relative to `from_spreadsheet`'s directory, as LocalWorkspace
         links spreadsheets: a link cell in an .xlsx file opens the folder (a line in an .ics
         file names it), and the workspace folder can be moved as a whole."""
-        here = PurePath(from_spreadsheet).parent.as_posix()
+        here, into_calendar = _linked_from(from_spreadsheet)
         relative = posixpath.relpath(PurePath(url).as_posix(), here)
-        return (
-            relative if PurePath(from_spreadsheet).suffix.lower() == ".ics" else link_path(relative)
-        )
+        return relative if into_calendar else link_path(relative)
 
     # --- Paths ----------------------------------------------------------------------------------
 
@@ -189,6 +188,14 @@ class LocalDrive:
 
     def _url(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
+
+
+@functools.lru_cache(maxsize=1024)
+def _linked_from(file: str) -> tuple[str, bool]:
+    """The folder links in `file` start from, and whether it is a calendar (.ics): worked out
+    once a file, as a run links every student's folder from a few files."""
+    path = PurePath(file)
+    return path.parent.as_posix(), path.suffix.lower() == ".ics"
 
 
 # --- Test and demo helpers ----------------------------------------------------------------------

@@ -28,7 +28,7 @@ class LocalWorkspace:
     def spreadsheets(self) -> LocalSpreadsheets:
         return self._spreadsheets
 
-    @property
+    @functools.cached_property
     def calendar(self) -> LocalCalendar:
         """Check-ins in an .ics file in the workspace folder."""
         from jobs.workspace.local.calendar import LocalCalendar
