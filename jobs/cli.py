@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -716,13 +716,21 @@ def login(config_path: Path, no_browser: bool) -> None:
     help="How many fictional students to generate.",
 )
 @click.option(
+    "--weeks",
+    type=click.IntRange(demo_program.MIN_WEEKS, demo_program.MAX_WEEKS),
+    default=demo_program.WEEKS,
+    show_default=True,
+    help="Weeks of sessions and grades up to today; the Weekly history is built for them.",
+)
+@click.option(
     "--today",
     type=Day(),
-    help="Generate ten weeks of sessions ending on this day (default: today in the demo "
+    help="Generate the weeks of sessions ending on this day (default: today in the demo "
     "program's time zone).",
 )
-def demo(folder: Path, students: int, today: date | None) -> None:
-    """Create a fictional demo program (sources and tutorsync.toml) in FOLDER."""
+def demo(folder: Path, students: int, weeks: int, today: date | None) -> None:
+    """Create a fictional demo program (sources and tutorsync.toml) in FOLDER, as if it had
+    run for --weeks: its Weekly history and Program overview hold them."""
     config = folder / "tutorsync.toml"
     if config.exists():
         click.echo(f"Demo program already in {folder}; left as it is. Run it with:")
@@ -730,8 +738,18 @@ def demo(folder: Path, students: int, today: date | None) -> None:
         # The program's today, as its runs see it: the machine's UTC date near midnight
         # would date the demo's sessions after the day of the figures.
         day = today or datetime.now(ZoneInfo(demo_program.TIMEZONE)).date()
-        config = demo_program.create_demo(folder, today=day, students=students)
-        click.echo(f"Created a fictional program of {students} students in {folder}. Run it with:")
+        config = demo_program.create_demo(folder, today=day, students=students, weeks=weeks)
+        settings = load(config)
+        report = run_history(
+            settings,
+            open_workspace(settings, jobs=("progress",)),
+            as_of=day,
+            since=day - timedelta(weeks=weeks) + timedelta(days=1),
+        )
+        click.echo(
+            f"Created a fictional program of {students} students and {weeks} weeks in "
+            f"{folder}{'' if report.ok else ' (its history could not be written)'}. Run it with:"
+        )
     click.echo(f"  tutorsync run --config {config}")
     click.echo(
         f"Then open {folder / 'coordinator.xlsx'} and the gradebooks in {folder / 'gradebooks'}."

@@ -31,8 +31,9 @@ from openpyxl.cell import WriteOnlyCell
 PROGRAM_NAME = "Riverbend Demo Tutoring (fictional)"
 TIMEZONE = "America/Chicago"
 DOMAIN = "riverbend.example"  # reserved for examples (RFC 2606): no one's real address
-WEEKS = 10
-OLDER_WEEKS = 4  # the hand-typed "Older sessions" tab holds weeks 1-4; the form, weeks 5-10
+WEEKS = 10  # of sessions and grades before today, by default
+MIN_WEEKS, MAX_WEEKS = 6, 40  # a test in week 5 and the last; up to a school year
+OLDER_WEEKS = 4  # the hand-typed "Older sessions" tab holds weeks 1-4; the form, the rest
 MIN_STUDENTS = 12  # enough for every planted mistake and flag to land on a different student
 MAX_STUDENTS = 90_000  # student IDs are 5 digits
 
@@ -210,6 +211,7 @@ class _Student:
 class _Program:
     start: date  # first day of week 1
     today: date
+    weeks: int
     teachers: list[_Teacher]
     tutors: list[_Tutor]
     students: list[_Student]  # roster order
@@ -240,26 +242,30 @@ class _Assignment:
     points: int
     due: date
     category: str
-    week: int  # 1..WEEKS
+    week: int  # 1..weeks
 
 
-def create_demo(folder: Path, *, today: date, students: int = 60, seed: int = 7) -> Path:
+def create_demo(
+    folder: Path, *, today: date, students: int = 60, seed: int = 7, weeks: int = WEEKS
+) -> Path:
     """Write a fictional program's source spreadsheets and its tutorsync.toml into `folder`;
     return the config path.
 
-    Deterministic for a given (today, students, seed). Raises FileExistsError when the folder
-    already holds a tutorsync.toml, and ValueError for a student count outside
-    MIN_STUDENTS..MAX_STUDENTS.
+    Deterministic for a given (today, students, seed, weeks). Raises FileExistsError when the
+    folder already holds a tutorsync.toml, and ValueError for a student count outside
+    MIN_STUDENTS..MAX_STUDENTS or weeks outside MIN_WEEKS..MAX_WEEKS.
     """
     if not MIN_STUDENTS <= students <= MAX_STUDENTS:
         raise ValueError(
             f"a demo program has {MIN_STUDENTS} to {MAX_STUDENTS} students, not {students}"
         )
+    if not MIN_WEEKS <= weeks <= MAX_WEEKS:
+        raise ValueError(f"a demo program runs {MIN_WEEKS} to {MAX_WEEKS} weeks, not {weeks}")
     config_path = folder / CONFIG
     if config_path.exists():
         raise FileExistsError(f"{config_path} already exists")
     rng = random.Random(seed)
-    program = _program(rng, today, students)
+    program = _program(rng, today, students, weeks)
     form, older = _sessions(rng, program)
     form = _plant_tutor_log_mess(rng, form, program)
     (folder / "gradebooks").mkdir(parents=True, exist_ok=True)
@@ -278,7 +284,7 @@ def create_demo(folder: Path, *, today: date, students: int = 60, seed: int = 7)
 # --- The program: people and their patterns -------------------------------------------------
 
 
-def _program(rng: random.Random, today: date, count: int) -> _Program:
+def _program(rng: random.Random, today: date, count: int, weeks: int) -> _Program:
     teachers = _teachers(max(2, count // 15))
     tutors = _tutors(max(2, count // 10))
     names = _student_names(rng, count)
@@ -352,7 +358,8 @@ def _program(rng: random.Random, today: date, count: int) -> _Program:
         )
     # A roster export: grouped by teacher, then alphabetical.
     students.sort(key=lambda s: (s.teachers[0], s.last.casefold(), s.first.casefold()))
-    return _Program(today - timedelta(days=7 * WEEKS - 1), today, teachers, tutors, students)
+    start = today - timedelta(days=7 * weeks - 1)
+    return _Program(start, today, weeks, teachers, tutors, students)
 
 
 def _take(items: list[int], count: int) -> tuple[set[int], list[int]]:
@@ -420,10 +427,10 @@ def _sessions(rng: random.Random, program: _Program) -> tuple[list[_Session], li
             continue
         tutor = program.tutors[student.tutor]
         session_number = 0
-        for week in range(WEEKS):
+        for week in range(program.weeks):
             if not student.active and week >= 3:
                 break  # left the program after week 3
-            if student.attendance_pattern == "no_recent" and week >= WEEKS - 3:
+            if student.attendance_pattern == "no_recent" and week >= program.weeks - 3:
                 break
             week_days = [program.start + timedelta(days=7 * week + d) for d in range(7)]
             weekdays = [day for day in week_days if day.weekday() < 5]
@@ -603,11 +610,12 @@ def _roster_rows(rng: random.Random, program: _Program) -> list[Sequence[_Cell]]
 # --- Gradebooks -------------------------------------------------------------------------------
 
 
-def _assignments(start: date) -> list[_Assignment]:
-    """About two a week: homework every week, a quiz most weeks, tests in weeks 5 and 10."""
+def _assignments(start: date, weeks: int) -> list[_Assignment]:
+    """About two a week: homework every week, a quiz most weeks, tests in week 5 and the
+    last."""
     assignments = []
     quizzes = 0
-    for week in range(1, WEEKS + 1):
+    for week in range(1, weeks + 1):
         week_start = start + timedelta(days=7 * (week - 1))
         assignments.append(
             _Assignment(f"HW {week}", 10, week_start + timedelta(days=2), "Homework", week)
@@ -615,7 +623,7 @@ def _assignments(start: date) -> list[_Assignment]:
         late = week_start + timedelta(days=4)
         if week == 5:
             assignments.append(_Assignment("Test 1", 50, late, "Test", week))
-        elif week == WEEKS:
+        elif week == weeks:
             assignments.append(_Assignment("Test 2", 100, late, "Test", week))
         else:
             quizzes += 1
@@ -624,7 +632,7 @@ def _assignments(start: date) -> list[_Assignment]:
 
 
 def _write_gradebooks(rng: random.Random, folder: Path, program: _Program) -> None:
-    assignments = _assignments(program.start)
+    assignments = _assignments(program.start, program.weeks)
     # Roster order: main-teacher rows first, then the second-teacher rows at its end.
     classes: dict[int, list[_Student]] = {index: [] for index in range(len(program.teachers))}
     for position in (0, 1):
@@ -633,9 +641,9 @@ def _write_gradebooks(rng: random.Random, folder: Path, program: _Program) -> No
                 classes[student.teachers[position]].append(student)
     for index, teacher in enumerate(program.teachers):
         students = classes[index]
-        rows = _gradebook_rows(rng, teacher, students, assignments)
+        rows = _gradebook_rows(rng, teacher, students, assignments, program.weeks)
         if index == 0:  # PLANTED_MESS "score_not_a_score", away from the recent weeks' marks
-            earlier = [2 + i for i, a in enumerate(assignments) if a.week <= WEEKS - 4]
+            earlier = [2 + i for i, a in enumerate(assignments) if a.week <= program.weeks - 4]
             rows[rng.randrange(4, len(rows))][rng.choice(earlier)] = "N/A"
         path = folder / teacher.gradebook
         if path.suffix == ".csv":
@@ -649,6 +657,7 @@ def _gradebook_rows(
     teacher: _Teacher,
     students: Sequence[_Student],
     assignments: Sequence[_Assignment],
+    weeks: int,
 ) -> list[list[_Cell]]:
     rows: list[list[_Cell]] = [
         [
@@ -660,7 +669,7 @@ def _gradebook_rows(
         ["Date", None, *(a.due for a in assignments)],
         ["Category", None, *(a.category for a in assignments)],
     ]
-    recent = [i for i, a in enumerate(assignments) if a.week > WEEKS - 4]
+    recent = [i for i, a in enumerate(assignments) if a.week > weeks - 4]
     for number, student in enumerate(students):
         student_id: _Cell = student.student_id
         if teacher.ids_as_numbers and (number == 0 or rng.random() < 0.35):
@@ -673,7 +682,7 @@ def _gradebook_rows(
         scores: list[_Cell] = []
         for column, assignment in enumerate(assignments):
             ability = student.ability
-            if student.grade_pattern == "drop" and assignment.week > WEEKS - 4:
+            if student.grade_pattern == "drop" and assignment.week > weeks - 4:
                 ability -= 26
             roll = rng.random()
             if column in missing or roll < 0.015:

@@ -17,6 +17,7 @@ from jobs.plan import limits
 from jobs.plan.progress import (
     desired_tabs,
     history_tabs,
+    impact_tabs,
     issues_tab,
     tutor_log_tabs,
 )
@@ -81,6 +82,7 @@ def write_progress(
         )
         desired += tutor_log_tabs(settings, reading.reconciled, states, as_of=as_of)
         desired += history_tabs(settings, reading.reconciled, states, as_of=as_of)
+        desired += impact_tabs(settings, reading.reconciled, states, as_of=as_of)
     # A tab over the spreadsheets' size limits is refused before anything is written, and
     # reported by a dry run too.
     actions, refused = limits.within_limits(

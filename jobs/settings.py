@@ -229,6 +229,7 @@ class Outputs(_Strict):
     run_log_tab: TabTitle = "Run log"
     history_tab: TabTitle = "Weekly history"  # a row per student per week
     overview_tab: TabTitle = "Program overview"  # week by week, now, per person, wins
+    impact_tab: TabTitle = "Impact"  # grade change by dosage band; a comparison, not a cause
     teacher_tab: TabTitle = "Tutoring progress"
     feedback_tab: TabTitle = "Teacher feedback"  # teachers' notes, for tutors
     student_list_tab: TabTitle = "Student list"  # what a tutor log's Student ID is checked against

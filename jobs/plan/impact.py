@@ -45,8 +45,8 @@ COLUMN_FORMATS = (
 ALL_CLASSES = "All classes"
 
 NOT_PROOF = (
-    "Students tutored more gained more — or were different to begin with: this compares "
-    "groups, it does not show that tutoring caused the difference."
+    "This compares groups of students; it does not show that tutoring caused any difference "
+    "between them: students tutored more, or less, may have differed to begin with."
 )
 SAME_CLASS = (
     "In the same class: tutored and not tutored students in each teacher's gradebook, graded on "

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from jobs.model.calendar import CalendarEvent, NextCheckins
-from jobs.plan import feedback, history, overview
+from jobs.plan import feedback, history, impact, overview
 from jobs.plan import tabs as planning
 from jobs.plan.spreadsheets import (
     feedback_spreadsheet,
@@ -21,6 +21,7 @@ from jobs.plan.spreadsheets import (
     tutor_logs_written,
 )
 from jobs.reconcile.history import week_figures
+from jobs.reconcile.impact import term_impact, term_start_of
 from jobs.reconcile.program import Reconciled, summary_as_of
 from jobs.settings import Settings
 from jobs.stage import cycle_collection_paused
@@ -294,6 +295,27 @@ def history_tabs(
         (coordinator, overview_tab, "the program at a glance, week by week"),
         (coordinator, tab, f"{len(counted)} week(s) counted"),
     ]
+
+
+def impact_tabs(
+    settings: Settings,
+    reconciled: Reconciled,
+    states: Mapping[str, SpreadsheetState],
+    *,
+    as_of: date,
+) -> list[DesiredTab]:
+    """The Impact tab: grade change over the term by dosage band and, per class, tutored
+    beside not tutored; none before anyone has had a session (no term to count)."""
+    term_start = term_start_of(settings, reconciled, as_of)
+    if term_start is None:
+        return []
+    tab = impact.impact_tab(
+        key=tab_keys(settings)["impact"],
+        title=settings.outputs.impact_tab,
+        impact=term_impact(settings, reconciled, as_of=as_of, term_start=term_start),
+        min_cell=settings.impact.min_cell_size,
+    )
+    return [(settings.outputs.coordinator_spreadsheet, tab, "grade change by dosage, this term")]
 
 
 def run_log_writes(

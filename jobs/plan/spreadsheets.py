@@ -18,6 +18,7 @@ def tab_keys(settings: Settings) -> dict[str, str]:
         "run_log": f"tutorsync:{program}:run-log",
         "history": f"tutorsync:{program}:history",
         "overview": f"tutorsync:{program}:overview",
+        "impact": f"tutorsync:{program}:impact",
         "feedback": f"tutorsync:{program}:teacher-feedback",
         "student_list": new_program.student_list_key(program),
     }

@@ -38,6 +38,7 @@ def test_run_writes_summary_teacher_issue_and_run_log_tabs(demo, tutorsync):
         "Data issues",
         "Program overview",
         "Weekly history",
+        "Impact",
         "Run log",
     ]
     config = settings_module.load(demo / "tutorsync.toml")

@@ -133,8 +133,8 @@ def test_google_and_local_runs_write_the_same_progress_tabs(demo, google_demo, f
                 key,
             )
             compared += 1
-    # The summary, the program overview, the weekly history and three gradebook tabs.
-    assert compared == 6
+    # The summary, the program overview, the weekly history, impact and three gradebook tabs.
+    assert compared == 7
 
 
 def _without_links(grid: list[list]) -> list[list]:
@@ -195,6 +195,7 @@ def test_a_write_applied_but_answered_503_is_not_duplicated(google_demo, fake_go
     )
     assert sorted(titles) == [
         "Data issues",
+        "Impact",
         "Program overview",
         "Progress summary",
         "Run log",

@@ -155,6 +155,7 @@ def test_dry_run_plans_every_write_and_makes_none(tmp_path):
         "Run log",
         "Program overview",
         "Weekly history",
+        "Impact",
         "Student list",
         "Teacher feedback",
     }
