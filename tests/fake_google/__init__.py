@@ -41,6 +41,11 @@ source. Still not modelled, or not checked against any recording:
   theoephraim/node-google-spreadsheet#523), and the fake appends "(field path: ...)". A 429 from
   `faults.fail` or chaos carries an ErrorInfo without the quota's metadata (only
   `faults.quota` names the quota); Google may add a google.rpc.Help link.
+- Sheets charts (no recording): the spec is stored as given, without the defaults Google
+  fills in (fonts, hiddenDimensionStrategy, axis formats); a grid shrunk by
+  updateSheetProperties neither moves a chart's anchor nor trims its ranges, and a chart
+  whose data was on a deleted sheet is left as it was (Google shows #REF!). Images, slicers
+  and charts on their own sheet are not modelled.
 - Drive and Calendar errors always carry `status`; application errors recorded in 2019-2022
   (Drive notFound: googleapis/google-api-php-client#1782; Calendar notFound:
   spatie/laravel-google-calendar#216) had none, scope errors have it. Left as is.
@@ -58,9 +63,10 @@ source. Still not modelled, or not checked against any recording:
 - Auth: a JWT's iat/exp and a token's expiry are not checked against the clock; tokens are
   never revoked; the narrower Calendar scopes reach every calendar (fake_google/scopes.py).
 - No recording was found for the replies of updateCells, repeatCell, setDataValidation,
-  add/deleteConditionalFormatRule, createDeveloperMetadata, add/deleteFilterView and
-  autoResizeDimensions, nor for Drive files.list with items, files.update, files.generateIds,
-  permissions.*, or Calendar's success bodies: those follow the discovery documents only.
+  add/deleteConditionalFormatRule, createDeveloperMetadata, add/deleteFilterView, addChart,
+  deleteEmbeddedObject and autoResizeDimensions, nor for Drive files.list with items,
+  files.update, files.generateIds, permissions.*, or Calendar's success bodies: those follow
+  the discovery documents only.
 """
 
 from .common import Call, Reply

@@ -18,6 +18,11 @@ Behaviours chosen where Google's docs leave room:
 - A formula written by updateCells is parsed in the spreadsheet's locale only so far as an
   array literal goes: in a comma-decimal locale a "," or decimal point inside {...} is
   #ERROR! ("Formula parse error."). Nothing else of a formula is evaluated.
+- Charts: addChart takes an overlayPosition whose anchor cell is inside the grid and a
+  basicChart whose every domain and series range is one row or column inside its grid; a
+  given chartId must be new in the spreadsheet (one is drawn otherwise). Charts are kept per
+  sheet, answered in sheets.charts (sheetId 0 left out, deep inside), gone with their sheet;
+  deleteEmbeddedObject of an ID no chart has is 400. Other positions and chart kinds are 501.
 - USER_ENTERED input: "=..." formula, numbers, TRUE/FALSE, leading ' forces text; dates typed
   as text stay text. R1C1 and named ranges are not supported ("Unable to parse range").
 """
@@ -114,6 +119,20 @@ def _zero_sheet_left_out(grid_range: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in grid_range.items() if not (k == "sheetId" and v == 0)}
 
 
+def _without_zero_sheet_ids(item: Any) -> Any:
+    """A copy with every nested GridRange's and GridCoordinate's sheetId 0 left out, as
+    Google writes proto3 ints (a chart holds them deep in its spec and position)."""
+    if isinstance(item, dict):
+        return {
+            k: _without_zero_sheet_ids(v)
+            for k, v in item.items()
+            if not (k == "sheetId" and v == 0)
+        }
+    if isinstance(item, list):
+        return [_without_zero_sheet_ids(v) for v in item]
+    return copy.deepcopy(item)
+
+
 def shown(item: dict[str, Any], *, merge: bool = False) -> dict[str, Any]:
     """A stored basic filter, conditional format rule, protected range or filter view (or, with
     `merge`, a merge's GridRange) as Google answers it: a copy whose GridRanges leave sheetId 0
@@ -152,6 +171,7 @@ class Sheet:
     protected_ranges: list[dict[str, Any]] = field(default_factory=list)
     filter_views: list[dict[str, Any]] = field(default_factory=list)
     merges: list[dict[str, Any]] = field(default_factory=list)
+    charts: list[dict[str, Any]] = field(default_factory=list)  # EmbeddedChart, as stored
 
     @property
     def sheet_id(self) -> int:
@@ -180,6 +200,7 @@ class Sheet:
             protected_ranges=copy.deepcopy(self.protected_ranges),
             filter_views=copy.deepcopy(self.filter_views),
             merges=copy.deepcopy(self.merges),
+            charts=copy.deepcopy(self.charts),
         )
 
     def write_cell(
@@ -571,9 +592,15 @@ class FakeSheets:
                 ("protectedRanges", sheet.protected_ranges),
                 ("filterViews", sheet.filter_views),
                 ("merges", sheet.merges),
+                ("charts", sheet.charts),
             ):
                 if items:
-                    entry[key] = [shown(item, merge=key == "merges") for item in items]
+                    entry[key] = [
+                        _without_zero_sheet_ids(item)
+                        if key == "charts"
+                        else shown(item, merge=key == "merges")
+                        for item in items
+                    ]
             metadata = [
                 copy.deepcopy(m)
                 for m in spreadsheet.developer_metadata
@@ -1345,6 +1372,67 @@ class FakeSheets:
                     sheet.filter_views.remove(view)
                     return
         raise Invalid(f"No filter view with id: {wanted}")
+
+    def _request_addChart(self, work: Spreadsheet, params: dict[str, Any]) -> dict[str, Any]:
+        chart = copy.deepcopy(params.get("chart") or {})
+        overlay = (chart.get("position") or {}).get("overlayPosition")
+        if overlay is None:
+            raise GoogleError(
+                501, "fake_google supports addChart with position.overlayPosition only"
+            )
+        anchor = overlay.get("anchorCell") or {}
+        sheet = work.sheet_by_id(anchor.get("sheetId"))
+        row, column = int(anchor.get("rowIndex") or 0), int(anchor.get("columnIndex") or 0)
+        if not (0 <= row < sheet.rows and 0 <= column < sheet.columns):
+            raise Invalid(
+                f"The anchor cell ({row}, {column}) is outside the grid of sheet "
+                f"{sheet.sheet_id}. Max rows: {sheet.rows}, max columns: {sheet.columns}"
+            )
+        anchor |= {"sheetId": sheet.sheet_id, "rowIndex": row, "columnIndex": column}
+        overlay["anchorCell"] = anchor
+        self._check_chart_spec(work, chart.get("spec") or {})
+        taken = {c["chartId"] for s in work.sheets for c in s.charts}
+        chart_id = chart.get("chartId")
+        if chart_id is not None and int(chart_id) in taken:
+            raise Invalid(f"An embedded object with ID {int(chart_id)} already exists.")
+        while chart_id is None or int(chart_id) in taken:
+            chart_id = self._rng.randrange(1, 2**31 - 1)
+        chart["chartId"] = int(chart_id)
+        sheet.charts.append(chart)
+        return {"addChart": {"chart": _without_zero_sheet_ids(chart)}}
+
+    def _check_chart_spec(self, work: Spreadsheet, spec: dict[str, Any]) -> None:
+        """A basic chart's data: each domain and series a range of one row or one column,
+        inside its sheet's grid (charts of other kinds are not modelled)."""
+        basic = spec.get("basicChart")
+        if basic is None:
+            raise GoogleError(501, "fake_google supports addChart with a basicChart spec only")
+        if basic.get("chartType") in (None, "BASIC_CHART_TYPE_UNSPECIFIED"):
+            raise Invalid("A basic chart needs a chartType.")
+        data = [d.get("domain") or {} for d in basic.get("domains") or []]
+        data += [s.get("series") or {} for s in basic.get("series") or []]
+        if not basic.get("series"):
+            raise Invalid("A basic chart needs at least one series.")
+        for chart_data in data:
+            sources = (chart_data.get("sourceRange") or {}).get("sources") or []
+            if not sources:
+                raise Invalid("Chart data needs a sourceRange with at least one source.")
+            for grid_range in sources:
+                _, start_row, start_col, end_row, end_col = self._bounds(work, grid_range)
+                if end_row - start_row != 1 and end_col - start_col != 1:
+                    raise Invalid(
+                        "Chart data ranges must be a single row or column: "
+                        f"{_without_zero_sheet_ids(grid_range)}"
+                    )
+
+    def _request_deleteEmbeddedObject(self, work: Spreadsheet, params: dict[str, Any]) -> None:
+        wanted = int(params.get("objectId") or 0)
+        for sheet in work.sheets:
+            for chart in sheet.charts:
+                if chart["chartId"] == wanted:
+                    sheet.charts.remove(chart)
+                    return
+        raise Invalid(f"No embedded object with id: {wanted}")
 
 
 BATCH_UPDATE_KINDS = sorted(

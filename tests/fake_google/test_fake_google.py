@@ -592,6 +592,124 @@ def test_a_list_from_a_range_of_another_tab_is_stored(fake, gc):
     assert fake.sheets.cells(spreadsheet_id, "Roster")[2][0]["dataValidation"] == rule
 
 
+def line_chart(sheet_id: int, *, chart_id: int | None = None, anchor_column: int = 5) -> dict:
+    """A line chart of Roster's grades (B1:B3) by student (A1:A3), as an adapter asks."""
+
+    def column(index: int) -> dict:
+        return {
+            "sourceRange": {
+                "sources": [
+                    {
+                        "sheetId": sheet_id,
+                        "startRowIndex": 0,
+                        "endRowIndex": 3,
+                        "startColumnIndex": index,
+                        "endColumnIndex": index + 1,
+                    }
+                ]
+            }
+        }
+
+    chart: dict = {
+        "spec": {
+            "title": "Grades",
+            "basicChart": {
+                "chartType": "LINE",
+                "legendPosition": "BOTTOM_LEGEND",
+                "domains": [{"domain": column(0)}],
+                "series": [{"series": column(1), "targetAxis": "LEFT_AXIS"}],
+                "headerCount": 1,
+            },
+        },
+        "position": {
+            "overlayPosition": {
+                "anchorCell": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": anchor_column}
+            }
+        },
+    }
+    if chart_id is not None:
+        chart["chartId"] = chart_id
+    return {"addChart": {"chart": chart}}
+
+
+def test_charts_are_added_read_back_by_fields_and_deleted_by_id(fake, gc):
+    spreadsheet_id = seed_gradebook(fake)
+
+    replies = gc.http_client.batch_update(
+        spreadsheet_id, {"requests": [line_chart(0, chart_id=77), line_chart(0)]}
+    )["replies"]
+
+    assert replies[0]["addChart"]["chart"]["chartId"] == 77
+    given = replies[1]["addChart"]["chart"]["chartId"]
+    assert given not in (77, None)
+    params = {"fields": "sheets(properties(sheetId),charts(chartId,spec(title)))"}
+    [roster, log] = gc.http_client.fetch_sheet_metadata(spreadsheet_id, params)["sheets"]
+    assert roster["charts"] == [
+        {"chartId": 77, "spec": {"title": "Grades"}},
+        {"chartId": given, "spec": {"title": "Grades"}},
+    ]
+    assert "charts" not in log
+    # As Google writes proto3 ints: sheetId 0 is left out of the anchor cell.
+    stored = fake.sheets.spreadsheet(spreadsheet_id)["sheets"][0]["charts"][0]
+    assert stored["position"]["overlayPosition"]["anchorCell"] == {"rowIndex": 0, "columnIndex": 5}
+
+    gc.http_client.batch_update(
+        spreadsheet_id, {"requests": [{"deleteEmbeddedObject": {"objectId": 77}}]}
+    )
+
+    assert [
+        c["chartId"] for c in fake.sheets.spreadsheet(spreadsheet_id)["sheets"][0]["charts"]
+    ] == [given]
+
+
+@pytest.mark.parametrize(
+    ("request_", "problem"),
+    [
+        ({"deleteEmbeddedObject": {"objectId": 12345}}, "No embedded object with id: 12345"),
+        (line_chart(0, chart_id=77), "already exists"),  # 77 is on the log tab
+        (line_chart(999), "No grid with id: 999"),
+        (line_chart(0, anchor_column=26), "outside the grid"),
+    ],
+)
+def test_chart_requests_google_refuses_are_400(fake, gc, request_, problem):
+    spreadsheet_id = seed_gradebook(fake)
+    log_id = fake.sheets.sheet_properties(spreadsheet_id, "Tutor's Log")["sheetId"]
+    gc.http_client.batch_update(spreadsheet_id, {"requests": [line_chart(log_id, chart_id=77)]})
+
+    with pytest.raises(gspread.exceptions.APIError, match=problem) as raised:
+        gc.http_client.batch_update(spreadsheet_id, {"requests": [request_]})
+
+    assert raised.value.code == 400
+
+
+def test_chart_data_outside_the_grid_or_not_one_column_is_400(fake, gc):
+    spreadsheet_id = seed_gradebook(fake)
+    past_the_end = line_chart(0)
+    series = past_the_end["addChart"]["chart"]["spec"]["basicChart"]["series"][0]["series"]
+    series["sourceRange"]["sources"][0]["endRowIndex"] = 1001
+    square = line_chart(0)
+    domain = square["addChart"]["chart"]["spec"]["basicChart"]["domains"][0]["domain"]
+    domain["sourceRange"]["sources"][0]["endColumnIndex"] = 2
+
+    for request_, problem in ((past_the_end, "exceeds grid limits"), (square, "single row")):
+        with pytest.raises(gspread.exceptions.APIError, match=problem):
+            gc.http_client.batch_update(spreadsheet_id, {"requests": [request_]})
+
+
+def test_deleting_a_sheet_drops_its_charts_and_frees_their_ids(fake, gc):
+    spreadsheet_id = seed_gradebook(fake)
+    log_id = fake.sheets.sheet_properties(spreadsheet_id, "Tutor's Log")["sheetId"]
+    gc.http_client.batch_update(spreadsheet_id, {"requests": [line_chart(log_id, chart_id=77)]})
+
+    gc.http_client.batch_update(
+        spreadsheet_id,
+        {"requests": [{"deleteSheet": {"sheetId": log_id}}, line_chart(0, chart_id=77)]},
+    )
+
+    [roster] = fake.sheets.spreadsheet(spreadsheet_id)["sheets"]
+    assert [c["chartId"] for c in roster["charts"]] == [77]
+
+
 def test_merged_cells_are_stored_and_may_not_overlap(fake, gc):
     spreadsheet_id = seed_gradebook(fake)
     top = {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 1}

@@ -1,5 +1,6 @@
 """The Google adapter's pure parts: references, scopes, request building, reading cells back."""
 
+import dataclasses
 import json
 import os
 import stat
@@ -17,9 +18,10 @@ from jobs.workspace.google.sheets import (
     _value_of,
     a1_tab,
     batch_requests,
+    chart_ids,
     spreadsheet_id,
 )
-from sheets_schema.cells import ColumnFormat, Link, TabWrite
+from sheets_schema.cells import Chart, ColumnFormat, Link, TabWrite
 
 SHEET_ID = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd"
 
@@ -179,6 +181,43 @@ def test_the_same_key_gets_the_same_new_sheet_id():
     first = batch_requests({"sheets": []}, [WRITE])[0]["addSheet"]["properties"]["sheetId"]
     again = batch_requests({"sheets": []}, [WRITE])[0]["addSheet"]["properties"]["sheetId"]
     assert first == again
+
+
+def test_only_tutorsyncs_own_charts_are_deleted_and_new_ones_take_ids_of_the_tab():
+    ours, another_tabs = chart_ids(7)[0], chart_ids(8)[0]
+    educators = 123_456_789
+    metadata = {
+        "sheets": [
+            {
+                "properties": {"sheetId": 7, "title": "Overview"},
+                "developerMetadata": [{"metadataKey": OWNED_TAB_KEY, "metadataValue": WRITE.key}],
+                "charts": [{"chartId": educators}, {"chartId": ours}, {"chartId": another_tabs}],
+            }
+        ]
+    }
+    chart = Chart("Sessions", 0, (3,), 1, anchor_row=0, anchor_column=7)
+    write = dataclasses.replace(WRITE, charts=(chart, chart))
+
+    requests = batch_requests(metadata, [write])
+
+    assert requests[0] == {"deleteEmbeddedObject": {"objectId": ours}}
+    assert sum("deleteEmbeddedObject" in r for r in requests) == 1
+    added = [r["addChart"]["chart"] for r in requests if "addChart" in r]
+    assert [c["chartId"] for c in added] == [ours, chart_ids(7)[1]]
+    assert added[0]["position"]["overlayPosition"]["anchorCell"] == {
+        "sheetId": 7,
+        "rowIndex": 0,
+        "columnIndex": 7,
+    }
+    grid = requests[1]["updateSheetProperties"]["properties"]["gridProperties"]
+    assert grid["columnCount"] > 7  # the whole chart sits over the grid
+
+
+def test_chart_ids_are_31_bit_never_0_and_differ_between_tabs():
+    for sheet_id in (0, 1, 7, 2**30, 1_234_567):
+        ids = chart_ids(sheet_id)
+        assert ids[0] > 0 and ids[-1] < 2**31
+    assert not set(chart_ids(7)) & set(chart_ids(8))
 
 
 @pytest.mark.parametrize(

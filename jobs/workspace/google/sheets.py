@@ -25,6 +25,7 @@ from sheets_schema.cells import (
     CellFormat,
     CellStyle,
     CellValue,
+    Chart,
     ColumnFormat,
     FilterView,
     Grid,
@@ -51,7 +52,7 @@ _READ_VALUES = {
 _STATE_FIELDS = (
     "properties.title,sheets(properties(sheetId,title,index),"
     "developerMetadata(metadataKey,metadataValue),conditionalFormats(ranges(sheetId)),"
-    "filterViews(filterViewId),"
+    "filterViews(filterViewId),charts(chartId),"
     "data(rowData(values(userEnteredValue,effectiveValue,"
     "userEnteredFormat(numberFormat,textFormat,backgroundColor),hyperlink,note))))"
 )
@@ -82,6 +83,11 @@ _TONES = {  # conditional formats, as locally: amber to look at, green for good
     },
 }
 _WRAP_AFTER = 60  # characters; longer text wraps instead of running across columns
+# A chart's size in pixels (Sheets' own default), and in default rows and columns (21 and 100
+# pixels): the grid is made to hold the whole chart, never leaving it hanging past the edge.
+_CHART_PIXELS = (600, 371)
+_CHART_CELLS = (18, 6)  # rows, columns
+_CHART_IDS_PER_TAB = 64
 
 T = TypeVar("T")
 
@@ -211,7 +217,7 @@ class GoogleSpreadsheets:
         metadata = self._known.get(key) or self._metadata(
             spreadsheet,
             fields="sheets(properties(sheetId,title),developerMetadata(metadataKey,metadataValue),"
-            "conditionalFormats(ranges(sheetId)),filterViews(filterViewId))",
+            "conditionalFormats(ranges(sheetId)),filterViews(filterViewId),charts(chartId))",
         )
         requests_ = batch_requests(metadata, writes)
         try:
@@ -340,22 +346,105 @@ def batch_requests(metadata: Mapping[str, Any], writes: Sequence[TabWrite]) -> l
         sheet["properties"]["sheetId"]: [v["filterViewId"] for v in sheet.get("filterViews", [])]
         for sheet in sheets
     }
+    charts_on = {
+        sheet["properties"]["sheetId"]: [int(c["chartId"]) for c in sheet.get("charts", [])]
+        for sheet in sheets
+    }
+    chart_ids_taken = {chart_id for ids in charts_on.values() for chart_id in ids}
     requests_: list[dict[str, Any]] = []
     for write in writes:
         rows = len(write.rows) + 1
         width = max([len(write.header), *(len(row) for row in write.rows), 1])
-        grid = {"rowCount": max(rows, 2), "columnCount": width, "frozenRowCount": 1}
+        grid = {
+            "rowCount": max([rows, 2, *(c.anchor_row + _CHART_CELLS[0] for c in write.charts)]),
+            "columnCount": max([width, *(c.anchor_column + _CHART_CELLS[1] for c in write.charts)]),
+            "frozenRowCount": 1,
+        }
         sheet_id = by_key.get(write.key)
         if sheet_id is None:
             sheet_id = new_sheet_id(write.key, used_ids)
             used_ids.add(sheet_id)
             requests_ += _new_tab_requests(write, sheet_id, grid)
         else:
+            ours = [i for i in charts_on.get(sheet_id, []) if _is_tutorsync_chart(i, sheet_id)]
+            chart_ids_taken -= set(ours)
+            # Deleted before the grid is resized: the old charts may sit past its new edge.
+            requests_ += [{"deleteEmbeddedObject": {"objectId": i}} for i in ours]
             requests_ += _cleared_tab_requests(
                 sheet_id, grid, rules_on.get(sheet_id, 0), views_on.get(sheet_id, [])
             )
         requests_ += _content_requests(write, sheet_id, rows, width)
+        free_ids = (i for i in chart_ids(sheet_id) if i not in chart_ids_taken)
+        for chart, chart_id in zip(write.charts, free_ids, strict=False):
+            chart_ids_taken.add(chart_id)
+            requests_.append(_chart_request(write, chart, sheet_id, chart_id))
     return requests_
+
+
+def chart_ids(sheet_id: int) -> range:
+    """The chart IDs tutorsync gives the charts it draws on the tab `sheet_id`. Derived from
+    the tab, so its own charts are told from those an educator added (Sheets draws their IDs
+    at random from 2^31: one lands in these 64 once in 30 million charts), and a retried
+    write names the same charts (and fails, instead of drawing them twice)."""
+    base = zlib.crc32(f"tutorsync-charts:{sheet_id}".encode()) & 0x7FFFFFC0
+    start = base or _CHART_IDS_PER_TAB  # chartId 0 would read as unset: Sheets draws one
+    return range(start, start + _CHART_IDS_PER_TAB)
+
+
+def _is_tutorsync_chart(chart_id: int, sheet_id: int) -> bool:
+    """Whether a chart on the tab `sheet_id` is one tutorsync drew there."""
+    return chart_id in chart_ids(sheet_id)
+
+
+def _chart_request(write: TabWrite, chart: Chart, sheet_id: int, chart_id: int) -> dict[str, Any]:
+    """A line chart over the header and the chart's first rows: a line per series column, its
+    header in the legend (headerCount 1), anchored at the chart's cell."""
+
+    def column(index: int) -> dict[str, Any]:
+        source = {
+            "sheetId": sheet_id,
+            "startRowIndex": 0,
+            "endRowIndex": chart.rows + 1,
+            "startColumnIndex": index,
+            "endColumnIndex": index + 1,
+        }
+        return {"sourceRange": {"sources": [source]}}
+
+    domain_title = (
+        write.header[chart.domain_column] if chart.domain_column < len(write.header) else ""
+    )
+    return {
+        "addChart": {
+            "chart": {
+                "chartId": chart_id,
+                "spec": {
+                    "title": chart.title,
+                    "basicChart": {
+                        "chartType": "LINE",
+                        "legendPosition": "BOTTOM_LEGEND",
+                        "axis": [{"position": "BOTTOM_AXIS", "title": domain_title}],
+                        "domains": [{"domain": column(chart.domain_column)}],
+                        "series": [
+                            {"series": column(index), "targetAxis": "LEFT_AXIS"}
+                            for index in chart.series_columns
+                        ],
+                        "headerCount": 1,
+                    },
+                },
+                "position": {
+                    "overlayPosition": {
+                        "anchorCell": {
+                            "sheetId": sheet_id,
+                            "rowIndex": chart.anchor_row,
+                            "columnIndex": chart.anchor_column,
+                        },
+                        "widthPixels": _CHART_PIXELS[0],
+                        "heightPixels": _CHART_PIXELS[1],
+                    }
+                },
+            }
+        }
+    }
 
 
 def _new_tab_requests(
