@@ -10,11 +10,16 @@ import re
 import zipfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
+from openpyxl.worksheet._writer import WorksheetWriter
 
 from jobs.errors import WorkspaceError
 from jobs.workspace.local import sheets as local
@@ -755,3 +760,57 @@ def test_a_full_temporary_folder_does_not_stop_a_write(workspace, tmp_path, monk
     workspace.spreadsheets.write_owned_tabs("book.xlsx", [progress()])
 
     assert load_workbook(tmp_path / "book.xlsx")["Progress"]["A2"].value == "S0"
+
+
+# --- Cells written as text ---------------------------------------------------------------------
+
+
+_KINDS_OF_CELL: list[CellValue] = [
+    "plain",
+    " padded ",
+    "   ",
+    "a & b < c > d \"quoted\" 'single'",
+    "=SUM(A1:A2)",
+    "line\nbreak",
+    "é€😀",
+    1,
+    -3,
+    10**17,
+    0.1 + 0.2,
+    1e-9,
+    float("nan"),
+    True,
+    False,
+    date(2026, 1, 2),
+    datetime(2026, 3, 4, 5, 6, 7),
+    time(8, 9),
+    Link("the folder", "folders/Doe, Jane (00123)#'Tab'!B2"),
+    None,
+]
+
+
+@pytest.mark.parametrize("epoch_1904", [False, True])
+def test_cells_are_written_as_openpyxl_writes_them(epoch_1904: bool) -> None:
+    def sheet() -> Any:
+        workbook = Workbook()
+        if epoch_1904:
+            workbook.epoch = CALENDAR_MAC_1904
+        tab = workbook.active
+        for row, value in enumerate(_KINDS_OF_CELL, 1):
+            local.put_value(tab.cell(row=row, column=1), value, None)
+            styled = tab.cell(row=row, column=2)
+            local.put_value(styled, value, ColumnFormat.DECIMAL)
+            styled.font = Font(bold=True)
+        tab.cell(row=1, column=3).value = "=1+2"  # left to openpyxl
+        tab.cell(row=2, column=3).value = timedelta(hours=3)
+        tab.cell(row=3, column=3).comment = Comment("a note", "")
+        tab.row_dimensions[30].height = 20
+        return tab
+
+    written = []
+    for writer in (WorksheetWriter, local._CellsAsText):
+        tab = sheet()
+        out = writer(tab, out=io.BytesIO())
+        out.write()
+        written.append((out.read(), len(tab._hyperlinks), len(tab._comments)))
+    assert written[1] == written[0]

@@ -38,7 +38,11 @@ from typing import Any
 from xml.etree import ElementTree
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell._writer import write_cell
+from openpyxl.cell.rich_text import CellRichText
 from openpyxl.comments import Comment
+from openpyxl.comments.comment_sheet import CommentRecord
+from openpyxl.compat import safe_string
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.formatting.rule import Rule
 from openpyxl.reader.excel import ExcelReader
@@ -46,7 +50,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, to_excel
 from openpyxl.workbook.defined_name import DefinedName, DefinedNameList
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.hyperlink import Hyperlink
@@ -790,11 +794,64 @@ class _InMemoryWriter(ExcelWriter):
     def write_worksheet(self, ws: Any) -> None:
         ws._drawing = SpreadsheetDrawing()
         ws._drawing.charts, ws._drawing.images = ws._charts, ws._images
-        writer = WorksheetWriter(ws, out=io.BytesIO())
+        writer = _CellsAsText(ws, out=io.BytesIO())
         writer.write()
         ws._rels = writer._rels
         self._archive.writestr(ws.path[1:], writer.read())
         self.manifest.append(ws)
+
+
+class _CellsAsText(WorksheetWriter):
+    """openpyxl's worksheet writer, but each cell of the kinds tutorsync writes (text, numbers,
+    booleans, dates) written as the text openpyxl would write for it, byte for byte, rather
+    than built as an XML element and serialised, which was most of the time saving a tab
+    took. Any other cell (a formula, rich text) is written by openpyxl."""
+
+    def write_row(self, xf: Any, row: Sequence[Any], row_idx: int) -> None:
+        attrs = {"r": f"{row_idx}"}
+        attrs.update(self.ws.row_dimensions.get(row_idx, {}))
+        with xf.element("row", attrs):
+            for cell in row:
+                if cell._comment is not None:
+                    self.ws._comments.append(CommentRecord.from_cell(cell))
+                styled = cell.has_style
+                if cell._value is None and not styled and not cell._comment:
+                    continue
+                text = _cell_text(cell, styled)
+                if text is None:
+                    write_cell(xf, self.ws, cell, styled)
+                else:
+                    xf._file(text)  # et_xmlfile's own writer: the text is XML already
+
+
+def _cell_text(cell: Any, styled: bool) -> str | None:
+    """The `<c>` element openpyxl writes for `cell`, or None for a kind of cell left to it."""
+    kind, value = cell.data_type, cell._value
+    if kind not in ("s", "n", "b", "d") or isinstance(value, CellRichText):
+        return None
+    workbook = cell.parent.parent
+    if kind == "d" and (workbook.iso_dates or getattr(value, "tzinfo", None) is not None):
+        return None  # openpyxl writes ISO dates, or refuses a time zone
+    head = f'<c r="{cell.coordinate}"'
+    if styled:
+        head += f' s="{cell.style_id}"'
+    head += ' t="inlineStr"' if kind == "s" else ' t="n"' if kind == "d" else f' t="{kind}"'
+    if cell.hyperlink:
+        cell.parent._hyperlinks.append(cell.hyperlink)
+    if value is None or value == "":
+        return head + " />"
+    if kind == "s":
+        stripped = value.strip()
+        space = ' xml:space="preserve"' if stripped and stripped != value else ""
+        return f"{head}><is><t{space}>{_escaped(value)}</t></is></c>"
+    number = safe_string(to_excel(value, workbook.epoch) if kind == "d" else value)
+    if not number:
+        return None
+    return f"{head}><v>{_escaped(number)}</v></c>"
+
+
+def _escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _saved(workbook: Workbook) -> bytes:
