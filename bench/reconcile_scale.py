@@ -442,7 +442,9 @@ def run_one(students: int) -> dict[str, Any]:
     }
     reading = Reading(reconciled, states, placed, ())
     links = progress_links(settings, workspace, reading, None, None)
-    desired = desired_tabs(settings, reconciled, placed, states, links, updated="2026-03-20 08:00")
+    desired = desired_tabs(
+        settings, reconciled, placed, states, links, updated="2026-03-20 08:00", as_of=AS_OF
+    )
     desired += tutor_log_tabs(settings, reconciled, states, as_of=AS_OF)
     desired += history_tabs(settings, reconciled, states, as_of=AS_OF)
     actions = planning.plan_writes(desired, states)

@@ -78,7 +78,13 @@ def write_progress(
         desired = [issues_tab(settings, issues, links, states)]
     else:
         desired = desired_tabs(
-            settings, reading.reconciled, reading.teacher_spreadsheets, states, links, updated
+            settings,
+            reading.reconciled,
+            reading.teacher_spreadsheets,
+            states,
+            links,
+            updated,
+            as_of=as_of,
         )
         desired += tutor_log_tabs(settings, reading.reconciled, states, as_of=as_of)
         desired += history_tabs(settings, reading.reconciled, states, as_of=as_of)

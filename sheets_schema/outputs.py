@@ -55,6 +55,8 @@ ARCHIVED_STATUS = "Archived"
 TEACHER_NOTES = "Teacher notes"
 COORDINATOR_NOTES = "Coordinator notes"
 NOTE_TO_TUTOR = "Note to tutor"
+TUTOR_REPLY = "Tutor's reply"  # on a teacher's tab: what the tutor answered, dated
+LATEST_EXCHANGE = "Latest exchange"  # on the summary: the last note or reply, dated
 # The statuses jobs.reconcile.figures gives students, most urgent first (README: The figures).
 ACT_NOW_STATUS = "Act now"
 WATCH_STATUS = "Watch"
@@ -156,6 +158,7 @@ def summary_columns(
         OutputColumn("Tutors", "tutors"),
         *((folder,) if folder else ()),
         *((next_checkin,) if next_checkin else ()),
+        OutputColumn(LATEST_EXCHANGE, "latest_exchange"),
         OutputColumn(TEACHER_NOTES, None),
         OutputColumn(COORDINATOR_NOTES, None),
     )
@@ -179,6 +182,7 @@ def teacher_columns(
         *((folder,) if folder else ()),
         *((next_checkin,) if next_checkin else ()),
         OutputColumn(NOTE_TO_TUTOR, None),
+        OutputColumn(TUTOR_REPLY, "tutor_reply"),
     )
 
 

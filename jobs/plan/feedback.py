@@ -2,7 +2,9 @@
 
 A teacher types a "Note to tutor" on their progress tab; the tutor finds it, with the day it
 last changed, on the "Teacher feedback" tab of the tutor log spreadsheet, and may answer in its
-"Tutor's reply" column (kept across runs like any educator column). One tab with a Tutor
+"Tutor's reply" column (kept across runs like any educator column). The reply comes back to
+the teacher's tab beside the note, dated, and the coordinator's summary shows each student's
+latest exchange (`conversation`). One tab with a Tutor
 column, rather than a tab per tutor: a program with thirty tutors would otherwise grow thirty
 tabs in the spreadsheet the tutors' form writes to. On Google each tutor gets a filter view of
 their own rows.
@@ -14,16 +16,23 @@ student): spreadsheets can only check a typed value against a list in the same s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 
 from jobs.plan.tabs import added_columns, merged_cell
 from sheets_schema.cells import CellValue, ColumnFormat, FilterView, OwnedTab, TabWrite, stored_cell
 from sheets_schema.headers import header_key
-from sheets_schema.outputs import NOTE_TO_TUTOR, STUDENT_ID_HEADER, STUDENT_LIST_HEADER
+from sheets_schema.outputs import (
+    NOTE_TO_TUTOR,
+    STUDENT_ID_HEADER,
+    STUDENT_LIST_HEADER,
+    TUTOR_REPLY,
+)
 
 FEEDBACK_HEADER = (
     "Tutor",
@@ -44,6 +53,25 @@ class TeacherNote:
     teacher: str
     student_id: str
     text: str
+
+
+def replies_on_tab(teacher: str, tab: OwnedTab | None) -> dict[tuple[str, str], CellValue]:
+    """(teacher, student ID) -> the Tutor's reply cell of a teacher's progress tab as it
+    stands: what `conversation` dates replies by."""
+    if tab is None or not tab.grid:
+        return {}
+    header = [header_key(str(cell or "")) for cell in tab.grid[0]]
+    if header_key(TUTOR_REPLY) not in header or header_key(STUDENT_ID_HEADER) not in header:
+        return {}
+    id_column, reply_column = (
+        header.index(header_key(STUDENT_ID_HEADER)),
+        header.index(header_key(TUTOR_REPLY)),
+    )
+    return {
+        (teacher, str(row[id_column])): row[reply_column]
+        for row in tab.grid[1:]
+        if len(row) > max(id_column, reply_column) and row[id_column] not in (None, "")
+    }
 
 
 def notes_on_tab(teacher: str, tab: OwnedTab | None) -> list[TeacherNote]:
@@ -117,6 +145,64 @@ def feedback_tab(
         # Each tutor opens the tab filtered to their own rows (on Google; see FilterView).
         filter_views=tuple(FilterView(f"For {tutor}", 0, tutor) for tutor in tutors),
     )
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """What teachers and tutors said to each other, for the progress tabs: each teacher's
+    students' replies ((teacher, student ID) -> "tutor, day: reply" a line each), and each
+    student's latest exchange, dated (student ID -> text)."""
+
+    replies: dict[tuple[str, str], str] = field(default_factory=dict)
+    latest: dict[str, str] = field(default_factory=dict)
+
+
+def conversation(
+    feedback: OwnedTab | None,
+    previous_replies: Mapping[tuple[str, str], CellValue],
+    *,
+    today: date,
+) -> Conversation:
+    """The conversation on the Teacher feedback tab as it stands. A reply is dated the day
+    tutorsync first saw it read as it does now: the day its teacher's tab shows beside it
+    (`previous_replies`, the Tutor's reply cells as they stand) while it is the same."""
+    lines: dict[tuple[str, str], list[str]] = defaultdict(list)
+    said: dict[str, list[tuple[date, int, str]]] = defaultdict(list)
+    for (tutor, student_id, teacher), row in sorted(_read_current(feedback).rows.items(), key=str):
+        if not isinstance(tutor, str) or not isinstance(teacher, str):
+            continue
+        note, noted_on, reply = row[_NOTE], _day(row[_CHANGED_ON]), row[_REPLY]
+        if note not in (None, "") and noted_on is not None:
+            said[student_id].append((noted_on, 0, f"{noted_on}, {teacher} to {tutor}: {note}"))
+        if reply in (None, ""):
+            continue
+        text = str(stored_cell(str(reply).strip()))
+        before = previous_replies.get((teacher, student_id))
+        replied_on = _dated(before, tutor, text) or today
+        lines[(teacher, student_id)].append(f"{tutor}, {replied_on}: {text}")
+        said[student_id].append((replied_on, 1, f"{replied_on}, {tutor} to {teacher}: {text}"))
+    return Conversation(
+        {place: "\n".join(replies) for place, replies in lines.items()},
+        {student_id: max(items)[2] for student_id, items in said.items()},
+    )
+
+
+def _dated(cell: CellValue, tutor: str, text: str) -> date | None:
+    """The day a reply cell as it stands gives `tutor`'s reply `text`, if it gives it."""
+    if not isinstance(cell, str):
+        return None
+    found = re.search(rf"(?:^|\n){re.escape(tutor)}, (\d{{4}}-\d{{2}}-\d{{2}}): ", cell)
+    if not found or not cell[found.end() :].startswith(text):
+        return None
+    rest = cell[found.end() + len(text) :]
+    whole = not rest or rest.startswith("\n")  # not the start of a longer reply
+    return date.fromisoformat(found.group(1)) if whole else None
+
+
+def _day(cell: CellValue) -> date | None:
+    if isinstance(cell, datetime):
+        return cell.date()
+    return cell if isinstance(cell, date) else None
 
 
 def student_list_tab(*, key: str, title: str, students: pd.DataFrame) -> TabWrite:

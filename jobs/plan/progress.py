@@ -26,7 +26,7 @@ from jobs.reconcile.program import Reconciled, summary_as_of
 from jobs.settings import Settings
 from jobs.stage import cycle_collection_paused
 from sheets_schema import outputs
-from sheets_schema.cells import CellValue, FilterView, Link, SpreadsheetState, TabWrite
+from sheets_schema.cells import CellValue, FilterView, Link, OwnedTab, SpreadsheetState, TabWrite
 from sheets_schema.issues import DataIssue
 
 DesiredTab = tuple[str, TabWrite, str]  # spreadsheet, the tab's content, why it is written
@@ -53,15 +53,41 @@ def desired_tabs(
     states: Mapping[str, SpreadsheetState],
     links: TabLinks,
     updated: str,
+    *,
+    as_of: date,
 ) -> list[DesiredTab]:
     """Every progress tab's desired content, teacher tabs first so the coordinator spreadsheet,
     which carries the run log, is written last. `placed` is teacher e-mail -> spreadsheet of
     the teachers whose spreadsheet could be read."""
     updated = f"{updated}. {status_note(settings)}"
-    desired = _teacher_tabs(settings, reconciled, placed, states, links, updated)
-    desired.append(_summary_tab(settings, reconciled, states, links, updated))
+    said = _conversation(settings, reconciled, placed, states, as_of)
+    desired = _teacher_tabs(settings, reconciled, placed, states, links, updated, said)
+    desired.append(_summary_tab(settings, reconciled, states, links, updated, said))
     desired.append(issues_tab(settings, reconciled.issues, links, states))
     return desired
+
+
+def _conversation(
+    settings: Settings,
+    reconciled: Reconciled,
+    placed: Mapping[str, str],
+    states: Mapping[str, SpreadsheetState],
+    as_of: date,
+) -> feedback.Conversation:
+    """Teachers' notes and tutors' replies, from the Teacher feedback tab as this run writes
+    it, so a note typed today is the latest exchange today, not on the run after."""
+    planned = _feedback_tab(settings, reconciled, states, as_of)
+    if planned is None:
+        return feedback.Conversation()
+    _, tab = planned
+    previous = {
+        place: cell
+        for teacher, spreadsheet in placed.items()
+        for place, cell in feedback.replies_on_tab(
+            teacher, states[spreadsheet].owned.get(teacher_key(settings, teacher))
+        ).items()
+    }
+    return feedback.conversation(OwnedTab(tab.key, tab.title, tab.grid()), previous, today=as_of)
 
 
 def status_note(settings: Settings) -> str:
@@ -83,6 +109,7 @@ def _teacher_tabs(
     states: Mapping[str, SpreadsheetState],
     links: TabLinks,
     updated: str,
+    said: feedback.Conversation,
 ) -> list[DesiredTab]:
     """Each placed teacher's tab, in teacher order, planned together (planning.progress_tabs)."""
     out = settings.outputs
@@ -101,7 +128,9 @@ def _teacher_tabs(
                 key,
                 # Two teachers whose tabs share one spreadsheet need two titles.
                 f"{out.teacher_tab} ({teacher})" if tabs_in[spreadsheet] > 1 else out.teacher_tab,
-                _with_links(reconciled.by_teacher[teacher], links, teacher),
+                _with_replies(
+                    _with_links(reconciled.by_teacher[teacher], links, teacher), said, teacher
+                ),
                 states[spreadsheet].owned.get(key),
             )
             for (teacher, spreadsheet), key in zip(teachers, keys, strict=True)
@@ -120,6 +149,7 @@ def _summary_tab(
     states: Mapping[str, SpreadsheetState],
     links: TabLinks,
     updated: str,
+    said: feedback.Conversation,
 ) -> DesiredTab:
     coordinator = settings.outputs.coordinator_spreadsheet
     key = tab_keys(settings)["summary"]
@@ -132,7 +162,9 @@ def _summary_tab(
             settings.targets,
             _checkin_column(settings, links),
         ),
-        progress=_with_links(reconciled.summary, links, SUMMARY),
+        progress=_with_links(reconciled.summary, links, SUMMARY).assign(
+            latest_exchange=_texts(reconciled.summary.index, said.latest)
+        ),
         current=states[coordinator].owned.get(key),
         updated=updated,
     )
@@ -207,6 +239,18 @@ def _with_links(progress: pd.DataFrame, links: TabLinks, owner: str | None) -> p
     return progress
 
 
+def _with_replies(
+    progress: pd.DataFrame, said: feedback.Conversation, teacher: str
+) -> pd.DataFrame:
+    """A teacher's rows with what each student's tutor replied to the teacher's note."""
+    replies = {sid: text for (of, sid), text in said.replies.items() if of == teacher}
+    return progress.assign(tutor_reply=_texts(progress.index, replies))
+
+
+def _texts(students: pd.Index, texts: Mapping[str, str]) -> pd.Series:
+    return pd.Series([texts.get(str(i)) for i in students], index=students, dtype=object)
+
+
 def _column(progress: pd.DataFrame, cells: Mapping[str, Link]) -> pd.Series:
     """A column of link cells, one per student (the frame's index); None where none."""
     return pd.Series(
@@ -235,9 +279,23 @@ def tutor_log_tabs(
             key=keys["student_list"], title=settings.outputs.student_list_tab, students=active
         )
         desired.append((spreadsheet, listing, "the student IDs the tutor log is checked against"))
+    planned = _feedback_tab(settings, reconciled, states, as_of)
+    if planned is not None:
+        desired.append((*planned, "teachers' notes to tutors"))
+    return desired
+
+
+def _feedback_tab(
+    settings: Settings,
+    reconciled: Reconciled,
+    states: Mapping[str, SpreadsheetState],
+    as_of: date,
+) -> tuple[str, TabWrite] | None:
+    """Teacher feedback as this run writes it, and where: teachers' notes to tutors, from the
+    teacher tabs as they stand before this run; None where there is no tutor log to write."""
     feedback_at = feedback_spreadsheet(settings)
     if feedback_at is None or feedback_at not in states:
-        return desired
+        return None
     notes = [
         note
         for teacher, spreadsheet in teacher_spreadsheets(settings).items()
@@ -246,16 +304,16 @@ def tutor_log_tabs(
             teacher, states[spreadsheet].owned.get(teacher_key(settings, teacher))
         )
     ]
+    key = tab_keys(settings)["feedback"]
     tab = feedback.feedback_tab(
-        key=keys["feedback"],
+        key=key,
         title=settings.outputs.feedback_tab,
         notes=notes,
-        students=active,
-        current=states[feedback_at].owned.get(keys["feedback"]),
+        students=reconciled.roster.active,
+        current=states[feedback_at].owned.get(key),
         today=as_of,
     )
-    desired.append((feedback_at, tab, "teachers' notes to tutors"))
-    return desired
+    return feedback_at, tab
 
 
 def history_tabs(

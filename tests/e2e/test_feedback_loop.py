@@ -35,7 +35,7 @@ def test_a_teachers_note_reaches_each_tutor_of_the_student_with_its_day(demo, tu
     gradebook = demo / "gradebooks" / "okafor.xlsx"
     student_id = type_note(gradebook, 2, "Quiz on fractions Friday")
     report = tutorsync.json("run")
-    assert report["changes"] == 1  # the Teacher feedback tab
+    assert report["changes"] == 2  # Teacher feedback, and the summary's Latest exchange
     notes = [r for r in feedback(demo) if r["Student ID"] == student_id]
     assert notes and {r["Note to tutor"] for r in notes} == {"Quiz on fractions Friday"}
     assert {r["Teacher"] for r in notes} == {"ms.okafor@riverbend.example"}
@@ -101,3 +101,30 @@ def test_the_student_list_lists_every_active_student_for_the_form_to_check(demo,
     listed = rows(demo / "tutor_log.xlsx", "Student list")
     assert listed[0] == ("Student ID", "Student")
     assert len(listed) - 1 == report["students"]
+
+
+def test_a_tutors_reply_comes_back_to_the_teacher_and_the_summary_dated(demo, tutorsync):
+    tutorsync("run")
+    gradebook = demo / "gradebooks" / "okafor.xlsx"
+    student_id = type_note(gradebook, 2, "Quiz on fractions Friday")
+    tutorsync("run")
+    book = openpyxl.load_workbook(demo / "tutor_log.xlsx")
+    sheet = book["Teacher feedback"]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=2, column=header.index("Tutor's reply") + 1, value="We practised")
+    tutor = sheet.cell(row=2, column=1).value
+    book.save(demo / "tutor_log.xlsx")
+
+    tutorsync("run", "--as-of", "2026-11-24")
+    again = tutorsync.json("run", "--as-of", "2026-11-24")
+    later = tutorsync.json("run", "--as-of", "2026-11-25")
+
+    mine = rows(gradebook, TAB)
+    reply = {r[0]: r[mine[0].index("Tutor's reply")] for r in mine[1:] if r}[student_id]
+    assert reply == f"{tutor}, 2026-11-24: We practised"  # the day it was first seen
+    summary = rows(demo / "coordinator.xlsx", "Progress summary")
+    latest = {r[0]: r[summary[0].index("Latest exchange")] for r in summary[1:] if r}
+    assert latest[student_id] == (
+        f"2026-11-24, {tutor} to ms.okafor@riverbend.example: We practised"
+    )
+    assert again["changes"] == 0 and later["students"]  # rerun: nothing; next day: kept date

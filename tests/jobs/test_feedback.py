@@ -7,8 +7,10 @@ import pandas as pd
 from jobs.plan.feedback import (
     FEEDBACK_HEADER,
     TeacherNote,
+    conversation,
     feedback_tab,
     notes_on_tab,
+    replies_on_tab,
     student_list_tab,
 )
 from sheets_schema.cells import OwnedTab
@@ -139,3 +141,53 @@ def test_two_rows_for_one_note_keep_both_replies():
     again = as_dicts(tab([note], current))
 
     assert [r["Tutor's reply"] for r in again] == ["We practised for it\nShe got 18/20!"]
+
+
+QUIZ = TeacherNote("t1@s.example", "002", "Quiz on Friday")
+
+
+def replied(*replies):
+    """The feedback tab, its note of DAY1 to each of 002's tutors, their `replies` typed in."""
+    grid = owned(tab([QUIZ], today=DAY1)).grid
+    for row, reply in zip(grid[1:], replies, strict=False):
+        row += [None] * (len(FEEDBACK_HEADER) - len(row))
+        row[-1] = reply
+    return OwnedTab("k", "Teacher feedback", grid)
+
+
+def test_a_reply_reaches_the_teachers_tab_dated_the_day_it_was_first_seen_as_it_reads():
+    first = conversation(replied("We practised", None), {}, today=DAY2)
+    cell = first.replies[("t1@s.example", "002")]
+    assert cell == "tu1@s.example, 2026-11-24: We practised"
+
+    later = date(2026, 11, 27)
+    same = conversation(replied("We practised", None), {("t1@s.example", "002"): cell}, today=later)
+    edited = conversation(
+        replied("We practised twice", None), {("t1@s.example", "002"): cell}, today=later
+    )
+
+    assert same.replies == first.replies
+    assert (
+        edited.replies[("t1@s.example", "002")] == "tu1@s.example, 2026-11-27: We practised twice"
+    )
+
+
+def test_two_tutors_replies_are_a_line_each_and_the_latest_exchange_is_the_later_one():
+    said = conversation(replied("Yes", "On it"), {}, today=DAY2)
+
+    assert said.replies[("t1@s.example", "002")] == (
+        "tu1@s.example, 2026-11-24: Yes\ntu2@s.example, 2026-11-24: On it"
+    )
+    assert said.latest["002"].startswith("2026-11-24, tu")  # a reply after the note of DAY1
+    unanswered = conversation(replied(None, None), {}, today=DAY2)
+    assert unanswered.replies == {}
+    assert unanswered.latest == {"002": "2026-11-23, t1@s.example to tu2@s.example: Quiz on Friday"}
+
+
+def test_replies_are_read_from_a_teachers_tab_by_header():
+    grid = [["Tutor's reply", "x", "Student ID"], ["tu1@s.example, 2026-11-24: Yes", None, "002"]]
+
+    assert replies_on_tab("t1@s.example", OwnedTab("k", "t", grid)) == {
+        ("t1@s.example", "002"): "tu1@s.example, 2026-11-24: Yes"
+    }
+    assert replies_on_tab("t1@s.example", OwnedTab("k", "t", [["Student ID"], ["002"]])) == {}

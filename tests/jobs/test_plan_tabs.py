@@ -53,6 +53,7 @@ def progress_of(*students):
                 grade_change_points=float("nan"),
                 grade_trend=(60.0, 70.0),
                 missing_count=0,
+                tutor_reply=None,
             )
             for _, name, status in students
         ],
