@@ -14,6 +14,7 @@ the tab with openpyxl.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import posixpath
 import re
@@ -57,9 +58,8 @@ _SHARED_STRING = f"{_MAIN}si"
 _RELATIONSHIP_ID = f"{{{REL_NS}}}id"
 _LINK_ATTRIBUTES = frozenset({"ref", "location", "tooltip", "display", _RELATIONSHIP_ID})
 
-# A plain reference ("B12"): what every program writes, and read alike by all of openpyxl's
-# ways of reading one (a cell's, a link's, a comment's).
-_REFERENCE = re.compile(r"([A-Z]{1,3})([1-9][0-9]*)")
+# Cells are placed by plain references ("B12", see _place): what every program writes, and
+# read alike by all of openpyxl's ways of reading one (a cell's, a link's, a comment's).
 _MAX_ROW = 1_048_576
 _MAX_TEXT = 32_767  # openpyxl cuts text given to a cell (a link's target) to Excel's limit
 
@@ -257,15 +257,14 @@ def read_owned_cells(
     xml = part(sheet_part)
     if xml is None:
         raise NotReadAlike("no worksheet part")
-    try:
-        root = ElementTree.fromstring(xml)
-    except ElementTree.ParseError as error:
-        raise NotReadAlike(str(error)) from None
+    cells = _Cells(styles, shared_strings)
+    root = _with_plain_rows_read(xml, cells)
+    if root is None:
+        root = _parsed(xml)
+        for row in root.iter(_ROW):
+            cells.add_row(row)
     if root.find(f".//{_MERGED_CELLS}") is not None:
         raise NotReadAlike("merged cells")
-    cells = _Cells(styles, shared_strings)
-    for row in root.iter(_ROW):
-        cells.add_row(row)
     relationships = _relationships(part, sheet_part)
     targets: dict[str | None, str] = {}
     for relationship in relationships or ():
@@ -318,6 +317,10 @@ class _Cells:
         kind = cell.get("t", "n")
         if kind == "inlineStr":
             return None if inline is None else _text(inline)
+        return self.typed(kind, text, style)
+
+    def typed(self, kind: str, text: str | None, style: int) -> CellValue:
+        """The value of a cell of type `kind` (not an inline string) whose <v> holds `text`."""
         if text is None:
             return None
         try:
@@ -397,13 +400,123 @@ class _Cells:
         return OwnedCells(trim_grid(grid), comments, tuple(styled))
 
 
+def _parsed(xml: bytes) -> ElementTree.Element:
+    try:
+        return ElementTree.fromstring(xml)
+    except ElementTree.ParseError as error:
+        raise NotReadAlike(str(error)) from None
+
+
+def _with_plain_rows_read(xml: bytes, cells: _Cells) -> ElementTree.Element | None:
+    """The worksheet without its rows, once their cells are added to `cells`, if its
+    <sheetData> holds only rows and cells of the plain forms spreadsheet programs write (see
+    _PLAIN_ROWS), read as ElementTree reads them; None for any other worksheet, whose rows
+    the caller reads with ElementTree. ElementTree made an object of every cell and its every
+    child, and building and asking them cost most of reading a tab of thousands of rows."""
+    start, end = xml.find(b"<sheetData>"), xml.find(b"</sheetData>")
+    if (
+        start < 0
+        or end < start
+        or xml.count(b"<sheetData") != 1
+        or b"<!" in xml  # a DTD (entities, default attributes), a comment or CDATA
+        or not _in_utf8(xml)
+    ):
+        return None
+    try:
+        rows = xml[start + len(b"<sheetData>") : end].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if _NOT_PLAIN_TEXT.search(rows) or not _PLAIN_ROWS.fullmatch(rows):
+        return None
+    for attributes in _ROW_ATTRIBUTES.findall(rows):
+        names = _ATTRIBUTE_NAME.findall(attributes)
+        if len(names) != len(set(names)) or "xmlns" in names:
+            return None  # a name given twice (no XML reader reads it), or another namespace
+    root = _parsed(xml[:start] + _PLACEHOLDER + xml[end + len(b"</sheetData>") :])
+    placed = [element for element in root.iter() if _PLACEHOLDER_NAME in element.attrib]
+    if [element.tag for element in placed] != [f"{_MAIN}sheetData"] or next(
+        root.iter(_ROW), None
+    ) is not None:
+        return None  # rows in another namespace than the cells are looked for in, or elsewhere
+    style_index, typed, values = cells.styles.index, cells.typed, cells.values
+    for reference, style, kind, valued, text, inline, inline_text in _PLAIN_CELL.findall(rows):
+        index = style_index(style or None)
+        kind = kind or "n"
+        value: CellValue
+        if kind == "inlineStr":
+            value = _unescaped(inline_text) if inline else None
+        else:
+            value = typed(kind, (_unescaped(text) or None) if valued else None, index)
+        values[_place(reference)] = (value, index)
+    return root
+
+
+# <sheetData>'s content in the forms Excel, LibreOffice, Google Sheets and openpyxl write it
+# (any other goes through ElementTree): rows numbered, with plain attributes, holding cells
+# with a reference, maybe a style and a type, and a value or an inline text. Text holds no
+# entity but the five of XML, no character reference and no carriage return, so it reads as
+# ElementTree reads it once those five are replaced.
+_PLAIN_CELL_FORM = (
+    r'<c r="([A-Z]{1,3}[1-9][0-9]*)"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?'
+    r'(?: ?/>|>(?:(<v>)([^<]*)</v>|(<is>)<t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>)'
+)
+_PLAIN_CELL = re.compile(_PLAIN_CELL_FORM)
+_ROW_ATTRIBUTES_FORM = r'(?: [A-Za-z]+="[^"<&]*")*'
+_PLAIN_ROWS = re.compile(
+    rf'(?:<row r="[1-9][0-9]*"{_ROW_ATTRIBUTES_FORM}(?: ?/>|>(?:{_PLAIN_CELL_FORM})*</row>))*'
+)
+_ROW_ATTRIBUTES = re.compile(rf'<row r="[1-9][0-9]*"({_ROW_ATTRIBUTES_FORM})')
+_ATTRIBUTE_NAME = re.compile(r' ([A-Za-z]+)="')
+_NOT_PLAIN_TEXT = re.compile(
+    "[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]|&(?!(?:amp|lt|gt|quot|apos);)|]]>"
+)
+_ENTITY = re.compile("&(amp|lt|gt|quot|apos);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)""")
+_PLACEHOLDER_NAME = "tutorsync-rows-read"
+_PLACEHOLDER = f'<sheetData {_PLACEHOLDER_NAME}=""/>'.encode()
+
+
+def _in_utf8(xml: bytes) -> bool:
+    """The XML is UTF-8, by its declaration or by default."""
+    xml = xml.removeprefix(codecs.BOM_UTF8)
+    if not xml.startswith(b"<?xml"):
+        return True
+    encoding = _ENCODING.search(xml, 0, max(xml.find(b"?>"), 0))
+    return encoding is None or encoding[1].lower() == b"utf-8"
+
+
+def _unescaped(text: str) -> str:
+    return _ENTITY.sub(lambda entity: _ENTITIES[entity[1]], text) if "&" in text else text
+
+
 @functools.lru_cache(maxsize=1 << 16)  # the same few thousand references in every tab
 def _place(reference: str | None) -> tuple[int, int]:
-    """(row, column) from 0 of a plain cell reference. Raises NotReadAlike for any other."""
-    found = _REFERENCE.fullmatch(reference or "")
-    if found is None or int(found[2]) > _MAX_ROW:
+    """(row, column) from 0 of a plain cell reference ("B12": one to three capitals, then a
+    row number from 1). Raises NotReadAlike for any other. Split with str methods, not a
+    pattern: a tab of thousands of rows (the coordinator's) holds more references than the
+    cache, and each missed one was matched again."""
+    text = reference or ""
+    letters = text.rstrip("0123456789")
+    digits = text[len(letters) :]
+    if not (
+        0 < len(letters) <= 3
+        and letters.isascii()
+        and letters.isalpha()
+        and letters.isupper()
+        and digits[:1] in _FIRST_DIGITS
+        and int(digits) <= _MAX_ROW
+    ):
         raise NotReadAlike(f"cell reference {reference!r}")
-    return int(found[2]) - 1, column_index_from_string(found[1]) - 1
+    return int(digits) - 1, _column_index(letters)
+
+
+_FIRST_DIGITS = frozenset("123456789")
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _column_index(letters: str) -> int:
+    return column_index_from_string(letters) - 1
 
 
 def _text(element: ElementTree.Element) -> str:
