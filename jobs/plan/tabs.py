@@ -693,14 +693,18 @@ def _cell_order(cell: str) -> tuple[int, int, str]:
 
 
 def _same_row(old: Sequence[CellValue], new: Sequence[CellValue]) -> bool:
-    """Every cell of the rows `_same_cell`, found at once, in C, for rows alike: cells of one
-    type each that are equal (a bool is never taken for the number it equals, nor NaN for
-    itself, as a list's == would), which is most rows of a rerun."""
-    return (
-        len(old) == len(new)
-        and all(map(eq, old, new))
-        and list(map(type, old)) == list(map(type, new))
-    )
+    """Every cell of the rows `_same_cell`, found at once, in C, for rows alike: equal cells
+    of one kind each, an int and a float being one (a bool is never taken for the number it
+    equals, nor NaN for itself, as a list's == would), which is most rows of a rerun."""
+    return len(old) == len(new) and all(map(eq, old, new)) and _kinds(old) == _kinds(new)
+
+
+def _kinds(row: Sequence[CellValue]) -> list[type]:
+    types = list(map(type, row))
+    return list(map(_KIND_OF.get, types, types))
+
+
+_KIND_OF: dict[type, type] = {float: int}  # any other type is its own kind
 
 
 def _same_cell(a: CellValue, b: CellValue) -> bool:

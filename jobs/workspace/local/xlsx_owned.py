@@ -428,7 +428,7 @@ def _with_plain_rows_read(xml: bytes, cells: _Cells) -> ElementTree.Element | No
         return None
     if _NOT_PLAIN_TEXT.search(rows) or not _PLAIN_ROWS.fullmatch(rows):
         return None
-    for attributes in _ROW_ATTRIBUTES.findall(rows):
+    for attributes in set(_ROW_ATTRIBUTES.findall(rows)):  # rows share a few
         names = _ATTRIBUTE_NAME.findall(attributes)
         if len(names) != len(set(names)) or "xmlns" in names:
             return None  # a name given twice (no XML reader reads it), or another namespace
