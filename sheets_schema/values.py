@@ -103,6 +103,57 @@ def _number_text(text: str) -> float:
     return float(text.replace(",", "."))
 
 
+_NUMBER_FIX = "type a number such as 212 or 48.5"
+# A comma before groups of exactly three digits separates thousands ("1,234.5"); so does a dot
+# when a decimal comma follows it ("1.234,5"). Any other shape is left to _NUMBER, which reads
+# "17,5" as 17.5 and refuses "1,2345".
+_THOUSANDS_COMMA = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_THOUSANDS_DOT = re.compile(r"\d{1,3}(?:\.\d{3})+,\d{1,2}")
+_SIGN = re.compile(r"(?P<sign>[-+]?) ?(?P<body>.+)")
+_PLAIN_NUMBER = re.compile(_NUMBER)
+
+
+def parse_number(value: object) -> float | Invalid | None:
+    """A plain number, e.g. a test's scale score: a number cell, or text such as "212",
+    "-3", "17.5", "17,5" (a decimal comma), "1,234" or "1,234.5" (thousands separated by
+    commas) and "1.234,5" (by dots, with a decimal comma).
+
+    "1,200" is 1200, never 1.2: three digits after a comma are thousands, as _NUMBER reads
+    them. yes/no, dates, times, nan/inf and other text are invalid; the range is the caller's.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return Invalid("is yes/no, not a number", _NUMBER_FIX)
+    if isinstance(value, str):
+        return _parse_number_text(value)
+    if isinstance(value, date | time | timedelta):
+        return Invalid("is a date or time, not a number", _NUMBER_FIX)
+    number = _number(value)
+    if number is None or not math.isfinite(number):
+        return Invalid("is not a number", _NUMBER_FIX)
+    return number
+
+
+def _parse_number_text(text: str) -> float | Invalid | None:
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        return None
+    signed = _SIGN.fullmatch(cleaned)
+    body = signed["body"] if signed else cleaned
+    if _THOUSANDS_COMMA.fullmatch(body):
+        number = float(body.replace(",", ""))
+    elif _THOUSANDS_DOT.fullmatch(body):
+        number = float(body.replace(".", "").replace(",", "."))
+    elif _PLAIN_NUMBER.fullmatch(body):
+        number = _number_text(body)
+    else:
+        return Invalid("is not a number", _NUMBER_FIX)
+    if not math.isfinite(number):
+        return Invalid("is not a number", _NUMBER_FIX)
+    return -number if signed and signed["sign"] == "-" else number
+
+
 # ---------------------------------------------------------------------------------------------
 # Dates
 

@@ -23,6 +23,7 @@ from sheets_schema.values import (
     parse_date,
     parse_email,
     parse_minutes,
+    parse_number,
     parse_score,
     parse_student_id,
     parse_yes_no,
@@ -74,6 +75,7 @@ def test_zero_false_and_marks_are_not_blank(value: object) -> None:
         parse_score,
         parse_student_id,
         parse_email,
+        parse_number,
     ],
 )
 @pytest.mark.parametrize("value", [None, "", "   ", "\n"])
@@ -708,6 +710,42 @@ def test_display_name_is_last_comma_first(first: str, last: str, expected: str) 
 
 
 # ---------------------------------------------------------------------------------------------
+# Plain numbers
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        (212, 212.0),
+        (212.5, 212.5),
+        ("212", 212.0),
+        (" 212 ", 212.0),
+        ("-3", -3.0),
+        ("- 3", -3.0),
+        ("+4", 4.0),
+        (".5", 0.5),
+        ("17,5", 17.5),  # a European decimal comma
+        ("1,200", 1200.0),  # three digits after a comma: thousands, never 1.2
+        ("1,234.5", 1234.5),
+        ("12,345,678", 12345678.0),
+        ("1.234,5", 1234.5),  # dots for thousands, with a decimal comma
+        ("1.234", 1.234),  # without a decimal comma, a dot is a decimal point
+    ],
+)
+def test_plain_numbers_in_every_documented_spelling(typed: object, expected: float) -> None:
+    assert parse_number(typed) == expected
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["1,2345", "12,34,567", "--3", "1e5", "abc", "212 points", "inf", "nan", "-", True,
+     math.nan, math.inf, JAN_5, time(1, 15), timedelta(minutes=5), 10**400],
+)  # fmt: skip
+def test_plain_numbers_refuse_what_is_not_one_number(typed: object) -> None:
+    assert_plain_invalid(parse_number(typed))
+
+
+# ---------------------------------------------------------------------------------------------
 # Properties
 
 ANY_CELL = st.one_of(
@@ -732,6 +770,7 @@ PARSED_TYPES = {
     parse_score: Score,
     parse_student_id: str,
     parse_email: str,
+    parse_number: float,
 }
 
 
