@@ -133,6 +133,7 @@ def _plan(
             as_of=as_of,
             progress_link=progress_tabs,
             folder_links=folder_links,
+            names=reconciled.staff.names,
         )
 
     changes, warnings = plan({})

@@ -40,6 +40,7 @@ MAX_STUDENTS = 90_000  # student IDs are 5 digits
 CONFIG = "tutorsync.toml"
 ROSTER = "roster.xlsx"
 ROSTER_TAB = "Roster"
+STAFF_TAB = "Staff"
 TUTOR_LOG = "tutor_log.xlsx"
 FORM_TAB = "Form Responses 1"
 OLDER_TAB = "Older sessions"
@@ -269,7 +270,9 @@ def create_demo(
     form, older = _sessions(rng, program)
     form = _plant_tutor_log_mess(rng, form, program)
     (folder / "gradebooks").mkdir(parents=True, exist_ok=True)
-    _write_xlsx(folder / ROSTER, {ROSTER_TAB: _roster_rows(rng, program)})
+    _write_xlsx(
+        folder / ROSTER, {ROSTER_TAB: _roster_rows(rng, program), STAFF_TAB: _staff_rows(program)}
+    )
     _write_xlsx(folder / TUTOR_LOG, {FORM_TAB: _form_rows(form), OLDER_TAB: _older_rows(older)})
     _write_gradebooks(rng, folder, program)
     (folder / FOLDERS).mkdir(exist_ok=True)
@@ -607,6 +610,16 @@ def _roster_rows(rng: random.Random, program: _Program) -> list[Sequence[_Cell]]
     return [ROSTER_HEADER, *rows, *second_teachers]  # a second class was added later
 
 
+def _staff_rows(program: _Program) -> list[list[_Cell]]:
+    """The staff list: each teacher and tutor by name ("ms.okafor@..." is Ms. Okafor)."""
+    rows: list[list[_Cell]] = [["E-mail", "Name", "Role"]]
+    for teacher in program.teachers:
+        title, _, last = teacher.email.partition("@")[0].partition(".")
+        rows.append([teacher.email, f"{title.capitalize()}. {last.capitalize()}", "Teacher"])
+    rows += [[tutor.email, tutor.name, "Tutor"] for tutor in program.tutors]
+    return rows
+
+
 # --- Gradebooks -------------------------------------------------------------------------------
 
 
@@ -765,6 +778,10 @@ def _config(program: _Program) -> str:
             f"spreadsheet = {text(ROSTER)}",
             f"tab = {text(ROSTER_TAB)}",
             "",
+            "# Names for the teachers' and tutors' e-mail addresses, shown in tabs and check-ins.",
+            "[sources.staff]",
+            f"tab = {text(STAFF_TAB)}",
+            "",
             "# Tutor session logs: the Google Form's responses and the older hand-typed tab.",
             "[[sources.tutor_logs]]",
             f"spreadsheet = {text(TUTOR_LOG)}",
@@ -862,13 +879,15 @@ examples) and every score are fictional. The data has deliberate mistakes (a mis
 a duplicate session, minutes typed as "abc", ...) so you can see how tutorsync reports them.
 
 Sources: typed by educators; tutorsync only reads them.
-  {ROSTER:<28} tab "{ROSTER_TAB}": students, their teachers and tutors
+  {ROSTER:<28} tab "{ROSTER_TAB}": students, their teachers and tutors;
+  {"":<28} tab "{STAFF_TAB}": the teachers' and tutors' names
   {TUTOR_LOG:<28} tabs "{FORM_TAB}" (a Google Form) and "{OLDER_TAB}"
   {"gradebooks/*.xlsx":<28} one per teacher, tab "{GRADES_TAB}"
   {csv_teacher.gradebook:<28} one teacher keeps the gradebook as a CSV file
 
 Written by tutorsync:
-  {COORDINATOR:<28} tabs "Progress summary", "Data issues", "Run log"
+  {COORDINATOR:<28} tabs "Progress summary", "Data issues", "Program overview",
+  {"":<28} "Weekly history", "Impact", "Run log"
   {"gradebooks/*.xlsx":<28} a "Tutoring progress" tab inside each teacher's gradebook
   {f"progress/{csv_teacher.slug}-progress.xlsx":<28} the progress tab for the CSV teacher
   {CALENDAR:<28} tutor-teacher check-ins (import into any calendar)

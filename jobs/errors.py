@@ -17,6 +17,11 @@ class WorkspaceError(TutorsyncError):
     """A spreadsheet (or later a calendar or folder) could not be read or written."""
 
 
+class MissingTab(WorkspaceError):
+    """A spreadsheet that could be opened has no tab of the name asked for: the other tabs
+    asked for with it may still be read, one by one."""
+
+
 class SignInError(TutorsyncError):
     """Google refused to sign in with the configured credentials (a deleted key, a delegated
     user that does not exist, domain-wide delegation not granted), or could not be reached to

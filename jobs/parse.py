@@ -12,11 +12,12 @@ import pandas as pd
 from jobs.errors import TutorsyncError, WorkspaceError
 from jobs.settings import Settings
 from jobs.stage import cycle_collection_paused
-from sheets_schema import gradebook, roster, tutor_log
+from sheets_schema import gradebook, roster, staff, tutor_log
 from sheets_schema.cells import Grid
 from sheets_schema.headers import ColumnMapping, map_headers
 from sheets_schema.issues import DataIssue, Severity, a1
 from sheets_schema.roster import Roster
+from sheets_schema.staff import NO_STAFF, Staff
 from sheets_schema.table import SourceTab
 from sheets_schema.values import detached
 
@@ -31,6 +32,7 @@ class ParsedSources:
     sessions: pd.DataFrame  # tutor_log.SESSION_COLUMNS, every log's tabs in config order
     scores: gradebook.ScoreTables  # every gradebook's marks; its rows also say their teacher
     issues: list[DataIssue]  # the read issues given, then the roster's, logs', gradebooks'
+    staff: Staff = NO_STAFF  # names for e-mail addresses, when the config has a staff list
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,20 @@ def parse_sources(settings: Settings, grids: Grids, read_issues: list[DataIssue]
     issues += found
     scores, found = _parse_scores(settings, grids)
     issues += found
+    people, found = _parse_staff(settings, grids)
+    issues += found
     issues += _unreadable_characters(grids)
-    return ParsedSources(parsed_roster, sessions, scores, _detached_values(issues))
+    return ParsedSources(parsed_roster, sessions, scores, _detached_values(issues), people)
+
+
+def _parse_staff(settings: Settings, grids: Grids) -> tuple[Staff, list[DataIssue]]:
+    """The staff list's names, if the config has one and it was read (one that could not be
+    read is a warning from jobs.read: names are only shown, so nothing stops for them)."""
+    source = settings.sources.staff
+    if source is None or (source.spreadsheet, source.tab) not in grids:
+        return NO_STAFF, []
+    grid = grids[(source.spreadsheet, source.tab)]
+    return staff.parse(grid, source=source.spreadsheet, tab=source.tab, columns=source.columns)
 
 
 def _detached_values(issues: list[DataIssue]) -> list[DataIssue]:

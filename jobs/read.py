@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
-from jobs.errors import WorkspaceError
+from jobs.errors import MissingTab, WorkspaceError
 from jobs.infra import progress_line
 from jobs.model.drive import Folder
 from jobs.parse import Grids, parse_sources, usable_roster
@@ -21,7 +21,7 @@ from jobs.settings import Settings
 from jobs.stage import cycle_collection_paused
 from jobs.workspace.port import Workspace
 from sheets_schema.cells import Grid, SpreadsheetState
-from sheets_schema.issues import DataIssue
+from sheets_schema.issues import DataIssue, Severity
 from sheets_schema.roster import Roster
 
 
@@ -116,6 +116,8 @@ def read_sources(settings: Settings, workspace: Workspace) -> tuple[Grids, list[
         wanted[log_source.spreadsheet].extend(log_source.tabs)
     for book in sources.gradebooks:
         wanted[book.spreadsheet].append(book.tab)
+    if sources.staff is not None:
+        wanted[sources.staff.spreadsheet].append(sources.staff.tab)
     grids: dict[tuple[str, str], Grid] = {}
     issues: list[DataIssue] = []
     progress_line.stage("read", "reading the sources", total=len(wanted))
@@ -125,7 +127,23 @@ def read_sources(settings: Settings, workspace: Workspace) -> tuple[Grids, list[
         issues += unreadable
         progress_line.advance("read")
     progress_line.done("read")
-    return grids, issues
+    staff = sources.staff
+    staff_tab = (staff.spreadsheet, staff.tab) if staff else None
+    return grids, [
+        _names_only(issue) if (issue.source, issue.tab) == staff_tab else issue for issue in issues
+    ]
+
+
+def _names_only(issue: DataIssue) -> DataIssue:
+    """A staff list that cannot be read costs people's names only (they are shown by
+    address): a warning, never a stop."""
+    return replace(
+        issue,
+        problem=issue.problem.replace(_NO_FIGURES, ", so people are shown by e-mail address"),
+        fix="check the staff list's spreadsheet and tab in the config ([sources.staff])",
+        severity=Severity.WARNING,
+        source_unusable=False,
+    )
 
 
 def _read_tabs(
@@ -135,9 +153,11 @@ def _read_tabs(
     others."""
     try:
         return workspace.spreadsheets.read_tabs(spreadsheet, tabs), []
-    except WorkspaceError as error:
+    except MissingTab as error:
         if len(tabs) == 1:
             return {}, [_unreadable_source(spreadsheet, tabs[0], error)]
+    except WorkspaceError as error:  # the spreadsheet itself (not shared, not there): no tab
+        return {}, [_unreadable_source(spreadsheet, tab, error) for tab in tabs]
     read: dict[str, Grid] = {}
     issues = []
     for tab in tabs:
@@ -148,13 +168,16 @@ def _read_tabs(
     return read, issues
 
 
+_NO_FIGURES = ", so no figures were written from this run"
+
+
 def _unreadable_source(spreadsheet: str, tab: str, error: WorkspaceError) -> DataIssue:
     return DataIssue(
         spreadsheet,
         tab,
         "",
         "",
-        f"this source could not be read ({error}), so no figures were written from this run",
+        f"this source could not be read ({error}){_NO_FIGURES}",
         "check the spreadsheet's path or address and the tab's name in the config, and that "
         "tutorsync may open it",
         source_unusable=True,

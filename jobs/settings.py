@@ -158,10 +158,26 @@ class GradebookSource(_Strict):
         return value.strip().lower()
 
 
+class StaffSource(_Strict):
+    """The optional staff list: names for the teachers', tutors' and coordinators' e-mail
+    addresses. Its spreadsheet defaults to the roster's."""
+
+    spreadsheet: str = ""
+    tab: str = "Staff"
+    columns: ColumnMap = {}
+
+
 class Sources(_Strict):
     roster: RosterSource
     tutor_logs: list[TutorLogSource] = Field(min_length=1)
     gradebooks: list[GradebookSource] = []
+    staff: StaffSource | None = None
+
+    @model_validator(mode="after")
+    def _staff_beside_the_roster(self) -> Sources:
+        if self.staff is not None and not self.staff.spreadsheet:
+            object.__setattr__(self.staff, "spreadsheet", self.roster.spreadsheet)
+        return self
 
 
 class Grades(_Strict):

@@ -184,6 +184,7 @@ def plan_checkins(
     as_of: date,
     progress_link: Mapping[str, str] | None = None,  # teacher -> link to their progress tab
     folder_links: Mapping[str, str] | None = None,  # student ID -> link to their folder
+    names: Mapping[str, str] | None = None,  # e-mail -> name, for titles (the staff list)
 ) -> tuple[list[EventChange], list[SlotWarning]]:
     """The events to create, update or end so the calendar holds exactly the check-ins due."""
     scheduling = _Scheduling(
@@ -196,6 +197,7 @@ def plan_checkins(
         busy=busy,
         as_of=as_of,
         folder_links=folder_links or {},
+        names=names or {},
     )
     by_key = {event.key: event for event in existing}
     changes: list[EventChange] = []
@@ -238,6 +240,10 @@ class _Scheduling:
     busy: Mapping[str, Sequence[Busy]]
     as_of: date
     folder_links: Mapping[str, str]  # student ID -> link to their folder
+    names: Mapping[str, str]  # e-mail -> name, from the staff list
+
+    def name(self, email: str) -> str:
+        return self.names.get(email, email)
 
 
 def _series(
@@ -265,7 +271,10 @@ def _series(
             warnings.append(_no_common_slot(pair, first_day, settings))
     return CalendarEvent(
         key=series_key(scheduling.program, pair),
-        summary=f"Tutor-teacher check-in: {pair.tutor} and {pair.teacher}",
+        summary=(
+            f"Tutor-teacher check-in: {scheduling.name(pair.tutor)} and "
+            f"{scheduling.name(pair.teacher)}"
+        ),
         description=_series_description(pair, progress_link, scheduling.folder_links),
         start=start,
         end=start + timedelta(minutes=settings.duration_minutes),

@@ -20,6 +20,7 @@ from jobs.plan.history import HEADER as HISTORY_HEADER
 from jobs.reconcile.history import week_of
 from sheets_schema.cells import CellValue, Chart, TabWrite
 from sheets_schema.outputs import ACT_NOW_STATUS, STATUS_LEVELS, STUDENT_ID_HEADER, Dosage
+from sheets_schema.staff import NO_STAFF, Staff
 
 WEEKLY_HEADER = (
     "Week",
@@ -73,6 +74,7 @@ def overview_tab(
     as_of: date,
     targets: Dosage,
     window_days: int,
+    staff: Staff = NO_STAFF,
 ) -> TabWrite:
     """The Program overview of `history` (the Weekly history as this run writes it) and of
     every active student's progress `now` and a `week_before` (summaries as of `as_of` and
@@ -93,7 +95,9 @@ def overview_tab(
     )
     for role, column in (("Teacher", "teachers"), ("Tutor", "tutors")):
         section(
-            f"By {role.lower()}, now", (role, *PEOPLE_HEADER), _people_rows(now, column, targets)
+            f"By {role.lower()}, now",
+            (role, *PEOPLE_HEADER),
+            _people_rows(now, column, targets, staff),
         )
     section(
         "Wins this week: say well done",
@@ -216,15 +220,16 @@ def _now_rows(now: _Figures, before: _Figures) -> list[Row]:
     ]
 
 
-def _people_rows(now: pd.DataFrame, column: str, targets: Dosage) -> list[Row]:
-    """The few figures for each teacher (or tutor) of the active students."""
+def _people_rows(now: pd.DataFrame, column: str, targets: Dosage, staff: Staff) -> list[Row]:
+    """The few figures for each teacher (or tutor) of the active students, by name where the
+    staff list gives one."""
     people = now[[column]].explode(column).dropna()
     rows: list[Row] = []
     for person in sorted(set(people[column])):
         theirs = _Figures.of(now.loc[people.index[people[column] == person].unique()], targets)
         rows.append(
             (
-                person,
+                staff.name(person),
                 theirs.students,
                 theirs.dosage_met,
                 theirs.attendance,

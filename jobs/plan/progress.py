@@ -28,6 +28,7 @@ from jobs.stage import cycle_collection_paused
 from sheets_schema import outputs
 from sheets_schema.cells import CellValue, FilterView, Link, OwnedTab, SpreadsheetState, TabWrite
 from sheets_schema.issues import DataIssue
+from sheets_schema.staff import Staff
 
 DesiredTab = tuple[str, TabWrite, str]  # spreadsheet, the tab's content, why it is written
 SUMMARY = None  # a tab's owner in TabLinks: a teacher's e-mail, or SUMMARY for the coordinator's
@@ -128,8 +129,11 @@ def _teacher_tabs(
                 key,
                 # Two teachers whose tabs share one spreadsheet need two titles.
                 f"{out.teacher_tab} ({teacher})" if tabs_in[spreadsheet] > 1 else out.teacher_tab,
-                _with_replies(
-                    _with_links(reconciled.by_teacher[teacher], links, teacher), said, teacher
+                _named(
+                    _with_replies(
+                        _with_links(reconciled.by_teacher[teacher], links, teacher), said, teacher
+                    ),
+                    reconciled.staff,
                 ),
                 states[spreadsheet].owned.get(key),
             )
@@ -162,18 +166,22 @@ def _summary_tab(
             settings.targets,
             _checkin_column(settings, links),
         ),
-        progress=_with_links(reconciled.summary, links, SUMMARY).assign(
-            latest_exchange=_texts(reconciled.summary.index, said.latest)
+        progress=_named(
+            _with_links(reconciled.summary, links, SUMMARY).assign(
+                latest_exchange=_texts(reconciled.summary.index, said.latest)
+            ),
+            reconciled.staff,
         ),
         current=states[coordinator].owned.get(key),
         updated=updated,
     )
     # Each teacher opens the summary filtered to their students, without changing anyone's view.
     teachers_column = summary.header.index("Teachers")
+    name = reconciled.staff.name
     summary = replace(
         summary,
         filter_views=tuple(
-            FilterView(f"Students of {teacher}", teachers_column, teacher)
+            FilterView(f"Students of {name(teacher)}", teachers_column, name(teacher))
             for teacher in sorted(reconciled.by_teacher)
             if not reconciled.by_teacher[teacher].empty
         ),
@@ -245,6 +253,19 @@ def _with_replies(
     """A teacher's rows with what each student's tutor replied to the teacher's note."""
     replies = {sid: text for (of, sid), text in said.replies.items() if of == teacher}
     return progress.assign(tutor_reply=_texts(progress.index, replies))
+
+
+def _named(progress: pd.DataFrame, staff: Staff) -> pd.DataFrame:
+    """The rows with their teachers and tutors by name where the staff list names them."""
+    if not staff.names:
+        return progress
+    return progress.assign(
+        **{
+            column: progress[column].map(staff.named)
+            for column in ("teachers", "tutors")
+            if column in progress  # a teacher's rows have only tutors
+        }
+    )
 
 
 def _texts(students: pd.Index, texts: Mapping[str, str]) -> pd.Series:
@@ -348,6 +369,7 @@ def history_tabs(
         as_of=as_of,
         targets=settings.targets,
         window_days=settings.thresholds.window_days,
+        staff=reconciled.staff,
     )
     return [
         (coordinator, overview_tab, "the program at a glance, week by week"),

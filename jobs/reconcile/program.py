@@ -23,6 +23,7 @@ from sheets_schema.gradebook import ScoreTables
 from sheets_schema.issues import DataIssue, Severity
 from sheets_schema.outputs import STATUS_LEVELS
 from sheets_schema.roster import Roster
+from sheets_schema.staff import NO_STAFF, Staff
 from sheets_schema.table import with_none_last
 
 
@@ -36,6 +37,7 @@ class Reconciled:
     summary: pd.DataFrame  # progress of every active student, all gradebooks
     by_teacher: dict[str, pd.DataFrame]  # teacher e-mail -> progress of their active students
     issues: list[DataIssue] = field(default_factory=list)
+    staff: Staff = NO_STAFF  # names for the e-mail addresses, to show
 
     @property
     def unusable_sources(self) -> list[DataIssue]:
@@ -81,7 +83,7 @@ def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reco
         if teacher not in by_teacher:
             by_teacher[teacher] = teacher_rows.iloc[0:0]
     issues += _roster_teacher_mismatches(graded.students, active)
-    return Reconciled(parsed_roster, sessions, scores, summary, by_teacher, issues)
+    return Reconciled(parsed_roster, sessions, scores, summary, by_teacher, issues, parsed.staff)
 
 
 def summary_as_of(settings: Settings, reconciled: Reconciled, as_of: date) -> pd.DataFrame:

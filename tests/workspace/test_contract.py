@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
-from jobs.errors import WorkspaceError
+from jobs.errors import MissingTab, WorkspaceError
 from sheets_schema.cells import CellComment, CellFormat, CellStyle, ColumnFormat, Link, TabWrite
 
 F = ColumnFormat
@@ -61,15 +61,18 @@ def test_read_tabs_keeps_blank_rows_in_the_middle_and_trims_trailing_empties(wor
 def test_read_tabs_of_a_missing_tab_names_the_tab_and_lists_the_tabs(workspace, seed):
     reference = seed("roster", {"Roster": ROSTER, "Notes": [["n"]]})
 
-    with pytest.raises(WorkspaceError, match="no tab 'Rooster'") as raised:
-        workspace.spreadsheets.read_tabs(reference, ["Rooster"])
+    # MissingTab: the other tabs asked for may still be read one by one (jobs.read).
+    with pytest.raises(MissingTab, match="no tab 'Rooster'") as raised:
+        workspace.spreadsheets.read_tabs(reference, ["Roster", "Rooster"])
 
     assert "'Roster'" in str(raised.value) and "'Notes'" in str(raised.value)
 
 
 def test_read_tabs_of_a_missing_spreadsheet_raises(workspace, harness):
-    with pytest.raises(WorkspaceError):
+    with pytest.raises(WorkspaceError) as raised:
         workspace.spreadsheets.read_tabs(harness.missing_reference("nowhere"), ["Roster"])
+
+    assert not isinstance(raised.value, MissingTab)  # no tab of it can be read
 
 
 def test_list_tabs_gives_source_tabs_in_order(workspace, seed):

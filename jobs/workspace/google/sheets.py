@@ -18,7 +18,7 @@ import requests
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
-from jobs.errors import TutorsyncError, WorkspaceError
+from jobs.errors import MissingTab, TutorsyncError, WorkspaceError
 from jobs.workspace.google.transport import is_retryable
 from sheets_schema.cells import (
     CellComment,
@@ -270,6 +270,8 @@ class GoogleSpreadsheets:
             message = self._explain(spreadsheet, error, tabs)
             if is_retryable(error.response.status_code, error.response.content):
                 raise _Unavailable(message) from None
+            if tabs and _names_no_tab(error):
+                raise MissingTab(message) from None
             raise WorkspaceError(message) from None
         except requests.RequestException as error:
             raise _Unavailable(
@@ -309,6 +311,12 @@ class GoogleSpreadsheets:
         if code == 400 and "Unable to parse range" in message and tabs:
             return self._missing_tab(spreadsheet, tabs) or f"{spreadsheet}: {message}"
         return f"Google Sheets refused a request for {spreadsheet}: {code} {message}".strip()
+
+
+def _names_no_tab(error: APIError) -> bool:
+    """Whether Google refused a read for a range it could not parse: a tab not there."""
+    message = str(error.error.get("message", "")) if isinstance(error.error, dict) else ""
+    return error.response.status_code == 400 and "Unable to parse range" in message
 
 
 class _Unavailable(WorkspaceError):

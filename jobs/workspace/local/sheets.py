@@ -58,7 +58,7 @@ from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.constants import ARC_STYLE
 from python_calamine import CalamineWorkbook
 
-from jobs.errors import WorkspaceError
+from jobs.errors import MissingTab, WorkspaceError
 from jobs.workspace.local.files import check_not_open, read_bytes, replace_file
 from jobs.workspace.local.package import (
     Package,
@@ -480,7 +480,7 @@ class _Xlsx:
             tab = worksheets.get(title)
             if tab is None:
                 titles = [source.title for source in self._sources()]
-                raise WorkspaceError(_no_tab_message(self.spreadsheet, title, titles))
+                raise MissingTab(_no_tab_message(self.spreadsheet, title, titles))
             if _owned_key_in(tab.names) is not None:
                 raise WorkspaceError(
                     f"{self.spreadsheet} › {title} is a tab tutorsync writes, not a source; "
@@ -604,7 +604,7 @@ class _Xlsx:
                 sheet = by_title.get(tab)
                 if sheet is None:
                     sources = [s.title for s in workbook.worksheets if owned_key(s) is None]
-                    raise WorkspaceError(_no_tab_message(self.spreadsheet, tab, sources))
+                    raise MissingTab(_no_tab_message(self.spreadsheet, tab, sources))
                 if owned_key(sheet) is not None:
                     raise WorkspaceError(
                         f"{self.spreadsheet} › {tab} is a tab tutorsync writes, not a source; "
