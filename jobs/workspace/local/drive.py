@@ -492,8 +492,8 @@ class _State:
         self.not_created: set[str] = set()  # keys whose CreateFolder failed in this apply
         self.edited: dict[str, _Record] = {}  # manifests changed in memory and not yet saved
         self.unsaved: set[str] = set()  # keys whose manifest could not be written (said once)
-        # Folders made in this apply: whether their directory was made now (or taken over),
-        # until their first manifest is written, and then whether it was.
+        # New folders whose manifest is not written yet, each with whether its directory was
+        # made now (False: an empty one taken over); then those whose manifest was written.
         self.creating: dict[str, bool] = {}
         self.created: set[str] = set()
         self.shares: dict[str, list[ShareFolder]] = {}  # a new folder is made shared
@@ -571,7 +571,7 @@ class _State:
 
     def change_grants(self, change: ShareFolder | ChangeRole | RevokeGrant | ForgetGrant) -> None:
         if isinstance(change, ShareFolder) and change.folder_key in self.created:
-            return  # made shared
+            return  # shared when it was made
         record = self.edit(_folder_key(change)).manifest
         if isinstance(change, ShareFolder):
             record.ours.add(token(change.email))
