@@ -38,6 +38,7 @@ from fake_google.programs import (
 
 from jobs.cli import cli
 from jobs.demo import create_demo
+from jobs.read import source_spreadsheets
 from jobs.settings import Settings, load
 from jobs.workspace.google import workspace as google_workspace
 from jobs.workspace.google.transport import PacedSession
@@ -100,11 +101,7 @@ class Program:
 
     @property
     def source_spreadsheets(self) -> set[str]:
-        sources = self.settings.sources
-        found = {sources.roster.spreadsheet}
-        found |= {log.spreadsheet for log in sources.tutor_logs}
-        found |= {book.spreadsheet for book in sources.gradebooks}
-        return found
+        return source_spreadsheets(self.settings)
 
 
 def new_program(

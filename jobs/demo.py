@@ -46,6 +46,8 @@ FORM_TAB = "Form Responses 1"
 OLDER_TAB = "Older sessions"
 GRADES_TAB = "Grades"
 COORDINATOR = "coordinator.xlsx"
+BENCHMARK = "benchmark.xlsx"
+BENCHMARK_TAB = "MAP results"
 CALENDAR = "calendar.ics"
 FOLDERS = "folders"  # a folder per student, under <term>/
 TEMPLATE = "templates/Individual learning plan.xlsx"
@@ -275,6 +277,8 @@ def create_demo(
     )
     _write_xlsx(folder / TUTOR_LOG, {FORM_TAB: _form_rows(form), OLDER_TAB: _older_rows(older)})
     _write_gradebooks(rng, folder, program)
+    # Its own random numbers: the sources above stay as they were before it existed.
+    _write_xlsx(folder / BENCHMARK, {BENCHMARK_TAB: _benchmark_rows(random.Random(seed), program)})
     (folder / FOLDERS).mkdir(exist_ok=True)
     (folder / TEMPLATE).parent.mkdir(exist_ok=True)
     _write_xlsx(folder / TEMPLATE, {"Plan": _learning_plan_rows()})
@@ -610,6 +614,26 @@ def _roster_rows(rng: random.Random, program: _Program) -> list[Sequence[_Cell]]
     return [ROSTER_HEADER, *rows, *second_teachers]  # a second class was added later
 
 
+def _benchmark_rows(rng: random.Random, program: _Program) -> list[list[_Cell]]:
+    """A MAP-like export: each active student's Math test in the first week and in the last
+    weeks, headers as the platform names them. Tutored students grow a little more."""
+    rows: list[list[_Cell]] = [
+        ["Student ID", "Student Name", "Test Name", "Test Date", "Test RIT Score", "Percentile"]
+    ]
+    fall, winter = program.start + timedelta(days=2), program.today - timedelta(days=5)
+    for student in sorted(program.students, key=lambda s: s.student_id):
+        if not student.active:
+            continue
+        rit = round(185 + student.ability / 4 + rng.gauss(0, 4))
+        grown = rit + round(rng.gauss(6 if student.tutor is not None else 3, 3))
+        for day, score in ((fall, rit), (winter, grown)):
+            percentile = max(1, min(99, round((score - 180) * 2.2 + rng.gauss(0, 3))))
+            rows.append(
+                [student.student_id, student.first_last, "MAP Math", day, score, percentile]
+            )
+    return rows
+
+
 def _staff_rows(program: _Program) -> list[list[_Cell]]:
     """The staff list: each teacher and tutor by name ("ms.okafor@..." is Ms. Okafor)."""
     rows: list[list[_Cell]] = [["E-mail", "Name", "Role"]]
@@ -782,6 +806,11 @@ def _config(program: _Program) -> str:
             "[sources.staff]",
             f"tab = {text(STAFF_TAB)}",
             "",
+            "# Benchmark results exported from the test platform: a fall and a winter test.",
+            "[[sources.assessments]]",
+            f"spreadsheet = {text(BENCHMARK)}",
+            f"tab = {text(BENCHMARK_TAB)}",
+            "",
             "# Tutor session logs: the Google Form's responses and the older hand-typed tab.",
             "[[sources.tutor_logs]]",
             f"spreadsheet = {text(TUTOR_LOG)}",
@@ -882,6 +911,7 @@ Sources: typed by educators; tutorsync only reads them.
   {ROSTER:<28} tab "{ROSTER_TAB}": students, their teachers and tutors;
   {"":<28} tab "{STAFF_TAB}": the teachers' and tutors' names
   {TUTOR_LOG:<28} tabs "{FORM_TAB}" (a Google Form) and "{OLDER_TAB}"
+  {BENCHMARK:<28} tab "{BENCHMARK_TAB}": a test platform's export, two tests a student
   {"gradebooks/*.xlsx":<28} one per teacher, tab "{GRADES_TAB}"
   {csv_teacher.gradebook:<28} one teacher keeps the gradebook as a CSV file
 

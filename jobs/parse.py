@@ -12,7 +12,8 @@ import pandas as pd
 from jobs.errors import TutorsyncError, WorkspaceError
 from jobs.settings import Settings
 from jobs.stage import cycle_collection_paused
-from sheets_schema import gradebook, roster, staff, tutor_log
+from sheets_schema import assessments, gradebook, roster, staff, tutor_log
+from sheets_schema.assessments import Assessments
 from sheets_schema.cells import Grid
 from sheets_schema.headers import ColumnMapping, map_headers
 from sheets_schema.issues import DataIssue, Severity, a1
@@ -33,6 +34,7 @@ class ParsedSources:
     scores: gradebook.ScoreTables  # every gradebook's marks; its rows also say their teacher
     issues: list[DataIssue]  # the read issues given, then the roster's, logs', gradebooks'
     staff: Staff = NO_STAFF  # names for e-mail addresses, when the config has a staff list
+    assessments: Assessments | None = None  # benchmark results, when the config has any
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,11 @@ def source_columns(settings: Settings, grids: Grids) -> list[SourceColumns]:
         for tab in log.tabs
     ]
     tabs += [(b.spreadsheet, b.tab, gradebook.KIND, b.columns) for b in sources.gradebooks]
+    tabs += [(a.spreadsheet, a.tab, assessments.KIND, a.columns) for a in sources.assessments]
+    if sources.staff is not None:
+        tabs.append(
+            (sources.staff.spreadsheet, sources.staff.tab, staff.KIND, sources.staff.columns)
+        )
     return [
         SourceColumns(
             spreadsheet, tab, kind.name, map_headers(grids[(spreadsheet, tab)], kind, custom or {})
@@ -76,8 +83,34 @@ def parse_sources(settings: Settings, grids: Grids, read_issues: list[DataIssue]
     issues += found
     people, found = _parse_staff(settings, grids)
     issues += found
+    results, found = _parse_assessments(settings, grids)
+    issues += found
     issues += _unreadable_characters(grids)
-    return ParsedSources(parsed_roster, sessions, scores, _detached_values(issues), people)
+    return ParsedSources(parsed_roster, sessions, scores, _detached_values(issues), people, results)
+
+
+def _parse_assessments(
+    settings: Settings, grids: Grids
+) -> tuple[Assessments | None, list[DataIssue]]:
+    """Every benchmark results tab read, as one table; None when the config names none. A
+    tab without its columns is an issue that stops the figures, as for any source."""
+    if not settings.sources.assessments:
+        return None, []
+    parts, issues = [], []
+    for source in settings.sources.assessments:
+        if (source.spreadsheet, source.tab) not in grids:
+            continue  # unreadable: jobs.read reported it
+        parsed, found = assessments.parse(
+            grids[(source.spreadsheet, source.tab)],
+            source=source.spreadsheet,
+            tab=source.tab,
+            columns=source.columns,
+            day_first=settings.program.day_first,
+        )
+        issues += found
+        if parsed is not None:
+            parts.append(parsed)
+    return Assessments.combined(parts), issues
 
 
 def _parse_staff(settings: Settings, grids: Grids) -> tuple[Staff, list[DataIssue]]:

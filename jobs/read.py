@@ -89,6 +89,7 @@ def source_spreadsheets(settings: Settings) -> set[str]:
         sources.roster.spreadsheet,
         *(log.spreadsheet for log in sources.tutor_logs),
         *(book.spreadsheet for book in sources.gradebooks),
+        *(results.spreadsheet for results in sources.assessments),
     }
 
 
@@ -116,6 +117,8 @@ def read_sources(settings: Settings, workspace: Workspace) -> tuple[Grids, list[
         wanted[log_source.spreadsheet].extend(log_source.tabs)
     for book in sources.gradebooks:
         wanted[book.spreadsheet].append(book.tab)
+    for results in sources.assessments:
+        wanted[results.spreadsheet].append(results.tab)
     if sources.staff is not None:
         wanted[sources.staff.spreadsheet].append(sources.staff.tab)
     grids: dict[tuple[str, str], Grid] = {}

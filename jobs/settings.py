@@ -167,11 +167,21 @@ class StaffSource(_Strict):
     columns: ColumnMap = {}
 
 
+class AssessmentSource(_Strict):
+    """Benchmark assessment results (MAP, i-Ready, STAR, a district test): one row per
+    student per test taken."""
+
+    spreadsheet: str
+    tab: str
+    columns: ColumnMap = {}
+
+
 class Sources(_Strict):
     roster: RosterSource
     tutor_logs: list[TutorLogSource] = Field(min_length=1)
     gradebooks: list[GradebookSource] = []
     staff: StaffSource | None = None
+    assessments: list[AssessmentSource] = []
 
     @model_validator(mode="after")
     def _staff_beside_the_roster(self) -> Sources:

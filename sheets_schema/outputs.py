@@ -134,6 +134,11 @@ def folder_column(links_known: bool) -> OutputColumn:
     return OutputColumn(FOLDER_HEADER, "folder" if links_known else None)
 
 
+# Benchmark assessment growth, a line per test (jobs.reconcile.assessments.growth_sentence),
+# when the config names assessment results.
+BENCHMARK_COLUMN = OutputColumn("Benchmark growth", "assessment_growth")
+
+
 def next_checkin_column(known: bool) -> OutputColumn:
     """The next tutor-teacher check-in about the student, linking to it. Carried like an
     educator column when this run did not plan the check-ins (`tutorsync progress` alone)."""
@@ -145,6 +150,7 @@ def summary_columns(
     folder: OutputColumn | None = None,
     targets: Dosage = DEFAULT_DOSAGE,
     next_checkin: OutputColumn | None = None,
+    benchmark: OutputColumn | None = None,
 ) -> tuple[OutputColumn, ...]:
     """The coordinator summary: every active student, all their teachers' grades combined.
     Who, status and why first, then the figures, then people and links, then notes."""
@@ -154,6 +160,7 @@ def summary_columns(
         OutputColumn("Grade level", "grade_level", F.INTEGER),
         *_why(with_tutor_notes=False),
         *_figures(window_days, "Grade % (all classes)", targets),
+        *((benchmark,) if benchmark else ()),
         OutputColumn("Teachers", "teachers"),
         OutputColumn("Tutors", "tutors"),
         *((folder,) if folder else ()),
@@ -169,6 +176,7 @@ def teacher_columns(
     folder: OutputColumn | None = None,
     targets: Dosage = DEFAULT_DOSAGE,
     next_checkin: OutputColumn | None = None,
+    benchmark: OutputColumn | None = None,
 ) -> tuple[OutputColumn, ...]:
     """A teacher's tab: only their students, grades from their own gradebooks only, and what
     the tutor last wrote about each."""
@@ -178,6 +186,7 @@ def teacher_columns(
         OutputColumn("Grade level", "grade_level", F.INTEGER),
         *_why(with_tutor_notes=True),
         *_figures(window_days, "Grade % (your class)", targets),
+        *((benchmark,) if benchmark else ()),
         OutputColumn("Tutors", "tutors"),
         *((folder,) if folder else ()),
         *((next_checkin,) if next_checkin else ()),

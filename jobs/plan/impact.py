@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from jobs.reconcile.impact import TermImpact, band_figures, class_figures
+from jobs.reconcile.impact import BANDS, TermImpact, band_figures, class_figures
 from sheets_schema.cells import CellValue, ColumnFormat, TabWrite
 
 CLASS_HEADER = "Class"
@@ -56,17 +56,54 @@ SAME_CLASS = (
 Row = tuple[CellValue, ...]
 
 
-def impact_tab(*, key: str, title: str, impact: TermImpact, min_cell: int = 10) -> TabWrite:
+BENCHMARK_HEADING = (
+    "Benchmark tests by dosage band: each student's change between their first and latest "
+    "result this term, in the test's scale points and in percentile points."
+)
+BENCHMARK_HEADER = (
+    "Test",
+    GROUP_HEADER,
+    STUDENTS_HEADER,
+    "Students with a score change",
+    "Median score change (points)",
+    "Median percentile change (points)",
+)
+
+
+def impact_tab(
+    *,
+    key: str,
+    title: str,
+    impact: TermImpact,
+    min_cell: int = 10,
+    benchmark: pd.DataFrame | None = None,
+    name: Callable[[str], str] = str,
+) -> TabWrite:
     """The Impact tab of `impact` (jobs.reconcile.impact.term_impact): the not-proof heading
     and what is compared, a row per dosage band over all classes, then a row per class and
     group (Tutored, Not tutored), each group of fewer than `min_cell` students with a grade
-    change shown without figures (see the module's docstring)."""
+    change shown without figures (see the module's docstring); then, with `benchmark`
+    (jobs.reconcile.assessments.growth_by_band), a row per test and band, likewise."""
     rows: list[Row] = [(NOT_PROOF,), (_what_is_compared(impact),)]
     sections = {0, 1}
     rows += _group_rows(band_figures(impact), min_cell, lambda band: (ALL_CLASSES, band))
     sections.add(len(rows))
     rows.append((SAME_CLASS,))
-    rows += _group_rows(class_figures(impact), min_cell, lambda class_and_group: class_and_group)
+    rows += _group_rows(class_figures(impact), min_cell, lambda group: (name(group[0]), group[1]))
+    if benchmark is not None and len(benchmark):
+        sections.update({len(rows), len(rows) + 1})
+        rows += [(BENCHMARK_HEADING,), BENCHMARK_HEADER]
+        # Bands in their order (least tutoring first), as in the tables above.
+        order = sorted(
+            benchmark.index, key=lambda test_band: (test_band[0], BANDS.index(test_band[1]))
+        )
+        ordered = benchmark.loc[order]
+        rows += [
+            (*test_and_band, *_shown_growth(group, min_cell))
+            for test_and_band, group in zip(
+                ordered.index, ordered.itertuples(index=False), strict=True
+            )
+        ]
     return TabWrite(
         key=key,
         title=title,
@@ -119,6 +156,18 @@ def _shown_figures(group: tuple, min_cell: int) -> Row:
     if with_change < min_cell:
         return (int(students), not_shown(min_cell, of="students with a grade change"), None, None)
     return (int(students), int(with_change), _points(median), _points(mean))
+
+
+def _shown_growth(group: tuple, min_cell: int) -> Row:
+    """A test and band's students, those with a score change and the medians, held back as
+    grade changes are when too few students would be behind them."""
+    students, with_score, median_score, with_percentile, median_percentile = group
+    if students < min_cell:
+        return (not_shown(min_cell, of="students"), None, None, None)
+    if with_score < min_cell:
+        return (int(students), not_shown(min_cell, of="students with a score change"), None, None)
+    percentile = _points(median_percentile) if with_percentile >= min_cell else None
+    return (int(students), int(with_score), _points(median_score), percentile)
 
 
 def _points(change: float) -> float:

@@ -20,6 +20,7 @@ from jobs.plan.spreadsheets import (
     teacher_spreadsheets,
     tutor_logs_written,
 )
+from jobs.reconcile.assessments import growth_by_band
 from jobs.reconcile.history import week_figures
 from jobs.reconcile.impact import term_impact, term_start_of
 from jobs.reconcile.program import Reconciled, summary_as_of
@@ -123,6 +124,7 @@ def _teacher_tabs(
             _folder_column(settings, links),
             settings.targets,
             _checkin_column(settings, links),
+            outputs.BENCHMARK_COLUMN if settings.sources.assessments else None,
         ),
         [
             planning.TabProgress(
@@ -165,6 +167,7 @@ def _summary_tab(
             _folder_column(settings, links),
             settings.targets,
             _checkin_column(settings, links),
+            outputs.BENCHMARK_COLUMN if settings.sources.assessments else None,
         ),
         progress=_named(
             _with_links(reconciled.summary, links, SUMMARY).assign(
@@ -389,11 +392,15 @@ def impact_tabs(
     term_start = term_start_of(settings, reconciled, as_of)
     if term_start is None:
         return []
+    term = term_impact(settings, reconciled, as_of=as_of, term_start=term_start)
+    growth = reconciled.assessment_growth
     tab = impact.impact_tab(
         key=tab_keys(settings)["impact"],
         title=settings.outputs.impact_tab,
-        impact=term_impact(settings, reconciled, as_of=as_of, term_start=term_start),
+        impact=term,
         min_cell=settings.impact.min_cell_size,
+        benchmark=None if growth is None else growth_by_band(growth, term.students["band"]),
+        name=reconciled.staff.name,
     )
     return [(settings.outputs.coordinator_spreadsheet, tab, "grade change by dosage, this term")]
 

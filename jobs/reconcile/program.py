@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from jobs.parse import ParsedSources
+from jobs.reconcile.assessments import growth, growth_by_student
 from jobs.reconcile.figures import (
     count_sessions,
     grade_figures,
@@ -38,6 +39,9 @@ class Reconciled:
     by_teacher: dict[str, pd.DataFrame]  # teacher e-mail -> progress of their active students
     issues: list[DataIssue] = field(default_factory=list)
     staff: Staff = NO_STAFF  # names for the e-mail addresses, to show
+    # Benchmark growth per student and test (jobs.reconcile.assessments.GROWTH_COLUMNS);
+    # None without assessment results in the config.
+    assessment_growth: pd.DataFrame | None = None
 
     @property
     def unusable_sources(self) -> list[DataIssue]:
@@ -83,7 +87,22 @@ def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reco
         if teacher not in by_teacher:
             by_teacher[teacher] = teacher_rows.iloc[0:0]
     issues += _roster_teacher_mismatches(graded.students, active)
-    return Reconciled(parsed_roster, sessions, scores, summary, by_teacher, issues, parsed.staff)
+    benchmark = None
+    if parsed.assessments is not None:
+        benchmark, found = growth(parsed.assessments, lookup, as_of=as_of)
+        issues += found
+        text = growth_by_student(benchmark)
+        summary = _with_growth(summary, text)
+        by_teacher = {teacher: _with_growth(rows, text) for teacher, rows in by_teacher.items()}
+    return Reconciled(
+        parsed_roster, sessions, scores, summary, by_teacher, issues, parsed.staff, benchmark
+    )
+
+
+def _with_growth(progress: pd.DataFrame, text: pd.Series) -> pd.DataFrame:
+    """The rows with each student's benchmark growth, a line per test (None without any)."""
+    shown = [text.get(student_id) for student_id in progress.index]
+    return progress.assign(assessment_growth=pd.Series(shown, index=progress.index, dtype=object))
 
 
 def summary_as_of(settings: Settings, reconciled: Reconciled, as_of: date) -> pd.DataFrame:

@@ -244,3 +244,17 @@ def test_status_why_wins_and_dosage_carry_conditional_formats(demo, tutorsync):
     assert formulas[status] == [f'${status}2="Act now"', f'${status}2="On track"']
     sessions = openpyxl.utils.get_column_letter(header.index("Sessions / week (target 3)") + 1)
     assert formulas[sessions] == [f"AND(ISNUMBER(${sessions}2),${sessions}2<3)"]
+
+
+def test_benchmark_growth_shows_per_student_and_by_dosage_band(demo, tutorsync):
+    tutorsync("run")
+    summary = rows(demo / "coordinator.xlsx", "Progress summary")
+    growth = [r[summary[0].index("Benchmark growth")] for r in summary[1:] if r and r[2]]
+    assert growth and all(g.startswith("MAP Math: ") for g in growth if g)
+    assert any("since" in g and "percentile" in g for g in growth if g)
+    impact = rows(demo / "coordinator.xlsx", "Impact")
+    [header] = [r for r in impact if r[0] == "Test"]
+    assert header[3] == "Students with a score change"
+    # 60 students: every band but one holds fewer than 10, so its figures are held back.
+    benchmark = [r for r in impact if r[0] == "MAP Math"]
+    assert benchmark and any("not shown" in str(r[2]) for r in benchmark)

@@ -14,6 +14,7 @@ from fake_google.programs import upload_program
 
 from jobs.cli import cli
 from jobs.plan.tabs import UPDATED_PREFIX
+from jobs.read import source_spreadsheets
 from jobs.settings import load
 from jobs.workspace.local.workspace import LocalWorkspace
 from sheets_schema.cells import Link, Sparkline
@@ -42,11 +43,7 @@ def test_demo_runs_on_google_reading_each_spreadsheet_once_and_writing_each_once
     assert report["ok"] and report["students"] > 40
     counts = fake_google.counts()
     settings = load(google_demo)
-    sources = {
-        settings.sources.roster.spreadsheet,
-        *(s.spreadsheet for s in settings.sources.tutor_logs),
-    }
-    sources |= {book.spreadsheet for book in settings.sources.gradebooks}
+    sources = source_spreadsheets(settings)  # the demo's benchmark results among them
     targets = {
         settings.outputs.coordinator_spreadsheet,
         *settings.outputs.teacher_spreadsheets.values(),
@@ -59,8 +56,8 @@ def test_demo_runs_on_google_reading_each_spreadsheet_once_and_writing_each_once
         if r.method_id in ("sheets.spreadsheets.values.batchGet", "sheets.spreadsheets.get")
     ]
     # A gradebook tutorsync writes into is read once: its state read carries its grades too.
-    assert len(reads) == len(set(reads)) == len(sources | targets) == 8
-    assert counts["sheets.spreadsheets.values.batchGet"] == len(sources - targets) == 2
+    assert len(reads) == len(set(reads)) == len(sources | targets) == 9
+    assert counts["sheets.spreadsheets.values.batchGet"] == len(sources - targets) == 3
     written = {
         r.path for r in fake_google.requests if r.method_id == "sheets.spreadsheets.batchUpdate"
     }

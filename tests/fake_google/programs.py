@@ -95,6 +95,8 @@ def upload_program(fake: FakeGoogle, folder: Path, workspace: dict[str, Any]) ->
         references.setdefault(book.spreadsheet, []).append(book.tab)
     if sources.staff is not None:
         references.setdefault(sources.staff.spreadsheet, []).append(sources.staff.tab)
+    for results in sources.assessments:
+        references.setdefault(results.spreadsheet, []).append(results.tab)
     ids = {}
     for reference, tabs in references.items():
         ids[reference] = fake.sheets.create(reference, _read_grids(folder / reference, tabs))
