@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,17 +59,13 @@ class FileWrite:
 
 def replace_files(writes: Sequence[FileWrite]) -> dict[Path, WorkspaceError]:
     """`replace_file` for many files at once, with the same promise for each: its content is
-    on disk before its rename, and the rename is on disk before this returns. Returns each
-    file that could not be written, with why; the others are written.
-
-    On Linux the files are written, flushed all at once, renamed, and flushed again: there
-    sync(2) returns once everything is on disk, while an fsync per file and per folder
-    waited for a journal commit each time, behind whatever else the disk was writing (a
-    first run's thousand folders write two thousand manifests). What is given up is a disk
-    error during that flush being pinned on one file rather than going unnoticed."""
+    on disk before its rename, and the rename is on disk before this returns. The files are
+    written first and flushed together, since a flush per file (a journal commit each on most
+    Linux file systems) cost more than writing a thousand folder manifests. Returns each file
+    that could not be written, with why; the others are written."""
     failures: dict[Path, WorkspaceError] = {}
     written: list[tuple[FileWrite, Path]] = []
-    together = len(writes) > 1 and sys.platform == "linux"  # elsewhere sync(2) may not wait
+    together = len(writes) > 1
     try:
         for write in writes:
             temporary = write.path.with_name(f".{write.path.name}{TEMPORARY}{os.getpid()}")
@@ -82,11 +77,15 @@ def replace_files(writes: Sequence[FileWrite]) -> dict[Path, WorkspaceError]:
                 written.pop()
                 discard(temporary)
                 failures[write.path] = _not_written(write.name, error)
-        if together:
+        if together and hasattr(os, "sync"):
+            # One flush of everything, after which each file's own fsync finds nothing left
+            # to write; the fsyncs stay, so a disk error still stops that file's rename.
             os.sync()
         renamed: list[Path] = []
         for write, temporary in written:
             try:
+                if together:
+                    _sync_file(temporary)
                 if write.path.exists():
                     shutil.copymode(write.path, temporary)
                 os.replace(temporary, write.path)
@@ -99,11 +98,8 @@ def replace_files(writes: Sequence[FileWrite]) -> dict[Path, WorkspaceError]:
         for _, temporary in written:
             discard(temporary)
         raise
-    if together:
-        os.sync()
-    else:
-        for folder in dict.fromkeys(renamed):
-            _sync_folder(folder)
+    for folder in dict.fromkeys(renamed):
+        _sync_folder(folder)
     return failures
 
 
@@ -118,6 +114,11 @@ def _write(temporary: Path, data: bytes, *, synced: bool) -> None:
         if synced:
             file.flush()
             os.fsync(file.fileno())
+
+
+def _sync_file(path: Path) -> None:
+    with path.open("r+b") as file:
+        os.fsync(file.fileno())
 
 
 def _not_written(name: str, error: OSError) -> WorkspaceError:
