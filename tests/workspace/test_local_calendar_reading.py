@@ -1,6 +1,7 @@
 """The local calendar reads the check-ins tutorsync wrote without icalendar, exactly as
-icalendar reads them (icalendar reads any other form), and never parses events that carry no
-tutorsync key.
+icalendar reads them (icalendar reads any other form), but for a backslash before an N, which
+icalendar writes and reads as a line break, and never parses events that carry no tutorsync
+key.
 
 Each test lists the file both ways: `list_events` (without icalendar where it reads alike) and
 icalendar alone, the reference."""
@@ -177,3 +178,12 @@ def test_events_without_a_tutorsync_key_are_never_parsed(calendar, monkeypatch):
     upsert(calendar, [checkin(summary="Changed")])
     assert theirs in (calendar.root / "c.ics").read_bytes().decode("utf-8")
     assert calendar.list_events("c.ics", PROGRAM) == [checkin(summary="Changed")]
+
+
+def test_a_backslash_before_an_n_is_written_and_read_as_itself(calendar, tmp_path):
+    event = checkin(description="Folder: N\\Nkosi; shared, as typed")
+
+    upsert(calendar, [event])
+
+    assert calendar.list_events("c.ics", PROGRAM) == [event]
+    assert "N\\\\Nkosi\\; shared\\, as typed" in (tmp_path / "c.ics").read_text()

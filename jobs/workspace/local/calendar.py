@@ -514,7 +514,9 @@ def _all(value: object) -> list[Any]:
 _PLAIN_LINE = re.compile(
     r"(?P<name>[A-Z][A-Z0-9-]*)(?P<params>(?:;[A-Z][A-Z0-9-]*=[A-Za-z0-9/_+.-]*)*):(?P<value>.*)"
 )
-_PLAIN_TEXT = re.compile(r"(?:[^\\]|\\[;,nN])*")  # escapes every icalendar version reads alike
+# The escapes of RFC 5545 3.3.11. A backslash itself ("\\\\") is read here, by the RFC: icalendar
+# reads "\\\\N" (a backslash, then N) as a line break.
+_PLAIN_TEXT = re.compile(r"(?:[^\\]|\\[\\;,nN])*")
 _MOMENT = re.compile(r"[0-9]{8}T[0-9]{6}")
 _TZID = re.compile(r";TZID=(?P<zone>[A-Za-z0-9/_+.-]+)")
 _ONCE = frozenset(
@@ -680,6 +682,17 @@ def _recurrence_properties(lines: Sequence[str]) -> list[tuple[str, Any]]:
     return properties
 
 
+class _Text(vText):
+    """TEXT escaped as RFC 5545 3.3.11 says, and nothing more: icalendar also writes a
+    backslash before an N (a name, a path) as a line break."""
+
+    def to_ical(self) -> bytes:
+        text = str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+        for line_break in ("\r\n", "\n", "\r"):
+            text = text.replace(line_break, "\\n")
+        return text.encode("utf-8")
+
+
 def _vevent(program_key: str, event: CalendarEvent) -> Event:
     zone = _zone(event.timezone)
     vevent = Event()
@@ -689,9 +702,9 @@ def _vevent(program_key: str, event: CalendarEvent) -> Event:
     vevent.add("DTSTART", event.start.astimezone(zone))
     vevent.add("DTEND", event.end.astimezone(zone))
     if event.summary:
-        vevent.add("SUMMARY", event.summary)
+        vevent.add("SUMMARY", _Text(event.summary))
     if event.description:
-        vevent.add("DESCRIPTION", event.description)
+        vevent.add("DESCRIPTION", _Text(event.description))
     for name, value in _recurrence_properties(event.recurrence):
         vevent.add(name, value)
     for email in event.attendees:
