@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from jobs.reconcile.figures import count_sessions, datetimes
-from jobs.reconcile.program import Reconciled, summary_as_of
+from jobs.reconcile.program import Reconciled, sessions_up_to, summary_as_of
 from jobs.settings import Settings
 
 
@@ -62,7 +62,8 @@ def week_figures(
     reused when the week is counted up to the run's day."""
     summary = today if today is not None else summary_as_of(settings, reconciled, week.as_of)
     days = (week.as_of - week.start).days + 1
-    counted, _ = count_sessions(reconciled.sessions, as_of=week.as_of, window_days=days)
+    sessions = sessions_up_to(reconciled.sessions, week.as_of)
+    counted, _ = count_sessions(sessions, as_of=week.as_of, window_days=days)
     begun = summary.index.isin(_begun(reconciled, week.as_of))
     rows = summary.loc[begun, ["grade_percent", "status", "student_flags"]]
     tutoring = counted.reindex(rows.index)

@@ -13,6 +13,7 @@ from jobs.parse import ParsedSources
 from jobs.reconcile.assessments import growth, growth_by_student
 from jobs.reconcile.figures import (
     count_sessions,
+    datetimes,
     grade_figures,
     student_progress,
     unweighted_categories,
@@ -109,12 +110,23 @@ def summary_as_of(settings: Settings, reconciled: Reconciled, as_of: date) -> pd
     """Every active student's progress as it stood on `as_of` (an earlier day than the run's):
     sessions after it not counted, grades from marks dated up to it."""
     session_figures, _ = count_sessions(
-        reconciled.sessions, as_of=as_of, window_days=settings.thresholds.window_days
+        sessions_up_to(reconciled.sessions, as_of),
+        as_of=as_of,
+        window_days=settings.thresholds.window_days,
     )
     active = reconciled.roster.active
     return _progress(
         settings, active, session_figures, reconciled.scores, by=["student_id"], as_of=as_of
     )
+
+
+def sessions_up_to(sessions: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """The sessions dated up to `as_of` (undated ones too, which counting reports): counting
+    an earlier day's figures would otherwise describe each later session as an issue, to be
+    thrown away."""
+    dates = datetimes(sessions["session_date"])
+    later = dates > np.datetime64(as_of)
+    return sessions[~later] if later.any() else sessions
 
 
 def configured_teachers(settings: Settings) -> list[str]:
