@@ -76,18 +76,19 @@ NEXT_STEPS_HEADER = "Tutor's next steps"
 FOLDER_LINK_TEXT = "Open folder"
 
 
+# Coloured by the spreadsheet itself, so the colour follows a row when educators sort.
+STATUS_COLUMN = OutputColumn(
+    STATUS_HEADER,
+    "status",
+    highlights=(("equals", ACT_NOW_STATUS, Tone.ATTENTION), ("equals", ON_TRACK_STATUS, Tone.GOOD)),
+)
+
+
 def _why(with_tutor_notes: bool) -> tuple[OutputColumn, ...]:
     """Status, then why: the flags and wins as sentences (and, for teachers, what the tutor
     last wrote)."""
     return (
-        OutputColumn(
-            STATUS_HEADER,
-            "status",
-            highlights=(
-                ("equals", ACT_NOW_STATUS, Tone.ATTENTION),
-                ("equals", ON_TRACK_STATUS, Tone.GOOD),
-            ),
-        ),
+        STATUS_COLUMN,
         OutputColumn(WHY_HEADER, "student_flags", highlights=(("not_blank", "", Tone.ATTENTION),)),
         OutputColumn(WINS_HEADER, "student_wins", highlights=(("not_blank", "", Tone.GOOD),)),
         *(
@@ -216,14 +217,7 @@ HISTORY_COLUMNS = (
     OutputColumn("Minutes", "minutes", F.INTEGER),
     OutputColumn("Attendance", "attendance_rate", F.PERCENT),
     OutputColumn("Grade %", "grade_percent", F.DECIMAL),
-    OutputColumn(
-        STATUS_HEADER,
-        "status",
-        highlights=(
-            ("equals", ACT_NOW_STATUS, Tone.ATTENTION),
-            ("equals", ON_TRACK_STATUS, Tone.GOOD),
-        ),
-    ),
+    STATUS_COLUMN,
     OutputColumn("Flags", "flags"),
 )
 

@@ -25,6 +25,16 @@ def type_note(path: Path, student_row: int, text: str, tab: str = TAB) -> str:
     return str(student_id)
 
 
+def type_reply(demo: Path, text: str) -> str:
+    """Type a reply on the first row of Teacher feedback, as its tutor would; returns the tutor."""
+    book = openpyxl.load_workbook(demo / "tutor_log.xlsx")
+    sheet = book["Teacher feedback"]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=2, column=header.index("Tutor's reply") + 1, value=text)
+    book.save(demo / "tutor_log.xlsx")
+    return str(sheet.cell(row=2, column=1).value)
+
+
 def feedback(demo: Path) -> list[dict]:
     found = rows(demo / "tutor_log.xlsx", "Teacher feedback")
     return [dict(zip(found[0], row, strict=False)) for row in found[1:]]
@@ -48,11 +58,7 @@ def test_an_edited_note_gets_the_new_day_and_the_tutors_reply_stays(demo, tutors
     gradebook = demo / "gradebooks" / "okafor.xlsx"
     student_id = type_note(gradebook, 2, "Quiz on fractions Friday")
     tutorsync("run")
-    book = openpyxl.load_workbook(demo / "tutor_log.xlsx")
-    sheet = book["Teacher feedback"]
-    header = [c.value for c in sheet[1]]
-    sheet.cell(row=2, column=header.index("Tutor's reply") + 1, value="We practised")
-    book.save(demo / "tutor_log.xlsx")
+    type_reply(demo, "We practised")
 
     type_note(gradebook, 2, "Quiz moved to Monday")
     tutorsync("run", "--as-of", "2026-11-24")
@@ -108,12 +114,7 @@ def test_a_tutors_reply_comes_back_to_the_teacher_and_the_summary_dated(demo, tu
     gradebook = demo / "gradebooks" / "okafor.xlsx"
     student_id = type_note(gradebook, 2, "Quiz on fractions Friday")
     tutorsync("run")
-    book = openpyxl.load_workbook(demo / "tutor_log.xlsx")
-    sheet = book["Teacher feedback"]
-    header = [c.value for c in sheet[1]]
-    sheet.cell(row=2, column=header.index("Tutor's reply") + 1, value="We practised")
-    tutor = sheet.cell(row=2, column=1).value
-    book.save(demo / "tutor_log.xlsx")
+    tutor = type_reply(demo, "We practised")
 
     tutorsync("run", "--as-of", "2026-11-24")
     again = tutorsync.json("run", "--as-of", "2026-11-24")
