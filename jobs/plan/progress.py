@@ -254,8 +254,9 @@ def _with_replies(
     progress: pd.DataFrame, said: feedback.Conversation, teacher: str
 ) -> pd.DataFrame:
     """A teacher's rows with what each student's tutor replied to the teacher's note."""
-    replies = {sid: text for (of, sid), text in said.replies.items() if of == teacher}
-    return progress.assign(tutor_reply=_texts(progress.index, replies))
+    if not said.replies:  # the column is still written, empty, as a district's are mostly
+        return progress.assign(tutor_reply=None)
+    return progress.assign(tutor_reply=_texts(progress.index, said.replies_to(teacher)))
 
 
 def _named(progress: pd.DataFrame, staff: Staff) -> pd.DataFrame:

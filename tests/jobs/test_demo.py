@@ -148,7 +148,8 @@ def test_same_arguments_write_the_same_cells(tmp_path):
     create_demo(tmp_path / "a", today=TODAY, students=40, seed=3)
     create_demo(tmp_path / "b", today=TODAY, students=40, seed=3)
     first = workbook_values(tmp_path / "a")
-    assert len(first) == 7  # roster, tutor log, 2 gradebooks (one a CSV), template, README, config
+    # roster, tutor log, 2 gradebooks (one a CSV), benchmark results, template, README, config
+    assert len(first) == 8
     assert first == workbook_values(tmp_path / "b")
 
 
