@@ -70,15 +70,13 @@ def overview_tab(
     title: str,
     history: TabWrite,
     now: pd.DataFrame,
-    week_before: pd.DataFrame,
     as_of: date,
     targets: Dosage,
     window_days: int,
     staff: Staff = NO_STAFF,
 ) -> TabWrite:
     """The Program overview of `history` (the Weekly history as this run writes it) and of
-    every active student's progress `now` and a `week_before` (summaries as of `as_of` and
-    seven days earlier)."""
+    every active student's progress `now` (the summary as of `as_of`)."""
     weekly = weekly_rows(history.rows, as_of=as_of, targets=targets)
     below: list[Row] = [()]
     sections = []
@@ -87,11 +85,12 @@ def overview_tab(
         sections.extend([len(weekly) + len(below), len(weekly) + len(below) + 1])
         below.extend([(heading,), header, *rows, ()])
 
-    current, before = _Figures.of(now, targets), _Figures.of(week_before, targets)
+    window = f"Last {window_days} days"
     section(
-        f"Now: the last {window_days} days up to {as_of.isoformat()}, beside a week before",
-        ("", "Now", "A week before", "Change"),
-        _now_rows(current, before),
+        f"Now ({window.lower()} up to {as_of.isoformat()}), and the last ended week beside "
+        "the week before, with the change",
+        ("", window, "Last week", "Week before", "Change"),
+        _now_rows(_Figures.of(now, targets), [row for row in weekly if row[0] in _ended(weekly)]),
     )
     for role, column in (("Teacher", "teachers"), ("Tutor", "tutors")):
         section(
@@ -208,18 +207,35 @@ def wins_rows(
     return rows
 
 
-def _now_rows(now: _Figures, before: _Figures) -> list[Row]:
-    def row(label: str, a: float | None, b: float | None) -> Row:
-        change = None if a is None or b is None else round(a - b, 1)
-        return (label, a, b, change)
+def _now_rows(now: _Figures, ended: Sequence[Row]) -> list[Row]:
+    """Each figure over the window, and in the last two ended weeks of the weekly table (its
+    columns: students, dosage met, attendance, the statuses, sessions) with their change."""
+    last, before = (list(ended[-1]) if ended else []), (list(ended[-2]) if len(ended) > 1 else [])
 
+    def row(label: str, window: float | None, column: int) -> Row:
+        a = _figure(last[column]) if last else None
+        b = _figure(before[column]) if before else None
+        change = None if a is None or b is None else round(a - b, 1)
+        return (label, window, a, b, change)
+
+    column = WEEKLY_HEADER.index
     return [
-        row("Active students", now.students, before.students),
-        row("Met the dosage target (%)", now.dosage_met, before.dosage_met),
-        row("Attendance (%)", now.attendance, before.attendance),
-        row("Sessions attended", now.sessions, before.sessions),
-        *(row(level, now.statuses[level], before.statuses[level]) for level in STATUS_LEVELS),
+        row("Students", now.students, column("Students")),
+        row("Met the dosage target (%)", now.dosage_met, column("Met the dosage target (%)")),
+        row("Attendance (%)", now.attendance, column("Attendance (%)")),
+        row("Sessions attended", now.sessions, column("Sessions attended")),
+        *(row(level, now.statuses[level], column(level)) for level in STATUS_LEVELS),
     ]
+
+
+def _figure(cell: CellValue) -> int | float | None:
+    """A weekly table's figure, or None for a blank one (an attendance with no session)."""
+    return cell if isinstance(cell, int | float) and not isinstance(cell, bool) else None
+
+
+def _ended(weekly: Sequence[Row]) -> set[CellValue]:
+    """The weekly table's labels of weeks that have ended (not "(so far)")."""
+    return {row[0] for row in weekly if not str(row[0]).endswith("(so far)")}
 
 
 def _people_rows(now: pd.DataFrame, column: str, targets: Dosage, staff: Staff) -> list[Row]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pandas as pd
 
@@ -23,7 +23,7 @@ from jobs.plan.spreadsheets import (
 from jobs.reconcile.assessments import growth_by_band
 from jobs.reconcile.history import week_figures
 from jobs.reconcile.impact import term_impact, term_start_of
-from jobs.reconcile.program import Reconciled, summary_as_of
+from jobs.reconcile.program import Reconciled
 from jobs.settings import Settings
 from jobs.stage import cycle_collection_paused
 from sheets_schema import outputs
@@ -369,7 +369,6 @@ def history_tabs(
         title=settings.outputs.overview_tab,
         history=tab,
         now=reconciled.summary,
-        week_before=summary_as_of(settings, reconciled, as_of - timedelta(days=7)),
         as_of=as_of,
         targets=settings.targets,
         window_days=settings.thresholds.window_days,

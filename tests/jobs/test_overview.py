@@ -101,31 +101,43 @@ def test_the_tables_below_the_weeks_are_outside_the_filter_and_per_person():
         a=("Lee, Sam", 3.0, "On track", ("t1@s",), ("tu@s",), ()),
         b=("Kim, Jo", 1.0, "Act now", ("t1@s", "t2@s"), ("tu@s",), ()),
     )
-    before = progress(a=("Lee, Sam", 1.0, "Watch", (), (), ()))
+    weeks = dict(
+        [
+            week("2026-11-23", a=(1, 30, "Watch")),
+            week("2026-11-30", a=(3, 90, "On track"), b=(0, 0, "Act now")),
+            week("2026-12-07", a=(1, 30, "Watch"), b=(0, 0, "Act now")),
+        ]
+    )
 
     tab = overview_tab(
         key="o",
         title="Program overview",
-        history=history_tab(
-            key="h", title="h", current=None, counted=dict([week("2026-12-07", a=(1, 30, "Watch"))])
-        ),
+        history=history_tab(key="h", title="h", current=None, counted=weeks),
         now=now,
-        week_before=before,
         as_of=WEDNESDAY,
         targets=DEFAULT_DOSAGE,
         window_days=28,
     )
 
-    assert tab.header == WEEKLY_HEADER and tab.table_rows == 2  # the header and one week
-    assert tab.charts == ()  # a line needs two weeks
+    assert tab.header == WEEKLY_HEADER and tab.table_rows == 4  # the header and three weeks
+    assert len(tab.charts) == 2
     by_label = {row[0]: row for row in tab.rows if row}
-    assert by_label["Active students"] == ("Active students", 2, 1, 1)
-    assert by_label["Met the dosage target (%)"][1:] == (50.0, 0.0, 50.0)
+    # The window now, then the last ended week (W49) beside the one before (W48), not the
+    # week running.
+    assert by_label["Students"] == ("Students", 2, 2, 1, 1)
+    assert by_label["Met the dosage target (%)"] == (
+        "Met the dosage target (%)",
+        50.0,
+        50.0,
+        0.0,
+        50.0,
+    )
+    assert by_label["Act now"] == ("Act now", 1, 1, 0, 1)
     assert by_label["t1@s"] == ("t1@s", 2, 50.0, 90.0, 1)
     assert by_label["t2@s"] == ("t2@s", 1, 0.0, 90.0, 1)
     assert by_label["tu@s"][1] == 2
     headings = [tab.rows[i][0] for i in sorted(tab.section_rows) if tab.rows[i]]
-    assert headings[0].startswith("Now: the last 28 days up to 2026-12-09")
+    assert headings[0].startswith("Now (last 28 days up to 2026-12-09)")
 
 
 def test_two_weeks_or_more_are_drawn_beside_the_weekly_table():
@@ -144,7 +156,6 @@ def test_two_weeks_or_more_are_drawn_beside_the_weekly_table():
         title="o",
         history=weeks,
         now=now,
-        week_before=now,
         as_of=WEDNESDAY,
         targets=DEFAULT_DOSAGE,
         window_days=28,
