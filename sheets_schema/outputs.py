@@ -42,6 +42,8 @@ class OutputColumn:
     format: ColumnFormat = F.TEXT
     # (rule, value, tone) conditional formats of the column; see port.Highlight
     highlights: tuple[tuple[str, str | float, Tone], ...] = ()
+    # A figure most rows lack (a tutor's reply): progress without the field shows it empty.
+    optional: bool = False
 
     @property
     def educator(self) -> bool:
@@ -192,7 +194,7 @@ def teacher_columns(
         *((folder,) if folder else ()),
         *((next_checkin,) if next_checkin else ()),
         OutputColumn(NOTE_TO_TUTOR, None),
-        OutputColumn(TUTOR_REPLY, "tutor_reply"),
+        OutputColumn(TUTOR_REPLY, "tutor_reply", optional=True),
     )
 
 

@@ -254,8 +254,8 @@ def _with_replies(
     progress: pd.DataFrame, said: feedback.Conversation, teacher: str
 ) -> pd.DataFrame:
     """A teacher's rows with what each student's tutor replied to the teacher's note."""
-    if not said.replies:  # the column is still written, empty, as a district's are mostly
-        return progress.assign(tutor_reply=None)
+    if not said.replies:
+        return progress  # the column is optional: written empty, as a district's mostly are
     return progress.assign(tutor_reply=_texts(progress.index, said.replies_to(teacher)))
 
 

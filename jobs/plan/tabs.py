@@ -194,6 +194,8 @@ def _figure_columns(
             if column.educator
             else figure_cells(column, together.index.to_series())
             if column.field == "student_id"
+            else _empty_cells(len(together))
+            if column.optional and column.field not in together
             else figure_cells(column, together[column.field])
             for column in columns
         ]
@@ -203,6 +205,10 @@ def _figure_columns(
             figures[number] = [None if of_all is None else of_all[start:end] for of_all in cells]
             start = end
     return figures
+
+
+def _empty_cells(count: int) -> list[CellValue]:
+    return [None] * count
 
 
 def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
