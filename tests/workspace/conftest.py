@@ -10,13 +10,19 @@ add a fixture named `<adapter>_harness` and its name to `ADAPTERS`. The harness 
 from __future__ import annotations
 
 import json
+import posixpath
+import re
+import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from openpyxl import Workbook
+from openpyxl.utils import column_index_from_string, get_column_letter
 from workspace.harnesses import (
     CalendarHarness,
+    ChartHarness,
     DriveHarness,
     Harness,
     Seed,
@@ -26,13 +32,15 @@ from workspace.harnesses import (
     short_tokens,
     shorten_drive_records,
 )
+from workspace.xlsx_packages import draw_as_excel
 
 from jobs.model.drive import LEGACY_TOKEN_DIGITS
 from jobs.workspace.local.workspace import LocalWorkspace
 from jobs.workspace.port import Workspace
-from sheets_schema.cells import Grid
+from sheets_schema.cells import Chart, Grid
 
 ADAPTERS = ["local", "google"]
+CONTENT_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
 
 
 @pytest.fixture(params=ADAPTERS, ids=ADAPTERS)
@@ -127,6 +135,213 @@ def google_harness(tmp_path: Path, fake_google, google_workspace_settings: dict)
         blank_titles=frozenset({"Sheet1"}),
         creates_spreadsheets=False,
         source_value=serial_if_date,
+    )
+
+
+# --- charts ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=ADAPTERS, ids=ADAPTERS)
+def chart_harness(request: pytest.FixtureRequest) -> ChartHarness:
+    return request.getfixturevalue(f"{request.param}_chart_harness")
+
+
+@pytest.fixture
+def local_chart_harness(tmp_path: Path, local_harness: Harness) -> ChartHarness:
+    from openpyxl import load_workbook
+
+    def drawn(reference: str, title: str) -> list[Chart]:
+        return [_openpyxl_chart(c) for c in load_workbook(tmp_path / reference)[title]._charts]
+
+    def add_educator_chart(reference: str, title: str, chart: Chart) -> None:
+        # As Excel saves it (openpyxl would rename every chart, tutorsync's too).
+        path = tmp_path / reference
+        with zipfile.ZipFile(path) as archive:
+            parts = {name: archive.read(name) for name in archive.namelist()}
+        [column] = chart.series_columns
+
+        def cells(index: int) -> str:
+            letter = get_column_letter(index + 1)
+            return f"'{title}'!${letter}$2:${letter}${chart.rows + 1}"
+
+        draw_as_excel(
+            parts,
+            sheet_part_of(parts, title),
+            chart.title,
+            cells(chart.domain_column),
+            cells(column),
+            (chart.anchor_row, chart.anchor_column),
+        )
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in parts.items():
+                archive.writestr(name, data)
+
+    return ChartHarness(
+        workspace=local_harness.workspace,
+        new_reference=local_harness.new_reference,
+        drawn=drawn,
+        add_educator_chart=add_educator_chart,
+        check_package=lambda reference: check_xlsx_parts(tmp_path / reference),
+    )
+
+
+def sheet_part_of(parts: Mapping[str, bytes], title: str) -> str:
+    """The worksheet part of the tab `title` in a package's parts."""
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    [sheet] = [
+        s
+        for s in ElementTree.fromstring(parts["xl/workbook.xml"]).iter(f"{main}sheet")
+        if s.get("name") == title
+    ]
+    rels = ElementTree.fromstring(parts["xl/_rels/workbook.xml.rels"])
+    [target] = [r.get("Target", "") for r in rels if r.get("Id") == sheet.get(f"{rel}id")]
+    return target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+
+
+_CELL_RANGE = re.compile(r"\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?$")
+
+
+def _cells(formula: str) -> tuple[int, int, int]:
+    """An openpyxl chart reference ('Tab'!$B$2:$B$4) as (0-based column, first and last row,
+    1-based)."""
+    found = _CELL_RANGE.search(formula)
+    assert found, formula
+    column, first, _, last = found.groups()
+    return column_index_from_string(column) - 1, int(first), int(last or first)
+
+
+def _openpyxl_chart(chart: object) -> Chart:
+    """A chart openpyxl read from a file, as the Chart it draws."""
+    title = "".join(
+        run.t
+        for paragraph in chart.title.tx.rich.p  # type: ignore[attr-defined]
+        for run in paragraph.r or ()
+    )
+    series = chart.series  # type: ignore[attr-defined]
+    columns = [_cells(s.val.numRef.f) for s in series]
+    categories = series[0].cat.strRef or series[0].cat.numRef
+    anchor = chart.anchor._from  # type: ignore[attr-defined]
+    return Chart(
+        title,
+        _cells(categories.f)[0],
+        tuple(column for column, _, _ in columns),
+        columns[0][2] - 1,  # rows under the header
+        anchor_row=anchor.row,
+        anchor_column=anchor.col,
+    )
+
+
+def check_xlsx_parts(path: Path) -> None:
+    """What a spreadsheet program checks before it opens a package: every part named in
+    [Content_Types].xml is there, every drawing and chart has its content type, and every
+    relationship leads to a part that is there."""
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        types = ElementTree.fromstring(archive.read("[Content_Types].xml"))
+        overrides = {
+            o.get("PartName", "").lstrip("/"): o.get("ContentType", "")
+            for o in types.iter(f"{{{CONTENT_TYPES}}}Override")
+        }
+        assert set(overrides) <= names, set(overrides) - names
+        for name in names:
+            if re.fullmatch(r"xl/drawings/drawing\d+\.xml", name):
+                assert overrides.get(name, "").endswith(".drawing+xml"), name
+            if re.fullmatch(r"xl/charts/chart\d+\.xml", name):
+                assert overrides.get(name, "").endswith(".drawingml.chart+xml"), name
+        for rels in (n for n in names if n.endswith(".rels")):
+            folder = posixpath.dirname(posixpath.dirname(rels))
+            for rel in ElementTree.fromstring(archive.read(rels)):
+                if rel.get("TargetMode") == "External":
+                    continue
+                target = rel.get("Target", "")
+                part = (
+                    target.lstrip("/")
+                    if target.startswith("/")
+                    else posixpath.normpath(posixpath.join(folder, target))
+                )
+                assert part in names, f"{rels} leads to {part}, which is not in the package"
+
+
+@pytest.fixture
+def google_chart_harness(fake_google, google_harness: Harness) -> ChartHarness:
+    import gspread
+    from google.auth.credentials import AnonymousCredentials
+
+    def sheet_of(reference: str, title: str) -> dict:
+        sheets = fake_google.sheets.spreadsheet(reference)["sheets"]
+        [sheet] = [s for s in sheets if s["properties"]["title"] == title]
+        return sheet
+
+    def drawn(reference: str, title: str) -> list[Chart]:
+        return [_google_chart(c) for c in sheet_of(reference, title).get("charts", [])]
+
+    def add_educator_chart(reference: str, title: str, chart: Chart) -> None:
+        sheet_id = sheet_of(reference, title)["properties"].get("sheetId", 0)
+        session = fake_google.requests_session()
+        educator = gspread.Client(auth=AnonymousCredentials(), session=session)
+        # As Sheets' chart editor makes one: no chartId given, Google draws it.
+        request = {"addChart": {"chart": _google_line_chart(sheet_id, chart)}}
+        educator.http_client.batch_update(reference, {"requests": [request]})
+
+    return ChartHarness(
+        workspace=google_harness.workspace,
+        new_reference=google_harness.new_reference,
+        drawn=drawn,
+        add_educator_chart=add_educator_chart,
+    )
+
+
+def _google_line_chart(sheet_id: int, chart: Chart) -> dict:
+    def column(index: int) -> dict:
+        source = {
+            "sheetId": sheet_id,
+            "startRowIndex": 0,
+            "endRowIndex": chart.rows + 1,
+            "startColumnIndex": index,
+            "endColumnIndex": index + 1,
+        }
+        return {"sourceRange": {"sources": [source]}}
+
+    return {
+        "spec": {
+            "title": chart.title,
+            "basicChart": {
+                "chartType": "LINE",
+                "domains": [{"domain": column(chart.domain_column)}],
+                "series": [{"series": column(c)} for c in chart.series_columns],
+                "headerCount": 1,
+            },
+        },
+        "position": {
+            "overlayPosition": {
+                "anchorCell": {
+                    "sheetId": sheet_id,
+                    "rowIndex": chart.anchor_row,
+                    "columnIndex": chart.anchor_column,
+                }
+            }
+        },
+    }
+
+
+def _google_chart(chart: dict) -> Chart:
+    """A chart as spreadsheets.get answers it, as the Chart it draws."""
+    basic = chart["spec"]["basicChart"]
+
+    def source(data: dict) -> dict:
+        [grid_range] = data["sourceRange"]["sources"]
+        return grid_range
+
+    domain = source(basic["domains"][0]["domain"])
+    anchor = chart["position"]["overlayPosition"]["anchorCell"]
+    return Chart(
+        chart["spec"]["title"],
+        domain["startColumnIndex"],
+        tuple(source(s["series"])["startColumnIndex"] for s in basic["series"]),
+        domain["endRowIndex"] - 1,  # rows under the header
+        anchor_row=anchor.get("rowIndex", 0),
+        anchor_column=anchor.get("columnIndex", 0),
     )
 
 

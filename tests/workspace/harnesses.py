@@ -23,7 +23,7 @@ from jobs.model.drive import (
     read_tokens,
 )
 from jobs.workspace.port import Workspace
-from sheets_schema.cells import Grid
+from sheets_schema.cells import Chart, Grid
 
 Seed = Callable[[str, Mapping[str, Grid]], str]
 
@@ -56,6 +56,20 @@ class CalendarHarness:
     stored: Callable[[], list[dict]]
     # key -> a person deletes that check-in in their calendar program
     delete_event: Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ChartHarness:
+    """A Spreadsheets adapter and what a chart contract test reads and does around it. Charts
+    are read as the spreadsheet stores them, as Chart values (title, domain and series
+    columns, rows under the header, anchor cell), in their order on the tab."""
+
+    workspace: Workspace
+    new_reference: Callable[[str], str]  # as Harness.new_reference
+    drawn: Callable[[str, str], list[Chart]]  # (reference, tab title) -> the charts on the tab
+    # (reference, tab title, chart): an educator draws a chart on the tab in their program
+    add_educator_chart: Callable[[str, str, Chart], None]
+    check_package: Callable[[str], None] = lambda reference: None  # the file holds together
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ package holds together (`check_package`): the checks a spreadsheet program makes
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 import shutil
@@ -20,12 +21,13 @@ from datetime import date
 from pathlib import Path
 from xml.etree import ElementTree
 
+import openpyxl
 import pytest
-from xlsx_packages import MAIN, PKG, REL, Flavour, excel_package
+from xlsx_packages import MAIN, PKG, REL, Flavour, draw_as_excel, excel_package
 
 from jobs.workspace.local.sheets import OWNED_TAB_MARKER
 from jobs.workspace.local.workspace import LocalWorkspace
-from sheets_schema.cells import ColumnFormat, Link, TabWrite
+from sheets_schema.cells import Chart, ColumnFormat, Link, TabWrite
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FLAVOURS = {
@@ -172,6 +174,75 @@ def test_what_someone_added_to_tutorsyncs_tab_goes_and_nothing_points_at_it(tmp_
     # Its formula was in the calculation chain's care: the chain goes (Excel rebuilds it).
     assert "xl/calcChain.xml" not in after
     assert after["xl/comments1.xml"] == parts["xl/comments1.xml"]
+
+
+SESSIONS = Chart("Sessions", 0, (1,), 2, anchor_row=0, anchor_column=8)
+
+
+@pytest.mark.filterwarnings("ignore:.*extension is not supported")  # openpyxl, reading x14
+@pytest.mark.parametrize("charts_after", [(SESSIONS,), ()], ids=["with-charts", "without"])
+def test_a_chart_someone_drew_on_tutorsyncs_tab_stays_and_tutorsyncs_are_replaced(
+    tmp_path, charts_after
+):
+    path = tmp_path / "gradebook.xlsx"
+    path.write_bytes(excel_package())
+    workspace = LocalWorkspace(tmp_path)
+    with_chart = dataclasses.replace(progress(), charts=(SESSIONS,))
+    workspace.spreadsheets.write_owned_tabs("gradebook.xlsx", [with_chart])
+    parts = parts_of(path)
+    owned = owned_part(parts)
+    tab = "'Tutoring progress'"
+    draw_as_excel(parts, owned, "Mine", f"{tab}!$A$2:$A$3", f"{tab}!$B$2:$B$3", (5, 0))
+    write_parts(path, parts)
+
+    for rows in (3, 4):
+        write = dataclasses.replace(progress(rows), charts=charts_after)
+        workspace.spreadsheets.write_owned_tabs("gradebook.xlsx", [write])
+
+    after = parts_of(path)
+    check_package(after)
+    [drawing] = [t for t in targets(after, owned).values() if "/drawings/" in t]
+    text = after[drawing].decode()
+    assert text.count('name="Chart 1"') == 1  # theirs, under Excel's prefix
+    assert text.count('name="tutorsync chart ') == len(charts_after)
+    assert after["xl/charts/chart90.xml"] == parts["xl/charts/chart90.xml"]
+    assert "xl/charts/chart90.xml" in targets(after, drawing).values()
+    # The teacher's own charts, on their Grades tab and chartsheet, as they were.
+    assert after["xl/charts/chart1.xml"] == parts["xl/charts/chart1.xml"]
+    assert after["xl/drawings/drawing1.xml"] == parts["xl/drawings/drawing1.xml"]
+    sheet = openpyxl.load_workbook(path)["Tutoring progress"]
+    assert len(sheet._charts) == 1 + len(charts_after)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_shows_tutorsyncs_charts_beside_the_one_someone_drew(tmp_path):
+    path = tmp_path / "gradebook.xlsx"
+    path.write_bytes(excel_package())
+    workspace = LocalWorkspace(tmp_path)
+    with_chart = dataclasses.replace(progress(), charts=(SESSIONS,))
+    workspace.spreadsheets.write_owned_tabs("gradebook.xlsx", [with_chart])
+    parts = parts_of(path)
+    tab = "'Tutoring progress'"
+    draw_as_excel(parts, owned_part(parts), "Mine", f"{tab}!$A$2:$A$3", f"{tab}!$B$2:$B$3", (5, 0))
+    write_parts(path, parts)
+    workspace.spreadsheets.write_owned_tabs("gradebook.xlsx", [with_chart])
+
+    subprocess.run(
+        [
+            "soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to", "ods", "--outdir", str(tmp_path / "ods"), str(path),
+        ],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    with zipfile.ZipFile(tmp_path / "ods" / "gradebook.ods") as ods:
+        content = ElementTree.fromstring(ods.read("content.xml"))
+    table = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+    draw = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
+    [ours] = [
+        t for t in content.iter(f"{table}table") if t.get(f"{table}name") == "Tutoring progress"
+    ]
+    names = sorted(frame.get(f"{draw}name") for frame in ours.iter(f"{draw}frame"))
+    assert names == ["Chart 1", "tutorsync chart 1"]
 
 
 def test_tutorsyncs_tab_keeps_its_place_visibility_and_colour(tmp_path):

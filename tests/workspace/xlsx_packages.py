@@ -17,6 +17,7 @@ lists, relationship and content-type entries. The LibreOffice file is a real one
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -427,3 +428,80 @@ def _whole_sheet_chart() -> str:
         'org/officeDocument/2006/relationships" r:id="rId1"/></a:graphicData></a:graphic>'
         "</xdr:graphicFrame><xdr:clientData/></xdr:absoluteAnchor>"
     )
+
+
+def draw_as_excel(
+    parts: dict[str, bytes],
+    sheet_part: str,
+    title: str,
+    categories: str,
+    values: str,
+    anchor: tuple[int, int],
+) -> None:
+    """A line chart someone drew on the worksheet `sheet_part` (which has a drawing already),
+    saved as Excel saves it: the drawing rewritten under the `xdr` prefix with every object's
+    name kept, the new chart's part, relationship and content type added. `categories` and
+    `values` are ranges ('Tab'!$A$2:$A$4); `anchor` is (row, column), 0-based."""
+    folder, name = sheet_part.rsplit("/", 1)
+    [drawing_target] = re.findall(
+        r'Type="[^"]*/drawing" Target="([^"]+)"|Target="([^"]+)"[^>]*Type="[^"]*/drawing"',
+        parts[f"{folder}/_rels/{name}.rels"].decode(),
+    )
+    target = next(t for t in drawing_target if t)
+    drawing = target.lstrip("/") if target.startswith("/") else _joined(folder, target)
+    d_folder, d_name = drawing.rsplit("/", 1)
+    rels = f"{d_folder}/_rels/{d_name}.rels"
+    parts[rels] = parts[rels].replace(
+        b"</Relationships>",
+        f'<Relationship Id="rId90" Type="{REL}/chart" Target="../charts/chart90.xml"/>'
+        "</Relationships>".encode(),
+    )
+    sd = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+    a = "http://schemas.openxmlformats.org/drawingml/2006/main"
+    c = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+    row, column = anchor
+    theirs = (
+        f"<xdr:twoCellAnchor><xdr:from><xdr:col>{column}</xdr:col><xdr:colOff>0</xdr:colOff>"
+        f"<xdr:row>{row}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:to><xdr:col>"
+        f"{column + 6}</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>{row + 14}</xdr:row>"
+        '<xdr:rowOff>0</xdr:rowOff></xdr:to><xdr:graphicFrame macro=""><xdr:nvGraphicFramePr>'
+        '<xdr:cNvPr id="1" name="Chart 1"/><xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr>'
+        f'<xdr:xfrm/><a:graphic><a:graphicData uri="{c}"><c:chart r:id="rId90"/>'
+        "</a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/></xdr:twoCellAnchor>"
+    )
+    text = parts[drawing].decode()
+    body = text[text.index(">", text.index("<wsDr")) + 1 : text.rindex("</wsDr>")]
+    # Excel's own prefix for its objects; openpyxl's (unprefixed) keep their default namespace.
+    parts[drawing] = (
+        f'{HEAD}<xdr:wsDr xmlns:xdr="{sd}" xmlns="{sd}" xmlns:a="{a}" xmlns:c="{c}" '
+        f'xmlns:r="{REL}">{theirs}{body}</xdr:wsDr>'
+    ).encode()
+    parts["xl/charts/chart90.xml"] = (
+        f'{HEAD}<c:chartSpace xmlns:c="{c}" xmlns:a="{a}" xmlns:r="{REL}"><c:chart><c:title>'
+        f"<c:tx><c:rich><a:bodyPr/><a:p><a:r><a:t>{title}</a:t></a:r></a:p></c:rich></c:tx>"
+        '</c:title><c:plotArea><c:layout/><c:lineChart><c:grouping val="standard"/><c:ser>'
+        '<c:idx val="0"/><c:order val="0"/>'
+        f"<c:cat><c:strRef><c:f>{categories}</c:f></c:strRef></c:cat>"
+        f"<c:val><c:numRef><c:f>{values}</c:f></c:numRef></c:val></c:ser>"
+        '<c:axId val="10"/><c:axId val="20"/></c:lineChart><c:catAx><c:axId val="10"/>'
+        '<c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
+        '<c:axPos val="b"/><c:crossAx val="20"/></c:catAx><c:valAx><c:axId val="20"/>'
+        '<c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
+        '<c:axPos val="l"/><c:crossAx val="10"/></c:valAx></c:plotArea></c:chart>'
+        "</c:chartSpace>"
+    ).encode()
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>",
+        f'<Override PartName="/xl/charts/chart90.xml" ContentType="{CT}.drawingml.chart+xml"/>'
+        "</Types>".encode(),
+    )
+
+
+def _joined(folder: str, target: str) -> str:
+    out: list[str] = []
+    for piece in f"{folder}/{target}".split("/"):
+        if piece == "..":
+            out.pop()
+        elif piece not in ("", "."):
+            out.append(piece)
+    return "/".join(out)

@@ -14,7 +14,9 @@ to their gradebook. So openpyxl writes only tutorsync's tabs, into a scratch wor
   (inline strings), not in the shared string table other tabs use;
 - its sheet-scoped defined names (the owned-tab marker, filter range, print titles) replace
   the old tab's;
-- parts that only the old tab used (a comment box, a drawing someone added) are removed, and the
+- what someone drew on the old tab (their charts, pictures, text boxes) is moved into the new
+  tab's drawing beside tutorsync's charts, which are named so (`OWN_CHART_NAME`) and replaced;
+- parts that only the old tab used (a comment box, tutorsync's old charts) are removed, and the
   calculation chain if the old tab held formulas (Excel rebuilds it).
 
 Every other part is copied byte for byte. The XML parts that change are edited as text, at the
@@ -42,6 +44,12 @@ _WORKSHEET_REL = f"{_OFFICE_REL}/worksheet"
 _CHARTSHEET_REL = f"{_OFFICE_REL}/chartsheet"
 _STYLES_REL = f"{_OFFICE_REL}/styles"
 _CALC_CHAIN_REL = f"{_OFFICE_REL}/calcChain"
+_DRAWING_REL = f"{_OFFICE_REL}/drawing"
+_DRAWING_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+_DRAWING_TYPE = "application/vnd.openxmlformats-officedocument.drawing+xml"
+# The name each chart tutorsync draws has in its tab's drawing, numbered on: how a later write
+# tells its own charts (replaced) from what an educator drew on the tab (kept).
+OWN_CHART_NAME = "tutorsync chart "
 _SHARED_STRINGS_REL = f"{_OFFICE_REL}/sharedStrings"
 _WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 _CONTENT_TYPES = "[Content_Types].xml"
@@ -138,9 +146,11 @@ def splice(original: bytes, scratch: bytes, replacing: Collection[str]) -> bytes
     for sheet in source.sheets(scratch_workbook, source.tree(scratch_workbook)):
         xml = _restyled(source.data[sheet.part], cell_formats, conditional_formats, strings)
         old = by_title.get(sheet.title) if sheet.title in replacing else None
+        theirs: list[_Drawn] = []
         if old is not None:
             had_formulas |= bool(_FORMULA.search(target.data[old.part]))
             xml = _with_tab_colour(xml, target.data[old.part])
+            theirs = _drawn_by_others(target, old.part)
             part, places[sheet.index] = old.part, old.index
             rewritten.append(old.index)
         else:
@@ -148,6 +158,8 @@ def splice(original: bytes, scratch: bytes, replacing: Collection[str]) -> bytes
             existing.append(sheet)
         target.data[part] = xml
         target.copy_relationships(source, sheet.part, part)
+        if theirs:
+            _draw_on(target, part, theirs)
     _replace_scoped_names(target, workbook, source, scratch_workbook, places, rewritten)
     if had_formulas:
         target.remove_relationships(workbook, _CALC_CHAIN_REL)
@@ -470,6 +482,123 @@ def _end_of_first(text: str, prefix: str, elements: Iterable[str]) -> int:
         if found:
             end = max(end, found.end())
     return end
+
+
+# --- What someone drew on an owned tab -----------------------------------------------------
+
+# A drawing's objects: anchors, each possibly wrapped in markup-compatibility choices.
+_DRAWN = re.compile(
+    r"<(?P<prefix>(?:\w+:)?)(?P<kind>AlternateContent|twoCellAnchor|oneCellAnchor|absoluteAnchor)"
+    r"\b.*?</(?P=prefix)(?P=kind)>",
+    re.DOTALL,
+)
+_DRAWING_ROOT = re.compile(r"<(?P<prefix>(?:\w+:)?)wsDr\b(?P<attributes>[^>]*)>")
+_DECLARATION = re.compile(r'\sxmlns(?::\w+)?="[^"]*"')
+_RELATION = re.compile(r'(?P<name>\b\w+:(?:id|embed|link|pict))="(?P<id>[^"]*)"')
+_OBJECT_ID = re.compile(r'(<(?:\w+:)?cNvPr\b[^>]*?\bid=")(\d+)(")')
+_OWN_CHART = re.compile(rf'<(?:\w+:)?cNvPr\b[^>]*\bname="{re.escape(OWN_CHART_NAME)}\d+"')
+_DRAWING_AFTER = (
+    "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
+    "webPublishItems", "tableParts", "extLst",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """One object someone drew on a tab: its XML, with the namespaces of the drawing it was
+    in declared on it, and what its relationships lead to (Id -> (type, target, external))."""
+
+    xml: str
+    relations: Mapping[str, tuple[str, str, bool]]
+
+
+def _drawn_by_others(target: _Parts, sheet_part: str) -> list[_Drawn]:
+    """What is drawn on the worksheet `sheet_part` other than tutorsync's own charts."""
+    sheet_rels = target.find(_rels_name(sheet_part))
+    # Most owned tabs have no drawing, and many links: their relationships are not parsed.
+    if sheet_rels is None or _DRAWING_REL.encode() not in target.data[sheet_rels]:
+        return []
+    drawing = target.part_with(sheet_part, _DRAWING_REL)
+    if drawing is None:
+        return []
+    text = target.data[drawing].decode("utf-8")
+    root = _DRAWING_ROOT.search(text)
+    if root is None:
+        return []
+    declarations = _DECLARATION.findall(root["attributes"])
+    relations = {}
+    rels = target.find(_rels_name(drawing))
+    if rels is not None:
+        for rel in target.tree(rels).iter(f"{{{_PACKAGE_REL}}}Relationship"):
+            external = rel.get("TargetMode") == "External"
+            where = rel.get("Target", "")
+            member = where if external else target.find(_resolve(drawing, where))
+            if member is not None:
+                relations[rel.get("Id", "")] = (rel.get("Type", ""), member, external)
+    drawn = []
+    for found in _DRAWN.finditer(text, root.end()):
+        xml = found[0]
+        if _OWN_CHART.search(xml):
+            continue
+        # Declared on the object itself, its prefixes mean the same in any drawing.
+        start = len(found["prefix"]) + len(found["kind"]) + 1
+        own = xml[: xml.index(">")]
+        added = "".join(d for d in declarations if d.partition("=")[0] + "=" not in own)
+        xml = xml[:start] + added + xml[start:]
+        used = {
+            m["id"]: relations[m["id"]] for m in _RELATION.finditer(xml) if m["id"] in relations
+        }
+        drawn.append(_Drawn(xml, used))
+    return drawn
+
+
+def _draw_on(target: _Parts, sheet_part: str, drawn: Iterable[_Drawn]) -> None:
+    """`drawn` put in the worksheet's drawing (made if it has none), before what is there,
+    its relationships renumbered to the drawing's and its objects' IDs to fresh ones."""
+    drawing = target.part_with(sheet_part, _DRAWING_REL)
+    if drawing is None:
+        folder = posixpath.dirname(posixpath.dirname(sheet_part))
+        drawing = target.new_name(posixpath.join(folder, "drawings", "drawing1.xml"))
+        empty = (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<wsDr xmlns="{_DRAWING_NS}"></wsDr>'
+        )
+        target.add_part(drawing, empty.encode(), _DRAWING_TYPE)
+        rel_id = target.add_relationship(
+            sheet_part, _DRAWING_REL, posixpath.relpath(drawing, posixpath.dirname(sheet_part))
+        )
+        target.data[sheet_part] = _with_drawing(target.data[sheet_part], rel_id)
+    text = target.data[drawing].decode("utf-8")
+    next_id = max((int(m[2]) for m in _OBJECT_ID.finditer(text)), default=0) + 1
+    objects = []
+    for item in drawn:
+        renamed = {}
+        for old_id, (kind, member, external) in item.relations.items():
+            where = member if external else posixpath.relpath(member, posixpath.dirname(drawing))
+            renamed[old_id] = target.add_relationship(drawing, kind, where, external=external)
+        xml, next_id = _renumbered(item.xml, renamed, next_id)
+        objects.append(xml)
+    root = _DRAWING_ROOT.search(text)
+    if root is None:
+        raise PackageError(f"{drawing} has no drawing in it")
+    target.data[drawing] = (text[: root.end()] + "".join(objects) + text[root.end() :]).encode()
+
+
+def _renumbered(xml: str, relations: Mapping[str, str], next_id: int) -> tuple[str, int]:
+    """A drawn object's XML with its relationship Ids renamed by `relations` and its objects'
+    IDs (unique within a drawing) numbered from `next_id` on; and the next free ID."""
+    xml = _RELATION.sub(lambda m: f'{m["name"]}="{relations.get(m["id"], m["id"])}"', xml)
+    numbers = iter(range(next_id, next_id + xml.count("cNvPr") + 1))
+    xml, count = _OBJECT_ID.subn(lambda m: f"{m[1]}{next(numbers)}{m[3]}", xml)
+    return xml, next_id + count
+
+
+def _with_drawing(xml: bytes, rel_id: str) -> bytes:
+    """openpyxl's worksheet XML with a drawing element, where CT_Worksheet has it."""
+    element = f'<drawing xmlns:tsr="{_OFFICE_REL}" tsr:id={quoteattr(rel_id)}/>'.encode()
+    starts = [m.start() for n in _DRAWING_AFTER if (m := re.search(rb"<%b\b" % n.encode(), xml))]
+    at = min(starts, default=xml.rindex(b"</worksheet>"))
+    return xml[:at] + element + xml[at:]
 
 
 # --- Defined names ------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from xml.etree import ElementTree
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell._writer import write_cell
 from openpyxl.cell.rich_text import CellRichText
+from openpyxl.chart import LineChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.comments.comment_sheet import CommentRecord
 from openpyxl.compat import safe_string
@@ -61,6 +62,7 @@ from python_calamine import CalamineWorkbook
 from jobs.errors import MissingTab, WorkspaceError
 from jobs.workspace.local.files import check_not_open, read_bytes, replace_file
 from jobs.workspace.local.package import (
+    OWN_CHART_NAME,
     Package,
     PackageError,
     PackageTab,
@@ -245,6 +247,7 @@ class LocalSpreadsheets:
                 sheet.sheet_view.tabSelected = False  # the teacher's selected tab stays so
             _mark_owned(sheet, write.key)
             _fill_tab(sheet, write)
+            _add_charts(sheet, write)
         data = _saved(workbook)
         if original is not None:
             replacing = {owned[write.key] for write in writes if write.key in owned}
@@ -792,7 +795,7 @@ class _InMemoryWriter(ExcelWriter):
     'exception ignored' when its half-written stream was collected)."""
 
     def write_worksheet(self, ws: Any) -> None:
-        ws._drawing = SpreadsheetDrawing()
+        ws._drawing = _own_drawing()
         ws._drawing.charts, ws._drawing.images = ws._charts, ws._images
         writer = _CellsAsText(ws, out=io.BytesIO())
         writer.write()
@@ -852,6 +855,22 @@ def _cell_text(cell: Any, styled: bool) -> str | None:
 
 def _escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _own_drawing() -> SpreadsheetDrawing:
+    """A tab's drawing whose charts are named as tutorsync's: the next write replaces them and
+    keeps what an educator drew beside them (package.py). (A subclass would draw nothing:
+    openpyxl serialises the elements a class declares itself.)"""
+    drawing = SpreadsheetDrawing()
+    frame = drawing._chart_frame
+
+    def named_frame(idx: int) -> Any:
+        made = frame(idx)
+        made.nvGraphicFramePr.cNvPr.name = f"{OWN_CHART_NAME}{idx}"
+        return made
+
+    drawing._chart_frame = named_frame
+    return drawing
 
 
 def _saved(workbook: Workbook) -> bytes:
@@ -948,6 +967,27 @@ def _fill_tab(sheet: Any, write: TabWrite) -> None:
     sheet.print_title_rows = "1:1"
     if write.printed_columns:
         sheet.print_area = f"A1:{get_column_letter(write.printed_columns)}{len(write.rows) + 1}"
+
+
+def _add_charts(sheet: Any, write: TabWrite) -> None:
+    """The tab's line charts, drawn from its own cells: a line per series column named by its
+    header, along the domain column's labels, the legend below as on Google."""
+    for chart in write.charts:
+        line = LineChart()
+        line.title = chart.title
+        last_row = chart.rows + 1
+        for column in chart.series_columns:
+            values = Reference(sheet, min_col=column + 1, min_row=1, max_row=last_row)
+            line.add_data(values, titles_from_data=True)
+        domain = chart.domain_column + 1
+        line.set_categories(Reference(sheet, min_col=domain, min_row=2, max_row=last_row))
+        line.legend.position = "b"
+        # openpyxl marks axes deleted unless told otherwise: Excel then draws no labels.
+        line.x_axis.delete = line.y_axis.delete = False
+        if chart.domain_column < len(write.header):
+            line.x_axis.title = write.header[chart.domain_column]
+        anchor = f"{get_column_letter(chart.anchor_column + 1)}{chart.anchor_row + 1}"
+        sheet.add_chart(line, anchor)
 
 
 def _add_carried(sheet: Any, write: TabWrite) -> None:
