@@ -179,21 +179,28 @@ def test_what_someone_added_to_tutorsyncs_tab_goes_and_nothing_points_at_it(tmp_
 SESSIONS = Chart("Sessions", 0, (1,), 2, anchor_row=0, anchor_column=8)
 
 
-@pytest.mark.filterwarnings("ignore:.*extension is not supported")  # openpyxl, reading x14
-@pytest.mark.parametrize("charts_after", [(SESSIONS,), ()], ids=["with-charts", "without"])
-def test_a_chart_someone_drew_on_tutorsyncs_tab_stays_and_tutorsyncs_are_replaced(
-    tmp_path, charts_after
-):
+def someone_draws_on_tutorsyncs_tab(tmp_path: Path) -> tuple[Path, LocalWorkspace, dict]:
+    """An Excel gradebook whose tutorsync tab has its chart and, beside it, one a teacher
+    drew in Excel ("Mine"); returns the file, the workspace and its parts then."""
     path = tmp_path / "gradebook.xlsx"
     path.write_bytes(excel_package())
     workspace = LocalWorkspace(tmp_path)
     with_chart = dataclasses.replace(progress(), charts=(SESSIONS,))
     workspace.spreadsheets.write_owned_tabs("gradebook.xlsx", [with_chart])
     parts = parts_of(path)
-    owned = owned_part(parts)
     tab = "'Tutoring progress'"
-    draw_as_excel(parts, owned, "Mine", f"{tab}!$A$2:$A$3", f"{tab}!$B$2:$B$3", (5, 0))
+    draw_as_excel(parts, owned_part(parts), "Mine", f"{tab}!$A$2:$A$3", f"{tab}!$B$2:$B$3", (5, 0))
     write_parts(path, parts)
+    return path, workspace, parts
+
+
+@pytest.mark.filterwarnings("ignore:.*extension is not supported")  # openpyxl, reading x14
+@pytest.mark.parametrize("charts_after", [(SESSIONS,), ()], ids=["with-charts", "without"])
+def test_a_chart_someone_drew_on_tutorsyncs_tab_stays_and_tutorsyncs_are_replaced(
+    tmp_path, charts_after
+):
+    path, workspace, parts = someone_draws_on_tutorsyncs_tab(tmp_path)
+    owned = owned_part(parts)
 
     for rows in (3, 4):
         write = dataclasses.replace(progress(rows), charts=charts_after)
@@ -216,15 +223,8 @@ def test_a_chart_someone_drew_on_tutorsyncs_tab_stays_and_tutorsyncs_are_replace
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_libreoffice_shows_tutorsyncs_charts_beside_the_one_someone_drew(tmp_path):
-    path = tmp_path / "gradebook.xlsx"
-    path.write_bytes(excel_package())
-    workspace = LocalWorkspace(tmp_path)
+    path, workspace, _ = someone_draws_on_tutorsyncs_tab(tmp_path)
     with_chart = dataclasses.replace(progress(), charts=(SESSIONS,))
-    workspace.spreadsheets.write_owned_tabs("gradebook.xlsx", [with_chart])
-    parts = parts_of(path)
-    tab = "'Tutoring progress'"
-    draw_as_excel(parts, owned_part(parts), "Mine", f"{tab}!$A$2:$A$3", f"{tab}!$B$2:$B$3", (5, 0))
-    write_parts(path, parts)
     workspace.spreadsheets.write_owned_tabs("gradebook.xlsx", [with_chart])
 
     subprocess.run(
