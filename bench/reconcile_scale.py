@@ -58,7 +58,7 @@ from jobs.demo import FORM_HEADER, OLDER_HEADER, ROSTER_HEADER  # noqa: E402
 from jobs.links import progress_links  # noqa: E402
 from jobs.parse import parse_sources  # noqa: E402
 from jobs.plan import tabs as planning  # noqa: E402
-from jobs.plan.progress import desired_tabs, history_tabs, tutor_log_tabs  # noqa: E402
+from jobs.plan.progress import desired_tabs, tutor_log_tabs  # noqa: E402
 from jobs.plan.spreadsheets import teacher_spreadsheets, written_spreadsheets  # noqa: E402
 from jobs.read import Reading  # noqa: E402
 from jobs.reconcile.program import reconcile  # noqa: E402
@@ -446,7 +446,6 @@ def run_one(students: int) -> dict[str, Any]:
         settings, reconciled, placed, states, links, updated="2026-03-20 08:00", as_of=AS_OF
     )
     desired += tutor_log_tabs(settings, reconciled, states, as_of=AS_OF)
-    desired += history_tabs(settings, reconciled, states, as_of=AS_OF)
     actions = planning.plan_writes(desired, states)
     planned_at = time.perf_counter()
     return {

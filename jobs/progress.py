@@ -16,7 +16,6 @@ from jobs.model.calendar import NextCheckins
 from jobs.plan import limits
 from jobs.plan.progress import (
     desired_tabs,
-    history_tabs,
     impact_tabs,
     issues_tab,
     tutor_log_tabs,
@@ -87,7 +86,6 @@ def write_progress(
             as_of=as_of,
         )
         desired += tutor_log_tabs(settings, reading.reconciled, states, as_of=as_of)
-        desired += history_tabs(settings, reading.reconciled, states, as_of=as_of)
         desired += impact_tabs(settings, reading.reconciled, states, as_of=as_of)
     # A tab over the spreadsheets' size limits is refused before anything is written, and
     # reported by a dry run too.

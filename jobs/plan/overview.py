@@ -34,6 +34,7 @@ WEEKLY_HEADER = (
 )
 PEOPLE_HEADER = ("Students", "Met the dosage target (%)", "Attendance (%)", ACT_NOW_STATUS)
 STREAK_WEEKS = 3  # weeks running at the dosage target that make a win
+STREAK_WIN = f"Met the dosage target {STREAK_WEEKS} weeks running."
 
 Row = tuple[CellValue, ...]
 _column = {header: index for index, header in enumerate(HISTORY_HEADER)}
@@ -178,6 +179,25 @@ def wins_rows(
 ) -> list[Row]:
     """Who met the dosage target the last STREAK_WEEKS ended weeks running, and the wins the
     progress tabs give now (a grade up, every session attended), by name."""
+    streaks = streak_students(history, as_of=as_of, targets=targets)
+    rows: list[Row] = []
+    # Column by column, not row by row: the summary of a district has 100,000 students.
+    for student_id, name, wins in zip(
+        map(str, now.index.tolist()),
+        now["name"].tolist(),
+        now["student_wins"].tolist(),
+        strict=True,
+    ):
+        if student_id in streaks:
+            rows.append((name, student_id, STREAK_WIN))
+        # The dosage target met is said week by week, above, not over the window again.
+        rows += [(name, student_id, win.sentence) for win in wins if win.code != "dosage_met"]
+    return rows
+
+
+def streak_students(history: Sequence[Row], *, as_of: date, targets: Dosage) -> frozenset[str]:
+    """The students who met the dosage target in each of the last STREAK_WEEKS ended weeks of
+    the Weekly history (its rows)."""
     running = _running_week(as_of)
     met: dict[str, set[str]] = defaultdict(set)  # student ID -> ended weeks at the target
     ended = set()
@@ -191,20 +211,10 @@ def wins_rows(
             and _number(row[_column["Minutes"]]) >= targets.minutes_per_week
         ):
             met[str(row[_column[STUDENT_ID_HEADER]])].add(week)
-    streak = set(sorted(ended)[-STREAK_WEEKS:]) if len(ended) >= STREAK_WEEKS else None
-    rows: list[Row] = []
-    # Column by column, not row by row: the summary of a district has 100,000 students.
-    for student_id, name, wins in zip(
-        map(str, now.index.tolist()),
-        now["name"].tolist(),
-        now["student_wins"].tolist(),
-        strict=True,
-    ):
-        if streak and streak <= met.get(student_id, set()):
-            rows.append((name, student_id, f"Met the dosage target {STREAK_WEEKS} weeks running."))
-        # The dosage target met is said week by week, above, not over the window again.
-        rows += [(name, student_id, win.sentence) for win in wins if win.code != "dosage_met"]
-    return rows
+    if len(ended) < STREAK_WEEKS:
+        return frozenset()
+    last = set(sorted(ended)[-STREAK_WEEKS:])
+    return frozenset(student for student, weeks in met.items() if last <= weeks)
 
 
 def _now_rows(now: _Figures, ended: Sequence[Row]) -> list[Row]:

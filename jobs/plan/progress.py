@@ -21,6 +21,7 @@ from jobs.plan.spreadsheets import (
     tutor_logs_written,
 )
 from jobs.reconcile.assessments import growth_by_band
+from jobs.reconcile.figures import Win
 from jobs.reconcile.history import week_figures
 from jobs.reconcile.impact import term_impact, term_start_of
 from jobs.reconcile.program import Reconciled
@@ -59,14 +60,42 @@ def desired_tabs(
     as_of: date,
 ) -> list[DesiredTab]:
     """Every progress tab's desired content, teacher tabs first so the coordinator spreadsheet,
-    which carries the run log, is written last. `placed` is teacher e-mail -> spreadsheet of
-    the teachers whose spreadsheet could be read."""
+    which carries the run log, is written last, with the Program overview and the Weekly
+    history. `placed` is teacher e-mail -> spreadsheet of the teachers whose spreadsheet
+    could be read."""
     updated = f"{updated}. {status_note(settings)}"
+    over_time = history_tabs(settings, reconciled, states, as_of=as_of)
+    # A student at the dosage target week after week is a win on their rows too.
+    [history_tab] = [tab for _, tab, _ in over_time if tab.key == tab_keys(settings)["history"]]
+    streaks = overview.streak_students(history_tab.rows, as_of=as_of, targets=settings.targets)
+    reconciled = _with_streak_wins(reconciled, streaks)
     said = _conversation(settings, reconciled, placed, states, as_of)
     desired = _teacher_tabs(settings, reconciled, placed, states, links, updated, said)
     desired.append(_summary_tab(settings, reconciled, states, links, updated, said))
     desired.append(issues_tab(settings, reconciled.issues, links, states))
-    return desired
+    return desired + over_time
+
+
+def _with_streak_wins(reconciled: Reconciled, streaks: frozenset[str]) -> Reconciled:
+    """The progress with the streak win added to the Wins of each student in `streaks`."""
+    if not streaks:
+        return reconciled
+    win = Win("dosage_streak", overview.STREAK_WIN)
+
+    def added(progress: pd.DataFrame) -> pd.DataFrame:
+        wins = [
+            (*of_student, win) if str(student_id) in streaks else of_student
+            for student_id, of_student in zip(
+                progress.index.tolist(), progress["student_wins"].tolist(), strict=True
+            )
+        ]
+        return progress.assign(student_wins=pd.Series(wins, index=progress.index, dtype=object))
+
+    return replace(
+        reconciled,
+        summary=added(reconciled.summary),
+        by_teacher={teacher: added(rows) for teacher, rows in reconciled.by_teacher.items()},
+    )
 
 
 def _conversation(

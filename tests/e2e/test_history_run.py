@@ -1,6 +1,7 @@
 """The Weekly history tab as a coordinator meets it: built run by run over weeks, the same as
 rebuilt from the sources in one go, and a rerun in the same week writes nothing."""
 
+import json
 import shutil
 from datetime import date, datetime
 
@@ -9,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from jobs.cli import cli
+from jobs.plan.overview import STREAK_WIN
 
 # The demo's sessions run up to its today, 2026-11-23 (tests/e2e/conftest.py).
 RUN_DAYS = ["2026-10-28", "2026-10-30", "2026-11-06", "2026-11-10", "2026-11-20", "2026-11-23"]
@@ -109,3 +111,19 @@ def test_ended_weeks_stay_frozen_until_a_rebuild_and_students_who_left_keep_thei
 def test_rebuild_needs_a_since_day_up_to_the_day_of_the_figures(demo, args, said):
     result = invoke(demo / "tutorsync.toml", "history", "--as-of", "2026-11-23", *args, expect=2)
     assert said in result.output
+
+
+def test_three_weeks_at_the_target_is_a_win_on_the_overview_and_the_students_rows(demo):
+    config = demo / "tutorsync.toml"
+    invoke(config, "history", "--as-of", RUN_DAYS[-1], "--rebuild", "--since", "2026-09-14")
+    invoke(config, "run", "--as-of", RUN_DAYS[-1])
+
+    book = openpyxl.load_workbook(demo / "coordinator.xlsx")
+    overview = list(book["Program overview"].iter_rows(values_only=True))
+    streaks = {row[1] for row in overview if row[2] == STREAK_WIN}
+    summary = list(book["Progress summary"].iter_rows(values_only=True))
+    wins = {row[0]: row[summary[0].index("Wins")] or "" for row in summary[1:] if row[0]}
+    assert streaks and all(STREAK_WIN in wins[student] for student in streaks)
+    assert not any(STREAK_WIN in won for student, won in wins.items() if student not in streaks)
+    again = json.loads(invoke(config, "run", "--as-of", RUN_DAYS[-1]).stdout)
+    assert [job["changes"] for job in again["jobs"]] == [0, 0, 0]
