@@ -31,6 +31,7 @@ WEEKLY_HEADER = (
     "Watch",
     "On track",
     "Sessions attended",
+    "Sessions the target asks for",
 )
 PEOPLE_HEADER = ("Students", "Met the dosage target (%)", "Attendance (%)", ACT_NOW_STATUS)
 STREAK_WEEKS = 3  # weeks running at the dosage target that make a win
@@ -91,7 +92,11 @@ def overview_tab(
         f"Now ({window.lower()} up to {as_of.isoformat()}), and the last ended week beside "
         "the week before, with the change",
         ("", window, "Last week", "Week before", "Change"),
-        _now_rows(_Figures.of(now, targets), [row for row in weekly if row[0] in _ended(weekly)]),
+        _now_rows(
+            _Figures.of(now, targets),
+            [row for row in weekly if row[0] in _ended(weekly)],
+            _scheduled(len(now), window_days, targets),
+        ),
     )
     for role, column in (("Teacher", "teachers"), ("Tutor", "tutors")):
         section(
@@ -169,9 +174,16 @@ def weekly_rows(history: Sequence[Row], *, as_of: date, targets: Dosage) -> list
                 _percent(sum(map(_number, rates)) / len(rates)) if rates else None,
                 *(statuses.count(level) for level in STATUS_LEVELS),
                 int(sum(_number(row[_column["Sessions"]]) for row in of_week)),
+                _scheduled(len(of_week), 7, targets),
             )
         )
     return rows
+
+
+def _scheduled(students: int, days: int, targets: Dosage) -> float:
+    """The sessions the dosage target asks of `students` over `days` (a full week for the
+    week running too, so "so far" shows how far there is to go)."""
+    return round(students * targets.sessions_per_week * days / 7, 1)
 
 
 def wins_rows(
@@ -217,7 +229,7 @@ def streak_students(history: Sequence[Row], *, as_of: date, targets: Dosage) -> 
     return frozenset(student for student, weeks in met.items() if last <= weeks)
 
 
-def _now_rows(now: _Figures, ended: Sequence[Row]) -> list[Row]:
+def _now_rows(now: _Figures, ended: Sequence[Row], scheduled: float) -> list[Row]:
     """Each figure over the window, and in the last two ended weeks of the weekly table (its
     columns: students, dosage met, attendance, the statuses, sessions) with their change."""
     last, before = (list(ended[-1]) if ended else []), (list(ended[-2]) if len(ended) > 1 else [])
@@ -234,6 +246,7 @@ def _now_rows(now: _Figures, ended: Sequence[Row]) -> list[Row]:
         row("Met the dosage target (%)", now.dosage_met, column("Met the dosage target (%)")),
         row("Attendance (%)", now.attendance, column("Attendance (%)")),
         row("Sessions attended", now.sessions, column("Sessions attended")),
+        row("Sessions the target asks for", scheduled, column("Sessions the target asks for")),
         *(row(level, now.statuses[level], column(level)) for level in STATUS_LEVELS),
     ]
 

@@ -70,8 +70,9 @@ def test_a_row_per_week_the_week_running_said_to_be_so_far():
     )
 
     assert rows == [
-        ("2026-W49", 2, 50.0, 100.0, 1, 0, 1, 4),
-        ("2026-W50 (so far)", 2, 0.0, 75.0, 1, 0, 1, 1),
+        # Sessions attended beside those the target asks for: 2 students x 3 a week.
+        ("2026-W49", 2, 50.0, 100.0, 1, 0, 1, 4, 6.0),
+        ("2026-W50 (so far)", 2, 0.0, 75.0, 1, 0, 1, 1, 6.0),
     ]
 
 
@@ -133,6 +134,8 @@ def test_the_tables_below_the_weeks_are_outside_the_filter_and_per_person():
         50.0,
     )
     assert by_label["Act now"] == ("Act now", 1, 1, 0, 1)
+    # 2 students x 3 a week x 4 weeks in the window; 2 and 1 students in the weeks.
+    assert by_label["Sessions the target asks for"][1:] == (24.0, 6.0, 3.0, 3.0)
     assert by_label["t1@s"] == ("t1@s", 2, 50.0, 90.0, 1)
     assert by_label["t2@s"] == ("t2@s", 1, 0.0, 90.0, 1)
     assert by_label["tu@s"][1] == 2
