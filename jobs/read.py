@@ -121,57 +121,44 @@ def read_sources(settings: Settings, workspace: Workspace) -> tuple[Grids, list[
         wanted[results.spreadsheet].append(results.tab)
     if sources.staff is not None:
         wanted[sources.staff.spreadsheet].append(sources.staff.tab)
+    staff_tab = (sources.staff.spreadsheet, sources.staff.tab) if sources.staff else None
     grids: dict[tuple[str, str], Grid] = {}
     issues: list[DataIssue] = []
     progress_line.stage("read", "reading the sources", total=len(wanted))
     for spreadsheet, tabs in wanted.items():
-        read, unreadable = _read_tabs(workspace, spreadsheet, list(dict.fromkeys(tabs)))
+        read, failed = _read_tabs(workspace, spreadsheet, list(dict.fromkeys(tabs)))
         grids.update({(spreadsheet, tab): grid for tab, grid in read.items()})
-        issues += unreadable
+        issues += [
+            _unreadable_staff(spreadsheet, tab, error)
+            if (spreadsheet, tab) == staff_tab
+            else _unreadable_source(spreadsheet, tab, error)
+            for tab, error in failed
+        ]
         progress_line.advance("read")
     progress_line.done("read")
-    staff = sources.staff
-    staff_tab = (staff.spreadsheet, staff.tab) if staff else None
-    return grids, [
-        _names_only(issue) if (issue.source, issue.tab) == staff_tab else issue for issue in issues
-    ]
-
-
-def _names_only(issue: DataIssue) -> DataIssue:
-    """A staff list that cannot be read costs people's names only (they are shown by
-    address): a warning, never a stop."""
-    return replace(
-        issue,
-        problem=issue.problem.replace(_NO_FIGURES, ", so people are shown by e-mail address"),
-        fix="check the staff list's spreadsheet and tab in the config ([sources.staff])",
-        severity=Severity.WARNING,
-        source_unusable=False,
-    )
+    return grids, issues
 
 
 def _read_tabs(
     workspace: Workspace, spreadsheet: str, tabs: list[str]
-) -> tuple[dict[str, Grid], list[DataIssue]]:
-    """The tabs in one read; if that fails, tab by tab, so one bad tab does not hide the
-    others."""
+) -> tuple[dict[str, Grid], list[tuple[str, WorkspaceError]]]:
+    """The tabs in one read, and the tabs that could not be read with why; after a missing
+    tab, tab by tab, so one bad tab does not hide the others."""
     try:
         return workspace.spreadsheets.read_tabs(spreadsheet, tabs), []
     except MissingTab as error:
         if len(tabs) == 1:
-            return {}, [_unreadable_source(spreadsheet, tabs[0], error)]
+            return {}, [(tabs[0], error)]
     except WorkspaceError as error:  # the spreadsheet itself (not shared, not there): no tab
-        return {}, [_unreadable_source(spreadsheet, tab, error) for tab in tabs]
+        return {}, [(tab, error) for tab in tabs]
     read: dict[str, Grid] = {}
-    issues = []
+    failed: list[tuple[str, WorkspaceError]] = []
     for tab in tabs:
         try:
             read.update(workspace.spreadsheets.read_tabs(spreadsheet, [tab]))
         except WorkspaceError as tab_error:
-            issues.append(_unreadable_source(spreadsheet, tab, tab_error))
-    return read, issues
-
-
-_NO_FIGURES = ", so no figures were written from this run"
+            failed.append((tab, tab_error))
+    return read, failed
 
 
 def _unreadable_source(spreadsheet: str, tab: str, error: WorkspaceError) -> DataIssue:
@@ -180,10 +167,24 @@ def _unreadable_source(spreadsheet: str, tab: str, error: WorkspaceError) -> Dat
         tab,
         "",
         "",
-        f"this source could not be read ({error}){_NO_FIGURES}",
+        f"this source could not be read ({error}), so no figures were written from this run",
         "check the spreadsheet's path or address and the tab's name in the config, and that "
         "tutorsync may open it",
         source_unusable=True,
+    )
+
+
+def _unreadable_staff(spreadsheet: str, tab: str, error: WorkspaceError) -> DataIssue:
+    """A staff list that cannot be read costs people's names only (they are shown by
+    address): a warning, never a stop."""
+    return DataIssue(
+        spreadsheet,
+        tab,
+        "",
+        "",
+        f"the staff list could not be read ({error}), so people are shown by e-mail address",
+        "check the staff list's spreadsheet and tab in the config ([sources.staff])",
+        Severity.WARNING,
     )
 
 

@@ -361,6 +361,12 @@ _CATEGORY_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"is in Drive's trash", "folder in Drive's trash"),
         (r"folders carry the key", "several folders with one key"),
         (r"when both are free", "no time when both are free"),
+        (r"^the staff list could not be read", "staff list could not be read"),
+        (r"^this staff row", "staff row without a usable name"),
+        (r"^this result is dated after", "test result dated after the day of the figures"),
+        (r"^this result does not say", "test result without a student, test or date"),
+        (r"^this result has no score and no percentile", "test result without a score"),
+        (r"^this row repeats row \d+ \(", "test result typed twice"),
     )
 )  # fmt: skip
 # "<Field> '<value>' is not ...": the field's label, then what the parser said after the value.

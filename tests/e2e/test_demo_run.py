@@ -258,3 +258,17 @@ def test_benchmark_growth_shows_per_student_and_by_dosage_band(demo, tutorsync):
     # 60 students: every band but one holds fewer than 10, so its figures are held back.
     benchmark = [r for r in impact if r[0] == "MAP Math"]
     assert benchmark and any("not shown" in str(r[2]) for r in benchmark)
+
+
+def test_a_staff_list_that_cannot_be_read_costs_names_only(demo, tutorsync):
+    config = demo / "tutorsync.toml"
+    config.write_text(config.read_text().replace('tab = "Staff"', 'tab = "Personnel"'))
+
+    report = tutorsync.json("run")
+
+    assert report["ok"] and report["changes"] > 0  # the figures are written all the same
+    [staff] = [i for i in report["issues"] if i["tab"] == "Personnel"]
+    assert staff["severity"] == "warning" and staff["category"] == "staff list could not be read"
+    summary = rows(demo / "coordinator.xlsx", "Progress summary")
+    teachers = {r[summary[0].index("Teachers")] for r in summary[1:] if r[2]}
+    assert any("@" in str(t) for t in teachers)
