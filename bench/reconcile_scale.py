@@ -445,7 +445,7 @@ def run_one(students: int) -> dict[str, Any]:
     desired = desired_tabs(
         settings, reconciled, placed, states, links, updated="2026-03-20 08:00", as_of=AS_OF
     )
-    desired += tutor_log_tabs(settings, reconciled, states, as_of=AS_OF)
+    desired += tutor_log_tabs(settings, reconciled, states)
     actions = planning.plan_writes(desired, states)
     planned_at = time.perf_counter()
     return {

@@ -85,7 +85,7 @@ def write_progress(
             updated,
             as_of=as_of,
         )
-        desired += tutor_log_tabs(settings, reading.reconciled, states, as_of=as_of)
+        desired += tutor_log_tabs(settings, reading.reconciled, states)
         desired += impact_tabs(settings, reading.reconciled, states, as_of=as_of)
     # A tab over the spreadsheets' size limits is refused before anything is written, and
     # reported by a dry run too.

@@ -60,19 +60,22 @@ def desired_tabs(
     as_of: date,
 ) -> list[DesiredTab]:
     """Every progress tab's desired content, teacher tabs first so the coordinator spreadsheet,
-    which carries the run log, is written last, with the Program overview and the Weekly
-    history. `placed` is teacher e-mail -> spreadsheet of the teachers whose spreadsheet
-    could be read."""
+    which carries the run log, is written last, with the Program overview, the Weekly
+    history and Teacher feedback. `placed` is teacher e-mail -> spreadsheet of the teachers
+    whose spreadsheet could be read."""
     updated = f"{updated}. {status_note(settings)}"
     over_time = history_tabs(settings, reconciled, states, as_of=as_of)
     # A student at the dosage target week after week is a win on their rows too.
     [history_tab] = [tab for _, tab, _ in over_time if tab.key == tab_keys(settings)["history"]]
     streaks = overview.streak_students(history_tab.rows, as_of=as_of, targets=settings.targets)
     reconciled = _with_streak_wins(reconciled, streaks)
-    said = _conversation(settings, reconciled, placed, states, as_of)
+    planned_feedback = _feedback_tab(settings, reconciled, states, as_of)
+    said = _conversation(settings, planned_feedback, placed, states, as_of)
     desired = _teacher_tabs(settings, reconciled, placed, states, links, updated, said)
     desired.append(_summary_tab(settings, reconciled, states, links, updated, said))
     desired.append(issues_tab(settings, reconciled.issues, links, states))
+    if planned_feedback is not None:
+        desired.append((*planned_feedback, "teachers' notes to tutors"))
     return desired + over_time
 
 
@@ -100,14 +103,13 @@ def _with_streak_wins(reconciled: Reconciled, streaks: frozenset[str]) -> Reconc
 
 def _conversation(
     settings: Settings,
-    reconciled: Reconciled,
+    planned: tuple[str, TabWrite] | None,
     placed: Mapping[str, str],
     states: Mapping[str, SpreadsheetState],
     as_of: date,
 ) -> feedback.Conversation:
     """Teachers' notes and tutors' replies, from the Teacher feedback tab as this run writes
-    it, so a note typed today is the latest exchange today, not on the run after."""
-    planned = _feedback_tab(settings, reconciled, states, as_of)
+    it (`planned`), so a note typed today is the latest exchange today, not on the run after."""
     if planned is None:
         return feedback.Conversation()
     _, tab = planned
@@ -200,7 +202,7 @@ def _summary_tab(
         ),
         progress=_named(
             _with_links(reconciled.summary, links, SUMMARY).assign(
-                latest_exchange=_texts(reconciled.summary.index, said.latest)
+                latest_exchange=_cells_of(reconciled.summary.index, said.latest)
             ),
             reconciled.staff,
         ),
@@ -271,10 +273,10 @@ def _checkin_column(settings: Settings, links: TabLinks) -> outputs.OutputColumn
 def _with_links(progress: pd.DataFrame, links: TabLinks, owner: str | None) -> pd.DataFrame:
     """The progress rows with the tab owner's folder and next check-in links, where known."""
     if links.folders is not None:
-        progress = progress.assign(folder=_column(progress, links.folders.get(owner, {})))
+        progress = progress.assign(folder=_cells_of(progress.index, links.folders.get(owner, {})))
     if links.next_checkins is not None:
         progress = progress.assign(
-            next_checkin=_column(progress, links.next_checkins.get(owner, {}))
+            next_checkin=_cells_of(progress.index, links.next_checkins.get(owner, {}))
         )
     return progress
 
@@ -285,7 +287,7 @@ def _with_replies(
     """A teacher's rows with what each student's tutor replied to the teacher's note."""
     if not said.replies:
         return progress  # the column is optional: written empty, as a district's mostly are
-    return progress.assign(tutor_reply=_texts(progress.index, said.replies_to(teacher)))
+    return progress.assign(tutor_reply=_cells_of(progress.index, said.replies_to(teacher)))
 
 
 def _named(progress: pd.DataFrame, staff: Staff) -> pd.DataFrame:
@@ -301,27 +303,17 @@ def _named(progress: pd.DataFrame, staff: Staff) -> pd.DataFrame:
     )
 
 
-def _texts(students: pd.Index, texts: Mapping[str, str]) -> pd.Series:
-    return pd.Series([texts.get(str(i)) for i in students], index=students, dtype=object)
-
-
-def _column(progress: pd.DataFrame, cells: Mapping[str, Link]) -> pd.Series:
-    """A column of link cells, one per student (the frame's index); None where none."""
-    return pd.Series(
-        [cells.get(str(i)) for i in progress.index], index=progress.index, dtype=object
-    )
+def _cells_of(students: pd.Index, cells: Mapping[str, CellValue]) -> pd.Series:
+    """A column of cells, one per student of `students`; None where none."""
+    return pd.Series([cells.get(str(i)) for i in students], index=students, dtype=object)
 
 
 @cycle_collection_paused
 def tutor_log_tabs(
-    settings: Settings,
-    reconciled: Reconciled,
-    states: Mapping[str, SpreadsheetState],
-    *,
-    as_of: date,
+    settings: Settings, reconciled: Reconciled, states: Mapping[str, SpreadsheetState]
 ) -> list[DesiredTab]:
-    """The Student list in each tutor log tutorsync can write, and Teacher feedback in the
-    first: teachers' notes to tutors, from the teacher tabs as they stand before this run."""
+    """The Student list in each tutor log tutorsync can write (Teacher feedback, in the first,
+    is planned with the progress tabs it feeds: desired_tabs)."""
     keys = tab_keys(settings)
     active = reconciled.roster.active
     desired: list[DesiredTab] = []
@@ -333,9 +325,6 @@ def tutor_log_tabs(
             key=keys["student_list"], title=settings.outputs.student_list_tab, students=active
         )
         desired.append((spreadsheet, listing, "the student IDs the tutor log is checked against"))
-    planned = _feedback_tab(settings, reconciled, states, as_of)
-    if planned is not None:
-        desired.append((*planned, "teachers' notes to tutors"))
     return desired
 
 
