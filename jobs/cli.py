@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -738,17 +738,12 @@ def demo(folder: Path, students: int, weeks: int, today: date | None) -> None:
         # The program's today, as its runs see it: the machine's UTC date near midnight
         # would date the demo's sessions after the day of the figures.
         day = today or datetime.now(ZoneInfo(demo_program.TIMEZONE)).date()
-        config = demo_program.create_demo(folder, today=day, students=students, weeks=weeks)
-        settings = load(config)
-        report = run_history(
-            settings,
-            open_workspace(settings, jobs=("progress",)),
-            as_of=day,
-            since=day - timedelta(weeks=weeks) + timedelta(days=1),
+        config, history = demo_program.create_season(
+            folder, today=day, students=students, weeks=weeks
         )
         click.echo(
             f"Created a fictional program of {students} students and {weeks} weeks in "
-            f"{folder}{'' if report.ok else ' (its history could not be written)'}. Run it with:"
+            f"{folder}{'' if history.ok else ' (its history could not be written)'}. Run it with:"
         )
     click.echo(f"  tutorsync run --config {config}")
     click.echo(

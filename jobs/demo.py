@@ -28,6 +28,11 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from jobs.history import run_history
+from jobs.report import RunReport
+from jobs.settings import load
+from jobs.workspace import open_workspace
+
 PROGRAM_NAME = "Riverbend Demo Tutoring (fictional)"
 TIMEZONE = "America/Chicago"
 DOMAIN = "riverbend.example"  # reserved for examples (RFC 2606): no one's real address
@@ -246,6 +251,23 @@ class _Assignment:
     due: date
     category: str
     week: int  # 1..weeks
+
+
+def create_season(
+    folder: Path, *, today: date, students: int, weeks: int
+) -> tuple[Path, RunReport]:
+    """`create_demo`, then its Weekly history and Program overview built for its weeks, as if
+    the program had run all season (`tutorsync history --rebuild`); the config's path and the
+    history job's report."""
+    config = create_demo(folder, today=today, students=students, weeks=weeks)
+    settings = load(config)
+    report = run_history(
+        settings,
+        open_workspace(settings, jobs=("progress",)),
+        as_of=today,
+        since=today - timedelta(weeks=weeks) + timedelta(days=1),
+    )
+    return config, report
 
 
 def create_demo(
