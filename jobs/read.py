@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from jobs.errors import MissingTab, WorkspaceError
@@ -52,6 +52,16 @@ class FolderLinks:
 
     urls: Mapping[str, str] | None = None
     failures: tuple[str, ...] = ()
+    plans: Mapping[str, PlanFile] = field(default_factory=dict)  # student ID -> learning plan
+
+
+@dataclass(frozen=True)
+class PlanFile:
+    """A student's learning plan as Drive (or the file system) describes it: where it is and
+    when anyone last changed it. tutorsync never reads the plan's contents."""
+
+    url: str
+    modified: date | None  # None when the workspace cannot say
 
 
 def read_all(settings: Settings, workspace: Workspace, *, as_of: date) -> Reading:
