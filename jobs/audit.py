@@ -1,5 +1,6 @@
-"""The folders audit job (`tutorsync folders --audit`): who can open each student folder, and
-how that differs from the roster. Reads and compares; changes nothing."""
+"""The folders audit job (`tutorsync folders --audit`): who can open each student folder (by
+name, where the staff list gives one), and how that differs from the roster. Reads and
+compares; changes nothing."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import time
 from datetime import date
 
 from jobs.plan.folders import audit_folders
-from jobs.read import read_roster
+from jobs.read import read_people
 from jobs.report import RunReport, folders_report
 from jobs.settings import Settings
 from jobs.workspace.port import Workspace
@@ -18,11 +19,12 @@ def run_audit(settings: Settings, workspace: Workspace, *, as_of: date) -> RunRe
     started = time.perf_counter()
     folders_settings = settings.folders
     assert folders_settings is not None  # the CLI runs this job only with [folders]
-    roster, issues = read_roster(settings, workspace)
+    roster, people, issues = read_people(settings, workspace)
     folders = workspace.drive.list_folders(folders_settings.root, settings.program.key)
     report = folders_report(settings, as_of, True, roster, [], issues)
     report.job = "folders audit"
     report.audit = audit_folders(settings=folders_settings, roster=roster, folders=folders)
+    report.people = people
     report.seconds = time.perf_counter() - started
     report.requests = workspace.request_counts()
     return report

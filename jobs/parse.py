@@ -81,7 +81,7 @@ def parse_sources(settings: Settings, grids: Grids, read_issues: list[DataIssue]
     issues += found
     scores, found = _parse_scores(settings, grids)
     issues += found
-    people, found = _parse_staff(settings, grids)
+    people, found = parse_staff(settings, grids)
     issues += found
     results, found = _parse_assessments(settings, grids)
     issues += found
@@ -113,7 +113,7 @@ def _parse_assessments(
     return Assessments.combined(parts), issues
 
 
-def _parse_staff(settings: Settings, grids: Grids) -> tuple[Staff, list[DataIssue]]:
+def parse_staff(settings: Settings, grids: Grids) -> tuple[Staff, list[DataIssue]]:
     """The staff list's names, if the config has one and it was read (one that could not be
     read is a warning from jobs.read: names are only shown, so nothing stops for them)."""
     source = settings.sources.staff

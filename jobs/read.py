@@ -13,7 +13,7 @@ from datetime import date
 from jobs.errors import MissingTab, WorkspaceError
 from jobs.infra import progress_line
 from jobs.model.drive import Folder
-from jobs.parse import Grids, parse_sources, usable_roster
+from jobs.parse import Grids, parse_sources, parse_staff, usable_roster
 from jobs.plan.folders import links_of
 from jobs.plan.spreadsheets import teacher_spreadsheets, unplaced_teachers, written_spreadsheets
 from jobs.reconcile.program import Reconciled, reconcile
@@ -23,6 +23,7 @@ from jobs.workspace.port import Workspace
 from sheets_schema.cells import Grid, SpreadsheetState
 from sheets_schema.issues import DataIssue, Severity
 from sheets_schema.roster import Roster
+from sheets_schema.staff import Staff
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,31 @@ def read_roster(settings: Settings, workspace: Workspace) -> tuple[Roster, list[
         raise WorkspaceError(issue.sentence()) from None
     grids = {(source.spreadsheet, tab): grid for tab, grid in read.items()}
     return usable_roster(settings, grids, [])
+
+
+def read_people(settings: Settings, workspace: Workspace) -> tuple[Roster, Staff, list[DataIssue]]:
+    """The roster and the staff list's names (one read per spreadsheet), for a job that shows
+    people but needs no sessions or grades. As for every job, a staff list that cannot be read
+    only costs names."""
+    source, staff_source = settings.sources.roster, settings.sources.staff
+    wanted = [(source.spreadsheet, source.tab)]
+    if staff_source is not None:
+        wanted.append((staff_source.spreadsheet, staff_source.tab))
+    grids: dict[tuple[str, str], Grid] = {}
+    issues: list[DataIssue] = []
+    for spreadsheet in dict.fromkeys(s for s, _ in wanted):
+        tabs = [tab for s, tab in wanted if s == spreadsheet]
+        read, failed = _read_tabs(workspace, spreadsheet, list(dict.fromkeys(tabs)))
+        grids.update({(spreadsheet, tab): grid for tab, grid in read.items()})
+        issues += [
+            _unreadable_source(spreadsheet, tab, error)
+            if (spreadsheet, tab) == wanted[0]
+            else _unreadable_staff(spreadsheet, tab, error)
+            for tab, error in failed
+        ]
+    roster, found = usable_roster(settings, grids, issues)
+    people, staff_issues = parse_staff(settings, grids)
+    return roster, people, [*issues, *found, *staff_issues]
 
 
 @cycle_collection_paused  # as read_sources

@@ -27,6 +27,7 @@ from sheets_schema.cells import CellValue
 from sheets_schema.headers import toml_string
 from sheets_schema.issues import DataIssue, Severity
 from sheets_schema.roster import Roster
+from sheets_schema.staff import NO_STAFF, Staff
 
 # The first line of any output that may name students, so nobody keeps it by mistake.
 DEBUG_NOTICE = "DEBUG output includes student names and notes; do not keep it in shared logs"
@@ -72,6 +73,7 @@ class RunReport:
     event_changes: list[EventChange] = field(default_factory=list)  # check-ins job
     folder_changes: list[FolderChange] = field(default_factory=list)  # folders job
     audit: list[FolderAudit] | None = None  # `folders --audit`
+    people: Staff = NO_STAFF  # the audit's names for e-mail addresses
     columns: list[SourceColumns] | None = None  # `validate`: how each source's headers read
 
     @property
@@ -155,7 +157,7 @@ class RunReport:
                 for c in self.folder_changes
             ],
             **(
-                {"audit": [_audit_dict(a, sensitive=sensitive) for a in self.audit]}
+                {"audit": [_audit_dict(a, self.people, sensitive=sensitive) for a in self.audit]}
                 if self.audit is not None
                 else {}
             ),
@@ -218,7 +220,7 @@ class RunReport:
         else:
             lines.append(f"    {self.changes_by_kind()} (-v lists each)")
         if self.audit is not None:
-            lines += render_audit(self.audit, sensitive=sensitive)
+            lines += render_audit(self.audit, self.people, sensitive=sensitive)
         if self.columns is not None:
             lines += render_columns(self.columns)
         for failure in self.failures:
@@ -432,9 +434,13 @@ def _columns_dict(source: SourceColumns) -> dict[str, Any]:
     }
 
 
-def render_audit(audits: list[FolderAudit], *, sensitive: bool = False) -> list[str]:
-    """The sharing audit: each folder, who can open it, and what differs from the roster.
-    Folders by key (and Drive URL); their names, and local paths, only when `sensitive`."""
+def render_audit(
+    audits: list[FolderAudit], people: Staff = NO_STAFF, *, sensitive: bool = False
+) -> list[str]:
+    """The sharing audit: each folder, who can open it (by name where the staff list has
+    one), and what differs from the roster. Folders by key (and Drive URL); their names, and
+    local paths, only when `sensitive`. Staff names are shown as their addresses are: they
+    are the people the folders are shared with, not students."""
     with_findings = sum(1 for a in audits if a.findings)
     lines = [f"  sharing audit: {len(audits)} folder(s), {with_findings} with findings"]
     for audit in audits:
@@ -446,10 +452,18 @@ def render_audit(audits: list[FolderAudit], *, sensitive: bool = False) -> list[
             lines.append(f"  {marker} {audit.key} [{audit.status}]{url}")
         for access in audit.access:
             note = f"  <- {access.finding}" if access.finding else ""
-            lines.append(f"       {access.who}: {access.role} ({access.source}){note}")
+            lines.append(
+                f"       {_who(access.who, people)}: {access.role} ({access.source}){note}"
+            )
         for email in audit.missing:
-            lines.append(f"       {email}: no access  <- should have it")
+            lines.append(f"       {_who(email, people)}: no access  <- should have it")
     return lines
+
+
+def _who(who: str, people: Staff) -> str:
+    """ "Ms. Okafor <ms.okafor@...>" where the staff list names the address; else as it is."""
+    name = people.name(who)
+    return f"{name} <{who}>" if name != who else who
 
 
 def _is_web_address(url: str) -> bool:
@@ -457,7 +471,7 @@ def _is_web_address(url: str) -> bool:
     return url.startswith(("https://", "http://"))
 
 
-def _audit_dict(audit: FolderAudit, *, sensitive: bool) -> dict[str, Any]:
+def _audit_dict(audit: FolderAudit, people: Staff, *, sensitive: bool) -> dict[str, Any]:
     return {
         "folder": audit.key,
         **({"name": audit.name} if sensitive else {}),
@@ -465,12 +479,24 @@ def _audit_dict(audit: FolderAudit, *, sensitive: bool) -> dict[str, Any]:
         "student_id": audit.student_id,
         "status": audit.status,
         "access": [
-            {"who": a.who, "role": a.role, "source": a.source, "finding": a.finding}
+            {
+                "who": a.who,
+                **_name_of(a.who, people),
+                "role": a.role,
+                "source": a.source,
+                "finding": a.finding,
+            }
             for a in audit.access
         ],
         "missing": list(audit.missing),
+        "missing_names": [people.name(email) for email in audit.missing],
         "findings": audit.findings,
     }
+
+
+def _name_of(who: str, people: Staff) -> dict[str, str]:
+    name = people.name(who)
+    return {"name": name} if name != who else {}
 
 
 def _change_name(change: FolderChange) -> str:

@@ -188,3 +188,25 @@ def test_audit_flags_a_hand_added_outside_grant_and_changes_nothing(demo, tutors
     audit = tutorsync.json("folders", "--audit")["audit"]
     flagged = [a for a in audit if a["findings"]]
     assert [a["folder"] for a in flagged] == [folder["key"]]
+
+
+def test_audit_names_people_from_the_staff_list(demo, tutorsync):
+    tutorsync("folders")
+    result = tutorsync("folders", "--audit")
+    assert "Ms. Okafor <ms.okafor@" in result.output  # a teacher, named as the staff list does
+    audit = tutorsync.json("folders", "--audit")["audit"]
+    named = {a["name"] for folder in audit for a in folder["access"] if "name" in a}
+    assert "Ms. Okafor" in named
+    unnamed = [a for folder in audit for a in folder["access"] if a["who"].startswith("coord")]
+    assert all("name" not in a for a in unnamed)  # no staff row: the address alone, as before
+
+
+def test_audit_of_a_program_whose_staff_list_cannot_be_read_shows_addresses(demo, tutorsync):
+    tutorsync("folders")
+    config = demo / "tutorsync.toml"
+    text = config.read_text()
+    assert '[sources.staff]\ntab = "Staff"' in text
+    config.write_text(text.replace('[sources.staff]\ntab = "Staff"', '[sources.staff]\ntab = "Old"'))
+    result = tutorsync("folders", "--audit")
+    assert "1 warning in roster.xlsx › Old: staff list could not be read" in result.output
+    assert "ms.okafor@" in result.output and "Ms. Okafor" not in result.output
