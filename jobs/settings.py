@@ -381,6 +381,9 @@ class TemplateSettings(_Strict):
 
     file: str = Field(min_length=1)  # Google: the file's ID or URL; local: a path in the workspace
     name: str = Field(min_length=1)  # the copy is named "<name> - <Last, First>"
+    # The student's learning plan: its copy is linked from the progress tabs, with the date
+    # anyone last changed it (Drive's metadata; tutorsync never reads its contents).
+    learning_plan: bool = False
 
 
 class FolderSettings(_Strict):
@@ -396,6 +399,8 @@ class FolderSettings(_Strict):
     notify: bool = False  # let Drive e-mail people when a folder is shared with them
     revoke_on_leave: bool = True  # a student who leaves: revoke tutorsync's grants
     templates: list[TemplateSettings] = []
+    # One folder in the root shared with every tutor, teacher and coordinator; "": none.
+    resources: str = Field(default="Program resources", max_length=200)
 
     @field_validator("allowed_domains")
     @classmethod
@@ -425,7 +430,7 @@ class FolderSettings(_Strict):
             raise ValueError("a folder name needs {id}, so two students never share a name")
         return value
 
-    @field_validator("term", "archive")
+    @field_validator("term", "archive", "resources")
     @classmethod
     def _one_folder_name(cls, value: str) -> str:
         if "/" in value or "\\" in value or value.strip() in (".", ".."):
@@ -441,6 +446,21 @@ class FolderSettings(_Strict):
                 "tutorsync never shares a student's folder outside them"
             )
         return self
+
+    @model_validator(mode="after")
+    def _one_learning_plan(self) -> FolderSettings:
+        marked = [template.name for template in self.templates if template.learning_plan]
+        if len(marked) > 1:
+            raise ValueError(
+                f"templates {marked} are all marked learning_plan = true; mark only the one "
+                "that is the student's learning plan"
+            )
+        return self
+
+    @property
+    def learning_plan(self) -> TemplateSettings | None:
+        """The template marked as the learning plan; None when none is (never guessed)."""
+        return next((t for t in self.templates if t.learning_plan), None)
 
     def allows(self, email: str) -> bool:
         """Whether tutorsync may share with this address: its domain is allowed exactly."""
