@@ -176,17 +176,28 @@ class AssessmentSource(_Strict):
     columns: ColumnMap = {}
 
 
+class GoalsSource(_Strict):
+    """The optional Goals tab tutors, teachers and the coordinator type each student's goals
+    into (README: Goals). Its spreadsheet defaults to the roster's."""
+
+    spreadsheet: str = ""
+    tab: str = "Goals"
+    columns: ColumnMap = {}
+
+
 class Sources(_Strict):
     roster: RosterSource
     tutor_logs: list[TutorLogSource] = Field(min_length=1)
     gradebooks: list[GradebookSource] = []
     staff: StaffSource | None = None
     assessments: list[AssessmentSource] = []
+    goals: GoalsSource | None = None
 
     @model_validator(mode="after")
     def _staff_beside_the_roster(self) -> Sources:
-        if self.staff is not None and not self.staff.spreadsheet:
-            object.__setattr__(self.staff, "spreadsheet", self.roster.spreadsheet)
+        for beside in (self.staff, self.goals):
+            if beside is not None and not beside.spreadsheet:
+                object.__setattr__(beside, "spreadsheet", self.roster.spreadsheet)
         return self
 
 
@@ -212,6 +223,16 @@ class Targets(_Strict):
     sessions_per_week: float = Field(default=DEFAULT_DOSAGE.sessions_per_week, ge=0, le=21)
     minutes_per_week: float = Field(default=DEFAULT_DOSAGE.minutes_per_week, ge=0, le=2000)
     grade_gain_points: float = Field(default=5, gt=0, le=100)  # a grade up this much is a win
+
+
+class GoalSettings(_Strict):
+    """Goals and learning plans on the progress tabs (README: Goals)."""
+
+    # Whose learning plan must be kept up to date: nobody's ("none"), every student's ("all"),
+    # or the students with an open goal on the Goals tab ("with_goals").
+    plan_required: Literal["none", "all", "with_goals"] = "none"
+    # A required plan nobody changed for this many weeks is a reason in Why.
+    plan_stale_weeks: int = Field(default=4, ge=1, le=52)
 
 
 class Impact(_Strict):
@@ -279,6 +300,9 @@ FLAG_CODES = (
     "missing_work",
     "follow_up",
     "low_dosage",
+    "goal_off_pace",
+    "goal_past_date",
+    "plan_stale",
 )
 
 
@@ -475,6 +499,7 @@ class Settings(_Strict):
     thresholds: Thresholds = Thresholds()
     targets: Targets = Targets()
     impact: Impact = Impact()
+    goals: GoalSettings = GoalSettings()
     outputs: Outputs
     checkins: CheckinSettings | None = None
     folders: FolderSettings | None = None
