@@ -36,6 +36,7 @@ from jobs.report import DEBUG_NOTICE, SENSITIVE_NOTICE, RunReport
 from jobs.run import jobs_of, run_all
 from jobs.settings import Settings, load, load_google_base
 from jobs.validate import run_validate
+from jobs.versions import versions_report
 from jobs.workspace import open_program_init, open_workspace
 from jobs.workspace.google import auth as google_auth
 from jobs.workspace.google.scopes import scopes_for
@@ -91,8 +92,22 @@ class TutorsyncGroup(click.Group):
                 ctx.exit(error.exit_code)
 
 
+def print_versions(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(versions_report())
+        ctx.exit()
+
+
 @click.group(cls=TutorsyncGroup, context_settings={"max_content_width": 100})
-@click.version_option(package_name="tutorsync")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=print_versions,
+    help="Show the versions of tutorsync, Python and the Google and spreadsheet libraries "
+    "it runs with (for a bug report), and exit.",
+)
 def cli() -> None:
     """Join tutor session logs, teacher gradebooks and a roster into one picture of each
     student, written back to the spreadsheets educators already use."""
