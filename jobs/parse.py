@@ -12,9 +12,10 @@ import pandas as pd
 from jobs.errors import TutorsyncError, WorkspaceError
 from jobs.settings import Settings
 from jobs.stage import cycle_collection_paused
-from sheets_schema import assessments, gradebook, roster, staff, tutor_log
+from sheets_schema import assessments, goals, gradebook, roster, staff, tutor_log
 from sheets_schema.assessments import Assessments
 from sheets_schema.cells import Grid
+from sheets_schema.goals import NO_GOALS, Goals
 from sheets_schema.headers import ColumnMapping, map_headers
 from sheets_schema.issues import DataIssue, Severity, a1
 from sheets_schema.roster import Roster
@@ -35,6 +36,7 @@ class ParsedSources:
     issues: list[DataIssue]  # the read issues given, then the roster's, logs', gradebooks'
     staff: Staff = NO_STAFF  # names for e-mail addresses, when the config has a staff list
     assessments: Assessments | None = None  # benchmark results, when the config has any
+    goals: Goals = NO_GOALS  # the Goals tab's goals, when the config has one and it was read
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,10 @@ def source_columns(settings: Settings, grids: Grids) -> list[SourceColumns]:
         tabs.append(
             (sources.staff.spreadsheet, sources.staff.tab, staff.KIND, sources.staff.columns)
         )
+    if sources.goals is not None:
+        tabs.append(
+            (sources.goals.spreadsheet, sources.goals.tab, goals.KIND, sources.goals.columns)
+        )
     return [
         SourceColumns(
             spreadsheet, tab, kind.name, map_headers(grids[(spreadsheet, tab)], kind, custom or {})
@@ -85,8 +91,27 @@ def parse_sources(settings: Settings, grids: Grids, read_issues: list[DataIssue]
     issues += found
     results, found = _parse_assessments(settings, grids)
     issues += found
+    typed_goals, found = parse_goals(settings, grids)
+    issues += found
     issues += _unreadable_characters(grids)
-    return ParsedSources(parsed_roster, sessions, scores, _detached_values(issues), people, results)
+    return ParsedSources(
+        parsed_roster, sessions, scores, _detached_values(issues), people, results, typed_goals
+    )
+
+
+def parse_goals(settings: Settings, grids: Grids) -> tuple[Goals, list[DataIssue]]:
+    """The Goals tab's goals, if the config has one and it was read (one that could not be
+    read is a warning from jobs.read: goals change no figure, so nothing stops for them)."""
+    source = settings.sources.goals
+    if source is None or (source.spreadsheet, source.tab) not in grids:
+        return NO_GOALS, []
+    return goals.parse(
+        grids[(source.spreadsheet, source.tab)],
+        source=source.spreadsheet,
+        tab=source.tab,
+        columns=source.columns,
+        day_first=settings.program.day_first,
+    )
 
 
 def _parse_assessments(

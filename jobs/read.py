@@ -132,7 +132,10 @@ def read_sources(settings: Settings, workspace: Workspace) -> tuple[Grids, list[
         wanted[results.spreadsheet].append(results.tab)
     if sources.staff is not None:
         wanted[sources.staff.spreadsheet].append(sources.staff.tab)
+    if sources.goals is not None:
+        wanted[sources.goals.spreadsheet].append(sources.goals.tab)
     staff_tab = (sources.staff.spreadsheet, sources.staff.tab) if sources.staff else None
+    goals_tab = (sources.goals.spreadsheet, sources.goals.tab) if sources.goals else None
     grids: dict[tuple[str, str], Grid] = {}
     issues: list[DataIssue] = []
     progress_line.stage("read", "reading the sources", total=len(wanted))
@@ -142,6 +145,8 @@ def read_sources(settings: Settings, workspace: Workspace) -> tuple[Grids, list[
         issues += [
             _unreadable_staff(spreadsheet, tab, error)
             if (spreadsheet, tab) == staff_tab
+            else _unreadable_goals(spreadsheet, tab, error)
+            if (spreadsheet, tab) == goals_tab
             else _unreadable_source(spreadsheet, tab, error)
             for tab, error in failed
         ]
@@ -195,6 +200,21 @@ def _unreadable_staff(spreadsheet: str, tab: str, error: WorkspaceError) -> Data
         "",
         f"the staff list could not be read ({error}), so people are shown by e-mail address",
         "check the staff list's spreadsheet and tab in the config ([sources.staff])",
+        Severity.WARNING,
+    )
+
+
+def _unreadable_goals(spreadsheet: str, tab: str, error: WorkspaceError) -> DataIssue:
+    """A Goals tab that cannot be read costs the goals only: they change no figure (a goal
+    adds reasons to Why and wins, never a number), so the figures are still right without
+    them. A warning, never a stop."""
+    return DataIssue(
+        spreadsheet,
+        tab,
+        "",
+        "",
+        f"the Goals tab could not be read ({error}), so no goals are shown this run",
+        "check the Goals tab's spreadsheet and tab in the config ([sources.goals])",
         Severity.WARNING,
     )
 

@@ -18,6 +18,7 @@ from jobs.reconcile.figures import (
     student_progress,
     unweighted_categories,
 )
+from jobs.reconcile.goals import goal_progress, measured, with_goals
 from jobs.reconcile.matching import RosterLookup, student_positions
 from jobs.settings import Settings
 from jobs.stage import cycle_collection_paused
@@ -43,6 +44,9 @@ class Reconciled:
     # Benchmark growth per student and test (jobs.reconcile.assessments.GROWTH_COLUMNS);
     # None without assessment results in the config.
     assessment_growth: pd.DataFrame | None = None
+    # A row per goal of an active student on the Goals tab (jobs.reconcile.goals
+    # GOAL_PROGRESS_COLUMNS); None without [sources.goals] in the config.
+    goals: pd.DataFrame | None = None
 
     @property
     def unusable_sources(self) -> list[DataIssue]:
@@ -95,9 +99,18 @@ def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reco
         text = growth_by_student(benchmark)
         summary = _with_growth(summary, text)
         by_teacher = {teacher: _with_growth(rows, text) for teacher, rows in by_teacher.items()}
-    return Reconciled(
+    goals = None
+    if settings.sources.goals is not None:
+        figures = measured(summary, by_teacher, benchmark)
+        goals, found = goal_progress(parsed.goals, lookup, figures, parsed.staff, as_of=as_of)
+        issues += found
+        # Goals add reasons to Why, and so may change a status: the rows are sorted again.
+        summary = _in_reading_order(with_goals(summary, goals))
+        by_teacher = {t: _in_reading_order(with_goals(r, goals)) for t, r in by_teacher.items()}
+    reconciled = Reconciled(
         parsed_roster, sessions, scores, summary, by_teacher, issues, parsed.staff, benchmark
     )
+    return replace(reconciled, goals=goals)
 
 
 def _with_growth(progress: pd.DataFrame, text: pd.Series) -> pd.DataFrame:
