@@ -124,7 +124,8 @@ def _what_is_compared(impact: TermImpact) -> str:
     weeks = (impact.as_of - impact.term_start).days + 1
     dosage = (
         f"Term {term}. Sessions a week: attended sessions in the term ÷ its {weeks / 7:.1f} "
-        "weeks (Not tutored: no tutor on the roster and no attended session in the term)."
+        "weeks (Not tutored: no tutor on the roster and no attended session in the term; in a "
+        "class, also the gradebook's students who are not on the roster)."
     )
     if impact.first_weeks is None:
         return f"{dosage} No grade change yet: the term is not yet longer than 4 weeks."

@@ -55,8 +55,9 @@ class TermImpact:
     `students`, indexed by student ID: sessions (attended in the term), sessions_per_week (over
     the term's days / 7), band (one of BANDS), grade_first_percent, grade_last_percent and
     grade_change_points (last minus first; NaN unless both are there). `classes`, a row per
-    teacher with a gradebook and active student the roster lists for them: teacher,
-    student_id, band, tutored, and the same grade figures from that teacher's gradebook alone.
+    teacher with a gradebook and active student the roster lists for them, and per classmate
+    not in the program in a gradebook: teacher, student_id, band, tutored, and the same grade
+    figures from that teacher's gradebook alone.
     `first_weeks` and `last_weeks` are the days (first, last) whose marks are compared;
     `first_weeks` is None when the term is too short for two windows apart.
     """
@@ -218,15 +219,34 @@ def _classes(
     last_weeks: tuple[date, date],
 ) -> pd.DataFrame:
     """A row per active student and teacher with a gradebook the roster lists for them, with
-    grades from that gradebook only: the same assignments for everyone in the class."""
+    grades from that gradebook only: the same assignments for everyone in the class; then a
+    row per classmate not in the program."""
     gradebook_teachers = {book.teacher for book in settings.sources.gradebooks}
     active = reconciled.roster.active
     enrolments = active[["teachers"]].explode("teachers").rename(columns={"teachers": "teacher"})
     enrolments = enrolments[enrolments["teacher"].isin(gradebook_teachers)]
     by = ["student_id", "teacher"]
-    grades = _grade_change(settings, reconciled.scores, by, first_weeks, last_weeks)
+    weeks = (first_weeks, last_weeks)
+    grades = _grade_change(settings, reconciled.scores, by, *weeks)
     grades = grades.reset_index().astype({name: object for name in by})
     rows = enrolments.reset_index().astype({name: object for name in by})
     rows = rows.merge(grades, on=by, how="left")
     band = students["band"].reindex(rows["student_id"]).to_numpy()
-    return rows.assign(band=band, tutored=band != NOT_TUTORED)[list(CLASS_COLUMNS)]
+    rows = rows.assign(band=band, tutored=band != NOT_TUTORED)[list(CLASS_COLUMNS)]
+    if reconciled.classmates is None:
+        return rows
+    return pd.concat([rows, _classmates(settings, reconciled.classmates, by, *weeks)])
+
+
+def _classmates(
+    settings: Settings,
+    classmates: pd.DataFrame,
+    by: list[str],
+    first_weeks: tuple[date, date] | None,
+    last_weeks: tuple[date, date],
+) -> pd.DataFrame:
+    """A row per classmate not in the program (jobs.reconcile.matching) and teacher: Not
+    tutored, graded on their class's assignments as the tutored students are."""
+    grades = _grade_change(settings, classmates, by, first_weeks, last_weeks)
+    rows = grades.reset_index().astype({name: object for name in by})
+    return rows.assign(band=NOT_TUTORED, tutored=False)[list(CLASS_COLUMNS)]

@@ -2,6 +2,11 @@
 
 A fuzzy match is only ever offered as a "did you mean", never used: merging two students'
 records on a guess would put one child's sessions or grades on another's record.
+
+A teacher's gradebook holds the whole class, most of it not in the program: a row whose
+student is not on the roster and whose name is like no roster student's is a classmate (read
+for the Impact tab's class comparison), not a mistake. A name like a roster student's stays an
+error with its "did you mean": that is the typo the coordinator can fix.
 """
 
 from __future__ import annotations
@@ -17,6 +22,10 @@ from sheets_schema.issues import DataIssue, Severity
 from sheets_schema.table import as_objects, with_none_last
 
 SUGGESTION_CUTOFF = 80  # rapidfuzz WRatio; below this a suggestion is more noise than help
+# Roster names within this plain edit ratio of a typed name are the only ones scored by WRatio:
+# WRatio against every roster name, for each of a gradebook's classmates, takes seconds.
+NEAR_CUTOFF = 50
+CLASSMATE = -2  # student_positions' position of a classmate not in the program
 
 
 def match_students(
@@ -43,6 +52,7 @@ class RosterLookup:
     email_to_id: dict[str, str]  # e-mails no two students share
     name_to_id: dict[str, str]  # name keys no two students share
     name_counts: pd.Series  # students per name key
+    name_keys: list[str]  # each student's name key, in the roster's order
 
     @classmethod
     def of(cls, students: pd.DataFrame) -> RosterLookup:
@@ -58,14 +68,17 @@ class RosterLookup:
             dict(zip(by_email["email"], by_email["student_id"], strict=True)),
             {key: student_id for student_id, key in keys if count_of_name[key] == 1},
             name_counts,
+            students["name_key"].tolist(),
         )
 
 
 def student_positions(
-    records: pd.DataFrame, roster: RosterLookup
+    records: pd.DataFrame, roster: RosterLookup, *, classmates: bool = False
 ) -> tuple[np.ndarray, list[DataIssue]]:
     """`match_students`, each record's student as its position in the roster's students (-1
-    when unmatched): what reconciling keeps, rather than millions of IDs."""
+    when unmatched): what reconciling keeps, rather than millions of IDs. With `classmates`
+    (gradebook rows), a student not on the roster with a name like no roster student's is
+    CLASSMATE, without an issue."""
     if records.empty:
         return np.zeros(0, dtype=np.intp), []
     students = roster.students
@@ -89,9 +102,12 @@ def student_positions(
         typed = (typed_id, typed_name, typed_email)
         if typed not in decided:
             decided[typed] = _match_one(typed_id, typed_name, typed_email, roster)
-        student_id, issue = decided[typed]
+        student_id, issue, stranger = decided[typed]
         if student_id is not None:
             positions[position] = students.index.get_loc(student_id)
+        elif stranger and classmates:
+            positions[position] = CLASSMATE
+            continue
         if issue is not None and key not in issues:
             problem, fix, severity = issue
             shown = typed_id or typed_name or typed_email or ""
@@ -109,7 +125,8 @@ def _positions_of_ids(typed_ids: pd.Series, ids: pd.Index) -> np.ndarray:
 
 
 def _match_one(typed_id, typed_name, typed_email, roster: RosterLookup):
-    """One record that did not match by ID exactly: (student ID or None, issue or None)."""
+    """One record that did not match by ID exactly: (student ID or None, issue or None, and
+    whether it is a stranger: typed, but not on the roster and like no one on it)."""
     students, unpadded, name_counts = roster.students, roster.unpadded, roster.name_counts
     email_to_id, name_to_id = roster.email_to_id, roster.name_to_id
     # pandas gives NaN, not None, for a missing value in a column that is mostly empty.
@@ -118,53 +135,73 @@ def _match_one(typed_id, typed_name, typed_email, roster: RosterLookup):
     )
     if typed_id is not None and typed_id.isdigit() and typed_id.lstrip("0") in unpadded:
         student_id = unpadded[typed_id.lstrip("0")]
-        return student_id, (
-            f"student ID {typed_id} was typed without its leading zeros; it was matched to "
-            f"{student_id}",
-            f"type the ID as {student_id} (format the column as plain text so zeros stay)",
-            Severity.WARNING,
+        return (
+            student_id,
+            (
+                f"student ID {typed_id} was typed without its leading zeros; it was matched to "
+                f"{student_id}",
+                f"type the ID as {student_id} (format the column as plain text so zeros stay)",
+                Severity.WARNING,
+            ),
+            False,
         )
     if typed_email is not None and typed_email in email_to_id:
-        return email_to_id[typed_email], None
+        return email_to_id[typed_email], None, False
     name_key = values.normalise_name(typed_name) if typed_name else ""
     if name_key and name_key in name_to_id:
         student_id = name_to_id[name_key]
         if typed_id is None:
-            return student_id, None
-        return student_id, (
-            f"student ID {typed_id} is not on the roster, but the name matches "
-            f"{students.at[student_id, 'name']} ({student_id}), so it was counted for them",
-            f"correct the ID to {student_id}",
-            Severity.WARNING,
+            return student_id, None, False
+        return (
+            student_id,
+            (
+                f"student ID {typed_id} is not on the roster, but the name matches "
+                f"{students.at[student_id, 'name']} ({student_id}), so it was counted for them",
+                f"correct the ID to {student_id}",
+                Severity.WARNING,
+            ),
+            False,
         )
     if name_key and name_counts.get(name_key, 0) > 1:
-        return None, (
-            f"'{typed_name}' matches {name_counts[name_key]} students on the roster, so this row "
-            "was skipped",
-            "add the student ID to tell them apart",
-            Severity.ERROR,
+        return (
+            None,
+            (
+                f"'{typed_name}' matches {name_counts[name_key]} students on the roster, so this "
+                "row was skipped",
+                "add the student ID to tell them apart",
+                Severity.ERROR,
+            ),
+            False,
         )
     described = f"student ID {typed_id}" if typed_id else f"'{typed_name or typed_email}'"
-    return None, (
-        f"{described} is not on the roster, so this row was skipped",
-        _suggestion(typed_name, students) or "check the spelling or add the student to the roster",
-        Severity.ERROR,
+    suggestion = _suggestion(name_key, roster)
+    return (
+        None,
+        (
+            f"{described} is not on the roster, so this row was skipped",
+            suggestion or "check the spelling or add the student to the roster",
+            Severity.ERROR,
+        ),
+        bool(name_key) and suggestion is None,  # a named student like no one on the roster
     )
 
 
-def _suggestion(typed_name: str | None, students: pd.DataFrame) -> str | None:
-    if not typed_name:
+def _suggestion(name_key: str, roster: RosterLookup) -> str | None:
+    """ "Did you mean" the roster student whose name is most like `name_key`, if any is."""
+    if not name_key:
         return None
-    choices = dict(zip(students.index.tolist(), students["name_key"].tolist(), strict=True))
+    keys = roster.name_keys
+    near = process.extract(name_key, keys, scorer=fuzz.ratio, score_cutoff=NEAR_CUTOFF, limit=None)
     best = process.extractOne(
-        values.normalise_name(typed_name),
-        choices,
+        name_key,
+        {index: keys[index] for _, _, index in near},
         scorer=fuzz.WRatio,
         score_cutoff=SUGGESTION_CUTOFF,
     )
     if best is None:
         return None
-    student_id = best[2]
+    students = roster.students
+    student_id = students.index[best[2]]
     return (
         f"did you mean {students.at[student_id, 'name']} ({student_id})? If so, fix the "
         "spelling or add the student ID"

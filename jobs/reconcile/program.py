@@ -19,7 +19,7 @@ from jobs.reconcile.figures import (
     unweighted_categories,
 )
 from jobs.reconcile.goals import goal_progress, measured, with_goals
-from jobs.reconcile.matching import RosterLookup, student_positions
+from jobs.reconcile.matching import CLASSMATE, RosterLookup, student_positions
 from jobs.settings import Settings
 from jobs.stage import cycle_collection_paused
 from sheets_schema.gradebook import ScoreTables
@@ -44,6 +44,9 @@ class Reconciled:
     # Benchmark growth per student and test (jobs.reconcile.assessments.GROWTH_COLUMNS);
     # None without assessment results in the config.
     assessment_growth: pd.DataFrame | None = None
+    # Marks of gradebook students not in the program (jobs.reconcile.matching), as `scores`,
+    # each student_id a "classmate N" of no roster: read for Impact's class comparison only.
+    classmates: pd.DataFrame | None = None
     # A row per goal of an active student on the Goals tab (jobs.reconcile.goals
     # GOAL_PROGRESS_COLUMNS); None without [sources.goals] in the config.
     goals: pd.DataFrame | None = None
@@ -62,7 +65,7 @@ def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reco
     lookup = RosterLookup.of(parsed_roster.students)
     sessions, found = _match_sessions(parsed.sessions, lookup)
     issues += found
-    graded, found = _match_gradebook_rows(parsed.scores, lookup)
+    graded, classmates, found = _match_gradebook_rows(parsed.scores, lookup)
     issues += found
     scores = graded.frame()
     session_figures, found = count_sessions(
@@ -108,7 +111,15 @@ def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reco
         summary = _in_reading_order(with_goals(summary, goals))
         by_teacher = {t: _in_reading_order(with_goals(r, goals)) for t, r in by_teacher.items()}
     reconciled = Reconciled(
-        parsed_roster, sessions, scores, summary, by_teacher, issues, parsed.staff, benchmark
+        parsed_roster,
+        sessions,
+        scores,
+        summary,
+        by_teacher,
+        issues,
+        parsed.staff,
+        benchmark,
+        classmates,
     )
     return replace(reconciled, goals=goals)
 
@@ -192,17 +203,27 @@ def _match_sessions(
 
 def _match_gradebook_rows(
     tables: ScoreTables, roster: RosterLookup
-) -> tuple[ScoreTables, list[DataIssue]]:
+) -> tuple[ScoreTables, pd.DataFrame | None, list[DataIssue]]:
     """The marks of the gradebook rows matched to a roster student, and every row with its
-    student's ID (None when not matched, or without marks). A row's marks share its typed
-    ID, name and e-mail, so each row is matched once, not each of its marks."""
+    student's ID (None when not matched, or without marks); the classmates' marks (None
+    without any). A row's marks share its typed ID, name and e-mail, so each row is matched
+    once, not each of its marks."""
     rows = tables.students
     marked = np.bincount(tables.marks["student_row"].to_numpy(), minlength=len(rows)) > 0
-    positions, issues = student_positions(rows[marked], roster)
+    positions, issues = student_positions(rows[marked], roster, classmates=True)
+    classmate = np.zeros(len(rows), dtype=bool)
+    classmate[np.flatnonzero(marked)[positions == CLASSMATE]] = True
     ids = np.full(len(rows), None, dtype=object)
-    ids[marked] = with_none_last(roster.students.index.to_numpy(dtype=object))[positions]
+    known = np.where(positions == CLASSMATE, -1, positions)  # -1: None, as unmatched
+    ids[marked] = with_none_last(roster.students.index.to_numpy(dtype=object))[known]
     matched = replace(tables, students=rows.assign(student_id=pd.Series(ids, dtype=object)))
-    return matched.of_students(pd.notna(ids)), issues
+    classmates = None
+    if classmate.any():
+        names = pd.Series(None, index=rows.index, dtype=object)
+        names[classmate] = [f"classmate {row}" for row in np.flatnonzero(classmate)]
+        of_class = replace(tables, students=rows.assign(student_id=names))
+        classmates = of_class.of_students(classmate).frame()
+    return matched.of_students(pd.notna(ids)), classmates, issues
 
 
 def _roster_teacher_mismatches(rows: pd.DataFrame, active: pd.DataFrame) -> list[DataIssue]:

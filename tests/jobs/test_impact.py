@@ -3,6 +3,7 @@
 (jobs.plan.impact). The term is 2026-01-05 (a Monday) to AS_OF."""
 
 import math
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -367,3 +368,25 @@ def test_no_cell_shows_a_figure_of_fewer_than_min_cell_students(bands, classes, 
             assert not_shown(min_cell, of="students") in (students, with_change) or (
                 not_shown(min_cell, of="students with a grade change") == with_change
             )
+
+
+def test_a_classmate_not_in_the_program_is_not_tutored_in_their_class_and_nowhere_else():
+    late = EIGHT_WEEKS - timedelta(days=3)
+    reconciled = program(
+        {"tutored": ((T1,), ("tu@s.example",))},
+        weekly("tutored", 8),
+        marks=[("tutored", T1, FIRST_WEEKS_DAY, 5, 10), ("tutored", T1, late, 8, 10)],
+    )
+    classmates = program(
+        {}, marks=[("classmate 7", T1, FIRST_WEEKS_DAY, 6, 10), ("classmate 7", T1, late, 7, 10)]
+    ).scores
+    impact = impact_of(replace(reconciled, classmates=classmates))
+    classes = impact.classes.set_index(["teacher", "student_id"])
+    assert classes.loc[(T1, "classmate 7"), "grade_change_points"] == pytest.approx(10)
+    assert classes.loc[(T1, "classmate 7"), "band"] == NOT_TUTORED
+    figures = class_figures(impact)
+    assert figures.loc[(T1, NOT_TUTORED), "students"] == 1
+    assert figures.loc[(T1, TUTORED_GROUP), "students"] == 1
+    # Not a student of the program: in no band over all classes.
+    assert "classmate 7" not in impact.students.index
+    assert band_figures(impact)["students"].sum() == 1

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from jobs.reconcile.matching import match_students
+from jobs.reconcile.matching import CLASSMATE, RosterLookup, match_students, student_positions
 
 STUDENTS = pd.DataFrame(
     {
@@ -86,3 +86,47 @@ def test_one_issue_per_cell_even_for_many_rows():
 def test_missing_values_pandas_gives_as_nan_are_treated_as_missing():
     nan = float("nan")
     assert match((nan, "Jose Avila", nan), (nan, nan, "thabo@s.example"))[0] == ["00043", "00042"]
+
+
+def gradebook_positions(*typed):
+    """student_positions over gradebook rows, where classmates not in the program are read."""
+    records = pd.DataFrame(
+        [
+            dict(
+                student_id_typed=i,
+                student_name_typed=n,
+                student_email_typed=None,
+                source="okafor.xlsx",
+                tab="Grades",
+                student_cell=f"B{row + 2}",
+            )
+            for row, (i, n) in enumerate(typed)
+        ]
+    )
+    positions, issues = student_positions(records, RosterLookup.of(STUDENTS), classmates=True)
+    return positions.tolist(), [(issue.cell, issue.problem) for issue in issues]
+
+
+def test_a_gradebook_student_like_no_one_on_the_roster_is_a_classmate_without_an_issue():
+    positions, issues = gradebook_positions(("77001", "Priya Raman"), (None, "Kwame Mensah"))
+    assert positions == [CLASSMATE, CLASSMATE]
+    assert issues == []
+
+
+def test_a_gradebook_name_like_a_roster_students_stays_an_error_with_its_did_you_mean():
+    positions, issues = gradebook_positions(("77002", "Thabo Molemome"), (None, "Sam Lee"))
+    assert positions == [-1, -1]
+    assert issues[0][0] == "B2" and "not on the roster" in issues[0][1]
+    assert "matches 2 students" in issues[1][1]
+
+
+def test_a_gradebook_row_with_only_an_unknown_id_stays_an_error():
+    positions, issues = gradebook_positions(("77003", None))
+    assert positions == [-1]
+    assert [cell for cell, _ in issues] == ["B2"]
+
+
+def test_a_tutor_log_row_like_no_one_on_the_roster_stays_an_error():
+    matched, issues = match(("77001", "Priya Raman", None))
+    assert matched == [None]
+    assert "not on the roster" in issues[0].problem
