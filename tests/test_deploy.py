@@ -557,11 +557,21 @@ def workflow_triggers() -> dict[str, Any]:
     return document.get("on", document.get(True))
 
 
+def workflow_job_running(program: str) -> dict[str, Any]:
+    """The workflow's one job with a step whose script contains `program`."""
+    [job] = [
+        job
+        for job in workflow()["jobs"].values()
+        if any(program in step.get("run", "") for step in job["steps"])
+    ]
+    return job
+
+
 def test_workflow_runs_on_a_schedule_and_by_hand_never_two_at_once() -> None:
     triggers = workflow_triggers()
     assert all(CRON_SCHEDULE.fullmatch(entry["cron"]) for entry in triggers["schedule"])
     assert "workflow_dispatch" in triggers
-    concurrency = workflow()["concurrency"]
+    concurrency = workflow_job_running("tutorsync run")["concurrency"]
     assert concurrency["group"]
     assert concurrency["cancel-in-progress"] is False  # stopping a run halfway helps nobody
 
@@ -576,6 +586,9 @@ def test_workflow_runs_commands_tutorsync_accepts() -> None:
             for line in script.splitlines():
                 for assigned, words in shell_commands(line):
                     if (args := tutorsync_args(words)) is None:
+                        continue
+                    if args == ["--version"]:
+                        assert "--version" in [o for p in cli.params for o in p.opts]
                         continue
                     runs += 1
                     for name in {**env, **assigned}:
@@ -601,6 +614,124 @@ def test_workflow_writes_the_key_owner_only_and_removes_it() -> None:
     ], "the key is removed even when the run fails"
     header = (DEPLOY / "github-actions.yml").read_text(encoding="utf-8")
     assert f'key_file = "{key_path[1]}"' in header
+
+
+def pip_installs(script: str) -> list[list[str]]:
+    """The words after `pip install` of each pip install in a shell script."""
+    installs = []
+    for line in script.replace("\\\n", " ").splitlines():
+        for _, words in shell_commands(line):
+            names = [PurePosixPath(word).name for word in words]
+            if "install" in words and any(re.fullmatch(r"pip3?", name) for name in names):
+                installs.append(words[words.index("install") + 1 :])
+    return installs
+
+
+def checkout_path(steps: Sequence[dict[str, Any]], repository: str) -> str:
+    [checkout] = [
+        s
+        for s in steps
+        if s.get("uses", "").startswith("actions/checkout@")
+        and s.get("with", {}).get("repository") == repository
+    ]
+    return checkout["with"].get("path", ".")
+
+
+def test_workflow_run_installs_a_release_with_the_locked_versions() -> None:
+    """The weekday run: the lock with hashes checked, then tutorsync alone, in a virtualenv of
+    its own; the release pinned, never a branch."""
+    job = workflow_job_running("tutorsync run")
+    source = checkout_path(job["steps"], "example-org/tutorsync")
+    [ref] = [s["with"]["ref"] for s in job["steps"] if "ref" in s.get("with", {})]
+    assert re.fullmatch(r"v\d+\.\d+\.\d+", ref), ref
+    [install] = [s for s in job["steps"] if pip_installs(s.get("run", ""))]
+    [locked, package] = pip_installs(install["run"])
+    assert "--require-hashes" in locked
+    assert locked[locked.index("-r") + 1] == f"{source}/requirements/lock.txt"
+    assert "--no-deps" in package and package[-1].rstrip("/") in (source, f"./{source}")
+    assert "python -m venv" in install["run"]
+    assert (ROOT / "requirements" / "lock.txt").is_file()
+
+
+def test_workflow_tests_the_newest_allowed_versions_weekly_without_the_lock() -> None:
+    """A breaking upstream release fails a check on a weekend, not a run on a school
+    morning: the suite on the newest versions pyproject.toml allows, once a week."""
+    jobs = workflow()["jobs"]
+    newest = workflow_job_running("pytest")
+    weekly = [
+        entry["cron"]
+        for entry in workflow_triggers()["schedule"]
+        if re.fullmatch(r"\S+ \S+ \* \* [0-6]", entry["cron"])
+    ]
+    [cron] = [c for c in weekly if f"'{c}'" in newest["if"]]
+    assert newest["if"] == f"github.event.schedule == '{cron}'"
+    for name, job in jobs.items():
+        if job != newest:
+            assert job["if"] == f"github.event.schedule != '{cron}'", name
+    steps = newest["steps"]
+    [install] = [s for s in steps if pip_installs(s.get("run", ""))]
+    tutorsync = [words for words in pip_installs(install["run"]) if "-e" in words]
+    assert tutorsync == [["--upgrade", "--upgrade-strategy", "eager", "-e", ".[dev]"]]
+    assert "lock" not in install["run"]
+    [test] = [s for s in steps if "pytest" in s.get("run", "")]
+    deselected = "tests/test_install.py::test_environment_holds_exactly_the_locked_versions"
+    assert test["run"].split() == [".venv/bin/pytest", "-q", "--deselect", deselected]
+    assert deselected.partition("::")[2] in (ROOT / "tests" / "test_install.py").read_text(
+        encoding="utf-8"
+    )
+    # The same release the weekday run installs.
+    refs = {
+        step["with"]["ref"]
+        for job in jobs.values()
+        for step in job["steps"]
+        if step.get("with", {}).get("repository") == "example-org/tutorsync"
+    }
+    assert len(refs) == 1
+
+
+# --- installing ----------------------------------------------------------------------------
+
+
+def test_image_installs_the_locked_versions_then_tutorsync_alone() -> None:
+    """The build stage installs requirements/lock.txt with every hash checked, copied in from
+    the repository, then tutorsync with --no-deps: nothing unlocked reaches the image."""
+    build = dockerfile_stages()[0]
+    copied = {}
+    for instruction, arguments in build:
+        words = shlex.split(arguments)
+        if instruction == "COPY" and not any(w.startswith("--from") for w in words):
+            *sources, destination = words
+            for source in sources:
+                copied[str(PurePosixPath("/src") / destination)] = source
+    installs = [
+        words
+        for instruction, arguments in build
+        if instruction == "RUN"
+        for words in pip_installs(arguments)
+    ]
+    [locked, package] = installs
+    assert "--require-hashes" in locked
+    lock = locked[locked.index("-r") + 1]
+    assert copied[str(PurePosixPath("/src") / lock)] == "requirements/lock.txt"
+    assert (ROOT / "requirements" / "lock.txt").is_file()
+    assert "--no-deps" in package and package[-1] == "."
+    assert dict(build)["WORKDIR"] == "/src"
+
+
+@pytest.mark.parametrize("name", ["crontab", "systemd/tutorsync.service"])
+def test_install_instructions_use_the_lock(name: str) -> None:
+    """The commented install steps of the examples that run from a virtualenv: each pip
+    install is of the lock, hashes checked, or of tutorsync alone."""
+    commands = []
+    for line in (DEPLOY / name).read_text(encoding="utf-8").splitlines():
+        if "pip install" in line:
+            quoted = re.findall(r"`([^`]*pip install[^`]*)`", line)
+            commands += quoted or [line.lstrip("# ")]
+    installs = pip_installs("\n".join(commands))
+    assert len(installs) >= 2
+    for words in installs:
+        locked = "--require-hashes" in words and "requirements/lock.txt" in words
+        assert locked or "--no-deps" in words, words
 
 
 # --- all of deploy/ ------------------------------------------------------------------------
