@@ -2,6 +2,7 @@
 tutorsync's version read from the one place it is written, pyproject.toml."""
 
 import platform
+import re
 import tomllib
 from importlib.metadata import version
 from pathlib import Path
@@ -48,3 +49,13 @@ def test_version_is_not_written_in_the_package():
         *ROOT.joinpath("sheets_schema").rglob("*.py"),
     ]:
         assert "__version__" not in source.read_text(encoding="utf-8"), source
+
+
+def test_changelog_starts_at_the_current_version_and_the_readme_says_where_it_is():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## (\S+)", changelog, re.M)
+    released = [heading for heading in headings if heading != "Unreleased"]
+    assert released[0] == pyproject["project"]["version"]
+    assert headings[: headings.index(released[0])] in ([], ["Unreleased"])
+    assert "CHANGELOG.md" in (ROOT / "README.md").read_text(encoding="utf-8")
