@@ -1,6 +1,6 @@
 # Two commands matter: `make demo` and `make test`. Both build .venv from PyPI first, with
 # exactly the versions requirements/dev-lock.txt locks (hashes checked); `make lock` moves the
-# lock to the newest versions pyproject.toml allows (README: Development, "Upgrading").
+# locks to the newest versions pyproject.toml allows (README: Development, "The lock").
 # While developing, `make check` is the quick loop: the same lint, then only the tests not
 # marked slow (end-to-end runs, fake-Google-server runs, benchmarks, long property tests).
 # `make test`, which CI runs, runs every test, slow ones included.
