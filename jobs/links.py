@@ -9,9 +9,10 @@ from collections.abc import Mapping
 import pandas as pd
 
 from jobs.model.calendar import NextCheckins
-from jobs.plan.progress import SUMMARY, TabLinks, issue_place, soonest_checkins
+from jobs.plan.progress import SUMMARY, LearningPlans, TabLinks, issue_place, soonest_checkins
 from jobs.plan.spreadsheets import teacher_spreadsheets
-from jobs.read import Reading
+from jobs.read import PlanFile, Reading
+from jobs.reconcile.goals import typed_plans
 from jobs.settings import Settings
 from jobs.workspace.port import Workspace
 from sheets_schema.cells import Link
@@ -24,6 +25,7 @@ def progress_links(
     reading: Reading,
     folder_urls: Mapping[str, str] | None,
     next_checkins: NextCheckins | None,
+    plans: Mapping[str, PlanFile] | None = None,
 ) -> TabLinks:
     """The folder, next check-in and data issue links of every progress tab; folder or
     check-in links this run does not know (None) stay None, and are carried as they are."""
@@ -65,7 +67,45 @@ def progress_links(
         place: workspace.link(*place, from_spreadsheet=coordinator)
         for place in {issue_place(issue) for issue in reconciled.issues if issue.cell}
     }
-    return TabLinks(folders, checkins, issues)
+    return TabLinks(folders, checkins, issues, learning_plans(settings, workspace, reading, plans))
+
+
+def learning_plans(
+    settings: Settings,
+    workspace: Workspace,
+    reading: Reading,
+    plans: Mapping[str, PlanFile] | None,
+) -> LearningPlans | None:
+    """Each student's learning plan, linked from the spreadsheet of each progress tab: the
+    copy the folders job found in their folder, else a link typed on the Goals tab (whose
+    last change tutorsync cannot know). None when the tabs have no Learning plan column."""
+    if not shows_learning_plans(settings):
+        return None
+    found = plans or {}
+    goals = reading.reconciled.goals
+    typed = typed_plans(goals) if goals is not None else {}
+    coordinator = settings.outputs.coordinator_spreadsheet
+    spreadsheets: dict[str | None, str] = {SUMMARY: coordinator}
+    spreadsheets.update(reading.teacher_spreadsheets)
+    links = {
+        owner: {
+            **typed,
+            **{
+                student_id: workspace.drive.link(plan.url, from_spreadsheet=spreadsheet)
+                for student_id, plan in found.items()
+            },
+        }
+        for owner, spreadsheet in spreadsheets.items()
+    }
+    modified = {student_id: plan.modified for student_id, plan in found.items()}
+    return LearningPlans(links, modified)
+
+
+def shows_learning_plans(settings: Settings) -> bool:
+    """Whether the progress tabs have a Learning plan column: with a Goals tab (where a plan
+    may be linked) or a learning-plan template copied into the student folders."""
+    with_template = settings.folders is not None and settings.folders.learning_plan is not None
+    return settings.sources.goals is not None or with_template
 
 
 def checkin_links(

@@ -69,7 +69,7 @@ def write_progress(
     states, coordinator = reading.states, settings.outputs.coordinator_spreadsheet
     run_at = now().astimezone(ZoneInfo(settings.program.timezone))
     updated = f"{run_at:%Y-%m-%d %H:%M} ({settings.program.timezone}), figures as of {as_of}"
-    links = progress_links(settings, workspace, reading, folders.urls, next_checkins)
+    links = progress_links(settings, workspace, reading, folders.urls, next_checkins, folders.plans)
     # Fail closed: with a source or the folders unusable, only Data issues says so.
     blockers = [*(i.sentence() for i in reading.reconciled.unusable_sources), *folders.failures]
     if blockers:

@@ -76,6 +76,8 @@ NEXT_CHECKIN_HEADER = "Next check-in"
 TUTOR_NOTES_HEADER = "Tutor's latest notes"
 NEXT_STEPS_HEADER = "Tutor's next steps"
 FOLDER_LINK_TEXT = "Open folder"
+GOALS_HEADER = "Goals"
+LEARNING_PLAN_HEADER = "Learning plan"
 
 
 # Coloured by the spreadsheet itself, so the colour follows a row when educators sort.
@@ -142,6 +144,14 @@ def folder_column(links_known: bool) -> OutputColumn:
 BENCHMARK_COLUMN = OutputColumn("Benchmark growth", "assessment_growth")
 
 
+# Each student's open goals and their progress, a line per goal (jobs.reconcile.goals), when
+# the config names a Goals tab. Computed: the Goals tab, not this column, is where goals are
+# typed.
+GOALS_COLUMN = OutputColumn(GOALS_HEADER, "goal_progress")
+# A link to each student's learning plan, with the day it was last changed.
+LEARNING_PLAN_COLUMN = OutputColumn(LEARNING_PLAN_HEADER, "learning_plan")
+
+
 def next_checkin_column(known: bool) -> OutputColumn:
     """The next tutor-teacher check-in about the student, linking to it. Carried like an
     educator column when this run did not plan the check-ins (`tutorsync progress` alone)."""
@@ -154,6 +164,7 @@ def summary_columns(
     targets: Dosage = DEFAULT_DOSAGE,
     next_checkin: OutputColumn | None = None,
     benchmark: OutputColumn | None = None,
+    goals: tuple[OutputColumn, ...] = (),
 ) -> tuple[OutputColumn, ...]:
     """The coordinator summary: every active student, all their teachers' grades combined.
     Who, status and why first, then the figures, then people and links, then notes."""
@@ -164,6 +175,7 @@ def summary_columns(
         *_why(with_tutor_notes=False),
         *_figures(window_days, "Grade % (all classes)", targets),
         *((benchmark,) if benchmark else ()),
+        *goals,
         OutputColumn("Teachers", "teachers"),
         OutputColumn("Tutors", "tutors"),
         *((folder,) if folder else ()),
@@ -180,6 +192,7 @@ def teacher_columns(
     targets: Dosage = DEFAULT_DOSAGE,
     next_checkin: OutputColumn | None = None,
     benchmark: OutputColumn | None = None,
+    goals: tuple[OutputColumn, ...] = (),
 ) -> tuple[OutputColumn, ...]:
     """A teacher's tab: only their students, grades from their own gradebooks only, and what
     the tutor last wrote about each."""
@@ -190,6 +203,7 @@ def teacher_columns(
         *_why(with_tutor_notes=True),
         *_figures(window_days, "Grade % (your class)", targets),
         *((benchmark,) if benchmark else ()),
+        *goals,
         OutputColumn("Tutors", "tutors"),
         *((folder,) if folder else ()),
         *((next_checkin,) if next_checkin else ()),

@@ -21,7 +21,7 @@ from jobs.plan.spreadsheets import (
     tutor_logs_written,
 )
 from jobs.reconcile.assessments import growth_by_band
-from jobs.reconcile.figures import Win
+from jobs.reconcile.figures import Flag, Win, status_of
 from jobs.reconcile.history import week_figures
 from jobs.reconcile.impact import term_impact, term_start_of
 from jobs.reconcile.program import Reconciled
@@ -37,6 +37,16 @@ SUMMARY = None  # a tab's owner in TabLinks: a teacher's e-mail, or SUMMARY for 
 
 
 @dataclass(frozen=True)
+class LearningPlans:
+    """Each student's learning plan: its link from each tab (by tab owner, then student ID, as
+    TabLinks), and the day it was last changed (None when the workspace cannot say, or for a
+    link typed on the Goals tab)."""
+
+    urls: Mapping[str | None, Mapping[str, str]]
+    modified: Mapping[str, date | None]
+
+
+@dataclass(frozen=True)
 class TabLinks:
     """The links the progress tabs carry, each made for the spreadsheet its tab is written
     into, by tab owner (a teacher's e-mail, or SUMMARY) and student ID. `folders` or
@@ -46,6 +56,7 @@ class TabLinks:
     folders: Mapping[str | None, Mapping[str, Link]] | None = None
     next_checkins: Mapping[str | None, Mapping[str, Link]] | None = None
     issues: Mapping[tuple[str, str, str], str] | None = None  # (spreadsheet, tab, A1) -> URL
+    learning_plans: LearningPlans | None = None  # None: the tabs have no Learning plan column
 
 
 @cycle_collection_paused
@@ -69,6 +80,7 @@ def desired_tabs(
     [history_tab] = [tab for _, tab, _ in over_time if tab.key == tab_keys(settings)["history"]]
     streaks = overview.streak_students(history_tab.rows, as_of=as_of, targets=settings.targets)
     reconciled = _with_streak_wins(reconciled, streaks)
+    reconciled = _with_stale_plans(settings, reconciled, links.learning_plans, as_of)
     planned_feedback = _feedback_tab(settings, reconciled, states, as_of)
     said = _conversation(settings, planned_feedback, placed, states, as_of)
     desired = _teacher_tabs(settings, reconciled, placed, states, links, updated, said)
@@ -99,6 +111,67 @@ def _with_streak_wins(reconciled: Reconciled, streaks: frozenset[str]) -> Reconc
         summary=added(reconciled.summary),
         by_teacher={teacher: added(rows) for teacher, rows in reconciled.by_teacher.items()},
     )
+
+
+def _with_stale_plans(
+    settings: Settings, reconciled: Reconciled, plans: LearningPlans | None, as_of: date
+) -> Reconciled:
+    """The progress with a reason in Why for each student who needs a learning plan (the
+    config's [goals] plan_required) and whose plan nobody changed for plan_stale_weeks. A plan
+    whose last change is unknown is never called stale."""
+    required = settings.goals.plan_required
+    if plans is None or required == "none":
+        return reconciled
+    weeks = settings.goals.plan_stale_weeks
+    goals = reconciled.goals
+    with_goals = set() if goals is None else set(goals["student_id"][~goals["met"]])
+    stale = {
+        student_id: Flag(
+            "plan_stale",
+            f"Learning plan not updated since {modified.isoformat()} (over {weeks} weeks); "
+            "review it together.",
+        )
+        for student_id, modified in plans.modified.items()
+        if modified is not None
+        and (as_of - modified).days >= 7 * weeks
+        and (required == "all" or student_id in with_goals)
+    }
+    if not stale:
+        return reconciled
+
+    def flagged(progress: pd.DataFrame) -> pd.DataFrame:
+        flags = [
+            (*of_student, stale[str(student_id)]) if str(student_id) in stale else of_student
+            for student_id, of_student in zip(
+                progress.index.tolist(), progress["student_flags"].tolist(), strict=True
+            )
+        ]
+        statuses = [status_of(of_student) for of_student in flags]
+        return _in_status_order(
+            progress.assign(
+                student_flags=pd.Series(flags, index=progress.index, dtype=object),
+                status=pd.Series(statuses, index=progress.index, dtype=object),
+            )
+        )
+
+    return replace(
+        reconciled,
+        summary=flagged(reconciled.summary),
+        by_teacher={teacher: flagged(rows) for teacher, rows in reconciled.by_teacher.items()},
+    )
+
+
+def _in_status_order(progress: pd.DataFrame) -> pd.DataFrame:
+    """The rows by status level, then name, then ID (a blank name last): the reading order of
+    jobs.reconcile.program, kept when a reason added here changes a status."""
+    level = {status: rank for rank, status in enumerate(outputs.STATUS_LEVELS)}
+    keys = [
+        (level.get(status, len(level)), name is None, name or "", str(student_id))
+        for status, name, student_id in zip(
+            progress["status"], progress["name_key"], progress.index, strict=True
+        )
+    ]
+    return progress.iloc[sorted(range(len(progress)), key=keys.__getitem__)]
 
 
 def _conversation(
@@ -156,6 +229,7 @@ def _teacher_tabs(
             settings.targets,
             _checkin_column(settings, links),
             outputs.BENCHMARK_COLUMN if settings.sources.assessments else None,
+            _goal_columns(settings, links),
         ),
         [
             planning.TabProgress(
@@ -199,6 +273,7 @@ def _summary_tab(
             settings.targets,
             _checkin_column(settings, links),
             outputs.BENCHMARK_COLUMN if settings.sources.assessments else None,
+            _goal_columns(settings, links),
         ),
         progress=_named(
             _with_links(reconciled.summary, links, SUMMARY).assign(
@@ -270,14 +345,38 @@ def _checkin_column(settings: Settings, links: TabLinks) -> outputs.OutputColumn
     return outputs.next_checkin_column(links.next_checkins is not None)
 
 
+def _goal_columns(settings: Settings, links: TabLinks) -> tuple[outputs.OutputColumn, ...]:
+    """Goals with a Goals tab; Learning plan where plans are linked (jobs.links)."""
+    goals = (outputs.GOALS_COLUMN,) if settings.sources.goals is not None else ()
+    plans = (outputs.LEARNING_PLAN_COLUMN,) if links.learning_plans is not None else ()
+    return goals + plans
+
+
+def _plan_cells(plans: LearningPlans, owner: str | None) -> dict[str, Link]:
+    """Each student's plan as a tab's cell: "Plan, updated 2026-11-02", linking to it."""
+    return {
+        student_id: Link(
+            f"Plan, updated {modified.isoformat()}"
+            if (modified := plans.modified.get(student_id))
+            else "Plan",
+            url,
+        )
+        for student_id, url in plans.urls.get(owner, {}).items()
+    }
+
+
 def _with_links(progress: pd.DataFrame, links: TabLinks, owner: str | None) -> pd.DataFrame:
-    """The progress rows with the tab owner's folder and next check-in links, where known."""
+    """The progress rows with the tab owner's folder, next check-in and learning plan links,
+    where known."""
     if links.folders is not None:
         progress = progress.assign(folder=_cells_of(progress.index, links.folders.get(owner, {})))
     if links.next_checkins is not None:
         progress = progress.assign(
             next_checkin=_cells_of(progress.index, links.next_checkins.get(owner, {}))
         )
+    if links.learning_plans is not None:
+        cells = _plan_cells(links.learning_plans, owner)
+        progress = progress.assign(learning_plan=_cells_of(progress.index, cells))
     return progress
 
 
