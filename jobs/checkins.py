@@ -26,6 +26,7 @@ from jobs.plan.checkins import (
     slot_issues,
 )
 from jobs.read import FolderLinks, read_folder_links, read_program
+from jobs.reconcile.goals import goals_to_share
 from jobs.reconcile.program import Reconciled
 from jobs.report import RunReport
 from jobs.settings import Settings
@@ -120,6 +121,7 @@ def _plan(
         str(student_id): [flag.code for flag in flags]
         for student_id, flags in reconciled.summary["student_flags"].items()
     }
+    shared = None if reconciled.goals is None else goals_to_share(reconciled.goals)
 
     def plan(busy: Mapping[str, Sequence[Busy]]) -> tuple[list, list]:
         return plan_checkins(
@@ -134,6 +136,7 @@ def _plan(
             progress_link=progress_tabs,
             folder_links=folder_links,
             names=reconciled.staff.names,
+            goals=shared,
         )
 
     changes, warnings = plan({})

@@ -19,6 +19,7 @@ import pandas as pd
 from dateutil.rrule import rrulestr
 
 from jobs.model.calendar import Busy, CalendarEvent
+from jobs.reconcile.goals import SharedGoals, shared_goal_lines
 from jobs.settings import WEEKDAYS, CheckinSettings
 from sheets_schema.issues import DataIssue, Severity
 from sheets_schema.values import split_name
@@ -185,6 +186,7 @@ def plan_checkins(
     progress_link: Mapping[str, str] | None = None,  # teacher -> link to their progress tab
     folder_links: Mapping[str, str] | None = None,  # student ID -> link to their folder
     names: Mapping[str, str] | None = None,  # e-mail -> name, for titles (the staff list)
+    goals: SharedGoals | None = None,  # student ID -> open goals (jobs.reconcile.goals)
 ) -> tuple[list[EventChange], list[SlotWarning]]:
     """The events to create, update or end so the calendar holds exactly the check-ins due."""
     scheduling = _Scheduling(
@@ -198,6 +200,7 @@ def plan_checkins(
         as_of=as_of,
         folder_links=folder_links or {},
         names=names or {},
+        goals=goals or {},
     )
     by_key = {event.key: event for event in existing}
     changes: list[EventChange] = []
@@ -241,6 +244,7 @@ class _Scheduling:
     as_of: date
     folder_links: Mapping[str, str]  # student ID -> link to their folder
     names: Mapping[str, str]  # e-mail -> name, from the staff list
+    goals: SharedGoals  # student ID -> their open goals' words, and a grade goal's teacher
 
     def name(self, email: str) -> str:
         return self.names.get(email, email)
@@ -275,7 +279,9 @@ def _series(
             f"Tutor-teacher check-in: {scheduling.name(pair.tutor)} and "
             f"{scheduling.name(pair.teacher)}"
         ),
-        description=_series_description(pair, progress_link, scheduling.folder_links),
+        description=_series_description(
+            pair, progress_link, scheduling.folder_links, scheduling.goals
+        ),
         start=start,
         end=start + timedelta(minutes=settings.duration_minutes),
         timezone=scheduling.timezone,
@@ -574,9 +580,20 @@ def _attendees(pair: Pair, settings: CheckinSettings) -> tuple[str, ...]:
     )
 
 
-def _series_description(pair: Pair, link: str | None, folder_links: Mapping[str, str]) -> str:
+def _series_description(
+    pair: Pair, link: str | None, folder_links: Mapping[str, str], goals: SharedGoals
+) -> str:
     # One a line, first name first: "Okoro, Ada, Rivera, Sam" read as four people.
     lines = ["Students you share:", *(f"- {_spoken(name)}" for _, name in pair.students)]
+    # The goals' words as typed, so the meeting starts from them: never a figure or progress.
+    shared = [
+        (name, goal)
+        for student_id, name in pair.students
+        for goal in shared_goal_lines(goals, student_id, pair.teacher)
+    ]
+    if shared:
+        lines.append("Goals you share:")
+        lines += [f"- {_spoken(name)}: {goal}" for name, goal in shared]
     if link:
         lines.append(f"Progress: {link}")
     folders = [(name, folder_links[sid]) for sid, name in pair.students if sid in folder_links]

@@ -42,6 +42,9 @@ from sheets_schema.values import parse_email
 # add a session a week each week; a benchmark scale score grows a few points a term.
 PACE_PER_WEEK = {Measure.GRADE: 2.0, Measure.SESSIONS: 1.0, Measure.ASSESSMENT: 1.0}
 
+# Student ID -> their open goals, each as (its words as typed, a grade goal's teacher or None).
+SharedGoals = Mapping[str, Sequence[tuple[str, str | None]]]
+
 GOAL_PROGRESS_COLUMNS = [
     "student_id",
     "goal",  # as typed
@@ -362,9 +365,7 @@ def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
-def shared_goal_lines(
-    goals: Mapping[str, Sequence[tuple[str, str | None]]], student_id: str, teacher: str
-) -> list[str]:
+def shared_goal_lines(goals: SharedGoals, student_id: str, teacher: str) -> list[str]:
     """A student's open goals a tutor and `teacher` share: every goal but a grade goal in
     another teacher's class."""
     return [goal for goal, of in goals.get(student_id, ()) if of is None or of == teacher]

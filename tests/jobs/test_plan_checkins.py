@@ -225,3 +225,43 @@ def test_the_next_check_in_is_the_earliest_of_the_series_and_a_follow_up():
     found = next_checkins("p", [PAIR], with_followup, as_of)
     assert found[("001", PAIR.teacher)][0] == datetime(2026, 10, 29, 15, 30, tzinfo=ZONE)
     assert next_checkins("p", [PAIR], [], as_of) == {}
+
+
+def test_a_series_lists_the_goals_the_pair_shares_in_words_only():
+    goals = {
+        "001": (
+            ("Read a chapter book on his own", None),
+            ("Raise the science grade", "other.teacher@school.example"),  # not this pair's
+        )
+    }
+    (change,), _ = plan_checkins(
+        program="p",
+        timezone="America/Chicago",
+        settings=SETTINGS,
+        pairs=(PAIR,),
+        flagged={},
+        existing=(),
+        busy={},
+        as_of=AS_OF,
+        goals=goals,
+    )
+
+    description = change.event.description
+    assert "Goals you share:\n- Sam Lee: Read a chapter book on his own\n" in description
+    assert "science" not in description
+
+
+def test_a_goal_added_changes_the_series_students_part_not_its_links():
+    (created,), _ = plan()
+    (change,), _ = plan_checkins(
+        program="p",
+        timezone="America/Chicago",
+        settings=SETTINGS,
+        pairs=(PAIR,),
+        flagged={},
+        existing=(created.event,),
+        busy={},
+        as_of=AS_OF,
+        goals={"001": (("Read daily", None),)},
+    )
+    assert change.kind == "update" and change.reason == "students changed"
