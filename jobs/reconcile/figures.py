@@ -52,7 +52,9 @@ def count_sessions(
     `sessions` has student_id, session_date, minutes, attendance, tutor, follow_up, source, tab,
     row and date_cell. Returns a frame indexed by student ID with sessions_in_window,
     minutes_in_window, attendance_rate (NaN when nothing to divide), last_session_date and
-    follow_up_date.
+    follow_up_date; and sessions_this_week, minutes_this_week and attendance_rate_this_week,
+    the same over the ISO week holding `as_of` (its Monday to `as_of`), the Weekly history's
+    figures for that week, counted here so that the sessions are not counted again for it.
     """
     # Sessions are grouped by student once, by number; every figure is over arrays of those
     # numbers, not over copies of millions of rows.
@@ -197,6 +199,7 @@ def _session_figures(
     """count_sessions' figures from the sessions `kept`, indexed by student number."""
     date = pd.Series(dates[kept])
     in_window = (date > pd.Timestamp(as_of) - pd.Timedelta(days=window_days)).to_numpy()
+    in_week = (date > pd.Timestamp(as_of) - pd.Timedelta(days=as_of.weekday() + 1)).to_numpy()
     attendance = sessions["attendance"]
     attended = (attendance == Attendance.ATTENDED).to_numpy()[kept]
     counted_for_rate = attendance.isin(
@@ -209,6 +212,9 @@ def _session_figures(
             "attended_in_window": attended & in_window,
             "minutes_in_window": minutes.where(attended & in_window, 0.0).fillna(0.0),
             "rate_denominator": counted_for_rate & in_window,
+            "attended_this_week": attended & in_week,
+            "minutes_this_week": minutes.where(attended & in_week, 0.0).fillna(0.0),
+            "rate_denominator_this_week": counted_for_rate & in_week,
             "attended_date": date.where(attended),
             "follow_up_date": date.where(follow_up & in_window),
         }
@@ -220,17 +226,28 @@ def _session_figures(
             "attendance_denominator": by_student["rate_denominator"].sum(),
             "last_session_date": by_student["attended_date"].max(),
             "follow_up_date": by_student["follow_up_date"].max(),
+            "sessions_this_week": by_student["attended_this_week"].sum().astype("int64"),
+            "minutes_this_week": by_student["minutes_this_week"].sum(),
+            "attendance_rate_this_week": _rate(
+                by_student["attended_this_week"].sum(),
+                by_student["rate_denominator_this_week"].sum(),
+            ),
         }
     ).drop(index=-1, errors="ignore")  # sessions of no student
     # Exact figures: a tab rounds them only as it shows them (plan.tabs), so what is worked
     # out from them (a rate, a change, a flag) is never worked out from a rounded number.
-    figures["attendance_rate"] = figures["sessions_in_window"] / figures[
-        "attendance_denominator"
-    ].replace(0, np.nan)
+    figures["attendance_rate"] = _rate(
+        figures["sessions_in_window"], figures["attendance_denominator"]
+    )
     weeks = window_days / 7
     figures["sessions_per_week"] = figures["sessions_in_window"] / weeks
     figures["minutes_per_week"] = figures["minutes_in_window"] / weeks
     return figures.drop(columns="attendance_denominator")
+
+
+def _rate(attended: pd.Series, counted: pd.Series) -> pd.Series:
+    """Sessions attended over sessions that count for attendance, NaN when none count."""
+    return attended / counted.replace(0, np.nan)
 
 
 def _latest_text(

@@ -14,8 +14,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from jobs.reconcile.figures import count_sessions, datetimes
-from jobs.reconcile.program import Reconciled, sessions_up_to, summary_as_of
+from jobs.reconcile.figures import datetimes
+from jobs.reconcile.program import Reconciled, summary_as_of
 from jobs.settings import Settings
 
 
@@ -61,16 +61,13 @@ def week_figures(
     and grade_percent, status and student_flags at its end. `today` is the run's summary,
     reused when the week is counted up to the run's day."""
     summary = today if today is not None else summary_as_of(settings, reconciled, week.as_of)
-    days = (week.as_of - week.start).days + 1
-    sessions = sessions_up_to(reconciled.sessions, week.as_of)
-    counted, _ = count_sessions(sessions, as_of=week.as_of, window_days=days)
     begun = summary.index.isin(_begun(reconciled, week.as_of))
-    rows = summary.loc[begun, ["grade_percent", "status", "student_flags"]]
-    tutoring = counted.reindex(rows.index)
-    return rows.assign(
-        sessions=tutoring["sessions_in_window"].fillna(0).astype("int64"),
-        minutes=tutoring["minutes_in_window"].fillna(0.0),
-        attendance_rate=tutoring["attendance_rate"],
+    rows = summary.loc[begun]
+    # The summary counted the week holding its day already (count_sessions' _this_week).
+    return rows[["grade_percent", "status", "student_flags"]].assign(
+        sessions=rows["sessions_this_week"].fillna(0).astype("int64"),
+        minutes=rows["minutes_this_week"].fillna(0.0),
+        attendance_rate=rows["attendance_rate_this_week"],
     )
 
 
