@@ -28,6 +28,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from jobs.demo_goals import GOALS_TAB, GoalStudent, goal_rows
 from jobs.history import run_history
 from jobs.report import RunReport
 from jobs.settings import load
@@ -295,7 +296,12 @@ def create_demo(
     form = _plant_tutor_log_mess(rng, form, program)
     (folder / "gradebooks").mkdir(parents=True, exist_ok=True)
     _write_xlsx(
-        folder / ROSTER, {ROSTER_TAB: _roster_rows(rng, program), STAFF_TAB: _staff_rows(program)}
+        folder / ROSTER,
+        {
+            ROSTER_TAB: _roster_rows(rng, program),
+            STAFF_TAB: _staff_rows(program),
+            GOALS_TAB: goal_rows(_goal_students(program), program.today, COORDINATOR_EMAIL),
+        },
     )
     _write_xlsx(folder / TUTOR_LOG, {FORM_TAB: _form_rows(form), OLDER_TAB: _older_rows(older)})
     _write_gradebooks(rng, folder, program)
@@ -656,6 +662,15 @@ def _benchmark_rows(rng: random.Random, program: _Program) -> list[list[_Cell]]:
     return rows
 
 
+def _goal_students(program: _Program) -> list[GoalStudent]:
+    """The active, tutored students, in ID order, as the Goals tab needs them."""
+    return [
+        GoalStudent(s.student_id, s.first_last, program.teachers[s.teachers[0]].email, s.ability)
+        for s in sorted(program.students, key=lambda s: s.student_id)
+        if s.active and s.tutor is not None
+    ]
+
+
 def _staff_rows(program: _Program) -> list[list[_Cell]]:
     """The staff list: each teacher and tutor by name ("ms.okafor@..." is Ms. Okafor)."""
     rows: list[list[_Cell]] = [["E-mail", "Name", "Role"]]
@@ -828,6 +843,10 @@ def _config(program: _Program) -> str:
             "[sources.staff]",
             f"tab = {text(STAFF_TAB)}",
             "",
+            "# Each student's goals, typed by tutors, teachers and the coordinator.",
+            "[sources.goals]",
+            f"tab = {text(GOALS_TAB)}",
+            "",
             "# Benchmark results exported from the test platform: a fall and a winter test.",
             "[[sources.assessments]]",
             f"spreadsheet = {text(BENCHMARK)}",
@@ -854,6 +873,12 @@ def _config(program: _Program) -> str:
             "grade_floor = 70        # grade under 70%",
             "grade_drop_points = 10  # grade fell this many points",
             "missing_threshold = 3   # this many missing (M) marks",
+            "",
+            "# Every student keeps a learning plan; one nobody touched for 4 weeks is a reason in",
+            "# Why.",
+            "[goals]",
+            'plan_required = "all"',
+            "plan_stale_weeks = 4",
             "",
             "# What tutorsync writes: the coordinator's spreadsheet (tabs Progress summary,",
             "# Data issues and Run log) and a Tutoring progress tab in each teacher's gradebook.",

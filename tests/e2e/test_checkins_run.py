@@ -32,6 +32,10 @@ def test_the_ics_file_parses_and_carries_no_grades(demo, tutorsync):
         text = f"{event.get('SUMMARY')} {event.get('DESCRIPTION')}".lower()
         # No figures, flags or notes: flag sentences say "grade is", "fell", "attended", "%".
         assert not any(word in text for word in ("%", "grade is", "fell", "attended", "missing"))
+        # Goals in their own words, never their progress ("→", "to go", "off pace").
+        assert not any(word in text for word in ("→", "to go", "off pace", "past its date"))
+    described = " ".join(str(event.get("DESCRIPTION")) for event in events)
+    assert "Goals you share:" in described and "Raise the math grade" in described
 
 
 def test_dry_run_lists_events_and_writes_no_calendar(demo, tutorsync):

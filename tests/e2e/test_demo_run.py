@@ -272,3 +272,38 @@ def test_a_staff_list_that_cannot_be_read_costs_names_only(demo, tutorsync):
     summary = rows(demo / "coordinator.xlsx", "Progress summary")
     teachers = {r[summary[0].index("Teachers")] for r in summary[1:] if r[2]}
     assert any("@" in str(t) for t in teachers)
+
+
+def test_progress_tabs_show_open_goals_their_reasons_and_met_goals_as_wins(demo, tutorsync):
+    tutorsync("run")
+    summary = rows(demo / "coordinator.xlsx", "Progress summary")
+    header = summary[0]
+    assert "Goals" in header and "Learning plan" in header
+    by_column = {title: [row[header.index(title)] for row in summary[1:] if row[0]] for title in
+                 ("Goals", "Why", "Wins")}  # fmt: skip
+    goals = "\n".join(text for text in by_column["Goals"] if text)
+    assert "Raise the math grade: grade with Ms. Reyes" in goals
+    assert "Come to tutoring three times a week: sessions a week 2 → 3 by " in goals
+    assert "Grow on the winter MAP Math test: MAP Math " in goals
+    assert "Top of the class in math by the break:" in goals and "; off pace" in goals
+    assert "Read a chapter book on their own: open by " in goals and "; past its date" in goals
+    assert "Old goal from September" not in goals  # dropped
+    why = "\n".join(text for text in by_column["Why"] if text)
+    assert "Goal off pace: Top of the class in math by the break" in why
+    assert "Goal past its date" in why
+    wins = "\n".join(text for text in by_column["Wins"] if text)
+    assert "Goal met: Show working on every homework problem (marked met by Ms. Reyes)." in wins
+    assert "Goal met: Keep the math grade above a pass" in wins
+    config = settings_module.load(demo / "tutorsync.toml")
+    teacher_tabs = [
+        rows(demo / config.outputs.teacher_spreadsheets.get(b.teacher, b.spreadsheet),
+             "Tutoring progress")
+        for b in config.sources.gradebooks
+    ]  # fmt: skip
+    assert any(
+        "Raise the math grade" in str(row[tab[0].index("Goals")])
+        for tab in teacher_tabs
+        for row in tab[1:]
+    )
+    again = tutorsync.json("run")
+    assert again["cells_changed"] == 0  # goals are computed alike on a rerun

@@ -141,6 +141,7 @@ def computed_values(grids: Iterable[list[list]]) -> set[str]:
                 elif title in (
                     "Why",
                     "Wins",
+                    "Goals",
                     "Tutor's latest notes",
                     "Tutor's next steps",
                     *TYPED_NOTES,
