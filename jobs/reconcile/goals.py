@@ -276,7 +276,9 @@ def _line(
         none_yet = "no grade yet" if measure is Measure.GRADE else f"no {label} result yet"
         return f"{goal}: {none_yet}, target {_number(target)}{unit}{when}", None
     gap = target - current
-    points = "sessions a week" if measure is Measure.SESSIONS else "points"
+    points = "points"
+    if measure is Measure.SESSIONS:
+        points = "session a week" if _number(gap) == "1" else "sessions a week"
     line = (
         f"{goal}: {label} {_number(current)}{unit} → {_number(target)}{unit}{when}, "
         f"{_number(gap)} {points} to go"

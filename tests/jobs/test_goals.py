@@ -165,8 +165,7 @@ def test_goals_join_the_progress_rows_their_reasons_changing_the_status():
     shown = with_goals(progress, frame)
 
     assert shown.loc["001", "goal_progress"].splitlines() == [
-        "Raise math: grade with Ada Okoro 64% → 75% by 2026-11-30, 11 points to go; past its "
-        "date",
+        "Raise math: grade with Ada Okoro 64% → 75% by 2026-11-30, 11 points to go; past its date",
         "Come often: sessions a week 1.5 → 3, 1.5 sessions a week to go",
     ]
     assert shown.loc["001", "status"] == WATCH_STATUS
