@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from openpyxl.worksheet._writer import WorksheetWriter
 
@@ -25,7 +26,8 @@ from jobs.errors import WorkspaceError
 from jobs.workspace.local import sheets as local
 from jobs.workspace.local.sheets import OWNED_TAB_MARKER, owned_key
 from jobs.workspace.local.workspace import LocalWorkspace
-from sheets_schema.cells import CellValue, ColumnFormat, Link, TabWrite, trim_grid
+from jobs.workspace.local.xlsx_rows import RowsWriter, TabCells
+from sheets_schema.cells import CellStyle, CellValue, ColumnFormat, Link, TabWrite, trim_grid
 
 F = ColumnFormat
 
@@ -790,27 +792,83 @@ _KINDS_OF_CELL: list[CellValue] = [
 
 
 @pytest.mark.parametrize("epoch_1904", [False, True])
-def test_cells_are_written_as_openpyxl_writes_them(epoch_1904: bool) -> None:
-    def sheet() -> Any:
-        workbook = Workbook()
+def test_planned_cells_are_written_as_openpyxl_writes_its_own_cells(epoch_1904: bool) -> None:
+    """A tab's cells are planned as text (xlsx_rows.py), not made as openpyxl cells: the
+    worksheet written is the one openpyxl writes for the same values and formatting, and
+    each cell's style is the same font, fill, alignment, number format and quote prefix."""
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="EEEEEE")
+    carried = CellStyle(bold=True, italic=True, color="FF0000", background="00FF00")
+
+    def workbook() -> Any:
+        book = Workbook()
         if epoch_1904:
-            workbook.epoch = CALENDAR_MAC_1904
-        tab = workbook.active
-        for row, value in enumerate(_KINDS_OF_CELL, 1):
-            local.put_value(tab.cell(row=row, column=1), value, None)
-            styled = tab.cell(row=row, column=2)
-            local.put_value(styled, value, ColumnFormat.DECIMAL)
-            styled.font = Font(bold=True)
-        tab.cell(row=1, column=3).value = "=1+2"  # left to openpyxl
-        tab.cell(row=2, column=3).value = timedelta(hours=3)
-        tab.cell(row=3, column=3).comment = Comment("a note", "")
-        tab.row_dimensions[30].height = 20
-        return tab
+            book.epoch = CALENDAR_MAC_1904
+        book.active.row_dimensions[3].height = 30
+        return book
+
+    # openpyxl's own cells, as tutorsync made them before it planned them.
+    by_openpyxl = workbook()
+    tab = by_openpyxl.active
+    for row, value in enumerate(_KINDS_OF_CELL, 1):
+        local.put_value(tab.cell(row=row, column=1), value, None)
+        styled = tab.cell(row=row, column=2)
+        local.put_value(styled, value, ColumnFormat.DECIMAL)
+        styled.font, styled.fill = bold, fill
+    tab.cell(row=2, column=4).comment = Comment("a note", "")
+    tab.cell(row=3, column=2).alignment = Alignment(vertical="top")
+    _carry_by_openpyxl(tab.cell(row=1, column=2), carried)
+    _carry_by_openpyxl(tab.cell(row=1, column=5), carried)
+
+    planned_book = workbook()
+    cells = TabCells(planned_book.active)
+    for row, value in enumerate(_KINDS_OF_CELL, 1):
+        plain = cells.cell(row, 1)
+        cells.give(plain, number_format=local._planned(cells, plain, (row, 1), value, None))
+        styled = cells.cell(row, 2)
+        number_format = local._planned(cells, styled, (row, 2), value, ColumnFormat.DECIMAL)
+        cells.give(styled, number_format=number_format)
+        cells.give(styled, font=bold, fill=fill)
+    cells.cell(2, 4).comment = Comment("a note", "")
+    cells.give(cells.cell(3, 2), alignment=Alignment(vertical="top"))
+    cells.carry_format(cells.cell(1, 2), carried)
+    cells.carry_format(cells.cell(1, 5), carried)
 
     written = []
-    for writer in (WorksheetWriter, local._CellsAsText):
-        tab = sheet()
-        out = writer(tab, out=io.BytesIO())
-        out.write()
-        written.append((out.read(), len(tab._hyperlinks), len(tab._comments)))
+    for book, writer in (
+        (by_openpyxl, WorksheetWriter(tab, out=io.BytesIO())),
+        (planned_book, RowsWriter(planned_book.active, cells, out=io.BytesIO())),
+    ):
+        writer.write()
+        sheet = book.active
+        written.append((writer.read(), len(sheet._hyperlinks), len(sheet._comments)))
     assert written[1] == written[0]
+    assert _cell_styles(planned_book) == _cell_styles(by_openpyxl)
+
+
+def _carry_by_openpyxl(cell: Any, style: CellStyle) -> None:
+    """Carried formatting as tutorsync gave it to openpyxl's cells."""
+    font = copy.copy(cell.font)
+    font.b, font.i, font.strike = style.bold, style.italic, style.strikethrough
+    font.color = "FF" + str(style.color)
+    cell.font = font
+    cell.fill = PatternFill("solid", fgColor="FF" + str(style.background))
+
+
+def _cell_styles(book: Any) -> list[tuple[Any, ...]]:
+    """Each style number's formatting, whatever number its number format has."""
+
+    def number_format(number: int) -> str:
+        if number < BUILTIN_FORMATS_MAX_SIZE:
+            return BUILTIN_FORMATS[number]
+        return book._number_formats[number - BUILTIN_FORMATS_MAX_SIZE]
+
+    return [
+        (
+            book._fonts[style.fontId],
+            book._fills[style.fillId],
+            book._alignments[style.alignmentId],
+            number_format(style.numFmtId),
+            style.quotePrefix,
+        )
+        for style in book._cell_styles
+    ]

@@ -5,9 +5,10 @@ with one read-only tab named after the file. Sources are read with calamine, typ
 types them (`xlsx_values.py`; openpyxl reads a tab calamine would type otherwise), and never
 written. Owned tabs are read from their XML as openpyxl's full reader reads them, links,
 comments and formatting too (`xlsx_owned.py`; openpyxl reads a tab it would read otherwise),
-and written by openpyxl into a workbook of their own and moved into the `.xlsx` file part by
-part (`package.py`), so what openpyxl does not model in the teacher's tabs stays as it was; one
-atomic file replacement per write.
+and written by openpyxl into a workbook of their own, their cells as the XML openpyxl would
+write for them (`xlsx_rows.py`), and moved into the `.xlsx` file part by part (`package.py`),
+so what openpyxl does not model in the teacher's tabs stays as it was; one atomic file
+replacement per write.
 
 Tabs tutorsync owns carry a sheet-scoped defined name, `tutorsync_owned_tab`, whose value is
 the tab's key as a text constant (`="tutorsync:demo:summary"`). Excel and LibreOffice keep a
@@ -18,7 +19,6 @@ reference that would need updating, so a renamed tab is still found by its key.
 from __future__ import annotations
 
 import codecs
-import copy
 import csv
 import functools
 import io
@@ -38,22 +38,16 @@ from typing import Any
 from xml.etree import ElementTree
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell._writer import write_cell
-from openpyxl.cell.rich_text import CellRichText
 from openpyxl.chart import LineChart, Reference
 from openpyxl.comments import Comment
-from openpyxl.comments.comment_sheet import CommentRecord
-from openpyxl.compat import safe_string
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.formatting.rule import Rule
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, to_excel
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 from openpyxl.workbook.defined_name import DefinedName, DefinedNameList
-from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.constants import ARC_STYLE
@@ -76,6 +70,7 @@ from jobs.workspace.local.xlsx_owned import (
     read_owned_cells,
     workbook_styles,
 )
+from jobs.workspace.local.xlsx_rows import PlannedCell, RowsWriter, TabCells
 from jobs.workspace.local.xlsx_values import (
     NotTypedAlike,
     Styles,
@@ -241,14 +236,15 @@ class LocalSpreadsheets:
         workbook.remove(workbook.active)  # its empty "Sheet" would be left in the file
         if package and package.date1904:
             workbook.epoch = CALENDAR_MAC_1904
+        planned: dict[str, TabCells] = {}
         for write in writes:
             sheet = workbook.create_sheet(titles[write.key])
             if package:
                 sheet.sheet_view.tabSelected = False  # the teacher's selected tab stays so
             _mark_owned(sheet, write.key)
-            _fill_tab(sheet, write)
+            planned[sheet.title] = _fill_tab(sheet, write)
             _add_charts(sheet, write)
-        data = _saved(workbook)
+        data = _saved(workbook, planned)
         if original is not None:
             replacing = {owned[write.key] for write in writes if write.key in owned}
             try:
@@ -792,69 +788,23 @@ def _cell_value(cell: Any) -> CellValue:
 class _InMemoryWriter(ExcelWriter):
     """openpyxl's writer, each worksheet in memory: openpyxl's own passes it through a file in
     the system's temporary folder, and a full disk then ended a run in a traceback (and an
-    'exception ignored' when its half-written stream was collected)."""
+    'exception ignored' when its half-written stream was collected). A worksheet's cells are
+    the ones planned for it (xlsx_rows.py), not openpyxl cells."""
+
+    def __init__(
+        self, workbook: Workbook, archive: zipfile.ZipFile, planned: Mapping[str, TabCells]
+    ) -> None:
+        super().__init__(workbook, archive)
+        self._planned = planned
 
     def write_worksheet(self, ws: Any) -> None:
         ws._drawing = _own_drawing()
         ws._drawing.charts, ws._drawing.images = ws._charts, ws._images
-        writer = _CellsAsText(ws, out=io.BytesIO())
+        writer = RowsWriter(ws, self._planned[ws.title], out=io.BytesIO())
         writer.write()
         ws._rels = writer._rels
         self._archive.writestr(ws.path[1:], writer.read())
         self.manifest.append(ws)
-
-
-class _CellsAsText(WorksheetWriter):
-    """openpyxl's worksheet writer, but each cell of the kinds tutorsync writes (text, numbers,
-    booleans, dates) written as the text openpyxl would write for it, byte for byte, rather
-    than built as an XML element and serialised, which was most of the time saving a tab
-    took. Any other cell (a formula, rich text) is written by openpyxl."""
-
-    def write_row(self, xf: Any, row: Sequence[Any], row_idx: int) -> None:
-        attrs = {"r": f"{row_idx}"}
-        attrs.update(self.ws.row_dimensions.get(row_idx, {}))
-        with xf.element("row", attrs):
-            for cell in row:
-                if cell._comment is not None:
-                    self.ws._comments.append(CommentRecord.from_cell(cell))
-                styled = cell.has_style
-                if cell._value is None and not styled and not cell._comment:
-                    continue
-                text = _cell_text(cell, styled)
-                if text is None:
-                    write_cell(xf, self.ws, cell, styled)
-                else:
-                    xf._file(text)  # et_xmlfile's own writer: the text is XML already
-
-
-def _cell_text(cell: Any, styled: bool) -> str | None:
-    """The `<c>` element openpyxl writes for `cell`, or None for a kind of cell left to it."""
-    kind, value = cell.data_type, cell._value
-    if kind not in ("s", "n", "b", "d") or isinstance(value, CellRichText):
-        return None
-    workbook = cell.parent.parent
-    if kind == "d" and (workbook.iso_dates or getattr(value, "tzinfo", None) is not None):
-        return None  # openpyxl writes ISO dates, or refuses a time zone
-    head = f'<c r="{cell.coordinate}"'
-    if styled:
-        head += f' s="{cell.style_id}"'
-    head += ' t="inlineStr"' if kind == "s" else ' t="n"' if kind == "d" else f' t="{kind}"'
-    if cell.hyperlink:
-        cell.parent._hyperlinks.append(cell.hyperlink)
-    if value is None or value == "":
-        return head + " />"
-    if kind == "s":
-        stripped = value.strip()
-        space = ' xml:space="preserve"' if stripped and stripped != value else ""
-        return f"{head}><is><t{space}>{_escaped(value)}</t></is></c>"
-    number = safe_string(to_excel(value, workbook.epoch) if kind == "d" else value)
-    if not number:
-        return None
-    return f"{head}><v>{_escaped(number)}</v></c>"
-
-
-def _escaped(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _own_drawing() -> SpreadsheetDrawing:
@@ -873,10 +823,10 @@ def _own_drawing() -> SpreadsheetDrawing:
     return drawing
 
 
-def _saved(workbook: Workbook) -> bytes:
+def _saved(workbook: Workbook, planned: Mapping[str, TabCells]) -> bytes:
     out = io.BytesIO()
     archive = zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-    _InMemoryWriter(workbook, archive).save()  # closes the archive
+    _InMemoryWriter(workbook, archive, planned).save()  # closes the archive
     return out.getvalue()
 
 
@@ -887,15 +837,16 @@ def _package(original: bytes, spreadsheet: str) -> Package:
         raise WorkspaceError(_unreadable(spreadsheet, error)) from None
 
 
-def _fill_tab(sheet: Any, write: TabWrite) -> None:
-    """Header, rows and formatting of one freshly created tab."""
-    styling = _Styling()
+def _fill_tab(sheet: Any, write: TabWrite) -> TabCells:
+    """Header, rows and formatting of one freshly created tab; its cells are returned, for
+    the writer."""
+    cells = TabCells(sheet)
     width = len(write.header)
     text_widths = [len(text) for text in write.header]
     for column, text in enumerate(write.header, 1):
-        cell = sheet.cell(row=1, column=column)
-        _put_text(cell, text)
-        styling.give(cell, font=_HEADER_FONT, fill=_HEADER_FILL)
+        cell = cells.cell(1, column)
+        _plan_text(cells, cell, text)
+        cells.give(cell, font=_HEADER_FONT, fill=_HEADER_FILL)
     tall_rows: set[int] = set()
     wrapped: set[tuple[int, int]] = set()
     for index, row in enumerate(write.rows):
@@ -910,8 +861,8 @@ def _fill_tab(sheet: Any, write: TabWrite) -> None:
             )
             if value is None and fill is None:
                 continue
-            cell = sheet.cell(row=index + 2, column=column)
-            number_format = _stored(cell, value, column_format)
+            cell = cells.cell(index + 2, column)
+            number_format = _planned(cells, cell, (index + 2, column), value, column_format)
             font = None
             if isinstance(value, Link):
                 font = _SECTION_LINK_FONT if section else _LINK_FONT
@@ -926,7 +877,7 @@ def _fill_tab(sheet: Any, write: TabWrite) -> None:
                 height = sheet.row_dimensions[index + 2].height or 0
                 sheet.row_dimensions[index + 2].height = max(height, _LINE_HEIGHT * lines)
                 tall_rows.add(index + 2)
-            styling.give(
+            cells.give(
                 cell,
                 font=font,
                 fill=fill if column <= width else None,
@@ -937,14 +888,12 @@ def _fill_tab(sheet: Any, write: TabWrite) -> None:
                 text_widths.extend([0] * (column - len(text_widths)))
             if not section:  # a heading or "Last updated" line runs across: not a width
                 text_widths[column - 1] = max(text_widths[column - 1], _shown_length(value))
-    # Measured once: openpyxl works max_column out over every cell each time it is asked, and
-    # asking per tall row made a tab of many data issues take time in the square of its rows.
-    last_column = sheet.max_column
+    last_column = cells.max_column
     for row_number in tall_rows:
         # A row as tall as its wrapped sentences reads along its top, not its bottom.
         for column in range(1, last_column + 1):
             if (row_number, column) not in wrapped:
-                styling.give(sheet.cell(row=row_number, column=column), alignment=_TOP)
+                cells.give(cells.cell(row_number, column), alignment=_TOP)
     for column, longest in enumerate(text_widths, 1):
         dimension = sheet.column_dimensions[get_column_letter(column)]
         dimension.width = min(_MAX_WIDTH, max(_MIN_WIDTH, longest + 2))
@@ -953,7 +902,7 @@ def _fill_tab(sheet: Any, write: TabWrite) -> None:
             # typing 00123 into a text column keeps the zeros.
             dimension.number_format = NUMBER_FORMATS[write.column_formats[column - 1]]
     _add_highlights(sheet, write)
-    _add_carried(sheet, write)
+    _add_carried(cells, write)
     sheet.freeze_panes = "A2"
     if width:
         # Filter buttons on the header: educators sort and filter these tabs, and tutorsync
@@ -967,6 +916,7 @@ def _fill_tab(sheet: Any, write: TabWrite) -> None:
     sheet.print_title_rows = "1:1"
     if write.printed_columns:
         sheet.print_area = f"A1:{get_column_letter(write.printed_columns)}{len(write.rows) + 1}"
+    return cells
 
 
 def _add_charts(sheet: Any, write: TabWrite) -> None:
@@ -990,23 +940,16 @@ def _add_charts(sheet: Any, write: TabWrite) -> None:
         sheet.add_chart(line, anchor)
 
 
-def _add_carried(sheet: Any, write: TabWrite) -> None:
+def _add_carried(cells: TabCells, write: TabWrite) -> None:
     """Comments and formatting someone gave the tab's cells, where plan_writes put them."""
     for comment in write.comments:
         text = _xml_text(comment.text)
         if text:
             box = Comment(text, "")  # openpyxl adds the comment box Excel shows
             box.width, box.height = 240, 100
-            sheet.cell(row=comment.row + 1, column=comment.column + 1).comment = box
+            cells.cell(comment.row + 1, comment.column + 1).comment = box
     for carried in write.formats:
-        cell, style = sheet.cell(row=carried.row + 1, column=carried.column + 1), carried.style
-        font = copy.copy(cell.font)
-        font.b, font.i, font.strike = style.bold, style.italic, style.strikethrough
-        if style.color:
-            font.color = "FF" + style.color
-        cell.font = font
-        if style.background:
-            cell.fill = PatternFill("solid", fgColor="FF" + style.background)
+        cells.carry_format(cells.cell(carried.row + 1, carried.column + 1), carried.style)
 
 
 def _style_in(cell: Any, styles: dict[int, CellStyle | None]) -> CellStyle | None:
@@ -1057,43 +1000,6 @@ def _add_highlights(sheet: Any, write: TabWrite) -> None:
         sheet.conditional_formatting.add(f"{letter}2:{letter}{len(write.rows) + 1}", rule)
 
 
-class _Styling:
-    """Formatting given to a tab's cells, each combination worked out once per tab: openpyxl
-    finds a font, fill or alignment in the workbook's list by hashing it each time one is
-    set, which cost more than the rest of filling the tab. The fonts, fills and alignments
-    given are kept with what they made, so an id is never another object's."""
-
-    def __init__(self) -> None:
-        self._made: dict[tuple[Any, ...], tuple[StyleArray, Any, Any, Any]] = {}
-
-    def give(
-        self,
-        cell: Any,
-        *,
-        font: Font | None = None,
-        fill: PatternFill | None = None,
-        alignment: Alignment | None = None,
-        number_format: str | None = None,
-    ) -> None:
-        """Set what is given (not None) on `cell`, the rest of its formatting kept."""
-        if font is None and fill is None and alignment is None and not number_format:
-            return
-        now = tuple(cell._style) if cell._style is not None else ()  # None: not styled yet
-        key = (now, id(font), id(fill), id(alignment), number_format)
-        made = self._made.get(key)
-        if made is None:
-            if font is not None:
-                cell.font = font
-            if fill is not None:
-                cell.fill = fill
-            if alignment is not None:
-                cell.alignment = alignment
-            if number_format:
-                cell.number_format = number_format
-            made = self._made[key] = (copy.copy(cell._style), font, fill, alignment)
-        cell._style = copy.copy(made[0])
-
-
 def put_value(cell: Any, value: CellValue, column_format: ColumnFormat | None) -> None:
     """Store `value` so that reading it back gives it again: text as text, and dates, times and
     datetimes with a number format of their own kind (a date shown with a time would read
@@ -1142,6 +1048,53 @@ def _stored(cell: Any, value: CellValue, column_format: ColumnFormat | None) -> 
     elif value is not None:
         _put_text(cell, str(value))
     return number_format
+
+
+def _planned(
+    cells: TabCells,
+    cell: PlannedCell,
+    where: tuple[int, int],
+    value: CellValue,
+    column_format: ColumnFormat | None,
+) -> str | None:
+    """`_stored` for a planned cell: its content, and the number format returned."""
+    number_format = NUMBER_FORMATS.get(column_format) if column_format else None
+    if isinstance(value, Sparkline):
+        value = value.text
+    if isinstance(value, Link):
+        _plan_text(cells, cell, value.text)
+        target, _, location = _xml_text(value.url).partition("#")  # as in _stored
+        cells.put_link(cell, *where, target or None, location or None)
+    elif isinstance(value, str):
+        _plan_text(cells, cell, value)
+    elif isinstance(value, bool):
+        cells.put_boolean(cell, value)
+    elif isinstance(value, float) and not math.isfinite(value):
+        pass  # an .xlsx file cannot hold NaN or infinity
+    elif isinstance(value, int | float):
+        # The shortest exact text, as _stored gives openpyxl.
+        cells.put_number(cell, repr(float(value)) if isinstance(value, float) else str(int(value)))
+        if column_format in (ColumnFormat.DATE, ColumnFormat.DATETIME):
+            number_format = None  # shown as a date, a number would read back as one
+    elif isinstance(value, datetime):
+        cells.put_moment(cell, value.replace(tzinfo=None))
+        number_format = NUMBER_FORMATS[ColumnFormat.DATETIME]
+    elif isinstance(value, date):
+        cells.put_moment(cell, value)
+        number_format = NUMBER_FORMATS[ColumnFormat.DATE]
+    elif isinstance(value, time):
+        cells.put_moment(cell, value.replace(tzinfo=None))
+        number_format = _TIME_FORMAT
+    elif value is not None:
+        _plan_text(cells, cell, str(value))
+    return number_format
+
+
+def _plan_text(cells: TabCells, cell: PlannedCell, text: str) -> None:
+    """`_put_text` for a planned cell."""
+    text = _xml_text(text)
+    if text:
+        cells.put_text(cell, text, quote_prefix=text.startswith(_FORMULA_LEADS))
 
 
 def _put_text(cell: Any, text: str) -> None:
