@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from icalendar import Component
+from icalendar import Component, Event
+from icalendar.prop import vCalAddress, vText
 from test_calendar_contract import series
 
 from jobs.model.calendar import CalendarEvent
@@ -187,3 +188,58 @@ def test_a_backslash_before_an_n_is_written_and_read_as_itself(calendar, tmp_pat
 
     assert calendar.list_events("c.ics", PROGRAM) == [event]
     assert "N\\\\Nkosi\\; shared\\, as typed" in (tmp_path / "c.ics").read_text()
+
+
+@given(
+    summary=TEXT,
+    description=TEXT,
+    key=TEXT.filter(bool),
+    schedule=TEXT,
+    attendees=st.lists(st.sampled_from(["a@x.example", "B@x.example", "c@y.example"]), unique=True),
+    zone=st.sampled_from(["America/Chicago", "UTC", "Etc/UTC", "Europe/London", "Asia/Kolkata"]),
+    recurrence=st.sampled_from([(), checkin().recurrence[:1], checkin().recurrence]),
+    long_text=st.booleans(),
+)
+@settings(max_examples=60, deadline=None)
+def test_a_checkin_is_written_as_icalendar_writes_it(
+    summary, description, key, schedule, attendees, zone, recurrence, long_text
+):
+    """The VEVENT is written line by line, not by icalendar: the text is icalendar's own."""
+    start = datetime(2026, 9, 15, 15, 30, tzinfo=ZoneInfo(zone))
+    event = checkin(
+        key=key,
+        summary=summary * (9 if long_text else 1),
+        description=description,
+        schedule=schedule,
+        attendees=tuple(sorted(address.lower() for address in attendees)),
+        start=start,
+        end=start + timedelta(minutes=45),
+        timezone=zone,
+        recurrence=recurrence if zone == "America/Chicago" else recurrence[:1],
+    )
+
+    assert local._event_text(PROGRAM, event) == by_icalendar_writer(PROGRAM, event)
+
+
+def by_icalendar_writer(program_key: str, event: CalendarEvent) -> str:
+    """The VEVENT as icalendar writes an Event of the check-in's properties (tutorsync made
+    it so before it wrote the lines itself)."""
+    vevent = Event()
+    vevent.add("UID", f"{event.event_id}{local.UID_SUFFIX}")
+    vevent.add("DTSTAMP", event.start.astimezone(UTC))
+    vevent.add("DTSTART", event.start.astimezone(ZoneInfo(event.timezone)))
+    vevent.add("DTEND", event.end.astimezone(ZoneInfo(event.timezone)))
+    if event.summary:
+        vevent.add("SUMMARY", local._Text(event.summary))
+    if event.description:
+        vevent.add("DESCRIPTION", local._Text(event.description))
+    for name, value in local._recurrence_properties(event.recurrence):
+        vevent.add(name, value)
+    for email in event.attendees:
+        vevent.add("ATTENDEE", vCalAddress(f"mailto:{email}"), {"ROLE": "REQ-PARTICIPANT"})
+    vevent.add("CLASS", "PRIVATE")
+    vevent.add("X-TUTORSYNC-KEY", vText(event.key))
+    vevent.add("X-TUTORSYNC-PROGRAM", vText(program_key))
+    if event.schedule:
+        vevent.add("X-TUTORSYNC-SCHEDULE", vText(event.schedule))
+    return vevent.to_ical(sorted=False).decode("utf-8")

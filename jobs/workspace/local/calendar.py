@@ -11,6 +11,10 @@ their VTIMEZONEs, the calendar's own properties) is written back byte for byte, 
 program formatted it. Parsing and rewriting the whole calendar would re-sort, re-fold and
 re-escape those, and could rename a custom time zone.
 
+A check-in's VEVENT is written line by line, as icalendar would write the Event of its
+properties (icalendar still gives the form of a moment in each time zone, of recurrence lines
+and of VTIMEZONEs): making each Event through icalendar took most of a run's check-ins.
+
 Reading parses only VEVENTs that may carry a tutorsync key, and reads one as tutorsync writes
 it (its own lines, in their plain form) without icalendar, exactly as icalendar would read it:
 icalendar takes a millisecond an event. Any other form is read by icalendar.
@@ -39,7 +43,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from icalendar import Calendar, Component, Event
 from icalendar.parser import Contentline
 from icalendar.parser.content_line import NEWLINE, UFOLD
-from icalendar.prop import vCalAddress, vRecur, vText
+from icalendar.prop import vRecur, vText
 
 from jobs.errors import WorkspaceError
 from jobs.model.calendar import (
@@ -138,7 +142,7 @@ class LocalCalendar:
         original = _read_text(path, calendar)
         document = _document(original, calendar) or _Document.new()
         _put_events(document, written, calendar)
-        _add_missing_timezones(document, [vevent for vevent, _ in written], calendar)
+        _add_missing_timezones(document, _zone_users(events), calendar)
         text = document.text()
         if text != original:
             replace_file(path, text.encode("utf-8"), calendar)
@@ -360,7 +364,9 @@ def _may_hold(text: str, name: str) -> bool:
     return name in "".join(text.split()).upper()
 
 
-def _put_events(document: _Document, written: Sequence[tuple[Event, str]], calendar: str) -> None:
+def _put_events(
+    document: _Document, written: Sequence[tuple[CalendarEvent, str]], calendar: str
+) -> None:
     """Replace each written event's VEVENT where it stands, or add it at the end."""
     places: dict[str, list[int]] = {}
     for index, block in enumerate(document.blocks):
@@ -369,9 +375,9 @@ def _put_events(document: _Document, written: Sequence[tuple[Event, str]], calen
             places.setdefault(key, []).append(index)
     copies: set[int] = set()
     added: list[_Block] = []
-    for vevent, text in written:
-        block = _Block(text, "VEVENT", 0, vevent)
-        found = places.get(_text(vevent[_KEY]) or "", [])
+    for event, text in written:
+        block = _Block(text, "VEVENT", 0)
+        found = places.get(event.key, [])
         if not found:
             added.append(block)
             continue
@@ -381,6 +387,19 @@ def _put_events(document: _Document, written: Sequence[tuple[Event, str]], calen
         copies.update(found[1:])
     kept = [block for index, block in enumerate(document.blocks) if index not in copies]
     document.blocks = kept + added
+
+
+def _zone_users(events: Iterable[CalendarEvent]) -> list[Component]:
+    """A VEVENT for each time zone and recurrence the events use, holding only those: what
+    icalendar looks at to find the VTIMEZONEs they need."""
+    users: list[Component] = []
+    for timezone, recurrence in dict.fromkeys((e.timezone, e.recurrence) for e in events):
+        vevent = Event()
+        vevent.add("DTSTART", datetime(2000, 1, 1, tzinfo=_zone(timezone)))
+        for name, value in _recurrence_properties(recurrence):
+            vevent.add(name, value)
+        users.append(vevent)
+    return users
 
 
 def _add_missing_timezones(
@@ -693,32 +712,79 @@ class _Text(vText):
         return text.encode("utf-8")
 
 
-def _vevent(program_key: str, event: CalendarEvent) -> Event:
+def _event_text(program_key: str, event: CalendarEvent) -> str:
+    """The VEVENT for `event`, as icalendar writes the Event made of its properties
+    (tests/workspace/test_local_calendar_reading.py compares the two), written line by line:
+    making the Event and having icalendar write it cost more than the rest of a run's
+    check-ins. The parts whose form is icalendar's own (a moment in a time zone, recurrence)
+    are still written by icalendar, once per zone or recurrence."""
     zone = _zone(event.timezone)
-    vevent = Event()
-    vevent.add("UID", f"{event.event_id}{UID_SUFFIX}")
-    # DTSTAMP is required; the start in UTC keeps an unchanged event's text unchanged.
-    vevent.add("DTSTAMP", event.start.astimezone(UTC))
-    vevent.add("DTSTART", event.start.astimezone(zone))
-    vevent.add("DTEND", event.end.astimezone(zone))
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{_text_value(f'{event.event_id}{UID_SUFFIX}')}",
+        # DTSTAMP is required; the start in UTC keeps an unchanged event's text unchanged.
+        _moment_line("DTSTAMP", event.start.astimezone(UTC)),
+        _moment_line("DTSTART", event.start.astimezone(zone)),
+        _moment_line("DTEND", event.end.astimezone(zone)),
+    ]
     if event.summary:
-        vevent.add("SUMMARY", _Text(event.summary))
+        lines.append(f"SUMMARY:{_Text(event.summary).to_ical().decode('utf-8')}")
     if event.description:
-        vevent.add("DESCRIPTION", _Text(event.description))
-    for name, value in _recurrence_properties(event.recurrence):
-        vevent.add(name, value)
-    for email in event.attendees:
-        vevent.add("ATTENDEE", vCalAddress(_MAILTO + email), {"ROLE": "REQ-PARTICIPANT"})
-    vevent.add("CLASS", "PRIVATE")
-    vevent.add(_KEY, vText(event.key))
-    vevent.add(_PROGRAM, vText(program_key))
+        lines.append(f"DESCRIPTION:{_Text(event.description).to_ical().decode('utf-8')}")
+    lines += _recurrence_content_lines(event.recurrence)
+    lines += [f"ATTENDEE;ROLE=REQ-PARTICIPANT:{_MAILTO}{email}" for email in event.attendees]
+    lines.append("CLASS:PRIVATE")
+    lines.append(f"{_KEY}:{_text_value(event.key)}")
+    lines.append(f"{_PROGRAM}:{_text_value(program_key)}")
     if event.schedule:
-        vevent.add(_SCHEDULE, vText(event.schedule))
-    return vevent
+        lines.append(f"{_SCHEDULE}:{_text_value(event.schedule)}")
+    lines.append("END:VEVENT")
+    return "".join(_folded(line) + "\r\n" for line in lines)
 
 
-def _written_event(calendar: str, program_key: str, event: CalendarEvent) -> tuple[Event, str]:
-    """The VEVENT for `event` and its text, read back first: an event the file cannot hold
+def _text_value(text: str) -> str:
+    return vText(text).to_ical().decode("utf-8")
+
+
+def _moment_line(name: str, moment: datetime) -> str:
+    """The content line icalendar writes for a datetime property: its parameters and whether
+    the value ends in Z depend on the time zone only."""
+    parameters, utc = _moment_form(moment.tzinfo)
+    return f"{name}{parameters}:{moment:%Y%m%dT%H%M%S}{'Z' if utc else ''}"
+
+
+@functools.lru_cache(maxsize=64)
+def _moment_form(zone: Any) -> tuple[str, bool]:
+    """How icalendar writes a datetime in `zone`: the parameters (";TZID=...") and a Z."""
+    vevent = Event()
+    vevent.add("DTSTART", datetime(2000, 1, 1, tzinfo=zone))
+    line = str(vevent.content_lines(sorted=False)[1])  # after BEGIN:VEVENT
+    parameters, value = line.removeprefix("DTSTART").rsplit(":", 1)
+    return parameters, value.endswith("Z")
+
+
+@functools.lru_cache(maxsize=1024)
+def _recurrence_content_lines(recurrence: tuple[str, ...]) -> tuple[str, ...]:
+    """The recurrence lines as icalendar writes them once parsed (see _recurrence_properties),
+    unfolded. Raises _Unreadable as it does."""
+    vevent = Event()
+    for name, value in _recurrence_properties(recurrence):
+        vevent.add(name, value)
+    return tuple(str(line) for line in vevent.content_lines(sorted=False)[1:-2])
+
+
+def _folded(line: str) -> str:
+    """A content line folded as icalendar folds it; one of at most 74 bytes stays as it is,
+    and icalendar folds a character at a time, so only longer ones are handed to it."""
+    if len(line.encode("utf-8")) < _FOLD_AT:
+        return line
+    return Contentline(line).to_ical().decode("utf-8")
+
+
+def _written_event(
+    calendar: str, program_key: str, event: CalendarEvent
+) -> tuple[CalendarEvent, str]:
+    """`event` and its VEVENT's text, read back first: an event the file cannot hold
     exactly (say, text with a carriage return) would look changed on every run."""
     for moment in (event.start, event.end):
         if moment.tzinfo is None or moment.utcoffset() is None:
@@ -727,8 +793,7 @@ def _written_event(calendar: str, program_key: str, event: CalendarEvent) -> tup
                 "have a time zone (this is a bug in tutorsync; please report it)"
             )
     try:
-        vevent = _vevent(program_key, event)
-        text = _ical_text(vevent)
+        text = _event_text(program_key, event)
         reading = _plain_reading(text) or _component_reading(Component.from_ical(text))
         read_back, program = reading.checkin(), reading.program
     except _Unreadable as problem:
@@ -750,18 +815,7 @@ def _written_event(calendar: str, program_key: str, event: CalendarEvent) -> tup
             f"hold it exactly: {'; '.join(differences)} (this is a bug in tutorsync; please "
             "report it)"
         )
-    return vevent, text
-
-
-def _ical_text(component: Component) -> str:
-    """`component.to_ical(sorted=False)`, decoded. icalendar folds every content line a
-    character at a time, which cost more than making the event; a line of at most 74 bytes
-    stays as it is, so only longer ones are handed to it."""
-    return "".join(
-        (line if len(line.encode("utf-8")) < _FOLD_AT else line.to_ical().decode("utf-8")) + "\r\n"
-        for line in component.content_lines(sorted=False)
-        if line
-    )
+    return event, text
 
 
 _FOLD_AT = 75  # bytes: a line this long or longer, icalendar folds
