@@ -25,14 +25,17 @@ from itertools import cycle
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from jobs.demo_goals import GOALS_TAB, GoalStudent, goal_rows
 from jobs.history import run_history
+from jobs.reconcile.matching import RosterLookup, like_a_roster_name
 from jobs.report import RunReport
 from jobs.settings import load
 from jobs.workspace import open_workspace
+from sheets_schema.values import normalise_name
 
 PROGRAM_NAME = "Riverbend Demo Tutoring (fictional)"
 TIMEZONE = "America/Chicago"
@@ -59,6 +62,7 @@ FOLDERS = "folders"  # a folder per student, under <term>/
 TEMPLATE = "templates/Individual learning plan.xlsx"
 COORDINATOR_EMAIL = f"coordinator@{DOMAIN}"
 UNKNOWN_STUDENT_ID = "99999"
+CLASSMATES = 12  # each gradebook's students who are not in the program, as a class has
 UNKNOWN_STUDENT_NAME = "Kit Marlowe-Vance"
 
 ROSTER_HEADER = ("Student ID", "Student Name", "Grade", "Teacher Email", "Tutor Email", "Active")
@@ -713,9 +717,11 @@ def _write_gradebooks(rng: random.Random, folder: Path, program: _Program) -> No
         for student in program.students:
             if len(student.teachers) > position:
                 classes[student.teachers[position]].append(student)
+    lookup = _roster_lookup(program)
     for index, teacher in enumerate(program.teachers):
         students = classes[index]
         rows = _gradebook_rows(rng, teacher, students, assignments, program.weeks)
+        rows += _classmate_rows(teacher, lookup, assignments)
         if index == 0:  # PLANTED_MESS "score_not_a_score", away from the recent weeks' marks
             earlier = [2 + i for i, a in enumerate(assignments) if a.week <= program.weeks - 4]
             rows[rng.randrange(4, len(rows))][rng.choice(earlier)] = "N/A"
@@ -769,6 +775,42 @@ def _gradebook_rows(
                 percent = min(100.0, max(0.0, rng.gauss(ability, 6)))
                 scores.append(_score_cell(rng, percent, assignment.points))
         rows.append([student_id, _gradebook_name(rng, student), *scores])
+    return rows
+
+
+def _roster_lookup(program: _Program) -> RosterLookup:
+    students = pd.DataFrame(
+        {
+            "name": [s.first_last for s in program.students],
+            "name_key": [normalise_name(s.first_last) for s in program.students],
+            "email": None,
+        },
+        index=pd.Index([s.student_id for s in program.students], name="student_id"),
+    )
+    return RosterLookup.of(students)
+
+
+def _classmate_rows(
+    teacher: _Teacher,
+    roster: RosterLookup,
+    assignments: Sequence[_Assignment],
+) -> list[list[_Cell]]:
+    """The rest of the class, not in the program, after the program's students: read as not
+    tutored for Impact's class comparison. Named like no roster student (else tutorsync would
+    rightly ask if it is a typo), with 6-digit IDs no roster student has."""
+    # Their own random numbers: the program's rows stay as they were before classmates.
+    rng = random.Random(f"classmates of {teacher.email}")
+    rows: list[list[_Cell]] = []
+    while len(rows) < CLASSMATES:
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        if like_a_roster_name(f"{first} {last}", roster):
+            continue
+        ability = rng.uniform(68, 92)
+        scores = [
+            _score_cell(rng, min(100.0, max(0.0, rng.gauss(ability, 6))), a.points)
+            for a in assignments
+        ]
+        rows.append([f"{rng.randrange(100_000, 1_000_000)}", f"{first} {last}", *scores])
     return rows
 
 

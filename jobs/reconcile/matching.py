@@ -186,6 +186,11 @@ def _match_one(typed_id, typed_name, typed_email, roster: RosterLookup):
     )
 
 
+def like_a_roster_name(typed_name: str, roster: RosterLookup) -> bool:
+    """Whether a name not on the roster would get a "did you mean" for a roster student."""
+    return _suggestion(values.normalise_name(typed_name), roster) is not None
+
+
 def _suggestion(name_key: str, roster: RosterLookup) -> str | None:
     """ "Did you mean" the roster student whose name is most like `name_key`, if any is."""
     if not name_key:

@@ -260,6 +260,26 @@ def test_benchmark_growth_shows_per_student_and_by_dosage_band(demo, tutorsync):
     assert benchmark and any("not shown" in str(r[2]) for r in benchmark)
 
 
+def test_each_class_compares_its_tutored_students_with_classmates_outside_the_program(
+    demo, tutorsync
+):
+    report = tutorsync.json("run")
+    impact = rows(demo / "coordinator.xlsx", "Impact")
+    start = next(n for n, r in enumerate(impact) if str(r[0]).startswith("In the same class"))
+    end = next(n for n, r in enumerate(impact) if str(r[0]).startswith("Benchmark tests"))
+    classes = impact[start + 1 : end]
+    assert {r[0] for r in classes} == {"Ms. Okafor", "Mr. Banda", "Ms. Reyes", "Mr. Lindgren"}
+    # Each gradebook's 12 classmates (and the roster's untutored students) make a group of 10+.
+    assert all(isinstance(r[2], int) and r[2] >= 10 for r in classes)
+    assert all(isinstance(r[4], float) for r in classes)
+    # Read as classmates, not as mistakes: only the planted gradebook issues are reported.
+    gradebook_issues = [i for i in report["issues"] if i["spreadsheet"].startswith("gradebooks/")]
+    assert {i["category"] for i in gradebook_issues} == {
+        "Score: not a score",
+        "student ID typed without its leading zeros",
+    }
+
+
 def test_a_staff_list_that_cannot_be_read_costs_names_only(demo, tutorsync):
     config = demo / "tutorsync.toml"
     config.write_text(config.read_text().replace('tab = "Staff"', 'tab = "Personnel"'))

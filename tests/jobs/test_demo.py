@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from jobs import settings
-from jobs.demo import MAX_STUDENTS, MIN_STUDENTS, PLANTED_MESS, create_demo
+from jobs.demo import CLASSMATES, MAX_STUDENTS, MIN_STUDENTS, PLANTED_MESS, create_demo
 
 pytestmark = pytest.mark.slow  # most tests generate a whole demo program
 
@@ -383,12 +383,18 @@ def test_older_tab_holds_weeks_1_to_4_typed_by_hand_and_the_form_the_rest(demo):
     assert max(recent) == TODAY + timedelta(days=3)  # only the planted future session is late
 
 
-def test_gradebooks_list_each_teachers_students_in_roster_order(demo):
+def test_gradebooks_list_each_teachers_students_in_roster_order_then_the_rest_of_the_class(
+    demo,
+):
     rows = roster(demo)
     for teacher, path in gradebooks(demo).items():
         _, points, dates, categories, *students = grid(path)
-        typed_ids = [str(row[0]).zfill(5) for row in students]
+        in_program, classmates = students[:-CLASSMATES], students[-CLASSMATES:]
+        typed_ids = [str(row[0]).zfill(5) for row in in_program]
         assert typed_ids == [r["Student ID"] for r in rows if r["Teacher Email"] == teacher]
+        # The rest of the class: 6-digit IDs no roster student has, named like no one on it.
+        assert all(re.fullmatch(r"\d{6}", str(row[0])) for row in classmates)
+        assert not {row[1] for row in classmates} & {r["Student Name"] for r in rows}
         assert (points[0], dates[0], categories[0]) == ("Points", "Date", "Category")
         assert {str(p) for p in points[2:]} == {"10", "20", "50", "100"}
         assert {"Homework", "Quiz", "Test"} == set(categories[2:])
