@@ -163,6 +163,20 @@ def with_goals(progress: pd.DataFrame, goals: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+GOAL_FLAGS = frozenset({"goal_off_pace", "goal_past_date"})
+
+
+def without_goal_reasons(progress: pd.DataFrame) -> pd.DataFrame:
+    """The rows' flags and status as their figures alone make them, as before `with_goals`:
+    what the Weekly history records. A week is counted again from the figures once it ends,
+    and the Goals tab, typed over, holds no goals as they stood in a past week."""
+    flags = [tuple(f for f in had if f.code not in GOAL_FLAGS) for had in progress["student_flags"]]
+    return progress.assign(
+        student_flags=pd.Series(flags, index=progress.index, dtype=object),
+        status=[status_of(f) for f in flags],
+    )
+
+
 def goals_to_share(goals: pd.DataFrame) -> dict[str, tuple[tuple[str, str | None], ...]]:
     """Per student ID, their open goals as (the goal's words, its teacher or None): what a
     check-in between the student's tutor and a teacher starts from. Words only, as typed:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from jobs.reconcile.figures import datetimes
+from jobs.reconcile.goals import without_goal_reasons
 from jobs.reconcile.program import Reconciled, summary_as_of
 from jobs.settings import Settings
 
@@ -60,7 +61,10 @@ def week_figures(
     indexed by student ID in reading order: sessions, minutes and attendance_rate of the week,
     and grade_percent, status and student_flags at its end. `today` is the run's summary,
     reused when the week is counted up to the run's day."""
-    summary = today if today is not None else summary_as_of(settings, reconciled, week.as_of)
+    if today is not None:
+        summary = without_goal_reasons(today)  # as the week will be counted once it ends
+    else:
+        summary = summary_as_of(settings, reconciled, week.as_of)
     begun = summary.index.isin(_begun(reconciled, week.as_of))
     rows = summary.loc[begun]
     # The summary counted the week holding its day already (count_sessions' _this_week).

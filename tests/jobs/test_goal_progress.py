@@ -13,6 +13,7 @@ from jobs.reconcile.goals import (
     shared_goal_lines,
     typed_plans,
     with_goals,
+    without_goal_reasons,
 )
 from jobs.reconcile.matching import RosterLookup
 from sheets_schema.goals import parse
@@ -197,3 +198,15 @@ def test_a_plan_link_typed_on_a_goal_row_is_the_students_plan():
     )
     frame, _ = goal_progress(goals, ROSTER, FIGURES, STAFF, as_of=AS_OF)
     assert typed_plans(frame) == {"001": "plan.docx"}
+
+
+def test_the_weekly_history_records_flags_and_status_without_goal_reasons():
+    low = Flag("low_attendance", "Attendance 50% (below 80%).")
+    off_pace = Flag("goal_off_pace", "Goal off pace: read daily (3 a week to go).")
+    progress = pd.DataFrame(
+        {"student_flags": [(off_pace,), (low, off_pace)], "status": [WATCH_STATUS, WATCH_STATUS]},
+        index=pd.Index(["00042", "00043"], name="student_id"),
+    )
+    history = without_goal_reasons(progress)
+    assert history["student_flags"].tolist() == [(), (low,)]
+    assert history["status"].tolist() == [ON_TRACK_STATUS, WATCH_STATUS]
