@@ -183,6 +183,13 @@ class FakeDrive:
         call = Call("seed", {}, {"supportsAllDrives": ["true"]}, body)
         return str(self._create(call).body["id"])
 
+    def edit(self, file_id: str, at: str | None = None) -> None:
+        """A person changes the file's contents in its editor (at the RFC 3339 time `at`, or
+        now): Drive moves its modifiedTime and version, as for any update."""
+        stored = self._files[self._resolve_id(file_id)]
+        stored["modifiedTime"] = at or now_rfc3339()
+        stored["version"] = str(int(stored["version"]) + 1)
+
     def add_shared_drive(
         self,
         name: str,
@@ -532,7 +539,8 @@ class FakeDrive:
         if added or removed:
             parents = [p for p in updated["parents"] if p not in removed]
             self._set_parents(updated, parents + added, call)
-        updated["modifiedTime"] = now_rfc3339()
+        if body.get("modifiedTime") is None:  # set by the request, it is kept as given
+            updated["modifiedTime"] = now_rfc3339()
         updated["version"] = str(int(updated["version"]) + 1)
         stored.clear()
         stored.update(updated)

@@ -215,3 +215,38 @@ def test_the_fakes_caller_is_a_service_account_unless_a_test_says_otherwise():
         assert fake.drive.caller == FAKE_OWNER
         assert fake.drive.caller_is_service_account is True
         assert FAKE_OWNER.endswith(".iam.gserviceaccount.com")
+
+
+# --- Modified times ------------------------------------------------------------------------
+
+
+def test_modified_time_moves_on_every_update_unless_the_update_sets_it(fake):
+    # Drive v3 files.update: "some fields might change automatically, such as modifiedDate";
+    # File.modifiedTime is writable ("Note that setting modifiedTime will also update
+    # modifiedByMeTime for the user").
+    files = fake.build("drive").files()
+    template = fake.drive.add_file("Plan", DOC)
+    fields = "id,modifiedTime"
+    before = files.get(fileId=template, fields=fields).execute()["modifiedTime"]
+
+    renamed = files.update(fileId=template, body={"name": "Plan 2"}, fields=fields).execute()
+    set_back = files.update(
+        fileId=template, body={"modifiedTime": "2026-11-02T09:30:00.000Z"}, fields=fields
+    ).execute()
+
+    assert renamed["modifiedTime"] > before
+    assert set_back["modifiedTime"] == "2026-11-02T09:30:00.000Z"
+    assert files.get(fileId=template, fields=fields).execute() == set_back
+
+
+def test_a_copy_is_modified_when_it_is_made_not_when_its_template_was(fake):
+    files = fake.build("drive").files()
+    template = fake.drive.add_file("Plan", DOC)
+    fake.drive.edit(template, "2026-01-05T08:00:00.000Z")
+
+    copied = files.copy(fileId=template, body={"name": "Copy"}, fields="modifiedTime").execute()
+
+    assert files.get(fileId=template, fields="modifiedTime").execute() == {
+        "modifiedTime": "2026-01-05T08:00:00.000Z"
+    }
+    assert copied["modifiedTime"] > "2026-01-05T08:00:00.000Z"
