@@ -12,9 +12,9 @@ from datetime import date
 
 from jobs.errors import MissingTab, WorkspaceError
 from jobs.infra import progress_line
-from jobs.model.drive import Folder
+from jobs.model.drive import Folder, PlanFile
 from jobs.parse import Grids, parse_sources, parse_staff, usable_roster
-from jobs.plan.folders import links_of
+from jobs.plan.folders import links_of, plans_of
 from jobs.plan.spreadsheets import teacher_spreadsheets, unplaced_teachers, written_spreadsheets
 from jobs.reconcile.program import Reconciled, reconcile
 from jobs.settings import Settings
@@ -54,15 +54,6 @@ class FolderLinks:
     urls: Mapping[str, str] | None = None
     failures: tuple[str, ...] = ()
     plans: Mapping[str, PlanFile] = field(default_factory=dict)  # student ID -> learning plan
-
-
-@dataclass(frozen=True)
-class PlanFile:
-    """A student's learning plan as Drive (or the file system) describes it: where it is and
-    when anyone last changed it. tutorsync never reads the plan's contents."""
-
-    url: str
-    modified: date | None  # None when the workspace cannot say
 
 
 def read_all(settings: Settings, workspace: Workspace, *, as_of: date) -> Reading:
@@ -288,7 +279,8 @@ def read_folder_links(settings: Settings, workspace: Workspace) -> FolderLinks:
         )
     except WorkspaceError as error:
         return FolderLinks(None, (f"the student folders could not be read: {error}",))
-    return FolderLinks(links_of(folders, settings.folders.term))
+    plans = plans_of(folders, settings.folders, settings.program.timezone)
+    return FolderLinks(links_of(folders, settings.folders.term), (), plans)
 
 
 @dataclass(frozen=True)

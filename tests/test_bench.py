@@ -63,8 +63,14 @@ def test_under_quota_tutorsync_meets_no_429_and_leaves_no_idle_minute():
 
     assert result.refused == 0
     # Each bucket busy no longer than its sliding window requires, give or take latency and
-    # computing: no minute spent waiting that the quota did not call for.
-    assert all(bucket.busy_seconds <= bucket.window_floor_seconds + 20 for bucket in result.buckets)
+    # computing: no minute spent waiting that the quota did not call for. The run log, the last
+    # Sheets write, waits by design for the folders' Drive changes (jobs/write_tabs.py).
+    floors = {bucket.name: bucket.window_floor_seconds for bucket in result.buckets}
+    for bucket in result.buckets:
+        floor = floors[bucket.name]
+        if bucket.name == "sheets_write":
+            floor = max(floor, floors["drive"])
+        assert bucket.busy_seconds <= floor + 20, bucket
 
 
 def test_the_virtual_clock_adds_waits_without_sleeping():

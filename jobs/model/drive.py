@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date, datetime
 from enum import StrEnum
 
 from jobs.errors import FoldersChanged
@@ -44,6 +45,7 @@ class FolderKind(StrEnum):
     TERM = "term"  # <root>/<term>
     ARCHIVE = "archive"  # <root>/<term>/Archived
     STUDENT = "student"  # <root>/<term>/<Last, First (ID)>
+    RESOURCES = "resources"  # <root>/Program resources: shared with every educator on the roster
 
 
 def token(text: str) -> str:
@@ -114,6 +116,25 @@ class Grant:
 
 
 @dataclass(frozen=True)
+class TemplateCopy:
+    """A template's copy found in (or moved out of) a folder, as Drive's metadata or the file
+    system describes it; its contents are never read."""
+
+    template_token: str  # the token of the template it was copied from
+    url: str  # opens the file (Google: its Docs or Drive address; local: its workspace path)
+    modified: datetime | None  # when anyone last changed it (aware); None when not known
+
+
+@dataclass(frozen=True)
+class PlanFile:
+    """A student's learning plan as Drive (or the file system) describes it: where it is and
+    when anyone last changed it. tutorsync never reads the plan's contents."""
+
+    url: str
+    modified: date | None  # None when the workspace cannot say
+
+
+@dataclass(frozen=True)
 class Folder:
     """A folder tutorsync keeps, as it stands now."""
 
@@ -126,6 +147,8 @@ class Folder:
     ours: frozenset[str] = frozenset()  # tokens of the grants tutorsync made and recorded
     templates: frozenset[str] = frozenset()  # tokens of the templates recorded as copied
     copies: frozenset[str] = frozenset()  # tokens of the templates whose copy is found in it
+    # Those copies (not in the trash), where they are and when they were last changed.
+    copy_files: tuple[TemplateCopy, ...] = ()
     student_id: str = ""
     trashed: bool = False  # in Drive's trash (an educator put it there)
     # Its record (or a template copy's in it) is kept as an earlier version kept it, where

@@ -10,18 +10,22 @@ Rules (README, "Student folders"):
 - tutorsync revokes only grants it recorded as its own; a grant someone added by hand stays;
 - a student who leaves keeps the folder, moved to `<term>/<archive>`, and (revoke_on_leave)
   loses tutorsync's grants but the coordinators'; a student who comes back is moved back;
-- each template is copied into a folder once, ever.
+- each template is copied into a folder once, ever;
+- one program resources folder (folders.resources), `<root>/<resources>`, is shared with every
+  tutor and teacher of an active student and the coordinators, by the same rules.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from jobs.model.drive import (
+    LEGACY_TOKEN_DIGITS,
     ROOT,
     ChangeRole,
     CopyTemplate,
@@ -32,6 +36,7 @@ from jobs.model.drive import (
     ForgetGrant,
     Grant,
     MoveFolder,
+    PlanFile,
     RecordTemplate,
     RevokeGrant,
     RewriteRecord,
@@ -56,6 +61,9 @@ def archive_key(term: str) -> str:
 
 def student_key(term: str, student_id: str) -> str:
     return f"student:{term}:{student_id}"
+
+
+RESOURCES_KEY = "resources"  # the program resources folder: one per program, every term
 
 
 @dataclass
@@ -90,6 +98,7 @@ def plan_folders(
         if _plan_student_folder(plan, settings, roster, by_key, str(student_id), student):
             needs_term = True
     needs_archive = _plan_leavers(plan, settings, active, folders)
+    _plan_resources(plan, settings, roster, by_key.get(RESOURCES_KEY))
     structure: list[FolderChange] = []
     if needs_term and term_folder is None:
         structure.append(
@@ -164,7 +173,7 @@ def _plan_student_folder(
             plan.changes.append(
                 MoveFolder(key, term_key(term), reason=f"student {student_id} is back")
             )
-    plan.changes += _sharing(settings, folder, people, student_id)
+    plan.changes += _sharing(settings, folder, people, f"student {student_id}")
     plan.issues += _hand_grants_below(settings, roster, folder, people, student_id)
     plan.changes += _copies(settings, folder, student, student_id)
     return needs_term
@@ -189,8 +198,52 @@ def _plan_leavers(
             plan.changes.append(MoveFolder(folder.key, archive_key(term), reason=reason))
         if settings.revoke_on_leave:
             keep = [_Person(email, "coordinator") for email in sorted(coordinators) if email]
-            plan.changes += _sharing(settings, folder, keep, folder.student_id, leaving=True)
+            whose = f"student {folder.student_id}"
+            plan.changes += _sharing(settings, folder, keep, whose, leaving=True)
     return needs_archive
+
+
+def _plan_resources(
+    plan: FolderPlan, settings: FolderSettings, roster: Roster, folder: Folder | None
+) -> None:
+    """Add to `plan` what the program resources folder needs: made once, and shared with
+    exactly the educators of the roster's active students and the coordinators (tutorsync's
+    grants only: access given by hand stays). Nothing when folders.resources is "": a folder
+    made before is then left as it is."""
+    if not settings.resources:
+        return
+    if folder is None:
+        plan.changes.append(
+            CreateFolder(
+                RESOURCES_KEY,
+                FolderKind.RESOURCES,
+                settings.resources,
+                ROOT,
+                reason="the program's resources folder (folders.resources) does not exist",
+            )
+        )
+        folder = Folder(RESOURCES_KEY, FolderKind.RESOURCES, "", ROOT, "")
+    elif folder.trashed:
+        plan.issues.append(_trashed_issue(roster, folder, "the program resources folder"))
+        return
+    plan.changes += _sharing(settings, folder, resources_people(settings, roster), _PROGRAM)
+
+
+_PROGRAM = "an active student"  # whose educator someone is, for the resources folder
+
+
+def resources_people(settings: FolderSettings, roster: Roster) -> list[_Person]:
+    """Everyone the resources folder is shared with: each tutor and teacher of an active
+    student inside the allowed domains (those outside are reported at their students' cells
+    already), then the coordinators; in roster order."""
+    wanted: dict[str, _Person] = {}
+    for student_id, student in roster.active.iterrows():
+        for person in _people(settings, student, [], roster, str(student_id)):
+            if person.role != "coordinator":
+                wanted.setdefault(person.email, person)
+    for email in settings.coordinators:
+        wanted.setdefault(email, _Person(email, "coordinator"))
+    return list(wanted.values())
 
 
 def links_of(folders: Iterable[Folder], term: str) -> dict[str, str]:
@@ -223,6 +276,51 @@ def links_after(plan: FolderPlan, urls: Mapping[str, str], term: str) -> dict[st
         for student_id in students
         if (url := urls.get(student_key(term, student_id)) or plan.links.get(student_id))
     }
+
+
+def plans_of(
+    folders: Iterable[Folder], settings: FolderSettings, timezone: str
+) -> dict[str, PlanFile]:
+    """Student ID -> their learning plan this term: the copy in their folder of the template
+    marked learning_plan (none marked: none, never guessed), with the day in the program's
+    `timezone` anyone last changed it. A student whose copy is gone has none."""
+    template = settings.learning_plan
+    if template is None:
+        return {}
+    wanted, zone = token(template.file), ZoneInfo(timezone)
+    plans: dict[str, PlanFile] = {}
+    for folder in folders:
+        if folder.kind != FolderKind.STUDENT or folder.trashed:
+            continue
+        if folder.key != student_key(settings.term, folder.student_id):
+            continue
+        copies = [c for c in folder.copy_files if _same_template(c.template_token, wanted)]
+        if copies:  # two (a run raced another): the one changed last is the one in use
+            latest = max(copies, key=lambda c: (c.modified is not None, c.modified, c.url))
+            modified = latest.modified.astimezone(zone).date() if latest.modified else None
+            plans[folder.student_id] = PlanFile(latest.url, modified)
+    return plans
+
+
+def _same_template(recorded: str, wanted: str) -> bool:
+    """A copy's template token as recorded, today's or the 8 digits earlier runs wrote."""
+    legacy = len(recorded) == LEGACY_TOKEN_DIGITS
+    return recorded == wanted or (legacy and wanted.startswith(recorded))
+
+
+def plans_after(
+    plans: Mapping[str, PlanFile], before: Mapping[str, str], after: Mapping[str, str]
+) -> dict[str, PlanFile]:
+    """The plans with the URLs they have once the folders that hold them moved: locally a
+    file's URL is its path, under its folder's (student ID -> folder URL `before` and
+    `after`); on Google a file's URL does not change with its folder's."""
+    moved: dict[str, PlanFile] = {}
+    for student_id, plan in plans.items():
+        old, new = before.get(student_id, ""), after.get(student_id, "")
+        if old and new and old != new and plan.url.startswith(f"{old}/"):
+            plan = replace(plan, url=new + plan.url[len(old) :])
+        moved[student_id] = plan
+    return moved
 
 
 def folder_name(pattern: str, student: Mapping[str, object], student_id: str) -> str:
@@ -281,12 +379,13 @@ def _sharing(
     settings: FolderSettings,
     folder: Folder,
     people: Sequence[_Person],
-    student_id: str,
+    whose: str,
     *,
     leaving: bool = False,
 ) -> list[FolderChange]:
     """Shares, role changes, revokes and forgets for one folder: tutorsync's grants end up
-    exactly `people`, and nobody else's grant is touched."""
+    exactly `people`, and nobody else's grant is touched. `whose` names what the people
+    are educators of ("student 00123"), for the reasons."""
     changes: list[FolderChange] = []
     direct = {g.email: g for g in folder.grants if g.kind in ("user", "group") and not g.inherited}
     inherited = {g.email: g for g in folder.grants if g.inherited}
@@ -302,7 +401,7 @@ def _sharing(
                     folder.key,
                     person.email,
                     settings.role,
-                    reason=f"{person.role} of student {student_id}",
+                    reason=f"{person.role} of {whose}",
                 )
             )
         elif grant.token in folder.ours and grant.role != settings.role:
@@ -316,11 +415,7 @@ def _sharing(
             )
     for email, grant in sorted(direct.items()):
         if grant.token in folder.ours and email not in wanted:
-            why = (
-                f"student {student_id} left"
-                if leaving
-                else f"no longer a tutor or teacher of student {student_id}"
-            )
+            why = f"{whose} left" if leaving else f"no longer a tutor or teacher of {whose}"
             changes.append(RevokeGrant(folder.key, email, reason=why))
     present = {grant.token for grant in direct.values()}
     wanted_tokens = {token(email) for email in wanted}
@@ -467,7 +562,7 @@ class FolderAudit:
     name: str
     url: str
     student_id: str
-    status: str  # "active" | "left" | "other term" | "structure"
+    status: str  # "active" | "left" | "other term" | "structure" | "resources"
     access: tuple[Access, ...]
     missing: tuple[str, ...]  # people who should have access and do not
 
@@ -499,11 +594,14 @@ def audit_folders(
             else:
                 status = "left"
                 intended = set(settings.coordinators) if settings.revoke_on_leave else set()
+        elif folder.kind == FolderKind.RESOURCES:
+            status = "resources"
+            intended = {person.email for person in resources_people(settings, roster)}
         access = tuple(
             _access(settings, folder, grant, intended, status) for grant in folder.grants
         )
         held = {g.email for g in folder.grants if role_covers(g.role, settings.role) and g.email}
-        missing = tuple(sorted(intended - held)) if status == "active" else ()
+        missing = tuple(sorted(intended - held)) if status in ("active", "resources") else ()
         audits.append(
             FolderAudit(
                 folder.key, folder.name, folder.url, folder.student_id, status, access, missing
@@ -534,9 +632,13 @@ def _access(
     if source != "owner" and not settings.allows(grant.email):
         finding = "outside the allowed domains"
     elif (
-        status in ("active", "left")
+        status in ("active", "left", "resources")
         and source in ("tutorsync", "by hand")
         and grant.email not in intended
     ):
-        finding = "not a tutor, teacher or coordinator of this student"
+        finding = (
+            "not a tutor, teacher or coordinator on the roster"
+            if status == "resources"
+            else "not a tutor, teacher or coordinator of this student"
+        )
     return Access(grant.email, grant.role, source, finding)

@@ -109,7 +109,8 @@ def test_tutor_reassignment_grants_one_and_revokes_one_and_keeps_a_hand_grant(de
     add_hand_grant(demo, folder_url, "parent@riverbend.example", "reader")
 
     report = tutorsync.json("folders")
-    kinds = [(c["change"], c["folder"]) for c in report["folders"]]
+    # The program resources folder follows the roster too (its own tests say how).
+    kinds = [(c["change"], c["folder"]) for c in report["folders"] if c["folder"] != "resources"]
     key = manifests(demo)[student_id]["key"]
     assert sorted(kinds) == [("revoke_grant", key), ("share_folder", key)]
     granted = {g["email"] for g in manifests(demo)[student_id]["grants"]}
@@ -144,7 +145,8 @@ def test_a_renamed_folder_is_still_found_and_not_duplicated(demo, tutorsync):
     first.rename(first.with_name("Renamed by a teacher"))
     report = tutorsync.json("folders")
     assert report["changes"] == 0
-    assert len(list((demo / "folders").rglob(MANIFEST))) == len(manifests(demo)) + 1  # + term
+    # + the term's folder and the program resources folder
+    assert len(list((demo / "folders").rglob(MANIFEST))) == len(manifests(demo)) + 2
 
 
 def test_a_damaged_manifest_fails_the_folders_job_and_never_makes_the_folder_twice(demo, tutorsync):
@@ -164,7 +166,8 @@ def test_a_damaged_manifest_fails_the_folders_job_and_never_makes_the_folder_twi
     assert sorted(p.name for p in folder["dir"].parent.iterdir()) == before  # no second one
     path.write_bytes(stored)
     assert tutorsync.json("run")["ok"]
-    assert len(list((demo / "folders").rglob(MANIFEST))) == len(manifests(demo)) + 1  # + term
+    # + the term's folder and the program resources folder
+    assert len(list((demo / "folders").rglob(MANIFEST))) == len(manifests(demo)) + 2
 
 
 def test_dry_run_lists_every_change_and_creates_nothing(demo, tutorsync):
@@ -206,7 +209,9 @@ def test_audit_of_a_program_whose_staff_list_cannot_be_read_shows_addresses(demo
     config = demo / "tutorsync.toml"
     text = config.read_text()
     assert '[sources.staff]\ntab = "Staff"' in text
-    config.write_text(text.replace('[sources.staff]\ntab = "Staff"', '[sources.staff]\ntab = "Old"'))
+    config.write_text(
+        text.replace('[sources.staff]\ntab = "Staff"', '[sources.staff]\ntab = "Old"')
+    )
     result = tutorsync("folders", "--audit")
     assert "1 warning in roster.xlsx › Old: staff list could not be read" in result.output
     assert "ms.okafor@" in result.output and "Ms. Okafor" not in result.output

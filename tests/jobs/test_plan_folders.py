@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -16,20 +17,25 @@ from jobs.model.drive import (
     ForgetGrant,
     Grant,
     MoveFolder,
+    PlanFile,
     RecordTemplate,
     RevokeGrant,
     RewriteRecord,
     ShareFolder,
+    TemplateCopy,
     made_meanwhile,
     token,
 )
 from jobs.plan.folders import (
+    RESOURCES_KEY,
     archive_key,
     audit_folders,
     copy_name,
     folder_name,
     links_of,
     plan_folders,
+    plans_after,
+    plans_of,
     student_key,
     term_key,
 )
@@ -52,6 +58,7 @@ def make_settings(**overrides: object) -> FolderSettings:
         "root": "folders",
         "term": TERM,
         "allowed_domains": ["school.example"],
+        "resources": "",  # the program resources folder has tests of its own
         "coordinators": ["coord@school.example"],
     }
     return FolderSettings.model_validate(base | overrides)
@@ -474,3 +481,272 @@ def test_an_old_short_token_two_grants_share_is_ours_for_neither():
     plan = plan_folders(settings=make_settings(), roster=roster, folders=[term_folder(), folder])
     revoked = {c.email for c in plan.changes if isinstance(c, RevokeGrant)}
     assert "teach@school.example" in revoked and not revoked & {OURS, HAND_MADE}
+
+
+# --- The program resources folder --------------------------------------------------------------
+
+EDUCATORS = ["tutor@school.example", "teach@school.example", "tutor2@school.example"]
+EVERYONE = [*EDUCATORS, "coord@school.example"]
+
+
+def with_resources(**overrides: object) -> FolderSettings:
+    return make_settings(resources="Program resources", **overrides)
+
+
+def resources_folder(*grants: Grant, ours: set[str] = frozenset(), **kw) -> Folder:
+    return Folder(
+        RESOURCES_KEY,
+        FolderKind.RESOURCES,
+        "Program resources",
+        kw.pop("parent_key", ROOT),
+        "folders/Program resources",
+        grants=tuple(grants),
+        ours=frozenset(token(email) for email in ours),
+        **kw,
+    )
+
+
+def settled_program(resources: Folder) -> list[Folder]:
+    return [
+        term_folder(),
+        settled("001", "tutor@school.example"),
+        settled("002", "tutor2@school.example"),
+        resources,
+    ]
+
+
+def resources_changes(plan) -> list[tuple[str, str]]:
+    """(what, whom) of each change to the resources folder, in order."""
+    found = []
+    for change in plan.changes:
+        key = change.key if isinstance(change, CreateFolder) else change.folder_key
+        if key == RESOURCES_KEY:
+            whom = getattr(change, "email", getattr(change, "name", ""))
+            found.append((type(change).__name__, whom))
+    return found
+
+
+def test_resources_folder_is_made_in_the_root_and_shared_with_every_educator_once() -> None:
+    plan = plan_folders(settings=with_resources(), roster=ROSTER, folders=[])
+    assert resources_changes(plan) == [
+        ("CreateFolder", "Program resources"),
+        *(("ShareFolder", email) for email in EVERYONE),
+    ]
+    [create] = [c for c in plan.changes if isinstance(c, CreateFolder) and c.key == RESOURCES_KEY]
+    assert (create.kind, create.parent_key) == (FolderKind.RESOURCES, ROOT)
+    assert all(c.reason for c in plan.changes)
+    # Not a student's: no link for it, and no student folder planned twice.
+    assert RESOURCES_KEY not in plan.links
+
+
+def test_settled_resources_folder_plans_nothing_wherever_and_however_named() -> None:
+    folder = resources_folder(*map(writer, EVERYONE), ours=set(EVERYONE))
+    moved = replace(folder, name="Shared lesson plans", parent_key=None)
+    for resources in (folder, moved):
+        plan = plan_folders(
+            settings=with_resources(), roster=ROSTER, folders=settled_program(resources)
+        )
+        assert plan.changes == [] and plan.issues == []
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        pytest.param(  # a new tutor on the roster gets access
+            [
+                ["001", "Doe, Jane", "teach@school.example", "tutor@school.example", "yes"],
+                ["002", "Roe, Rick", "teach@school.example", "tutor2@school.example", "yes"],
+                ["004", "Poe, Ann", "teach@school.example", "new@school.example", "yes"],
+            ],
+            [("ShareFolder", "new@school.example")],
+            id="new educator",
+        ),
+        pytest.param(  # the only student of tutor2 left: tutor2 loses tutorsync's grant
+            [
+                ["001", "Doe, Jane", "teach@school.example", "tutor@school.example", "yes"],
+                ["002", "Roe, Rick", "teach@school.example", "tutor2@school.example", "no"],
+            ],
+            [("RevokeGrant", "tutor2@school.example")],
+            id="educator left",
+        ),
+        pytest.param(  # reassigned: one granted, one revoked
+            [
+                ["001", "Doe, Jane", "teach@school.example", "tutor@school.example", "yes"],
+                ["002", "Roe, Rick", "teach@school.example", "tutor9@school.example", "yes"],
+            ],
+            [("ShareFolder", "tutor9@school.example"), ("RevokeGrant", "tutor2@school.example")],
+            id="reassigned",
+        ),
+        pytest.param(  # outside the allowed domains: never (reported at the student's cell)
+            [
+                ["001", "Doe, Jane", "teach@school.example", "tutor@school.example", "yes"],
+                ["002", "Roe, Rick", "teach@school.example", "tutor2@school.example", "yes"],
+                ["005", "Moe, Al", "teach@school.example", "someone@gmail.com", "yes"],
+            ],
+            [],
+            id="outside the allowed domains",
+        ),
+    ],
+)
+def test_resources_sharing_follows_the_roster(rows, expected) -> None:
+    folder = resources_folder(*map(writer, EVERYONE), ours=set(EVERYONE))
+    roster = make_roster(*rows)
+    folders = settled_program(folder)
+    plan = plan_folders(settings=with_resources(), roster=roster, folders=folders)
+    assert resources_changes(plan) == expected
+    outside = [i for i in plan.issues if i.value == "someone@gmail.com"]
+    assert len(outside) == (1 if "005" in roster.active.index else 0)  # once, at its cell
+
+
+def test_resources_keeps_hand_grants_and_forgets_a_removed_grant_of_ours() -> None:
+    # librarian: shared by hand, not on the roster; tutor2: ours, removed by hand.
+    grants = [writer(e) for e in EVERYONE if e != "tutor2@school.example"]
+    folder = resources_folder(
+        *grants,
+        Grant("librarian@school.example", "reader"),
+        ours={*EVERYONE, "gone@school.example"},
+    )
+    plan = plan_folders(settings=with_resources(), roster=ROSTER, folders=settled_program(folder))
+    assert resources_changes(plan) == [
+        ("ShareFolder", "tutor2@school.example"),
+        ("ForgetGrant", ""),
+    ]
+
+
+def test_a_trashed_resources_folder_is_reported_and_not_made_again() -> None:
+    folder = resources_folder(trashed=True)
+    plan = plan_folders(settings=with_resources(), roster=ROSTER, folders=settled_program(folder))
+    assert resources_changes(plan) == []
+    [issue] = plan.issues
+    assert "program resources folder is in Drive's trash" in issue.problem
+
+
+def test_no_resources_folder_when_resources_is_empty_and_one_made_before_is_left_alone() -> None:
+    folder = resources_folder(writer("old@school.example"), ours={"old@school.example"})
+    for folders in ([], settled_program(folder)):
+        plan = plan_folders(settings=make_settings(resources=""), roster=ROSTER, folders=folders)
+        assert resources_changes(plan) == []
+
+
+def test_audit_checks_the_resources_folder_against_everyone_on_the_roster() -> None:
+    folder = resources_folder(
+        writer("tutor@school.example"),
+        writer("old@school.example"),
+        ours={"tutor@school.example", "old@school.example"},
+    )
+    [audit] = [
+        a
+        for a in audit_folders(settings=with_resources(), roster=ROSTER, folders=[folder])
+        if a.key == RESOURCES_KEY
+    ]
+    assert audit.status == "resources"
+    assert audit.missing == (
+        "coord@school.example",
+        "teach@school.example",
+        "tutor2@school.example",
+    )
+    findings = {access.who: access.finding for access in audit.access}
+    assert findings == {
+        "tutor@school.example": "",
+        "old@school.example": "not a tutor, teacher or coordinator on the roster",
+    }
+
+
+# --- Learning plans -------------------------------------------------------------------------
+
+
+PLAN_TEMPLATE = "templates/plan.docx"
+
+
+def with_plan(*, marked: bool = True) -> FolderSettings:
+    return make_settings(
+        templates=[
+            {"file": PLAN_TEMPLATE, "name": "Learning plan", "learning_plan": marked},
+            {"file": "templates/log.xlsx", "name": "Log"},
+        ]
+    )
+
+
+def with_copies(folder: Folder, *copies: TemplateCopy) -> Folder:
+    return replace(
+        folder,
+        copies=frozenset(c.template_token for c in copies),
+        copy_files=copies,
+    )
+
+
+def copy_of(template: str, url: str, modified: datetime | None) -> TemplateCopy:
+    return TemplateCopy(token(template), url, modified)
+
+
+def test_a_learning_plan_is_the_marked_templates_copy_dated_in_the_programs_zone() -> None:
+    late_evening = datetime(2026, 11, 20, 3, 30, tzinfo=UTC)  # 19 Nov, 22:30 in Chicago
+    folders = [
+        with_copies(
+            settled("001", "tutor@school.example"),
+            copy_of("templates/log.xlsx", "folders/2026-27/001/Log.xlsx", late_evening),
+            copy_of(PLAN_TEMPLATE, "folders/2026-27/001/Plan.docx", late_evening),
+        ),
+        settled("002", "tutor2@school.example"),  # no copy: no plan
+        with_copies(  # a student who left: not this term's student folder any more
+            replace(settled("003", "x@school.example"), trashed=True),
+            copy_of(PLAN_TEMPLATE, "folders/2026-27/003/Plan.docx", late_evening),
+        ),
+    ]
+    assert plans_of(folders, with_plan(), "America/Chicago") == {
+        "001": PlanFile("folders/2026-27/001/Plan.docx", date(2026, 11, 19))
+    }
+    assert plans_of(folders, with_plan(), "UTC")["001"].modified == date(2026, 11, 20)
+
+
+def test_no_learning_plan_is_guessed_when_no_template_is_marked() -> None:
+    folder = with_copies(
+        settled("001", "tutor@school.example"),
+        copy_of(PLAN_TEMPLATE, "folders/2026-27/001/Plan.docx", None),
+    )
+    assert plans_of([folder], with_plan(marked=False), "UTC") == {}
+    single = make_settings(templates=[{"file": PLAN_TEMPLATE, "name": "Learning plan"}])
+    assert plans_of([folder], single, "UTC") == {}
+
+
+def test_a_plan_whose_time_is_unknown_has_no_date_and_of_two_copies_the_latest_wins() -> None:
+    older = copy_of(
+        PLAN_TEMPLATE, "https://docs.google.com/document/d/A/edit", datetime(2026, 1, 2, tzinfo=UTC)
+    )
+    newer = copy_of(
+        PLAN_TEMPLATE, "https://docs.google.com/document/d/B/edit", datetime(2026, 3, 4, tzinfo=UTC)
+    )
+    unknown = copy_of(PLAN_TEMPLATE, "https://docs.google.com/document/d/C/edit", None)
+    folder = settled("001", "tutor@school.example")
+    assert plans_of([with_copies(folder, older, newer)], with_plan(), "UTC") == {
+        "001": PlanFile("https://docs.google.com/document/d/B/edit", date(2026, 3, 4))
+    }
+    assert plans_of([with_copies(folder, unknown)], with_plan(), "UTC") == {
+        "001": PlanFile("https://docs.google.com/document/d/C/edit", None)
+    }
+
+
+def test_only_two_learning_plan_templates_are_refused() -> None:
+    with pytest.raises(ValueError, match="mark only the one"):
+        make_settings(
+            templates=[
+                {"file": "a", "name": "A", "learning_plan": True},
+                {"file": "b", "name": "B", "learning_plan": True},
+            ]
+        )
+
+
+def test_a_plan_moves_with_its_folder_where_its_address_is_a_path() -> None:
+    plans = {
+        "001": PlanFile("folders/2026-27/Archived/001/Plan.docx", None),
+        "002": PlanFile("https://docs.google.com/document/d/B/edit", None),
+    }
+    before = {
+        "001": "folders/2026-27/Archived/001",
+        "002": "https://drive.google.com/drive/folders/F",
+    }
+    after = {"001": "folders/2026-27/001", "002": "https://drive.google.com/drive/folders/F"}
+    assert plans_after(plans, before, after) == {
+        "001": PlanFile("folders/2026-27/001/Plan.docx", None),
+        "002": plans["002"],
+    }

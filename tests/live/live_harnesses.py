@@ -17,7 +17,7 @@ import inspect
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
@@ -252,6 +252,15 @@ def drive_harness(sandbox: Sandbox, place: Place) -> DriveHarness:
             (f, sandbox.permissions(f["id"])) for f in sorted(place.tree(), key=lambda f: f["id"])
         ]
 
+    def edit_file(url: str, name: str, when: datetime) -> None:
+        # A real account cannot edit a Doc's contents through Drive; Drive lets the time of
+        # the last change be set instead (File.modifiedTime is writable).
+        [found] = [f for f in files(url) if f["name"] == name]
+        at = when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        sandbox.drive.files().update(
+            fileId=found["id"], body={"modifiedTime": at}, supportsAllDrives=True, fields="id"
+        ).execute()
+
     def shorten_tokens(url: str) -> None:
         mine = sandbox.tutorsync_drive
         folder = (
@@ -287,4 +296,5 @@ def drive_harness(sandbox: Sandbox, place: Place) -> DriveHarness:
         delete_template=delete,
         snapshot=snapshot,
         shorten_tokens=shorten_tokens,
+        edit_file=edit_file,
     )

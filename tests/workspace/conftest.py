@@ -10,10 +10,12 @@ add a fixture named `<adapter>_harness` and its name to `ADAPTERS`. The harness 
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import re
 import zipfile
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -488,6 +490,9 @@ def local_drive_harness(tmp_path: Path) -> DriveHarness:
         delete_template=lambda reference: (tmp_path / reference).unlink(),
         snapshot=snapshot,
         shorten_tokens=shorten_tokens,
+        edit_file=lambda url, name, when: os.utime(
+            tmp_path / url / name, (when.timestamp(), when.timestamp())
+        ),
     )
 
 
@@ -554,6 +559,11 @@ def google_drive_harness(fake_google, google_harness: Harness) -> DriveHarness:
     def delete_template(reference: str) -> None:
         educator.files().delete(fileId=reference, supportsAllDrives=True).execute()
 
+    def edit_file(url: str, name: str, when: datetime) -> None:
+        [found] = [f for f in children(url) if f["name"] == name]
+        at = when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        fake_google.drive.edit(found["id"], at)
+
     def snapshot() -> object:
         return [
             (f, fake_google.drive.permissions(f["id"]))
@@ -586,4 +596,5 @@ def google_drive_harness(fake_google, google_harness: Harness) -> DriveHarness:
         delete_template=delete_template,
         snapshot=snapshot,
         shorten_tokens=shorten_tokens,
+        edit_file=edit_file,
     )

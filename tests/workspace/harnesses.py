@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from jobs.model.drive import (
     FOLDER_PROPERTY,
@@ -90,6 +90,9 @@ class DriveHarness:
     # folder url -> its records (grants, templates, and the tags of its template copies) as
     # a tutorsync before 64-bit tokens wrote them: every token its first 8 hex digits
     shorten_tokens: Callable[[str], None]
+    # (folder url, file name, when): a person changes the file's contents at that time, as
+    # its editor would; None where the test cannot (a real account)
+    edit_file: Callable[[str, str, datetime], None] | None = None
 
 
 # --- Google, on the fake or a real account ---------------------------------------------------

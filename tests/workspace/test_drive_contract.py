@@ -5,6 +5,8 @@ the port: plan(state after apply) == []."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from jobs.model.drive import (
@@ -17,7 +19,14 @@ from jobs.model.drive import (
     token,
     with_current_tokens,
 )
-from jobs.plan.folders import FolderPlan, audit_folders, plan_folders, student_key
+from jobs.plan.folders import (
+    RESOURCES_KEY,
+    FolderPlan,
+    audit_folders,
+    plan_folders,
+    plans_of,
+    student_key,
+)
 from jobs.settings import FolderSettings
 from sheets_schema import roster as roster_schema
 
@@ -45,6 +54,7 @@ def folder_settings(harness, **overrides: object) -> FolderSettings:
         "root": harness.root,
         "term": TERM,
         "allowed_domains": ["school.example"],
+        "resources": "",  # the program resources folder has tests of its own
         "coordinators": [COORDINATOR],
     }
     return FolderSettings.model_validate(base | overrides)
@@ -373,3 +383,87 @@ def test_a_grant_recorded_with_a_short_token_is_revoked_once_record_and_all(
     before = drive_harness.snapshot()
     sync(drive_harness, settings, after)
     assert drive_harness.snapshot() == before
+
+
+# --- The program resources folder --------------------------------------------------------------
+
+
+def resources_of(harness) -> Folder:
+    [folder] = [f for f in listed(harness) if f.kind == FolderKind.RESOURCES]
+    return folder
+
+
+def test_the_resources_folder_is_shared_with_everyone_on_the_roster_and_follows_it(
+    drive_harness,
+) -> None:
+    settings = folder_settings(drive_harness, resources="Program resources")
+    sync(drive_harness, settings)
+    folder = resources_of(drive_harness)
+    assert (folder.key, folder.parent_key) == (RESOURCES_KEY, "")
+    everyone = {"teach@school.example", "tutor@school.example", "tutor2@school.example"}
+    everyone |= {"teach2@school.example", COORDINATOR}  # outsider@gmail.example: never
+    assert drive_harness.access(folder.url) >= {(email, "writer") for email in everyone}
+    assert {email for email, _ in drive_harness.access(folder.url)} - everyone <= {
+        email for email, role in drive_harness.access(folder.url) if role in ("owner", "organizer")
+    }
+    drive_harness.add_hand_grant(folder.url, "librarian@school.example", "reader")
+    drive_harness.rename(folder.url, "Lesson plans and materials")
+
+    # 002's tutor changes; 003 leaves, and with them their teacher, who teaches nobody else.
+    changed = make_roster(
+        ["001", "Doe, Jane", "teach@school.example", "tutor@school.example", "yes"],
+        ["002", "Roe, Rick", "teach@school.example", "new.tutor@school.example", "yes"],
+        ["003", "Poe, Edgar", "teach2@school.example", "outsider@gmail.example", "no"],
+    )
+    sync(drive_harness, settings, changed)
+
+    now = {email for email, _ in drive_harness.access(resources_of(drive_harness).url)}
+    assert "new.tutor@school.example" in now and "librarian@school.example" in now
+    assert not now & {"tutor2@school.example", "teach2@school.example"}
+    assert [f.key for f in listed(drive_harness) if f.kind == FolderKind.RESOURCES] == [
+        RESOURCES_KEY
+    ]  # renamed, found by its key: not made again
+    assert plan(drive_harness, settings, changed).changes == []
+
+
+@pytest.mark.parametrize("after_resources", [0, 1, 3])
+def test_a_run_stopped_while_making_the_resources_folder_converges(
+    drive_harness, after_resources: int
+) -> None:
+    settings = folder_settings(drive_harness, resources="Program resources")
+    changes = plan(drive_harness, settings).changes
+    [made] = [i for i, c in enumerate(changes) if getattr(c, "key", "") == RESOURCES_KEY]
+    stop = made + 1 + after_resources
+    drive_harness.drive.apply(drive_harness.root, PROGRAM, changes[:stop], notify=False)
+    sync(drive_harness, settings)
+    assert plan(drive_harness, settings).changes == []
+    assert len([f for f in listed(drive_harness) if f.kind == FolderKind.RESOURCES]) == 1
+    assert not resources_of(drive_harness).duplicate_urls
+
+
+# --- Learning plans ------------------------------------------------------------------------------
+
+
+def test_a_learning_plans_date_is_when_a_person_last_changed_it(drive_harness) -> None:
+    if drive_harness.edit_file is None:
+        pytest.skip("this workspace cannot play a person editing a file")
+    template = drive_harness.template("Learning plan")
+    settings = folder_settings(
+        drive_harness,
+        templates=[{"file": template, "name": "Learning plan", "learning_plan": True}],
+    )
+    sync(drive_harness, settings)
+    first, second = url_of(drive_harness, "001"), url_of(drive_harness, "002")
+    [plan_name] = drive_harness.files_in(first)
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    drive_harness.edit_file(first, plan_name, yesterday)
+    [gone] = drive_harness.files_in(second)
+    drive_harness.delete_file(second, gone)
+
+    plans = plans_of(listed(drive_harness), settings, "UTC")
+
+    assert plans["001"].modified == yesterday.date()
+    assert "002" not in plans  # its copy deleted: no plan (and never copied again)
+    assert plans["003"].modified is not None  # copied by this run: today, as Drive says
+    assert plans["001"].url != plans["003"].url and plans["001"].url
+    assert plans_of(listed(drive_harness), folder_settings(drive_harness), "UTC") == {}

@@ -40,6 +40,7 @@ import random
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, cast
 
 import requests
@@ -75,6 +76,7 @@ from jobs.model.drive import (
     RevokeGrant,
     RewriteRecord,
     ShareFolder,
+    TemplateCopy,
     chunk_tokens,
     made_meanwhile,
     meanwhile_error,
@@ -112,8 +114,9 @@ _PAGE_SIZE = 1000  # files.list pageSize maximum
 _PERMISSIONS_PAGE_SIZE = 100  # permissions.list pageSize maximum
 _PERMISSION_FIELDS = "id,type,role,emailAddress,domain,permissionDetails(inherited)"
 _ROOT_FIELDS = "id,name,mimeType,driveId,trashed"
+# modifiedTime: a template copy's (a learning plan's) last change, from Drive's metadata alone.
 _LIST_FIELDS = (
-    "nextPageToken,files(id,name,mimeType,parents,trashed,createdTime,"
+    "nextPageToken,files(id,name,mimeType,parents,trashed,createdTime,modifiedTime,"
     f"properties,appProperties,permissions({_PERMISSION_FIELDS}))"
 )
 _CHECK_FIELDS = "nextPageToken,files(id,mimeType,properties,appProperties)"
@@ -175,6 +178,20 @@ def _file_id(reference: str, expected: str, whose: str) -> str:
 
 def folder_url(file_id: str) -> str:
     return f"https://drive.google.com/drive/folders/{file_id}"
+
+
+# Where a file of each Google type opens; any other file opens in Drive's viewer.
+_EDITORS = {
+    "application/vnd.google-apps.document": "https://docs.google.com/document/d/{}/edit",
+    "application/vnd.google-apps.spreadsheet": "https://docs.google.com/spreadsheets/d/{}/edit",
+    "application/vnd.google-apps.presentation": "https://docs.google.com/presentation/d/{}/edit",
+}
+
+
+def file_url(file_id: str, mime_type: str) -> str:
+    """A file's address, built from its ID and type (as a folder's is), so it stays the same
+    from run to run: a link that changed would be a write."""
+    return _EDITORS.get(mime_type, "https://drive.google.com/file/d/{}/view").format(file_id)
 
 
 def takes_generated_id(mime_type: str) -> bool:
@@ -481,6 +498,7 @@ class GoogleDrive:
         root_id = str(root_file["id"])
         items = list(self._items(root_file, program_key))
         by_key, copied = _sorted_out(items)
+        copy_files = _copy_files(items)
         legacy_copies = _legacy_copies(items)
         key_of_id = {item["id"]: key for key, items in by_key.items() for item in items}
         kept: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
@@ -513,6 +531,7 @@ class GoogleDrive:
                 ours=read_tokens(properties, GRANTS_PROPERTY),
                 templates=read_tokens(properties, TEMPLATES_PROPERTY),
                 copies=frozenset(copied.get(key, ())),
+                copy_files=tuple(copy_files.get(key, ())),
                 student_id=properties.get(STUDENT_PROPERTY, ""),
                 trashed=bool(item.get("trashed")),
                 outdated_record=bool(_legacy(item)) or key in legacy_copies,
@@ -1338,6 +1357,36 @@ def _sorted_out(
         elif key and kind in _KINDS and item.get("mimeType") == FOLDER_MIME_TYPE:
             by_key.setdefault(key, []).append(item)
     return by_key, copied
+
+
+def _copy_files(items: Iterable[Mapping[str, Any]]) -> dict[str, list[TemplateCopy]]:
+    """The template copies not in the trash, by their folder's key, with their address and
+    when anyone last changed them (Drive's modifiedTime: metadata, not the contents)."""
+    found: dict[str, list[TemplateCopy]] = {}
+    for item in items:
+        tags = tags_of(item)
+        folder_key, template = tags.get(FOLDER_PROPERTY, ""), tags.get(TEMPLATE_PROPERTY, "")
+        if tags.get(KIND_PROPERTY) != COPY_KIND or not folder_key or not template:
+            continue
+        if item.get("trashed"):
+            continue
+        copied = TemplateCopy(
+            template,
+            file_url(str(item["id"]), str(item.get("mimeType") or "")),
+            _drive_time(item.get("modifiedTime")),
+        )
+        found.setdefault(folder_key, []).append(copied)
+    return found
+
+
+def _drive_time(value: object) -> datetime | None:
+    """An RFC 3339 time as Drive gives it ("2026-11-20T10:15:30.123Z"); None if absent."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def program_tagged(program_key: str) -> str:

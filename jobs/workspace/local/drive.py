@@ -24,8 +24,10 @@ import os
 import posixpath
 import re
 import shutil
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -45,6 +47,7 @@ from jobs.model.drive import (
     RevokeGrant,
     RewriteRecord,
     ShareFolder,
+    TemplateCopy,
     recorded_as,
     token,
 )
@@ -441,12 +444,13 @@ def _by_key(records: Sequence[_Record]) -> dict[str, list[_Record]]:
 def _folder(record: _Record, *, url: str, duplicate_urls: tuple[str, ...]) -> Folder:
     found = record.manifest
     path = record.path
-    # The copies still in the folder (the manifest records a copy with its template).
-    copied = {
-        template
-        for template, name in found.copies.items()
-        if _plain_name(name) and (path / name).is_file()
-    }
+    # The copies still in the folder (the manifest records a copy with its template), with
+    # the time the file was last changed: one stat a copy.
+    copy_files = tuple(
+        TemplateCopy(template, f"{url}/{name}", modified)
+        for template, name in sorted(found.copies.items())
+        if _plain_name(name) and (modified := _file_modified(path / name)) is not None
+    )
     return Folder(
         key=found.key,
         kind=found.kind,
@@ -456,10 +460,23 @@ def _folder(record: _Record, *, url: str, duplicate_urls: tuple[str, ...]) -> Fo
         grants=tuple(_sorted_grants(found.grants)),
         ours=frozenset(found.ours),
         templates=frozenset(found.templates),
-        copies=frozenset(copied),
+        copies=frozenset(copy.template_token for copy in copy_files),
+        copy_files=copy_files,
         student_id=found.student,
         duplicate_urls=duplicate_urls,
     )
+
+
+def _file_modified(path: Path) -> datetime | None:
+    """When a regular file was last changed (its mtime, as an aware time); None when it is not
+    a file (gone, renamed, a directory)."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(found.st_mode):
+        return None
+    return datetime.fromtimestamp(found.st_mtime, tz=UTC)
 
 
 def _sorted_grants(grants: Sequence[Grant]) -> list[Grant]:
