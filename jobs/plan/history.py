@@ -57,11 +57,13 @@ def history_tab(
     rows_now, loose = _canonical_rows(current)
     kept = {(_text(row[_WEEK]), _text(row[_STUDENT])): row for row in rows_now}
     for week, figures in counted.items():
+        label = week.label  # worked out from the date: once a week, not once a student
         for student_id, row in zip(figures.index.tolist(), _week_rows(week, figures), strict=True):
-            old = kept.get((week.label, str(student_id)))
+            place = (label, str(student_id))
+            old = kept.get(place)
             if old is not None and not week.ended and _same_figures(old, row):
                 continue
-            kept[(week.label, str(student_id))] = row + (old[len(HEADER) :] if old else ())
+            kept[place] = row + (old[len(HEADER) :] if old else ())
     # Weeks, then IDs; what someone typed that is not a week's row (a total, a note) after.
     rows = [kept[week_and_student] for week_and_student in sorted(kept)] + loose
     return TabWrite(
