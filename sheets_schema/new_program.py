@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from sheets_schema.cells import ColumnFormat
+from sheets_schema.goals import GoalStatus, Measure
 from sheets_schema.issues import column_letter
 from sheets_schema.outputs import STUDENT_LIST_HEADER
 from sheets_schema.table import EXAMPLE_MARK
@@ -40,6 +41,7 @@ class SpreadsheetKind(StrEnum):
     ROSTER = "roster"
     TUTOR_LOG = "tutor-log"
     GRADEBOOK = "gradebook"
+    GOALS = "goals"
     COORDINATOR = "coordinator"
 
 
@@ -199,10 +201,11 @@ class ProgramLayouts:
     roster: SpreadsheetLayout
     tutor_log: SpreadsheetLayout
     gradebook: SpreadsheetLayout
+    goals: SpreadsheetLayout
     coordinator: SpreadsheetLayout
 
     def all(self) -> tuple[SpreadsheetLayout, ...]:
-        return (self.roster, self.tutor_log, self.gradebook, self.coordinator)
+        return (self.roster, self.tutor_log, self.gradebook, self.goals, self.coordinator)
 
 
 # --- The program's layouts ------------------------------------------------------------------
@@ -210,6 +213,7 @@ class ProgramLayouts:
 ROSTER_TAB = "Roster"
 SESSIONS_TAB = "Sessions"
 GRADES_TAB = "Grades"
+GOALS_TAB = "Goals"
 COORDINATOR_TAB = "About"
 ATTENDANCE_VALUES = ("Present", "Absent", "Excused", "No-show", "Cancelled")
 _EXAMPLE_ASSIGNMENTS = (  # name, points, category
@@ -222,13 +226,14 @@ _EXAMPLE_ASSIGNMENTS = (  # name, points, category
 def program_layouts(
     *, program_name: str, program_key: str, domain: str, teacher: str, today: date
 ) -> ProgramLayouts:
-    """The four spreadsheets of a new program. `domain` gives the example e-mail addresses,
+    """The five spreadsheets of a new program. `domain` gives the example e-mail addresses,
     `teacher` is the gradebook's teacher, `today` dates the example sessions."""
     people = _ExamplePeople(domain=domain, teacher=teacher)
     return ProgramLayouts(
         roster=_roster(program_name, people),
         tutor_log=_tutor_log(program_name, program_key, people, today),
         gradebook=_gradebook(program_name, people),
+        goals=_goals(program_name, people, today),
         coordinator=_coordinator(program_name),
     )
 
@@ -498,6 +503,64 @@ def _gradebook(program_name: str, people: _ExamplePeople) -> SpreadsheetLayout:
         "Gradebook",
         data,
         _instructions(program_name, "Gradebook", data, intro, owned=()),
+    )
+
+
+def _goals(program_name: str, people: _ExamplePeople, today: date) -> SpreadsheetLayout:
+    measures = tuple(measure.value for measure in Measure)
+    statuses = tuple(status.value for status in GoalStatus)
+    columns = (
+        Column("Student ID", "the student's ID from the roster", "00123", ColumnFormat.TEXT),
+        Column("Student name", "the student's name (used only if there is no ID)", "Sam Lee"),
+        Column("Goal", "the goal in plain words, as the student would say it", "Pass algebra"),
+        Column("Measured by", ", ".join(measures), Measure.GRADE.value),
+        Column(
+            "Class or test",
+            "for a grade, the teacher's e-mail (or name); for an assessment, the test's name",
+            people.teacher,
+        ),
+        Column("Target", "a grade % (75%), sessions a week (3) or a score (220)", "75%"),
+        Column("By", "the day the goal should be met", "2027-01-29", ColumnFormat.DATE),
+        Column("Owner", "the e-mail of who set the goal", people.teacher),
+        Column("Status", ", ".join(statuses), GoalStatus.OPEN.value),
+    )
+    (first_id, first_name), (second_id, second_name) = people.students
+    by = today + timedelta(weeks=8)
+    examples: tuple[tuple[Cell, ...], ...] = (
+        (first_id, first_name, "Raise the math grade", Measure.GRADE.value, people.teacher,
+         "75%", by, people.teacher, GoalStatus.OPEN.value),
+        (second_id, second_name, "Come to tutoring three times a week",
+         Measure.SESSIONS.value, None, 3, by, people.tutor, GoalStatus.OPEN.value),
+    )  # fmt: skip
+    validations = (
+        Validation(
+            _column(columns, "Measured by"),
+            OneOf(measures),
+            strict=True,
+            help=f"How the goal is measured: {', '.join(measures)}.",
+        ),
+        Validation(_column(columns, "By"), IsDate(), strict=True, help="The day, e.g. 2027-01-29."),
+        Validation(
+            _column(columns, "Status"),
+            OneOf(statuses),
+            strict=True,
+            help="Open while working on it; Met when reached; Dropped to stop following it.",
+        ),
+    )
+    data = _header_row_tab(GOALS_TAB, columns, examples, validations, "the goals'")
+    intro = (
+        f"{GOALS_TAB}: one row per goal; a student may have several. Tutors, teachers and the "
+        "coordinator all type here. tutorsync shows each open goal and its progress on the "
+        "progress tabs, and lists the goals a tutor and teacher share in their check-ins.",
+        "A grade, sessions-a-week or assessment goal is measured from the gradebooks, the "
+        "tutor log or the test results; one judged by the teacher is Met when its owner "
+        "types Met.",
+    )
+    return SpreadsheetLayout(
+        SpreadsheetKind.GOALS,
+        "Goals",
+        data,
+        _instructions(program_name, "Goals", data, intro, owned=()),
     )
 
 

@@ -19,7 +19,8 @@ def config_text(
     program = new.program
     local = new.workspace.get("kind", "local") == "local"
     roster, log, grades = layouts.roster.data, layouts.tutor_log.data, layouts.gradebook.data
-    assert roster and log and grades  # the source layouts all have a data tab
+    goals = layouts.goals.data
+    assert roster and log and grades and goals  # the source layouts all have a data tab
     where = "files in this folder" if local else "Google Sheets, named by their address"
     return "\n".join(
         [
@@ -53,6 +54,11 @@ def config_text(
             f"spreadsheet = {_toml(references[SpreadsheetKind.GRADEBOOK])}",
             f"tab = {_toml(grades.title)}",
             f"teacher = {_toml(new.teacher)}",
+            "",
+            "# Each student's goals, typed by tutors, teachers and the coordinator.",
+            "[sources.goals]",
+            f"spreadsheet = {_toml(references[SpreadsheetKind.GOALS])}",
+            f"tab = {_toml(goals.title)}",
             "",
             "# Where tutorsync writes: the coordinator's spreadsheet gets Progress summary, Data",
             "# issues, Weekly history and Run log; each teacher's gradebook gets a Tutoring",

@@ -23,7 +23,7 @@ from sheets_schema.new_program import student_list_key
 NAME = "Cedar Hill Tutoring (fictional)"
 KEY = "cedar-hill-tutoring-fictional"
 DOMAIN = "cedarhill.example"
-KINDS = {"roster", "tutor-log", "gradebook", "coordinator"}
+KINDS = {"roster", "tutor-log", "gradebook", "goals", "coordinator"}
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def made_in(fake, folder_id: str) -> dict[str, dict]:
     return made
 
 
-def test_init_makes_four_tagged_spreadsheets_with_one_batch_update_each(
+def test_init_makes_five_tagged_spreadsheets_with_one_batch_update_each(
     fake_google, base_toml, drive_folder, tmp_path
 ):
     init(tmp_path / "cedar", base_toml)
@@ -87,12 +87,12 @@ def test_init_makes_four_tagged_spreadsheets_with_one_batch_update_each(
     # No generated IDs: Drive gives none to a spreadsheet (generatedIdNotSupported).
     assert counts == {
         "drive.files.list": 1,
-        "drive.files.create": 4,
-        "sheets.spreadsheets.batchUpdate": 4,
+        "drive.files.create": 5,
+        "sheets.spreadsheets.batchUpdate": 5,
     }
     assert fake_google.rejections == []
     written = [r.path for r in fake_google.requests if r.method_id.endswith("batchUpdate")]
-    assert len(set(written)) == 4  # one per spreadsheet
+    assert len(set(written)) == 5  # one per spreadsheet
     settings = load(tmp_path / "cedar" / "tutorsync.toml")
     assert settings.workspace.kind == "google"
     assert spreadsheet_id(settings.sources.roster.spreadsheet) == made["roster"]["id"]
@@ -162,8 +162,8 @@ def test_a_second_init_finds_everything_and_makes_no_create_or_write(
     result = init(tmp_path / "cedar", base_toml)
 
     assert "Nothing to do" in result.output
-    assert fake_google.counts() == {"drive.files.list": 1, "sheets.spreadsheets.get": 4}
-    assert len(made_in(fake_google, drive_folder)) == 4
+    assert fake_google.counts() == {"drive.files.list": 1, "sheets.spreadsheets.get": 5}
+    assert len(made_in(fake_google, drive_folder)) == 5
     assert (tmp_path / "cedar" / "tutorsync.toml").read_bytes() == config
 
 
@@ -191,9 +191,9 @@ def test_a_spreadsheet_left_empty_by_an_interrupted_init_is_filled_in_not_made_a
 
     assert "filled" in result.output
     made = made_in(fake_google, drive_folder)
-    assert made["roster"]["id"] == empty and len(made) == 4
+    assert made["roster"]["id"] == empty and len(made) == 5
     assert fake_google.sheets.sheet_titles(empty) == ["Roster", "Instructions"]
-    assert fake_google.counts()["drive.files.create"] == 3
+    assert fake_google.counts()["drive.files.create"] == 4
 
 
 def test_typed_rows_run_on_google_with_no_data_issue(
@@ -266,7 +266,7 @@ def test_creates_and_writes_answered_503_after_landing_make_no_duplicate(
     report = run_init(new, setup, today=date(2026, 11, 23))
 
     made = made_in(fake_google, drive_folder)
-    assert set(made) == KINDS and len(fake_google.drive.files()) == 5  # and the folder
+    assert set(made) == KINDS and len(fake_google.drive.files()) == 6  # and the folder
     for file in made.values():
         metadata = fake_google.sheets.developer_metadata(file["id"])
         assert [m["metadataValue"] for m in metadata if m["metadataKey"] == FILLED_KEY] == [
@@ -274,7 +274,7 @@ def test_creates_and_writes_answered_503_after_landing_make_no_duplicate(
         ]
     # Without an ID a create is never sent again blind: after each lost answer the folder is
     # listed again by the tags, and the spreadsheet is found there.
-    assert report.requests["drive.files.create"] == 4
+    assert report.requests["drive.files.create"] == 5
     assert report.requests["drive.files.list"] == 1 + 2
     assert load(folder / "tutorsync.toml").program.key == KEY
 
@@ -295,7 +295,7 @@ def test_a_create_whose_answer_is_lost_is_found_by_its_tags_not_made_again(
     run_init(new, setup, today=date(2026, 11, 23))
 
     assert set(made_in(fake_google, drive_folder)) == KINDS
-    assert len(fake_google.drive.files()) == 5  # the four, and the folder
+    assert len(fake_google.drive.files()) == 6  # the five, and the folder
     assert fake_google.faults.injected[f"applied+{how}"] == 1
     assert setup.session.retries["drive.files.create"] == 0
 
@@ -313,7 +313,7 @@ def test_a_create_that_is_rate_limited_is_sent_again_after_a_wait(
     report = run_init(new, GoogleInit(base, sleep=waits.append), today=date(2026, 11, 23))
 
     assert set(made_in(fake_google, drive_folder)) == KINDS
-    assert report.requests["drive.files.create"] == 4 + 1
+    assert report.requests["drive.files.create"] == 5 + 1
     assert report.requests["drive.files.list"] == 1  # Drive made nothing: no need to look
     assert len(waits) == 1
 

@@ -16,12 +16,13 @@ from jobs.model.init import FoundSpreadsheet
 from jobs.plan.init import CreateSpreadsheet, FillSpreadsheet, WriteConfig, layouts_for, plan_init
 from jobs.settings import load, load_google_base
 from jobs.workspace.local.sheets import LocalSpreadsheets
+from sheets_schema.goals import parse as parse_goals
 from sheets_schema.new_program import SpreadsheetKind, student_list_key
 
 NAME = "Maple Grove Tutoring (fictional)"
 KEY = "maple-grove-tutoring-fictional"
 TODAY = date(2026, 11, 23)
-FILES = ("roster.xlsx", "tutor-log.xlsx", "gradebook.xlsx", "coordinator.xlsx")
+FILES = ("roster.xlsx", "tutor-log.xlsx", "gradebook.xlsx", "goals.xlsx", "coordinator.xlsx")
 DOMAIN = "maplegrove.example"  # reserved for examples (RFC 2606): no one's real address
 
 
@@ -58,7 +59,7 @@ def made(tmp_path_factory) -> Path:
     return folder
 
 
-def test_init_makes_four_spreadsheets_and_a_config_that_loads(made):
+def test_init_makes_five_spreadsheets_and_a_config_that_loads(made):
     assert sorted(p.name for p in made.iterdir()) == sorted([*FILES, "tutorsync.toml"])
     settings = load(made / "tutorsync.toml")
     assert (settings.program.name, settings.program.key) == (NAME, KEY)
@@ -67,11 +68,17 @@ def test_init_makes_four_spreadsheets_and_a_config_that_loads(made):
     assert settings.sources.tutor_logs[0].tabs == ["Sessions"]
     assert settings.sources.gradebooks[0].teacher == f"teacher@{DOMAIN}"
     assert settings.outputs.coordinator_spreadsheet == "coordinator.xlsx"
+    assert settings.sources.goals is not None
+    assert (settings.sources.goals.spreadsheet, settings.sources.goals.tab) == (
+        "goals.xlsx",
+        "Goals",
+    )
     tabs = {name: openpyxl.load_workbook(made / name).sheetnames for name in FILES}
     assert tabs == {
         "roster.xlsx": ["Roster", "Instructions"],
         "tutor-log.xlsx": ["Sessions", "Instructions", "Student list"],
         "gradebook.xlsx": ["Grades", "Instructions"],
+        "goals.xlsx": ["Goals", "Instructions"],
         "coordinator.xlsx": ["About"],
     }
 
@@ -97,6 +104,21 @@ def test_the_roster_and_gradebook_are_validated_and_frozen(made):
     assert openpyxl.load_workbook(made / "roster.xlsx")["Roster"].freeze_panes == "A2"
 
 
+def test_the_goals_tab_offers_its_measures_and_statuses_and_its_examples_are_not_read(made):
+    found = validations(made / "goals.xlsx", "Goals")
+    assert found["D2"] == (
+        "list",
+        '"Grade %,Sessions a week,Assessment score,Judged by the teacher"',
+        None,
+        "stop",
+    )
+    assert found["G2"][:1] == ("date",)
+    assert found["I2"] == ("list", '"Open,Met,Dropped"', None, "stop")
+    grid = LocalSpreadsheets(made).read_tabs("goals.xlsx", ["Goals"])["Goals"]
+    goals, issues = parse_goals(grid, source="goals.xlsx", tab="Goals")
+    assert goals is not None and len(goals.rows) == 0 and issues == []  # examples skipped
+
+
 def test_text_is_stored_as_text_and_ids_keep_a_text_column(made):
     sheet = openpyxl.load_workbook(made / "roster.xlsx")["Roster"]
     assert sheet["A2"].value == "(example) 00001" and sheet["A2"].data_type == "s"
@@ -118,7 +140,7 @@ def test_a_second_init_makes_nothing_and_changes_no_byte(tmp_path):
     result = init(folder)
     assert snapshot(folder) == before
     assert "Nothing to do" in result.output
-    assert result.output.count("left as it is") == 5  # four spreadsheets and the config
+    assert result.output.count("left as it is") == 6  # five spreadsheets and the config
 
 
 @pytest.mark.parametrize(
@@ -263,11 +285,13 @@ def test_the_plan_makes_what_is_missing_and_fills_in_what_was_left_empty(tmp_pat
         FillSpreadsheet,
         CreateSpreadsheet,
         CreateSpreadsheet,
+        CreateSpreadsheet,
         WriteConfig,
     ]
-    assert [getattr(a, "kind", None) for a in actions[:3]] == [
+    assert [getattr(a, "kind", None) for a in actions[:4]] == [
         SpreadsheetKind.TUTOR_LOG,
         SpreadsheetKind.GRADEBOOK,
+        SpreadsheetKind.GOALS,
         SpreadsheetKind.COORDINATOR,
     ]
     everything = {kind: FoundSpreadsheet(kind, kind.value, filled=True) for kind in SpreadsheetKind}
