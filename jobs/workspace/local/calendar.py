@@ -56,7 +56,13 @@ from jobs.model.calendar import (
 
 # The file conventions of the local spreadsheets: another program's lock file, and atomic
 # replacement of the whole file.
-from jobs.workspace.local.files import check_not_open, link_path, read_bytes, replace_file
+from jobs.workspace.local.files import (
+    check_not_open,
+    link_path,
+    read_bytes,
+    relative_path,
+    replace_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +157,7 @@ class LocalCalendar:
         """The .ics file, relative to the spreadsheet's folder (a file has no link to one
         event in it)."""
         here = PurePath(from_spreadsheet).parent.as_posix() or "."
-        return link_path(posixpath.relpath(PurePath(calendar).as_posix(), here))
+        return link_path(relative_path(PurePath(calendar).as_posix(), here))
 
     def _path(self, calendar: str) -> Path:
         """The file a reference names; it must stay inside the workspace folder."""

@@ -4,7 +4,9 @@ errors, and replace a file atomically so a failure never leaves half a file."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import posixpath
 import shutil
 import time
 from collections.abc import Sequence
@@ -13,6 +15,14 @@ from glob import escape as glob_escape
 from pathlib import Path
 
 from jobs.errors import WorkspaceError
+
+
+@functools.lru_cache(maxsize=4096)
+def relative_path(path: str, folder: str) -> str:
+    """`posixpath.relpath(path, folder)` for two paths relative to the workspace folder,
+    remembered: relpath asks the system for the working directory on every call, and a run
+    makes a link per student and tab out of a few pairs of files."""
+    return posixpath.relpath(path, folder)
 
 
 def link_path(relative: str) -> str:

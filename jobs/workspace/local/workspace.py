@@ -4,11 +4,10 @@ workspace folder, named by their paths relative to it."""
 from __future__ import annotations
 
 import functools
-import posixpath
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
-from jobs.workspace.local.files import link_path
+from jobs.workspace.local.files import link_path, relative_path
 from jobs.workspace.local.sheets import LocalSpreadsheets
 
 if TYPE_CHECKING:
@@ -65,7 +64,7 @@ class LocalWorkspace:
         if spreadsheet == from_spreadsheet:
             return f"#{place}"
         here = PurePath(from_spreadsheet).parent
-        relative = posixpath.relpath(PurePath(spreadsheet).as_posix(), here.as_posix() or ".")
+        relative = relative_path(PurePath(spreadsheet).as_posix(), here.as_posix() or ".")
         if PurePath(from_spreadsheet).suffix.lower() == ".ics":
             return f"{relative} › {tab}"
         return f"{link_path(relative)}#{place}"
