@@ -143,6 +143,13 @@ LAST_NAMES = (
     "Takahashi", "Tanaka", "Thompson", "Tran", "Van der Berg", "Vásquez", "Wang", "Watanabe",
     "Whitehorse", "Wójcik", "Yilmaz", "Zhang", "Zulu",
 )  # fmt: skip
+# The rest of each class (not in the program) takes its surnames apart, so that its names are
+# rarely like a roster student's and are found quickly at any size.
+CLASSMATE_LAST_NAMES = (
+    "Aguilar", "Bakshi", "Caruso", "Dimitrov", "Ekwueme", "Ferreira", "Gutiérrez", "Hosseini",
+    "Iwu", "Jovanović", "Kaplan", "Lacroix", "Mbeki", "Nakashima", "Ortega", "Pham", "Qureshi",
+    "Rautio", "Sandoval", "Toure", "Uribe", "Vargas", "Wiśniewski", "Xu", "Yamada", "Zapata",
+)  # fmt: skip
 # Always on the roster; the first two are the targets of the planted name mistakes, so their
 # names appear nowhere else (Thabo, Molemone and Ávila are not in the lists above).
 FEATURED_STUDENTS = (("José", "Ávila"), ("Thabo", "Molemone"), ("Zoë", "Lindqvist"),
@@ -802,7 +809,7 @@ def _classmate_rows(
     rng = random.Random(f"classmates of {teacher.email}")
     rows: list[list[_Cell]] = []
     while len(rows) < CLASSMATES:
-        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        first, last = rng.choice(FIRST_NAMES), rng.choice(CLASSMATE_LAST_NAMES)
         if like_a_roster_name(f"{first} {last}", roster):
             continue
         ability = rng.uniform(68, 92)

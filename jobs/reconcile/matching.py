@@ -22,9 +22,10 @@ from sheets_schema.issues import DataIssue, Severity
 from sheets_schema.table import as_objects, with_none_last
 
 SUGGESTION_CUTOFF = 80  # rapidfuzz WRatio; below this a suggestion is more noise than help
-# Roster names within this plain edit ratio of a typed name are the only ones scored by WRatio:
-# WRatio against every roster name, for each of a gradebook's classmates, takes seconds.
-NEAR_CUTOFF = 50
+# Only roster names sharing a word's first letters with a typed name are scored by WRatio: a
+# typo keeps most of a name, and WRatio against every roster name, for each of a gradebook's
+# thousands of classmates, would take seconds.
+PREFIX = 3
 CLASSMATE = -2  # student_positions' position of a classmate not in the program
 
 
@@ -53,6 +54,7 @@ class RosterLookup:
     name_to_id: dict[str, str]  # name keys no two students share
     name_counts: pd.Series  # students per name key
     name_keys: list[str]  # each student's name key, in the roster's order
+    by_prefix: dict[str, list[int]]  # a name word's first PREFIX letters -> positions
 
     @classmethod
     def of(cls, students: pd.DataFrame) -> RosterLookup:
@@ -69,6 +71,7 @@ class RosterLookup:
             {key: student_id for student_id, key in keys if count_of_name[key] == 1},
             name_counts,
             students["name_key"].tolist(),
+            _by_prefix(students["name_key"].tolist()),
         )
 
 
@@ -192,14 +195,19 @@ def like_a_roster_name(typed_name: str, roster: RosterLookup) -> bool:
 
 
 def _suggestion(name_key: str, roster: RosterLookup) -> str | None:
-    """ "Did you mean" the roster student whose name is most like `name_key`, if any is."""
+    """The "did you mean" of the roster student whose name is most like `name_key`, if any
+    is."""
     if not name_key:
         return None
     keys = roster.name_keys
-    near = process.extract(name_key, keys, scorer=fuzz.ratio, score_cutoff=NEAR_CUTOFF, limit=None)
+    near = {
+        position
+        for word in name_key.split()
+        for position in roster.by_prefix.get(word[:PREFIX], ())
+    }
     best = process.extractOne(
         name_key,
-        {index: keys[index] for _, _, index in near},
+        {position: keys[position] for position in sorted(near)},
         scorer=fuzz.WRatio,
         score_cutoff=SUGGESTION_CUTOFF,
     )
@@ -211,6 +219,14 @@ def _suggestion(name_key: str, roster: RosterLookup) -> str | None:
         f"did you mean {students.at[student_id, 'name']} ({student_id})? If so, fix the "
         "spelling or add the student ID"
     )
+
+
+def _by_prefix(name_keys: list[str]) -> dict[str, list[int]]:
+    positions: dict[str, list[int]] = {}
+    for position, key in enumerate(name_keys):
+        for prefix in {word[:PREFIX] for word in key.split()}:
+            positions.setdefault(prefix, []).append(position)
+    return positions
 
 
 def _unpadded_ids(student_ids: pd.Index) -> dict[str, str]:
