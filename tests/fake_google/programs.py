@@ -93,8 +93,9 @@ def upload_program(fake: FakeGoogle, folder: Path, workspace: dict[str, Any]) ->
         references.setdefault(log.spreadsheet, []).extend(log.tabs)
     for book in sources.gradebooks:
         references.setdefault(book.spreadsheet, []).append(book.tab)
-    if sources.staff is not None:
-        references.setdefault(sources.staff.spreadsheet, []).append(sources.staff.tab)
+    for optional in (sources.staff, sources.goals):
+        if optional is not None:
+            references.setdefault(optional.spreadsheet, []).append(optional.tab)
     for results in sources.assessments:
         references.setdefault(results.spreadsheet, []).append(results.tab)
     ids = {}
