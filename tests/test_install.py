@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from packaging.markers import Marker
+from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,14 +105,18 @@ def test_the_application_lock_is_the_dev_lock_less_the_dev_tools():
         assert tool in development and tool not in application, tool
 
 
-def test_every_dependency_of_pyproject_is_locked_with_hashes():
+def test_every_dependency_of_pyproject_is_locked_within_its_bounds_with_hashes():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     project = pyproject["project"]
     names = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
     development = locked(DEV_LOCK)
-    for requirement in names:
-        name = canonicalize_name(re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0])
-        assert name in development, requirement
+    for line in names:
+        requirement = Requirement(line)
+        name = canonicalize_name(requirement.name)
+        assert name in development, f"{line} is not locked: run `make lock UPGRADE=`"
+        assert requirement.specifier.contains(development[name], prereleases=True), (
+            f"{name} is locked at {development[name]}, outside {line}: run `make lock UPGRADE=`"
+        )
     for lock in (LOCK, DEV_LOCK):
         text = lock.read_text(encoding="utf-8")
         blocks = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 2)[2])
