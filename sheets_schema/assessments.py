@@ -20,7 +20,7 @@ from sheets_schema import values
 from sheets_schema.fields import FIRST_NAME, LAST_NAME, STUDENT_EMAIL, STUDENT_ID, STUDENT_NAME
 from sheets_schema.headers import Field, HeaderMatch, SheetKind, find_header
 from sheets_schema.issues import DataIssue, Severity, a1
-from sheets_schema.table import ROW, HeadedTab, TabCells, show, whole_text
+from sheets_schema.table import IDENTITY, ROW, HeadedTab, TabCells, field_cells, show, whole_text
 
 KIND = SheetKind(
     "assessment results",
@@ -233,7 +233,7 @@ def _usable(record: Mapping[str, Any], blank: Mapping[str, bool], reported: _Rep
     """Whether the row can count as a result; if not, it is reported once, for its first
     reason, unless the cell to blame was already reported as unreadable."""
     row = record[ROW]
-    if all(record[name] is None for name in _IDENTITY):
+    if all(record[name] is None for name in IDENTITY):
         if blank["student_id"]:
             reported.skipped(
                 row,
@@ -265,19 +265,11 @@ def _usable(record: Mapping[str, Any], blank: Mapping[str, bool], reported: _Rep
     return True
 
 
-_IDENTITY = ("student_id_typed", "student_name_typed", "student_email_typed")
-
-
 def _results(
     kept: Sequence[Mapping[str, Any]], header: HeaderMatch, source: str, tab: str
 ) -> pd.DataFrame:
-    def cell_of(field_name: str) -> list[str | None]:
-        column = header.columns.get(field_name)
-        return [None if column is None else a1(record[ROW], column) for record in kept]
-
     columns: dict[str, list[Any]] = {
-        name: [record[name] for record in kept]
-        for name in ("student_id_typed", "student_name_typed", "student_email_typed", "test")
+        name: [record[name] for record in kept] for name in (*IDENTITY, "test")
     }
     columns["date"] = [record["date"] for record in kept]
     for measure in ("score", "percentile"):
@@ -285,10 +277,10 @@ def _results(
     columns["source"] = [source] * len(kept)
     columns["tab"] = [tab] * len(kept)
     columns[ROW] = [record[ROW] for record in kept]
-    columns["student_cell"] = cell_of("student_id")
-    columns["date_cell"] = cell_of("date")
-    columns["score_cell"] = cell_of("score")
-    columns["percentile_cell"] = cell_of("percentile")
+    columns["student_cell"] = field_cells(kept, header, "student_id")
+    columns["date_cell"] = field_cells(kept, header, "date")
+    columns["score_cell"] = field_cells(kept, header, "score")
+    columns["percentile_cell"] = field_cells(kept, header, "percentile")
     return _frame(columns)
 
 

@@ -29,7 +29,7 @@ from sheets_schema import values
 from sheets_schema.fields import STUDENT_EMAIL, STUDENT_ID, STUDENT_NAME
 from sheets_schema.headers import Field, HeaderMatch, SheetKind, find_header, header_key
 from sheets_schema.issues import DataIssue, Severity, a1
-from sheets_schema.table import ROW, HeadedTab, TabCells, show, whole_text
+from sheets_schema.table import IDENTITY, ROW, HeadedTab, TabCells, field_cells, show, whole_text
 
 
 class Measure(StrEnum):
@@ -319,7 +319,7 @@ def _usable(record: Mapping[str, Any], where: _Where) -> DataIssue | None:
     """Why the row is not a goal (no student, no goal), or None when it is one. A cell that
     could not be read was reported already, so its row's issue says only that it is skipped."""
     row = record[ROW]
-    if all(record[name] is None for name in _IDENTITY):
+    if all(record[name] is None for name in IDENTITY):
         return where.issue(
             row,
             "student_id",
@@ -362,16 +362,9 @@ def _checked_target(record: Mapping[str, Any], where: _Where) -> tuple[float, Da
     return float(checked), None
 
 
-_IDENTITY = ("student_id_typed", "student_name_typed", "student_email_typed")
-
-
 def _frame(
     kept: Sequence[Mapping[str, Any]], header: HeaderMatch, source: str, tab: str
 ) -> pd.DataFrame:
-    def cell_of(field_name: str) -> list[str | None]:
-        column = header.columns.get(field_name)
-        return [None if column is None else a1(record[ROW], column) for record in kept]
-
     columns: dict[str, list[Any]] = {
         name: [record[name] for record in kept]
         for name in GOAL_COLUMNS
@@ -383,7 +376,7 @@ def _frame(
         a1(record[ROW], header.columns.get("student_id", header.columns.get("student_name", 0)))
         for record in kept
     ]
-    columns["measured_in_cell"] = cell_of("measured_in")
+    columns["measured_in_cell"] = field_cells(kept, header, "measured_in")
     dtypes = {"target": "float64", ROW: "int64"}
     return pd.DataFrame(
         {name: pd.Series(columns[name], dtype=dtypes.get(name, object)) for name in GOAL_COLUMNS}

@@ -31,6 +31,18 @@ ROW = "row"  # column holding each record's 0-based grid row, for A1 references
 EXAMPLE_MARK = "(example)"  # starts the Student ID of the example rows `tutorsync init` writes
 
 
+# A record's student as typed: a row with none of them names no one.
+IDENTITY = ("student_id_typed", "student_name_typed", "student_email_typed")
+
+
+def field_cells(
+    records: Sequence[Mapping[str, Any]], header: HeaderMatch, field_name: str
+) -> list[str | None]:
+    """Each record's cell (A1) of the field's column; None when the tab has no such column."""
+    column = header.columns.get(field_name)
+    return [None if column is None else a1(record[ROW], column) for record in records]
+
+
 def is_example_row(row: Sequence[object], student_id_column: int | None) -> bool:
     """Whether a row is an example to ignore: its first non-empty cell, or its student ID
     cell, is text starting with "(example)" (any case). Templates made by `tutorsync init`
