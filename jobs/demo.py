@@ -963,10 +963,12 @@ def _config(program: _Program) -> str:
             f"allowed_domains = [{text(DOMAIN)}]",
             f"coordinators = [{text(COORDINATOR_EMAIL)}]",
             "",
-            "# Copied once into each new student folder, named with the student.",
+            "# Copied once into each new student folder, named with the student; the copy is",
+            "# the student's learning plan, linked from the progress tabs' Learning plan column.",
             "[[folders.templates]]",
             f"file = {text(TEMPLATE)}",
             'name = "Individual learning plan"',
+            "learning_plan = true",
             "",
         ]
     )

@@ -12,7 +12,7 @@ from datetime import date
 
 from jobs.errors import FoldersChanged, WorkspaceError
 from jobs.model.drive import FolderChange
-from jobs.plan.folders import FolderPlan, links_after, plan_folders, plans_after, plans_of
+from jobs.plan.folders import FolderPlan, links_after, plan_folders, plans_after_changes
 from jobs.read import FolderLinks, read_roster
 from jobs.report import RunReport, folders_report
 from jobs.settings import FolderSettings, Settings
@@ -98,14 +98,14 @@ def begin_folders(
     report = folders_report(
         settings, as_of, dry_run, roster, plan.changes, roster_issues + plan.issues
     )
-    links = dict(plan.links)
-    # Learning plans as listed: one this run copies is linked from the next run.
-    plans = plans_of(folders, folders_settings, settings.program.timezone)
+    links, copies = dict(plan.links), {}
     if failure:
         report.failures.append(failure)
     elif pending is not None:
-        links = links_after(plan, pending.urls, folders_settings.term)
-    plans = plans_after(plans, plan.links, links)
+        links, copies = links_after(plan, pending.urls, folders_settings.term), pending.copies
+    plans = plans_after_changes(
+        folders, plan, links, copies, folders_settings, settings.program.timezone
+    )
     return FoldersUnderWay(report, pending, workspace, started, FolderLinks(links, (), plans))
 
 

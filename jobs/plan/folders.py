@@ -41,6 +41,7 @@ from jobs.model.drive import (
     RevokeGrant,
     RewriteRecord,
     ShareFolder,
+    TemplateCopy,
     role_covers,
     token,
     with_current_tokens,
@@ -297,9 +298,52 @@ def plans_of(
         copies = [c for c in folder.copy_files if _same_template(c.template_token, wanted)]
         if copies:  # two (a run raced another): the one changed last is the one in use
             latest = max(copies, key=lambda c: (c.modified is not None, c.modified, c.url))
-            modified = latest.modified.astimezone(zone).date() if latest.modified else None
-            plans[folder.student_id] = PlanFile(latest.url, modified)
+            plans[folder.student_id] = _plan_file(latest, zone)
     return plans
+
+
+def plans_after_changes(
+    folders: Iterable[Folder],
+    plan: FolderPlan,
+    links: Mapping[str, str],
+    copies: Mapping[tuple[str, str], TemplateCopy],
+    settings: FolderSettings,
+    timezone: str,
+) -> dict[str, PlanFile]:
+    """Student ID -> their learning plan once the plan's changes are made: those listed
+    (`folders`, before the changes), where their folders are after them (`links`, student ID
+    -> folder URL), and those the changes copy whose address was known before they were made
+    (`copies`, PendingApply's), so a plan is linked from the run that copies it. Any other
+    copy (a Google Doc, which Drive gives an ID only as it makes it; a copy that failed) is
+    linked from the next run, whose listing finds it."""
+    listed = plans_after(plans_of(folders, settings, timezone), plan.links, links)
+    return listed | plans_copied(copies, links, settings, timezone)
+
+
+def plans_copied(
+    copies: Mapping[tuple[str, str], TemplateCopy],
+    students: Iterable[str],
+    settings: FolderSettings,
+    timezone: str,
+) -> dict[str, PlanFile]:
+    """Student ID -> the learning plan this run copies into their folder, of the `students`
+    (those with a folder after the run): `copies` are the copies whose address the apply knew,
+    by (folder key, template token), as the next listing will show them, so the plan is linked
+    from the run that copies it, as `plans_of` will find it on the next."""
+    template = settings.learning_plan
+    if template is None:
+        return {}
+    wanted, zone = token(template.file), ZoneInfo(timezone)
+    return {
+        student_id: _plan_file(copy, zone)
+        for student_id in students
+        if (copy := copies.get((student_key(settings.term, student_id), wanted))) is not None
+    }
+
+
+def _plan_file(copy: TemplateCopy, zone: ZoneInfo) -> PlanFile:
+    """A learning plan's copy, with the day in `zone` anyone last changed it."""
+    return PlanFile(copy.url, copy.modified.astimezone(zone).date() if copy.modified else None)
 
 
 def _same_template(recorded: str, wanted: str) -> bool:

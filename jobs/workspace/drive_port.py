@@ -8,15 +8,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from jobs.model.drive import Folder, FolderChange
+from jobs.model.drive import Folder, FolderChange, TemplateCopy
 
 
 class PendingApply(Protocol):
     """Folder changes under way (`Drive.begin_apply`). `urls` is every folder's URL as it will
     be once they are made, known before they are; `wait()` returns the URLs once the changes
-    are made, or raises what they raised (WorkspaceError naming what failed)."""
+    are made, or raises what they raised (WorkspaceError naming what failed).
+
+    `copies` holds each template copy these changes make whose address is known before it is
+    made, by (folder key, template token), as a listing will show it then (its `url`, and its
+    `modified`: when it is made): so a learning plan copied this run is linked on this run.
+    Google knows it for a copy of a template whose type takes a generated ID; locally every
+    copy is made at once. A copy not in it (a Google Doc, Sheet or Slides deck, which Drive
+    gives no generated ID; a copy that failed) is found by the next run's listing. Made at once,
+    it holds only copies that were made, and none when any change failed; in the background,
+    a copy that then fails keeps its entry, as a folder does its URL."""
 
     urls: dict[str, str]
+    copies: dict[tuple[str, str], TemplateCopy]
 
     def wait(self) -> dict[str, str]: ...
 

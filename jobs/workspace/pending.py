@@ -6,6 +6,11 @@ import contextvars
 import threading
 from collections.abc import Callable, Mapping
 
+from jobs.model.drive import TemplateCopy
+
+# A template copy by its folder's key and its template's token.
+CopyKey = tuple[str, str]
+
 
 class PendingChanges:
     """Folder changes under way. `urls` is every folder's URL as it will be once they are
@@ -13,15 +18,23 @@ class PendingChanges:
     folders job can link to new folders while Drive, which has its own quota, works on. A
     folder whose creation then fails keeps that link until the next run makes it anew. Made
     at once (not `background`), `urls` is what the changes returned, if they succeeded.
+    `copies` are the template copies made by these changes whose address is known before
+    they are made (the port says which), kept alike; made at once, those the changes made.
 
     `wait()` returns the URLs, or raises what the changes raised (WorkspaceError naming what
     failed). In the background the changes run in a thread that carries the caller's
     context (the log records' program and job)."""
 
     def __init__(
-        self, urls: Mapping[str, str], make: Callable[[], dict[str, str]], *, background: bool
+        self,
+        urls: Mapping[str, str],
+        copies: Mapping[CopyKey, TemplateCopy],
+        make: Callable[[], tuple[dict[str, str], dict[CopyKey, TemplateCopy]]],
+        *,
+        background: bool,
     ) -> None:
         self.urls = dict(urls)
+        self.copies = dict(copies)
         self._make = make
         self._result: dict[str, str] | None = None
         self._error: BaseException | None = None
@@ -37,12 +50,14 @@ class PendingChanges:
 
     def _run(self) -> None:
         try:
-            self._result = self._make()
+            self._result, made = self._make()
         except BaseException as error:  # handed to wait(), in the caller's thread
             self._error = error
+            if self._thread is None:  # which copies failed is not known: none is linked
+                self.copies = {}
         else:
             if self._thread is None:
-                self.urls = dict(self._result)
+                self.urls, self.copies = dict(self._result), dict(made)
 
     def wait(self) -> dict[str, str]:
         if self._thread is not None:

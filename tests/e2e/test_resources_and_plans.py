@@ -1,7 +1,8 @@
 """The program resources folder and the learning plans, end to end on the demo program: locally
 and on the fake Google server. The resources folder is shared with every educator of the roster
 and follows it; each student's learning plan is found with the day anyone last changed it, from
-Drive's metadata (locally the file's modification time), without reading it."""
+Drive's metadata (locally the file's modification time), without reading it; the demo marks
+its template `learning_plan = true`, so its first run links every plan it copies."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from jobs.read import read_folder_links, read_roster
 from jobs.settings import load
 from jobs.workspace import open_workspace
 from jobs.workspace.local.drive import add_hand_grant
+from sheets_schema.cells import Link
 
 MANIFEST = ".tutorsync-folder.json"
 COORDINATOR = "coordinator@riverbend.example"
@@ -61,10 +63,15 @@ def set_roster_tutor(demo: Path, old: str, new: str) -> None:
     book.save(demo / "roster.xlsx")
 
 
-def mark_learning_plan(config: Path) -> None:
-    text = config.read_text(encoding="utf-8")
-    assert PLAN_NAME in text
-    config.write_text(text.replace(PLAN_NAME, f"{PLAN_NAME}\nlearning_plan = true"), "utf-8")
+def test_the_demo_marks_its_template_as_the_learning_plan(demo) -> None:
+    text = (demo / "tutorsync.toml").read_text(encoding="utf-8")
+    assert f"{PLAN_NAME}\nlearning_plan = true" in text
+
+
+def copied_today(settings) -> str:
+    """The Learning plan cell of a plan this run copied: dated the day it was made, by the
+    clock (the runs' --as-of is another day), as the next run's listing dates it."""
+    return f"Plan, updated {datetime.now(ZoneInfo(settings.program.timezone)).date()}"
 
 
 # --- Locally -------------------------------------------------------------------------------------
@@ -125,9 +132,28 @@ def both_links(settings, workspace):
     return under_way.links.plans, read_folder_links(settings, workspace).plans
 
 
+def test_the_first_run_links_every_plan_it_copies_and_a_second_run_changes_nothing(demo, tutorsync):
+    tutorsync("run")
+
+    sheet = openpyxl.load_workbook(demo / "coordinator.xlsx")["Progress summary"]
+    column = [c.value for c in sheet[1]].index("Learning plan") + 1
+    cells = {
+        str(sheet.cell(row, 1).value): sheet.cell(row, column)
+        for row in range(2, sheet.max_row + 1)
+    }
+    folders = manifests_of(demo, "student").values()
+    assert folders and {m["student"] for m in folders} <= set(cells)
+    today = copied_today(load(demo / "tutorsync.toml"))
+    for folder in folders:
+        [plan_file] = [p for p in folder["dir"].iterdir() if p.name != MANIFEST]
+        cell = cells[folder["student"]]
+        assert cell.value == today
+        assert (demo / cell.hyperlink.target).resolve() == plan_file.resolve()
+    assert tutorsync.json("run")["changes"] == 0
+
+
 def test_a_plan_touched_yesterday_has_that_date_and_a_student_without_one_has_none(demo):
     config = demo / "tutorsync.toml"
-    mark_learning_plan(config)
     Tutorsync(config)("folders")
     folders = manifests_of(demo, "student")
     touched, emptied, *_ = sorted(folders.values(), key=lambda m: m["student"])
@@ -154,8 +180,68 @@ def test_a_plan_touched_yesterday_has_that_date_and_a_student_without_one_has_no
 
 @pytest.fixture
 def google_demo(demo, fake_google, google_workspace_settings) -> Path:
-    mark_learning_plan(demo / "tutorsync.toml")
     return upload_program(fake_google, demo, google_workspace_settings)
+
+
+def summary_plans(settings) -> dict[str, Link]:
+    """Student ID -> the Learning plan cell of the coordinator's summary on Google."""
+    sheets = open_workspace(settings).spreadsheets
+    summary = sheets.read_state(settings.outputs.coordinator_spreadsheet).owned[
+        f"tutorsync:{settings.program.key}:summary"
+    ]
+    column = summary.grid[0].index("Learning plan")
+    return {row[0]: row[column] for row in summary.grid[1:] if len(row) > column and row[column]}
+
+
+def plan_copies(fake_google) -> dict[str, dict]:
+    """Student ID -> the copy of the learning-plan template in their folder, on the fake."""
+    return {
+        f["properties"]["tutorsync-folder"].rpartition(":")[2]: f
+        for f in fake_google.drive.files(include_trashed=False)
+        if (f.get("properties") or {}).get("tutorsync-kind") == "template-copy"
+    }
+
+
+def test_on_google_the_first_run_links_every_plan_it_copies_and_a_second_changes_nothing(
+    google_demo, fake_google
+):
+    # The demo's template is an .xlsx file: Drive copies it with a generated ID, known first.
+    google = Tutorsync(google_demo)
+    google("run")
+
+    settings = load(google_demo)
+    copies = plan_copies(fake_google)
+    cells = summary_plans(settings)
+    assert copies and set(copies) <= set(cells)
+    for student_id, copy in copies.items():
+        assert cells[student_id] == Link(
+            copied_today(settings), f"https://drive.google.com/file/d/{copy['id']}/view"
+        )
+    assert google.json("run")["changes"] == 0
+
+
+def test_on_google_a_plan_copied_from_a_google_doc_is_linked_from_the_next_run(
+    google_demo, fake_google
+):
+    # Drive gives a Google Doc's copy no generated ID: its address is known once it is made,
+    # so the run after the copy links it (and never copies it again); then nothing changes.
+    text = google_demo.read_text(encoding="utf-8")
+    settings = load(google_demo)
+    [template] = settings.folders.templates
+    doc = fake_google.drive.add_file(template.name, "application/vnd.google-apps.document")
+    google_demo.write_text(text.replace(template.file, doc), encoding="utf-8")
+    google = Tutorsync(google_demo)
+    google("run")
+    copies = plan_copies(fake_google)
+    assert copies and not set(copies) & set(summary_plans(settings))
+
+    assert google.json("run")["changes"] > 0
+
+    assert plan_copies(fake_google) == copies
+    cells = summary_plans(settings)
+    for student_id, copy in copies.items():
+        assert cells[student_id].url == f"https://docs.google.com/document/d/{copy['id']}/edit"
+    assert google.json("run")["changes"] == 0
 
 
 def google_roster_tutor(fake_google, settings, old: str, new: str) -> None:
@@ -215,7 +301,7 @@ def test_on_google_the_resources_folder_follows_the_roster_and_plans_carry_drive
     assert from_folders_job == read_alone
     plan = read_alone[student_of[touched["id"]]]
     assert plan.modified == TODAY - timedelta(days=1)
-    assert plan.url == f"https://docs.google.com/document/d/{touched['id']}/edit"
+    assert plan.url == f"https://drive.google.com/file/d/{touched['id']}/view"
     assert student_of[deleted["id"]] not in read_alone
     assert len(read_alone) == len(copies) - 1
     # Drive's metadata only: no file's contents read or exported, no request per plan.

@@ -130,16 +130,26 @@ def upload_program(fake: FakeGoogle, folder: Path, workspace: dict[str, Any]) ->
     return config
 
 
+# A template's type as Drive keeps an upload it does not convert, by the file's suffix.
+_UPLOADED_TYPES = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".pdf": "application/pdf",
+}
+
+
 def _upload_folders(fake: FakeGoogle, folders: Any, text: str) -> str:
     """The folders root as a folder in a shared drive (as the README recommends), and each
-    template as a Google Doc in it."""
+    template in it as the file it is, uploaded without conversion (the demo's learning plan
+    is an .xlsx file, which Drive copies with a generated ID, so its copies' addresses are
+    known before they are made; a template that is a Google Doc is tested in
+    tests/workspace and tests/e2e/test_resources_and_plans.py)."""
     drive_id = fake.drive.add_shared_drive("Tutoring program")
     root = fake.drive.add_folder("Student folders", parents=[drive_id])
     text = text.replace(f'root = "{folders.root}"', f'root = "{root}"')
     for template in folders.templates:
-        file_id = fake.drive.add_file(
-            template.name, "application/vnd.google-apps.document", parents=[drive_id]
-        )
+        mime_type = _UPLOADED_TYPES.get(Path(template.file).suffix.lower(), "text/plain")
+        file_id = fake.drive.add_file(template.name, mime_type, parents=[drive_id])
         text = text.replace(f'file = "{template.file}"', f'file = "{file_id}"')
     return text
 

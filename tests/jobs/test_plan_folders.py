@@ -28,6 +28,7 @@ from jobs.model.drive import (
 )
 from jobs.plan.folders import (
     RESOURCES_KEY,
+    FolderPlan,
     archive_key,
     audit_folders,
     copy_name,
@@ -35,6 +36,8 @@ from jobs.plan.folders import (
     links_of,
     plan_folders,
     plans_after,
+    plans_after_changes,
+    plans_copied,
     plans_of,
     student_key,
     term_key,
@@ -749,4 +752,53 @@ def test_a_plan_moves_with_its_folder_where_its_address_is_a_path() -> None:
     assert plans_after(plans, before, after) == {
         "001": PlanFile("folders/2026-27/001/Plan.docx", None),
         "002": plans["002"],
+    }
+
+
+def test_a_plan_copied_this_run_is_linked_at_the_address_the_apply_knew_before_making_it() -> None:
+    made_at = datetime(2026, 11, 24, 4, 10, tzinfo=UTC)  # 23 Nov, 22:10 in Chicago
+    new_plan = copy_of(PLAN_TEMPLATE, "https://drive.google.com/file/d/N/view", made_at)
+    copies = {
+        (student_key(TERM, "002"), token(PLAN_TEMPLATE)): new_plan,
+        # Not the learning plan: a template copy, never a plan.
+        (student_key(TERM, "003"), token("templates/log.xlsx")): copy_of(
+            "templates/log.xlsx", "https://drive.google.com/file/d/L/view", made_at
+        ),
+        # A student with no folder after the run (its creation failed): no link.
+        (student_key(TERM, "004"), token(PLAN_TEMPLATE)): new_plan,
+    }
+    students = ["001", "002", "003"]
+
+    assert plans_copied(copies, students, with_plan(), "America/Chicago") == {
+        "002": PlanFile("https://drive.google.com/file/d/N/view", date(2026, 11, 23))
+    }
+    assert plans_copied(copies, students, with_plan(marked=False), "UTC") == {}
+
+
+def test_after_the_changes_listed_plans_and_those_copied_now_are_linked_together() -> None:
+    listed_plan = copy_of(PLAN_TEMPLATE, "folders/2026-27/001/Plan.docx", None)
+    folders = [
+        with_copies(settled("001", "tutor@school.example"), listed_plan),
+        settled("002", "tutor2@school.example"),  # its plan is copied by this run
+    ]
+    plan = FolderPlan(links={"001": "folders/2026-27/001", "002": "folders/2026-27/002"})
+    links = {**plan.links, "003": "folders/2026-27/003"}  # 003's folder is made by this run
+    copied = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    copies = {
+        (student_key(TERM, sid), token(PLAN_TEMPLATE)): copy_of(
+            PLAN_TEMPLATE, f"folders/2026-27/{sid}/Plan.docx", copied
+        )
+        for sid in ("002", "003")
+    }
+
+    plans = plans_after_changes(folders, plan, links, copies, with_plan(), "UTC")
+
+    assert plans == {
+        "001": PlanFile("folders/2026-27/001/Plan.docx", None),
+        "002": PlanFile("folders/2026-27/002/Plan.docx", date(2026, 11, 23)),
+        "003": PlanFile("folders/2026-27/003/Plan.docx", date(2026, 11, 23)),
+    }
+    # Nothing the apply knew of (a Google Doc's copy, a failed one): only the listed plan.
+    assert plans_after_changes(folders, plan, links, {}, with_plan(), "UTC") == {
+        "001": plans["001"]
     }

@@ -272,6 +272,38 @@ def test_begin_apply_knows_every_folders_url_before_the_changes_are_made(
     assert plan(drive_harness, settings).changes == []
 
 
+@pytest.mark.parametrize("background", [False, True])
+def test_a_copy_whose_address_begin_apply_knows_is_as_the_next_listing_shows_it(
+    drive_harness, background
+) -> None:
+    # Locally every copy is known (made at once); on Google a copy of a template whose type
+    # takes a generated ID (tests/workspace/test_google_drive.py), not of a Google Doc.
+    template = drive_harness.template("Learning plan")
+    settings = folder_settings(
+        drive_harness,
+        templates=[{"file": template, "name": "Learning plan", "learning_plan": True}],
+    )
+    changes = plan(drive_harness, settings).changes
+
+    pending = drive_harness.drive.begin_apply(
+        drive_harness.root, PROGRAM, changes, notify=False, background=background
+    )
+    known = dict(pending.copies)
+    pending.wait()
+
+    found = {
+        (folder.key, copy.template_token): copy
+        for folder in listed(drive_harness)
+        for copy in folder.copy_files
+    }
+    assert len(found) == 3
+    assert known.keys() <= found.keys()
+    for key, copy in known.items():
+        assert copy.url == found[key].url
+        assert copy.modified is not None and found[key].modified is not None
+        assert copy.modified.astimezone(UTC).date() == found[key].modified.astimezone(UTC).date()
+
+
 def test_a_template_that_is_not_there_is_named_before_anything_is_copied(drive_harness) -> None:
     present = drive_harness.template("Learning plan")
     gone = drive_harness.template("Reading log")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Sequence
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -1213,3 +1214,61 @@ def test_a_grant_recorded_on_a_folder_tagged_by_an_earlier_version_moves_its_who
     assert stored["properties"] == tags | chunk_tokens(
         sorted(read_tokens(tags, GRANTS_PROPERTY) | {token("coach@school.org")}), GRANTS_PROPERTY
     )
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_a_copy_with_a_generated_id_is_known_before_it_is_made_and_a_google_docs_is_not(
+    drive, root, fake_google, background
+):
+    pdf = fake_google.drive.add_file("Plan", PDF)
+    doc = fake_google.drive.add_file("Log", DOC)
+    create(drive, root, [1])
+    folders = listed(drive, root)
+    new_folder = wanted_changes(list(folders.values()), [2])  # made by the same apply
+    copies = [
+        CopyTemplate(student_key(n), template, f"{name} - {n}")
+        for n in (1, 2)
+        for name, template in (("Plan", pdf), ("Log", doc))
+    ]
+    fake_google.reset_log()
+
+    pending = drive.begin_apply(
+        root, PROGRAM, [*new_folder, *copies], notify=False, background=background
+    )
+    known = dict(pending.copies)
+    pending.wait()
+
+    found = {
+        (folder.key, made.template_token): made
+        for folder in listed(drive, root).values()
+        for made in folder.copy_files
+    }
+    assert len(found) == 4
+    assert set(known) == {(student_key(n), token(pdf)) for n in (1, 2)}  # not the Doc's
+    for key, made in known.items():
+        assert made.url == found[key].url
+        assert made.url.startswith("https://drive.google.com/file/d/")
+        assert made.modified is not None and found[key].modified is not None
+        assert made.modified.date() == found[key].modified.astimezone(UTC).date()
+    # The IDs were taken for the copies anyway: one generateIds, and no request more.
+    assert fake_google.counts()["drive.files.generateIds"] == 1
+
+
+def test_a_copy_refused_its_generated_id_or_failed_is_not_known(drive, root, fake_google):
+    template = fake_google.drive.add_file("Plan", PDF)
+    create(drive, root, [1, 2])
+    listed(drive, root)
+    fake_google.faults.fail(400, method="drive.files.copy", reason="generatedIdNotSupported")
+    refused = CopyTemplate(student_key(1), template, "Plan - 1")
+
+    pending = drive.begin_apply(root, PROGRAM, [refused], notify=False, background=False)
+
+    pending.wait()
+    assert pending.copies == {}  # made, but at an address not known before: the next run's
+    listed(drive, root)
+    fake_google.faults.fail(403, method="drive.files.copy", reason="insufficientFilePermissions")
+    failed = CopyTemplate(student_key(2), template, "Plan - 2")
+    pending = drive.begin_apply(root, PROGRAM, [failed], notify=False, background=False)
+    with pytest.raises(WorkspaceError):
+        pending.wait()
+    assert pending.copies == {}

@@ -698,3 +698,45 @@ def test_a_link_is_the_folder_path_relative_to_the_spreadsheet(
     url = apply(drive, term_and_students())[JANE]
 
     assert drive.link(url, from_spreadsheet=spreadsheet) == link
+
+
+def test_begin_apply_returns_every_copy_it_made_as_the_listing_shows_it(
+    drive: LocalDrive, tmp_path: Path
+) -> None:
+    write_template(tmp_path)
+    changes = [
+        *term_and_students(),
+        CopyTemplate(JANE, TEMPLATE, "Reading log - Jane Doe"),
+        CopyTemplate(OMAR, TEMPLATE, "Reading log - Omar Ali"),
+    ]
+
+    pending = drive.begin_apply("folders", PROGRAM, changes, notify=False, background=True)
+
+    found = {
+        (folder.key, copy.template_token): copy
+        for folder in listed(drive).values()
+        for copy in folder.copy_files
+    }
+    assert pending.copies == found
+    assert set(found) == {(JANE, token(TEMPLATE)), (OMAR, token(TEMPLATE))}
+    assert pending.copies[(JANE, token(TEMPLATE))].url == (
+        "folders/2026-27/Doe, Jane (00123)/Reading log - Jane Doe.xlsx"
+    )
+    # Already copied: nothing made, nothing returned (the listing links it).
+    again = drive.begin_apply("folders", PROGRAM, changes, notify=False, background=False)
+    assert again.copies == {}
+
+
+def test_an_apply_that_fails_returns_no_copy(drive: LocalDrive, tmp_path: Path) -> None:
+    write_template(tmp_path)
+    changes = [
+        *term_and_students(),
+        CopyTemplate(JANE, TEMPLATE, "Reading log - Jane Doe"),
+        CopyTemplate(OMAR, "templates/missing.xlsx", "Missing - Omar Ali"),
+    ]
+
+    pending = drive.begin_apply("folders", PROGRAM, changes, notify=False, background=False)
+
+    with pytest.raises(WorkspaceError):
+        pending.wait()
+    assert pending.copies == {}

@@ -22,11 +22,12 @@ limited or met a server error sent again in rounds:
 3. shares, role changes and revokes;
 4. template copies, each tagged with its folder and template. Drive takes a generated ID only
    for a folder or a file of no Google type ("Generated IDs are not supported for Docs Editors
-   formats"): a copy of a PDF carries one (sent again, it answers 409); a copy of a Google Doc,
-   Sheet or Slides deck carries none, and is sent once (`SendOnce`): never again after a
-   server error or a lost reply, since Drive may have made it. The next run finds such a copy
-   by its tags and records it instead of copying again. The template's type comes from
-   check_templates (or one files.get per template);
+   formats"): a copy of a PDF carries one (sent again, it answers 409, and its address is
+   known before it is made: PendingApply.copies, so a learning plan is linked at once); a
+   copy of a Google Doc, Sheet or Slides deck carries none, and is sent once (`SendOnce`):
+   never again after a server error or a lost reply, since Drive may have made it. The next
+   run finds such a copy by its tags, records it instead of copying again, and links it. The
+   template's type comes from check_templates (or one files.get per template);
 5. one files.update per folder that needs it: records of revoked grants and copied templates,
    moves, and records moved out of appProperties (a write to such a folder in step 2 moves
    its whole record too); then the tags of their template copies.
@@ -40,7 +41,7 @@ import random
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import requests
@@ -299,6 +300,10 @@ class _Failure:
 Result = tuple[dict[str, Any], None] | tuple[None, _Error]
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class GoogleDrive:
     """Student folders on Google Drive. `account` names who tutorsync acts as, for messages;
     `sleep` waits between rounds that re-send rate-limited batch parts (injectable for
@@ -311,10 +316,12 @@ class GoogleDrive:
         account: str = "the service account",
         sleep: Sleep = wall_sleep,
         rng: random.Random | None = None,
+        now: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._session = session
         self._account = account
         self._sleep = sleep
+        self._now = now  # when a copy about to be made is made, as the next listing will say
         self._rng = rng if rng is not None else random.Random()
         self._last_listing: dict[tuple[str, str], _Listing] = {}
         self._template_types: dict[str, str] = {}  # template file ID -> its mimeType
@@ -364,15 +371,15 @@ class GoogleDrive:
         run = _Apply(self, listing, program_key, notify)
         self._stopped_at(root, lambda: run.reserve(changes))
 
-        def make() -> dict[str, str]:
+        def make() -> tuple[dict[str, str], dict[tuple[str, str], TemplateCopy]]:
             urls = self._stopped_at(root, lambda: run.make(changes))
             if run.failures:
                 raise WorkspaceError(
                     self._explain_failures(root, run.failures, shared_drive=run.in_shared_drive)
                 )
-            return urls
+            return urls, run.copies_made()
 
-        return PendingChanges(run.urls_after(), make, background=background)
+        return PendingChanges(run.urls_after(), run.copies_after(), make, background=background)
 
     @staticmethod
     def _stopped_at(root: str, step: Callable[[], dict[str, str]]) -> dict[str, str]:
@@ -913,6 +920,9 @@ class _Apply:
         self.creates: list[CreateFolder] = []  # the folders to make, IDs taken (reserve)
         self.with_ids: set[CopyTemplate] = set()  # copies of templates that take an ID
         self.new_ids: list[str] = []  # for the creates, then those copies, in order
+        self.copies: list[CopyTemplate] = []  # the copies to make (reserve)
+        self.made_at: datetime | None = None  # when reserve() ran: the new copies' modified
+        self.refused_id: set[CopyTemplate] = set()  # copies made without their generated ID
 
     def reserve(self, changes: Sequence[FolderChange]) -> dict[str, str]:
         """Take an ID for every folder to be made, and every copy of a template whose type
@@ -922,6 +932,7 @@ class _Apply:
         self.with_ids = {copy for copy in copies if self._takes_id(copy)}
         wanted = len(self.creates) + sum(copy in self.with_ids for copy in copies)
         self.new_ids = self.drive._generate_ids(wanted) if wanted else []
+        self.copies, self.made_at = copies, self.drive._now()
         return self.urls_after()
 
     def _takes_id(self, copy: CopyTemplate) -> bool:
@@ -936,6 +947,32 @@ class _Apply:
         created = zip(self.creates, self.new_ids[: len(self.creates)], strict=True)
         new = {create.key: folder_url(new_id) for create, new_id in created}
         return dict(sorted((self.urls | new).items()))
+
+    def copies_after(self) -> dict[tuple[str, str], TemplateCopy]:
+        """Each copy with a generated ID as the next listing will show it, by (folder key,
+        template token) (reserve() first): its address (from its ID and its template's type,
+        as a listed copy's) and, for when anyone last changed it, now. A copy of a Google
+        type takes no generated ID: its address is known only once it is made, and the next
+        run's listing finds it (a learning plan is linked from that run)."""
+        new_ids = iter(self.new_ids[len(self.creates) :])
+        found: dict[tuple[str, str], TemplateCopy] = {}
+        for copy in self.copies:
+            if copy not in self.with_ids:
+                continue
+            url = file_url(next(new_ids), self.drive._template_type(template_id(copy.template)))
+            found[(copy.folder_key, copy.template_token)] = TemplateCopy(
+                copy.template_token, url, self.made_at
+            )
+        return found
+
+    def copies_made(self) -> dict[tuple[str, str], TemplateCopy]:
+        """copies_after(), without the copies that failed or were made without their ID."""
+        made = {
+            (copy.folder_key, copy.template_token)
+            for copy in self.copied
+            if copy not in self.refused_id
+        }
+        return {key: copy for key, copy in self.copies_after().items() if key in made}
 
     def make(self, changes: Sequence[FolderChange]) -> dict[str, str]:
         shares = [c for c in changes if isinstance(c, ShareFolder)]
@@ -1140,6 +1177,7 @@ class _Apply:
         results = self.drive._send(calls, "template copies")
         for (copy, source, body), (_, error) in zip(with_id, results, strict=True):
             if error is not None and error.reason == _GENERATED_ID_NOT_SUPPORTED:
+                self.refused_id.add(copy)
                 without_id.append((copy, source, {k: v for k, v in body.items() if k != "id"}))
             else:
                 self._copied(copy, error)

@@ -115,6 +115,13 @@ class LocalDrive:
         Returns each folder's workspace path by key, as `list_folders` would list it then.
         Does everything it can, then raises WorkspaceError naming each change that failed, by
         folder key."""
+        return self._apply(root, program_key, changes, notify=notify)[0]
+
+    def _apply(
+        self, root: str, program_key: str, changes: Sequence[FolderChange], *, notify: bool
+    ) -> tuple[dict[str, str], dict[tuple[str, str], TemplateCopy]]:
+        """`apply`, and the template copies it made as `list_folders` would list them then, by
+        (folder key, template token)."""
         del notify
         top = self._top(root)
         state = _State(self.root, top, program_key, changes)
@@ -131,7 +138,14 @@ class LocalDrive:
             raise WorkspaceError(
                 "some folder changes could not be made (the others were): " + "; ".join(failures)
             )
-        return {key: self._url(path) for key, path in state.directories().items()}
+        directories = state.directories()
+        copies = {
+            (key, template_token): TemplateCopy(template_token, f"{self._url(path)}/{name}", made)
+            for (key, template_token), name in state.copied.items()
+            if (path := directories.get(key)) is not None
+            and (made := _file_modified(path / name)) is not None
+        }
+        return {key: self._url(path) for key, path in directories.items()}, copies
 
     def begin_apply(
         self,
@@ -143,10 +157,14 @@ class LocalDrive:
         background: bool,
     ) -> PendingApply:
         """`apply`, at once: directories take no quota worth overlapping, and a new one's path
-        is known only once it is made (a name already taken gets a number)."""
+        is known only once it is made (a name already taken gets a number). So are the
+        template copies' paths: each copy made is in `copies`."""
         del background
         return PendingChanges(
-            {}, lambda: self.apply(root, program_key, changes, notify=notify), background=False
+            {},
+            {},
+            lambda: self._apply(root, program_key, changes, notify=notify),
+            background=False,
         )
 
     def check_templates(self, templates: Sequence[str]) -> list[str]:
@@ -513,6 +531,9 @@ class _State:
         # made now (False: an empty one taken over); then those whose manifest was written.
         self.creating: dict[str, bool] = {}
         self.created: set[str] = set()
+        # Template copies made in this apply (or found in place): file name by (folder key,
+        # template token).
+        self.copied: dict[tuple[str, str], str] = {}
         self.shares: dict[str, list[ShareFolder]] = {}  # a new folder is made shared
         for change in changes:
             if isinstance(change, ShareFolder):
@@ -648,6 +669,7 @@ class _State:
             _copy_file(source, target)
         record.templates.add(template_token)
         record.copies[template_token] = name
+        self.copied[(change.folder_key, template_token)] = name
 
     def save(self) -> list[str]:
         """Write every manifest whose content changed, together; the failures, by folder key
