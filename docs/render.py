@@ -12,6 +12,7 @@ spreadsheet as it is, a page per tab, since openpyxl would drop the overview's c
 
 from __future__ import annotations
 
+import math
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -35,6 +38,9 @@ TABS = {  # PNG name -> (workbook in the demo, tab)
     "teacher-feedback": ("tutor_log.xlsx", "Teacher feedback"),
 }
 WHOLE = {"program-overview": "Program overview", "impact": "Impact"}  # in coordinator.xlsx
+# The goals and learning plans, right of the first page: only the rows with goals, and only
+# these columns of the coordinator's Progress summary.
+GOAL_COLUMNS = {"Student": 22, "Status": 10, "Wins": 40, "Goals": 70, "Learning plan": 26}
 
 
 def main() -> None:
@@ -54,6 +60,7 @@ def main() -> None:
         if result.exit_code != 0:
             sys.exit(result.output)
         _render_whole(demo / "coordinator.xlsx", Path(folder))
+        _render_goals(demo / "coordinator.xlsx", Path(folder))
         for name, (workbook, tab) in TABS.items():
             only = Path(folder) / f"{name}.xlsx"
             book = load_workbook(demo / workbook)
@@ -98,6 +105,56 @@ def _render_whole(workbook: Path, folder: Path) -> None:
             check=True,
         )
         print(f"docs/{name}.png: {workbook.name} › {tab}")
+
+
+def _render_goals(workbook: Path, folder: Path) -> None:
+    """docs/goals.png: the students with open goals or a goal met, their goals, plans and
+    wins."""
+    book = load_workbook(workbook)
+    for sheet in list(book.worksheets):
+        if sheet.title != "Progress summary":
+            book.remove(sheet)
+    sheet = book["Progress summary"]
+    sheet.auto_filter.ref = None
+    sheet.conditional_formatting = type(sheet.conditional_formatting)()
+    header = [cell.value for cell in sheet[1]]
+    goals, wins = header.index("Goals") + 1, header.index("Wins") + 1
+    for row in range(sheet.max_row, 1, -1):  # bottom up, so the rows above keep their place
+        met = "Goal met" in str(sheet.cell(row=row, column=wins).value or "")
+        if not sheet.cell(row=row, column=goals).value and not met:
+            sheet.delete_rows(row)
+    for column in range(len(header), 0, -1):
+        if header[column - 1] not in GOAL_COLUMNS:
+            sheet.delete_cols(column)
+    # Deleting columns leaves the widths where they were: the kept ones' set again.
+    sheet.column_dimensions.clear()
+    for number, cell in enumerate(sheet[1], start=1):
+        sheet.column_dimensions[get_column_letter(number)].width = GOAL_COLUMNS[cell.value]
+    for row in sheet.iter_rows():
+        lines = 1
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            width = GOAL_COLUMNS[sheet.cell(row=1, column=cell.column).value]
+            text = str(cell.value or "")
+            wrapped = sum(math.ceil(max(len(line), 1) / (width * 1.1)) for line in text.split("\n"))
+            lines = max(lines, wrapped)
+        sheet.row_dimensions[row[0].row].height = 13 * lines  # as tall as the wrapped goals
+    sheet.page_setup.orientation = "landscape"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    only = folder / "goals.xlsx"
+    book.save(only)
+    subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{folder}/profile"]
+        + ["--convert-to", "pdf", "--outdir", str(folder), str(only)],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "110", "-f", "1", "-l", "1", "-singlefile"]
+        + [str(only.with_suffix(".pdf")), str(ROOT / "docs" / "goals")],
+        check=True,
+    )
+    print(f"docs/goals.png: {workbook.name} › Progress summary, the students with goals")
 
 
 def _type_a_note(demo: Path) -> None:
