@@ -38,13 +38,16 @@ def run_folders(
 @dataclass
 class FoldersUnderWay:
     """The folders job, its Drive changes perhaps still being made (`background`) and its
-    `links` already those after them. `finish()` waits for them and completes the report."""
+    `links` already those after them, but for the learning plans of the `awaited` students,
+    whose copies' addresses Drive gives as it makes them. `finish()` waits for the changes
+    and completes the report."""
 
     report: RunReport
     pending: PendingApply | None
     workspace: Workspace
     started: float
     links: FolderLinks = field(default_factory=FolderLinks)
+    awaited: tuple[str, ...] = ()  # student IDs
 
     def finish(self) -> RunReport:
         report = self.report
@@ -103,10 +106,11 @@ def begin_folders(
         report.failures.append(failure)
     elif pending is not None:
         links, copies = links_after(plan, pending.urls, folders_settings.term), pending.copies
-    plans = plans_after_changes(
+    plans, awaited = plans_after_changes(
         folders, plan, links, copies, folders_settings, settings.program.timezone
     )
-    return FoldersUnderWay(report, pending, workspace, started, FolderLinks(links, (), plans))
+    after = FolderLinks(links, (), plans)
+    return FoldersUnderWay(report, pending, workspace, started, after, awaited)
 
 
 def _begin(

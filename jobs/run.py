@@ -6,12 +6,15 @@ check-ins."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import replace
 from datetime import date
 
 from jobs.checkins import CheckinsDone, schedule_checkins
 from jobs.errors import WorkspaceError
-from jobs.folders import begin_folders
+from jobs.folders import FoldersUnderWay, begin_folders
 from jobs.infra import logs, progress_line
+from jobs.plan.folders import plans_copied
 from jobs.progress import write_progress
 from jobs.read import FolderLinks, Reading, read_all
 from jobs.report import RunReport
@@ -36,7 +39,7 @@ def run_all(
     leaves."""
     reading = read_all(settings, workspace, as_of=as_of)
     if not settings.folders:
-        return _after_folders(settings, workspace, reading, FolderLinks(), list, as_of, dry_run)
+        return _after_folders(settings, workspace, reading, None, list, as_of, dry_run)
     with logs.context(job="folders"), progress_line.activity("folders", "planning folders"):
         # Drive (its own quota) goes on making the folders in the background while check-ins
         # and progress, paced by theirs, link to the folders as they will be.
@@ -61,7 +64,7 @@ def run_all(
 
     try:
         later = _after_folders(
-            settings, workspace, reading, folders.links, folders_finished, as_of, dry_run
+            settings, workspace, reading, folders, folders_finished, as_of, dry_run
         )
     finally:  # Drive changes never outlive the run (nor its lock)
         folders_finished()
@@ -72,7 +75,7 @@ def _after_folders(
     settings: Settings,
     workspace: Workspace,
     reading: Reading,
-    folders: FolderLinks,
+    under_way: FoldersUnderWay | None,
     folders_finished: Callable[[], list[RunReport]],
     as_of: date,
     dry_run: bool,
@@ -80,6 +83,7 @@ def _after_folders(
     """Check-ins, then the progress tabs (which link to the next check-in, and log every job
     of the run once the folders job has finished)."""
     reports = []
+    folders = under_way.links if under_way else FolderLinks()
     next_checkins = None
     if settings.checkins:
         with logs.context(job="checkins"), progress_line.activity("checkins", "check-ins"):
@@ -96,6 +100,7 @@ def _after_folders(
         reports.append(checkins.report)
         next_checkins = checkins.next_checkins if checkins.report.ok else None
     with logs.context(job="progress"):
+        folders = _with_plans_made(settings, under_way) if under_way else folders
         reports.append(
             write_progress(
                 settings,
@@ -109,3 +114,19 @@ def _after_folders(
             )
         )
     return reports
+
+
+def _with_plans_made(settings: Settings, folders: FoldersUnderWay) -> FolderLinks:
+    """The folders' links with every learning plan this run copies, so the progress tabs link
+    each from the run that copies it: Drive gives a Google Doc's copy its address only as it
+    makes it, so for those (and only then) wait for Drive, and link the copies it made. A copy
+    that failed is linked by none; the folders job reports it."""
+    if folders.pending is None or not folders.awaited or settings.folders is None:
+        return folders.links  # Drive goes on in the background
+    waiting = progress_line.activity("folders", "waiting for Drive to copy learning plans")
+    with waiting, suppress(WorkspaceError):  # finish() reports it; copies made are linked
+        folders.pending.wait()
+    made = folders.pending.copies_made()
+    timezone = settings.program.timezone
+    plans = plans_copied(made, folders.awaited, settings.folders, timezone)
+    return replace(folders.links, plans={**folders.links.plans, **plans})

@@ -309,15 +309,43 @@ def plans_after_changes(
     copies: Mapping[tuple[str, str], TemplateCopy],
     settings: FolderSettings,
     timezone: str,
-) -> dict[str, PlanFile]:
+) -> tuple[dict[str, PlanFile], tuple[str, ...]]:
     """Student ID -> their learning plan once the plan's changes are made: those listed
     (`folders`, before the changes), where their folders are after them (`links`, student ID
     -> folder URL), and those the changes copy whose address was known before they were made
-    (`copies`, PendingApply's), so a plan is linked from the run that copies it. Any other
-    copy (a Google Doc, which Drive gives an ID only as it makes it; a copy that failed) is
-    linked from the next run, whose listing finds it."""
+    (`copies`, PendingApply's), so a plan is linked from the run that copies it. Then the
+    students whose plan is copied at an address known only once it is made (`plans_awaited`:
+    a Google Doc's copy), to link from the copies made (`plans_copied`) once they are."""
     listed = plans_after(plans_of(folders, settings, timezone), plan.links, links)
-    return listed | plans_copied(copies, links, settings, timezone)
+    plans = listed | plans_copied(copies, links, settings, timezone)
+    return plans, plans_awaited(plan, links, copies, settings)
+
+
+def plans_awaited(
+    plan: FolderPlan,
+    links: Mapping[str, str],
+    copies: Mapping[tuple[str, str], TemplateCopy],
+    settings: FolderSettings,
+) -> tuple[str, ...]:
+    """The students (of `links`: with a folder after the changes) whose learning plan the
+    plan's changes copy at an address not known before the copy is made (not in `copies`,
+    PendingApply's: on Google a copy of a Google Doc, Sheet or Slides deck). Their plans are
+    `plans_copied` from the copies made (PendingApply.copies_made()), once they are made."""
+    template = settings.learning_plan
+    if template is None:
+        return ()
+    wanted = token(template.file)
+    copying = {
+        change.folder_key
+        for change in plan.changes
+        if isinstance(change, CopyTemplate) and change.template_token == wanted
+    }
+    return tuple(
+        student_id
+        for student_id in links
+        if (key := student_key(settings.term, student_id)) in copying
+        and (key, wanted) not in copies
+    )
 
 
 def plans_copied(
@@ -327,9 +355,10 @@ def plans_copied(
     timezone: str,
 ) -> dict[str, PlanFile]:
     """Student ID -> the learning plan this run copies into their folder, of the `students`
-    (those with a folder after the run): `copies` are the copies whose address the apply knew,
-    by (folder key, template token), as the next listing will show them, so the plan is linked
-    from the run that copies it, as `plans_of` will find it on the next."""
+    (those with a folder after the run): `copies` are the copies whose address the apply knew
+    (before making them, or once it made them), by (folder key, template token), as the next
+    listing will show them, so the plan is linked from the run that copies it, as `plans_of`
+    will find it on the next."""
     template = settings.learning_plan
     if template is None:
         return {}

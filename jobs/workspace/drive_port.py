@@ -21,14 +21,22 @@ class PendingApply(Protocol):
     `modified`: when it is made): so a learning plan copied this run is linked on this run.
     Google knows it for a copy of a template whose type takes a generated ID; locally every
     copy is made at once. A copy not in it (a Google Doc, Sheet or Slides deck, which Drive
-    gives no generated ID; a copy that failed) is found by the next run's listing. Made at once,
-    it holds only copies that were made, and none when any change failed; in the background,
-    a copy that then fails keeps its entry, as a folder does its URL."""
+    gives no generated ID) is in `copies_made()` once Drive has made it. Made at once, it
+    holds the copies that were made (as `copies_made()`); in the background, a copy that then
+    fails keeps its entry, as a folder does its URL."""
 
     urls: dict[str, str]
     copies: dict[tuple[str, str], TemplateCopy]
 
     def wait(self) -> dict[str, str]: ...
+
+    def copies_made(self) -> dict[tuple[str, str], TemplateCopy]:
+        """After wait() (whether it returned or raised): each template copy the changes made,
+        by (folder key, template token), as a listing will show it then, dated when it was
+        made; one whose address Drive gave only as it made it at that address. A copy that
+        failed is not in it (locally none is when any change failed); one whose reply was lost
+        the next run's listing finds."""
+        ...
 
 
 class Drive(Protocol):

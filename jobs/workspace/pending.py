@@ -21,21 +21,24 @@ class PendingChanges:
     `copies` are the template copies made by these changes whose address is known before
     they are made (the port says which), kept alike; made at once, those the changes made.
 
-    `wait()` returns the URLs, or raises what the changes raised (WorkspaceError naming what
-    failed). In the background the changes run in a thread that carries the caller's
-    context (the log records' program and job)."""
+    `make(made)` makes the changes and returns the URLs, or raises what failed; either way it
+    has put in `made` each template copy it made (`copies_made()`). `wait()` returns the URLs,
+    or raises what the changes raised (WorkspaceError naming what failed). In the background
+    the changes run in a thread that carries the caller's context (the log records' program
+    and job)."""
 
     def __init__(
         self,
         urls: Mapping[str, str],
         copies: Mapping[CopyKey, TemplateCopy],
-        make: Callable[[], tuple[dict[str, str], dict[CopyKey, TemplateCopy]]],
+        make: Callable[[dict[CopyKey, TemplateCopy]], dict[str, str]],
         *,
         background: bool,
     ) -> None:
         self.urls = dict(urls)
         self.copies = dict(copies)
         self._make = make
+        self._made: dict[CopyKey, TemplateCopy] = {}
         self._result: dict[str, str] | None = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
@@ -49,15 +52,17 @@ class PendingChanges:
             self._run()
 
     def _run(self) -> None:
+        made: dict[CopyKey, TemplateCopy] = {}
         try:
-            self._result, made = self._make()
+            self._result = self._make(made)
         except BaseException as error:  # handed to wait(), in the caller's thread
             self._error = error
-            if self._thread is None:  # which copies failed is not known: none is linked
-                self.copies = {}
         else:
             if self._thread is None:
-                self.urls, self.copies = dict(self._result), dict(made)
+                self.urls = dict(self._result)
+        self._made = made
+        if self._thread is None:
+            self.copies = dict(made)
 
     def wait(self) -> dict[str, str]:
         if self._thread is not None:
@@ -66,3 +71,7 @@ class PendingChanges:
             raise self._error
         assert self._result is not None
         return self._result
+
+    def copies_made(self) -> dict[CopyKey, TemplateCopy]:
+        """After wait() (returned or raised): each template copy the changes made."""
+        return dict(self._made)

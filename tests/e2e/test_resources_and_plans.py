@@ -220,11 +220,11 @@ def test_on_google_the_first_run_links_every_plan_it_copies_and_a_second_changes
     assert google.json("run")["changes"] == 0
 
 
-def test_on_google_a_plan_copied_from_a_google_doc_is_linked_from_the_next_run(
+def test_on_google_a_plan_copied_from_a_google_doc_is_linked_on_the_run_that_copies_it(
     google_demo, fake_google
 ):
     # Drive gives a Google Doc's copy no generated ID: its address is known once it is made,
-    # so the run after the copy links it (and never copies it again); then nothing changes.
+    # so the progress tabs wait for Drive's answers and link it; a second run changes nothing.
     text = google_demo.read_text(encoding="utf-8")
     settings = load(google_demo)
     [template] = settings.folders.templates
@@ -232,16 +232,19 @@ def test_on_google_a_plan_copied_from_a_google_doc_is_linked_from_the_next_run(
     google_demo.write_text(text.replace(template.file, doc), encoding="utf-8")
     google = Tutorsync(google_demo)
     google("run")
+
     copies = plan_copies(fake_google)
-    assert copies and not set(copies) & set(summary_plans(settings))
-
-    assert google.json("run")["changes"] > 0
-
-    assert plan_copies(fake_google) == copies
+    roster, _ = read_roster(settings, open_workspace(settings))
+    active = {str(student_id) for student_id in roster.active.index}
+    assert copies and set(copies) == active  # every active student's plan copied ...
     cells = summary_plans(settings)
+    assert set(cells) == active  # ... and linked, by the run that copied it
     for student_id, copy in copies.items():
-        assert cells[student_id].url == f"https://docs.google.com/document/d/{copy['id']}/edit"
+        assert cells[student_id] == Link(
+            copied_today(settings), f"https://docs.google.com/document/d/{copy['id']}/edit"
+        )
     assert google.json("run")["changes"] == 0
+    assert plan_copies(fake_google) == copies  # never copied again
 
 
 def google_roster_tutor(fake_google, settings, old: str, new: str) -> None:

@@ -37,6 +37,7 @@ from jobs.plan.folders import (
     plan_folders,
     plans_after,
     plans_after_changes,
+    plans_awaited,
     plans_copied,
     plans_of,
     student_key,
@@ -790,15 +791,56 @@ def test_after_the_changes_listed_plans_and_those_copied_now_are_linked_together
         )
         for sid in ("002", "003")
     }
+    plan.changes = [CopyTemplate(key, PLAN_TEMPLATE, "Plan") for key, _ in copies]
 
-    plans = plans_after_changes(folders, plan, links, copies, with_plan(), "UTC")
+    plans, awaited = plans_after_changes(folders, plan, links, copies, with_plan(), "UTC")
 
     assert plans == {
         "001": PlanFile("folders/2026-27/001/Plan.docx", None),
         "002": PlanFile("folders/2026-27/002/Plan.docx", date(2026, 11, 23)),
         "003": PlanFile("folders/2026-27/003/Plan.docx", date(2026, 11, 23)),
     }
-    # Nothing the apply knew of (a Google Doc's copy, a failed one): only the listed plan.
-    assert plans_after_changes(folders, plan, links, {}, with_plan(), "UTC") == {
-        "001": plans["001"]
+    assert awaited == ()
+    # Copies the apply knew no address of before making them (Google Docs'): the listed plan,
+    # and the students whose plans are linked once the copies are made.
+    assert plans_after_changes(folders, plan, links, {}, with_plan(), "UTC") == (
+        {"001": plans["001"]},
+        ("002", "003"),
+    )
+
+
+def test_a_plan_whose_address_drive_gives_as_it_copies_it_is_awaited_then_linked_if_made() -> None:
+    made_at = datetime(2026, 11, 24, 4, 10, tzinfo=UTC)  # 23 Nov, 22:10 in Chicago
+    doc = "https://docs.google.com/document/d/{}/edit"
+    links = {sid: f"https://drive.google.com/drive/folders/F{sid}" for sid in ("001", "002", "003")}
+    plan = FolderPlan(
+        changes=[
+            CopyTemplate(student_key(TERM, "001"), "templates/log.xlsx", "Log"),  # not a plan
+            CopyTemplate(student_key(TERM, "002"), PLAN_TEMPLATE, "Plan"),
+            CopyTemplate(student_key(TERM, "003"), PLAN_TEMPLATE, "Plan"),
+            CopyTemplate(student_key(TERM, "004"), PLAN_TEMPLATE, "Plan"),  # no folder after
+        ],
+        links=links,
+    )
+    known = {  # 002's address was known before the copy was made: linked already
+        (student_key(TERM, "002"), token(PLAN_TEMPLATE)): copy_of(PLAN_TEMPLATE, "N", made_at)
+    }
+
+    assert plans_awaited(plan, links, known, with_plan()) == ("003",)
+    assert plans_awaited(plan, links, {}, with_plan()) == ("002", "003")
+    assert plans_awaited(plan, links, {}, with_plan(marked=False)) == ()
+    assert plans_awaited(FolderPlan(links=links), links, {}, with_plan()) == ()  # none copied
+
+    # Once Drive made them (PendingApply.copies_made()): the one made is linked at the
+    # address Drive answered, dated the day it was made; one that failed is not there.
+    made = {
+        (student_key(TERM, "003"), token(PLAN_TEMPLATE)): copy_of(
+            PLAN_TEMPLATE, doc.format("D3"), made_at
+        ),
+        (student_key(TERM, "001"), token("templates/log.xlsx")): copy_of(
+            "templates/log.xlsx", doc.format("L1"), made_at
+        ),
+    }
+    assert plans_copied(made, ("002", "003"), with_plan(), "America/Chicago") == {
+        "003": PlanFile(doc.format("D3"), date(2026, 11, 23))
     }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -37,13 +37,14 @@ from jobs.model.drive import (
     RecordTemplate,
     RevokeGrant,
     ShareFolder,
+    TemplateCopy,
     chunk_tokens,
     read_tokens,
     token,
 )
 from jobs.settings import parse
 from jobs.workspace.google import drive as drive_module
-from jobs.workspace.google.drive import GoogleDrive, folder_id, template_id
+from jobs.workspace.google.drive import GoogleDrive, answered_copy, folder_id, template_id
 from jobs.workspace.google.scopes import DRIVE, DRIVE_FILE, SPREADSHEETS
 from jobs.workspace.google.transport import PacedSession, RetryPolicy
 from jobs.workspace.google.workspace import GoogleWorkspace
@@ -1217,7 +1218,7 @@ def test_a_grant_recorded_on_a_folder_tagged_by_an_earlier_version_moves_its_who
 
 
 @pytest.mark.parametrize("background", [False, True])
-def test_a_copy_with_a_generated_id_is_known_before_it_is_made_and_a_google_docs_is_not(
+def test_a_copy_with_a_generated_id_is_known_before_it_is_made_and_a_google_docs_once_made(
     drive, root, fake_google, background
 ):
     pdf = fake_google.drive.add_file("Plan", PDF)
@@ -1244,31 +1245,87 @@ def test_a_copy_with_a_generated_id_is_known_before_it_is_made_and_a_google_docs
         for made in folder.copy_files
     }
     assert len(found) == 4
-    assert set(known) == {(student_key(n), token(pdf)) for n in (1, 2)}  # not the Doc's
+    pdfs = {(student_key(n), token(pdf)) for n in (1, 2)}
+    if background:  # not the Doc's: Drive gives its copy an address only as it makes it
+        assert set(known) == pdfs
+    else:  # made at once: every copy made
+        assert known == pending.copies_made()
     for key, made in known.items():
         assert made.url == found[key].url
-        assert made.url.startswith("https://drive.google.com/file/d/")
         assert made.modified is not None and found[key].modified is not None
         assert made.modified.date() == found[key].modified.astimezone(UTC).date()
+    assert all(known[key].url.startswith("https://drive.google.com/file/d/") for key in pdfs)
+    # Once made, every copy is known, a Doc's at the address Drive answered: as listed.
+    made = pending.copies_made()
+    assert made.keys() == found.keys()
+    for key, answered in made.items():
+        assert answered.url == found[key].url
+        assert answered.modified is not None and found[key].modified is not None
+        assert answered.modified.date() == found[key].modified.astimezone(UTC).date()
+    docs = [made[(student_key(n), token(doc))].url for n in (1, 2)]
+    assert all(url.startswith("https://docs.google.com/document/d/") for url in docs)
     # The IDs were taken for the copies anyway: one generateIds, and no request more.
     assert fake_google.counts()["drive.files.generateIds"] == 1
 
 
-def test_a_copy_refused_its_generated_id_or_failed_is_not_known(drive, root, fake_google):
+@pytest.mark.parametrize("background", [False, True])
+def test_a_copy_refused_its_generated_id_is_known_as_drive_answered_and_a_failed_one_is_not(
+    drive, root, fake_google, background
+):
     template = fake_google.drive.add_file("Plan", PDF)
     create(drive, root, [1, 2])
     listed(drive, root)
     fake_google.faults.fail(400, method="drive.files.copy", reason="generatedIdNotSupported")
     refused = CopyTemplate(student_key(1), template, "Plan - 1")
 
-    pending = drive.begin_apply(root, PROGRAM, [refused], notify=False, background=False)
+    pending = drive.begin_apply(root, PROGRAM, [refused], notify=False, background=background)
 
     pending.wait()
-    assert pending.copies == {}  # made, but at an address not known before: the next run's
-    listed(drive, root)
+    # Made without the ID taken for it: at the address Drive answered, not the one foreseen.
+    [made] = pending.copies_made().values()
+    [listed_copy] = listed(drive, root)[student_key(1)].copy_files
+    assert made.url == listed_copy.url
     fake_google.faults.fail(403, method="drive.files.copy", reason="insufficientFilePermissions")
     failed = CopyTemplate(student_key(2), template, "Plan - 2")
-    pending = drive.begin_apply(root, PROGRAM, [failed], notify=False, background=False)
+    pending = drive.begin_apply(root, PROGRAM, [failed], notify=False, background=background)
     with pytest.raises(WorkspaceError):
         pending.wait()
-    assert pending.copies == {}
+    assert pending.copies_made() == {}
+    if not background:
+        assert pending.copies == {}
+
+
+def test_a_google_docs_copy_is_known_from_drives_answer_even_when_another_change_failed(
+    drive, root, fake_google
+):
+    doc = fake_google.drive.add_file("Plan", DOC)
+    create(drive, root, [1, 2])
+    listed(drive, root)
+    copies = [CopyTemplate(student_key(n), doc, f"Plan - {n}") for n in (1, 2)]
+    # The second copy is refused; the first is made, and Drive's answer gives its address.
+    fake_google.faults.fail(
+        403, method="drive.files.copy", reason="insufficientFilePermissions", nth=2
+    )
+
+    pending = drive.begin_apply(root, PROGRAM, copies, notify=False, background=True)
+
+    assert pending.copies == {}  # no address known before the copies are made
+    with pytest.raises(WorkspaceError):
+        pending.wait()
+    [made] = pending.copies_made().items()
+    [listed_copy] = listed(drive, root)[student_key(1)].copy_files
+    assert made[0] == (student_key(1), token(doc))
+    assert made[1].url == listed_copy.url
+    assert listed(drive, root)[student_key(2)].copy_files == ()
+
+
+def test_a_copy_drive_answered_is_as_the_listing_will_show_it() -> None:
+    made_at = datetime(2026, 11, 23, 22, 10, tzinfo=UTC)
+    answer = {"id": "1AbC", "mimeType": DOC}
+
+    found = answered_copy("tok", answer, made_at)
+
+    assert found == TemplateCopy("tok", "https://docs.google.com/document/d/1AbC/edit", made_at)
+    assert answered_copy("tok", {"id": "F", "mimeType": PDF}, made_at).url == (
+        "https://drive.google.com/file/d/F/view"
+    )

@@ -25,9 +25,11 @@ limited or met a server error sent again in rounds:
    formats"): a copy of a PDF carries one (sent again, it answers 409, and its address is
    known before it is made: PendingApply.copies, so a learning plan is linked at once); a
    copy of a Google Doc, Sheet or Slides deck carries none, and is sent once (`SendOnce`):
-   never again after a server error or a lost reply, since Drive may have made it. The next
-   run finds such a copy by its tags, records it instead of copying again, and links it. The
-   template's type comes from check_templates (or one files.get per template);
+   never again after a server error or a lost reply, since Drive may have made it. Its
+   address is in Drive's answer (PendingApply.copies_made(), once the changes are made); a
+   copy whose answer was lost the next run finds by its tags, records instead of copying
+   again, and links. The template's type comes from check_templates (or one files.get per
+   template);
 5. one files.update per folder that needs it: records of revoked grants and copied templates,
    moves, and records moved out of appProperties (a write to such a folder in step 2 moves
    its whole record too); then the tags of their template copies.
@@ -371,13 +373,16 @@ class GoogleDrive:
         run = _Apply(self, listing, program_key, notify)
         self._stopped_at(root, lambda: run.reserve(changes))
 
-        def make() -> tuple[dict[str, str], dict[tuple[str, str], TemplateCopy]]:
-            urls = self._stopped_at(root, lambda: run.make(changes))
+        def make(made: dict[tuple[str, str], TemplateCopy]) -> dict[str, str]:
+            try:
+                urls = self._stopped_at(root, lambda: run.make(changes))
+            finally:  # the copies made before a step stopped are made all the same
+                made.update(run.copies_made())
             if run.failures:
                 raise WorkspaceError(
                     self._explain_failures(root, run.failures, shared_drive=run.in_shared_drive)
                 )
-            return urls, run.copies_made()
+            return urls
 
         return PendingChanges(run.urls_after(), run.copies_after(), make, background=background)
 
@@ -923,6 +928,8 @@ class _Apply:
         self.copies: list[CopyTemplate] = []  # the copies to make (reserve)
         self.made_at: datetime | None = None  # when reserve() ran: the new copies' modified
         self.refused_id: set[CopyTemplate] = set()  # copies made without their generated ID
+        # Copies made without a generated ID, at the address Drive answered, when it answered.
+        self.answered: dict[CopyTemplate, TemplateCopy] = {}
 
     def reserve(self, changes: Sequence[FolderChange]) -> dict[str, str]:
         """Take an ID for every folder to be made, and every copy of a template whose type
@@ -952,8 +959,7 @@ class _Apply:
         """Each copy with a generated ID as the next listing will show it, by (folder key,
         template token) (reserve() first): its address (from its ID and its template's type,
         as a listed copy's) and, for when anyone last changed it, now. A copy of a Google
-        type takes no generated ID: its address is known only once it is made, and the next
-        run's listing finds it (a learning plan is linked from that run)."""
+        type takes no generated ID: its address is known only once it is made (copies_made)."""
         new_ids = iter(self.new_ids[len(self.creates) :])
         found: dict[tuple[str, str], TemplateCopy] = {}
         for copy in self.copies:
@@ -966,13 +972,18 @@ class _Apply:
         return found
 
     def copies_made(self) -> dict[tuple[str, str], TemplateCopy]:
-        """copies_after(), without the copies that failed or were made without their ID."""
+        """Each copy made, as the next listing will show it, by (folder key, template token):
+        those of copies_after() made with their generated ID, and those made without one (a
+        Google Doc's, or one refused its ID) at the address Drive answered. A copy that
+        failed is not in it."""
         made = {
             (copy.folder_key, copy.template_token)
             for copy in self.copied
             if copy not in self.refused_id
         }
-        return {key: copy for key, copy in self.copies_after().items() if key in made}
+        known = {key: copy for key, copy in self.copies_after().items() if key in made}
+        answered = {(c.folder_key, c.template_token): found for c, found in self.answered.items()}
+        return known | answered
 
     def make(self, changes: Sequence[FolderChange]) -> dict[str, str]:
         shares = [c for c in changes if isinstance(c, ShareFolder)]
@@ -1207,12 +1218,17 @@ class _Apply:
             for copy, _, _ in copies:
                 self._fail([copy], why=why)
             return
-        for (copy, _, _), (_, error) in zip(copies, results, strict=True):
+        made_at = self.drive._now()  # as the next listing will date these copies
+        for (copy, _, _), (answer, error) in zip(copies, results, strict=True):
             self._copied(copy, error)
+            if error is None and answer and answer.get("id"):
+                self.answered[copy] = answered_copy(copy.template_token, answer, made_at)
 
     def _copy_call(self, source: str, body: dict[str, Any], *, once: bool = False) -> _Call:
         def request() -> Any:
-            made = self.files.copy(fileId=source, body=body, supportsAllDrives=True, fields="id")
+            made = self.files.copy(
+                fileId=source, body=body, supportsAllDrives=True, fields="id,mimeType"
+            )
             if once:
                 made.http = self.drive._send_once
             return made
@@ -1415,6 +1431,19 @@ def _copy_files(items: Iterable[Mapping[str, Any]]) -> dict[str, list[TemplateCo
         )
         found.setdefault(folder_key, []).append(copied)
     return found
+
+
+def answered_copy(
+    template_token: str, answer: Mapping[str, Any], made_at: datetime
+) -> TemplateCopy:
+    """A copy as files.copy answered it (its "id" and "mimeType"), made at `made_at`: as the
+    next listing will show it (`_copy_files`), for a copy whose address was not known before
+    Drive made it."""
+    return TemplateCopy(
+        template_token,
+        file_url(str(answer["id"]), str(answer.get("mimeType") or "")),
+        made_at,
+    )
 
 
 def _drive_time(value: object) -> datetime | None:

@@ -160,12 +160,13 @@ class LocalDrive:
         is known only once it is made (a name already taken gets a number). So are the
         template copies' paths: each copy made is in `copies`."""
         del background
-        return PendingChanges(
-            {},
-            {},
-            lambda: self._apply(root, program_key, changes, notify=notify),
-            background=False,
-        )
+
+        def make(made: dict[tuple[str, str], TemplateCopy]) -> dict[str, str]:
+            urls, copies = self._apply(root, program_key, changes, notify=notify)
+            made.update(copies)
+            return urls
+
+        return PendingChanges({}, {}, make, background=False)
 
     def check_templates(self, templates: Sequence[str]) -> list[str]:
         """Each template must be a file inside the workspace folder."""
