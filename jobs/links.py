@@ -67,35 +67,37 @@ def progress_links(
         place: workspace.link(*place, from_spreadsheet=coordinator)
         for place in {issue_place(issue) for issue in reconciled.issues if issue.cell}
     }
-    return TabLinks(folders, checkins, issues, learning_plans(settings, workspace, reading, plans))
+    plans_linked = learning_plans(settings, workspace, reading, tabs, plans)
+    return TabLinks(folders, checkins, issues, plans_linked)
 
 
 def learning_plans(
     settings: Settings,
     workspace: Workspace,
     reading: Reading,
+    tabs: Mapping[str | None, tuple[str, pd.Index]],
     plans: Mapping[str, PlanFile] | None,
 ) -> LearningPlans | None:
-    """Each student's learning plan, linked from the spreadsheet of each progress tab: the
-    copy the folders job found in their folder, else a link typed on the Goals tab (whose
-    last change tutorsync cannot know). None when the tabs have no Learning plan column."""
+    """Each student's learning plan, linked from the spreadsheet of each progress tab that
+    shows them (`tabs`: owner -> spreadsheet and students): the copy the folders job found in
+    their folder, else a link typed on the Goals tab (whose last change tutorsync cannot
+    know). None when the tabs have no Learning plan column."""
     if not shows_learning_plans(settings):
         return None
     found = plans or {}
     goals = reading.reconciled.goals
     typed = typed_plans(goals) if goals is not None else {}
-    coordinator = settings.outputs.coordinator_spreadsheet
-    spreadsheets: dict[str | None, str] = {SUMMARY: coordinator}
-    spreadsheets.update(reading.teacher_spreadsheets)
+    # A tab's own students only: every plan linked from every teacher's spreadsheet would be
+    # students x teachers links (1.6 million, 48 s, at 5,000 students).
     links = {
         owner: {
-            **typed,
-            **{
-                student_id: workspace.drive.link(plan.url, from_spreadsheet=spreadsheet)
-                for student_id, plan in found.items()
-            },
+            student_id: workspace.drive.link(plan.url, from_spreadsheet=spreadsheet)
+            if (plan := found.get(student_id)) is not None
+            else typed[student_id]
+            for student_id in map(str, students)
+            if student_id in found or student_id in typed
         }
-        for owner, spreadsheet in spreadsheets.items()
+        for owner, (spreadsheet, students) in tabs.items()
     }
     modified = {student_id: plan.modified for student_id, plan in found.items()}
     return LearningPlans(links, modified)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from functools import cache
 from itertools import groupby
 
 import pandas as pd
@@ -155,6 +156,7 @@ def _is_week(label: str) -> bool:
     return True
 
 
+@cache  # a season's labels, each on every student's row: a few dozen, parsed once each
 def _week_start(label: str) -> date:
     return datetime.strptime(f"{label}-1", "%G-W%V-%u").date()
 
