@@ -125,6 +125,16 @@ def read_sources(settings: Settings, workspace: Workspace) -> tuple[Grids, list[
         wanted[sources.staff.spreadsheet].append(sources.staff.tab)
     if sources.goals is not None:
         wanted[sources.goals.spreadsheet].append(sources.goals.tab)
+    return _read_wanted(settings, workspace, wanted)
+
+
+def _read_wanted(
+    settings: Settings, workspace: Workspace, wanted: Mapping[str, list[str]]
+) -> tuple[Grids, list[DataIssue]]:
+    """The `wanted` tabs (spreadsheet -> tabs), one read per spreadsheet, and a data issue for
+    each that could not be read, worded for what it costs: a source stops the figures, the
+    staff list costs names, the Goals tab its goals."""
+    sources = settings.sources
     staff_tab = (sources.staff.spreadsheet, sources.staff.tab) if sources.staff else None
     goals_tab = (sources.goals.spreadsheet, sources.goals.tab) if sources.goals else None
     grids: dict[tuple[str, str], Grid] = {}
@@ -227,21 +237,11 @@ def read_people(settings: Settings, workspace: Workspace) -> tuple[Roster, Staff
     people but needs no sessions or grades. As for every job, a staff list that cannot be read
     only costs names."""
     source, staff_source = settings.sources.roster, settings.sources.staff
-    wanted = [(source.spreadsheet, source.tab)]
+    wanted: dict[str, list[str]] = defaultdict(list)
+    wanted[source.spreadsheet].append(source.tab)
     if staff_source is not None:
-        wanted.append((staff_source.spreadsheet, staff_source.tab))
-    grids: dict[tuple[str, str], Grid] = {}
-    issues: list[DataIssue] = []
-    for spreadsheet in dict.fromkeys(s for s, _ in wanted):
-        tabs = [tab for s, tab in wanted if s == spreadsheet]
-        read, failed = _read_tabs(workspace, spreadsheet, list(dict.fromkeys(tabs)))
-        grids.update({(spreadsheet, tab): grid for tab, grid in read.items()})
-        issues += [
-            _unreadable_source(spreadsheet, tab, error)
-            if (spreadsheet, tab) == wanted[0]
-            else _unreadable_staff(spreadsheet, tab, error)
-            for tab, error in failed
-        ]
+        wanted[staff_source.spreadsheet].append(staff_source.tab)
+    grids, issues = _read_wanted(settings, workspace, wanted)
     roster, found = usable_roster(settings, grids, issues)
     people, staff_issues = parse_staff(settings, grids)
     return roster, people, [*issues, *found, *staff_issues]
