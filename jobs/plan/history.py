@@ -134,11 +134,17 @@ def _canonical_rows(current: OwnedTab | None) -> tuple[list[Row], list[Row]]:
     rows, loose = [], []
     for raw in current.grid[1:]:
         row = tuple(raw[i] if i is not None and i < len(raw) else None for i in order)
-        if _is_week(_text(row[_WEEK])) and _text(row[_STUDENT]):
+        if is_student_week(row):
             rows.append(row)
         elif any(cell not in (None, "") for cell in row):
             loose.append(row)
     return rows, loose
+
+
+def is_student_week(row: Row) -> bool:
+    """Whether a row of the tab (in the order of HEADER) is a week's row of one student, not
+    one someone typed in (a total, a note beside a week)."""
+    return _is_week(_text(row[_WEEK])) and bool(_text(row[_STUDENT]))
 
 
 def _extra_headers(current: OwnedTab | None) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from datetime import date
 import pandas as pd
 
 from jobs.plan.history import HEADER as HISTORY_HEADER
+from jobs.plan.history import is_student_week
 from jobs.reconcile.history import week_of
 from sheets_schema.cells import CellValue, Chart, TabWrite
 from sheets_schema.outputs import ACT_NOW_STATUS, STATUS_LEVELS, STUDENT_ID_HEADER, Dosage
@@ -152,9 +153,9 @@ def weekly_rows(history: Sequence[Row], *, as_of: date, targets: Dosage) -> list
     """A row per week of the history, oldest first; the week running says it is so far."""
     weeks: dict[str, list[Row]] = defaultdict(list)
     for row in history:
-        week = row[_column["Week"]]
-        if isinstance(week, str) and len(row) > _column["Status"]:
-            weeks[week].append(row)
+        # Only the students' rows: a total or a note someone typed in is not a week.
+        if is_student_week(row):
+            weeks[str(row[_column["Week"]])].append(row)
     running = _running_week(as_of)
     rows: list[Row] = []
     for label in sorted(weeks):
@@ -215,8 +216,8 @@ def streak_students(history: Sequence[Row], *, as_of: date, targets: Dosage) -> 
     ended = set()
     for row in history:
         week = row[_column["Week"]]
-        if not isinstance(week, str) or week == running:
-            continue  # the week running is not over yet
+        if not is_student_week(row) or week == running:
+            continue  # the week running is not over yet; a row someone typed is no week
         ended.add(week)
         if (
             _number(row[_column["Sessions"]]) >= targets.sessions_per_week

@@ -9,6 +9,7 @@ from jobs.plan.history import history_tab
 from jobs.plan.overview import WEEKLY_HEADER, overview_tab, weekly_rows, wins_rows
 from jobs.reconcile.figures import Win
 from jobs.reconcile.history import Week
+from sheets_schema.cells import OwnedTab
 from sheets_schema.outputs import DEFAULT_DOSAGE
 
 WEDNESDAY = date(2026, 12, 9)  # 2026-W50
@@ -171,3 +172,34 @@ def test_two_weeks_or_more_are_drawn_beside_the_weekly_table():
     ]
     assert [tab.header[c] for c in action.series_columns] == ["Act now"]
     assert dosage.rows == action.rows == 2 and dosage.anchor_column > len(tab.header)
+
+
+def test_a_total_or_note_typed_into_the_weekly_history_is_no_week_and_breaks_no_streak():
+    at_target = (3, 90, "On track")
+    counted = dict(
+        [
+            week("2026-11-16", a=at_target),
+            week("2026-11-23", a=at_target),
+            week("2026-11-30", a=at_target),
+        ]
+    )
+    written = history_tab(key="h", title="h", current=None, counted=counted)
+    total = ["Total", None, None, 9] + [None] * (len(written.header) - 4)
+    note = ["2026-W48", None, None, None, None, None, None, "a was ill", None]
+    typed_in = OwnedTab(
+        key="h",
+        title="h",
+        grid=[list(written.header), *map(list, written.rows), total, note],
+    )
+    rows = history_tab(key="h", title="h", current=typed_in, counted=counted).rows
+    assert rows[-2:] == (tuple(total), tuple(note))  # kept as typed
+
+    assert [row[:2] for row in weekly_rows(rows, as_of=WEDNESDAY, targets=DEFAULT_DOSAGE)] == [
+        ("2026-W47", 1),
+        ("2026-W48", 1),
+        ("2026-W49", 1),
+    ]
+    now = progress(a=("Lee, Sam", 3.0, "On track", (), (), ()))
+    assert wins_rows(rows, now, as_of=WEDNESDAY, targets=DEFAULT_DOSAGE) == [
+        ("Lee, Sam", "a", "Met the dosage target 3 weeks running.")
+    ]
