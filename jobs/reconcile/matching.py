@@ -11,6 +11,7 @@ error with its "did you mean": that is the typo the coordinator can fix.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,12 @@ SUGGESTION_CUTOFF = 80  # rapidfuzz WRatio; below this a suggestion is more nois
 # thousands of classmates, would take seconds.
 PREFIX = 3
 CLASSMATE = -2  # student_positions' position of a classmate not in the program
+# A gradebook's summary rows, under its students: never a classmate, whose marks Impact would
+# count as a student's. Name keys (sheets_schema.values.normalise_name).
+SUMMARY_ROWS = re.compile(
+    r"(class |section )?(average|avg|mean|median|total|totals|max|maximum|min|minimum|high|"
+    r"low|points possible|possible|out of)( score| scores| grade)?"
+)
 
 
 def match_students(
@@ -185,7 +192,8 @@ def _match_one(typed_id, typed_name, typed_email, roster: RosterLookup):
             suggestion or "check the spelling or add the student to the roster",
             Severity.ERROR,
         ),
-        bool(name_key) and suggestion is None,  # a named student like no one on the roster
+        # A named student like no one on the roster (a summary row is no student).
+        bool(name_key) and suggestion is None and not SUMMARY_ROWS.fullmatch(name_key),
     )
 
 

@@ -130,3 +130,9 @@ def test_a_tutor_log_row_like_no_one_on_the_roster_stays_an_error():
     matched, issues = match(("77001", "Priya Raman", None))
     assert matched == [None]
     assert "not on the roster" in issues[0].problem
+
+
+def test_a_gradebooks_summary_row_is_no_classmate_and_stays_an_issue():
+    positions, issues = gradebook_positions((None, "Class average"), (None, "Total"))
+    assert positions == [-1, -1]
+    assert [cell for cell, _ in issues] == ["B2", "B3"]
