@@ -95,7 +95,7 @@ def overview_tab(
         ("", window, "Last week", "Week before", "Change"),
         _now_rows(
             _Figures.of(now, targets),
-            [row for row in weekly if row[0] in _ended(weekly)],
+            _ended(weekly),
             _scheduled(len(now), window_days, targets),
         ),
     )
@@ -257,9 +257,9 @@ def _figure(cell: CellValue) -> int | float | None:
     return cell if isinstance(cell, int | float) and not isinstance(cell, bool) else None
 
 
-def _ended(weekly: Sequence[Row]) -> set[CellValue]:
-    """The weekly table's labels of weeks that have ended (not "(so far)")."""
-    return {row[0] for row in weekly if not str(row[0]).endswith("(so far)")}
+def _ended(weekly: Sequence[Row]) -> list[Row]:
+    """The weekly table's rows of weeks that have ended (not "(so far)")."""
+    return [row for row in weekly if not str(row[0]).endswith("(so far)")]
 
 
 def _people_rows(now: pd.DataFrame, column: str, targets: Dosage, staff: Staff) -> list[Row]:
