@@ -62,17 +62,24 @@ def with_current_tokens(folder: Folder, templates: Sequence[str]) -> Folder:
     """`folder` with the 8-digit tokens earlier runs recorded read as today's: a grant's as the
     token of the one grant on the folder that starts with it (if two grants do, it is ours
     for neither: a grant someone made by hand is never taken for ours), a template's as the
-    configured template's. A short token nothing matches stays, and is forgotten as before."""
-    recorded = (*folder.ours, *folder.templates, *folder.copies)
+    configured template's (a template copy's too). A short token nothing matches stays, and is
+    forgotten as before."""
+    copy_tokens = [copy.template_token for copy in folder.copy_files]
+    recorded = (*folder.ours, *folder.templates, *folder.copies, *copy_tokens)
     if not any(len(t) == LEGACY_TOKEN_DIGITS for t in recorded):
         return folder
     grants = [grant.token for grant in folder.grants]
     configured = [token(template) for template in templates]
+    copy_files = tuple(
+        replace(copy, template_token=_current_one(copy.template_token, configured))
+        for copy in folder.copy_files
+    )
     return replace(
         folder,
         ours=_current(folder.ours, grants),
         templates=_current(folder.templates, configured),
         copies=_current(folder.copies, configured),
+        copy_files=copy_files,
     )
 
 
@@ -87,12 +94,21 @@ def recorded_as(email: str) -> frozenset[str]:
 def _current(recorded: frozenset[str], tokens: Sequence[str]) -> frozenset[str]:
     found: set[str] = set()
     for old in recorded:
-        matches = (
-            {t for t in tokens if t.startswith(old)} if len(old) == LEGACY_TOKEN_DIGITS else {old}
-        )
+        matches = _matches(old, tokens)
         if len(matches) == 1 or not matches:
             found |= matches or {old}
     return frozenset(found)
+
+
+def _current_one(old: str, tokens: Sequence[str]) -> str:
+    """One recorded token as today's: the one token that starts with it, else as it is (never
+    taken for one of two)."""
+    matches = _matches(old, tokens)
+    return matches.pop() if len(matches) == 1 else old
+
+
+def _matches(old: str, tokens: Sequence[str]) -> set[str]:
+    return {t for t in tokens if t.startswith(old)} if len(old) == LEGACY_TOKEN_DIGITS else {old}
 
 
 def role_covers(held: str, wanted: str) -> bool:

@@ -25,7 +25,6 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from jobs.model.drive import (
-    LEGACY_TOKEN_DIGITS,
     ROOT,
     ChangeRole,
     CopyTemplate,
@@ -290,12 +289,12 @@ def plans_of(
         return {}
     wanted, zone = token(template.file), ZoneInfo(timezone)
     plans: dict[str, PlanFile] = {}
-    for folder in folders:
+    for folder in _current_tokens(list(folders), settings):
         if folder.kind != FolderKind.STUDENT or folder.trashed:
             continue
         if folder.key != student_key(settings.term, folder.student_id):
             continue
-        copies = [c for c in folder.copy_files if _same_template(c.template_token, wanted)]
+        copies = [c for c in folder.copy_files if c.template_token == wanted]
         if copies:  # two (a run raced another): the one changed last is the one in use
             latest = max(copies, key=lambda c: (c.modified is not None, c.modified, c.url))
             plans[folder.student_id] = _plan_file(latest, zone)
@@ -373,12 +372,6 @@ def plans_copied(
 def _plan_file(copy: TemplateCopy, zone: ZoneInfo) -> PlanFile:
     """A learning plan's copy, with the day in `zone` anyone last changed it."""
     return PlanFile(copy.url, copy.modified.astimezone(zone).date() if copy.modified else None)
-
-
-def _same_template(recorded: str, wanted: str) -> bool:
-    """A copy's template token as recorded, today's or the 8 digits earlier runs wrote."""
-    legacy = len(recorded) == LEGACY_TOKEN_DIGITS
-    return recorded == wanted or (legacy and wanted.startswith(recorded))
 
 
 def plans_after(

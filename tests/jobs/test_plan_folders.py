@@ -730,6 +730,20 @@ def test_a_plan_whose_time_is_unknown_has_no_date_and_of_two_copies_the_latest_w
     }
 
 
+def test_a_plan_copy_recorded_under_an_earlier_runs_short_token_is_the_plan() -> None:
+    # The 8 digits earlier runs wrote are read as today's token, as for the folder's records
+    # (with_current_tokens): the copy of the marked template is the plan, the log's is not.
+    at = datetime(2026, 3, 4, tzinfo=UTC)
+    plan_copy = TemplateCopy(token(PLAN_TEMPLATE)[:8], "folders/2026-27/001/Plan.docx", at)
+    log_copy = TemplateCopy(token("templates/log.xlsx")[:8], "folders/2026-27/001/Log.xlsx", at)
+    folder = with_copies(settled("001", "tutor@school.example"), log_copy, plan_copy)
+    assert plans_of([folder], with_plan(), "UTC") == {
+        "001": PlanFile("folders/2026-27/001/Plan.docx", date(2026, 3, 4))
+    }
+    only_log = with_copies(settled("001", "tutor@school.example"), log_copy)
+    assert plans_of([only_log], with_plan(), "UTC") == {}
+
+
 def test_only_two_learning_plan_templates_are_refused() -> None:
     with pytest.raises(ValueError, match="mark only the one"):
         make_settings(
