@@ -193,7 +193,7 @@ def parse(
         if found is not None:
             issues.append(found)
         kept.append(record)
-    return Goals(_frame(kept, header, source, tab)), issues
+    return Goals(_frame(kept, reported)), issues
 
 
 def parse_measure(value: object) -> Measure | values.Invalid | None:
@@ -301,18 +301,15 @@ class _Where:
     def cell(self, row: int, field_name: str) -> str:
         return a1(row, self.header.columns.get(field_name, 0))
 
+    def student_cell(self, row: int) -> str:
+        """The row's student ID cell, or its student name cell in a tab without IDs."""
+        columns = self.header.columns
+        return a1(row, columns.get("student_id", columns.get("student_name", 0)))
+
     def issue(
-        self,
-        row: int,
-        field_name: str,
-        value: str,
-        problem: str,
-        fix: str,
-        severity: Severity = Severity.ERROR,
+        self, cell: str, value: str, problem: str, fix: str, severity: Severity = Severity.ERROR
     ) -> DataIssue:
-        return DataIssue(
-            self.source, self.tab, self.cell(row, field_name), value, problem, fix, severity
-        )
+        return DataIssue(self.source, self.tab, cell, value, problem, fix, severity)
 
 
 def _usable(record: Mapping[str, Any], where: _Where) -> DataIssue | None:
@@ -321,16 +318,14 @@ def _usable(record: Mapping[str, Any], where: _Where) -> DataIssue | None:
     row = record[ROW]
     if all(record[name] is None for name in IDENTITY):
         return where.issue(
-            row,
-            "student_id",
+            where.student_cell(row),
             "",
             "this goal does not say which student it is for, so it was skipped",
             "type the student's ID (or their name, as on the roster)",
         )
     if record["goal"] is None:
         return where.issue(
-            row,
-            "goal",
+            where.cell(row, "goal"),
             "",
             "this row has no goal, so it was skipped",
             "write the goal in plain words, e.g. 'Raise the math grade to 75%'",
@@ -351,8 +346,7 @@ def _checked_target(record: Mapping[str, Any], where: _Where) -> tuple[float, Da
     if isinstance(checked, values.Invalid):
         shown = show(typed)
         return math.nan, where.issue(
-            record[ROW],
-            "target",
+            where.cell(record[ROW], "target"),
             shown,
             f"Target '{shown}' {checked.what}, so the goal ({measure.value.lower()}) is shown "
             "without progress",
@@ -362,21 +356,16 @@ def _checked_target(record: Mapping[str, Any], where: _Where) -> tuple[float, Da
     return float(checked), None
 
 
-def _frame(
-    kept: Sequence[Mapping[str, Any]], header: HeaderMatch, source: str, tab: str
-) -> pd.DataFrame:
+def _frame(kept: Sequence[Mapping[str, Any]], where: _Where) -> pd.DataFrame:
     columns: dict[str, list[Any]] = {
         name: [record[name] for record in kept]
         for name in GOAL_COLUMNS
         if name not in ("source", "tab", "student_cell", "measured_in_cell")
     }
-    columns["source"] = [source] * len(kept)
-    columns["tab"] = [tab] * len(kept)
-    columns["student_cell"] = [
-        a1(record[ROW], header.columns.get("student_id", header.columns.get("student_name", 0)))
-        for record in kept
-    ]
-    columns["measured_in_cell"] = field_cells(kept, header, "measured_in")
+    columns["source"] = [where.source] * len(kept)
+    columns["tab"] = [where.tab] * len(kept)
+    columns["student_cell"] = [where.student_cell(record[ROW]) for record in kept]
+    columns["measured_in_cell"] = field_cells(kept, where.header, "measured_in")
     dtypes = {"target": "float64", ROW: "int64"}
     return pd.DataFrame(
         {name: pd.Series(columns[name], dtype=dtypes.get(name, object)) for name in GOAL_COLUMNS}

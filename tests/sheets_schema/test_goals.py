@@ -122,6 +122,16 @@ def test_rows_without_a_student_or_a_goal_are_skipped_with_an_issue_at_the_cell(
     assert "skipped" in issues[0].problem
 
 
+def test_a_row_without_a_student_in_a_tab_without_ids_is_reported_at_the_name_cell():
+    found, issues = goals(
+        ("Raise math", None), ("Reads daily", "Lee, Sam"), header=("Goal", "Student name")
+    )
+
+    assert found.rows["student_name_typed"].tolist() == ["Lee, Sam"]
+    assert found.rows["student_cell"].tolist() == ["B3"]
+    assert [(i.cell, i.severity) for i in issues] == [("B2", Severity.ERROR)]
+
+
 def test_a_name_stands_in_for_a_missing_id():
     found, issues = goals((None, "Lee, Sam", "Reads daily", None, None, None, None, None, None))
 
