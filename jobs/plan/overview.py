@@ -155,7 +155,7 @@ def weekly_rows(history: Sequence[Row], *, as_of: date, targets: Dosage) -> list
     for row in history:
         # Only the students' rows: a total or a note someone typed in is not a week.
         if is_student_week(row):
-            weeks[str(row[_column["Week"]])].append(row)
+            weeks[str(row[_column["Week"]]).strip()].append(row)
     running = _running_week(as_of)
     rows: list[Row] = []
     for label in sorted(weeks):
@@ -215,9 +215,11 @@ def streak_students(history: Sequence[Row], *, as_of: date, targets: Dosage) -> 
     met: dict[str, set[str]] = defaultdict(set)  # student ID -> ended weeks at the target
     ended = set()
     for row in history:
-        week = row[_column["Week"]]
-        if not is_student_week(row) or week == running:
-            continue  # the week running is not over yet; a row someone typed is no week
+        if not is_student_week(row):
+            continue  # a row someone typed is no week
+        week = str(row[_column["Week"]]).strip()
+        if week == running:
+            continue  # the week running is not over yet
         ended.add(week)
         if (
             _number(row[_column["Sessions"]]) >= targets.sessions_per_week
