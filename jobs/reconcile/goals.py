@@ -24,6 +24,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -68,6 +69,11 @@ class Measured:
     sessions_per_week: Mapping[str, float]
     latest_scores: Mapping[tuple[str, str], float]  # (student ID, test key) -> latest score
 
+    @cached_property
+    def tests(self) -> frozenset[str]:
+        """The keys of the tests some student has a latest score on."""
+        return frozenset(test for _, test in self.latest_scores)
+
 
 def measured(
     summary: pd.DataFrame, by_teacher: Mapping[str, pd.DataFrame], growth: pd.DataFrame | None
@@ -97,7 +103,8 @@ def goal_progress(
 ) -> tuple[pd.DataFrame, list[DataIssue]]:
     """GOAL_PROGRESS_COLUMNS, a row per goal of an active roster student that is not dropped,
     in the Goals tab's order; and the issues of goals it cannot follow (a student not on the
-    roster, a teacher nobody knows, a grade or test goal without the class or test)."""
+    roster, a teacher nobody knows, a grade or test goal without the class or test, a test no
+    assessment result names)."""
     rows = goals.rows
     positions, issues = student_positions(rows, lookup)
     active = set(map(str, lookup.students.index[lookup.students["active"]]))
@@ -269,7 +276,17 @@ def _current(
                 )
             )
             return None, "score"
-        return figures.latest_scores.get((student_id, key_of_test(test))), test
+        key = key_of_test(test)
+        if key not in figures.tests:
+            issues.append(
+                _issue(
+                    record,
+                    f"no assessment result names the test '{test}', so this goal's progress "
+                    "is not shown",
+                    "type the test's name as the assessment results name it, e.g. MAP Math",
+                )
+            )
+        return figures.latest_scores.get((student_id, key)), test
     return None, ""
 
 

@@ -1,6 +1,7 @@
 """Goals: progress toward each student's goals from the figures tutorsync already has, off-pace
 and past-date reasons, met goals as wins, and what check-ins may say of them."""
 
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -95,10 +96,21 @@ def test_sessions_a_week_goal_from_the_session_figures():
 
 def test_assessment_goal_from_the_latest_score_of_its_test():
     frame, _ = progress_of(("001", "MAP up", "Assessment score", "map  MATH", 215, "2027-05-01"))
-    missing, _ = progress_of(("001", "Read up", "Assessment score", "MAP Reading", 215))
+    missing, issues = progress_of(("001", "Read up", "Assessment score", "MAP Reading", 215))
+    not_yet, none = progress_of(
+        ("002", "MAP up", "Assessment score", "MAP Math", 215),
+        figures=replace(FIGURES, latest_scores={("001", "map math"): 205.0}),
+    )
 
     assert "MAP up: map MATH 205 → 215 by 2027-05-01, 10 points to go" in only(frame)["line"]
     assert only(missing)["line"] == "Read up: no MAP Reading result yet, target 215"
+    # A test no result names is a typo, or results not yet read: said at its cell.
+    assert [(i.cell, i.value, i.severity) for i in issues] == [
+        ("D2", "MAP Reading", Severity.WARNING)
+    ]
+    assert "no assessment result names the test 'MAP Reading'" in issues[0].problem
+    # A test others have results on: this student's is still to come.
+    assert (only(not_yet)["line"], none) == ("MAP up: no MAP Math result yet, target 215", [])
 
 
 def test_a_goal_too_far_to_reach_at_a_believable_pace_is_off_pace():
