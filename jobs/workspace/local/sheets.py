@@ -1011,42 +1011,17 @@ def put_value(cell: Any, value: CellValue, column_format: ColumnFormat | None) -
 
 def _stored(cell: Any, value: CellValue, column_format: ColumnFormat | None) -> str | None:
     """`put_value` but for the number format, which is returned for the caller to set."""
-    number_format = NUMBER_FORMATS.get(column_format) if column_format else None
-    if isinstance(value, Sparkline):
-        value = value.text
-    if isinstance(value, Link):
-        _put_text(cell, value.text)
-        # "file.xlsx#'Tab'!B7" is a file plus a place in it; a spreadsheet program wants the
-        # place as the link's location, not as part of the file name.
-        target, _, location = _xml_text(value.url).partition("#")
-        cell.hyperlink = Hyperlink(
-            ref=cell.coordinate, target=target or None, location=location or None
-        )
-    elif isinstance(value, str):
-        _put_text(cell, value)
-    elif isinstance(value, bool):
-        cell.value = value
-    elif isinstance(value, float) and not math.isfinite(value):
-        cell.value = None  # an .xlsx file cannot hold NaN or infinity
-    elif isinstance(value, int | float):
-        # openpyxl writes numbers as "%.16g", which changes some floats (0.1 + 0.2) and ints
-        # past 16 digits. Given the shortest exact text and told it is a number, it writes
-        # that text as it is, and reads it back to the same int or float.
-        cell.value = repr(float(value)) if isinstance(value, float) else str(int(value))
-        cell.data_type = "n"
-        if column_format in (ColumnFormat.DATE, ColumnFormat.DATETIME):
-            number_format = None  # shown as a date, a number would read back as one
-    elif isinstance(value, datetime):
-        cell.value = value.replace(tzinfo=None)
-        number_format = NUMBER_FORMATS[ColumnFormat.DATETIME]
-    elif isinstance(value, date):
-        cell.value = value
-        number_format = NUMBER_FORMATS[ColumnFormat.DATE]
-    elif isinstance(value, time):
-        cell.value = value.replace(tzinfo=None)
-        number_format = _TIME_FORMAT
-    elif value is not None:
-        _put_text(cell, str(value))
+    kind, stored, number_format = _storage(value, column_format)
+    if isinstance(stored, Link):
+        _put_text(cell, stored.text)
+        target, location = _link_parts(stored)
+        cell.hyperlink = Hyperlink(ref=cell.coordinate, target=target, location=location)
+    elif kind == "text":
+        _put_text(cell, stored)
+    elif kind == "number":
+        cell.value, cell.data_type = stored, "n"  # the exact text, told it is a number
+    else:
+        cell.value = stored  # a boolean, a moment, or nothing
     return number_format
 
 
@@ -1058,36 +1033,59 @@ def _planned(
     column_format: ColumnFormat | None,
 ) -> str | None:
     """`_stored` for a planned cell: its content, and the number format returned."""
+    kind, stored, number_format = _storage(value, column_format)
+    if isinstance(stored, Link):
+        _plan_text(cells, cell, stored.text)
+        cells.put_link(cell, *where, *_link_parts(stored))
+    elif kind == "text":
+        _plan_text(cells, cell, stored)
+    elif kind == "number":
+        cells.put_number(cell, stored)
+    elif kind == "boolean":
+        cells.put_boolean(cell, stored)
+    elif kind == "moment":
+        cells.put_moment(cell, stored)
+    return number_format
+
+
+def _storage(value: CellValue, column_format: ColumnFormat | None) -> tuple[str, Any, str | None]:
+    """How a cell stores `value` so that reading it back gives it again, for `_stored` (an
+    openpyxl cell) and `_planned` (a planned one) alike: its kind ("text" for a link too,
+    "number", "boolean", "moment" or "none"), what is stored, and its number format (a date
+    shown with a time would read back as a datetime)."""
     number_format = NUMBER_FORMATS.get(column_format) if column_format else None
     if isinstance(value, Sparkline):
         value = value.text
-    if isinstance(value, Link):
-        _plan_text(cells, cell, value.text)
-        target, _, location = _xml_text(value.url).partition("#")  # as in _stored
-        cells.put_link(cell, *where, target or None, location or None)
-    elif isinstance(value, str):
-        _plan_text(cells, cell, value)
-    elif isinstance(value, bool):
-        cells.put_boolean(cell, value)
-    elif isinstance(value, float) and not math.isfinite(value):
-        pass  # an .xlsx file cannot hold NaN or infinity
-    elif isinstance(value, int | float):
-        # The shortest exact text, as _stored gives openpyxl.
-        cells.put_number(cell, repr(float(value)) if isinstance(value, float) else str(int(value)))
+    if isinstance(value, Link | str):
+        return "text", value, number_format
+    if isinstance(value, bool):
+        return "boolean", value, number_format
+    if isinstance(value, float) and not math.isfinite(value):
+        return "none", None, number_format  # an .xlsx file cannot hold NaN or infinity
+    if isinstance(value, int | float):
+        # openpyxl writes numbers as "%.16g", which changes some floats (0.1 + 0.2) and ints
+        # past 16 digits. Given the shortest exact text and told it is a number, it writes
+        # that text as it is, and reads it back to the same int or float.
+        exact = repr(float(value)) if isinstance(value, float) else str(int(value))
         if column_format in (ColumnFormat.DATE, ColumnFormat.DATETIME):
             number_format = None  # shown as a date, a number would read back as one
-    elif isinstance(value, datetime):
-        cells.put_moment(cell, value.replace(tzinfo=None))
-        number_format = NUMBER_FORMATS[ColumnFormat.DATETIME]
-    elif isinstance(value, date):
-        cells.put_moment(cell, value)
-        number_format = NUMBER_FORMATS[ColumnFormat.DATE]
-    elif isinstance(value, time):
-        cells.put_moment(cell, value.replace(tzinfo=None))
-        number_format = _TIME_FORMAT
-    elif value is not None:
-        _plan_text(cells, cell, str(value))
-    return number_format
+        return "number", exact, number_format
+    if isinstance(value, datetime):
+        return "moment", value.replace(tzinfo=None), NUMBER_FORMATS[ColumnFormat.DATETIME]
+    if isinstance(value, date):
+        return "moment", value, NUMBER_FORMATS[ColumnFormat.DATE]
+    if isinstance(value, time):
+        return "moment", value.replace(tzinfo=None), _TIME_FORMAT
+    if value is not None:
+        return "text", str(value), number_format
+    return "none", None, number_format
+
+
+def _link_parts(link: Link) -> tuple[str | None, str | None]:
+    """A link's target and location: "file.xlsx#'Tab'!B7" is a file plus a place in it, and
+    a spreadsheet program wants the place as the link's location, not in the file name."""
+    target, _, location = _xml_text(link.url).partition("#")
+    return target or None, location or None
 
 
 def _plan_text(cells: TabCells, cell: PlannedCell, text: str) -> None:
