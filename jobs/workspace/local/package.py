@@ -27,6 +27,7 @@ Excel refuses a part whose `mc:Ignorable` names a prefix that is gone.
 from __future__ import annotations
 
 import io
+import itertools
 import posixpath
 import re
 import zipfile
@@ -588,7 +589,7 @@ def _renumbered(xml: str, relations: Mapping[str, str], next_id: int) -> tuple[s
     """A drawn object's XML with its relationship Ids renamed by `relations` and its objects'
     IDs (unique within a drawing) numbered from `next_id` on; and the next free ID."""
     xml = _RELATION.sub(lambda m: f'{m["name"]}="{relations.get(m["id"], m["id"])}"', xml)
-    numbers = iter(range(next_id, next_id + xml.count("cNvPr") + 1))
+    numbers = itertools.count(next_id)
     xml, count = _OBJECT_ID.subn(lambda m: f"{m[1]}{next(numbers)}{m[3]}", xml)
     return xml, next_id + count
 
