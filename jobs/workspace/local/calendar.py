@@ -143,7 +143,7 @@ class LocalCalendar:
         _check_unique_keys(calendar, events)
         if not events:
             return
-        written = [_written_event(calendar, program_key, event) for event in events]
+        written = [(event, _written_event(calendar, program_key, event)) for event in events]
         check_not_open(path, calendar)
         original = _read_text(path, calendar)
         document = _document(original, calendar) or _Document.new()
@@ -787,10 +787,8 @@ def _folded(line: str) -> str:
     return Contentline(line).to_ical().decode("utf-8")
 
 
-def _written_event(
-    calendar: str, program_key: str, event: CalendarEvent
-) -> tuple[CalendarEvent, str]:
-    """`event` and its VEVENT's text, read back first: an event the file cannot hold
+def _written_event(calendar: str, program_key: str, event: CalendarEvent) -> str:
+    """`event`'s VEVENT text, read back first: an event the file cannot hold
     exactly (say, text with a carriage return) would look changed on every run."""
     for moment in (event.start, event.end):
         if moment.tzinfo is None or moment.utcoffset() is None:
@@ -821,7 +819,7 @@ def _written_event(
             f"hold it exactly: {'; '.join(differences)} (this is a bug in tutorsync; please "
             "report it)"
         )
-    return event, text
+    return text
 
 
 _FOLD_AT = 75  # bytes: a line this long or longer, icalendar folds
