@@ -175,7 +175,7 @@ def parse(
         "by": column("by", partial(values.parse_date, day_first=day_first)),
         "owner": column("owner", values.parse_email),
         "status": column("status", parse_status),
-        "learning_plan": column("learning_plan", _text),
+        "learning_plan": column("learning_plan", parse_plan_address),
     }
     issues += cells.issues[0]
     reported = _Where(source, tab, header)
@@ -369,6 +369,20 @@ def _frame(kept: Sequence[Mapping[str, Any]], where: _Where) -> pd.DataFrame:
     dtypes = {"target": "float64", ROW: "int64"}
     return pd.DataFrame(
         {name: pd.Series(columns[name], dtype=dtypes.get(name, object)) for name in GOAL_COLUMNS}
+    )
+
+
+def parse_plan_address(value: object) -> str | values.Invalid | None:
+    """A learning plan's web address, as pasted. Other text (a link's words copied without
+    its address, "see folder") links nowhere: a spreadsheet would be given it as an address."""
+    text = _text(value)
+    if text is None:
+        return None
+    if re.fullmatch(r"https?://\S+", text, flags=re.IGNORECASE):
+        return text
+    return values.Invalid(
+        "is not a web address, so it is not linked",
+        "paste the plan's address, starting https://",
     )
 
 

@@ -204,12 +204,16 @@ def test_check_ins_share_goal_words_only_and_grade_goals_with_their_teacher():
 
 def test_a_plan_link_typed_on_a_goal_row_is_the_students_plan():
     goals, _ = parse(
-        [["Student ID", "Goal", "Learning plan"], ["001", "A", None], ["001", "B", "plan.docx"]],
+        [
+            ["Student ID", "Goal", "Learning plan"],
+            ["001", "A", None],
+            ["001", "B", "https://docs.example/plan"],
+        ],
         source="r.xlsx",
         tab="Goals",
     )
     frame, _ = goal_progress(goals, ROSTER, FIGURES, STAFF, as_of=AS_OF)
-    assert typed_plans(frame) == {"001": "plan.docx"}
+    assert typed_plans(frame) == {"001": "https://docs.example/plan"}
 
 
 def test_the_weekly_history_records_flags_and_status_without_goal_reasons():

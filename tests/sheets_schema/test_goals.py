@@ -182,6 +182,21 @@ def test_learning_plan_links_are_kept_as_typed():
     assert found.rows["learning_plan"].tolist() == ["https://docs.example/plan"]
 
 
+def test_learning_plan_words_without_an_address_are_a_warning_and_link_nowhere():
+    found, issues = goals(
+        ("00123", "A", "Ana's plan"),
+        ("00124", "B", "see folder"),
+        header=("Student ID", "Goal", "Learning plan"),
+    )
+    assert found.rows["learning_plan"].tolist() == [None, None]  # the goals are kept
+    assert found.rows["goal"].tolist() == ["A", "B"]
+    assert [(i.cell, i.severity) for i in issues] == [
+        ("C2", Severity.WARNING),
+        ("C3", Severity.WARNING),
+    ]
+    assert "not a web address" in issues[0].problem
+
+
 numbers = st.floats(min_value=0, max_value=1000, allow_nan=False).map(lambda n: round(n, 2))
 typed_targets = st.one_of(
     numbers,
