@@ -54,9 +54,7 @@ class _Figures:
 
     @classmethod
     def of(cls, progress: pd.DataFrame, targets: Dosage) -> _Figures:
-        met = (progress["sessions_per_week"] >= targets.sessions_per_week) & (
-            progress["minutes_per_week"] >= targets.minutes_per_week
-        )
+        met = _met_target(progress, targets)
         rates = progress["attendance_rate"].dropna()
         return cls(
             len(progress),
@@ -272,9 +270,7 @@ def _people_rows(now: pd.DataFrame, column: str, targets: Dosage, staff: Staff) 
     if people.empty:
         return []
     rows = now.loc[people.index]
-    met = (rows["sessions_per_week"] >= targets.sessions_per_week) & (
-        rows["minutes_per_week"] >= targets.minutes_per_week
-    )
+    met = _met_target(rows, targets)
     per_person = pd.DataFrame(
         {
             "person": people[column].to_numpy(),
@@ -301,6 +297,13 @@ def _people_rows(now: pd.DataFrame, column: str, targets: Dosage, staff: Staff) 
         )
         for person, students, met, rate, act_now in figures.itertuples()
     ]
+
+
+def _met_target(progress: pd.DataFrame, targets: Dosage) -> pd.Series:
+    """Whether each student's sessions and minutes a week are at the dosage target."""
+    return (progress["sessions_per_week"] >= targets.sessions_per_week) & (
+        progress["minutes_per_week"] >= targets.minutes_per_week
+    )
 
 
 def _running_week(as_of: date) -> str | None:
