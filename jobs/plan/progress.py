@@ -24,7 +24,7 @@ from jobs.reconcile.assessments import growth_by_band
 from jobs.reconcile.figures import Flag, Win, status_of
 from jobs.reconcile.history import week_figures
 from jobs.reconcile.impact import term_impact, term_start_of
-from jobs.reconcile.program import Reconciled
+from jobs.reconcile.program import Reconciled, in_reading_order
 from jobs.settings import Settings
 from jobs.stage import cycle_collection_paused
 from sheets_schema import outputs
@@ -147,7 +147,7 @@ def _with_stale_plans(
             )
         ]
         statuses = [status_of(of_student) for of_student in flags]
-        return _in_status_order(
+        return in_reading_order(
             progress.assign(
                 student_flags=pd.Series(flags, index=progress.index, dtype=object),
                 status=pd.Series(statuses, index=progress.index, dtype=object),
@@ -159,19 +159,6 @@ def _with_stale_plans(
         summary=flagged(reconciled.summary),
         by_teacher={teacher: flagged(rows) for teacher, rows in reconciled.by_teacher.items()},
     )
-
-
-def _in_status_order(progress: pd.DataFrame) -> pd.DataFrame:
-    """The rows by status level, then name, then ID (a blank name last): the reading order of
-    jobs.reconcile.program, kept when a reason added here changes a status."""
-    level = {status: rank for rank, status in enumerate(outputs.STATUS_LEVELS)}
-    keys = [
-        (level.get(status, len(level)), name is None, name or "", str(student_id))
-        for status, name, student_id in zip(
-            progress["status"], progress["name_key"], progress.index, strict=True
-        )
-    ]
-    return progress.iloc[sorted(range(len(progress)), key=keys.__getitem__)]
 
 
 def _conversation(

@@ -78,7 +78,7 @@ def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reco
     def progress(students: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         return _progress(settings, students, session_figures, scores, by=by, as_of=as_of)
 
-    summary = _in_reading_order(progress(active, ["student_id"]))
+    summary = in_reading_order(progress(active, ["student_id"]))
     # One row per student and teacher: a teacher's tab shows grades from their gradebooks only.
     enrolments = active.explode("teachers").rename(columns={"teachers": "teacher"})
     enrolments = enrolments[enrolments["teacher"].notna()]
@@ -87,7 +87,7 @@ def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reco
     # unique within a teacher, so the order is total).
     by_teacher = {
         str(teacher): rows
-        for teacher, rows in _in_reading_order(teacher_rows).groupby("teacher", sort=True)
+        for teacher, rows in in_reading_order(teacher_rows).groupby("teacher", sort=True)
     }
     # A configured teacher with no active students still gets their tab rewritten, so the
     # students who left move to its archive instead of lingering with stale figures.
@@ -108,8 +108,8 @@ def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reco
         goals, found = goal_progress(parsed.goals, lookup, figures, parsed.staff, as_of=as_of)
         issues += found
         # Goals add reasons to Why, and so may change a status: the rows are sorted again.
-        summary = _in_reading_order(with_goals(summary, goals))
-        by_teacher = {t: _in_reading_order(with_goals(r, goals)) for t, r in by_teacher.items()}
+        summary = in_reading_order(with_goals(summary, goals))
+        by_teacher = {t: in_reading_order(with_goals(r, goals)) for t, r in by_teacher.items()}
     reconciled = Reconciled(
         parsed_roster,
         sessions,
@@ -253,9 +253,9 @@ def _roster_teacher_mismatches(rows: pd.DataFrame, active: pd.DataFrame) -> list
     ]
 
 
-def _in_reading_order(progress: pd.DataFrame) -> pd.DataFrame:
+def in_reading_order(progress: pd.DataFrame) -> pd.DataFrame:
     """By status level (Act now, Watch, On track), then by name, then ID, so rows stay put
-    between runs."""
+    between runs; again whenever a reason added later changes a status."""
     level = {status: rank for rank, status in enumerate(STATUS_LEVELS)}
     keys = (progress.index, progress["name_key"], progress["status"].map(level))
     # As sort_values by the three sorts (stably, a blank last), without copying the frame
