@@ -158,7 +158,7 @@ def parse(
     is left out of its goal with a warning, the goal kept."""
     header, issues = find_header(grid, KIND, columns or {}, source=source, tab=tab)
     if header is None:
-        return NO_GOALS, [_as_warning(issue) for issue in issues]
+        return NO_GOALS, [issue.only_costing("no goals are shown") for issue in issues]
     cells = TabCells([HeadedTab(grid, header, source, tab)], KIND)
 
     def column(name: str, parser: Any, severity: Severity = Severity.WARNING) -> list[Any]:
@@ -393,16 +393,3 @@ def _text(value: object) -> str | None:
 def _as_typed(value: object) -> object:
     """The cell as typed: a target is read once the row's measure is known."""
     return value
-
-
-def _as_warning(issue: DataIssue) -> DataIssue:
-    """A Goals tab without its columns costs the goals only: a warning, never a stop."""
-    return DataIssue(
-        issue.source,
-        issue.tab,
-        issue.cell,
-        issue.value,
-        f"{issue.problem}; no goals are shown until it is fixed",
-        issue.fix,
-        Severity.WARNING,
-    )

@@ -35,6 +35,19 @@ class DataIssue:
             return f"{self.source} › {self.tab}, {self.cell}"
         return f"{self.source} › {self.tab}!{self.cell}"
 
+    def only_costing(self, what: str) -> DataIssue:
+        """The issue of an optional tab whose loss costs only `what` ("people are shown by
+        e-mail address"): a warning that stops nothing, saying what it costs."""
+        return DataIssue(
+            self.source,
+            self.tab,
+            self.cell,
+            self.value,
+            f"{self.problem}; {what} until it is fixed",
+            self.fix,
+            Severity.WARNING,
+        )
+
     def sentence(self) -> str:
         return f"{self.where}: {self.problem}; {self.fix}."
 

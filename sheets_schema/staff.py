@@ -61,7 +61,9 @@ def parse(
     its header cannot be found, since everything still works by address."""
     header, issues = find_header(grid, KIND, columns or {}, source=source, tab=tab)
     if header is None:
-        return NO_STAFF, [_as_warning(issue) for issue in issues]
+        return NO_STAFF, [
+            issue.only_costing("people are shown by e-mail address") for issue in issues
+        ]
     cells = TabCells([HeadedTab(grid, header, source, tab)], KIND)
     emails = cells.parse("email", values.parse_email, Severity.WARNING).objects().tolist()
     names = cells.parse("name", _text, Severity.WARNING).objects().tolist()
@@ -108,18 +110,5 @@ def _issue(source: str, tab: str, row: int, column: int, value: str, problem: st
         value,
         f"this staff row {problem}, so the e-mail address is shown for this person",
         "type the person's name once beside their school e-mail",
-        Severity.WARNING,
-    )
-
-
-def _as_warning(issue: DataIssue) -> DataIssue:
-    """A staff tab without its columns costs names only: a warning, and never a stopped run."""
-    return DataIssue(
-        issue.source,
-        issue.tab,
-        issue.cell,
-        issue.value,
-        f"{issue.problem}; people are shown by e-mail address until it is fixed",
-        issue.fix,
         Severity.WARNING,
     )
