@@ -538,8 +538,9 @@ def _copies(
                 RecordTemplate(
                     folder.key,
                     template_token,
-                    reason=f"'{template.name}' was copied by a run that stopped before "
-                    "recording it",
+                    reason=f"'{template.name}' was copied here (by a run that stopped "
+                    "before recording it, or its copy is in the trash); recorded, so it is "
+                    "never copied again",
                 )
             )
             continue

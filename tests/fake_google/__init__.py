@@ -59,7 +59,10 @@ source. Still not modelled, or not checked against any recording:
   private per app, 124 bytes a key and value); who may reach a file follows drive.file and
   `sheets.forbid` only, not its permissions; a folder moved to the trash does not make its
   descendants `trashed` as Drive does; files.list is never behind the writes before it
-  (Drive's search index may lag); in a shared drive anyone may delete.
+  (Drive's search index may lag); in a shared drive anyone may delete. A generated ID whose
+  file was deleted for ever is taken again by files.create and files.copy (no recording
+  says whether Drive does; tutorsync's recorded copy IDs are safe either way: a copy deleted
+  for ever before a run saw it in the trash is made again at most once).
 - Auth: a JWT's iat/exp and a token's expiry are not checked against the clock; tokens are
   never revoked; the narrower Calendar scopes reach every calendar (fake_google/scopes.py).
 - No recording was found for the replies of updateCells, repeatCell, setDataValidation,

@@ -18,6 +18,7 @@ from google.oauth2 import credentials as user_credentials
 from jobs.errors import FoldersChanged, WorkspaceError
 from jobs.model.drive import (
     COPY_KIND,
+    COPYING_PROPERTY,
     FOLDER_PROPERTY,
     GRANTS_PROPERTY,
     KIND_PROPERTY,
@@ -571,6 +572,81 @@ def test_a_template_is_copied_once_and_a_deleted_copy_stays_recorded(drive, root
     fake_google.build("drive").files().delete(fileId=first["id"], supportsAllDrives=True).execute()
 
     assert listed(drive, root)[student_key(1)].templates == {token(reference)}
+
+
+def new_folders_with_copies(folders: Sequence[Folder], template: str) -> list[FolderChange]:
+    """Student 1's folder (and the term's) made, with a copy of `template` in it."""
+    return [
+        *wanted_changes(folders, [1]),
+        CopyTemplate(student_key(1), template, "Plan - 1"),
+    ]
+
+
+def test_a_folder_made_with_its_copy_records_it_as_it_is_made(drive, root, fake_google):
+    template = fake_google.drive.add_file("Plan", PDF)
+    changes = new_folders_with_copies(list(listed(drive, root).values()), template)
+
+    drive.apply(root, PROGRAM, changes, notify=False)
+
+    # The folder records the copy (with its ID) when it is created: no files.update after.
+    assert "drive.files.update" not in write_counts(fake_google)
+    folder = listed(drive, root)[student_key(1)]
+    assert folder.templates == {token(template)}
+    [made] = folder.copy_files
+    stored = file_of(fake_google, folder.url)["properties"]
+    assert read_tokens(stored, COPYING_PROPERTY) == {f"{token(template)}={made.url.split('/')[-2]}"}
+    fake_google.reset_log()
+    assert listed(drive, root)[student_key(1)].templates == {token(template)}
+    assert write_counts(fake_google) == {}
+
+
+def test_a_copy_its_folder_recorded_but_a_stopped_run_never_made_is_made_with_that_id(
+    drive, root, fake_google
+):
+    template = fake_google.drive.add_file("Plan", PDF)
+    changes = new_folders_with_copies(list(listed(drive, root).values()), template)
+    # The folders are made and the copy is not (as if the run had stopped before it).
+    fake_google.faults.fail(404, method="drive.files.copy", reason="notFound")
+    with pytest.raises(WorkspaceError):
+        drive.apply(root, PROGRAM, changes, notify=False)
+    fake_google.faults.clear()
+    folder = listed(drive, root)[student_key(1)]
+    [recorded_id] = [
+        entry.split("=")[1]
+        for entry in read_tokens(file_of(fake_google, folder.url)["properties"], COPYING_PROPERTY)
+    ]
+    assert folder.templates == frozenset() and folder.copies == frozenset()
+    fake_google.reset_log()
+
+    drive.apply(root, PROGRAM, [CopyTemplate(folder.key, template, "Plan - 1")], notify=False)
+
+    [copied] = [r for r in fake_google.requests if r.method_id == "drive.files.copy"]
+    assert copied.body["id"] == recorded_id and "drive.files.generateIds" not in write_counts(
+        fake_google
+    )
+    folder = listed(drive, root)[student_key(1)]
+    stored = file_of(fake_google, folder.url)["properties"]
+    assert read_tokens(stored, TEMPLATES_PROPERTY) == {token(template)}
+    assert read_tokens(stored, COPYING_PROPERTY) == frozenset()
+
+
+def test_a_copy_put_in_the_trash_is_recorded_and_never_made_again(drive, root, fake_google):
+    template = fake_google.drive.add_file("Plan", PDF)
+    changes = new_folders_with_copies(list(listed(drive, root).values()), template)
+    drive.apply(root, PROGRAM, changes, notify=False)
+    folder = listed(drive, root)[student_key(1)]
+    [made] = folder.copy_files
+    files = fake_google.build("drive").files()
+    made_id = made.url.split("/")[-2]
+    files.update(fileId=made_id, body={"trashed": True}, supportsAllDrives=True).execute()
+
+    trashed = listed(drive, root)[student_key(1)]
+    # In the trash, the copy is recorded as copied (RecordTemplate, as the planner plans it).
+    assert trashed.templates == frozenset() and trashed.copies == {token(template)}
+    drive.apply(root, PROGRAM, [RecordTemplate(folder.key, token(template))], notify=False)
+    files.delete(fileId=made_id, supportsAllDrives=True).execute()  # the trash emptied
+
+    assert listed(drive, root)[student_key(1)].templates == {token(template)}
 
 
 def test_a_copy_found_but_not_recorded_is_listed_and_record_template_records_it(

@@ -17,7 +17,13 @@ they are read with permissions.list, in batches.
 Writing (`apply`) goes in steps, each in batches of at most 100 calls, parts that were rate
 limited or met a server error sent again in rounds:
 1. folders, parents first, with IDs from files.generateIds: a create sent again after its reply
-   was lost answers 409 and is done, so there is never a second folder;
+   was lost answers 409 and is done, so there is never a second folder. A folder is created
+   with the record of the copies it is about to hold that take a generated ID ("token=ID"),
+   so no files.update records them after (step 5): one write less per new student. The next
+   listing reads such a template as copied while its copy is there; a copy still missing
+   (the run stopped before it, or it failed) is made again with the recorded ID, so Drive
+   answers 409 rather than make a second; one found in the trash is then recorded as copied
+   (RecordTemplate), so it is never made again;
 2. the grants record of each folder about to be shared, before any grant is made;
 3. shares, role changes and revokes;
 4. template copies, each tagged with its folder and template. Drive takes a generated ID only
@@ -30,7 +36,8 @@ limited or met a server error sent again in rounds:
    copy whose answer was lost the next run finds by its tags, records instead of copying
    again, and links. The template's type comes from check_templates (or one files.get per
    template);
-5. one files.update per folder that needs it: records of revoked grants and copied templates,
+5. one files.update per folder that needs it: records of revoked grants and of templates
+   copied into folders made before this apply (or refused their generated ID),
    moves, and records moved out of appProperties (a write to such a folder in step 2 moves
    its whole record too); then the tags of their template copies.
 Every change that can be made is made; then one WorkspaceError names each that failed, by
@@ -56,6 +63,7 @@ from jobs.infra import progress_line
 from jobs.model.doctor import is_scratch_key
 from jobs.model.drive import (
     COPY_KIND,
+    COPYING_PROPERTY,
     FOLDER_PROPERTY,
     GRANTS_PROPERTY,
     KEY_PROPERTY,
@@ -541,7 +549,7 @@ class GoogleDrive:
                 url=_url(item),
                 grants=tuple(grant for _, grant in access),
                 ours=read_tokens(properties, GRANTS_PROPERTY),
-                templates=read_tokens(properties, TEMPLATES_PROPERTY),
+                templates=_templates_recorded(properties, copy_files.get(key, ())),
                 copies=frozenset(copied.get(key, ())),
                 copy_files=tuple(copy_files.get(key, ())),
                 student_id=properties.get(STUDENT_PROPERTY, ""),
@@ -923,8 +931,10 @@ class _Apply:
         self.revoked: list[RevokeGrant] = []  # revokes done (or found done)
         self.copied: list[CopyTemplate] = []  # copies made (or found made)
         self.creates: list[CreateFolder] = []  # the folders to make, IDs taken (reserve)
-        self.with_ids: set[CopyTemplate] = set()  # copies of templates that take an ID
-        self.new_ids: list[str] = []  # for the creates, then those copies, in order
+        self.folder_ids: dict[str, str] = {}  # folder key -> the ID it is created with
+        # Copies of templates that take an ID -> theirs: a new one, or the one a folder made
+        # by an earlier run recorded for a copy that run did not make (`_recorded_copy_ids`).
+        self.copy_ids: dict[CopyTemplate, str] = {}
         self.copies: list[CopyTemplate] = []  # the copies to make (reserve)
         self.made_at: datetime | None = None  # when reserve() ran: the new copies' modified
         self.refused_id: set[CopyTemplate] = set()  # copies made without their generated ID
@@ -936,11 +946,25 @@ class _Apply:
         takes one: each folder's URL is then known."""
         self.creates = [c for c in changes if isinstance(c, CreateFolder) and c.key not in self.ids]
         copies = [c for c in changes if isinstance(c, CopyTemplate)]
-        self.with_ids = {copy for copy in copies if self._takes_id(copy)}
-        wanted = len(self.creates) + sum(copy in self.with_ids for copy in copies)
-        self.new_ids = self.drive._generate_ids(wanted) if wanted else []
+        with_ids = [copy for copy in copies if self._takes_id(copy)]
+        recorded = {
+            copy: recorded_id
+            for copy in with_ids
+            if (recorded_id := self._recorded_copy_id(copy)) is not None
+        }
+        wanted = len(self.creates) + len(with_ids) - len(recorded)
+        new_ids = iter(self.drive._generate_ids(wanted) if wanted else [])
+        self.folder_ids = {create.key: next(new_ids) for create in self.creates}
+        self.copy_ids = {copy: recorded.get(copy) or next(new_ids) for copy in with_ids}
         self.copies, self.made_at = copies, self.drive._now()
         return self.urls_after()
+
+    def _recorded_copy_id(self, copy: CopyTemplate) -> str | None:
+        """The ID a folder made by an earlier run recorded for this copy, which that run did
+        not make (it stopped, or the copy failed): the copy is made with it, so that should
+        it exist after all, Drive answers 409 rather than making a second."""
+        properties = self.properties.get(copy.folder_key, {})
+        return recorded_copies(properties).get(copy.template_token)
 
     def _takes_id(self, copy: CopyTemplate) -> bool:
         try:
@@ -951,8 +975,7 @@ class _Apply:
 
     def urls_after(self) -> dict[str, str]:
         """Every folder's URL once the changes are made (reserve() first)."""
-        created = zip(self.creates, self.new_ids[: len(self.creates)], strict=True)
-        new = {create.key: folder_url(new_id) for create, new_id in created}
+        new = {key: folder_url(new_id) for key, new_id in self.folder_ids.items()}
         return dict(sorted((self.urls | new).items()))
 
     def copies_after(self) -> dict[tuple[str, str], TemplateCopy]:
@@ -960,12 +983,9 @@ class _Apply:
         template token) (reserve() first): its address (from its ID and its template's type,
         as a listed copy's) and, for when anyone last changed it, now. A copy of a Google
         type takes no generated ID: its address is known only once it is made (copies_made)."""
-        new_ids = iter(self.new_ids[len(self.creates) :])
         found: dict[tuple[str, str], TemplateCopy] = {}
-        for copy in self.copies:
-            if copy not in self.with_ids:
-                continue
-            url = file_url(next(new_ids), self.drive._template_type(template_id(copy.template)))
+        for copy, new_id in self.copy_ids.items():
+            url = file_url(new_id, self.drive._template_type(template_id(copy.template)))
             found[(copy.folder_key, copy.template_token)] = TemplateCopy(
                 copy.template_token, url, self.made_at
             )
@@ -989,27 +1009,28 @@ class _Apply:
         shares = [c for c in changes if isinstance(c, ShareFolder)]
         copies = [c for c in changes if isinstance(c, CopyTemplate)]
         creates = self.creates
-        new_ids = iter(self.new_ids)
-        self._create(creates, shares, new_ids)
+        self._create(creates, shares)
         self._record_shares(shares, {create.key for create in creates})
         self._change_access(
             [c for c in changes if isinstance(c, ShareFolder | ChangeRole | RevokeGrant)]
         )
-        self._copy(copies, new_ids)
+        self._copy(copies)
         self._update(changes)
         return dict(sorted(self.urls.items()))
 
     # --- 1. Folders ------------------------------------------------------------------------
 
-    def _create(
-        self, creates: list[CreateFolder], shares: list[ShareFolder], new_ids: Iterator[str]
-    ) -> None:
+    def _create(self, creates: list[CreateFolder], shares: list[ShareFolder]) -> None:
         """Create folders in waves, a folder whose parent is created here after it. Each is
-        created with the record of the grants it is about to get."""
+        created with the record of the grants it is about to get, and of the copies with an
+        ID it is about to hold (so that no files.update records them after)."""
         grants: dict[str, set[str]] = {}
         for share in shares:
             grants.setdefault(share.folder_key, set()).add(token(share.email))
-        waiting = [(create, next(new_ids)) for create in creates]
+        copying: dict[str, dict[str, str]] = {}
+        for copy, copy_id in self.copy_ids.items():
+            copying.setdefault(copy.folder_key, {})[copy.template_token] = copy_id
+        waiting = [(create, self.folder_ids[create.key]) for create in creates]
         created_here = {create.key for create in creates}
         while waiting:
             wave: list[tuple[CreateFolder, str]] = []
@@ -1028,7 +1049,10 @@ class _Apply:
                 for create, _ in later:
                     self._not_created(create, "its parent folder is never created")
                 return
-            properties = [self._new_properties(c, grants.get(c.key, set())) for c, _ in wave]
+            properties = [
+                self._new_properties(c, grants.get(c.key, set()), copying.get(c.key, {}))
+                for c, _ in wave
+            ]
             calls = [
                 self._create_call(create, new_id, props)
                 for (create, new_id), props in zip(wave, properties, strict=True)
@@ -1045,7 +1069,9 @@ class _Apply:
                 self.properties[create.key] = props
             waiting = later
 
-    def _new_properties(self, create: CreateFolder, grants: set[str]) -> dict[str, str]:
+    def _new_properties(
+        self, create: CreateFolder, grants: set[str], copying: Mapping[str, str]
+    ) -> dict[str, str]:
         properties = {
             PROGRAM_PROPERTY: self.program_key,
             KEY_PROPERTY: create.key,
@@ -1053,7 +1079,11 @@ class _Apply:
         }
         if create.student_id:
             properties[STUDENT_PROPERTY] = create.student_id
-        return properties | chunk_tokens(sorted(grants), GRANTS_PROPERTY)
+        return (
+            properties
+            | chunk_tokens(sorted(grants), GRANTS_PROPERTY)
+            | chunk_tokens(copy_records(copying), COPYING_PROPERTY)
+        )
 
     def _create_call(self, create: CreateFolder, new_id: str, properties: dict[str, str]) -> _Call:
         body = {
@@ -1165,13 +1195,13 @@ class _Apply:
 
     # --- 4. Template copies ----------------------------------------------------------------
 
-    def _copy(self, copies: list[CopyTemplate], new_ids: Iterator[str]) -> None:
+    def _copy(self, copies: list[CopyTemplate]) -> None:
         """Copies with a generated ID, sent again as need be; then those without one (Google
         types, or refused the ID), each sent once."""
         with_id: list[tuple[CopyTemplate, str, dict[str, Any]]] = []
         without_id: list[tuple[CopyTemplate, str, dict[str, Any]]] = []
         for copy in copies:
-            new_id = next(new_ids) if copy in self.with_ids else None
+            new_id = self.copy_ids.get(copy)
             if not self._exists(copy.folder_key, [copy]):
                 continue
             try:
@@ -1253,6 +1283,8 @@ class _Apply:
             dropped.setdefault(revoke.folder_key, set()).update(recorded_as(revoke.email))
             involved.setdefault(revoke.folder_key, []).append(revoke)
         for copy in self.copied:
+            if self._recorded_when_created(copy):
+                continue
             added.setdefault(copy.folder_key, set()).add(copy.template_token)
             involved.setdefault(copy.folder_key, []).append(copy)
         rewrites: dict[str, RewriteRecord] = {}
@@ -1308,8 +1340,18 @@ class _Apply:
             )
         )
 
+    def _recorded_when_created(self, copy: CopyTemplate) -> bool:
+        """Whether the copy's folder, created by this apply, recorded it with the ID it was
+        made with: it needs no other record."""
+        if copy.folder_key not in self.folder_ids or copy in self.refused_id:
+            return False
+        recorded = recorded_copies(self.properties.get(copy.folder_key, {}))
+        copy_id = self.copy_ids.get(copy)
+        return copy_id is not None and recorded.get(copy.template_token) == copy_id
+
     def _records(self, key: str, dropped: set[str], added: set[str]) -> dict[str, str | None]:
-        """The property changes that record the grants and templates after this apply."""
+        """The property changes that record the grants and templates after this apply: a
+        template recorded as copied no longer needs the ID its folder was made with."""
         properties = self.properties[key]
         ours = read_tokens(properties, GRANTS_PROPERTY)
         templates = read_tokens(properties, TEMPLATES_PROPERTY)
@@ -1318,6 +1360,10 @@ class _Apply:
             changes |= _record(properties, GRANTS_PROPERTY, ours - dropped)
         if added - templates:
             changes |= _record(properties, TEMPLATES_PROPERTY, templates | added)
+            copying = recorded_copies(properties)
+            if copying.keys() & added:
+                left = {t: i for t, i in copying.items() if t not in added}
+                changes |= _record(properties, COPYING_PROPERTY, set(copy_records(left)))
         return changes
 
     def _move(self, key: str, parent_key: str) -> dict[str, str]:
@@ -1431,6 +1477,30 @@ def _copy_files(items: Iterable[Mapping[str, Any]]) -> dict[str, list[TemplateCo
         )
         found.setdefault(folder_key, []).append(copied)
     return found
+
+
+def _templates_recorded(
+    properties: Mapping[str, str], copies: Iterable[TemplateCopy]
+) -> frozenset[str]:
+    """The templates a folder records as copied: those recorded after their copy was made,
+    and those it was created with (with their copy's ID) whose copy is there, not in the
+    trash. One it was created with whose copy is missing is copied again, with that ID (the
+    run that made the folder stopped before the copy); one whose copy is in the trash is
+    then recorded, so a copy someone put in the trash is never made again."""
+    there = {copy.template_token for copy in copies}
+    made = recorded_copies(properties).keys() & there
+    return read_tokens(properties, TEMPLATES_PROPERTY) | made
+
+
+def recorded_copies(properties: Mapping[str, str]) -> dict[str, str]:
+    """Template token -> copy ID, as a folder records the copies it was created to hold."""
+    pairs = (entry.partition("=") for entry in read_tokens(properties, COPYING_PROPERTY))
+    return {template: copy_id for template, _, copy_id in pairs if template and copy_id}
+
+
+def copy_records(copying: Mapping[str, str]) -> list[str]:
+    """The entries `recorded_copies` reads: "token=ID"."""
+    return [f"{template}={copy_id}" for template, copy_id in sorted(copying.items())]
 
 
 def answered_copy(
