@@ -287,6 +287,8 @@ class _Cells:
         self.values: dict[tuple[int, int], tuple[CellValue, int | None]] = {}
         self.links: dict[tuple[int, int], str] = {}
         self.comments: dict[tuple[int, int], str] = {}
+        # Date-formatted numbers converted, by text and style: a column of dates repeats a few.
+        self.dates: dict[tuple[str, int], CellValue] = {}
 
     def add_row(self, row: ElementTree.Element) -> None:
         number = row.get("r")
@@ -326,16 +328,11 @@ class _Cells:
         try:
             if kind == "n":
                 number = _cast_number(text)
-                cell_format = self.styles.cell_format(style)
-                if not cell_format.is_date:
+                if not self.styles.cell_format(style).is_date:
                     return number
-                try:
-                    moment = from_excel(
-                        number, self.styles.epoch, timedelta=cell_format.is_duration
-                    )
-                except (OverflowError, ValueError):
-                    return "#VALUE!"  # openpyxl's error for a date out of range
-                return typed_value(moment, lambda: self.styles.number_format(style))
+                if (text, style) not in self.dates:
+                    self.dates[text, style] = self._moment(number, style)
+                return self.dates[text, style]
             if kind == "s":
                 return self.shared_strings()[int(text)]
             if kind == "b":
@@ -346,13 +343,26 @@ class _Cells:
             raise NotReadAlike(str(error)) from None
         return text  # "str", "e" and any other kind: the text as it is
 
+    def _moment(self, number: float, style: int) -> CellValue:
+        """A date-formatted number as openpyxl converts it."""
+        try:
+            moment = from_excel(
+                number, self.styles.epoch, timedelta=self.styles.cell_format(style).is_duration
+            )
+        except (OverflowError, ValueError):
+            return "#VALUE!"  # openpyxl's error for a date out of range
+        return typed_value(moment, lambda: self.styles.number_format(style))
+
     def add_link(self, link: ElementTree.Element, targets: Mapping[str | None, str]) -> None:
         """A hyperlink as openpyxl binds it to its cell, a cell with no value showing it."""
         if (
             link.tag != _HYPERLINK
             or len(link)
-            or not _LINK_ATTRIBUTES.issuperset(
-                name for name in link.attrib if name[0] != "{" or name == _RELATIONSHIP_ID
+            or not (
+                _LINK_ATTRIBUTES.issuperset(link.attrib)  # nearly always: no others at all
+                or _LINK_ATTRIBUTES.issuperset(
+                    name for name in link.attrib if name[0] != "{" or name == _RELATIONSHIP_ID
+                )
             )
         ):
             raise NotReadAlike("a hyperlink openpyxl reads another way")
@@ -376,28 +386,41 @@ class _Cells:
             self.links.pop(place, None)
 
     def owned(self) -> OwnedCells:
+        values = self._linked()
+        # A cell openpyxl makes to hold a link has no style.
+        has_style = {
+            style: style is not None and self.styles.has_style(style)
+            for style in {style for _, style in values.values()}
+        }
         rows: dict[int, dict[int, CellValue]] = {}
-        styled = []
-        has_style: dict[int, bool] = {}
-        for (row, column), (value, style) in self.values.items():
-            url = self.links.get((row, column))
-            if url is not None and isinstance(value, str):
-                value = Link(value, url)
-            rows.setdefault(row, {})[column] = value
-            if style is not None:
-                if style not in has_style:
-                    has_style[style] = self.styles.has_style(style)
-                if has_style[style]:
-                    styled.append((row, column, style))
+        styled: list[tuple[int, int, int]] = []
+        for (row, column), (value, style) in values.items():
+            line = rows.get(row)
+            if line is None:
+                line = rows[row] = {}
+            line[column] = value
+            if has_style[style] and style is not None:
+                styled.append((row, column, style))
         grid: Grid = [[] for _ in range(max(rows, default=-1) + 1)]
-        for row, values in rows.items():
-            line: list[CellValue] = [None] * (max(values) + 1)
-            for column, value in values.items():
-                line[column] = value
-            grid[row] = line
+        for row, found in rows.items():
+            cells: list[CellValue] = [None] * (max(found) + 1)
+            for column, value in found.items():
+                cells[column] = value
+            grid[row] = cells
         styled.sort()  # cells come in reading order, nearly always: a sort costs little
         comments = tuple((*place, text) for place, text in sorted(self.comments.items()))
         return OwnedCells(trim_grid(grid), comments, tuple(styled))
+
+    def _linked(self) -> dict[tuple[int, int], tuple[CellValue, int | None]]:
+        """The values, text with a link as `Link`."""
+        if not self.links:
+            return self.values
+        values = dict(self.values)
+        for place, url in self.links.items():
+            found = values.get(place)
+            if found is not None and isinstance(found[0], str):
+                values[place] = (Link(found[0], url), found[1])
+        return values
 
 
 def _parsed(xml: bytes) -> ElementTree.Element:
@@ -410,7 +433,7 @@ def _parsed(xml: bytes) -> ElementTree.Element:
 def _with_plain_rows_read(xml: bytes, cells: _Cells) -> ElementTree.Element | None:
     """The worksheet without its rows, once their cells are added to `cells`, if its
     <sheetData> holds only rows and cells of the plain forms spreadsheet programs write (see
-    _PLAIN_ROWS), read as ElementTree reads them; None for any other worksheet, whose rows
+    _PLAIN_TOKEN), read as ElementTree reads them; None for any other worksheet, whose rows
     the caller reads with ElementTree. ElementTree made an object of every cell and its every
     child, and building and asking them cost most of reading a tab of thousands of rows."""
     start, end = xml.find(b"<sheetData>"), xml.find(b"</sheetData>")
@@ -426,46 +449,95 @@ def _with_plain_rows_read(xml: bytes, cells: _Cells) -> ElementTree.Element | No
         rows = xml[start + len(b"<sheetData>") : end].decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if _NOT_PLAIN_TEXT.search(rows) or not _PLAIN_ROWS.fullmatch(rows):
+    if _NOT_PLAIN_TEXT.search(rows):
         return None
-    for attributes in set(_ROW_ATTRIBUTES.findall(rows)):  # rows share a few
-        names = _ATTRIBUTE_NAME.findall(attributes)
-        if len(names) != len(set(names)) or "xmlns" in names:
-            return None  # a name given twice (no XML reader reads it), or another namespace
     root = _parsed(xml[:start] + _PLACEHOLDER + xml[end + len(b"</sheetData>") :])
     placed = [element for element in root.iter() if _PLACEHOLDER_NAME in element.attrib]
     if [element.tag for element in placed] != [f"{_MAIN}sheetData"] or next(
         root.iter(_ROW), None
     ) is not None:
         return None  # rows in another namespace than the cells are looked for in, or elsewhere
-    style_index, typed, values = cells.styles.index, cells.typed, cells.values
-    for reference, style, kind, valued, text, inline, inline_text in _PLAIN_CELL.findall(rows):
-        index = style_index(style or None)
-        kind = kind or "n"
+    values = _plain_cells(rows, cells)
+    if values is None:
+        return None
+    cells.values.update(values)
+    return root
+
+
+def _plain_cells(rows: str, cells: _Cells) -> dict[tuple[int, int], tuple[CellValue, int]] | None:
+    """Each cell of <sheetData>'s content `rows` by place, with its style index, typed as
+    `_Cells.typed` types it; None unless `rows` is nothing but plain rows of plain cells.
+    One pass of one pattern finds them and proves the form: the tokens found must follow
+    one another with nothing left between them, cells inside rows (a pattern matching the
+    whole content, then another finding the cells, read it twice)."""
+    style_index, typed = cells.styles.index, cells.typed
+    indices: dict[str, int] = {}  # a cell's `s` -> its style index
+    columns: dict[str, int] = {}  # a reference's letters -> its column
+    values: dict[tuple[int, int], tuple[CellValue, int]] = {}
+    row_attributes: set[str] = set()
+    consumed, in_row = 0, False
+    for token in _PLAIN_TOKEN.findall(rows):
+        row_open, attributes, row_end, cell, letters, digits = token[:6]
+        if not cell:
+            if row_open:
+                if in_row:
+                    return None
+                consumed += len(row_open)
+                row_attributes.add(attributes)
+                in_row = row_end == ">"
+            elif in_row:  # </row>
+                consumed += 6
+                in_row = False
+            else:
+                return None
+            continue
+        if not in_row:
+            return None
+        consumed += len(cell)
+        style, kind, valued, text, inline, inline_text = token[6:]
+        index = indices.get(style)
+        if index is None:
+            index = indices[style] = style_index(style or None)
         value: CellValue
         if kind == "inlineStr":
             value = _unescaped(inline_text) if inline else None
         else:
-            value = typed(kind, (_unescaped(text) or None) if valued else None, index)
-        values[_place(reference)] = (value, index)
-    return root
+            value = typed(kind or "n", (_unescaped(text) or None) if valued else None, index)
+        column = columns.get(letters)
+        if column is None:
+            column = columns[letters] = _column_index(letters)
+        row = int(digits)
+        if row > _MAX_ROW:
+            raise NotReadAlike(f"cell reference {letters}{digits!r}")
+        values[row - 1, column] = (value, index)
+    if in_row or consumed != len(rows) or not _plain_attributes(row_attributes):
+        return None
+    return values
+
+
+def _plain_attributes(row_attributes: set[str]) -> bool:
+    """No row gives an attribute twice (no XML reader reads that) nor another namespace."""
+    for attributes in row_attributes:  # rows share a few
+        names = _ATTRIBUTE_NAME.findall(attributes)
+        if len(names) != len(set(names)) or "xmlns" in names:
+            return False
+    return True
 
 
 # <sheetData>'s content in the forms Excel, LibreOffice, Google Sheets and openpyxl write it
 # (any other goes through ElementTree): rows numbered, with plain attributes, holding cells
 # with a reference, maybe a style and a type, and a value or an inline text. Text holds no
 # entity but the five of XML, no character reference and no carriage return, so it reads as
-# ElementTree reads it once those five are replaced.
+# ElementTree reads it once those five are replaced. A token is a row's start (or a whole
+# empty row), a row's end, or a cell.
 _PLAIN_CELL_FORM = (
-    r'<c r="([A-Z]{1,3}[1-9][0-9]*)"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?'
+    r'<c r="([A-Z]{1,3})([1-9][0-9]*)"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?'
     r'(?: ?/>|>(?:(<v>)([^<]*)</v>|(<is>)<t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>)'
 )
-_PLAIN_CELL = re.compile(_PLAIN_CELL_FORM)
 _ROW_ATTRIBUTES_FORM = r'(?: [A-Za-z]+="[^"<&]*")*'
-_PLAIN_ROWS = re.compile(
-    rf'(?:<row r="[1-9][0-9]*"{_ROW_ATTRIBUTES_FORM}(?: ?/>|>(?:{_PLAIN_CELL_FORM})*</row>))*'
+_PLAIN_TOKEN = re.compile(
+    rf'(<row r="[1-9][0-9]*"({_ROW_ATTRIBUTES_FORM})( ?/>|>))|</row>|({_PLAIN_CELL_FORM})'
 )
-_ROW_ATTRIBUTES = re.compile(rf'<row r="[1-9][0-9]*"({_ROW_ATTRIBUTES_FORM})')
 _ATTRIBUTE_NAME = re.compile(r' ([A-Za-z]+)="')
 _NOT_PLAIN_TEXT = re.compile(
     "[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]|&(?!(?:amp|lt|gt|quot|apos);)|]]>"
@@ -578,7 +650,9 @@ def _plain_relationships(root: ElementTree.Element, rels: str) -> list[_Relation
     parent = posixpath.split(posixpath.dirname(rels))[0]
     read = []
     for listed in root:
-        attributes = {name: value for name, value in listed.attrib.items() if name[0] != "{"}
+        attributes = listed.attrib
+        if not _RELATIONSHIP_ATTRIBUTES.issuperset(attributes):  # nearly always: no others
+            attributes = {name: value for name, value in attributes.items() if name[0] != "{"}
         if len(listed) or not _RELATIONSHIP_ATTRIBUTES.issuperset(attributes):
             return None
         kind, target = attributes.get("Type"), attributes.get("Target")
