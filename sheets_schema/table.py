@@ -197,15 +197,25 @@ def _distinct_codes_of(parts: Sequence[Sequence[object]]) -> tuple[np.ndarray, l
     code_of: dict[object, int] = {}
     coded, types = [], set()
     for part in parts:
-        local = {cell: code for code, cell in enumerate(dict.fromkeys(part))}
-        local_codes = np.fromiter(map(local.__getitem__, part), dtype=np.int32, count=len(part))
-        in_all = [code_of.setdefault(cell, len(code_of)) for cell in local]
-        coded.append(np.array(in_all, dtype=np.int32)[local_codes])
+        first, first_of_each = _first_positions(part)
+        # Each distinct cell's number over all parts, at its first position in this part.
+        in_all = np.empty(len(part), dtype=np.int32)
+        in_all[list(first.values())] = [code_of.setdefault(cell, len(code_of)) for cell in first]
+        coded.append(in_all[first_of_each])
         types |= set(map(type, part))
     if not _self_keyed(types):  # types whose values compare equal: told apart over all
         return distinct_codes(list(chain.from_iterable(parts)))
     codes = np.concatenate(coded) if coded else np.zeros(0, dtype=np.int32)
     return codes, list(code_of)
+
+
+def _first_positions(cells: Sequence[object]) -> tuple[dict[object, int], np.ndarray]:
+    """Each distinct cell's first position, and per cell the first position of a cell equal
+    to it: one pass in C (setdefault keeps the first), not one to find the distinct cells
+    and another to look each cell up among them."""
+    first: dict[object, int] = {}
+    positions = map(first.setdefault, cells, range(len(cells)))
+    return first, np.fromiter(positions, dtype=np.int32, count=len(cells))
 
 
 def _each(items: Sequence[object], test: Callable[[Any], bool]) -> np.ndarray:
@@ -301,25 +311,29 @@ def distinct_codes(
     `signed_zeros`, -0.0 apart from 0.0 too (a column parsed whole has always read both as the
     first it met, but a cell parsed on its own keeps its sign)."""
     # By value first, in C; then, only where it matters, apart by type and sign.
-    by_value = {cell: code for code, cell in enumerate(dict.fromkeys(cells))}
-    # 32-bit codes: columns of millions of cells cost by their size.
-    codes = np.fromiter(map(by_value.__getitem__, cells), dtype=np.int32, count=len(cells))
-    apart = _apart(cells, codes, by_value, signed_zeros, numbers_alike)
+    first, first_of_each = _first_positions(cells)
+    # Numbered as first met; 32-bit codes: columns of millions of cells cost by their size.
+    number_at = np.empty(len(cells), dtype=np.int32)
+    number_at[list(first.values())] = np.arange(len(first), dtype=np.int32)
+    codes = number_at[first_of_each]
+    zero = first.get(0)  # the value 0 == 0.0 == -0.0 == False, if any cell holds it
+    zero_code = None if zero is None else int(number_at[zero])
+    apart = _apart(cells, codes, zero_code, signed_zeros, numbers_alike)
     if apart is None:
-        return codes, list(by_value)
+        return codes, list(first)
     key = codes.astype(np.int64) * (int(apart.max()) + 1) + apart
     used = np.zeros(int(key.max()) + 1, dtype=bool)
     used[key] = True
     codes = (np.cumsum(used, dtype=np.int32) - 1)[key]  # the keys used, numbered in order
-    first = np.full(int(codes.max()) + 1, len(cells))
-    np.minimum.at(first, codes, np.arange(len(cells)))
-    return codes, [cells[position] for position in first.tolist()]
+    first_met = np.full(int(codes.max()) + 1, len(cells))
+    np.minimum.at(first_met, codes, np.arange(len(cells)))
+    return codes, [cells[position] for position in first_met.tolist()]
 
 
 def _apart(
     cells: Sequence[object],
     codes: np.ndarray,
-    by_value: dict[object, int],
+    zero: int | None,
     signed_zeros: bool,
     numbers_alike: frozenset[type],
 ) -> np.ndarray | None:
@@ -331,7 +345,6 @@ def _apart(
     if not _self_keyed(types, numbers_alike):
         index_of = {kind: index for index, kind in enumerate(types)}
         apart = 2 * np.fromiter(map(index_of.__getitem__, map(type, cells)), np.intp, len(cells))
-    zero = by_value.get(0)  # the value 0 == 0.0 == -0.0 == False, if any cell holds it
     if signed_zeros and zero is not None and any(issubclass(kind, float) for kind in types):
         negative = [
             position
