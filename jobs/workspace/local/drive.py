@@ -58,6 +58,7 @@ from jobs.workspace.local.files import (
     discard,
     link_path,
     read_bytes,
+    relative_path,
     replace_file,
     replace_files,
 )
@@ -186,7 +187,7 @@ class LocalDrive:
         links spreadsheets: a link cell in an .xlsx file opens the folder (a line in an .ics
         file names it), and the workspace folder can be moved as a whole."""
         here, into_calendar = _linked_from(from_spreadsheet)
-        relative = posixpath.relpath(PurePath(url).as_posix(), here)
+        relative = relative_path(PurePath(url).as_posix(), here)
         return relative if into_calendar else link_path(relative)
 
     # --- Paths ----------------------------------------------------------------------------------

@@ -17,12 +17,40 @@ from pathlib import Path
 from jobs.errors import WorkspaceError
 
 
-@functools.lru_cache(maxsize=4096)
 def relative_path(path: str, folder: str) -> str:
-    """`posixpath.relpath(path, folder)` for two paths relative to the workspace folder,
-    remembered: relpath asks the system for the working directory on every call, and a run
-    makes a link per student and tab out of a few pairs of files."""
+    """`posixpath.relpath(path, folder)` for two paths relative to the workspace folder, out
+    of remembered answers: relpath asks the system for the working directory on every call,
+    and a run links every student's folder from a few files. A plain path's answer is its
+    directory's (remembered, there are a few) and its name, unless `folder` is in it."""
+    directory, _, name = path.rpartition("/")
+    if directory and _plain(path) and _plain(folder) and not _within(folder, path):
+        start = _remembered_relpath(directory, folder)
+        return name if start == "." else f"{start}/{name}"
+    return _remembered_relpath(path, folder)
+
+
+@functools.lru_cache(maxsize=4096)
+def _remembered_relpath(path: str, folder: str) -> str:
     return posixpath.relpath(path, folder)
+
+
+def _plain(path: str) -> bool:
+    """A relative path with no empty, "." or ".." part, which relpath takes as it is."""
+    return not (
+        path.startswith("/")
+        or path.endswith("/")
+        or "//" in path
+        or path in (".", "..")
+        or path.startswith(("./", "../"))
+        or "/./" in path
+        or "/../" in path
+        or path.endswith(("/.", "/.."))
+    )
+
+
+def _within(folder: str, path: str) -> bool:
+    """`folder` is `path` or inside it."""
+    return folder == path or folder.startswith(path + "/")
 
 
 def link_path(relative: str) -> str:
