@@ -101,9 +101,9 @@ class Package:
 def read_package(original: bytes) -> Package:
     """The sheets of the `.xlsx` file `original` and their sheet-scoped defined names."""
     parts = _Parts.open(original)
-    workbook = parts.workbook()
-    root = parts.tree(workbook)
-    sheets = parts.sheets(workbook, root)
+    workbook, root = parts.workbook_root()
+    relationships = parts.relationships(workbook)  # each part read once: a run reads hundreds
+    sheets = _sheets(root, relationships)
     scoped: dict[int, dict[str, str]] = {}
     for name in root.iter(f"{{{_MAIN}}}definedName"):
         scope = name.get("localSheetId")
@@ -124,8 +124,8 @@ def read_package(original: bytes) -> Package:
     return Package(
         tabs=tabs,
         date1904=date1904,
-        styles=parts.part_with(workbook, _STYLES_REL),
-        shared_strings=parts.part_with(workbook, _SHARED_STRINGS_REL),
+        styles=_first_of(relationships, _STYLES_REL),
+        shared_strings=_first_of(relationships, _SHARED_STRINGS_REL),
     )
 
 
@@ -169,6 +169,25 @@ def splice(original: bytes, scratch: bytes, replacing: Collection[str]) -> bytes
 
 
 # --- The package ------------------------------------------------------------------------------
+
+_Relationship = tuple[str, str, str | None]  # Id, type, target part (None: outside the package)
+
+
+def _sheets(root: ElementTree.Element, relationships: Iterable[_Relationship]) -> list[_Sheet]:
+    """The sheets the workbook's XML `root` lists, by its `relationships`."""
+    by_id = {rel_id: (kind, member) for rel_id, kind, member in relationships}
+    sheets = []
+    for index, sheet in enumerate(root.iter(f"{{{_MAIN}}}sheet")):
+        kind, member = by_id.get(sheet.get(f"{{{_OFFICE_REL}}}id", ""), ("", None))
+        if member is None and kind == _WORKSHEET_REL:
+            raise PackageError(f"the part of its tab {sheet.get('name')!r} is missing")
+        sheets.append(_Sheet(sheet.get("name", ""), index, member or "", kind))
+    return sheets
+
+
+def _first_of(relationships: Iterable[_Relationship], kind: str) -> str | None:
+    """The first part in the package a relationship of `kind` leads to."""
+    return next((m for _, k, m in relationships if k == kind and m), None)
 
 
 @dataclass(frozen=True)
@@ -252,7 +271,7 @@ class _Parts:
         except (KeyError, ElementTree.ParseError) as error:
             raise PackageError(f"{part} is missing or damaged ({error})") from None
 
-    def relationships(self, part: str) -> list[tuple[str, str, str | None]]:
+    def relationships(self, part: str) -> list[_Relationship]:
         """(Id, type, target part or None if external) of each relationship of `part`."""
         rels = self.find(_rels_name(part))
         if rels is None:
@@ -266,27 +285,24 @@ class _Parts:
         return found
 
     def workbook(self) -> str:
+        return self.workbook_root()[0]
+
+    def workbook_root(self) -> tuple[str, ElementTree.Element]:
+        """The workbook's part, and its XML read."""
         for _, kind, member in self.relationships(""):
             if kind.endswith("/officeDocument") and member:
                 root = self.tree(member)
                 if root.tag != f"{{{_MAIN}}}workbook":
                     # Strict Open XML, or not a spreadsheet at all.
                     raise PackageError("its workbook is not in the Open XML format Excel saves")
-                return member
+                return member, root
         raise PackageError("it has no workbook part")
 
     def sheets(self, workbook: str, root: ElementTree.Element) -> list[_Sheet]:
-        by_id = {rel_id: (kind, member) for rel_id, kind, member in self.relationships(workbook)}
-        sheets = []
-        for index, sheet in enumerate(root.iter(f"{{{_MAIN}}}sheet")):
-            kind, member = by_id.get(sheet.get(f"{{{_OFFICE_REL}}}id", ""), ("", None))
-            if member is None and kind == _WORKSHEET_REL:
-                raise PackageError(f"the part of its tab {sheet.get('name')!r} is missing")
-            sheets.append(_Sheet(sheet.get("name", ""), index, member or "", kind))
-        return sheets
+        return _sheets(root, self.relationships(workbook))
 
     def part_with(self, owner: str, kind: str) -> str | None:
-        return next((m for _, k, m in self.relationships(owner) if k == kind and m), None)
+        return _first_of(self.relationships(owner), kind)
 
     def shared_strings(self) -> list[str]:
         part = self.part_with(self.workbook(), _SHARED_STRINGS_REL)
