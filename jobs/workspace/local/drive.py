@@ -96,12 +96,14 @@ class LocalDrive:
         directory is not a directory in the workspace folder. (`grants` costs nothing here:
         the manifests hold them.)"""
         del grants
-        records = _scan(self._top(root), program_key, self.root)
+        top = self._top(root)
+        records = _scan(top, program_key, self.root)
+        places = _places(records, self._url(top), os.fspath(top))
         return [
             _folder(
                 copies[0],
-                url=self._url(copies[0].path),
-                duplicate_urls=tuple(self._url(other.path) for other in copies[1:]),
+                *places[copies[0]],
+                duplicate_urls=tuple(places[other][0] for other in copies[1:]),
             )
             for copies in _by_key(records).values()
         ]
@@ -461,20 +463,37 @@ def _by_key(records: Sequence[_Record]) -> dict[str, list[_Record]]:
     return keyed
 
 
-def _folder(record: _Record, *, url: str, duplicate_urls: tuple[str, ...]) -> Folder:
+def _places(records: Sequence[_Record], top_url: str, top: str) -> dict[_Record, tuple[str, str]]:
+    """Each record's URL and directory, as strings: a listing of thousands of folders spent
+    most of its time making and taking apart their paths as Path objects. Records come
+    parents first (as `_scan` gives them), so a record's parent's place is known before it."""
+    places: dict[_Record, tuple[str, str]] = {}
+    for record in records:
+        url, directory = places[record.inside] if record.inside else (top_url, top)
+        names = "/".join(record.relative)
+        places[record] = (
+            names if url == "." else f"{url}/{names}",
+            os.path.join(directory, *record.relative),
+        )
+    return places
+
+
+def _folder(
+    record: _Record, url: str, directory: str, *, duplicate_urls: tuple[str, ...]
+) -> Folder:
     found = record.manifest
-    path = record.path
     # The copies still in the folder (the manifest records a copy with its template), with
     # the time the file was last changed: one stat a copy.
     copy_files = tuple(
         TemplateCopy(template, f"{url}/{name}", modified)
         for template, name in sorted(found.copies.items())
-        if _plain_name(name) and (modified := _file_modified(path / name)) is not None
+        if _plain_name(name)
+        and (modified := _file_modified(os.path.join(directory, name))) is not None
     )
     return Folder(
         key=found.key,
         kind=found.kind,
-        name=path.name,
+        name=os.path.basename(directory),
         parent_key=record.parent_key,
         url=url,
         grants=tuple(_sorted_grants(found.grants)),
@@ -487,11 +506,11 @@ def _folder(record: _Record, *, url: str, duplicate_urls: tuple[str, ...]) -> Fo
     )
 
 
-def _file_modified(path: Path) -> datetime | None:
+def _file_modified(path: Path | str) -> datetime | None:
     """When a regular file was last changed (its mtime, as an aware time); None when it is not
     a file (gone, renamed, a directory)."""
     try:
-        found = path.stat()
+        found = os.stat(path)
     except OSError:
         return None
     if not stat.S_ISREG(found.st_mode):
