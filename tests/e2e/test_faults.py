@@ -413,23 +413,27 @@ def test_drive_works_on_while_check_ins_and_progress_write_and_they_link_its_new
 
 
 def test_a_timeout_holds_the_request_past_the_clients_timeout_and_is_retried(site):
-    site.fake.faults.chaos(1.0, kinds=["timeout"], method="drive.files.generateIds")
+    site.fake.faults.chaos(1.0, kinds=["timeout"], method="calendar.events.list")
     outcome = run_tutorsync(site)
     assert site.fake.faults.injected == {"timeout": 6}  # every attempt, then the job gives up
     assert outcome.exit_code == 1 and outcome.report is not None
     [failure] = outcome.failures()
     assert "ReadTimeout" in failure and names_a_resource(site, [failure])
-    assert [job["job"] for job in outcome.report["jobs"] if job["ok"]] == ["checkins", "progress"]
+    assert [job["job"] for job in outcome.report["jobs"] if job["ok"]] == ["folders", "progress"]
 
 
 @pytest.mark.parametrize("kind", ["dropped", "503"])
 def test_drive_batches_lost_every_time_fail_naming_the_folders_root(site, kind):
     site.fake.faults.chaos(1.0, kinds=[kind], method="drive.batch")
     outcome = run_tutorsync(site)
-    [failure] = outcome.failures()
+    failures = outcome.failures()
     assert outcome.exit_code == 1 and outcome.report["ok"] is False
-    assert f"folders.root {site.settings.folders.root}" in failure, failure
-    assert "run again" in failure
+    # The first batch reads the root and the templates: lost, the folders cannot be read, so
+    # nothing is written, and each job says why.
+    assert len(failures) == 3
+    for failure in failures:
+        assert f"folders.root {site.settings.folders.root}" in failure, failure
+        assert "run again" in failure
 
 
 def test_a_cut_off_refuses_everything_after_the_kth_write(site):

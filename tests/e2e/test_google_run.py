@@ -79,13 +79,13 @@ def test_second_run_on_google_makes_no_write(google_demo, fake_google):
         "sheets.spreadsheets.get",
         "calendar.events.list",
         "calendar.freebusy.query",
-        "drive.files.get",  # the folders' root
+        "drive.files.get",  # the folders' root and the templates, in one batch
         "drive.files.list",  # the program's folders, one filtered listing
-        "drive.batch",  # their sharing (a shared drive's listing does not carry it)
+        "drive.batch",  # those gets; their sharing (a shared drive's listing lacks it)
         "drive.permissions.list",
         "oauth2.token",
     }
-    assert counts["drive.batch"] == 1  # 60 students: one batch of permission reads
+    assert counts["drive.batch"] == 2  # the gets; 60 students: one batch of permission reads
 
 
 RUN_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")

@@ -237,7 +237,11 @@ def test_a_sign_in_limited_to_drive_file_is_told_why_the_root_is_not_found_and_t
         f"--scopes=https://www.googleapis.com/auth/cloud-platform,{','.join(every_scope())}`"
         in (failure)
     )
-    assert [r.status for r in fake_google.requests if r.method_id == "drive.files.get"] == [404]
+    # The root's and the template's, read in one batch, neither sent again.
+    assert [r.status for r in fake_google.requests if r.method_id == "drive.files.get"] == [
+        404,
+        404,
+    ]
 
 
 # --- Another Cloud project ----------------------------------------------------------------------

@@ -201,9 +201,13 @@ def test_sixty_students_are_created_and_shared_in_one_apply_and_listed_back(
     assert counts["drive.files.generateIds"] == 1
     assert counts["drive.files.create"] == 61
     assert counts["drive.permissions.create"] == 120
-    # apply reuses the listing, and looks again, by tags alone, only because it creates
+    # apply reuses the listing, and looks again, by tags alone, only because it creates: in
+    # the batch that takes the new IDs
     assert counts["drive.files.list"] == 2
-    assert counts["drive.batch"] == 4  # the term folder, 60 students, 2 x 60 shares
+    assert counts["drive.batch"] == 5  # IDs and that look, the term folder, 60 students,
+    # 2 x 60 shares
+    top_level = [r.method_id for r in fake_google.requests if not r.in_batch]
+    assert top_level == ["drive.files.get", "drive.files.list", *["drive.batch"] * 5]
     assert sorted(urls) == sorted([TERM, *(student_key(n) for n in range(60))])
     folders = listed(drive, root)
     assert set(folders) == set(urls)
@@ -936,7 +940,7 @@ def test_batches_hold_at_most_one_hundred_calls(drive, root, fake_google):
 
     sizes = batch_sizes(fake_google)
     assert max(sizes) == 100
-    assert sizes == [1, 100, 50, 100, 100, 100]  # term; students; 300 shares
+    assert sizes == [2, 1, 100, 50, 100, 100, 100]  # IDs and a look; term; students; shares
     assert fake_google.counts()["drive.files.create"] == 151
 
 
@@ -990,7 +994,8 @@ def test_a_plan_made_stale_by_another_machine_writes_nothing_and_says_so(
     with pytest.raises(FoldersChanged) as raised:
         drive.apply(root, PROGRAM, stale, notify=False)
 
-    assert write_counts(fake_google) == {}
+    # The IDs taken in the batch that looked again are never used.
+    assert write_counts(fake_google).keys() <= {"drive.files.generateIds"}
     assert fake_google.counts()["drive.files.list"] == 1  # one light look, tags only
     assert "3 of the planned folders" in str(raised.value)
     assert student_key(1) in str(raised.value) and "nothing was written" in str(raised.value)
@@ -1201,6 +1206,31 @@ def test_a_service_account_with_a_root_in_my_drive_is_told_to_use_a_shared_drive
     assert "storageQuotaExceeded" in message and "shared drive" in message
     assert [f["id"] for f in fake_google.drive.files()] == [root]
     assert fake_google.counts()["drive.files.create"] == 1  # a refusal that lasts: not resent
+
+
+def test_the_templates_are_read_beside_the_root_and_explained_as_alone(
+    session, sleeps, root, fake_google
+):
+    there = fake_google.drive.add_file("Plan", PDF)
+    missing = "1" + "y" * 32
+    drive = GoogleDrive(session, sleep=sleeps.append, templates=[there, missing])
+    alone = GoogleDrive(session, sleep=sleeps.append)
+    alone.list_folders(root, PROGRAM)
+    explained_alone = alone.check_templates([there, missing])
+    fake_google.reset_log()
+
+    drive.list_folders(root, PROGRAM)
+    problems = drive.check_templates([there, missing])
+
+    assert problems == explained_alone
+    assert "share it with the service account (Viewer is enough)" in problems[0]
+    top_level = [r.method_id for r in fake_google.requests if not r.in_batch]
+    assert top_level[0] == "drive.batch"  # the root and both templates
+    assert "drive.files.get" not in top_level
+    # A second check reads them again: what was read beside the root serves once.
+    fake_google.reset_log()
+    assert drive.check_templates([there, missing]) == explained_alone
+    assert fake_google.counts()["drive.files.get"] == 2
 
 
 def test_a_missing_template_is_explained(drive, root, fake_google):

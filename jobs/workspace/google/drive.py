@@ -5,7 +5,8 @@ It asks for the `drive` scope (scopes.py says why: `drive.file` would not reach 
 the templates, which a person made), and touches only the root's subtree, the files it tagged
 and the templates it copies.
 
-Reading: one files.get of the root, then ONE filtered files.list (paged) finds every folder and
+Reading: one files.get of the root (in one batch with a files.get per template, which
+check_templates then reads from), then ONE filtered files.list (paged) finds every folder and
 template copy of the program by its tags, wherever it was moved, trashed ones too. Tags are
 public `properties`, which every sign-in reads: appProperties, where earlier versions kept
 them, are private to the Cloud project that wrote them, so a new service account or OAuth
@@ -14,8 +15,9 @@ as `outdated_record`; the plan rewrites it (step 5), and its template copies wit
 Drive gives an item's permissions in the listing only outside shared drives; for the others
 they are read with permissions.list, in batches.
 
-Writing (`apply`) goes in steps, each in batches of at most 100 calls, parts that were rate
-limited or met a server error sent again in rounds:
+Writing (`apply`) first takes the new IDs, in one batch with a light listing that checks no
+other machine made the same folders meanwhile; then it goes in steps, each in batches of at
+most 100 calls, parts that were rate limited or met a server error sent again in rounds:
 1. folders, parents first, with IDs from files.generateIds: a create sent again after its reply
    was lost answers 409 and is done, so there is never a second folder. A folder is created
    with the record of the copies it is about to hold that take a generated ID ("token=ID"),
@@ -51,7 +53,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import requests
 from google.auth.exceptions import GoogleAuthError
@@ -310,6 +312,9 @@ class _Failure:
 Result = tuple[dict[str, Any], None] | tuple[None, _Error]
 
 
+_T = TypeVar("_T")
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -317,7 +322,8 @@ def _utc_now() -> datetime:
 class GoogleDrive:
     """Student folders on Google Drive. `account` names who tutorsync acts as, for messages;
     `sleep` waits between rounds that re-send rate-limited batch parts (injectable for
-    tests)."""
+    tests). `templates` (folders.templates) are read in the batch that reads the root for a
+    listing, so check_templates after it sends nothing more."""
 
     def __init__(
         self,
@@ -327,8 +333,13 @@ class GoogleDrive:
         sleep: Sleep = wall_sleep,
         rng: random.Random | None = None,
         now: Callable[[], datetime] = _utc_now,
+        templates: Sequence[str] = (),
     ) -> None:
         self._session = session
+        self._templates = tuple(templates)
+        # Template file ID -> what the files.get beside the root's answered: for the next
+        # check_templates only.
+        self._read_with_root: dict[str, Result] = {}
         self._account = account
         self._sleep = sleep
         self._now = now  # when a copy about to be made is made, as the next listing will say
@@ -374,12 +385,18 @@ class GoogleDrive:
         """Check the plan is not stale and take the new folders' IDs, so every URL is known;
         then make the changes, in a thread with `background`."""
         listing = self._last_listing.pop((root, program_key), None)
+        check = listing is not None and any(
+            isinstance(change, CreateFolder | CopyTemplate) for change in changes
+        )
         if listing is None:
             listing = self._list(root, program_key)
-        elif any(isinstance(change, CreateFolder | CopyTemplate) for change in changes):
-            self._check_not_made_meanwhile(listing, program_key, changes)
         run = _Apply(self, listing, program_key, notify)
-        self._stopped_at(root, lambda: run.reserve(changes))
+        wanted = run.ids_wanted(changes)
+        checked = listing.root_file if check else None
+        new_ids, now = self._stopped_at(root, lambda: self._take_ids(wanted, checked, program_key))
+        if check:
+            self._check_not_made_meanwhile(changes, now)
+        run.reserve(new_ids)
 
         def make(made: dict[tuple[str, str], TemplateCopy]) -> dict[str, str]:
             try:
@@ -395,7 +412,7 @@ class GoogleDrive:
         return PendingChanges(run.urls_after(), run.copies_after(), make, background=background)
 
     @staticmethod
-    def _stopped_at(root: str, step: Callable[[], dict[str, str]]) -> dict[str, str]:
+    def _stopped_at(root: str, step: Callable[[], _T]) -> _T:
         """A request that failed whole (new IDs, a batch lost or refused every time) stops
         the steps: say where, and that a rerun goes on from what was made."""
         try:
@@ -411,20 +428,7 @@ class GoogleDrive:
         problems = []
         for template in templates:
             try:
-                found = self._call(
-                    f"the template {template}",
-                    self._service.files()
-                    .get(
-                        fileId=template_id(template),
-                        fields="id,name,mimeType,trashed",
-                        supportsAllDrives=True,
-                    )
-                    .execute,
-                    not_found=(
-                        f"the template {template} was not found by {self._account}: share it "
-                        f"with {self._account} (Viewer is enough) and check folders.templates"
-                    ),
-                )
+                found = self._template_file(template)
             except WorkspaceError as error:
                 problems.append(str(error))
                 continue
@@ -440,6 +444,31 @@ class GoogleDrive:
                     "restore it, or change folders.templates"
                 )
         return problems
+
+    def _template_file(self, template: str) -> dict[str, Any]:
+        """The template's metadata: as read beside the root, or one files.get."""
+        file_id = template_id(template)
+        not_found = (
+            f"the template {template} was not found by {self._account}: share it with "
+            f"{self._account} (Viewer is enough) and check folders.templates"
+        )
+        read = self._read_with_root.pop(file_id, None)
+        if read is None:
+            found: dict[str, Any] = self._call(
+                f"the template {template}",
+                self._template_request(file_id).execute,
+                not_found=not_found,
+            )
+            return found
+        answer, error = read
+        if error is not None:
+            raise WorkspaceError(self._refused(f"the template {template}", error, not_found))
+        return answer or {}
+
+    def _template_request(self, file_id: str) -> Any:
+        return self._service.files().get(
+            fileId=file_id, fields="id,name,mimeType,trashed", supportsAllDrives=True
+        )
 
     def link(self, url: str, *, from_spreadsheet: str) -> str:
         """Drive links open the same way from anywhere."""
@@ -457,7 +486,8 @@ class GoogleDrive:
         refused, or a refusal that stops every request (a service account's missing storage)."""
         listing = self._list(root, program_key, with_grants=False)
         run = _Apply(self, listing, program_key, notify=False)
-        run.reserve(changes)
+        new_ids, _ = self._take_ids(run.ids_wanted(changes), None, program_key)
+        run.reserve(new_ids)
         run.make(changes)
         return [
             (change, self._why(failure, change, run.in_shared_drive))
@@ -514,7 +544,7 @@ class GoogleDrive:
     # --- Reading ---------------------------------------------------------------------------
 
     def _list(self, root: str, program_key: str, *, with_grants: bool = True) -> _Listing:
-        root_file = self._root(root)
+        root_file = self._root(root, with_templates=with_grants)
         root_id = str(root_file["id"])
         items = list(self._items(root_file, program_key))
         by_key, copied = _sorted_out(items)
@@ -568,16 +598,16 @@ class GoogleDrive:
         inherits that access. Not a person's access to a student's folder, so not listed."""
         return grant.inherited and grant.kind == "user" and grant.email in self._me
 
+    @staticmethod
     def _check_not_made_meanwhile(
-        self, listing: _Listing, program_key: str, changes: Sequence[FolderChange]
+        changes: Sequence[FolderChange], items: Iterable[dict[str, Any]]
     ) -> None:
-        """Raise FoldersChanged if a folder or copy the changes would make exists now. One
-        light listing (tags only), paid only by runs that create or copy: Drive cannot create
-        a folder only if its key is free, so this narrows two machines' race to the moment
-        between this listing and the creates."""
-        by_key, found = _sorted_out(
-            self._items(listing.root_file, program_key, fields=_CHECK_FIELDS)
-        )
+        """Raise FoldersChanged if a folder or copy the changes would make exists now, as a
+        light listing (`items`, tags only) shows, which only runs that create or copy pay for
+        (in the batch that takes their new IDs): Drive cannot create a folder only if its
+        key is free, so this narrows two machines' race to the moment between this listing
+        and the creates."""
+        by_key, found = _sorted_out(items)
         copied = {(key, template) for key, templates in found.items() for template in templates}
         for key, items in by_key.items():  # recorded copies count too (their copy deleted)
             for item in items:
@@ -587,16 +617,28 @@ class GoogleDrive:
         if made:
             raise meanwhile_error(made)
 
-    def _root(self, root: str) -> dict[str, Any]:
-        """The root folder's metadata; WorkspaceError saying what to fix if it is not one."""
+    def _root(self, root: str, *, with_templates: bool = False) -> dict[str, Any]:
+        """The root folder's metadata; WorkspaceError saying what to fix if it is not one.
+        `with_templates`: the templates are read in the same batch request, for the
+        check_templates that follows a listing."""
         root_id = folder_id(root)
-        found: dict[str, Any] = self._call(
-            f"folders.root {root}",
-            self._service.files()
-            .get(fileId=root_id, fields=_ROOT_FIELDS, supportsAllDrives=True)
-            .execute,
-            not_found=self._root_not_found(root),
+        request = self._service.files().get(
+            fileId=root_id, fields=_ROOT_FIELDS, supportsAllDrives=True
         )
+        templates = _template_ids(self._templates) if with_templates else []
+        if templates:
+            calls = [_Call(lambda: request)]
+            calls += [self._template_call(file_id) for file_id in templates]
+            (answer, error), *read = self._send(calls, f"folders.root {root} and the templates")
+            self._read_with_root = dict(zip(templates, read, strict=True))
+            if error is not None:
+                why = self._refused(f"folders.root {root}", error, self._root_not_found(root))
+                raise WorkspaceError(why)
+            found: dict[str, Any] = answer or {}
+        else:
+            found = self._call(
+                f"folders.root {root}", request.execute, not_found=self._root_not_found(root)
+            )
         if found.get("mimeType") != FOLDER_MIME_TYPE:
             raise WorkspaceError(
                 f"folders.root {root} is a file ('{found.get('name', '')}'), not a folder; set "
@@ -634,33 +676,44 @@ class GoogleDrive:
         )
 
     def _items(
-        self, root_file: Mapping[str, Any], program_key: str, *, fields: str = _LIST_FIELDS
+        self,
+        root_file: Mapping[str, Any],
+        program_key: str,
+        *,
+        fields: str = _LIST_FIELDS,
+        first: Mapping[str, Any] | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Every file tagged with the program, trashed or not, in one paged listing: tagged in
-        its public properties, or in the appProperties an earlier version tagged with."""
-        where: dict[str, str] = {"corpora": "user"}
-        if root_file.get("driveId"):
-            where = {"corpora": "drive", "driveId": str(root_file["driveId"])}
-        page_token: str | None = None
+        its public properties, or in the appProperties an earlier version tagged with.
+        `first`: its first page, read already (in a batch)."""
+        page, page_token = first, None
         while True:
-            page = self._call(
-                f"the folders of program {program_key}",
-                self._service.files()
-                .list(
-                    q=program_tagged(program_key),
-                    supportsAllDrives=True,
-                    includeItemsFromAllDrives=True,
-                    pageSize=_PAGE_SIZE,
-                    fields=fields,
-                    pageToken=page_token,
-                    **where,
+            if page is None:
+                page = self._call(
+                    f"the folders of program {program_key}",
+                    self._list_request(root_file, program_key, fields, page_token).execute,
                 )
-                .execute,
-            )
             yield from page.get("files") or []
             page_token = page.get("nextPageToken")
             if not page_token:
                 return
+            page = None
+
+    def _list_request(
+        self, root_file: Mapping[str, Any], program_key: str, fields: str, page_token: str | None
+    ) -> Any:
+        where: dict[str, str] = {"corpora": "user"}
+        if root_file.get("driveId"):
+            where = {"corpora": "drive", "driveId": str(root_file["driveId"])}
+        return self._service.files().list(
+            q=program_tagged(program_key),
+            supportsAllDrives=True,
+            includeItemsFromAllDrives=True,
+            pageSize=_PAGE_SIZE,
+            fields=fields,
+            pageToken=page_token,
+            **where,
+        )
 
     def _permissions(self, file_ids: Mapping[str, str]) -> dict[str, list[dict[str, Any]]]:
         """The permissions of each folder (by key), read in batches of permissions.list."""
@@ -726,25 +779,54 @@ class GoogleDrive:
 
     # --- Sending ---------------------------------------------------------------------------
 
-    def _generate_ids(self, count: int) -> list[str]:
-        """`count` new file IDs for creates and copies (files.generateIds, 1000 a call)."""
-        ids: list[str] = []
-        while len(ids) < count:
-            wanted = min(IDS_LIMIT, count - len(ids))
-            answer = self._call(
-                "new file IDs",
-                self._service.files()
-                .generateIds(count=wanted, space="drive", type="files")
-                .execute,
+    def _take_ids(
+        self, count: int, checked: Mapping[str, Any] | None, program_key: str
+    ) -> tuple[list[str], list[dict[str, Any]]]:
+        """`count` new file IDs for creates and copies (files.generateIds, 1000 a call) and,
+        with `checked` (the root's metadata), the program's items as a light listing shows
+        them now: the first page in the same batch request as the IDs."""
+        counts = [min(IDS_LIMIT, count - start) for start in range(0, count, IDS_LIMIT)]
+        calls = [self._ids_call(wanted) for wanted in counts]
+        if checked is not None:
+            calls.append(
+                _Call(lambda: self._list_request(checked, program_key, _CHECK_FIELDS, None))
             )
-            given = [str(each) for each in answer.get("ids") or []]
+        results = self._send(calls, "new file IDs") if calls else []
+        ids: list[str] = []
+        for wanted, (answer, error) in zip(counts, results, strict=False):
+            if error is not None:
+                raise WorkspaceError(self._refused("new file IDs", error))
+            given = [str(each) for each in (answer or {}).get("ids") or []]
             if len(given) != wanted:
                 raise WorkspaceError(
                     f"Google Drive gave {len(given)} new file IDs where {wanted} were asked "
                     "for; run again"
                 )
             ids.extend(given)
-        return ids
+        if checked is None:
+            return ids, []
+        page, error = results[-1]
+        if error is not None:
+            raise WorkspaceError(self._refused(f"the folders of program {program_key}", error))
+        return ids, list(self._items(checked, program_key, fields=_CHECK_FIELDS, first=page))
+
+    def _ids_call(self, count: int) -> _Call:
+        files = self._service.files()
+        return _Call(lambda: files.generateIds(count=count, space="drive", type="files"))
+
+    def _template_call(self, file_id: str) -> _Call:
+        return _Call(lambda: self._template_request(file_id))
+
+    def _refused(self, what: str, error: _Error, not_found: str = "") -> str:
+        """Why a batch part failed, as _call would explain it were it sent alone."""
+        if not_found and (error.status == 404 or (error.status == 403 and not error.retryable)):
+            return not_found
+        if error.retryable:
+            return (
+                f"Google Drive is busy or over quota for {what} ({error.status} "
+                f"{error.message}); run again later"
+            )
+        return self._explain(what, error.status, error.message, b"")
 
     def _send(self, calls: Sequence[_Call], what: str) -> list[Result]:
         """Send calls in batches of at most 100, re-sending rate-limited (and, where safe,
@@ -935,29 +1017,34 @@ class _Apply:
         # Copies of templates that take an ID -> theirs: a new one, or the one a folder made
         # by an earlier run recorded for a copy that run did not make (`_recorded_copy_ids`).
         self.copy_ids: dict[CopyTemplate, str] = {}
-        self.copies: list[CopyTemplate] = []  # the copies to make (reserve)
+        self.copies: list[CopyTemplate] = []  # the copies to make (ids_wanted)
+        self.with_ids: list[CopyTemplate] = []  # those of templates whose type takes an ID
+        self.recorded_ids: dict[CopyTemplate, str] = {}  # those whose folder has their ID
         self.made_at: datetime | None = None  # when reserve() ran: the new copies' modified
         self.refused_id: set[CopyTemplate] = set()  # copies made without their generated ID
         # Copies made without a generated ID, at the address Drive answered, when it answered.
         self.answered: dict[CopyTemplate, TemplateCopy] = {}
 
-    def reserve(self, changes: Sequence[FolderChange]) -> dict[str, str]:
-        """Take an ID for every folder to be made, and every copy of a template whose type
-        takes one: each folder's URL is then known."""
+    def ids_wanted(self, changes: Sequence[FolderChange]) -> int:
+        """How many new IDs reserve() needs: one for every folder to be made, and for every
+        copy of a template whose type takes one (but a copy whose folder recorded its ID)."""
         self.creates = [c for c in changes if isinstance(c, CreateFolder) and c.key not in self.ids]
-        copies = [c for c in changes if isinstance(c, CopyTemplate)]
-        with_ids = [copy for copy in copies if self._takes_id(copy)]
-        recorded = {
+        self.copies = [c for c in changes if isinstance(c, CopyTemplate)]
+        self.with_ids = [copy for copy in self.copies if self._takes_id(copy)]
+        self.recorded_ids = {
             copy: recorded_id
-            for copy in with_ids
+            for copy in self.with_ids
             if (recorded_id := self._recorded_copy_id(copy)) is not None
         }
-        wanted = len(self.creates) + len(with_ids) - len(recorded)
-        new_ids = iter(self.drive._generate_ids(wanted) if wanted else [])
-        self.folder_ids = {create.key: next(new_ids) for create in self.creates}
-        self.copy_ids = {copy: recorded.get(copy) or next(new_ids) for copy in with_ids}
-        self.copies, self.made_at = copies, self.drive._now()
-        return self.urls_after()
+        return len(self.creates) + len(self.with_ids) - len(self.recorded_ids)
+
+    def reserve(self, new_ids: Sequence[str]) -> None:
+        """Give each folder to be made, and each copy that takes one, its ID (ids_wanted()
+        of them): each folder's URL is then known."""
+        given = iter(new_ids)
+        self.folder_ids = {create.key: next(given) for create in self.creates}
+        self.copy_ids = {copy: self.recorded_ids.get(copy) or next(given) for copy in self.with_ids}
+        self.made_at = self.drive._now()
 
     def _recorded_copy_id(self, copy: CopyTemplate) -> str | None:
         """The ID a folder made by an earlier run recorded for this copy, which that run did
@@ -1476,6 +1563,20 @@ def _copy_files(items: Iterable[Mapping[str, Any]]) -> dict[str, list[TemplateCo
             _drive_time(item.get("modifiedTime")),
         )
         found.setdefault(folder_key, []).append(copied)
+    return found
+
+
+def _template_ids(templates: Sequence[str]) -> list[str]:
+    """The file IDs of the templates named by an ID or address (check_templates explains the
+    others), each once."""
+    found: list[str] = []
+    for template in templates:
+        try:
+            file_id = template_id(template)
+        except WorkspaceError:
+            continue
+        if file_id not in found:
+            found.append(file_id)
     return found
 
 

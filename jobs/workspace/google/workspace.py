@@ -25,6 +25,7 @@ class GoogleWorkspace:
     through one PacedSession: paced under quota, retried, timed out, counted."""
 
     def __init__(self, settings: Settings, *, jobs: Sequence[str]) -> None:
+        self._settings = settings
         google = settings.workspace.google
         assert google is not None  # settings validation guarantees it for kind = "google"
         credentials = load_credentials(settings, scopes_for(jobs))
@@ -58,7 +59,9 @@ class GoogleWorkspace:
         """The program's student folders, through the same paced session."""
         from jobs.workspace.google.drive import GoogleDrive
 
-        return GoogleDrive(self.session, account=self._account)
+        folders = self._settings.folders
+        templates = [template.file for template in folders.templates] if folders else []
+        return GoogleDrive(self.session, account=self._account, templates=templates)
 
     @functools.cached_property
     def probe(self) -> GoogleProbe:
