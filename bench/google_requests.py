@@ -14,7 +14,11 @@ Lower bounds, from the program and what the run had to change:
 - Calendar: one events.list per calendar (plus a page per 2,500 events), ceil(changes/50)
   batches, and the free/busy queries the run made (one per 50 people who need a new slot).
 - Drive: one files.list per folder root (plus a page per 1,000 items: the program's folders and
-  template copies there were before the run), ceil(changes/100) batches, and, once folders
+  template copies there were before the run), ceil(changes/100) batches, but for one thing:
+  Drive does not order the calls of a batch, so a folder's sub-folders, shares and copies
+  wait for a batch after the one that creates it, and the first batch can carry only the
+  changes that need nothing made first (a folder, share or copy in a folder there before
+  the run): 1 + ceil((changes - min(those, 100)) / 100). And, once folders
   exist in a shared drive (whose listing carries no sharing), ceil(folders/100) batches of
   permission reads, and one files.get per template: a run checks each is there before it
   writes anything (fail closed), since a copy planned from a missing one would fail.
@@ -99,14 +103,16 @@ def measure(students: int) -> list[Measured]:
         for label in ("first run", "no-op rerun"):
             events_before = _program_events(program)
             items_before, folders_before = _program_items(fake)
+            there_before = {str(f["id"]) for f in fake.drive.files()}
             started = time.perf_counter()
             result = run_tutorsync(program)
             seconds = time.perf_counter() - started
             # The spreadsheets tutorsync writes: those the first run wrote. A rerun still reads
             # their state (to see there is nothing to write).
             written = written or result.spreadsheets("sheets.spreadsheets.batchUpdate")
+            free = _changes_needing_nothing_made(result, there_before)
             bounds = lower_bounds(
-                program, result, written, events_before, items_before, folders_before
+                program, result, written, events_before, (items_before, folders_before, free)
             )
             measured.append(Measured(students, label, result, bounds, seconds))
         return measured
@@ -117,8 +123,7 @@ def lower_bounds(
     result: RunResult,
     written: set[str],
     events_before: int,
-    items_before: int,
-    folders_before: int,
+    drive_before: tuple[int, int, int],
 ) -> dict[str, int]:
     """The fewest requests per API a run could make (see the module's doc)."""
     from jobs.workspace.google.sheets import spreadsheet_id
@@ -135,13 +140,36 @@ def lower_bounds(
         )
     drive = 0
     if program.settings.folders:
+        items_before, folders_before, free = drive_before
         drive = (
             _pages(items_before, FOLDERS_PAGE)
-            + math.ceil(result.changes("folders") / DRIVE_BATCH)
+            + _write_batches(result.changes("folders"), free)
             + math.ceil(folders_before / DRIVE_BATCH)
             + len(program.settings.folders.templates)
         )
     return {"sheets": sheets, "calendar": calendar, "drive": drive}
+
+
+def _write_batches(changes: int, free: int) -> int:
+    """The fewest batches for `changes` when only `free` of them need nothing made first."""
+    if not changes:
+        return 0
+    return 1 + math.ceil((changes - min(free, changes, DRIVE_BATCH)) / DRIVE_BATCH)
+
+
+def _changes_needing_nothing_made(result: RunResult, there_before: set[str]) -> int:
+    """The run's Drive changes made in (or on) a file there before the run: folders created
+    and templates copied into one, shares of one."""
+    free = 0
+    for request in result.requests:
+        if request.status >= 300:
+            continue
+        if request.method_id in ("drive.files.create", "drive.files.copy"):
+            parents = (request.body or {}).get("parents") or []
+            free += bool(parents) and parents[0] in there_before
+        elif request.method_id == "drive.permissions.create":
+            free += request.path.split("/")[4] in there_before
+    return free
 
 
 def _pages(items: int, page: int) -> int:

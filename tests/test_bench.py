@@ -35,9 +35,9 @@ def test_a_first_run_stays_near_the_lower_bound_and_sheets_and_calendar_meet_it(
     assert first.writes > 0
     assert first.requests("sheets") == first.bounds["sheets"]
     assert first.requests("calendar") == first.bounds["calendar"]
-    # Drive's fixed costs (the root's files.get, generateIds, a wave per folder level, the
-    # copies' records) weigh most on small programs; see the benchmark's table.
-    assert first.ratio <= 1.3
+    # Drive's fixed costs (the light look before writing, with the new IDs; a wave per
+    # folder level) weigh most on small programs; see the benchmark's table.
+    assert first.ratio <= 1.05
 
 
 def test_a_no_op_rerun_writes_nothing_and_reads_near_the_bound(requests_measured):
