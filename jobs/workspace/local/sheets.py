@@ -244,7 +244,11 @@ class LocalSpreadsheets:
             _mark_owned(sheet, write.key)
             planned[sheet.title] = _fill_tab(sheet, write)
             _add_charts(sheet, write)
-        data = _saved(workbook, planned)
+        # A scratch workbook is spliced into the file (which compresses what it adds), so it
+        # is not compressed first only for splice to decompress it.
+        data = _saved(
+            workbook, planned, zipfile.ZIP_DEFLATED if original is None else zipfile.ZIP_STORED
+        )
         if original is not None:
             replacing = {owned[write.key] for write in writes if write.key in owned}
             try:
@@ -823,9 +827,9 @@ def _own_drawing() -> SpreadsheetDrawing:
     return drawing
 
 
-def _saved(workbook: Workbook, planned: Mapping[str, TabCells]) -> bytes:
+def _saved(workbook: Workbook, planned: Mapping[str, TabCells], compression: int) -> bytes:
     out = io.BytesIO()
-    archive = zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    archive = zipfile.ZipFile(out, "w", compression, allowZip64=True)
     _InMemoryWriter(workbook, archive, planned).save()  # closes the archive
     return out.getvalue()
 
