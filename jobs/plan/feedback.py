@@ -156,10 +156,6 @@ class Conversation:
     replies: dict[tuple[str, str], str] = field(default_factory=dict)
     latest: dict[str, str] = field(default_factory=dict)
 
-    def replies_to(self, teacher: str) -> dict[str, str]:
-        """Student ID -> the replies to `teacher`'s notes about them."""
-        return {student: text for (of, student), text in self.replies.items() if of == teacher}
-
 
 def conversation(
     feedback: OwnedTab | None,

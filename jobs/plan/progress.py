@@ -109,7 +109,7 @@ def _with_streak_wins(reconciled: Reconciled, streaks: frozenset[str]) -> Reconc
     return replace(
         reconciled,
         summary=added(reconciled.summary),
-        by_teacher={teacher: added(rows) for teacher, rows in reconciled.by_teacher.items()},
+        by_teacher=reconciled.by_teacher.with_rows(added(reconciled.by_teacher.rows)),
     )
 
 
@@ -147,17 +147,16 @@ def _with_stale_plans(
             )
         ]
         statuses = [status_of(of_student) for of_student in flags]
-        return in_reading_order(
-            progress.assign(
-                student_flags=pd.Series(flags, index=progress.index, dtype=object),
-                status=pd.Series(statuses, index=progress.index, dtype=object),
-            )
+        return progress.assign(
+            student_flags=pd.Series(flags, index=progress.index, dtype=object),
+            status=pd.Series(statuses, index=progress.index, dtype=object),
         )
 
+    by_teacher = reconciled.by_teacher
     return replace(
         reconciled,
-        summary=flagged(reconciled.summary),
-        by_teacher={teacher: flagged(rows) for teacher, rows in reconciled.by_teacher.items()},
+        summary=in_reading_order(flagged(reconciled.summary)),
+        by_teacher=by_teacher.with_rows(flagged(by_teacher.rows)).in_reading_order(),
     )
 
 
@@ -204,11 +203,15 @@ def _teacher_tabs(
     updated: str,
     said: feedback.Conversation,
 ) -> list[DesiredTab]:
-    """Each placed teacher's tab, in teacher order, planned together (planning.progress_tabs)."""
+    """Each placed teacher's tab, in teacher order, planned together (planning.progress_tabs)
+    from their rows taken together."""
     out = settings.outputs
     tabs_in = Counter(placed.values())  # teacher tabs per spreadsheet
     teachers = sorted(placed.items())
     keys = [teacher_key(settings, teacher) for teacher, _ in teachers]
+    by_teacher = reconciled.by_teacher
+    rows = by_teacher.rows.take(by_teacher.positions(teacher for teacher, _ in teachers))
+    owners = [teacher for teacher, _ in teachers for _ in range(by_teacher.sizes[teacher])]
     tabs = planning.progress_tabs(
         outputs.teacher_columns(
             settings.thresholds.window_days,
@@ -218,18 +221,14 @@ def _teacher_tabs(
             outputs.BENCHMARK_COLUMN if settings.sources.assessments else None,
             _goal_columns(settings, links),
         ),
+        _named(_with_replies(_with_links(rows, links, owners), said, owners), reconciled.staff),
         [
-            planning.TabProgress(
+            planning.TabRows(
                 key,
                 # Two teachers whose tabs share one spreadsheet need two titles.
                 f"{out.teacher_tab} ({teacher})" if tabs_in[spreadsheet] > 1 else out.teacher_tab,
-                _named(
-                    _with_replies(
-                        _with_links(reconciled.by_teacher[teacher], links, teacher), said, teacher
-                    ),
-                    reconciled.staff,
-                ),
                 states[spreadsheet].owned.get(key),
+                by_teacher.sizes[teacher],
             )
             for (teacher, spreadsheet), key in zip(teachers, keys, strict=True)
         ],
@@ -263,7 +262,7 @@ def _summary_tab(
             _goal_columns(settings, links),
         ),
         progress=_named(
-            _with_links(reconciled.summary, links, SUMMARY).assign(
+            _with_links(reconciled.summary, links, [SUMMARY] * len(reconciled.summary)).assign(
                 latest_exchange=_cells_of(reconciled.summary.index, said.latest)
             ),
             reconciled.staff,
@@ -279,7 +278,7 @@ def _summary_tab(
         filter_views=tuple(
             FilterView(f"Students of {name(teacher)}", teachers_column, name(teacher))
             for teacher in sorted(reconciled.by_teacher)
-            if not reconciled.by_teacher[teacher].empty
+            if reconciled.by_teacher.sizes[teacher]
         ),
     )
     return coordinator, summary, "progress of every active student"
@@ -352,28 +351,36 @@ def _plan_cells(plans: LearningPlans, owner: str | None) -> dict[str, Link]:
     }
 
 
-def _with_links(progress: pd.DataFrame, links: TabLinks, owner: str | None) -> pd.DataFrame:
-    """The progress rows with the tab owner's folder, next check-in and learning plan links,
-    where known."""
+def _with_links(
+    progress: pd.DataFrame, links: TabLinks, owners: Sequence[str | None]
+) -> pd.DataFrame:
+    """The progress rows with the folder, next check-in and learning plan links of each
+    row's tab owner (`owners`, one per row), where known."""
     if links.folders is not None:
-        progress = progress.assign(folder=_cells_of(progress.index, links.folders.get(owner, {})))
+        progress = progress.assign(folder=_owned_cells(progress.index, owners, links.folders))
     if links.next_checkins is not None:
         progress = progress.assign(
-            next_checkin=_cells_of(progress.index, links.next_checkins.get(owner, {}))
+            next_checkin=_owned_cells(progress.index, owners, links.next_checkins)
         )
     if links.learning_plans is not None:
-        cells = _plan_cells(links.learning_plans, owner)
-        progress = progress.assign(learning_plan=_cells_of(progress.index, cells))
+        plans = links.learning_plans
+        cells = {owner: _plan_cells(plans, owner) for owner in dict.fromkeys(owners)}
+        progress = progress.assign(learning_plan=_owned_cells(progress.index, owners, cells))
     return progress
 
 
 def _with_replies(
-    progress: pd.DataFrame, said: feedback.Conversation, teacher: str
+    progress: pd.DataFrame, said: feedback.Conversation, teachers: Sequence[str]
 ) -> pd.DataFrame:
-    """A teacher's rows with what each student's tutor replied to the teacher's note."""
+    """Teachers' rows (`teachers`, one per row) with what each student's tutor replied to
+    the row's teacher's note."""
     if not said.replies:
         return progress  # the column is optional: written empty, as a district's mostly are
-    return progress.assign(tutor_reply=_cells_of(progress.index, said.replies_to(teacher)))
+    replies = [
+        said.replies.get((teacher, str(student_id)))
+        for student_id, teacher in zip(progress.index, teachers, strict=True)
+    ]
+    return progress.assign(tutor_reply=pd.Series(replies, index=progress.index, dtype=object))
 
 
 def _named(progress: pd.DataFrame, staff: Staff) -> pd.DataFrame:
@@ -386,6 +393,20 @@ def _named(progress: pd.DataFrame, staff: Staff) -> pd.DataFrame:
             for column in ("teachers", "tutors")
             if column in progress  # a teacher's rows have only tutors
         }
+    )
+
+
+def _owned_cells(
+    students: pd.Index,
+    owners: Sequence[str | None],
+    cells: Mapping[str | None, Mapping[str, CellValue]],
+) -> pd.Series:
+    """A column of cells, one per student of `students`, from the cells of their row's tab
+    owner (`owners`, one per row); None where none."""
+    return pd.Series(
+        [cells.get(owner, {}).get(str(i)) for i, owner in zip(students, owners, strict=True)],
+        index=students,
+        dtype=object,
     )
 
 

@@ -9,7 +9,6 @@ A tab whose content would not change is not written at all.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -86,33 +85,56 @@ def progress_tab(
     columns carried over from `current`, and past students archived below. `updated` (when
     the run happens) ends the tab as a "Last updated" line, which alone is never a reason to
     write the tab (plan_writes compares without it)."""
-    [tab] = progress_tabs(columns, [TabProgress(key, title, progress, current)], updated=updated)
-    return tab
+    tab = TabRows(key, title, current, len(progress))
+    [written] = progress_tabs(columns, progress, [tab], updated=updated)
+    return written
 
 
 @dataclass(frozen=True)
-class TabProgress:
-    """One progress tab to plan: its key and title, its students' progress (indexed by student
-    ID, already sorted), and the tab as it stands."""
+class TabRows:
+    """One progress tab to plan: its key and title, the tab as it stands, and how many rows of
+    the progress planned with it are its students' (`progress_tabs`)."""
 
     key: str
     title: str
-    progress: pd.DataFrame
     current: OwnedTab | None
+    students: int
 
 
 def progress_tabs(
-    columns: Sequence[OutputColumn], tabs: Sequence[TabProgress], *, updated: str = ""
+    columns: Sequence[OutputColumn],
+    progress: pd.DataFrame,
+    tabs: Sequence[TabRows],
+    *,
+    updated: str = "",
 ) -> list[TabWrite]:
-    """`progress_tab` for each of `tabs`, all of `columns` (a teacher's tab each). A program
-    has thousands of teachers' tabs of a class each: their figures are made cells column by
-    column for all their students at once."""
-    figures = _figure_columns(columns, [tab.progress for tab in tabs])
+    """`progress_tab` for each of `tabs`, all of `columns` (a teacher's tab each), their
+    students' rows one tab's after another in `progress`. A program has thousands of
+    teachers' tabs of a class each: their figures are made cells column by column for all
+    their students at once."""
+    figures = _figure_columns(columns, progress)
     shape = _Shape.of(columns)
-    return [
-        _progress_tab(tab, columns, shape, of_tab, updated)
-        for tab, of_tab in zip(tabs, figures, strict=True)
-    ]
+    student_ids = progress.index.tolist()
+    statuses = progress["status"].tolist() if "status" in progress.columns else None
+    written, start = [], 0
+    for tab in tabs:
+        rows = slice(start, start + tab.students)
+        of_tab = _TabFigures(
+            [None if cells is None else cells[rows] for cells in figures],
+            student_ids[rows],
+            _attention_rows(statuses[rows]) if statuses is not None else frozenset(),
+        )
+        written.append(_progress_tab(tab, columns, shape, of_tab, updated))
+        start = rows.stop
+    return written
+
+
+class _TabFigures(NamedTuple):
+    """A tab's share of the progress planned with it."""
+
+    cells: list[list[CellValue] | None]  # per column, its figures as cells (educator: None)
+    student_ids: list[object]
+    attention_rows: frozenset[int]
 
 
 class _Shape(NamedTuple):
@@ -136,17 +158,17 @@ class _Shape(NamedTuple):
 
 
 def _progress_tab(
-    tab: TabProgress,
+    tab: TabRows,
     columns: Sequence[OutputColumn],
     shape: _Shape,
-    figures: Sequence[list[CellValue] | None],
+    figures: _TabFigures,
     updated: str,
 ) -> TabWrite:
     carried = _read_educator_content(tab.current, columns)
     header = [column.header for column in columns] + carried.extra_headers
     educator_headers = [c.header for c in columns if c.educator] + carried.extra_headers
-    student_ids = tab.progress.index.tolist()
-    rows = _student_rows(shape.header_keys, figures, student_ids, carried)
+    student_ids = figures.student_ids
+    rows = _student_rows(shape.header_keys, figures.cells, student_ids, carried)
     listed = set(student_ids)
     archived = [student_id for student_id in carried.order if student_id not in listed]
     sections: set[int] = set()
@@ -168,7 +190,7 @@ def _progress_tab(
         header=tuple(header),
         rows=tuple(rows),
         column_formats=formats,
-        attention_rows=_attention_rows(tab.progress),
+        attention_rows=figures.attention_rows,
         section_rows=frozenset(sections),
         highlights=shape.highlights,
         footer_rows=1 if updated else 0,
@@ -177,42 +199,26 @@ def _progress_tab(
 
 
 def _figure_columns(
-    columns: Sequence[OutputColumn], frames: Sequence[pd.DataFrame]
-) -> list[list[list[CellValue] | None]]:
-    """Per frame, per column, the cells its figures show (None for an educator column, and
-    throughout for a frame without rows: no field need be there). Frames of the same dtypes
-    convert alike, so they are converted together, each column once."""
-    figures: list[list[list[CellValue] | None]] = [[None] * len(columns) for _ in frames]
-    alike: dict[tuple, list[int]] = defaultdict(list)
-    for number, frame in enumerate(frames):
-        if len(frame):
-            alike[(tuple(frame.columns), tuple(frame.dtypes))].append(number)
-    for numbers in alike.values():
-        together = _stacked([frames[number] for number in numbers])
-        cells = [
-            None
-            if column.educator
-            else figure_cells(column, together.index.to_series())
-            if column.field == "student_id"
-            else _empty_cells(len(together))
-            if column.optional and column.field not in together
-            else figure_cells(column, together[column.field])
-            for column in columns
-        ]
-        start = 0
-        for number in numbers:
-            end = start + len(frames[number])
-            figures[number] = [None if of_all is None else of_all[start:end] for of_all in cells]
-            start = end
-    return figures
+    columns: Sequence[OutputColumn], progress: pd.DataFrame
+) -> list[list[CellValue] | None]:
+    """Per column, the cells its figures show (None for an educator column, and throughout
+    for progress without rows: no field need be there)."""
+    if not len(progress):
+        return [None] * len(columns)
+    return [
+        None
+        if column.educator
+        else figure_cells(column, progress.index.to_series())
+        if column.field == "student_id"
+        else _empty_cells(len(progress))
+        if column.optional and column.field not in progress
+        else figure_cells(column, progress[column.field])
+        for column in columns
+    ]
 
 
 def _empty_cells(count: int) -> list[CellValue]:
     return [None] * count
-
-
-def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    return frames[0] if len(frames) == 1 else pd.concat(frames)
 
 
 def _printed_columns(columns: Sequence[OutputColumn]) -> int:
@@ -277,11 +283,8 @@ def _archived_row(
     return tuple(row)
 
 
-def _attention_rows(progress: pd.DataFrame) -> frozenset[int]:
+def _attention_rows(statuses: list[object]) -> frozenset[int]:
     """Positions of the students whose status asks for attention."""
-    if "status" not in progress.columns:
-        return frozenset()
-    statuses = progress["status"].tolist()
     return frozenset(
         position for position, status in enumerate(statuses) if status == ATTENTION_STATUS
     )

@@ -3,6 +3,7 @@ progress, for the coordinator and for each teacher. Pure."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -38,7 +39,7 @@ class Reconciled:
     sessions: pd.DataFrame  # matched sessions (student_id set); text columns categorical
     scores: pd.DataFrame  # matched scores with the gradebook's teacher; likewise
     summary: pd.DataFrame  # progress of every active student, all gradebooks
-    by_teacher: dict[str, pd.DataFrame]  # teacher e-mail -> progress of their active students
+    by_teacher: TeacherRows  # teacher e-mail -> progress of their active students
     issues: list[DataIssue] = field(default_factory=list)
     staff: Staff = NO_STAFF  # names for the e-mail addresses, to show
     # Benchmark growth per student and test (jobs.reconcile.assessments.GROWTH_COLUMNS);
@@ -82,18 +83,11 @@ def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reco
     # One row per student and teacher: a teacher's tab shows grades from their gradebooks only.
     enrolments = active.explode("teachers").rename(columns={"teachers": "teacher"})
     enrolments = enrolments[enrolments["teacher"].notna()]
-    teacher_rows = progress(enrolments, ["student_id", "teacher"])
-    # Sorted once, then split: each teacher's rows keep the reading order (student IDs are
-    # unique within a teacher, so the order is total).
-    by_teacher = {
-        str(teacher): rows
-        for teacher, rows in in_reading_order(teacher_rows).groupby("teacher", sort=True)
-    }
     # A configured teacher with no active students still gets their tab rewritten, so the
     # students who left move to its archive instead of lingering with stale figures.
-    for teacher in configured_teachers(settings):
-        if teacher not in by_teacher:
-            by_teacher[teacher] = teacher_rows.iloc[0:0]
+    by_teacher = TeacherRows.of(
+        progress(enrolments, ["student_id", "teacher"]), configured_teachers(settings)
+    )
     issues += _roster_teacher_mismatches(graded.students, active)
     benchmark = None
     if parsed.assessments is not None:
@@ -101,7 +95,7 @@ def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reco
         issues += found
         text = growth_by_student(benchmark)
         summary = _with_growth(summary, text)
-        by_teacher = {teacher: _with_growth(rows, text) for teacher, rows in by_teacher.items()}
+        by_teacher = by_teacher.with_rows(_with_growth(by_teacher.rows, text))
     goals = None
     if settings.sources.goals is not None:
         figures = measured(summary, by_teacher, benchmark)
@@ -109,7 +103,7 @@ def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reco
         issues += found
         # Goals add reasons to Why, and so may change a status: the rows are sorted again.
         summary = in_reading_order(with_goals(summary, goals))
-        by_teacher = {t: in_reading_order(with_goals(r, goals)) for t, r in by_teacher.items()}
+        by_teacher = by_teacher.with_rows(with_goals(by_teacher.rows, goals)).in_reading_order()
     reconciled = Reconciled(
         parsed_roster,
         sessions,
@@ -122,6 +116,60 @@ def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reco
         classmates,
     )
     return replace(reconciled, goals=goals)
+
+
+class TeacherRows(Mapping[str, pd.DataFrame]):
+    """Each teacher's progress rows by teacher e-mail, indexed by student ID in reading order.
+    A program has thousands of teachers, a class each: their rows are kept as one frame,
+    teacher after teacher (`rows`), so what is worked out for every teacher's rows is worked
+    out once, and a teacher's own frame is made only when asked for."""
+
+    def __init__(self, rows: pd.DataFrame, sizes: Mapping[str, int]) -> None:
+        self.rows = rows
+        self.sizes = dict(sizes)  # teacher -> how many of `rows` are theirs, in their order
+        ends = np.cumsum(list(self.sizes.values()), dtype=np.intp).tolist()
+        self._spans = {
+            teacher: (end - size, end)
+            for (teacher, size), end in zip(self.sizes.items(), ends, strict=True)
+        }
+
+    @classmethod
+    def of(cls, rows: pd.DataFrame, teachers: Iterable[str]) -> TeacherRows:
+        """The rows of each teacher (their `teacher` column), teachers in sorted order, then
+        any of `teachers` without rows."""
+        teacher, named = pd.factorize(rows["teacher"], sort=True)
+        # Student IDs are unique within a teacher, so the order is total.
+        in_order = rows.take(_reading_order(rows, [teacher]))
+        counts = np.bincount(teacher, minlength=len(named)).tolist()
+        sizes = dict(zip(map(str, named), counts, strict=True))
+        return cls(in_order, sizes | {t: 0 for t in teachers if t not in sizes})
+
+    def __getitem__(self, teacher: str) -> pd.DataFrame:
+        start, end = self._spans[teacher]
+        return self.rows.iloc[start:end]
+
+    def __contains__(self, teacher: object) -> bool:
+        return teacher in self._spans
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._spans)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+    def positions(self, teachers: Iterable[str]) -> np.ndarray:
+        """Where the rows of `teachers` are in `rows`, teacher after teacher."""
+        ranges = [np.arange(*self._spans[teacher], dtype=np.intp) for teacher in teachers]
+        return np.concatenate(ranges) if ranges else np.zeros(0, dtype=np.intp)
+
+    def with_rows(self, rows: pd.DataFrame) -> TeacherRows:
+        """The same teachers' `rows`: these rows with their columns changed."""
+        return TeacherRows(rows, self.sizes)
+
+    def in_reading_order(self) -> TeacherRows:
+        """Each teacher's rows sorted again, as `in_reading_order` sorts them."""
+        teacher = np.repeat(np.arange(len(self.sizes)), list(self.sizes.values()))
+        return TeacherRows(self.rows.take(_reading_order(self.rows, [teacher])), self.sizes)
 
 
 def _with_growth(progress: pd.DataFrame, text: pd.Series) -> pd.DataFrame:
@@ -256,11 +304,17 @@ def _roster_teacher_mismatches(rows: pd.DataFrame, active: pd.DataFrame) -> list
 def in_reading_order(progress: pd.DataFrame) -> pd.DataFrame:
     """By status level (Act now, Watch, On track), then by name, then ID, so rows stay put
     between runs; again whenever a reason added later changes a status."""
+    return progress.take(_reading_order(progress, []))
+
+
+def _reading_order(progress: pd.DataFrame, first_by: list[np.ndarray]) -> np.ndarray:
+    """The positions of `progress` in reading order, after sorting by the keys `first_by`
+    (the last of them first)."""
     level = {status: rank for rank, status in enumerate(STATUS_LEVELS)}
     keys = (progress.index, progress["name_key"], progress["status"].map(level))
     # As sort_values by the three sorts (stably, a blank last), without copying the frame
     # for the keys first.
-    return progress.take(np.lexsort([_sort_codes(key) for key in keys]))
+    return np.lexsort([*(_sort_codes(key) for key in keys), *first_by])
 
 
 def _sort_codes(values: pd.Series | pd.Index) -> np.ndarray:
