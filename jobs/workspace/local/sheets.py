@@ -710,7 +710,21 @@ def _table(rows: Grid, where: str) -> Grid:
         return []
     if len(rows) * width > MAX_SOURCE_CELLS:
         raise WorkspaceError(_too_many_cells(where, MAX_SOURCE_CELLS // width + 1, width))
-    return trim_grid([row[:width] for row in rows])
+    return _trimmed(rows, width)
+
+
+def _trimmed(rows: Grid, width: int) -> Grid:
+    """`trim_grid` of the rows cut to `width`, copying a row only where it is cut: a log's
+    tens of thousands of rows were copied twice each."""
+    grid: Grid = []
+    for row in rows:
+        end = min(len(row), width)
+        while end and (row[end - 1] is None or row[end - 1] == ""):
+            end -= 1
+        grid.append(row if end == len(row) else row[:end])
+    while grid and not grid[-1]:
+        grid.pop()
+    return grid
 
 
 def _table_width(rows: Iterable[Sequence[Any]]) -> int:
