@@ -502,6 +502,25 @@ def test_permissions_of_shared_drive_folders_are_read_in_pages(drive, fake_googl
     assert all(r.in_batch for r in lists)
 
 
+def test_a_folder_shared_with_hundreds_reads_its_next_pages_in_batches_sent_anyway(
+    drive, fake_google
+):
+    drive_id = fake_google.drive.add_shared_drive("Tutoring")
+    urls = create(drive, drive_id, range(150))
+    file_id = file_of(fake_google, urls[student_key(0)])["id"]
+    for n in range(250):
+        fake_google.drive.add_permission(file_id, f"reader{n:03d}@school.org", "reader")
+    fake_google.reset_log()
+
+    folder = listed(drive, drive_id)[student_key(0)]
+
+    assert len(direct(folder)) == 252
+    assert fake_google.counts()["drive.permissions.list"] == 151 + 2  # two more pages
+    # Page 2 rides with the first pages left after the first batch; only page 3 is alone.
+    # (Read in rounds, every folder's first page, then each next page, it took 4.)
+    assert batch_sizes(fake_google) == [100, 52, 1]
+
+
 def test_permissions_that_cannot_be_read_fail_the_listing_naming_the_folder(drive, fake_google):
     drive_id = fake_google.drive.add_shared_drive("Tutoring")
     create(drive, drive_id, [1])

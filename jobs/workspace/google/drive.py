@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -716,14 +717,17 @@ class GoogleDrive:
         )
 
     def _permissions(self, file_ids: Mapping[str, str]) -> dict[str, list[dict[str, Any]]]:
-        """The permissions of each folder (by key), read in batches of permissions.list."""
+        """The permissions of each folder (by key), read in batches of permissions.list. A
+        folder's next page joins the queue behind the first pages still to read, so a folder
+        shared with hundreds (the resources folder) rides in batches sent anyway rather than
+        in rounds of its own."""
         found: dict[str, list[dict[str, Any]]] = {key: [] for key in file_ids}
-        pages: list[tuple[str, str | None]] = [(key, None) for key in file_ids]
-        while pages:
+        queue: deque[tuple[str, str | None]] = deque((key, None) for key in file_ids)
+        while queue:
+            pages = [queue.popleft() for _ in range(min(BATCH_LIMIT, len(queue)))]
             calls = [self._permissions_call(file_ids[key], page) for key, page in pages]
             results = self._send(calls, "who has access")
             failures: list[tuple[str, _Error]] = []
-            next_pages: list[tuple[str, str | None]] = []
             for (key, _), (response, error) in zip(pages, results, strict=True):
                 if error is not None:
                     failures.append((key, error))
@@ -731,24 +735,26 @@ class GoogleDrive:
                 assert response is not None
                 found[key].extend(response.get("permissions") or [])
                 if response.get("nextPageToken"):
-                    next_pages.append((key, str(response["nextPageToken"])))
+                    queue.append((key, str(response["nextPageToken"])))
             if failures:
-                named = ", ".join(
-                    f"{key} ({error.status} {error.message})".strip()
-                    for key, error in failures[:_SHOWN_FAILURES]
-                )
-                fix = (
-                    "run again later"
-                    if all(error.retryable for _, error in failures)
-                    else f"give {self._account} Editor access to folders.root (in a shared "
-                    f"drive, make {self._account} a Manager of the shared drive) and run again"
-                )
-                raise WorkspaceError(
-                    f"{self._account} could not read who has access to {len(failures)} "
-                    f"folder(s): {named}; {fix}"
-                )
-            pages = next_pages
+                raise WorkspaceError(self._unreadable_access(failures))
         return found
+
+    def _unreadable_access(self, failures: Sequence[tuple[str, _Error]]) -> str:
+        named = ", ".join(
+            f"{key} ({error.status} {error.message})".strip()
+            for key, error in failures[:_SHOWN_FAILURES]
+        )
+        fix = (
+            "run again later"
+            if all(error.retryable for _, error in failures)
+            else f"give {self._account} Editor access to folders.root (in a shared "
+            f"drive, make {self._account} a Manager of the shared drive) and run again"
+        )
+        return (
+            f"{self._account} could not read who has access to {len(failures)} "
+            f"folder(s): {named}; {fix}"
+        )
 
     def _permissions_call(self, file_id: str, page_token: str | None) -> _Call:
         return _Call(
