@@ -476,8 +476,10 @@ def _plain_cells(rows: str, cells: _Cells) -> dict[tuple[int, int], tuple[CellVa
     values: dict[tuple[int, int], tuple[CellValue, int]] = {}
     row_attributes: set[str] = set()
     consumed, in_row = 0, False
-    for token in _PLAIN_TOKEN.findall(rows):
-        row_open, attributes, row_end, cell, letters, digits = token[:6]
+    for (
+        row_open, attributes, row_end, cell, letters, digits,
+        style, kind, valued, text, inline, inline_text,
+    ) in _PLAIN_TOKEN.findall(rows):  # fmt: skip
         if not cell:
             if row_open:
                 if in_row:
@@ -494,7 +496,6 @@ def _plain_cells(rows: str, cells: _Cells) -> dict[tuple[int, int], tuple[CellVa
         if not in_row:
             return None
         consumed += len(cell)
-        style, kind, valued, text, inline, inline_text = token[6:]
         index = indices.get(style)
         if index is None:
             index = indices[style] = style_index(style or None)
