@@ -189,7 +189,9 @@ class LocalDrive:
         links spreadsheets: a link cell in an .xlsx file opens the folder (a line in an .ics
         file names it), and the workspace folder can be moved as a whole."""
         here, into_calendar = _linked_from(from_spreadsheet)
-        relative = relative_path(PurePath(url).as_posix(), here)
+        # relpath normalises a path as PurePath does, but for Windows' separators and "".
+        posix = PurePath(url).as_posix() if "\\" in url or not url else url
+        relative = relative_path(posix, here)
         return relative if into_calendar else link_path(relative)
 
     # --- Paths ----------------------------------------------------------------------------------

@@ -20,13 +20,20 @@ from jobs.errors import WorkspaceError
 def relative_path(path: str, folder: str) -> str:
     """`posixpath.relpath(path, folder)` for two paths relative to the workspace folder, out
     of remembered answers: relpath asks the system for the working directory on every call,
-    and a run links every student's folder from a few files. A plain path's answer is its
-    directory's (remembered, there are a few) and its name, unless `folder` is in it."""
-    directory, _, name = path.rpartition("/")
-    if directory and _plain(path) and _plain(folder) and not _within(folder, path):
-        start = _remembered_relpath(directory, folder)
-        return name if start == "." else f"{start}/{name}"
+    and a run links every student's folder (and the plan in it) from a few files."""
+    if _plain(path) and _plain(folder):
+        return _plain_relative(path, folder)
     return _remembered_relpath(path, folder)
+
+
+def _plain_relative(path: str, folder: str) -> str:
+    """`relative_path` of two plain paths: its directory's (worked out so, down to the few
+    top directories, which are remembered) and its name, unless `folder` is in it."""
+    directory, _, name = path.rpartition("/")
+    if not directory or _within(folder, path):
+        return _remembered_relpath(path, folder)
+    start = _plain_relative(directory, folder)
+    return name if start == "." else f"{start}/{name}"
 
 
 @functools.lru_cache(maxsize=4096)
