@@ -454,7 +454,10 @@ def _text(value: object) -> str | None:
     value = _first(value)
     if isinstance(value, vText):
         return str(value)
-    return _TEXT_ESCAPE.sub(lambda match: _TEXT_ESCAPES.get(match[1], match[1]), str(value))
+    text = str(value)
+    if "\\" not in text:  # nothing escaped: most summaries, every key
+        return text
+    return _TEXT_ESCAPE.sub(lambda match: _TEXT_ESCAPES.get(match[1], match[1]), text)
 
 
 def _zone(timezone: str) -> ZoneInfo:

@@ -11,7 +11,6 @@ import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from glob import escape as glob_escape
 from pathlib import Path
 
 from jobs.errors import WorkspaceError
@@ -216,8 +215,16 @@ def _discard_stale(path: Path) -> None:
     """Temporary copies of `path` that a killed run left (whole copies of student data,
     hidden): removed once they are an hour old, so a run on another machine that shares the
     folder is never disturbed."""
+    # Listed by name, not by Path.glob, which took a pattern apart for each of a thousand
+    # manifests (the file system's own case rules, as glob's).
+    prefix = os.path.normcase(f".{path.name}{TEMPORARY}")
     try:
-        leftovers = list(path.parent.glob(f".{glob_escape(path.name)}{TEMPORARY}*"))
+        with os.scandir(path.parent) as entries:
+            leftovers = [
+                Path(entry.path)
+                for entry in entries
+                if os.path.normcase(entry.name).startswith(prefix)
+            ]
     except OSError:
         return
     now = time.time()
