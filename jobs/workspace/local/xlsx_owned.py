@@ -449,7 +449,7 @@ def _with_plain_rows_read(xml: bytes, cells: _Cells) -> ElementTree.Element | No
         rows = xml[start + len(b"<sheetData>") : end].decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if _NOT_PLAIN_TEXT.search(rows):
+    if not _plain_text(rows):
         return None
     root = _parsed(xml[:start] + _PLACEHOLDER + xml[end + len(b"</sheetData>") :])
     placed = [element for element in root.iter() if _PLACEHOLDER_NAME in element.attrib]
@@ -540,9 +540,17 @@ _PLAIN_TOKEN = re.compile(
     rf'(<row r="[1-9][0-9]*"({_ROW_ATTRIBUTES_FORM})( ?/>|>))|</row>|({_PLAIN_CELL_FORM})'
 )
 _ATTRIBUTE_NAME = re.compile(r' ([A-Za-z]+)="')
-_NOT_PLAIN_TEXT = re.compile(
-    "[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]|&(?!(?:amp|lt|gt|quot|apos);)|]]>"
-)
+_NOT_PLAIN_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]")
+_LONE_AMPERSAND = re.compile("&(?!(?:amp|lt|gt|quot|apos);)")
+
+
+def _plain_text(rows: str) -> bool:
+    """No character reference, entity but the five of XML, CDATA end or character that is
+    not plain text. Looked for one way at a time: one pattern of the alternatives tried each
+    of them at every character of a 9 MB tab."""
+    return not ("]]>" in rows or _LONE_AMPERSAND.search(rows) or _NOT_PLAIN_CHARACTER.search(rows))
+
+
 _ENTITY = re.compile("&(amp|lt|gt|quot|apos);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)""")
