@@ -621,6 +621,8 @@ def figure_cells(column: OutputColumn, values: pd.Series) -> list[CellValue]:
         ]
     if kinds <= _CELLS_AS_THEY_ARE:
         return objects
+    if kinds <= _LISTS:  # Why, Wins, tutors...: text, whatever the column's precision
+        return list(map(_joined, objects))
     cells = list(map(cell_value, objects))
     decimals = DISPLAY_DECIMALS.get(column.format)
     if decimals is None:
@@ -642,8 +644,9 @@ def _sparklines(trends: list[object]) -> list[CellValue]:
     ]
 
 
-# Figures that cell_value gives as they are.
+# Figures that cell_value gives as they are, and those it joins into text.
 _CELLS_AS_THEY_ARE = frozenset({str, int, bool, date, type(None)})
+_LISTS = frozenset({tuple, list})
 
 
 def cell_value(value: object) -> CellValue:
@@ -656,11 +659,7 @@ def cell_value(value: object) -> CellValue:
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, tuple | list):
-        return (
-            " ".join(map(attrgetter("sentence"), value))
-            if value and hasattr(value[0], "sentence")
-            else ", ".join(map(str, value))
-        )
+        return _joined(value)
     if isinstance(value, pd.Timestamp):
         return value.date()
     if hasattr(value, "item") and not isinstance(value, str | date):
@@ -670,6 +669,13 @@ def cell_value(value: object) -> CellValue:
     if isinstance(value, str | int | float | bool | date | Link):
         return value
     return str(value)
+
+
+def _joined(figures: tuple | list) -> str:
+    """Figures listed in one cell: flags and wins by their sentences, others as text."""
+    if figures and hasattr(figures[0], "sentence"):
+        return " ".join(map(attrgetter("sentence"), figures))
+    return ", ".join(map(str, figures))
 
 
 def issue_a1(issue: DataIssue) -> str:

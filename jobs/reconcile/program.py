@@ -125,7 +125,9 @@ class TeacherRows(Mapping[str, pd.DataFrame]):
     out once, and a teacher's own frame is made only when asked for."""
 
     def __init__(self, rows: pd.DataFrame, sizes: Mapping[str, int]) -> None:
-        self.rows = rows
+        # A copy holds each dtype's columns in one block: a teacher's frame is a slice of
+        # every block, and thousands of teachers' frames are sliced.
+        self.rows = rows.copy()
         self.sizes = dict(sizes)  # teacher -> how many of `rows` are theirs, in their order
         ends = np.cumsum(list(self.sizes.values()), dtype=np.intp).tolist()
         self._spans = {
