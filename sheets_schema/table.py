@@ -248,7 +248,7 @@ def a1_categorical(columns: np.ndarray, rows: np.ndarray) -> pd.Categorical:
     texts."""
     width = int(rows.max()) + 1 if len(rows) else 1
     codes, keys = pd.factorize(columns.astype(np.int64) * width + rows)
-    letters = {column: column_letter(column) for column in np.unique(columns).tolist()}
+    letters = {column: column_letter(column) for column in np.unique(keys // width).tolist()}
     texts = [f"{letters[key // width]}{key % width + 1}" for key in keys.tolist()]
     return pd.Categorical.from_codes(codes, categories=pd.Index(texts, dtype=object))
 
