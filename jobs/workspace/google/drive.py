@@ -556,7 +556,13 @@ class GoogleDrive:
         for key, items in by_key.items():
             first, *others = sorted(items, key=lambda i: (i.get("createdTime", ""), i["id"]))
             kept[key] = (first, others)
-        unread = {key: item["id"] for key, (item, _) in kept.items() if "permissions" not in item}
+        # Folders shared with many (the resources folder: every educator) first, so that their
+        # later pages of permissions ride with the students' first pages.
+        unread = {
+            key: item["id"]
+            for key, (item, _) in sorted(kept.items(), key=lambda kept: _many_first(kept[1][0]))
+            if "permissions" not in item
+        }
         permissions = self._permissions(unread) if with_grants else {}
         folders: dict[str, _Listed] = {}
         for key in sorted(kept):
@@ -1570,6 +1576,11 @@ def _copy_files(items: Iterable[Mapping[str, Any]]) -> dict[str, list[TemplateCo
         )
         found.setdefault(folder_key, []).append(copied)
     return found
+
+
+def _many_first(item: Mapping[str, Any]) -> bool:
+    """Sorts a folder shared with the whole program (not a student's) first."""
+    return tags_of(item).get(KIND_PROPERTY) == FolderKind.STUDENT
 
 
 def _template_ids(templates: Sequence[str]) -> list[str]:
