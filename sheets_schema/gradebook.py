@@ -25,6 +25,7 @@ from sheets_schema.table import (
     is_example_row,
     show,
     shown_or_none,
+    smallest_codes,
 )
 
 KIND = SheetKind(
@@ -184,11 +185,9 @@ def _categorical(values_of_rows: pd.Series, rows: np.ndarray) -> pd.Categorical:
     """The categorical column of `values_of_rows` taken at `rows`, its codes gathered in the
     smallest integers that hold them (millions of marks)."""
     codes, categories = pd.factorize(values_of_rows.to_numpy(dtype=object))
-    small = next(
-        kind for kind in (np.int8, np.int16, np.int32, np.int64)
-        if len(categories) < np.iinfo(kind).max
-    )  # fmt: skip
-    return pd.Categorical.from_codes(codes.astype(small)[rows], categories=categories)
+    return pd.Categorical.from_codes(
+        smallest_codes(codes, len(categories))[rows], categories=categories
+    )
 
 
 @dataclass(frozen=True)

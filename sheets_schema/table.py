@@ -103,7 +103,9 @@ class TabCells:
             codes, distinct = _distinct_codes_of(columns)
             distinct = [detached(cell) for cell in distinct]  # what parsing keeps, kept apart
             keep |= ~_each(distinct, is_blank)[codes]
-            marked |= _each(distinct, _marked_example)[codes]
+            marked_cells = _each(distinct, _marked_example)
+            if marked_cells.any():  # seldom: a template's example rows
+                marked |= marked_cells[codes]
             self._codes[name], self._distinct[name] = codes, distinct
         # Only a row holding a marked cell can be an example row; those few are read as rows.
         for position in np.flatnonzero(marked & keep).tolist():
@@ -237,9 +239,15 @@ class ParsedColumn:
         """The values of `rows` as a categorical (None: missing). The values keep their types
         (an Attendance stays one, not its text)."""
         value_codes, categories = pd.factorize(_objects(self.values))
-        return pd.Categorical.from_codes(
-            value_codes[self.codes[rows]], categories=pd.Index(categories, dtype=object)
-        )
+        codes = smallest_codes(value_codes, len(categories))[self.codes[rows]]
+        return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
+
+
+def smallest_codes(codes: np.ndarray, categories: int) -> np.ndarray:
+    """`codes` in the smallest integers that hold them, as a categorical of `categories`
+    keeps its codes: gathered so for millions of rows, rather than converted after."""
+    kinds = (np.int8, np.int16, np.int32, np.int64)
+    return codes.astype(next(kind for kind in kinds if categories < np.iinfo(kind).max))
 
 
 def a1_categorical(columns: np.ndarray, rows: np.ndarray) -> pd.Categorical:
