@@ -20,7 +20,7 @@ def relative_path(path: str, folder: str) -> str:
     """`posixpath.relpath(path, folder)` for two paths relative to the workspace folder, out
     of remembered answers: relpath asks the system for the working directory on every call,
     and a run links every student's folder (and the plan in it) from a few files."""
-    if _plain(path) and _plain(folder):
+    if _plain(path) and (_plain(folder) or folder == "."):  # ".": the coordinator's folder
         return _plain_relative(path, folder)
     return _remembered_relpath(path, folder)
 
