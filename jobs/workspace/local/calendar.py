@@ -156,8 +156,7 @@ class LocalCalendar:
     def link(self, calendar: str, event: CalendarEvent, *, from_spreadsheet: str) -> str:
         """The .ics file, relative to the spreadsheet's folder (a file has no link to one
         event in it)."""
-        here = PurePath(from_spreadsheet).parent.as_posix() or "."
-        return link_path(relative_path(PurePath(calendar).as_posix(), here))
+        return _file_link(calendar, from_spreadsheet)
 
     def _path(self, calendar: str) -> Path:
         """The file a reference names; it must stay inside the workspace folder."""
@@ -259,6 +258,14 @@ class _Block:
                     f"read ({error}); correct or remove it in a calendar program or text editor"
                 ) from None
         return self._parsed
+
+
+@functools.lru_cache(maxsize=1024)
+def _file_link(calendar: str, from_spreadsheet: str) -> str:
+    """The calendar file relative to the spreadsheet's folder: worked out once a spreadsheet,
+    as a run links every student's next check-in."""
+    here = PurePath(from_spreadsheet).parent.as_posix() or "."
+    return link_path(relative_path(PurePath(calendar).as_posix(), here))
 
 
 @dataclass
