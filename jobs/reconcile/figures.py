@@ -321,10 +321,50 @@ def grade_figures(
     their difference (NaN if either is empty); missing_count of Missing marks dated ≤ as_of or
     undated. With category weights, each grade is the weighted mean over the categories present.
     """
+    [figures] = grade_figures_by(
+        scores, [by], as_of=as_of, window_days=window_days, category_weights=category_weights
+    )
+    return figures
+
+
+def grade_figures_by(
+    scores: pd.DataFrame,
+    groupings: Sequence[Sequence[str]],
+    *,
+    as_of: date,
+    window_days: int,
+    category_weights: Mapping[str, float],
+) -> list[pd.DataFrame]:
+    """`grade_figures` grouped by each of `groupings`. Groupings that put the marks in the
+    same groups, numbered alike (by student, and by student and teacher, when each student's
+    marks are all from one teacher), share their figures, worked out once."""
     # The groups are found once, then every figure is over a subset of marks by their group's
     # number: the same groups, sums in the same order, as grouping each subset by `by` itself.
-    # Dates are compared once per due date, not once per mark.
-    group, groups = _groups(scores, by)
+    worked_out: list[tuple[np.ndarray, pd.DataFrame]] = []
+    found = []
+    for by in groupings:
+        group, groups = _groups(scores, by)
+        same = [figures for numbers, figures in worked_out if np.array_equal(numbers, group)]
+        figures = same[0] if same else None
+        if figures is None:
+            figures = _figures_by_number(
+                scores, group, len(groups), as_of, window_days, category_weights
+            )
+            worked_out.append((group, figures))
+        found.append(figures.set_axis(groups.take(figures.index.to_numpy())))
+    return found
+
+
+def _figures_by_number(
+    scores: pd.DataFrame,
+    group: np.ndarray,
+    groups: int,
+    as_of: date,
+    window_days: int,
+    category_weights: Mapping[str, float],
+) -> pd.DataFrame:
+    """`grade_figures` of the marks' groups, indexed by group number (`group`, per mark; -1
+    in none). Dates are compared once per due date, not once per mark."""
     due = _Dues(scores["due"], as_of, window_days)
     earned, possible = scores["earned"].to_numpy(), scores["possible"].to_numpy()
     in_a_group = group >= 0
@@ -338,7 +378,7 @@ def grade_figures(
     to_date = due.to_date()
 
     def percent(kept: np.ndarray) -> np.ndarray:
-        return _percent(kept, group, earned, possible, category, weight, len(groups))
+        return _percent(kept, group, earned, possible, category, weight, groups)
 
     missing = scores["missing"].to_numpy(dtype=bool) & to_date & in_a_group
     figures = pd.DataFrame(
@@ -346,16 +386,14 @@ def grade_figures(
             "grade_percent": percent(counted & to_date),
             "grade_recent_percent": percent(counted & due.recent()),
             "grade_prior_percent": percent(counted & due.prior()),
-            "missing_count": np.bincount(group[missing], minlength=len(groups)),
-        },
-        index=groups,
+            "missing_count": np.bincount(group[missing], minlength=groups),
+        }
     )
     figures["grade_change_points"] = (
         figures["grade_recent_percent"] - figures["grade_prior_percent"]
     )
     trended = np.flatnonzero(counted & to_date & due.dated())
-    trends = _trend(group[trended], due.day(trended), earned, possible, trended)
-    figures["grade_trend"] = trends.set_axis(groups[trends.index.to_numpy(dtype=np.intp)])
+    figures["grade_trend"] = _trend(group[trended], due.day(trended), earned, possible, trended)
     # The groups with a grade or a Missing mark, as grouping each figure's marks gives them.
     return figures[figures["grade_percent"].notna() | (figures["missing_count"] > 0)]
 

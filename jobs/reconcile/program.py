@@ -16,6 +16,7 @@ from jobs.reconcile.figures import (
     count_sessions,
     datetimes,
     grade_figures,
+    grade_figures_by,
     student_progress,
     unweighted_categories,
 )
@@ -76,18 +77,26 @@ def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reco
     issues += unweighted_categories(scores, settings.grades.category_weights)
     active = parsed_roster.active
 
-    def progress(students: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-        return _progress(settings, students, session_figures, scores, by=by, as_of=as_of)
+    # A teacher's tab shows grades from their gradebooks only.
+    by_student, by_student_and_teacher = grade_figures_by(
+        scores,
+        [["student_id"], ["student_id", "teacher"]],
+        as_of=as_of,
+        window_days=settings.thresholds.window_days,
+        category_weights=settings.grades.category_weights,
+    )
 
-    summary = in_reading_order(progress(active, ["student_id"]))
-    # One row per student and teacher: a teacher's tab shows grades from their gradebooks only.
+    def progress(students: pd.DataFrame, grades: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+        return _student_progress(settings, students, session_figures, grades, by=by, as_of=as_of)
+
+    summary = in_reading_order(progress(active, by_student, ["student_id"]))
+    # One row per student and teacher.
     enrolments = active.explode("teachers").rename(columns={"teachers": "teacher"})
     enrolments = enrolments[enrolments["teacher"].notna()]
+    teacher_rows = progress(enrolments, by_student_and_teacher, ["student_id", "teacher"])
     # A configured teacher with no active students still gets their tab rewritten, so the
     # students who left move to its archive instead of lingering with stale figures.
-    by_teacher = TeacherRows.of(
-        progress(enrolments, ["student_id", "teacher"]), configured_teachers(settings)
-    )
+    by_teacher = TeacherRows.of(teacher_rows, configured_teachers(settings))
     issues += _roster_teacher_mismatches(graded.students, active)
     benchmark = None
     if parsed.assessments is not None:
@@ -219,19 +228,31 @@ def _progress(
     as_of: date,
 ) -> pd.DataFrame:
     """Each of `students`' progress, grades grouped `by` student (and teacher)."""
-    thresholds = settings.thresholds
     grades = grade_figures(
         scores,
         by=by,
         as_of=as_of,
-        window_days=thresholds.window_days,
+        window_days=settings.thresholds.window_days,
         category_weights=settings.grades.category_weights,
     )
+    return _student_progress(settings, students, session_figures, grades, by=by, as_of=as_of)
+
+
+def _student_progress(
+    settings: Settings,
+    students: pd.DataFrame,
+    session_figures: pd.DataFrame,
+    grades: pd.DataFrame,
+    *,
+    by: list[str],
+    as_of: date,
+) -> pd.DataFrame:
+    """`student_progress` with the config's thresholds and targets."""
     return student_progress(
         students,
         session_figures,
         grades,
-        thresholds=thresholds,
+        thresholds=settings.thresholds,
         as_of=as_of,
         by=by,
         targets=settings.targets,
