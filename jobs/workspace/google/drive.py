@@ -724,9 +724,9 @@ class GoogleDrive:
 
     def _permissions(self, file_ids: Mapping[str, str]) -> dict[str, list[dict[str, Any]]]:
         """The permissions of each folder (by key), read in batches of permissions.list. A
-        folder's next page joins the queue behind the first pages still to read, so a folder
-        shared with hundreds (the resources folder) rides in batches sent anyway rather than
-        in rounds of its own."""
+        folder's next page goes in the next batch, beside first pages still to read, so a
+        folder shared with hundreds (the resources folder) rides in batches sent anyway
+        rather than in rounds of its own."""
         found: dict[str, list[dict[str, Any]]] = {key: [] for key in file_ids}
         queue: deque[tuple[str, str | None]] = deque((key, None) for key in file_ids)
         while queue:
@@ -734,6 +734,7 @@ class GoogleDrive:
             calls = [self._permissions_call(file_ids[key], page) for key, page in pages]
             results = self._send(calls, "who has access")
             failures: list[tuple[str, _Error]] = []
+            following: list[tuple[str, str | None]] = []
             for (key, _), (response, error) in zip(pages, results, strict=True):
                 if error is not None:
                     failures.append((key, error))
@@ -741,7 +742,8 @@ class GoogleDrive:
                 assert response is not None
                 found[key].extend(response.get("permissions") or [])
                 if response.get("nextPageToken"):
-                    queue.append((key, str(response["nextPageToken"])))
+                    following.append((key, str(response["nextPageToken"])))
+            queue.extendleft(reversed(following))  # in the very next batch
             if failures:
                 raise WorkspaceError(self._unreadable_access(failures))
         return found
