@@ -729,10 +729,13 @@ class GoogleDrive:
         rather than in rounds of its own."""
         found: dict[str, list[dict[str, Any]]] = {key: [] for key in file_ids}
         queue: deque[tuple[str, str | None]] = deque((key, None) for key in file_ids)
+        if file_ids:
+            progress_line.stage("drive", "Drive: who has access", total=len(file_ids))
         while queue:
             pages = [queue.popleft() for _ in range(min(BATCH_LIMIT, len(queue)))]
             calls = [self._permissions_call(file_ids[key], page) for key, page in pages]
-            results = self._send(calls, "who has access")
+            results = self._send(calls, "who has access", shown=False)
+            progress_line.advance("drive", sum(page is None for _, page in pages))
             failures: list[tuple[str, _Error]] = []
             following: list[tuple[str, str | None]] = []
             for (key, _), (response, error) in zip(pages, results, strict=True):
@@ -746,6 +749,7 @@ class GoogleDrive:
             queue.extendleft(reversed(following))  # in the very next batch
             if failures:
                 raise WorkspaceError(self._unreadable_access(failures))
+        progress_line.done("drive")
         return found
 
     def _unreadable_access(self, failures: Sequence[tuple[str, _Error]]) -> str:
@@ -842,16 +846,18 @@ class GoogleDrive:
             )
         return self._explain(what, error.status, error.message, b"")
 
-    def _send(self, calls: Sequence[_Call], what: str) -> list[Result]:
+    def _send(self, calls: Sequence[_Call], what: str, *, shown: bool = True) -> list[Result]:
         """Send calls in batches of at most 100, re-sending rate-limited (and, where safe,
-        failed) parts in up to PART_RETRIES rounds; each call's result, in order."""
+        failed) parts in up to PART_RETRIES rounds; each call's result, in order. `shown`:
+        on the progress line (else the caller shows its own progress)."""
         results: dict[int, Result] = {}
-        if calls:
+        if calls and shown:
             progress_line.stage("drive", f"Drive: {what}", total=len(calls))
 
         def step(call: _Call, outcome: Outcome) -> _Call | None:
             response, error = outcome
-            progress_line.advance("drive")
+            if shown:
+                progress_line.advance("drive")
             if error is None:
                 results[id(call)] = (response or {}, None)
                 return None
@@ -875,7 +881,8 @@ class GoogleDrive:
             rng=self._rng,
             sleep=self._sleep,
         )
-        progress_line.done("drive")
+        if shown:
+            progress_line.done("drive")
         return [results[id(call)] for call in calls]
 
     def _send_batch(self, calls: Sequence[_Call], what: str) -> list[Outcome]:
