@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -94,11 +95,14 @@ def plan_folders(
         return plan
     active = roster.active
     needs_term = False
-    for student_id, student in active.iterrows():
-        if _plan_student_folder(plan, settings, roster, by_key, str(student_id), student):
+    educators: list[list[_Person]] = []  # each active student's, for the resources folder
+    for student_id, student in _students(active):
+        people = _people(settings, student, plan.issues, roster, student_id)
+        educators.append(people)
+        if _plan_student_folder(plan, settings, roster, by_key, student_id, student, people):
             needs_term = True
     needs_archive = _plan_leavers(plan, settings, active, folders)
-    _plan_resources(plan, settings, roster, by_key.get(RESOURCES_KEY))
+    _plan_resources(plan, settings, roster, by_key.get(RESOURCES_KEY), educators)
     structure: list[FolderChange] = []
     if needs_term and term_folder is None:
         structure.append(
@@ -142,12 +146,13 @@ def _plan_student_folder(
     by_key: Mapping[str, Folder],
     student_id: str,
     student: Mapping[str, object],
+    people: Sequence[_Person],
 ) -> bool:
     """Add to `plan` what an active student's folder needs: made, moved back from the
-    archive, shared, filled with templates. True when that needs the term's folder."""
+    archive, shared with `people`, filled with templates. True when that needs the term's
+    folder."""
     term = settings.term
     key = student_key(term, student_id)
-    people = _people(settings, student, plan.issues, roster, student_id)
     folder = by_key.get(key)
     needs_term = False
     if folder is None:
@@ -204,12 +209,16 @@ def _plan_leavers(
 
 
 def _plan_resources(
-    plan: FolderPlan, settings: FolderSettings, roster: Roster, folder: Folder | None
+    plan: FolderPlan,
+    settings: FolderSettings,
+    roster: Roster,
+    folder: Folder | None,
+    educators: Iterable[Sequence[_Person]],
 ) -> None:
     """Add to `plan` what the program resources folder needs: made once, and shared with
-    exactly the educators of the roster's active students and the coordinators (tutorsync's
-    grants only: access given by hand stays). Nothing when folders.resources is "": a folder
-    made before is then left as it is."""
+    exactly the `educators` of the roster's active students (each student's `_people`) and the
+    coordinators (tutorsync's grants only: access given by hand stays). Nothing when
+    folders.resources is "": a folder made before is then left as it is."""
     if not settings.resources:
         return
     if folder is None:
@@ -226,7 +235,8 @@ def _plan_resources(
     elif folder.trashed:
         plan.issues.append(_trashed_issue(roster, folder, "the program resources folder"))
         return
-    plan.changes += _sharing(settings, folder, resources_people(settings, roster), _PROGRAM)
+    people = _educators_and_coordinators(settings, educators)
+    plan.changes += _sharing(settings, folder, people, _PROGRAM)
 
 
 _PROGRAM = "an active student"  # whose educator someone is, for the resources folder
@@ -236,14 +246,33 @@ def resources_people(settings: FolderSettings, roster: Roster) -> list[_Person]:
     """Everyone the resources folder is shared with: each tutor and teacher of an active
     student inside the allowed domains (those outside are reported at their students' cells
     already), then the coordinators; in roster order."""
+    educators = (
+        _people(settings, student, [], roster, student_id)
+        for student_id, student in _students(roster.active)
+    )
+    return _educators_and_coordinators(settings, educators)
+
+
+def _educators_and_coordinators(
+    settings: FolderSettings, people: Iterable[Sequence[_Person]]
+) -> list[_Person]:
+    """The tutors and teachers among each student's `people`, first come first, then the
+    coordinators."""
     wanted: dict[str, _Person] = {}
-    for student_id, student in roster.active.iterrows():
-        for person in _people(settings, student, [], roster, str(student_id)):
+    for student_people in people:
+        for person in student_people:
             if person.role != "coordinator":
                 wanted.setdefault(person.email, person)
     for email in settings.coordinators:
         wanted.setdefault(email, _Person(email, "coordinator"))
     return list(wanted.values())
+
+
+def _students(active: pd.DataFrame) -> list[tuple[str, dict[str, object]]]:
+    """Each active student's ID and row, the row a dict of its cells as `iterrows` gives them
+    (a Series per row costs more than the planning it serves)."""
+    ids = [str(student_id) for student_id in active.index]
+    return list(zip(ids, active.to_dict("records"), strict=True))
 
 
 def links_of(folders: Iterable[Folder], term: str) -> dict[str, str]:
@@ -470,7 +499,7 @@ def _sharing(
                     reason=f"{person.role} of {whose}",
                 )
             )
-        elif grant.token in folder.ours and grant.role != settings.role:
+        elif _token(grant.email) in folder.ours and grant.role != settings.role:
             changes.append(
                 ChangeRole(
                     folder.key,
@@ -480,11 +509,11 @@ def _sharing(
                 )
             )
     for email, grant in sorted(direct.items()):
-        if grant.token in folder.ours and email not in wanted:
+        if _token(grant.email) in folder.ours and email not in wanted:
             why = f"{whose} left" if leaving else f"no longer a tutor or teacher of {whose}"
             changes.append(RevokeGrant(folder.key, email, reason=why))
-    present = {grant.token for grant in direct.values()}
-    wanted_tokens = {token(email) for email in wanted}
+    present = {_token(grant.email) for grant in direct.values()}
+    wanted_tokens = {_token(email) for email in wanted}
     for recorded in sorted(folder.ours - present - wanted_tokens):
         changes.append(
             ForgetGrant(folder.key, recorded, reason="someone removed this grant by hand")
@@ -506,7 +535,11 @@ def _hand_grants_below(
         grant = next(
             (g for g in folder.grants if g.email == person.email and not g.inherited), None
         )
-        if grant is None or grant.token in folder.ours or role_covers(grant.role, settings.role):
+        if (
+            grant is None
+            or _token(grant.email) in folder.ours
+            or role_covers(grant.role, settings.role)
+        ):
             continue
         issues.append(
             DataIssue(
@@ -530,7 +563,7 @@ def _copies(
 ) -> list[FolderChange]:
     changes: list[FolderChange] = []
     for template in settings.templates:
-        template_token = token(template.file)
+        template_token = _token(template.file)
         if template_token in folder.templates:
             continue
         if template_token in folder.copies:
@@ -553,6 +586,14 @@ def _copies(
             )
         )
     return changes
+
+
+@lru_cache(maxsize=1 << 14)
+def _token(text: str) -> str:
+    """`token(text)`, remembered: every folder's grants are of the same few educators, and a
+    digest for each grant of each folder on every run was most of planning folders that need
+    no change."""
+    return token(text)
 
 
 # --- Issues --------------------------------------------------------------------------------------
