@@ -582,7 +582,7 @@ def cells_changed(before: Grid, after: Grid) -> int:
     for row_index in range(max(len(before), len(after))):
         old = before[row_index] if row_index < len(before) else []
         new = after[row_index] if row_index < len(after) else []
-        if _same_row(old, new):
+        if _same_row(old, new) or _same_row(_as_read(old), _as_read(new)):
             continue
         for column in range(max(len(old), len(new))):
             a = old[column] if column < len(old) else None
@@ -712,6 +712,12 @@ def _same_row(old: Sequence[CellValue], new: Sequence[CellValue]) -> bool:
     of one kind each, an int and a float being one (a bool is never taken for the number it
     equals, nor NaN for itself, as a list's == would), which is most rows of a rerun."""
     return len(old) == len(new) and all(map(eq, old, new)) and _kinds(old) == _kinds(new)
+
+
+def _as_read(row: Sequence[CellValue]) -> list[CellValue]:
+    """The row with each sparkline as its text, as `_same_cell` compares it: a row holding a
+    sparkline (a student's row of a progress tab) is then alike at once too."""
+    return [cell.text if isinstance(cell, Sparkline) else cell for cell in row]
 
 
 def _kinds(row: Sequence[CellValue]) -> list[type]:

@@ -19,6 +19,7 @@ from sheets_schema.cells import (
     ColumnFormat,
     Link,
     OwnedTab,
+    Sparkline,
     SpreadsheetState,
     TabWrite,
 )
@@ -187,6 +188,15 @@ def test_cells_changed_counts_differences_including_ragged_rows():
     assert cells_changed([[1]], [[1.0]]) == 0
     assert cells_changed([[True]], [[1]]) == 1
     assert cells_changed([[Link("a", "u")]], [[Link("a", "v")]]) == 1
+
+
+def test_a_sparkline_is_the_same_cell_as_its_text_or_as_itself():
+    trend = Sparkline((80.0, 90.0))
+    assert cells_changed([["01", trend.text, 3]], [["01", trend, 3]]) == 0
+    assert cells_changed([["01", trend, 3]], [["01", Sparkline((80.0, 90.0)), 3]]) == 0
+    assert cells_changed([["01", "▁▁", 3.0]], [["01", trend, 3]]) == 1
+    assert cells_changed([["01", trend.text, True]], [["01", trend, 1]]) == 1
+    assert cells_changed([[Sparkline(()), 1]], [[None, 1]]) == 0
 
 
 def test_issues_tab_lists_errors_first_in_reading_order():
