@@ -4,15 +4,15 @@ planners receive plain values and never a Workspace."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-import pandas as pd
+from collections.abc import Mapping, Sequence
+from itertools import accumulate
 
 from jobs.model.calendar import NextCheckins
 from jobs.plan.progress import SUMMARY, LearningPlans, TabLinks, issue_place, soonest_checkins
 from jobs.plan.spreadsheets import teacher_spreadsheets
 from jobs.read import PlanFile, Reading
 from jobs.reconcile.goals import typed_plans
+from jobs.reconcile.program import TeacherRows
 from jobs.settings import Settings
 from jobs.workspace.port import Workspace
 from sheets_schema.cells import Link
@@ -32,11 +32,12 @@ def progress_links(
     reconciled = reading.reconciled
     coordinator = settings.outputs.coordinator_spreadsheet
     # Each tab's owner, the spreadsheet it is written into, and its students.
-    tabs: dict[str | None, tuple[str, pd.Index]] = {
-        teacher: (spreadsheet, reconciled.by_teacher[teacher].index)
+    students = _students_by_teacher(reconciled.by_teacher)
+    tabs: dict[str | None, tuple[str, Sequence[str]]] = {
+        teacher: (spreadsheet, students[teacher])
         for teacher, spreadsheet in reading.teacher_spreadsheets.items()
     }
-    tabs[SUMMARY] = (coordinator, reconciled.summary.index)
+    tabs[SUMMARY] = (coordinator, list(map(str, reconciled.summary.index)))
     folders = None
     if settings.folders and folder_urls is not None:
         folders = {
@@ -44,7 +45,7 @@ def progress_links(
                 student_id: Link(
                     FOLDER_LINK_TEXT, workspace.drive.link(url, from_spreadsheet=spreadsheet)
                 )
-                for student_id in map(str, students)
+                for student_id in students
                 if (url := folder_urls.get(student_id))
             }
             for owner, (spreadsheet, students) in tabs.items()
@@ -75,7 +76,7 @@ def learning_plans(
     settings: Settings,
     workspace: Workspace,
     reading: Reading,
-    tabs: Mapping[str | None, tuple[str, pd.Index]],
+    tabs: Mapping[str | None, tuple[str, Sequence[str]]],
     plans: Mapping[str, PlanFile] | None,
 ) -> LearningPlans | None:
     """Each student's learning plan, linked from the spreadsheet of each progress tab that
@@ -94,13 +95,24 @@ def learning_plans(
             student_id: workspace.drive.link(plan.url, from_spreadsheet=spreadsheet)
             if (plan := found.get(student_id)) is not None
             else typed[student_id]
-            for student_id in map(str, students)
+            for student_id in students
             if student_id in found or student_id in typed
         }
         for owner, (spreadsheet, students) in tabs.items()
     }
     modified = {student_id: plan.modified for student_id, plan in found.items()}
     return LearningPlans(links, modified)
+
+
+def _students_by_teacher(by_teacher: TeacherRows) -> dict[str, list[str]]:
+    """Each teacher's student IDs, from the one frame of every teacher's rows rather than a
+    frame sliced per teacher (thousands of teachers)."""
+    ids = list(map(str, by_teacher.rows.index))
+    ends = accumulate(by_teacher.sizes.values())
+    return {
+        teacher: ids[end - size : end]
+        for (teacher, size), end in zip(by_teacher.sizes.items(), ends, strict=True)
+    }
 
 
 def shows_learning_plans(settings: Settings) -> bool:
