@@ -79,12 +79,12 @@ def unplaced_teachers(settings: Settings, reconciled: Reconciled) -> list[DataIs
             settings.sources.roster.tab,
             "",
             teacher,
-            f"{teacher} teaches {len(students)} active student(s) on the roster but has no "
+            f"{teacher} teaches {taught} active student(s) on the roster but has no "
             "gradebook in the config, so no progress tab was written for them",
             f"add their gradebook under [[sources.gradebooks]], or set "
             f'outputs.teacher_spreadsheets."{teacher}"',
             Severity.WARNING,
         )
-        for teacher, students in reconciled.by_teacher.items()
+        for teacher, taught in reconciled.by_teacher.sizes.items()
         if teacher not in placed
     ]

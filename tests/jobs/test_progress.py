@@ -79,6 +79,7 @@ def test_a_program_without_gradebooks_runs_and_says_where_teacher_tabs_are_missi
     assert column(summary, "Sessions (last 28 days)") == {"001": 1, "002": 0}
     missing = [i for i in report.issues if "no gradebook in the config" in i.problem]
     assert {i.value for i in missing} == {"t1@s.example", "t2@s.example"}
+    assert all(i.problem.startswith(f"{i.value} teaches 1 active student(s)") for i in missing)
 
 
 def test_empty_roster_fails_before_writing_anything(tmp_path):
