@@ -7,7 +7,14 @@ import pandas as pd
 import pytest
 
 from jobs.model.calendar import Busy, event_id
-from jobs.plan.checkins import Pair, occurrences, pairs_of, plan_checkins, series_key
+from jobs.plan.checkins import (
+    Pair,
+    _until,
+    occurrences,
+    pairs_of,
+    plan_checkins,
+    series_key,
+)
 from jobs.settings import CheckinSettings
 
 ZONE = ZoneInfo("America/Chicago")
@@ -265,3 +272,17 @@ def test_a_goal_added_changes_the_series_students_part_not_its_links():
         goals={"001": (("Read daily", None),)},
     )
     assert change.kind == "update" and change.reason == "students changed"
+
+
+@pytest.mark.parametrize(
+    "until", ["20270630T235959Z", "20270630", "09990101T000000Z", "20280229T120000Z"]
+)
+def test_a_series_end_is_read_as_strptime_reads_it(until):
+    line = f"RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=TU;UNTIL={until}"
+    assert _until(line) == datetime.strptime(until[:8], "%Y%m%d").date()
+
+
+@pytest.mark.parametrize("until", ["20270230", "20271301", "2027 1 5", "２０２７０６３０"])
+def test_a_series_end_that_is_no_day_is_an_error(until):
+    with pytest.raises(ValueError):
+        _until(f"RRULE:FREQ=WEEKLY;UNTIL={until}")
