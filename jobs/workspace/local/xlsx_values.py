@@ -97,39 +97,24 @@ def sheet_values(calamine: CalamineWorkbook, title: str, xml: bytes, styles: Sty
         raise
     except BaseException as error:  # pyo3's PanicException: a number calamine cannot convert
         raise NotTypedAlike(str(error)) from None
-    for row in rows:
-        row[:] = _typed_row(row)
+    for row_index, row in enumerate(rows):
+        for column, value in enumerate(row):
+            kind = type(value)
+            if kind is str:
+                if not value:
+                    row[column] = None
+            elif kind is float:
+                if value.is_integer() and -_EXACT < value < _EXACT:
+                    row[column] = int(value)
+            elif kind is not bool and (row_index, column) not in fixed:
+                # A date calamine found where openpyxl's reading of the format finds none.
+                raise NotTypedAlike(f"a {kind.__name__} openpyxl would read as a number")
     for (row_index, column), value in fixed.items():
-        if row_index >= len(rows):
-            rows.extend([] for _ in range(row_index + 1 - len(rows)))
+        rows.extend([] for _ in range(row_index + 1 - len(rows)))
         row = rows[row_index]
-        if column >= len(row):
-            row.extend([None] * (column + 1 - len(row)))
+        row.extend([None] * (column + 1 - len(row)))
         row[column] = value
-    if any(_UNTYPED in row for row in rows):
-        # A date calamine found where openpyxl's reading of the format finds none.
-        raise NotTypedAlike("a date or time openpyxl would read as a number")
     return rows
-
-
-_UNTYPED: Any = object()
-"""Stands for a cell calamine typed as a date or time, until `fixed` gives openpyxl's value."""
-
-
-def _typed_row(row: list[Any]) -> list[Any]:
-    """calamine's row as openpyxl types it, where the cell's text is not needed: "" as None,
-    a whole float as an int; a date or time as _UNTYPED. One comprehension, not a statement
-    per cell: a tutor log has half a million cells."""
-    return [
-        (value or None)
-        if (kind := type(value)) is str
-        else (int(value) if value.is_integer() and -_EXACT < value < _EXACT else value)
-        if kind is float
-        else value
-        if kind is bool
-        else _UNTYPED
-        for value in row
-    ]
 
 
 def open_calamine(data: bytes) -> CalamineWorkbook:
