@@ -135,16 +135,16 @@ def splice(original: bytes, scratch: bytes, replacing: Collection[str]) -> bytes
     place, visibility and tab colour), the others added after the last tab."""
     target, source = _Parts.open(original), _Parts.open(scratch)
     reachable_before = target.reachable()
-    workbook = target.workbook()
-    existing = target.sheets(workbook, target.tree(workbook))
+    workbook, root = target.workbook_root()
+    existing = target.sheets(workbook, root)
     by_title = {sheet.title: sheet for sheet in existing if sheet.kind == _WORKSHEET_REL}
     cell_formats, conditional_formats = _merge_styles(target, source, workbook)
     strings = source.shared_strings()
-    scratch_workbook = source.workbook()
+    scratch_workbook, scratch_root = source.workbook_root()
     places: dict[int, int] = {}  # a scratch sheet's index -> its index in the workbook
     rewritten: list[int] = []
     had_formulas = False
-    for sheet in source.sheets(scratch_workbook, source.tree(scratch_workbook)):
+    for sheet in source.sheets(scratch_workbook, scratch_root):
         xml = _restyled(source.data[sheet.part], cell_formats, conditional_formats, strings)
         old = by_title.get(sheet.title) if sheet.title in replacing else None
         theirs: list[_Drawn] = []
