@@ -55,14 +55,14 @@ source. Still not modelled, or not checked against any recording:
   per-calendar errors [{domain global, reason notFound}] Google gives for one it cannot read.
   A list or free/busy query whose timeMax is before timeMin is not refused (the Calendar
   errors guide's timeRangeEmpty names the timeMax parameter).
-- Drive: custom properties are not limited (Google: 30 public per file from all apps, 30
-  private per app, 124 bytes a key and value); who may reach a file follows drive.file and
-  `sheets.forbid` only, not its permissions; a folder moved to the trash does not make its
-  descendants `trashed` as Drive does; files.list is never behind the writes before it
-  (Drive's search index may lag); in a shared drive anyone may delete. A generated ID whose
-  file was deleted for ever is taken again by files.create and files.copy (no recording
-  says whether Drive does; tutorsync's recorded copy IDs are safe either way: a copy deleted
-  for ever before a run saw it in the trash is made again at most once).
+- Drive: the number of custom properties is not limited (Google: 30 public per file from all
+  apps, 30 private per app; the 124 bytes of a key and value are enforced); who may reach a file
+  follows drive.file and `sheets.forbid` only, not its permissions; a folder moved to the trash
+  does not make its descendants `trashed` as Drive does; files.list is never behind the writes
+  before it (Drive's search index may lag); in a shared drive anyone may delete. A generated ID
+  whose file was deleted for ever is taken again by files.create and files.copy (no recording
+  says whether Drive does; tutorsync's recorded copy IDs are safe either way: a copy deleted for
+  ever before a run saw it in the trash is made again at most once).
 - Auth: a JWT's iat/exp and a token's expiry are not checked against the clock; tokens are
   never revoked; the narrower Calendar scopes reach every calendar (fake_google/scopes.py).
 - No recording was found for the replies of updateCells, repeatCell, setDataValidation,

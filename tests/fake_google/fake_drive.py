@@ -55,7 +55,9 @@ Behaviours chosen where Google's docs leave room:
 Not modelled: who may reach a file by its permissions (every identity reaches every file, in
 every shared drive, but for drive.file and `sheets.forbid`); the caller for ownership, storage
 and shared drive roles is `caller`/`caller_is_service_account`, not the token's account; and
-the limits on custom properties (30 public per file, 30 private per app, 124 bytes each).
+the limits on the number of custom properties (30 public per file, 30 private per app). A
+property whose key and value together are over 124 bytes (UTF-8) answers 403
+propertyLengthLimitExceeded, as Drive does (RichardX366/Obsidian-Google-Drive#34).
 """
 
 from __future__ import annotations
@@ -448,6 +450,7 @@ class FakeDrive:
             del stored["driveId"]
 
     def _apply_metadata(self, stored: dict[str, Any], body: dict[str, Any], project: str) -> None:
+        _check_property_lengths(body)
         for key in _WRITABLE:
             if key in body and body[key] is not None:
                 stored[key] = copy.deepcopy(body[key])
@@ -809,3 +812,19 @@ class FakeDrive:
         return Reply(
             {"kind": "drive#driveList", "drives": copy.deepcopy(list(self._drives.values()))}
         )
+
+
+PROPERTY_BYTES = 124  # Drive's limit on a custom property's key and value together, in UTF-8
+
+
+def _check_property_lengths(body: dict[str, Any]) -> None:
+    for field in ("properties", "appProperties"):
+        for key, value in (body.get(field) or {}).items():
+            size = len(str(key).encode("utf-8")) + len(str(value or "").encode("utf-8"))
+            if size > PROPERTY_BYTES:
+                raise GoogleError(
+                    403,
+                    "Properties and app properties are limited to 124 bytes in UTF-8 encoding, "
+                    "counting both the key and the value.",
+                    reason="propertyLengthLimitExceeded",
+                )

@@ -250,3 +250,28 @@ def test_a_copy_is_modified_when_it_is_made_not_when_its_template_was(fake):
         "modifiedTime": "2026-01-05T08:00:00.000Z"
     }
     assert copied["modifiedTime"] > "2026-01-05T08:00:00.000Z"
+
+
+# --- Custom properties -----------------------------------------------------------------------
+
+
+def test_a_property_over_124_bytes_with_its_key_is_refused_and_nothing_changes(fake):
+    # Drive: 403 propertyLengthLimitExceeded, "Properties and app properties are limited to
+    # 124 bytes in UTF-8 encoding, counting both the key and the value."
+    # (RichardX366/Obsidian-Google-Drive#34)
+    files = fake.build("drive").files()
+    folder = fake.drive.add_folder("Student")
+    key = "tutorsync-copying"
+    fits = "x" * (124 - len(key))
+    files.update(fileId=folder, body={"properties": {key: fits}}).execute()
+
+    for field in ("properties", "appProperties"):
+        with pytest.raises(HttpError) as updated:
+            files.update(fileId=folder, body={field: {key: fits + "é"}}).execute()
+        assert refusal(updated) == (403, "propertyLengthLimitExceeded")
+    with pytest.raises(HttpError) as created:
+        files.create(body={"name": "New", "properties": {key: fits + "x"}}).execute()
+
+    assert refusal(created) == (403, "propertyLengthLimitExceeded")
+    assert fake.drive.file(folder)["properties"] == {key: fits}
+    assert [f["name"] for f in fake.drive.files()] == ["Student"]

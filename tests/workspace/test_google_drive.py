@@ -623,6 +623,24 @@ def test_a_folder_made_with_its_copy_records_it_as_it_is_made(drive, root, fake_
     assert write_counts(fake_google) == {}
 
 
+def test_a_folder_made_with_many_copies_keeps_each_record_within_drives_124_bytes(
+    drive, root, fake_google
+):
+    templates = [fake_google.drive.add_file(f"Plan {n}", PDF) for n in range(5)]
+    changes = [
+        *wanted_changes(list(listed(drive, root).values()), [1]),
+        *(CopyTemplate(student_key(1), t, f"Plan {n} - 1") for n, t in enumerate(templates)),
+    ]
+
+    drive.apply(root, PROGRAM, changes, notify=False)  # the fake refuses a property too long
+
+    folder = listed(drive, root)[student_key(1)]
+    assert folder.templates == {token(t) for t in templates}
+    stored = file_of(fake_google, folder.url)["properties"]
+    assert len(read_tokens(stored, COPYING_PROPERTY)) == 5
+    assert sum(name.startswith(COPYING_PROPERTY) for name in stored) == 3  # two a property
+
+
 def test_a_copy_its_folder_recorded_but_a_stopped_run_never_made_is_made_with_that_id(
     drive, root, fake_google
 ):
