@@ -560,7 +560,9 @@ class GoogleDrive:
         # later pages of permissions ride with the students' first pages.
         unread = {
             key: item["id"]
-            for key, (item, _) in sorted(kept.items(), key=lambda kept: _many_first(kept[1][0]))
+            for key, (item, _) in sorted(
+                kept.items(), key=lambda pair: _is_student_folder(pair[1][0])
+            )
             if "permissions" not in item
         }
         permissions = self._permissions(unread) if with_grants else {}
@@ -629,12 +631,14 @@ class GoogleDrive:
         `with_templates`: the templates are read in the same batch request, for the
         check_templates that follows a listing."""
         root_id = folder_id(root)
-        request = self._service.files().get(
-            fileId=root_id, fields=_ROOT_FIELDS, supportsAllDrives=True
-        )
+        files = self._service.files()
+
+        def request() -> Any:  # a batch part is rebuilt each time it is sent
+            return files.get(fileId=root_id, fields=_ROOT_FIELDS, supportsAllDrives=True)
+
         templates = _template_ids(self._templates) if with_templates else []
         if templates:
-            calls = [_Call(lambda: request)]
+            calls = [_Call(request)]
             calls += [self._template_call(file_id) for file_id in templates]
             (answer, error), *read = self._send(calls, f"folders.root {root} and the templates")
             self._read_with_root = dict(zip(templates, read, strict=True))
@@ -644,7 +648,7 @@ class GoogleDrive:
             found: dict[str, Any] = answer or {}
         else:
             found = self._call(
-                f"folders.root {root}", request.execute, not_found=self._root_not_found(root)
+                f"folders.root {root}", request().execute, not_found=self._root_not_found(root)
             )
         if found.get("mimeType") != FOLDER_MIME_TYPE:
             raise WorkspaceError(
@@ -1587,8 +1591,8 @@ def _copy_files(items: Iterable[Mapping[str, Any]]) -> dict[str, list[TemplateCo
     return found
 
 
-def _many_first(item: Mapping[str, Any]) -> bool:
-    """Sorts a folder shared with the whole program (not a student's) first."""
+def _is_student_folder(item: Mapping[str, Any]) -> bool:
+    """As a sort key: the folders shared with the whole program (not a student's) first."""
     return tags_of(item).get(KIND_PROPERTY) == FolderKind.STUDENT
 
 
