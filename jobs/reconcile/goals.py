@@ -76,14 +76,22 @@ class Measured:
 
 
 def measured(
-    summary: pd.DataFrame, by_teacher: Mapping[str, pd.DataFrame], growth: pd.DataFrame | None
+    summary: pd.DataFrame, teacher_rows: pd.DataFrame, growth: pd.DataFrame | None
 ) -> Measured:
-    """What goals are compared with, from the reconciled progress and benchmark growth."""
+    """What goals are compared with, from the reconciled progress (`teacher_rows`: every
+    teacher's rows in one frame, with their teacher column, as TeacherRows.rows) and
+    benchmark growth."""
     grades = summary["grade_percent"].dropna()
+    # Read from the one frame of every teacher's rows, not a frame sliced per teacher.
+    graded = teacher_rows[teacher_rows["grade_percent"].notna()]
     by_teacher_grades = {
-        (str(student_id), teacher): float(grade)
-        for teacher, rows in by_teacher.items()
-        for student_id, grade in rows["grade_percent"].dropna().items()
+        (str(student_id), str(teacher)): float(grade)
+        for student_id, teacher, grade in zip(
+            graded.index.tolist(),
+            graded["teacher"].tolist(),
+            graded["grade_percent"].tolist(),
+            strict=True,
+        )
     }
     scores: dict[tuple[str, str], float] = {}
     if growth is not None:

@@ -107,7 +107,7 @@ def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reco
         by_teacher = by_teacher.with_rows(_with_growth(by_teacher.rows, text))
     goals = None
     if settings.sources.goals is not None:
-        figures = measured(summary, by_teacher, benchmark)
+        figures = measured(summary, by_teacher.rows, benchmark)
         goals, found = goal_progress(parsed.goals, lookup, figures, parsed.staff, as_of=as_of)
         issues += found
         # Goals add reasons to Why, and so may change a status: the rows are sorted again.
