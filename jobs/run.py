@@ -41,39 +41,47 @@ def run_all(
     leaves."""
     reading = _read_apart(settings, workspace, as_of)
     try:
-        if not settings.folders:
-            return _after_folders(settings, workspace, reading, None, list, as_of, dry_run)
-        with logs.context(job="folders"), progress_line.activity("folders", "planning folders"):
-            # Drive (its own quota) goes on making the folders in the background while
-            # check-ins and progress, paced by theirs, link to the folders as they will be.
-            folders = begin_folders(
-                settings,
-                workspace,
-                reading.reconciled.roster,
-                [],  # the roster's issues are the reading's already
-                as_of=as_of,
-                dry_run=dry_run,
-                background=True,
-            )
-        # Folder problems (an address outside the allowed domains) belong on Data issues.
-        reading = reading.with_issues(folders.report.issues)
-        finished: list[RunReport] = []
-
-        def folders_finished() -> list[RunReport]:
-            if not finished:
-                with logs.context(job="folders"):
-                    finished.append(folders.finish())
-            return finished
-
-        try:
-            later = _after_folders(
-                settings, workspace, reading, folders, folders_finished, as_of, dry_run
-            )
-        finally:  # Drive changes never outlive the run (nor its lock)
-            folders_finished()
-        return [*finished, *later]
-    finally:
+        return _jobs(settings, workspace, reading, as_of, dry_run)
+    finally:  # the reading, kept apart by _read_apart, is the collector's again
         gc.unfreeze()
+
+
+def _jobs(
+    settings: Settings, workspace: Workspace, reading: Reading, as_of: date, dry_run: bool
+) -> list[RunReport]:
+    """The jobs of `run_all` on the reading: folders (Drive working in the background), then
+    check-ins and progress."""
+    if not settings.folders:
+        return _after_folders(settings, workspace, reading, None, list, as_of, dry_run)
+    with logs.context(job="folders"), progress_line.activity("folders", "planning folders"):
+        # Drive (its own quota) goes on making the folders in the background while
+        # check-ins and progress, paced by theirs, link to the folders as they will be.
+        folders = begin_folders(
+            settings,
+            workspace,
+            reading.reconciled.roster,
+            [],  # the roster's issues are the reading's already
+            as_of=as_of,
+            dry_run=dry_run,
+            background=True,
+        )
+    # Folder problems (an address outside the allowed domains) belong on Data issues.
+    reading = reading.with_issues(folders.report.issues)
+    finished: list[RunReport] = []
+
+    def folders_finished() -> list[RunReport]:
+        if not finished:
+            with logs.context(job="folders"):
+                finished.append(folders.finish())
+        return finished
+
+    try:
+        later = _after_folders(
+            settings, workspace, reading, folders, folders_finished, as_of, dry_run
+        )
+    finally:  # Drive changes never outlive the run (nor its lock)
+        folders_finished()
+    return [*finished, *later]
 
 
 @cycle_collection_paused
