@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import errno
 import os
+import posixpath
+import sys
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from jobs.errors import WorkspaceError
 from jobs.workspace.local import drive as local_drive
-from jobs.workspace.local.files import create_new_file, replace_file
+from jobs.workspace.local.files import create_new_file, relative_path, replace_file
 from jobs.workspace.local.workspace import LocalWorkspace
 
 
@@ -80,3 +84,19 @@ def test_a_hash_in_a_folder_or_file_name_does_not_cut_its_link(tmp_path):
     assert folder == "folders/2026-27/Lee %232, Sam (00123)"
     tab = workspace.link("gradebooks/Room #4 100%.xlsx", "Grades", "B2", from_spreadsheet="c.xlsx")
     assert tab == "gradebooks/Room %234 100%25.xlsx#'Grades'!B2"  # one "#": before the cell
+
+
+_PATH_NAMES = st.sampled_from(["a", "b", "ab", ".", "..", "", "c d", "#e"])
+_PATHS = st.lists(_PATH_NAMES, min_size=1, max_size=6).map("/".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(path=_PATHS, folder=st.one_of(st.just("."), _PATHS))
+def test_a_relative_path_is_the_one_relpath_gives(path, folder):
+    assume(path and folder)  # relpath refuses "", and so does relative_path
+    assert relative_path(path, folder) == posixpath.relpath(path, folder)
+
+
+def test_a_relative_path_of_folders_deeper_than_the_recursion_limit_is_worked_out():
+    deep = "/".join(["a"] * (sys.getrecursionlimit() + 10))
+    assert relative_path(f"{deep}/plan.docx", "b") == posixpath.relpath(f"{deep}/plan.docx", "b")

@@ -26,13 +26,20 @@ def relative_path(path: str, folder: str) -> str:
 
 
 def _plain_relative(path: str, folder: str) -> str:
-    """`relative_path` of two plain paths: its directory's (worked out so, down to the few
-    top directories, which are remembered) and its name, unless `folder` is in it."""
+    """`relative_path` of two plain paths: that of the nearest directory of `path` that is a
+    top directory or holds `folder` (a few, remembered), then the names below it. A loop,
+    not a call per directory, so no depth of folders reaches Python's recursion limit."""
+    names: list[str] = []
     directory, _, name = path.rpartition("/")
-    if not directory or _within(folder, path):
-        return _remembered_relpath(path, folder)
-    start = _plain_relative(directory, folder)
-    return name if start == "." else f"{start}/{name}"
+    while directory and not _within(folder, path):
+        names.append(name)
+        path = directory
+        directory, _, name = path.rpartition("/")
+    start = _remembered_relpath(path, folder)
+    if not names:
+        return start
+    below = "/".join(reversed(names))
+    return below if start == "." else f"{start}/{below}"
 
 
 @functools.lru_cache(maxsize=4096)
