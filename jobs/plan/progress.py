@@ -21,7 +21,7 @@ from jobs.plan.spreadsheets import (
     tutor_logs_written,
 )
 from jobs.reconcile.assessments import growth_by_band
-from jobs.reconcile.figures import Flag, Win, status_of
+from jobs.reconcile.figures import Flag, Win, with_flags, with_wins
 from jobs.reconcile.history import week_figures
 from jobs.reconcile.impact import term_impact, term_start_of
 from jobs.reconcile.program import Reconciled, in_reading_order
@@ -95,21 +95,13 @@ def _with_streak_wins(reconciled: Reconciled, streaks: frozenset[str]) -> Reconc
     """The progress with the streak win added to the Wins of each student in `streaks`."""
     if not streaks:
         return reconciled
-    win = Win("dosage_streak", overview.STREAK_WIN)
-
-    def added(progress: pd.DataFrame) -> pd.DataFrame:
-        wins = [
-            (*of_student, win) if str(student_id) in streaks else of_student
-            for student_id, of_student in zip(
-                progress.index.tolist(), progress["student_wins"].tolist(), strict=True
-            )
-        ]
-        return progress.assign(student_wins=pd.Series(wins, index=progress.index, dtype=object))
-
+    win = (Win("dosage_streak", overview.STREAK_WIN),)
+    wins = dict.fromkeys(streaks, win)
+    by_teacher = reconciled.by_teacher
     return replace(
         reconciled,
-        summary=added(reconciled.summary),
-        by_teacher=reconciled.by_teacher.with_rows(added(reconciled.by_teacher.rows)),
+        summary=with_wins(reconciled.summary, wins),
+        by_teacher=by_teacher.with_rows(with_wins(by_teacher.rows, wins)),
     )
 
 
@@ -126,10 +118,12 @@ def _with_stale_plans(
     goals = reconciled.goals
     with_goals = set() if goals is None else set(goals["student_id"][~goals["met"]])
     stale = {
-        student_id: Flag(
-            "plan_stale",
-            f"Learning plan not updated since {modified.isoformat()} (over {weeks} weeks); "
-            "review it together.",
+        student_id: (
+            Flag(
+                "plan_stale",
+                f"Learning plan not updated since {modified.isoformat()} (over {weeks} weeks); "
+                "review it together.",
+            ),
         )
         for student_id, modified in plans.modified.items()
         if modified is not None
@@ -138,25 +132,11 @@ def _with_stale_plans(
     }
     if not stale:
         return reconciled
-
-    def flagged(progress: pd.DataFrame) -> pd.DataFrame:
-        flags = [
-            (*of_student, stale[str(student_id)]) if str(student_id) in stale else of_student
-            for student_id, of_student in zip(
-                progress.index.tolist(), progress["student_flags"].tolist(), strict=True
-            )
-        ]
-        statuses = [status_of(of_student) for of_student in flags]
-        return progress.assign(
-            student_flags=pd.Series(flags, index=progress.index, dtype=object),
-            status=pd.Series(statuses, index=progress.index, dtype=object),
-        )
-
     by_teacher = reconciled.by_teacher
     return replace(
         reconciled,
-        summary=in_reading_order(flagged(reconciled.summary)),
-        by_teacher=by_teacher.with_rows(flagged(by_teacher.rows)).in_reading_order(),
+        summary=in_reading_order(with_flags(reconciled.summary, stale)),
+        by_teacher=by_teacher.with_rows(with_flags(by_teacher.rows, stale)).in_reading_order(),
     )
 
 

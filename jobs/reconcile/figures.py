@@ -697,6 +697,33 @@ def _wins(progress: pd.DataFrame, thresholds: Thresholds, targets: Targets) -> l
     )
 
 
+def with_flags(progress: pd.DataFrame, flags: Mapping[str, Sequence[Flag]]) -> pd.DataFrame:
+    """The rows with each student's `flags` (by student ID) added to their Why, after the
+    flags they had, and the status all their flags make."""
+    student_flags = [
+        (*had, *flags.get(str(student_id), ()))
+        for student_id, had in zip(
+            progress.index.tolist(), progress["student_flags"].tolist(), strict=True
+        )
+    ]
+    return progress.assign(
+        student_flags=pd.Series(student_flags, index=progress.index, dtype=object),
+        status=[status_of(of_student) for of_student in student_flags],
+    )
+
+
+def with_wins(progress: pd.DataFrame, wins: Mapping[str, Sequence[Win]]) -> pd.DataFrame:
+    """The rows with each student's `wins` (by student ID) added to their Wins, after the
+    wins they had."""
+    student_wins = [
+        (*had, *wins.get(str(student_id), ()))
+        for student_id, had in zip(
+            progress.index.tolist(), progress["student_wins"].tolist(), strict=True
+        )
+    ]
+    return progress.assign(student_wins=pd.Series(student_wins, index=progress.index, dtype=object))
+
+
 def status_of(flags: tuple[Flag, ...]) -> str:
     """Act now, Watch or On track, from the student's flags."""
     if any(flag.code in ACT_NOW_FLAGS for flag in flags):

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from jobs.reconcile.figures import Flag, Win, status_of
+from jobs.reconcile.figures import Flag, Win, status_of, with_flags, with_wins
 from jobs.reconcile.matching import RosterLookup, student_positions
 from sheets_schema.assessments import key_of_test
 from sheets_schema.goals import Goals, GoalStatus, Measure
@@ -155,27 +155,14 @@ def with_goals(progress: pd.DataFrame, goals: pd.DataFrame) -> pd.DataFrame:
         if win is not None:
             wins.setdefault(student_id, []).append(win)
     students = [str(student_id) for student_id in progress.index]
-    student_flags = [
-        (*had, *flags.get(s, ()))
-        for s, had in zip(students, progress["student_flags"], strict=True)
-    ]
-    return progress.assign(
+    with_lines = progress.assign(
         goal_progress=pd.Series(
             ["\n".join(lines[s]) if s in lines else None for s in students],
             index=progress.index,
             dtype=object,
-        ),
-        student_flags=pd.Series(student_flags, index=progress.index, dtype=object),
-        status=[status_of(f) for f in student_flags],
-        student_wins=pd.Series(
-            [
-                (*had, *wins.get(s, ()))
-                for s, had in zip(students, progress["student_wins"], strict=True)
-            ],
-            index=progress.index,
-            dtype=object,
-        ),
+        )
     )
+    return with_wins(with_flags(with_lines, flags), wins)
 
 
 GOAL_FLAGS = frozenset({"goal_off_pace", "goal_past_date"})
