@@ -74,6 +74,11 @@ class Measured:
         """The keys of the tests some student has a latest score on."""
         return frozenset(test for _, test in self.latest_scores)
 
+    @cached_property
+    def teachers(self) -> frozenset[str]:
+        """The teachers some student has a grade with."""
+        return frozenset(teacher for _, teacher in self.grade_by_teacher)
+
 
 def measured(
     summary: pd.DataFrame, teacher_rows: pd.DataFrame, growth: pd.DataFrame | None
@@ -255,6 +260,17 @@ def _current(
     if measure is Measure.GRADE:
         if teacher is None:
             return figures.grade_all.get(student_id), "grade"
+        if teacher not in figures.teachers:
+            # A mistyped e-mail would otherwise show "no grade yet" for ever.
+            issues.append(
+                _issue(
+                    record,
+                    f"no gradebook of {teacher} has a grade in it, so this goal's progress is "
+                    "not shown",
+                    "type the teacher's e-mail as the config names their gradebook, or leave "
+                    "it blank for the grade over all classes",
+                )
+            )
         return figures.grade_by_teacher.get((student_id, teacher)), (
             f"grade with {staff.name(teacher)}"
         )

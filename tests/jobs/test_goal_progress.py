@@ -86,6 +86,16 @@ def test_an_unknown_teacher_is_a_warning_and_the_grade_over_all_classes_is_used(
     assert "grade 64%" in only(frame)["line"]
 
 
+def test_a_teacher_e_mail_no_gradebook_has_grades_for_is_a_warning_at_its_cell():
+    frame, issues = progress_of(("001", "Up", "Grade %", "ada@shcool.example", "75%", "2027-03-01"))
+
+    assert [(i.cell, i.value, i.severity) for i in issues] == [
+        ("D2", "ada@shcool.example", Severity.WARNING)
+    ]
+    assert "no gradebook of ada@shcool.example has a grade" in issues[0].problem
+    assert "no grade yet" in only(frame)["line"]
+
+
 def test_sessions_a_week_goal_from_the_session_figures():
     frame, _ = progress_of(("001", "Come often", "Sessions a week", None, "3 a week", "2027-01-29"))
 
