@@ -112,6 +112,9 @@ def progress_tabs(
     students' rows one tab's after another in `progress`. A program has thousands of
     teachers' tabs of a class each: their figures are made cells column by column for all
     their students at once."""
+    counted = sum(tab.students for tab in tabs)
+    if counted != len(progress):  # a tab would show another teacher's students, or lose some
+        raise ValueError(f"the tabs count {counted} students, their progress has {len(progress)}")
     figures = _figure_columns(columns, progress)
     shape = _Shape.of(columns)
     student_ids = progress.index.tolist()

@@ -1,14 +1,17 @@
 from datetime import date
 
 import pandas as pd
+import pytest
 
 from jobs.plan.tabs import (
+    TabRows,
     carried_comments,
     carried_formats,
     cells_changed,
     issues_tab,
     plan_writes,
     progress_tab,
+    progress_tabs,
     run_log_tab,
 )
 from jobs.reconcile.figures import Flag
@@ -395,3 +398,16 @@ def test_formatting_follows_its_student_and_never_lands_on_the_header_or_a_headi
     )  # fmt: skip
 
     assert carried_formats(current, write) == (CellFormat(2, 1, red),)  # S9 is gone
+
+
+def test_tabs_planned_together_split_the_rows_by_their_counts_and_refuse_a_miscount():
+    progress = progress_of(("1", "Lee, Sam", "On track"), ("2", "Kim, Jo", "Act now"))
+    first, second = progress_tabs(
+        COLUMNS, progress, [TabRows("a", "A", None, 1), TabRows("b", "B", None, 1)]
+    )
+    assert [row[0] for row in first.rows] == ["1"] and [row[0] for row in second.rows] == ["2"]
+    assert first.attention_rows == frozenset() and second.attention_rows == {0}
+    for counts in ((1, 0), (2, 1)):
+        tabs = [TabRows(key, key, None, count) for key, count in zip("ab", counts, strict=True)]
+        with pytest.raises(ValueError):
+            progress_tabs(COLUMNS, progress, tabs)
