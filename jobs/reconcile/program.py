@@ -113,7 +113,7 @@ def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reco
         # Goals add reasons to Why, and so may change a status: the rows are sorted again.
         summary = in_reading_order(with_goals(summary, goals))
         by_teacher = by_teacher.with_rows(with_goals(by_teacher.rows, goals)).in_reading_order()
-    reconciled = Reconciled(
+    return Reconciled(
         parsed_roster,
         sessions,
         scores,
@@ -123,8 +123,8 @@ def reconcile(settings: Settings, parsed: ParsedSources, *, as_of: date) -> Reco
         parsed.staff,
         benchmark,
         classmates,
+        goals,
     )
-    return replace(reconciled, goals=goals)
 
 
 class TeacherRows(Mapping[str, pd.DataFrame]):
