@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
 
 from jobs.errors import FoldersChanged
 
@@ -50,10 +51,13 @@ class FolderKind(StrEnum):
     RESOURCES = "resources"  # <root>/Program resources: shared with every educator on the roster
 
 
+@lru_cache(maxsize=1 << 14)
 def token(text: str) -> str:
     """A short stable token for an e-mail address (case-insensitive) or a template reference:
     16 hex digits (64 bits), so no two addresses of a school share one, and six fit in one
-    appProperty. (Runs before recorded 8 digits: `with_current_tokens` reads those.)"""
+    appProperty. (Runs before recorded 8 digits: `with_current_tokens` reads those.)
+    Remembered: every folder's grants are of the same few educators, and a digest for each
+    grant of each folder on every run was most of planning folders that need no change."""
     return hashlib.sha256(text.strip().lower().encode("utf-8")).hexdigest()[:16]
 
 

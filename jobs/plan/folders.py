@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -499,7 +498,7 @@ def _sharing(
                     reason=f"{person.role} of {whose}",
                 )
             )
-        elif _token(grant.email) in folder.ours and grant.role != settings.role:
+        elif grant.token in folder.ours and grant.role != settings.role:
             changes.append(
                 ChangeRole(
                     folder.key,
@@ -509,11 +508,11 @@ def _sharing(
                 )
             )
     for email, grant in sorted(direct.items()):
-        if _token(grant.email) in folder.ours and email not in wanted:
+        if grant.token in folder.ours and email not in wanted:
             why = f"{whose} left" if leaving else f"no longer a tutor or teacher of {whose}"
             changes.append(RevokeGrant(folder.key, email, reason=why))
-    present = {_token(grant.email) for grant in direct.values()}
-    wanted_tokens = {_token(email) for email in wanted}
+    present = {grant.token for grant in direct.values()}
+    wanted_tokens = {token(email) for email in wanted}
     for recorded in sorted(folder.ours - present - wanted_tokens):
         changes.append(
             ForgetGrant(folder.key, recorded, reason="someone removed this grant by hand")
@@ -535,11 +534,7 @@ def _hand_grants_below(
         grant = next(
             (g for g in folder.grants if g.email == person.email and not g.inherited), None
         )
-        if (
-            grant is None
-            or _token(grant.email) in folder.ours
-            or role_covers(grant.role, settings.role)
-        ):
+        if grant is None or grant.token in folder.ours or role_covers(grant.role, settings.role):
             continue
         issues.append(
             DataIssue(
@@ -563,7 +558,7 @@ def _copies(
 ) -> list[FolderChange]:
     changes: list[FolderChange] = []
     for template in settings.templates:
-        template_token = _token(template.file)
+        template_token = token(template.file)
         if template_token in folder.templates:
             continue
         if template_token in folder.copies:
@@ -586,14 +581,6 @@ def _copies(
             )
         )
     return changes
-
-
-@lru_cache(maxsize=1 << 14)
-def _token(text: str) -> str:
-    """`token(text)`, remembered: every folder's grants are of the same few educators, and a
-    digest for each grant of each folder on every run was most of planning folders that need
-    no change."""
-    return token(text)
 
 
 # --- Issues --------------------------------------------------------------------------------------
