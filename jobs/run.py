@@ -20,7 +20,7 @@ from jobs.progress import write_progress
 from jobs.read import FolderLinks, Reading, read_all
 from jobs.report import RunReport
 from jobs.settings import Settings
-from jobs.stage import cycle_collection_paused
+from jobs.stage import made_then_frozen
 from jobs.workspace.port import Workspace
 
 
@@ -39,18 +39,17 @@ def run_all(
     """Run each job of the program, in order, and return their reports. The sources are read
     once, before any job writes; check-ins and progress link to the folders the folders job
     leaves."""
-    reading = _read_apart(settings, workspace, as_of)
+    reading = made_then_frozen(lambda: read_all(settings, workspace, as_of=as_of))
     try:
         return _jobs(settings, workspace, reading, as_of, dry_run)
-    finally:  # the reading, kept apart by _read_apart, is the collector's again
+    finally:  # the reading is the collector's again
         gc.unfreeze()
 
 
 def _jobs(
     settings: Settings, workspace: Workspace, reading: Reading, as_of: date, dry_run: bool
 ) -> list[RunReport]:
-    """The jobs of `run_all` on the reading: folders (Drive working in the background), then
-    check-ins and progress."""
+    """Folders (Drive working in the background), then check-ins and progress."""
     if not settings.folders:
         return _after_folders(settings, workspace, reading, None, list, as_of, dry_run)
     with logs.context(job="folders"), progress_line.activity("folders", "planning folders"):
@@ -82,17 +81,6 @@ def _jobs(
     finally:  # Drive changes never outlive the run (nor its lock)
         folders_finished()
     return [*finished, *later]
-
-
-@cycle_collection_paused
-def _read_apart(settings: Settings, workspace: Workspace, as_of: date) -> Reading:
-    """The reading, read as the pure stages run (the cycle collector paused), then kept apart
-    from the collector (`gc.freeze`) until `run_all` ends: it lives all the run, and each
-    collection after it would otherwise scan its million cells again (at 5,000 students, a
-    tenth of a no-op rerun's CPU). Cycles in it are collected once `run_all` ends."""
-    reading = read_all(settings, workspace, as_of=as_of)
-    gc.freeze()
-    return reading
 
 
 def _after_folders(
